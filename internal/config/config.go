@@ -1,0 +1,199 @@
+// Package config reads solidarity's settings from environment variables and
+// command-line flags, checks them, and keeps the server secret.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Config holds every setting of the serve command, checked.
+type Config struct {
+	Addr           string
+	MongoURI       string
+	DataDir        string
+	BaseURL        string // without a trailing slash; empty: taken from each request
+	Secret         string // empty: generated once and kept in the data folder
+	Demo           bool
+	TrustedProxies []string
+	LogLevel       slog.Level
+}
+
+// Setting describes one setting for parsing and for --help.
+type Setting struct {
+	Env     string
+	Flag    string
+	Default string
+	Usage   string
+	apply   func(c *Config, value string) error
+}
+
+// Settings lists every setting in the order --help shows them.
+func Settings() []Setting {
+	return []Setting{
+		{"SOLIDARITY_ADDR", "addr", ":8080", "address the web server listens on (host:port)", parseAddr},
+		{"MONGODB_URI", "mongodb-uri", "", "MongoDB connection string; empty starts the embedded database in the data folder", parseMongoURI},
+		{"SOLIDARITY_DATA_DIR", "data-dir", "./data", "folder for the embedded database and the generated secret", parseDataDir},
+		{"SOLIDARITY_BASE_URL", "base-url", "", "public address of the site, e.g. https://letters.example.org; used for share links and origin checks", parseBaseURL},
+		{"SOLIDARITY_SECRET", "", "", "key for email hashes and form tokens, at least 32 characters; empty: 32 random bytes kept in DATA_DIR/secret", parseSecret},
+		{"SOLIDARITY_DEMO", "demo", "true", "seed a demo campaign into an empty database (true or false)", parseDemo},
+		{"SOLIDARITY_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated IPs or CIDR ranges of reverse proxies whose X-Forwarded-* headers are believed", parseProxies},
+		{"SOLIDARITY_LOG_LEVEL", "log-level", "info", "debug, info, warn or error; debug also shows the embedded database's logs", parseLogLevel},
+	}
+}
+
+// Load reads the settings: defaults, then environment variables through
+// getenv, then the flags in args. An invalid value is an error that names
+// the setting.
+func Load(args []string, getenv func(string) string) (Config, error) {
+	var c Config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	settings := Settings()
+	values := make(map[string]*string, len(settings))
+	for _, s := range settings {
+		v := s.Default
+		if env := getenv(s.Env); env != "" {
+			v = env
+		}
+		values[s.Env] = &v
+		if s.Flag != "" {
+			fs.StringVar(values[s.Env], s.Flag, v, s.Usage)
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, fmt.Errorf("serve: %w", err)
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	var errs []error
+	for _, s := range settings {
+		if err := s.apply(&c, strings.TrimSpace(*values[s.Env])); err != nil {
+			name := s.Env
+			if s.Flag != "" {
+				name += " (--" + s.Flag + ")"
+			}
+			errs = append(errs, fmt.Errorf("setting %s: %w", name, err))
+		}
+	}
+	return c, errors.Join(errs...)
+}
+
+// PrintSettings writes the settings table that --help shows.
+func PrintSettings(w io.Writer) {
+	for _, s := range Settings() {
+		flagName := ""
+		if s.Flag != "" {
+			flagName = "--" + s.Flag
+		}
+		def := s.Default
+		if def == "" {
+			def = "(empty)"
+		}
+		fmt.Fprintf(w, "  %-27s %-18s default %s\n      %s\n", s.Env, flagName, def, s.Usage)
+	}
+}
+
+func parseAddr(c *Config, v string) error {
+	host, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port (e.g. :8080 or 127.0.0.1:8080)", v)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%q has no valid port (0 to 65535)", v)
+	}
+	if host != "" && host != "localhost" {
+		if _, err := netip.ParseAddr(host); err != nil {
+			return fmt.Errorf("%q: host must be an IP address, localhost or empty", v)
+		}
+	}
+	c.Addr = v
+	return nil
+}
+
+func parseMongoURI(c *Config, v string) error {
+	if v != "" && !strings.HasPrefix(v, "mongodb://") && !strings.HasPrefix(v, "mongodb+srv://") {
+		return errors.New("must start with mongodb:// or mongodb+srv://")
+	}
+	c.MongoURI = v
+	return nil
+}
+
+func parseDataDir(c *Config, v string) error {
+	if v == "" {
+		return errors.New("must not be empty")
+	}
+	c.DataDir = v
+	return nil
+}
+
+func parseBaseURL(c *Config, v string) error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an absolute http or https address", v)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("%q must not have a query, fragment or user", v)
+	}
+	c.BaseURL = strings.TrimRight(u.String(), "/")
+	return nil
+}
+
+// MinSecretLength is the shortest SOLIDARITY_SECRET accepted.
+const MinSecretLength = 32
+
+func parseSecret(c *Config, v string) error {
+	if v != "" && len(v) < MinSecretLength {
+		return fmt.Errorf("is %d characters long, needs at least %d (e.g. openssl rand -hex 32)", len(v), MinSecretLength)
+	}
+	c.Secret = v
+	return nil
+}
+
+func parseDemo(c *Config, v string) error {
+	switch strings.ToLower(v) {
+	case "1", "true", "yes", "on":
+		c.Demo = true
+	case "0", "false", "no", "off":
+		c.Demo = false
+	default:
+		return fmt.Errorf("%q is not true or false", v)
+	}
+	return nil
+}
+
+func parseProxies(c *Config, v string) error {
+	c.TrustedProxies = nil
+	for _, p := range strings.Split(v, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				return fmt.Errorf("%q is not an IP address or CIDR range", p)
+			}
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
+	}
+	return nil
+}
+
+func parseLogLevel(c *Config, v string) error {
+	if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+		return fmt.Errorf("%q is not debug, info, warn or error", v)
+	}
+	return nil
+}

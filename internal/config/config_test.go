@@ -1,0 +1,127 @@
+package config_test
+
+import (
+	"bytes"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/solidarity-letters/solidarity/internal/config"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := config.Load(nil, env(nil))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if c.Addr != ":8080" || c.DataDir != "./data" || !c.Demo || c.MongoURI != "" || c.LogLevel != slog.LevelInfo {
+		t.Errorf("defaults = %+v", c)
+	}
+}
+
+func TestLoadOverrides(t *testing.T) {
+	c, err := config.Load([]string{"--addr", "127.0.0.1:9000", "--demo=false"}, env(map[string]string{
+		"SOLIDARITY_ADDR":            ":7000",
+		"SOLIDARITY_BASE_URL":        "https://letters.example.org/",
+		"SOLIDARITY_TRUSTED_PROXIES": "10.0.0.1, 192.168.0.0/16",
+		"MONGODB_URI":                "mongodb://db:27017/sol",
+	}))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if c.Addr != "127.0.0.1:9000" {
+		t.Errorf("Addr = %q, want the flag's value", c.Addr)
+	}
+	if c.Demo {
+		t.Error("Demo = true, want the flag's false")
+	}
+	if c.BaseURL != "https://letters.example.org" {
+		t.Errorf("BaseURL = %q, want it without the trailing slash", c.BaseURL)
+	}
+	if len(c.TrustedProxies) != 2 {
+		t.Errorf("TrustedProxies = %q", c.TrustedProxies)
+	}
+}
+
+func TestLoadRejectsInvalidValues(t *testing.T) {
+	tests := []struct {
+		env, value, want string
+	}{
+		{"SOLIDARITY_ADDR", "8080", "SOLIDARITY_ADDR"},
+		{"SOLIDARITY_ADDR", ":99999", "no valid port"},
+		{"SOLIDARITY_ADDR", "example.org:80", "host must be an IP"},
+		{"MONGODB_URI", "postgres://x", "MONGODB_URI"},
+		{"SOLIDARITY_BASE_URL", "letters.example.org", "SOLIDARITY_BASE_URL"},
+		{"SOLIDARITY_BASE_URL", "https://x.org/?a=b", "must not have a query"},
+		{"SOLIDARITY_SECRET", "short", "at least 32"},
+		{"SOLIDARITY_DEMO", "maybe", "SOLIDARITY_DEMO"},
+		{"SOLIDARITY_TRUSTED_PROXIES", "10.0.0.1,proxy", `"proxy" is not an IP`},
+		{"SOLIDARITY_LOG_LEVEL", "loud", "SOLIDARITY_LOG_LEVEL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.env+"="+tt.value, func(t *testing.T) {
+			_, err := config.Load(nil, env(map[string]string{tt.env: tt.value}))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Load error = %v, want one saying %q", err, tt.want)
+			}
+		})
+	}
+	if _, err := config.Load([]string{"--nope"}, env(nil)); err == nil {
+		t.Error("unknown flag accepted")
+	}
+}
+
+func TestPrintSettingsListsEveryVariable(t *testing.T) {
+	var b bytes.Buffer
+	config.PrintSettings(&b)
+	for _, s := range config.Settings() {
+		if !strings.Contains(b.String(), s.Env) {
+			t.Errorf("help does not mention %s", s.Env)
+		}
+	}
+}
+
+func TestLoadKeysGeneratesAndKeepsSecret(t *testing.T) {
+	dir := t.TempDir()
+	k1, err := config.LoadKeys("", dir)
+	if err != nil {
+		t.Fatalf("first LoadKeys: %v", err)
+	}
+	info, err := os.Stat(filepath.Join(dir, config.SecretFile))
+	if err != nil {
+		t.Fatalf("secret file: %v", err)
+	}
+	if got := info.Mode().Perm(); got != 0o600 {
+		t.Errorf("secret file mode = %04o, want 0600", got)
+	}
+	k2, err := config.LoadKeys("", dir)
+	if err != nil {
+		t.Fatalf("second LoadKeys: %v", err)
+	}
+	if !bytes.Equal(k1.Email, k2.Email) || !bytes.Equal(k1.Form, k2.Form) {
+		t.Error("keys changed between two loads of the same data folder")
+	}
+	if bytes.Equal(k1.Email, k1.Form) {
+		t.Error("email and form keys are the same")
+	}
+	k3, err := config.LoadKeys(strings.Repeat("x", 32), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(k3.Email, k1.Email) {
+		t.Error("SOLIDARITY_SECRET did not take precedence over the file")
+	}
+
+	if err := os.Chmod(filepath.Join(dir, config.SecretFile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := config.LoadKeys("", dir); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Errorf("world-readable secret: error = %v, want advice to chmod 600", err)
+	}
+}

@@ -1,0 +1,135 @@
+// Package database opens solidarity's MongoDB database: the server named by
+// MONGODB_URI, or, when none is named, an embedded FerretDB with a SQLite
+// backend in the data folder. Both are reached through the same official
+// driver, so the rest of the code never knows which one it talks to.
+package database
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/connstring"
+)
+
+// DefaultName is the database used when the URI names none.
+const DefaultName = "solidarity"
+
+// ConnectTimeout bounds how long start-up waits for the server to answer.
+const ConnectTimeout = 10 * time.Second
+
+// Options say which database to open.
+type Options struct {
+	// URI of a MongoDB server. Empty starts the embedded database.
+	URI string
+	// DataDir holds the embedded database's files (in DataDir/db).
+	DataDir string
+	// Logger receives the embedded database's own logs; nil keeps it quiet.
+	Logger *slog.Logger
+}
+
+// DB is an open database. Close it to release the driver and stop the
+// embedded server, if one was started.
+type DB struct {
+	*mongo.Database
+	client   *mongo.Client
+	embedded *Embedded
+}
+
+// Embedded reports whether the database runs inside this process.
+func (db *DB) Embedded() bool { return db.embedded != nil }
+
+// Open connects to the database described by opts and checks that it answers
+// within ConnectTimeout.
+func Open(ctx context.Context, opts Options) (*DB, error) {
+	uri := opts.URI
+	var emb *Embedded
+	if uri == "" {
+		var err error
+		emb, err = StartEmbedded(ctx, opts.DataDir, opts.Logger)
+		if err != nil {
+			return nil, err
+		}
+		uri = emb.URI()
+	}
+	db, err := connect(ctx, uri)
+	if err != nil {
+		if emb != nil {
+			err = errors.Join(err, emb.Stop())
+		}
+		return nil, err
+	}
+	db.embedded = emb
+	return db, nil
+}
+
+func connect(ctx context.Context, uri string) (*DB, error) {
+	cs, err := connstring.ParseAndValidate(uri)
+	if err != nil {
+		return nil, fmt.Errorf("MONGODB_URI is not a valid MongoDB connection string: %w", err)
+	}
+	name := cs.Database
+	if name == "" {
+		name = DefaultName
+	}
+	// Majority writes: a signature acknowledged to a supporter survives the
+	// loss of the app or of a replica afterwards.
+	// Options the URI sets itself win, since ApplyURI comes last.
+	clientOpts := options.Client().
+		SetAppName("solidarity").
+		SetServerSelectionTimeout(ConnectTimeout).
+		SetConnectTimeout(ConnectTimeout).
+		SetWriteConcern(writeconcern.Majority()).
+		ApplyURI(uri)
+	client, err := mongo.Connect(clientOpts)
+	if err != nil {
+		return nil, fmt.Errorf("connect to MongoDB at %s: %w", redact(cs), err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, ConnectTimeout)
+	defer cancel()
+	if err := client.Ping(pingCtx, readpref.Primary()); err != nil {
+		_ = client.Disconnect(context.WithoutCancel(ctx))
+		return nil, fmt.Errorf("MongoDB at %s did not answer within %s: %w", redact(cs), ConnectTimeout, err)
+	}
+	return &DB{Database: client.Database(name), client: client}, nil
+}
+
+// redact names the hosts of a connection string without its credentials.
+func redact(cs *connstring.ConnString) string {
+	if len(cs.Hosts) == 0 {
+		return "(no host)"
+	}
+	return fmt.Sprint(cs.Hosts)
+}
+
+// Ping checks that the database answers; it is what /readyz reports.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.client.Ping(ctx, readpref.Primary()); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
+
+// Close disconnects the driver, then stops the embedded server if there is one.
+func (db *DB) Close(ctx context.Context) error {
+	err := db.client.Disconnect(ctx)
+	if err != nil {
+		err = fmt.Errorf("disconnect from database: %w", err)
+	}
+	if db.embedded != nil {
+		err = errors.Join(err, db.embedded.Stop())
+	}
+	return err
+}
+
+// IsDuplicate reports whether err is a unique-index violation.
+func IsDuplicate(err error) bool { return mongo.IsDuplicateKeyError(err) }
+
+// IsNotFound reports whether err means a query matched no document.
+func IsNotFound(err error) bool { return errors.Is(err, mongo.ErrNoDocuments) }
