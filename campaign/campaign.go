@@ -1,0 +1,187 @@
+// Package campaign holds campaigns, their recipients and their signatures,
+// and the rules of signing: who may sign when, what a valid signature is,
+// and that each email address counts once per campaign.
+package campaign
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Sentinel errors; test for them with errors.Is.
+var (
+	ErrNotFound  = errors.New("not found")
+	ErrDuplicate = errors.New("already exists")
+	ErrClosed    = errors.New("campaign is closed")
+	ErrNotOpen   = errors.New("campaign is not open yet")
+)
+
+// Status is where a campaign stands in its life. It is derived from the
+// campaign's times, never stored.
+type Status string
+
+// The statuses, in the order a campaign goes through them.
+const (
+	StatusDraft     Status = "draft"     // not published: no opening time set
+	StatusScheduled Status = "scheduled" // published, opens later
+	StatusOpen      Status = "open"      // accepting signatures
+	StatusClosed    Status = "closed"    // past its deadline
+)
+
+// DefaultGreetingMax is the greeting length limit of a new campaign.
+const DefaultGreetingMax = 500
+
+// Campaign is a letter that supporters sign for one recipient before a
+// deadline.
+type Campaign struct {
+	ID            string `bson:"_id"`
+	Slug          string `bson:"slug"`
+	Title         string `bson:"title"`
+	Summary       string `bson:"summary"`
+	Letter        string `bson:"letter"` // the text supporters sign, addressed to the recipient
+	OrganizerName string `bson:"organizer_name"`
+	RecipientID   string `bson:"recipient_id"`
+	Goal          int    `bson:"goal"`
+	// OpensAt is when signing starts; zero for a draft.
+	OpensAt time.Time `bson:"opens_at"`
+	// ClosesAt is the first instant at which signing is over, in UTC.
+	ClosesAt time.Time `bson:"closes_at"`
+	// TimeZone is the IANA zone in which the campaign's dates are shown.
+	TimeZone  string    `bson:"time_zone"`
+	Greetings Greetings `bson:"greetings"`
+	CreatedAt time.Time `bson:"created_at"`
+	UpdatedAt time.Time `bson:"updated_at"`
+}
+
+// Greetings are a campaign's settings for the short personal messages that
+// supporters may add to their signature.
+type Greetings struct {
+	Enabled   bool `bson:"enabled"`
+	MaxLength int  `bson:"max_length"`
+}
+
+// Recipient is the person a campaign writes to. Recipients are records of
+// their own so that several campaigns can write to the same person.
+type Recipient struct {
+	ID          string `bson:"_id"`
+	Name        string `bson:"name"`
+	Description string `bson:"description"`
+	// Address holds the postal address lines, as they go on an envelope.
+	Address []string `bson:"address"`
+	Country string   `bson:"country"` // ISO 3166-1 alpha-2
+	// LanguageRules says in which languages letters reach the recipient,
+	// e.g. "Letters must be in Belarusian or Russian".
+	LanguageRules string    `bson:"language_rules"`
+	CreatedAt     time.Time `bson:"created_at"`
+}
+
+// Status derives the campaign's status at the instant now.
+func (c *Campaign) Status(now time.Time) Status {
+	switch {
+	case c.OpensAt.IsZero():
+		return StatusDraft
+	case now.Before(c.OpensAt):
+		return StatusScheduled
+	case now.Before(c.ClosesAt):
+		return StatusOpen
+	default:
+		return StatusClosed
+	}
+}
+
+// Public reports whether visitors may see the campaign at now: open or
+// closed, never a draft or one that has not opened yet.
+func (c *Campaign) Public(now time.Time) bool {
+	s := c.Status(now)
+	return s == StatusOpen || s == StatusClosed
+}
+
+// Location is the campaign's time zone, or UTC when it has none.
+func (c *Campaign) Location() *time.Location {
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// Validate checks what every stored campaign must satisfy.
+func (c *Campaign) Validate() error {
+	var errs []error
+	if !ValidSlug(c.Slug) {
+		errs = append(errs, fmt.Errorf("slug %q must be 1 to 80 lower-case letters, digits and single hyphens", c.Slug))
+	}
+	if c.Title == "" {
+		errs = append(errs, errors.New("title is empty"))
+	}
+	if c.Goal < 0 {
+		errs = append(errs, errors.New("goal is negative"))
+	}
+	if _, err := time.LoadLocation(c.TimeZone); err != nil || c.TimeZone == "" {
+		errs = append(errs, fmt.Errorf("time zone %q is not an IANA zone name", c.TimeZone))
+	}
+	if !c.OpensAt.IsZero() && !c.ClosesAt.After(c.OpensAt) {
+		errs = append(errs, errors.New("closes_at must be after opens_at"))
+	}
+	if c.Greetings.Enabled && c.Greetings.MaxLength <= 0 {
+		errs = append(errs, errors.New("greeting max length must be positive"))
+	}
+	return errors.Join(errs...)
+}
+
+// ValidSlug reports whether s can name a campaign in its address: 1 to 80
+// characters, a-z, 0-9 and hyphens, not starting or ending with a hyphen and
+// without two in a row.
+func ValidSlug(s string) bool {
+	if len(s) == 0 || len(s) > 80 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case ch >= 'a' && ch <= 'z', ch >= '0' && ch <= '9':
+		case ch == '-' && s[i-1] != '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// StartOfDay returns the first instant of the calendar day y-m-d in loc,
+// which is when a campaign "before 12 July" closes. Where midnight does not
+// exist (a clock change at 00:00) it is the first instant that does; where
+// midnight happens twice it is the first one.
+func StartOfDay(y int, m time.Month, d int, loc *time.Location) time.Time {
+	// Midnight computed with the offset in force at noon of the day before
+	// and at noon of the day itself; any clock change near midnight lies
+	// between the two. The earliest candidate that falls on the day wins.
+	var best time.Time
+	for _, noon := range []time.Time{
+		time.Date(y, m, d-1, 12, 0, 0, 0, loc),
+		time.Date(y, m, d, 12, 0, 0, 0, loc),
+	} {
+		_, offset := noon.Zone()
+		c := time.Date(y, m, d, 0, 0, 0, 0, time.FixedZone("", offset)).In(loc)
+		cy, cm, cd := c.Date()
+		if cy == y && cm == m && cd == d && (best.IsZero() || c.Before(best)) {
+			best = c
+		}
+	}
+	return best.UTC()
+}
+
+// Deadline returns the closing instant of a campaign that runs "before"
+// the given date (YYYY-MM-DD) in the IANA time zone tz.
+func Deadline(date, tz string) (time.Time, error) {
+	loc, err := time.LoadLocation(tz)
+	if err != nil || tz == "" {
+		return time.Time{}, fmt.Errorf("time zone %q is not an IANA zone name", tz)
+	}
+	day, err := time.Parse(time.DateOnly, date)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("date %q is not YYYY-MM-DD", date)
+	}
+	return StartOfDay(day.Year(), day.Month(), day.Day(), loc), nil
+}

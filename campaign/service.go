@@ -1,0 +1,210 @@
+package campaign
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-playground/validator/v10"
+)
+
+// GreetingRecorder stores the greeting that comes with a new signature. The
+// letters package implements it; the interface keeps campaign from
+// depending on how greetings are moderated.
+type GreetingRecorder interface {
+	RecordGreeting(ctx context.Context, campaignID, signatureID, text string, at time.Time) error
+}
+
+// Service applies the signing rules on top of a Store and keeps the
+// signature counts in memory, so that pages and the API never count on the
+// database.
+type Service struct {
+	store     *Store
+	greetings GreetingRecorder
+	emailKey  []byte
+	now       func() time.Time
+	validate  *validator.Validate
+
+	mu     sync.RWMutex
+	counts map[string]*atomic.Int64
+}
+
+// NewService returns a service over store. emailKey keys the HMAC that
+// stands in for email addresses; now is the clock (time.Now in production).
+func NewService(store *Store, greetings GreetingRecorder, emailKey []byte, now func() time.Time) *Service {
+	return &Service{
+		store:     store,
+		greetings: greetings,
+		emailKey:  emailKey,
+		now:       now,
+		validate:  newValidator(),
+		counts:    make(map[string]*atomic.Int64),
+	}
+}
+
+// Store returns the service's store.
+func (s *Service) Store() *Store { return s.store }
+
+// Now returns the service clock's time.
+func (s *Service) Now() time.Time { return s.now() }
+
+// LoadCounts counts the stored signatures of every campaign once, so that
+// Count answers from memory afterwards. Call it at start-up, before
+// signatures arrive.
+func (s *Service) LoadCounts(ctx context.Context) error {
+	counts, err := s.store.CountAll(ctx)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.counts = make(map[string]*atomic.Int64, len(counts))
+	for id, n := range counts {
+		c := new(atomic.Int64)
+		c.Store(n)
+		s.counts[id] = c
+	}
+	return nil
+}
+
+// Count returns the number of signatures of a campaign.
+func (s *Service) Count(campaignID string) int64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if c, ok := s.counts[campaignID]; ok {
+		return c.Load()
+	}
+	return 0
+}
+
+func (s *Service) add(campaignID string, n int64) {
+	s.mu.RLock()
+	c, ok := s.counts[campaignID]
+	s.mu.RUnlock()
+	if !ok {
+		s.mu.Lock()
+		if c, ok = s.counts[campaignID]; !ok {
+			c = new(atomic.Int64)
+			s.counts[campaignID] = c
+		}
+		s.mu.Unlock()
+	}
+	c.Add(n)
+}
+
+// Public returns the campaign with that slug if visitors may see it now;
+// drafts and campaigns that have not opened are ErrNotFound.
+func (s *Service) Public(ctx context.Context, slug string) (*Campaign, error) {
+	c, err := s.store.CampaignBySlug(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	if !c.Public(s.now()) {
+		return nil, fmt.Errorf("campaign %q is %s: %w", slug, c.Status(s.now()), ErrNotFound)
+	}
+	return c, nil
+}
+
+// Listing is what the front page shows.
+type Listing struct {
+	Open   []Campaign // closing soonest first
+	Closed []Campaign // closed within RecentlyClosed, most recent first
+}
+
+// RecentlyClosed is how long a closed campaign stays on the front page.
+const RecentlyClosed = 365 * 24 * time.Hour
+
+// List returns the open campaigns and the recently closed ones.
+func (s *Service) List(ctx context.Context) (Listing, error) {
+	all, err := s.store.Campaigns(ctx)
+	if err != nil {
+		return Listing{}, err
+	}
+	now := s.now()
+	var l Listing
+	for _, c := range all {
+		switch c.Status(now) {
+		case StatusOpen:
+			l.Open = append(l.Open, c)
+		case StatusClosed:
+			if now.Sub(c.ClosesAt) <= RecentlyClosed {
+				l.Closed = append(l.Closed, c)
+			}
+		}
+	}
+	slices.SortFunc(l.Open, func(a, b Campaign) int { return a.ClosesAt.Compare(b.ClosesAt) })
+	slices.SortFunc(l.Closed, func(a, b Campaign) int { return b.ClosesAt.Compare(a.ClosesAt) })
+	return l, nil
+}
+
+// Sign adds a supporter's signature (and greeting) to the campaign.
+//
+// Invalid input is a *ValidationError naming every problem. A campaign that
+// is closed is ErrClosed, one not open yet ErrNotOpen. A second signature
+// with the same email address is ErrDuplicate and stores nothing; callers
+// that face the public must answer it exactly like a success, so that
+// nobody can learn whether an address has signed.
+func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
+	now := s.now().UTC()
+	switch c.Status(now) {
+	case StatusOpen:
+	case StatusClosed:
+		return ErrClosed
+	default:
+		return ErrNotOpen
+	}
+	f, err := normalise(s.validate, c, in)
+	if err != nil {
+		return err
+	}
+	sig := Signature{
+		ID:         SignatureID(s.emailKey, c.ID, f.Email),
+		CampaignID: c.ID,
+		SignedAt:   now.Truncate(time.Millisecond), // what BSON keeps
+		Source:     SourceWeb,
+		Updates:    f.Updates,
+		Person:     Person{Name: f.Name, City: f.City, Country: f.Country},
+	}
+	if f.Updates {
+		sig.Person.Email = f.Email
+	}
+	if err := s.store.InsertSignature(ctx, &sig); err != nil {
+		if errors.Is(err, ErrDuplicate) {
+			return ErrDuplicate
+		}
+		return fmt.Errorf("sign %s: %w", c.Slug, err)
+	}
+	s.add(c.ID, 1)
+	if f.Greeting != "" {
+		// The signature stands even if this fails; the supporter is told the
+		// request failed and nothing confirms the greeting.
+		if err := s.greetings.RecordGreeting(ctx, c.ID, sig.ID, f.Greeting, sig.SignedAt); err != nil {
+			return fmt.Errorf("sign %s: record greeting: %w", c.Slug, err)
+		}
+	}
+	return nil
+}
+
+// AddSignatures stores signatures collected elsewhere (demo data, later
+// imports) for one campaign in one batch, skipping addresses that signed
+// already, and returns how many were new.
+func (s *Service) AddSignatures(ctx context.Context, campaignID string, sigs []Signature) (int, error) {
+	for i := range sigs {
+		sigs[i].CampaignID = campaignID
+	}
+	n, err := s.store.InsertSignatures(ctx, sigs)
+	s.add(campaignID, int64(n))
+	if err != nil {
+		return n, fmt.Errorf("add signatures to %s: %w", campaignID, err)
+	}
+	return n, nil
+}
+
+// Recipient returns the recipient with that ID, or ErrNotFound.
+func (s *Service) Recipient(ctx context.Context, id string) (*Recipient, error) {
+	return s.store.Recipient(ctx, id)
+}

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/internal/config"
+	"github.com/solidarity-letters/solidarity/internal/country"
+	"github.com/solidarity-letters/solidarity/internal/database"
+	"github.com/solidarity-letters/solidarity/internal/demo"
+	"github.com/solidarity-letters/solidarity/internal/i18n"
+	"github.com/solidarity-letters/solidarity/letters"
+	"github.com/solidarity-letters/solidarity/web"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// minFillTime is how long a person takes at least to fill in the sign form.
+const minFillTime = 2 * time.Second
+
+// run is the whole program: it chooses the subcommand and runs it until
+// ctx ends.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	for _, a := range args {
+		if a == "-h" || a == "--help" || a == "-help" {
+			cmd = "help"
+		}
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, getenv, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "solidarity", version)
+		return nil
+	case "help":
+		usage(stdout)
+		return nil
+	}
+	usage(stderr)
+	return fmt.Errorf("unknown subcommand %q", cmd)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `solidarity: letter and petition campaigns for people imprisoned for who they are or what they said.
+
+Usage:
+  solidarity [serve] [flags]   run the web service (the default)
+  solidarity version           print the version
+  solidarity help              show this help
+
+Settings (environment variable, flag, default):
+`)
+	config.PrintSettings(w)
+}
+
+// serve runs the web service until ctx ends, then shuts down in reverse
+// order: stop taking requests, finish those in flight, close the database.
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
+	started := time.Now()
+	cfg, err := config.Load(args, getenv)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+
+	if cfg.MongoURI == "" || cfg.Secret == "" {
+		if err := database.CheckWritable(cfg.DataDir); err != nil {
+			return err
+		}
+	}
+	keys, err := config.LoadKeys(cfg.Secret, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	var dbLog *slog.Logger
+	if cfg.LogLevel <= slog.LevelDebug {
+		dbLog = logger.With("component", "ferretdb")
+	}
+	db, err := database.Open(ctx, database.Options{URI: cfg.MongoURI, DataDir: cfg.DataDir, Logger: dbLog})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		err = errors.Join(err, db.Close(closeCtx))
+	}()
+
+	campaigns := campaign.NewStore(db.Database)
+	greetings := letters.NewStore(db.Database)
+	for _, ensure := range []func(context.Context) error{campaigns.EnsureIndexes, greetings.EnsureIndexes} {
+		if err := ensure(ctx); err != nil {
+			return err
+		}
+	}
+	signing := campaign.NewService(campaigns, greetings, keys.Email, time.Now)
+	if cfg.Demo {
+		seeder := demo.Seeder{Campaigns: signing, Greetings: greetings, EmailKey: keys.Email, Now: time.Now}
+		seeded, err := seeder.SeedIfEmpty(ctx)
+		if err != nil {
+			return err
+		}
+		if seeded {
+			logger.Info("seeded the demo campaigns into the empty database", "campaign", "/c/"+demo.OpenSlug)
+		}
+	}
+	if err := signing.LoadCounts(ctx); err != nil {
+		return err
+	}
+
+	messages, err := i18n.Load()
+	if err != nil {
+		return err
+	}
+	app, err := web.New(web.Config{
+		BaseURL:        cfg.BaseURL,
+		TrustedProxies: cfg.TrustedProxies,
+		FormKey:        keys.Form,
+		MinFillTime:    minFillTime,
+		Now:            time.Now,
+	}, web.Deps{
+		Campaigns: signing,
+		DB:        db,
+		Messages:  messages,
+		Countries: country.NewCatalog(messages.Languages()...),
+		Logger:    logger,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	dbKind := "MongoDB"
+	if db.Embedded() {
+		dbKind = "embedded FerretDB in " + cfg.DataDir
+	}
+	logger.Info("ready", "database", dbKind, "startup_ms", time.Since(started).Milliseconds())
+	fmt.Fprintf(stdout, "solidarity is listening on http://%s\n", displayAddr(ln.Addr()))
+
+	served := make(chan error, 1)
+	go func() { served <- app.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), web.ShutdownTimeout)
+	defer cancel()
+	if err := app.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	return <-served
+}
+
+// displayAddr turns a listening address into one a browser can open.
+func displayAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return a.String()
+	}
+	return net.JoinHostPort("localhost", fmt.Sprint(tcp.Port))
+}

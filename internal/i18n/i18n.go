@@ -1,0 +1,175 @@
+// Package i18n is solidarity's translation catalog: every string a person
+// reads passes through it, in the language chosen for the request.
+//
+// Messages live in locales/<lang>.json in go-i18n's format and are embedded
+// in the binary. English is complete and the fallback for anything missing.
+package i18n
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+	"time"
+
+	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+)
+
+//go:embed locales/*.json
+var locales embed.FS
+
+// Default is the language of the catalog's fallback messages.
+var Default = language.English
+
+// Catalog holds the messages of every shipped language.
+type Catalog struct {
+	bundle  *goi18n.Bundle
+	tags    []language.Tag
+	matcher language.Matcher
+}
+
+// Load reads the embedded message files. A broken file is an error, so that
+// it stops start-up rather than a request.
+func Load() (*Catalog, error) {
+	b := goi18n.NewBundle(Default)
+	b.RegisterUnmarshalFunc("json", json.Unmarshal)
+	files, err := fs.Glob(locales, "locales/*.json")
+	if err != nil {
+		return nil, fmt.Errorf("list message files: %w", err)
+	}
+	for _, f := range files {
+		data, err := locales.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", f, err)
+		}
+		if _, err := b.ParseMessageFileBytes(data, path.Base(f)); err != nil {
+			return nil, fmt.Errorf("parse %s: %w", f, err)
+		}
+	}
+	// The default language first: the matcher falls back to it.
+	tags := []language.Tag{Default}
+	for _, t := range b.LanguageTags() {
+		if t != Default {
+			tags = append(tags, t)
+		}
+	}
+	return &Catalog{bundle: b, tags: tags, matcher: language.NewMatcher(tags)}, nil
+}
+
+// Languages returns the shipped languages, the default first.
+func (c *Catalog) Languages() []language.Tag { return c.tags }
+
+// Supported returns the shipped language that tag names exactly (by its
+// base language), and whether there is one.
+func (c *Catalog) Supported(tag string) (language.Tag, bool) {
+	t, err := language.Parse(tag)
+	if err != nil {
+		return language.Und, false
+	}
+	base, _ := t.Base()
+	for _, s := range c.tags {
+		if b, _ := s.Base(); b == base {
+			return s, true
+		}
+	}
+	return language.Und, false
+}
+
+// Match picks the language for a request: an explicit choice (a ?lang=
+// parameter, then the cookie) if it is shipped, then the best match for the
+// Accept-Language header, then the default.
+func (c *Catalog) Match(choices []string, acceptLanguage string) language.Tag {
+	for _, choice := range choices {
+		if t, ok := c.Supported(choice); ok {
+			return t
+		}
+	}
+	prefs, _, err := language.ParseAcceptLanguage(acceptLanguage)
+	if err != nil || len(prefs) == 0 {
+		return Default
+	}
+	_, i, conf := c.matcher.Match(prefs...)
+	if conf == language.No {
+		return Default
+	}
+	return c.tags[i]
+}
+
+// Localizer returns the translator for one language.
+func (c *Catalog) Localizer(tag language.Tag) *Localizer {
+	return &Localizer{
+		tag:     tag,
+		l:       goi18n.NewLocalizer(c.bundle, tag.String(), Default.String()),
+		printer: message.NewPrinter(tag),
+	}
+}
+
+// Has reports whether the default language has a message with that ID.
+func (c *Catalog) Has(id string) bool {
+	_, err := goi18n.NewLocalizer(c.bundle, Default.String()).Localize(&goi18n.LocalizeConfig{MessageID: id})
+	return err == nil
+}
+
+// Localizer translates messages into one language. Its methods are called
+// from templates, so they return a string even for a missing message: the
+// message ID, which tests catch.
+type Localizer struct {
+	tag     language.Tag
+	l       *goi18n.Localizer
+	printer *message.Printer
+}
+
+// Lang is the language's BCP 47 tag, for the lang attribute.
+func (l *Localizer) Lang() string { return l.tag.String() }
+
+// Tag is the localizer's language.
+func (l *Localizer) Tag() language.Tag { return l.tag }
+
+// T translates the message id, filling its template from pairs of names
+// and values: T("sign.thanks", "Name", "Ales").
+func (l *Localizer) T(id string, pairs ...any) string {
+	return l.localize(id, nil, pairs)
+}
+
+// N translates a message that depends on a count, choosing the plural
+// form for n; the template sees n as .Count, formatted for the language.
+func (l *Localizer) N(id string, n int64, pairs ...any) string {
+	return l.localize(id, n, append(pairs, "Count", l.Number(n)))
+}
+
+func (l *Localizer) localize(id string, count any, pairs []any) string {
+	var data map[string]any
+	if len(pairs) > 0 {
+		data = make(map[string]any, len(pairs)/2)
+		for i := 0; i+1 < len(pairs); i += 2 {
+			data[fmt.Sprint(pairs[i])] = pairs[i+1]
+		}
+	}
+	s, err := l.l.Localize(&goi18n.LocalizeConfig{MessageID: id, TemplateData: data, PluralCount: count})
+	if err != nil {
+		return id
+	}
+	return s
+}
+
+// Number formats n with the language's digit grouping: 12,384 in English.
+func (l *Localizer) Number(n int64) string { return l.printer.Sprintf("%d", n) }
+
+// Date formats the calendar day of t (already in the zone to show) as the
+// language writes it: 12 July 2027.
+func (l *Localizer) Date(t time.Time) string {
+	return l.T("date.long", "Day", t.Day(), "Month", l.T(fmt.Sprintf("month.%d", int(t.Month()))), "Year", t.Year())
+}
+
+// DateTime formats t with its time of day and zone abbreviation.
+func (l *Localizer) DateTime(t time.Time) string {
+	zone, _ := t.Zone()
+	if strings.HasPrefix(zone, "+") || strings.HasPrefix(zone, "-") {
+		zone = "UTC" + zone
+	}
+	return l.T("date.time", "Date", l.Date(t), "Time", t.Format("15:04"), "Zone", zone)
+}

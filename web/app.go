@@ -1,0 +1,149 @@
+// Package web is solidarity's HTTP face: the public campaign pages and the
+// signing form, the JSON API and the health checks, on Fiber.
+//
+// All routes are in routes.go. Handlers are thin: they read the request,
+// call the domain services through the small interfaces below, and render a
+// typed page. Fiber is imported only in this package.
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/internal/country"
+	"github.com/solidarity-letters/solidarity/internal/i18n"
+)
+
+// Campaigns is what the web layer needs of the campaign service.
+type Campaigns interface {
+	List(ctx context.Context) (campaign.Listing, error)
+	Public(ctx context.Context, slug string) (*campaign.Campaign, error)
+	Recipient(ctx context.Context, id string) (*campaign.Recipient, error)
+	Count(campaignID string) int64
+	Sign(ctx context.Context, c *campaign.Campaign, in campaign.SignInput) error
+}
+
+// Pinger reports whether the database answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Config holds the web layer's settings.
+type Config struct {
+	// BaseURL is the site's public address without a trailing slash; empty
+	// means it is taken from each request.
+	BaseURL string
+	// TrustedProxies may set X-Forwarded-For and X-Forwarded-Proto.
+	TrustedProxies []string
+	// FormKey signs form tokens.
+	FormKey []byte
+	// MinFillTime is how long a person needs at least to fill in the sign
+	// form; faster submissions are asked to confirm.
+	MinFillTime time.Duration
+	// Now is the clock; time.Now in production.
+	Now func() time.Time
+}
+
+// Deps are the services the web layer calls.
+type Deps struct {
+	Campaigns Campaigns
+	DB        Pinger
+	Messages  *i18n.Catalog
+	Countries *country.Catalog
+	Logger    *slog.Logger
+}
+
+// Timeouts and limits of the HTTP server.
+const (
+	BodyLimit       = 64 << 10
+	ReadTimeout     = 15 * time.Second
+	WriteTimeout    = 30 * time.Second
+	IdleTimeout     = 120 * time.Second
+	ShutdownTimeout = 10 * time.Second
+)
+
+// Server is the web application.
+type Server struct {
+	app    *fiber.App
+	cfg    Config
+	deps   Deps
+	views  *views
+	tokens tokens
+	log    *slog.Logger
+}
+
+// New builds the web application; templates are parsed here, so a broken
+// one fails start-up.
+func New(cfg Config, deps Deps) (*Server, error) {
+	if len(cfg.FormKey) < 32 {
+		return nil, errors.New("web: form key must be at least 32 bytes")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	v, err := loadViews()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:    cfg,
+		deps:   deps,
+		views:  v,
+		tokens: tokens{key: cfg.FormKey, now: cfg.Now, ttl: tokenTTL},
+		log:    deps.Logger,
+	}
+	s.app = fiber.New(fiber.Config{
+		Immutable:               true,
+		AppName:                 "solidarity",
+		BodyLimit:               BodyLimit,
+		ReadTimeout:             ReadTimeout,
+		WriteTimeout:            WriteTimeout,
+		IdleTimeout:             IdleTimeout,
+		DisableStartupMessage:   true,
+		ErrorHandler:            s.handleError,
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          cfg.TrustedProxies,
+		ProxyHeader:             proxyHeader(cfg.TrustedProxies),
+		StrictRouting:           false,
+		ServerHeader:            "",
+	})
+	s.routes()
+	return s, nil
+}
+
+func proxyHeader(trusted []string) string {
+	if len(trusted) == 0 {
+		return ""
+	}
+	return fiber.HeaderXForwardedFor
+}
+
+// Serve answers requests on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	if err := s.app.Listener(ln); err != nil {
+		return fmt.Errorf("serve http: %w", err)
+	}
+	return nil
+}
+
+// Shutdown stops accepting connections and waits up to ShutdownTimeout, or
+// until ctx ends, for requests in flight.
+func (s *Server) Shutdown(ctx context.Context) error {
+	timeout := ShutdownTimeout
+	if d, ok := ctx.Deadline(); ok && time.Until(d) < timeout {
+		timeout = time.Until(d)
+	}
+	if err := s.app.ShutdownWithTimeout(timeout); err != nil {
+		return fmt.Errorf("shut down http server: %w", err)
+	}
+	return nil
+}

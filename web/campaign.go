@@ -1,0 +1,351 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/internal/country"
+	"github.com/solidarity-letters/solidarity/internal/i18n"
+)
+
+// CampaignView is a campaign as pages show it, dates in its time zone.
+type CampaignView struct {
+	Slug      string
+	Title     string
+	Summary   string
+	Letter    string
+	Organizer string
+	Recipient *campaign.Recipient
+	Open      bool
+	Count     int64
+	Goal      int64
+	// Deadline is what to sign before ("12 July 2027"), and ClosesAt the
+	// exact closing time with its zone.
+	Deadline    string
+	ClosesAt    string
+	ClosesAtISO string
+	Greetings   campaign.Greetings
+}
+
+func (s *Server) campaignView(c *fiber.Ctx, camp *campaign.Campaign, withRecipient bool) (CampaignView, error) {
+	t := s.localizer(c)
+	closes := camp.ClosesAt.In(camp.Location())
+	// "before 12 July" for a campaign that closes as 12 July begins; the
+	// time too for one that closes during the day.
+	deadline := t.Date(closes)
+	if closes.Hour() != 0 || closes.Minute() != 0 {
+		deadline = t.DateTime(closes)
+	}
+	v := CampaignView{
+		Slug:        camp.Slug,
+		Title:       camp.Title,
+		Summary:     camp.Summary,
+		Letter:      camp.Letter,
+		Organizer:   camp.OrganizerName,
+		Open:        camp.Status(s.cfg.Now()) == campaign.StatusOpen,
+		Count:       s.deps.Campaigns.Count(camp.ID),
+		Goal:        int64(camp.Goal),
+		Deadline:    deadline,
+		ClosesAt:    t.DateTime(closes),
+		ClosesAtISO: closes.Format(time.RFC3339),
+		Greetings:   camp.Greetings,
+	}
+	if withRecipient && camp.RecipientID != "" {
+		r, err := s.deps.Campaigns.Recipient(c.UserContext(), camp.RecipientID)
+		if err != nil && !errors.Is(err, campaign.ErrNotFound) {
+			return v, err
+		}
+		v.Recipient = r
+	}
+	return v, nil
+}
+
+// HomePage lists campaigns.
+type HomePage struct {
+	Page
+	Open   []CampaignView
+	Closed []CampaignView
+}
+
+func (s *Server) home(c *fiber.Ctx) error {
+	l, err := s.deps.Campaigns.List(c.UserContext())
+	if err != nil {
+		return err
+	}
+	p := HomePage{Page: s.page(c, s.localizer(c).T("home.title"))}
+	for _, list := range []struct {
+		from []campaign.Campaign
+		to   *[]CampaignView
+	}{{l.Open, &p.Open}, {l.Closed, &p.Closed}} {
+		for i := range list.from {
+			v, err := s.campaignView(c, &list.from[i], true)
+			if err != nil {
+				return err
+			}
+			*list.to = append(*list.to, v)
+		}
+	}
+	return s.render(c, fiber.StatusOK, "home", p)
+}
+
+// CampaignPage shows a campaign and, while it is open, the sign form.
+type CampaignPage struct {
+	Page
+	C      CampaignView
+	Form   SignForm
+	Inputs []InputView
+	Checks []CheckView
+}
+
+// SignForm is the sign form's state: what the supporter typed, the
+// problems found, and the token that protects it.
+type SignForm struct {
+	Name, Email, City, Country, Greeting string
+	Consent, Updates                     bool
+	Token                                string
+	// Errors holds one message per field with a problem; Problems lists
+	// them in form order for the summary at the top.
+	Errors   map[string]string
+	Problems []FieldProblem
+	// Notice explains a refusal that is not about one field.
+	Notice string
+}
+
+// FieldProblem is a line of the error summary.
+type FieldProblem struct {
+	Field   string
+	Message string
+}
+
+func (s *Server) campaignPage(c *fiber.Ctx) error {
+	camp, err := s.deps.Campaigns.Public(c.UserContext(), c.Params("slug"))
+	if err != nil {
+		return err
+	}
+	return s.renderCampaign(c, fiber.StatusOK, camp, SignForm{})
+}
+
+func (s *Server) renderCampaign(c *fiber.Ctx, status int, camp *campaign.Campaign, form SignForm) error {
+	v, err := s.campaignView(c, camp, true)
+	if err != nil {
+		return err
+	}
+	t := s.localizer(c)
+	title := camp.Title
+	if len(form.Problems) > 0 || form.Notice != "" {
+		title = t.T("form.error_title", "Title", camp.Title)
+	}
+	form.Token = s.tokens.issue(signPurpose(camp))
+	p := CampaignPage{Page: s.page(c, title), C: v, Form: form}
+	if v.Open {
+		p.Inputs, p.Checks = s.formViews(t, camp, v, form)
+	}
+	return s.render(c, status, "campaign", p)
+}
+
+func signPurpose(c *campaign.Campaign) string { return "sign:" + c.ID }
+
+// honeypot is a form field that people never see and bots fill in.
+const honeypot = "website"
+
+func (s *Server) sign(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	camp, err := s.deps.Campaigns.Public(ctx, c.Params("slug"))
+	if err != nil {
+		return err
+	}
+	if camp.Status(s.cfg.Now()) == campaign.StatusClosed {
+		// The campaign page in its closed state says when it closed.
+		return s.renderCampaign(c, fiber.StatusGone, camp, SignForm{})
+	}
+	thanks := "/c/" + url.PathEscape(camp.Slug) + "/thanks"
+	if c.FormValue(honeypot) != "" {
+		return c.Redirect(thanks, fiber.StatusSeeOther) // a bot; store nothing
+	}
+	form := SignForm{
+		Name:     c.FormValue("name"),
+		Email:    c.FormValue("email"),
+		City:     c.FormValue("city"),
+		Country:  c.FormValue("country"),
+		Greeting: c.FormValue("greeting"),
+		Consent:  c.FormValue("consent") != "",
+		Updates:  c.FormValue("updates") != "",
+	}
+	t := s.localizer(c)
+	issued, err := s.tokens.check(c.FormValue("token"), signPurpose(camp))
+	if err != nil {
+		form.Notice = t.T("form.token_invalid")
+		return s.renderCampaign(c, fiber.StatusForbidden, camp, form)
+	}
+	if s.cfg.Now().Sub(issued) < s.cfg.MinFillTime {
+		form.Notice = t.T("form.too_fast")
+		return s.renderCampaign(c, fiber.StatusUnprocessableEntity, camp, form)
+	}
+	err = s.deps.Campaigns.Sign(ctx, camp, campaign.SignInput{
+		Name: form.Name, Email: form.Email, City: form.City, Country: form.Country,
+		Greeting: form.Greeting, Consent: form.Consent, Updates: form.Updates,
+	})
+	var verr *campaign.ValidationError
+	switch {
+	case err == nil, errors.Is(err, campaign.ErrDuplicate):
+		// The same answer for a repeat: nobody learns whether an address signed.
+		return c.Redirect(thanks, fiber.StatusSeeOther)
+	case errors.As(err, &verr):
+		form.Errors = map[string]string{}
+		for _, f := range verr.Fields {
+			msg := s.problemMessage(t, f)
+			form.Errors[f.Field] = msg
+			form.Problems = append(form.Problems, FieldProblem{Field: f.Field, Message: msg})
+		}
+		return s.renderCampaign(c, fiber.StatusUnprocessableEntity, camp, form)
+	default:
+		return err
+	}
+}
+
+// problemMessage words a field's problem: a message for the field and
+// problem if the catalog has one, else the problem's general message.
+func (s *Server) problemMessage(t *i18n.Localizer, f campaign.FieldError) string {
+	id := fmt.Sprintf("error.%s.%s", f.Field, f.Problem)
+	if !s.deps.Messages.Has(id) {
+		id = "error." + string(f.Problem)
+	}
+	return t.T(id, "Limit", t.Number(int64(f.Limit)))
+}
+
+// ThanksPage thanks a supporter and offers to share the campaign.
+type ThanksPage struct {
+	Page
+	C      CampaignView
+	URL    string
+	Shares []ShareLink
+}
+
+// ShareLink is a plain link to share the campaign; no script of the
+// service it leads to runs on our pages.
+type ShareLink struct {
+	Name string
+	Href string
+}
+
+func (s *Server) thanks(c *fiber.Ctx) error {
+	camp, err := s.deps.Campaigns.Public(c.UserContext(), c.Params("slug"))
+	if err != nil {
+		return err
+	}
+	v, err := s.campaignView(c, camp, true)
+	if err != nil {
+		return err
+	}
+	t := s.localizer(c)
+	link := s.baseURL(c) + "/c/" + url.PathEscape(camp.Slug)
+	text := t.T("share.text", "Title", camp.Title)
+	q := url.QueryEscape
+	p := ThanksPage{
+		Page: s.page(c, t.T("thanks.title")),
+		C:    v,
+		URL:  link,
+		Shares: []ShareLink{
+			{t.T("share.email"), "mailto:?subject=" + url.PathEscape(camp.Title) + "&body=" + url.PathEscape(text+"\n\n"+link)},
+			{"Telegram", "https://t.me/share/url?url=" + q(link) + "&text=" + q(text)},
+			{"WhatsApp", "https://wa.me/?text=" + q(text+" "+link)},
+			{"Facebook", "https://www.facebook.com/sharer/sharer.php?u=" + q(link)},
+			{"Bluesky", "https://bsky.app/intent/compose?text=" + q(text+" "+link)},
+			{"X", "https://x.com/intent/post?text=" + q(text) + "&url=" + q(link)},
+		},
+	}
+	return s.render(c, fiber.StatusOK, "thanks", p)
+}
+
+// InputView is one field of the sign form as the template draws it.
+type InputView struct {
+	Name         string
+	Kind         string // text, email, textarea or select
+	Label        string
+	Hint         string
+	Optional     string // the word "optional" for fields that are
+	Value        string
+	Error        string
+	ErrorPrefix  string
+	Autocomplete string
+	MaxLength    int
+	Required     bool
+	Placeholder  string
+	Options      []country.Country
+}
+
+// DescribedBy lists the IDs of the field's hint and error.
+func (v InputView) DescribedBy() string {
+	var ids []string
+	if v.Hint != "" {
+		ids = append(ids, "h-"+v.Name)
+	}
+	if v.Error != "" {
+		ids = append(ids, "e-"+v.Name)
+	}
+	return strings.Join(ids, " ")
+}
+
+// CheckView is a checkbox of the sign form.
+type CheckView struct {
+	Name        string
+	Label       string
+	Checked     bool
+	Required    bool
+	Error       string
+	ErrorPrefix string
+}
+
+// DescribedBy is the ID of the checkbox's error, if it has one.
+func (v CheckView) DescribedBy() string {
+	if v.Error == "" {
+		return ""
+	}
+	return "e-" + v.Name
+}
+
+// formViews lays out the sign form's fields.
+func (s *Server) formViews(t *i18n.Localizer, camp *campaign.Campaign, v CampaignView, f SignForm) ([]InputView, []CheckView) {
+	prefix := t.T("form.error_prefix")
+	optional := t.T("form.optional")
+	inputs := []InputView{
+		{Name: "name", Kind: "text", Label: t.T("form.name"), Hint: t.T("form.name_hint"), Value: f.Name, Autocomplete: "name", MaxLength: campaign.NameMax, Required: true},
+		{Name: "email", Kind: "email", Label: t.T("form.email"), Hint: t.T("form.email_hint"), Value: f.Email, Autocomplete: "email", MaxLength: campaign.EmailMax, Required: true},
+		{Name: "city", Kind: "text", Label: t.T("form.city"), Optional: optional, Value: f.City, Autocomplete: "address-level2", MaxLength: campaign.CityMax},
+		{Name: "country", Kind: "select", Label: t.T("form.country"), Value: f.Country, Autocomplete: "country", Required: true,
+			Placeholder: t.T("form.country_choose"), Options: s.deps.Countries.List(t.Tag())},
+	}
+	if camp.Greetings.Enabled {
+		name := ""
+		if v.Recipient != nil {
+			name = v.Recipient.Name
+		}
+		inputs = append(inputs, InputView{Name: "greeting", Kind: "textarea", Label: t.T("form.greeting", "Name", name), Optional: optional,
+			Hint:  t.T("form.greeting_hint", "Limit", t.Number(int64(camp.Greetings.MaxLength))),
+			Value: f.Greeting, MaxLength: camp.Greetings.MaxLength})
+	}
+	for i := range inputs {
+		inputs[i].Error = f.Errors[inputs[i].Name]
+		inputs[i].ErrorPrefix = prefix
+	}
+	recipient := t.T("form.the_recipient")
+	if v.Recipient != nil {
+		recipient = v.Recipient.Name
+	}
+	checks := []CheckView{
+		{Name: "consent", Label: t.T("form.consent", "Name", recipient), Checked: f.Consent, Required: true, Error: f.Errors["consent"], ErrorPrefix: prefix},
+		{Name: "updates", Label: t.T("form.updates"), Checked: f.Updates},
+	}
+	return inputs, checks
+}
+
+// CardView is a campaign in a list, with the translator the card needs.
+type CardView struct {
+	T *i18n.Localizer
+	C CampaignView
+}

@@ -1,0 +1,27 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2/middleware/recover"
+)
+
+// routes declares every route of the application.
+func (s *Server) routes() {
+	a := s.app
+	a.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
+	a.Use(s.accessLog)
+	a.Use(s.securityHeaders)
+	a.Use(s.checkOrigin)
+
+	a.Get("/healthz", s.healthz)
+	a.Get("/readyz", s.readyz)
+	a.Get("/static/:file", s.static)
+
+	a.Get("/api/v1/campaigns/:slug", s.apiCampaign)
+
+	a.Get("/", s.withLang, s.home)
+	a.Get("/c/:slug", s.withLang, s.campaignPage)
+	a.Post("/c/:slug/sign", s.withLang, s.sign)
+	a.Get("/c/:slug/thanks", s.withLang, s.thanks)
+
+	a.Use(s.withLang, s.notFound)
+}

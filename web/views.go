@@ -1,0 +1,129 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"mime"
+	"path"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/solidarity-letters/solidarity/internal/i18n"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+// asset is a static file served under a name that carries its content's
+// hash, so browsers may cache it forever.
+type asset struct {
+	name string // e.g. style.3f2a9c1b.css
+	body []byte
+	kind string // Content-Type
+}
+
+// views holds the parsed page templates and the static assets.
+type views struct {
+	pages  map[string]*template.Template
+	assets map[string]asset  // by hashed name
+	urls   map[string]string // plain name → /static/hashed name
+}
+
+// The pages; each is templates/<name>.html rendered inside layout.html.
+var pageNames = []string{"home", "campaign", "thanks", "error"}
+
+func loadViews() (*views, error) {
+	v := &views{pages: map[string]*template.Template{}, assets: map[string]asset{}, urls: map[string]string{}}
+	entries, err := fs.ReadDir(staticFiles, "static")
+	if err != nil {
+		return nil, fmt.Errorf("read static files: %w", err)
+	}
+	for _, e := range entries {
+		body, err := staticFiles.ReadFile("static/" + e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("read static file %s: %w", e.Name(), err)
+		}
+		sum := sha256.Sum256(body)
+		ext := path.Ext(e.Name())
+		hashed := strings.TrimSuffix(e.Name(), ext) + "." + hex.EncodeToString(sum[:5]) + ext
+		v.assets[hashed] = asset{name: hashed, body: body, kind: mime.TypeByExtension(ext)}
+		v.urls[e.Name()] = "/static/" + hashed
+	}
+	funcs := template.FuncMap{
+		"asset": func(name string) (string, error) {
+			u, ok := v.urls[name]
+			if !ok {
+				return "", fmt.Errorf("no static file %q", name)
+			}
+			return u, nil
+		},
+		"paragraphs": paragraphs,
+		"cardOf":     func(t *i18n.Localizer, c CampaignView) CardView { return CardView{T: t, C: c} },
+	}
+	for _, name := range pageNames {
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("parse template %s: %w", name, err)
+		}
+		v.pages[name] = t
+	}
+	return v, nil
+}
+
+// paragraphs splits text at blank lines, for letters and summaries.
+func paragraphs(s string) []string {
+	var out []string
+	for p := range strings.SplitSeq(strings.ReplaceAll(s, "\r\n", "\n"), "\n\n") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Page is what every page template gets: the translator and the page's
+// title. Page types embed it.
+type Page struct {
+	T     *i18n.Localizer
+	Title string
+	// Path is the page's own path, for the language links.
+	Path string
+}
+
+// render writes a page with the given status.
+func (s *Server) render(c *fiber.Ctx, status int, name string, data any) error {
+	t, ok := s.views.pages[name]
+	if !ok {
+		return fmt.Errorf("render: no page %q", name)
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, data); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(status).Send(b.Bytes())
+}
+
+// page returns the common page data for the request.
+func (s *Server) page(c *fiber.Ctx, title string) Page {
+	return Page{T: s.localizer(c), Title: title, Path: c.Path()}
+}
+
+func (s *Server) static(c *fiber.Ctx) error {
+	a, ok := s.views.assets[c.Params("file")]
+	if !ok {
+		return fiber.ErrNotFound
+	}
+	c.Set(fiber.HeaderContentType, a.kind)
+	c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	return c.Send(a.body)
+}
