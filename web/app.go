@@ -116,6 +116,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		StrictRouting:           false,
 		ServerHeader:            "",
 	})
+	// Responses sent while shutting down close their connection, so that
+	// keep-alive clients do not hold the shutdown up.
+	s.app.Server().CloseOnShutdown = true
 	s.routes()
 	return s, nil
 }

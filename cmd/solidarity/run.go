@@ -162,7 +162,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), web.ShutdownTimeout)
 	defer cancel()
 	if err := app.Shutdown(shutdownCtx); err != nil {
-		return err
+		// Connections still open after the timeout are cut; what was
+		// acknowledged is already stored.
+		logger.Warn("shutdown timed out", "error", err)
 	}
 	return <-served
 }

@@ -1,0 +1,224 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/internal/country"
+	"github.com/solidarity-letters/solidarity/internal/i18n"
+	"github.com/solidarity-letters/solidarity/internal/testdb"
+	"github.com/solidarity-letters/solidarity/letters"
+	"github.com/solidarity-letters/solidarity/web"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+)
+
+var dbs *testdb.Server
+
+func TestMain(m *testing.M) { testdb.Main(m, &dbs) }
+
+// clock is a settable test clock.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}
+
+var (
+	emailKey = []byte("0123456789abcdef0123456789abcdef")
+	formKey  = []byte("fedcba9876543210fedcba9876543210")
+)
+
+// site is the app under test, served over real HTTP on a free port.
+type site struct {
+	URL       string
+	Clock     *clock
+	Service   *campaign.Service
+	Greetings *letters.Store
+	DB        *mongo.Database
+	client    *http.Client
+}
+
+// pinger checks the test database.
+type pinger struct{ db *mongo.Database }
+
+func (p pinger) Ping(ctx context.Context) error { return p.db.Client().Ping(ctx, nil) }
+
+// newSite starts the app on db with the clock at 1 June 2027, 12:00 UTC.
+func newSite(t *testing.T, db *mongo.Database) *site {
+	t.Helper()
+	ctx := context.Background()
+	clk := &clock{now: time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC)}
+	store := campaign.NewStore(db)
+	greetings := letters.NewStore(db)
+	if err := store.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := greetings.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	svc := campaign.NewService(store, greetings, emailKey, clk.Now)
+	if err := svc.LoadCounts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := web.New(web.Config{FormKey: formKey, MinFillTime: 2 * time.Second, Now: clk.Now},
+		web.Deps{Campaigns: svc, DB: pinger{db}, Messages: msgs, Countries: country.NewCatalog(msgs.Languages()...)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- app.Serve(ln) }()
+	client := &http.Client{
+		Timeout:       10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	t.Cleanup(func() {
+		client.CloseIdleConnections() // the visitors leave
+		if err := app.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	return &site{
+		URL: "http://" + ln.Addr().String(), Clock: clk, Service: svc, Greetings: greetings, DB: db,
+		client: client,
+	}
+}
+
+// addCampaign stores an open campaign (1 May to "before 12 July 2027" in
+// Minsk) with its recipient, changed by edit.
+func (s *site) addCampaign(t *testing.T, slug string, edit func(*campaign.Campaign)) *campaign.Campaign {
+	t.Helper()
+	ctx := context.Background()
+	closes, err := campaign.Deadline("2027-07-12", "Europe/Minsk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := campaign.Recipient{ID: "r-" + slug, Name: "Ales Bialiatski", Description: "Human rights defender.",
+		Address: []string{"Demo address"}, Country: "BY", LanguageRules: "Letters must be in Belarusian or Russian."}
+	if err := s.Service.Store().CreateRecipient(ctx, &r); err != nil {
+		t.Fatal(err)
+	}
+	c := &campaign.Campaign{
+		ID: "c-" + slug, Slug: slug, Title: "Send a message to Ales Bialiatski before 12 July",
+		Summary: "A message from outside means a lot.", Letter: "Dear Ales,\n\nYou are not forgotten.",
+		OrganizerName: "Test NGO", RecipientID: r.ID, Goal: 1000,
+		OpensAt: time.Date(2027, 5, 1, 0, 0, 0, 0, time.UTC), ClosesAt: closes, TimeZone: "Europe/Minsk",
+		Greetings: campaign.Greetings{Enabled: true, MaxLength: 500},
+	}
+	if edit != nil {
+		edit(c)
+	}
+	if err := s.Service.Store().CreateCampaign(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// response is a finished HTTP exchange.
+type response struct {
+	Status int
+	Header http.Header
+	Body   string
+}
+
+func (s *site) do(t *testing.T, req *http.Request) response {
+	t.Helper()
+	res, err := s.client.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{Status: res.StatusCode, Header: res.Header, Body: string(b)}
+}
+
+func (s *site) get(t *testing.T, path string, header ...string) response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, s.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	return s.do(t, req)
+}
+
+// post sends a form as a browser on our own page does: with our Origin.
+func (s *site) post(t *testing.T, path string, form url.Values, header ...string) response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, s.URL+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", s.URL)
+	for i := 0; i+1 < len(header); i += 2 {
+		if header[i+1] == "" {
+			req.Header.Del(header[i])
+			continue
+		}
+		req.Header.Set(header[i], header[i+1])
+	}
+	return s.do(t, req)
+}
+
+var tokenRE = regexp.MustCompile(`name="token" value="([^"]+)"`)
+
+// token loads the campaign page and returns its form token, then moves the
+// clock on as a person takes time to fill in the form.
+func (s *site) token(t *testing.T, slug string) string {
+	t.Helper()
+	page := s.get(t, "/c/"+slug)
+	m := tokenRE.FindStringSubmatch(page.Body)
+	if m == nil {
+		t.Fatalf("no form token on /c/%s (status %d)", slug, page.Status)
+	}
+	s.Clock.Set(s.Clock.Now().Add(30 * time.Second))
+	return m[1]
+}
+
+// signForm is a valid submission; edit changes it.
+func signForm(token string, edit func(url.Values)) url.Values {
+	v := url.Values{
+		"token": {token}, "name": {"Anna Nowak"}, "email": {"anna@example.org"}, "city": {"Białystok"},
+		"country": {"PL"}, "greeting": {"Trzymaj się, Ales!"}, "consent": {"yes"},
+	}
+	if edit != nil {
+		edit(v)
+	}
+	return v
+}

@@ -1,0 +1,211 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/solidarity-letters/solidarity/internal/database"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+func TestConcurrentSigningCountsEachEmailOnce(t *testing.T) {
+	s := newSite(t, dbs.Database(t))
+	s.addCampaign(t, "ales", nil)
+	tok := s.token(t, "ales")
+
+	// 1,000 submissions from 50 goroutines: 800 addresses, 200 of them twice.
+	const workers, total, repeats = 50, 1000, 200
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				addr := i
+				if i >= total-repeats {
+					addr = i - (total - repeats) // repeat an earlier address
+				}
+				form := signForm(tok, func(v url.Values) {
+					v.Set("email", fmt.Sprintf("supporter%d@example.org", addr))
+					v.Set("name", fmt.Sprintf("Supporter %d", i))
+				})
+				res := s.post(t, "/c/ales/sign", form)
+				mu.Lock()
+				statuses[res.Status]++
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := range total {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+
+	if statuses[303] != total {
+		t.Fatalf("statuses = %v, want %d × 303", statuses, total)
+	}
+	want := int64(total - repeats)
+	n, err := s.DB.Collection("signatures").CountDocuments(context.Background(), map[string]any{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != want {
+		t.Errorf("stored %d signatures, want %d", n, want)
+	}
+	if got := apiCount(t, s, "ales"); got != want {
+		t.Errorf("API count = %d, want %d", got, want)
+	}
+	if page := s.get(t, "/c/ales"); !strings.Contains(page.Body, "<strong>800</strong> signatures") {
+		t.Error("campaign page does not show 800 signatures")
+	}
+}
+
+func TestSignaturesSurviveRestart(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	open := func() *database.DB {
+		db, err := database.Open(ctx, database.Options{DataDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	db := open()
+	s := newSite(t, db.Database)
+	s.addCampaign(t, "ales", nil)
+	for i := range 3 {
+		res := s.post(t, "/c/ales/sign", signForm(s.token(t, "ales"), func(v url.Values) { v.Set("email", fmt.Sprintf("p%d@example.org", i)) }))
+		if res.Status != 303 {
+			t.Fatalf("sign %d: status %d", i, res.Status)
+		}
+	}
+	if err := db.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	db = open()
+	defer db.Close(ctx)
+	s = newSite(t, db.Database)
+	if n := apiCount(t, s, "ales"); n != 3 {
+		t.Errorf("after restart the count is %d, want 3", n)
+	}
+	if sigs := storedSignatures(t, s); len(sigs) != 3 {
+		t.Errorf("after restart %d signatures are stored, want 3", len(sigs))
+	}
+}
+
+var externalRef = regexp.MustCompile(`(?i)(src|href)="(https?:)?//`)
+
+func TestPagesAreSelfContainedAndSmall(t *testing.T) {
+	s := newSite(t, dbs.Database(t))
+	s.addCampaign(t, "ales", nil)
+	page := s.get(t, "/c/ales")
+	if page.Status != 200 {
+		t.Fatalf("status %d", page.Status)
+	}
+	h := page.Header
+	csp := h.Get("Content-Security-Policy")
+	for _, want := range []string{"default-src 'none'", "frame-ancestors 'none'", "style-src 'self'"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("CSP %q lacks %q", csp, want)
+		}
+	}
+	if strings.Contains(csp, "unsafe-inline") {
+		t.Errorf("CSP allows unsafe-inline: %q", csp)
+	}
+	for k, want := range map[string]string{
+		"X-Content-Type-Options": "nosniff",
+		"Referrer-Policy":        "strict-origin-when-cross-origin",
+	} {
+		if got := h.Get(k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+	if strings.Contains(page.Body, "<script") || strings.Contains(page.Body, "style=") {
+		t.Error("the page has a script or an inline style")
+	}
+	if m := externalRef.FindString(page.Body); m != "" {
+		t.Errorf("the page loads or links something from another site: %s", m)
+	}
+	css := regexp.MustCompile(`href="(/static/style\.[0-9a-f]+\.css)"`).FindStringSubmatch(page.Body)
+	if css == nil {
+		t.Fatal("no hashed stylesheet link")
+	}
+	sheet := s.get(t, css[1])
+	if sheet.Status != 200 || !strings.Contains(sheet.Header.Get("Cache-Control"), "immutable") {
+		t.Errorf("stylesheet: status %d, Cache-Control %q", sheet.Status, sheet.Header.Get("Cache-Control"))
+	}
+	if weight := len(page.Body) + len(sheet.Body); weight > 30*1024 {
+		t.Errorf("page weight (HTML %d + CSS %d bytes) is over 30 KB", len(page.Body), len(sheet.Body))
+	} else {
+		t.Logf("page weight: HTML %d + CSS %d = %d bytes", len(page.Body), len(sheet.Body), weight)
+	}
+	for _, field := range []string{"name", "email", "city", "country", "greeting", "consent", "updates"} {
+		if !strings.Contains(page.Body, fmt.Sprintf(`<label for="f-%s">`, field)) || !strings.Contains(page.Body, fmt.Sprintf(`id="f-%s"`, field)) {
+			t.Errorf("field %s has no label tied to it", field)
+		}
+	}
+}
+
+
+func TestLanguageChoice(t *testing.T) {
+	s := newSite(t, dbs.Database(t))
+	tests := []struct {
+		name   string
+		path   string
+		header []string
+		cookie bool
+	}{
+		{"no preference", "/", nil, false},
+		{"unsupported Accept-Language falls back to English", "/", []string{"Accept-Language", "de-DE,de;q=0.9"}, false},
+		{"explicit choice is remembered", "/?lang=en", nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := s.get(t, tt.path, tt.header...)
+			if !strings.Contains(res.Body, `<html lang="en">`) {
+				t.Error("page is not in English")
+			}
+			if got := strings.Contains(res.Header.Get("Set-Cookie"), "lang=en"); got != tt.cookie {
+				t.Errorf("lang cookie set = %v, want %v", got, tt.cookie)
+			}
+		})
+	}
+}
+
+func TestHealth(t *testing.T) {
+	// A client of its own, since this test disconnects it.
+	client, err := mongo.Connect(options.Client().ApplyURI(dbs.URI))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSite(t, client.Database("health"))
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if res := s.get(t, path); res.Status != 200 || res.Body != "ok" {
+			t.Errorf("GET %s = %d %q, want 200 ok", path, res.Status, res.Body)
+		}
+	}
+	// A database that does not answer makes /readyz fail, not /healthz.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := client.Disconnect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if res := s.get(t, "/readyz"); res.Status != 503 {
+		t.Errorf("readyz with the database gone = %d, want 503", res.Status)
+	}
+	if res := s.get(t, "/healthz"); res.Status != 200 {
+		t.Errorf("healthz with the database gone = %d, want 200", res.Status)
+	}
+}
