@@ -158,7 +158,6 @@ func TestPagesAreSelfContainedAndSmall(t *testing.T) {
 	}
 }
 
-
 func TestLanguageChoice(t *testing.T) {
 	s := newSite(t, dbs.Database(t))
 	tests := []struct {
