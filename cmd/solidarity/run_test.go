@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+var listening = regexp.MustCompile(`listening on (http://\S+)`)
+
+// start runs serve on a free port until the returned stop is called.
+func start(t *testing.T, vars map[string]string) (base string, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, env(vars), &stdout, &stderr) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if m := listening.FindStringSubmatch(stdout.String()); m != nil {
+			base = m[1]
+			break
+		}
+		select {
+		case err := <-done:
+			cancel()
+			t.Fatalf("serve stopped before listening: %v\n%s", err, stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("serve did not start within 30 s\n%s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return base, func() error {
+		cancel()
+		return <-done
+	}
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+func TestServeDemoOnEmbeddedDatabase(t *testing.T) {
+	dir := t.TempDir()
+	vars := map[string]string{"SOLIDARITY_DATA_DIR": dir}
+	base, stop := start(t, vars)
+
+	status, home := get(t, base+"/")
+	if status != 200 || !strings.Contains(home, "Send a message to Ales Bialiatski before 12 July") {
+		t.Fatalf("home page: %d, without the demo campaign", status)
+	}
+	if !strings.Contains(home, "New Year greetings for Ales Bialiatski") {
+		t.Error("home page does not list the closed demo campaign")
+	}
+	status, page := get(t, base+"/c/ales-bialiatski-july")
+	if status != 200 || !strings.Contains(page, "DEMO") && !strings.Contains(page, "demo campaign") {
+		t.Errorf("demo campaign page: %d, not marked as a demo", status)
+	}
+	status, api := get(t, base+"/api/v1/campaigns/ales-bialiatski-july")
+	if status != 200 || !regexp.MustCompile(`"signatures":[1-9]\d{2,}`).MatchString(api) || !strings.Contains(api, `"status":"open"`) {
+		t.Errorf("demo campaign API: %d %s, want hundreds of signatures and open", status, api)
+	}
+	info, err := os.Stat(filepath.Join(dir, "secret"))
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("generated secret: %v, mode %v; want a 0600 file", err, info)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+
+	// A second start on the same folder keeps the data and seeds nothing new.
+	base, stop = start(t, vars)
+	defer stop()
+	if _, again := get(t, base+"/api/v1/campaigns/ales-bialiatski-july"); again != api {
+		t.Errorf("after restart the API says %s, want %s", again, api)
+	}
+}
+
+func TestRunRejectsBadSettings(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		vars map[string]string
+		want string
+	}{
+		{"unknown subcommand", []string{"frobnicate"}, nil, `unknown subcommand "frobnicate"`},
+		{"bad address", []string{"serve"}, map[string]string{"SOLIDARITY_ADDR": "nowhere"}, "SOLIDARITY_ADDR"},
+		{"bad demo flag", []string{"serve", "--demo=perhaps"}, nil, "SOLIDARITY_DEMO"},
+		{"data folder is a file", []string{"serve"}, map[string]string{"SOLIDARITY_DATA_DIR": "/dev/null"}, "/dev/null"},
+		{"unreachable MongoDB", []string{"serve"}, map[string]string{
+			"MONGODB_URI":         "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=300",
+			"SOLIDARITY_DATA_DIR": t.TempDir(),
+		}, "did not answer"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			err := run(context.Background(), tt.args, env(tt.vars), &out, &out)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("run error = %v, want one naming %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestHelpListsSubcommandsAndSettings(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"--help"}, env(nil), &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"serve", "version", "SOLIDARITY_ADDR", "MONGODB_URI", "SOLIDARITY_DATA_DIR", "SOLIDARITY_BASE_URL",
+		"SOLIDARITY_SECRET", "SOLIDARITY_DEMO", "SOLIDARITY_TRUSTED_PROXIES"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("--help does not mention %s", want)
+		}
+	}
+}

@@ -1,0 +1,57 @@
+package i18n_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/solidarity-letters/solidarity/internal/i18n"
+)
+
+func TestMatch(t *testing.T) {
+	c, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		choices []string
+		accept  string
+		want    string
+	}{
+		{"nothing", nil, "", "en"},
+		{"explicit English", []string{"en"}, "de", "en"},
+		{"unknown choice falls through", []string{"xx", ""}, "en-GB,en;q=0.8", "en"},
+		{"garbage header", nil, ";;;q=x", "en"},
+		{"unsupported language", nil, "ja", "en"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := c.Match(tt.choices, tt.accept).String(); got != tt.want {
+				t.Errorf("Match = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLocalizer(t *testing.T) {
+	c, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := c.Localizer(i18n.Default)
+	tests := []struct{ got, want string }{
+		{l.N("campaign.signatures", 1), "signature"},
+		{l.N("campaign.signatures", 12384), "signatures"},
+		{l.Number(12384), "12,384"},
+		{l.T("campaign.for", "Name", "Ales"), "For Ales"},
+		{l.T("no.such.message"), "no.such.message"},
+		{l.Date(time.Date(2027, 7, 12, 0, 0, 0, 0, time.UTC)), "12 July 2027"},
+		{l.DateTime(time.Date(2027, 7, 12, 0, 0, 0, 0, time.FixedZone("+03", 3*3600))), "12 July 2027, 00:00 (UTC+03)"},
+		{l.DateTime(time.Date(2027, 1, 12, 18, 30, 0, 0, time.FixedZone("CET", 3600))), "12 January 2027, 18:30 (CET)"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("got %q, want %q", tt.got, tt.want)
+		}
+	}
+}
