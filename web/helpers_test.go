@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -55,7 +56,26 @@ type site struct {
 	Service   *campaign.Service
 	Greetings *letters.Store
 	DB        *mongo.Database
+	Logs      *logBuffer
 	client    *http.Client
+}
+
+// logBuffer collects the app's log lines.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // pinger checks the test database.
@@ -84,8 +104,10 @@ func newSite(t *testing.T, db *mongo.Database) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
+	logs := &logBuffer{}
 	app, err := web.New(web.Config{FormKey: formKey, MinFillTime: 2 * time.Second, Now: clk.Now},
-		web.Deps{Campaigns: svc, DB: pinger{db}, Messages: msgs, Countries: country.NewCatalog(msgs.Languages()...)})
+		web.Deps{Campaigns: svc, DB: pinger{db}, Messages: msgs, Countries: country.NewCatalog(msgs.Languages()...),
+			Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +131,7 @@ func newSite(t *testing.T, db *mongo.Database) *site {
 		}
 	})
 	return &site{
-		URL: "http://" + ln.Addr().String(), Clock: clk, Service: svc, Greetings: greetings, DB: db,
+		URL: "http://" + ln.Addr().String(), Clock: clk, Service: svc, Greetings: greetings, DB: db, Logs: logs,
 		client: client,
 	}
 }

@@ -207,4 +207,30 @@ func TestHealth(t *testing.T) {
 	if res := s.get(t, "/healthz"); res.Status != 200 {
 		t.Errorf("healthz with the database gone = %d, want 200", res.Status)
 	}
+	// Pages that need it fail calmly, without the error's text.
+	res := s.get(t, "/c/ales")
+	if res.Status != 500 || !strings.Contains(res.Body, "Something went wrong on our side") || strings.Contains(res.Body, "disconnected") {
+		t.Errorf("page with the database gone: %d\n%s", res.Status, res.Body)
+	}
+	if !strings.Contains(s.Logs.String(), "disconnected") {
+		t.Error("the server error was not logged")
+	}
+}
+
+func TestAccessLogHoldsNoPersonalData(t *testing.T) {
+	s := newSite(t, dbs.Database(t))
+	s.addCampaign(t, "ales", nil)
+	res := s.post(t, "/c/ales/sign?email=query@example.org", signForm(s.token(t, "ales"), nil), "X-Forwarded-For", "203.0.113.7")
+	if res.Status != 303 {
+		t.Fatalf("status %d", res.Status)
+	}
+	logs := s.Logs.String()
+	if !strings.Contains(logs, "route=/c/:slug/sign") || !strings.Contains(logs, "status=303") {
+		t.Errorf("the request was not logged by route and status:\n%s", logs)
+	}
+	for _, secret := range []string{"127.0.0.1", "203.0.113.7", "anna@example.org", "query@example.org", "Anna Nowak"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the log holds %q:\n%s", secret, logs)
+		}
+	}
 }
