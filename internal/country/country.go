@@ -74,6 +74,11 @@ func Name(lang language.Tag, code string) string {
 	if err != nil {
 		return code
 	}
+	if base, _ := lang.Base(); base.String() == "en" {
+		if name, ok := currentEnglish[code]; ok {
+			return name
+		}
+	}
 	for _, t := range []language.Tag{lang, language.English} {
 		if n := display.Regions(t); n != nil {
 			if name := n.Name(region); name != "" {
@@ -82,6 +87,22 @@ func Name(lang language.Tag, code string) string {
 		}
 	}
 	return code
+}
+
+// currentEnglish holds the English names that countries use today where the
+// CLDR data in golang.org/x/text is older (North Macedonia renamed itself
+// in 2019, Eswatini in 2018) or reads awkwardly in a list. Read-only.
+var currentEnglish = map[string]string{
+	"MK": "North Macedonia",
+	"SZ": "Eswatini",
+	"TR": "Türkiye",
+	"CV": "Cabo Verde",
+	"CD": "Congo (Democratic Republic)",
+	"CG": "Congo (Republic)",
+	"HK": "Hong Kong",
+	"MO": "Macao",
+	"MM": "Myanmar",
+	"PS": "Palestine",
 }
 
 // Country is one entry of a country list: the ISO code that is stored and

@@ -266,3 +266,14 @@ func BenchmarkName(b *testing.B) {
 		}
 	}
 }
+
+func TestCurrentEnglishNames(t *testing.T) {
+	for code, want := range map[string]string{"MK": "North Macedonia", "SZ": "Eswatini", "BY": "Belarus"} {
+		if got := Name(language.English, code); got != want {
+			t.Errorf("Name(en, %s) = %q, want %q", code, got, want)
+		}
+		if got := Name(language.MustParse("en-GB"), code); got != want {
+			t.Errorf("Name(en-GB, %s) = %q, want %q", code, got, want)
+		}
+	}
+}
