@@ -18,7 +18,9 @@ func TestMain(m *testing.M) { testdb.Main(m, &dbs) }
 // nopGreetings records nothing; these tests are about signatures.
 type nopGreetings struct{}
 
-func (nopGreetings) RecordGreeting(context.Context, string, string, string, time.Time) error { return nil }
+func (nopGreetings) RecordGreeting(context.Context, string, string, string, time.Time) error {
+	return nil
+}
 
 func newService(t *testing.T, now time.Time) *campaign.Service {
 	t.Helper()
@@ -52,7 +54,11 @@ func TestCreateCampaignRules(t *testing.T) {
 		{"slug taken", func() *campaign.Campaign { c := testCampaign("ok", now, now.Add(time.Hour)); c.ID = "other"; return c }(), true},
 		{"bad slug", testCampaign("Not OK", now, now.Add(time.Hour)), false},
 		{"closes before it opens", testCampaign("back", now, now.Add(-time.Hour)), false},
-		{"unknown zone", func() *campaign.Campaign { c := testCampaign("tz", now, now.Add(time.Hour)); c.TimeZone = "Mars/Base"; return c }(), false},
+		{"unknown zone", func() *campaign.Campaign {
+			c := testCampaign("tz", now, now.Add(time.Hour))
+			c.TimeZone = "Mars/Base"
+			return c
+		}(), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
