@@ -50,8 +50,11 @@ type Campaign struct {
 	// TimeZone is the IANA zone in which the campaign's dates are shown.
 	TimeZone  string    `bson:"time_zone"`
 	Greetings Greetings `bson:"greetings"`
-	CreatedAt time.Time `bson:"created_at"`
-	UpdatedAt time.Time `bson:"updated_at"`
+	// ArchivedAt hides a campaign from the public and the console's lists;
+	// zero while it is not archived.
+	ArchivedAt time.Time `bson:"archived_at"`
+	CreatedAt  time.Time `bson:"created_at"`
+	UpdatedAt  time.Time `bson:"updated_at"`
 }
 
 // Greetings are a campaign's settings for the short personal messages that
@@ -59,6 +62,8 @@ type Campaign struct {
 type Greetings struct {
 	Enabled   bool `bson:"enabled"`
 	MaxLength int  `bson:"max_length"`
+	// ShowPublic shows the latest approved greetings on the campaign page.
+	ShowPublic bool `bson:"show_public"`
 }
 
 // Recipient is the person a campaign writes to. Recipients are records of
@@ -72,8 +77,14 @@ type Recipient struct {
 	Country string   `bson:"country"` // ISO 3166-1 alpha-2
 	// LanguageRules says in which languages letters reach the recipient,
 	// e.g. "Letters must be in Belarusian or Russian".
-	LanguageRules string    `bson:"language_rules"`
-	CreatedAt     time.Time `bson:"created_at"`
+	LanguageRules string `bson:"language_rules"`
+	// Languages are the ISO 639-1 codes of the languages the prison lets
+	// through (e.g. be, ru); greetings in others need a translation.
+	Languages []string `bson:"languages"`
+	// CensorWords are words that prison censors are known to reject;
+	// greetings containing one are flagged in moderation.
+	CensorWords []string  `bson:"censor_words"`
+	CreatedAt   time.Time `bson:"created_at"`
 }
 
 // Status derives the campaign's status at the instant now.

@@ -109,6 +109,37 @@ func (s *Service) Public(ctx context.Context, slug string) (*Campaign, error) {
 	return c, nil
 }
 
+// All returns every campaign, for the console: the open ones first, closing
+// soonest first, then the others by their closing time, newest first.
+func (s *Service) All(ctx context.Context) ([]Campaign, error) {
+	all, err := s.store.Campaigns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	rank := func(c *Campaign) int {
+		switch c.Status(now) {
+		case StatusOpen:
+			return 0
+		case StatusScheduled:
+			return 1
+		case StatusDraft:
+			return 2
+		}
+		return 3
+	}
+	slices.SortFunc(all, func(a, b Campaign) int {
+		if ra, rb := rank(&a), rank(&b); ra != rb {
+			return ra - rb
+		}
+		if rank(&a) == 0 {
+			return a.ClosesAt.Compare(b.ClosesAt)
+		}
+		return b.ClosesAt.Compare(a.ClosesAt)
+	})
+	return all, nil
+}
+
 // Listing is what the front page shows.
 type Listing struct {
 	Open   []Campaign // closing soonest first

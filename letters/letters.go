@@ -101,3 +101,35 @@ func (s *Store) Greeting(ctx context.Context, signatureID string) (*Greeting, er
 	}
 	return &g, nil
 }
+
+// CountByStatus counts the greetings of every campaign by moderation
+// status, in one pass.
+func (s *Store) CountByStatus(ctx context.Context) (map[string]map[Status]int64, error) {
+	cur, err := s.greetings.Aggregate(ctx, mongo.Pipeline{
+		{{Key: "$group", Value: bson.D{
+			{Key: "_id", Value: bson.D{{Key: "c", Value: "$campaign_id"}, {Key: "s", Value: "$status"}}},
+			{Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}},
+		}}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count greetings: %w", err)
+	}
+	var rows []struct {
+		ID struct {
+			C string `bson:"c"`
+			S Status `bson:"s"`
+		} `bson:"_id"`
+		N int64 `bson:"n"`
+	}
+	if err := cur.All(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("count greetings: %w", err)
+	}
+	out := map[string]map[Status]int64{}
+	for _, r := range rows {
+		if out[r.ID.C] == nil {
+			out[r.ID.C] = map[Status]int64{}
+		}
+		out[r.ID.C][r.ID.S] = r.N
+	}
+	return out, nil
+}

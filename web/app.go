@@ -52,8 +52,12 @@ type Config struct {
 
 // Deps are the services the web layer calls.
 type Deps struct {
-	Campaigns Campaigns
-	DB        Pinger
+	Campaigns  Campaigns
+	Console    Console
+	Moderation Moderation
+	Accounts   Accounts
+	Audit      AuditLog
+	DB         Pinger
 	Messages  *i18n.Catalog
 	Countries *country.Catalog
 	Logger    *slog.Logger

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/solidarity-letters/solidarity/account"
+	"github.com/solidarity-letters/solidarity/audit"
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/internal/country"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
@@ -55,6 +57,7 @@ type site struct {
 	Clock     *clock
 	Service   *campaign.Service
 	Greetings *letters.Store
+	Accounts  *account.Service
 	DB        *mongo.Database
 	Logs      *logBuffer
 	client    *http.Client
@@ -100,13 +103,22 @@ func newSite(t *testing.T, db *mongo.Database) *site {
 	if err := svc.LoadCounts(ctx); err != nil {
 		t.Fatal(err)
 	}
+	users := account.NewStore(db)
+	if err := users.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	accounts, err := account.NewService(users, clk.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
 	msgs, err := i18n.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
 	logs := &logBuffer{}
 	app, err := web.New(web.Config{FormKey: formKey, MinFillTime: 2 * time.Second, Now: clk.Now},
-		web.Deps{Campaigns: svc, DB: pinger{db}, Messages: msgs, Countries: country.NewCatalog(msgs.Languages()...),
+		web.Deps{Campaigns: svc, Console: svc, Moderation: greetings, Accounts: accounts, Audit: audit.NewLog(db, clk.Now),
+			DB: pinger{db}, Messages: msgs, Countries: country.NewCatalog(msgs.Languages()...),
 			Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -131,7 +143,7 @@ func newSite(t *testing.T, db *mongo.Database) *site {
 		}
 	})
 	return &site{
-		URL: "http://" + ln.Addr().String(), Clock: clk, Service: svc, Greetings: greetings, DB: db, Logs: logs,
+		URL: "http://" + ln.Addr().String(), Clock: clk, Service: svc, Greetings: greetings, Accounts: accounts, DB: db, Logs: logs,
 		client: client,
 	}
 }
@@ -243,4 +255,72 @@ func signForm(token string, edit func(url.Values)) url.Values {
 		edit(v)
 	}
 	return v
+}
+
+// testPassword is every test account's password.
+const testPassword = "correct horse battery"
+
+// user is a signed-in console user: a cookie and the session's form token.
+type user struct {
+	site   *site
+	cookie string
+	token  string
+}
+
+// loginAs creates an account with role (once per site and role) and signs
+// it in.
+func (s *site) loginAs(t *testing.T, role account.Role) *user {
+	t.Helper()
+	email := string(role) + "@example.org"
+	if _, err := s.Accounts.Store().UserByEmail(context.Background(), email); err != nil {
+		if _, err := s.Accounts.AddUser(context.Background(), email, role, testPassword); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cookie, status := s.login(t, email, testPassword)
+	if status != http.StatusSeeOther || cookie == "" {
+		t.Fatalf("login as %s: status %d, cookie %q", role, status, cookie)
+	}
+	u := &user{site: s, cookie: cookie}
+	page := u.get(t, "/admin")
+	m := tokenRE.FindStringSubmatch(page.Body)
+	if m == nil {
+		t.Fatalf("no session form token on /admin (status %d)", page.Status)
+	}
+	u.token = m[1]
+	return u
+}
+
+// login posts the sign-in form and returns the session cookie's value.
+func (s *site) login(t *testing.T, email, password string) (string, int) {
+	t.Helper()
+	form := s.get(t, "/admin/login")
+	m := tokenRE.FindStringSubmatch(form.Body)
+	if m == nil {
+		t.Fatalf("no token on the login page (status %d)", form.Status)
+	}
+	res := s.post(t, "/admin/login", url.Values{"token": {m[1]}, "email": {email}, "password": {password}})
+	for _, c := range (&http.Response{Header: res.Header}).Cookies() {
+		if c.Name == "solidarity_session" {
+			return c.Value, res.Status
+		}
+	}
+	return "", res.Status
+}
+
+func (u *user) get(t *testing.T, path string) response {
+	t.Helper()
+	return u.site.get(t, path, "Cookie", "solidarity_session="+u.cookie)
+}
+
+// post sends a console form with the session's token.
+func (u *user) post(t *testing.T, path string, form url.Values) response {
+	t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	if _, ok := form["token"]; !ok {
+		form.Set("token", u.token)
+	}
+	return u.site.post(t, path, form, "Cookie", "solidarity_session="+u.cookie)
 }

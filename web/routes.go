@@ -23,5 +23,11 @@ func (s *Server) routes() {
 	a.Post("/c/:slug/sign", s.withLang, s.sign)
 	a.Get("/c/:slug/thanks", s.withLang, s.thanks)
 
+	admin := a.Group("/admin", s.withLang, s.withSession, s.checkSessionToken)
+	admin.Get("/login", s.loginForm)
+	admin.Post("/login", s.login)
+	admin.Post("/logout", s.allow(everyone...), s.logout)
+	admin.Get("/", s.allow(everyone...), s.dashboard)
+
 	a.Use(s.withLang, s.notFound)
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 )
 
-//go:embed templates/*.html
+//go:embed templates
 var templateFiles embed.FS
 
 //go:embed static
@@ -36,9 +36,6 @@ type views struct {
 	assets map[string]asset  // by hashed name
 	urls   map[string]string // plain name → /static/hashed name
 }
-
-// The pages; each is templates/<name>.html rendered inside layout.html.
-var pageNames = []string{"home", "campaign", "thanks", "error"}
 
 func loadViews() (*views, error) {
 	v := &views{pages: map[string]*template.Template{}, assets: map[string]asset{}, urls: map[string]string{}}
@@ -68,12 +65,26 @@ func loadViews() (*views, error) {
 		"paragraphs": paragraphs,
 		"cardOf":     func(t *i18n.Localizer, c CampaignView) CardView { return CardView{T: t, C: c} },
 	}
-	for _, name := range pageNames {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html")
+	// Every templates/<name>.html is a public page drawn inside
+	// templates/layout.html; every templates/admin/<name>.html is a console
+	// page, "admin/<name>", drawn inside templates/admin/layout.html.
+	for _, dir := range []string{"templates", "templates/admin"} {
+		files, err := fs.Glob(templateFiles, dir+"/*.html")
 		if err != nil {
-			return nil, fmt.Errorf("parse template %s: %w", name, err)
+			return nil, fmt.Errorf("list templates: %w", err)
 		}
-		v.pages[name] = t
+		layout := dir + "/layout.html"
+		for _, f := range files {
+			if f == layout {
+				continue
+			}
+			name := strings.TrimSuffix(strings.TrimPrefix(f, "templates/"), ".html")
+			t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, layout, f)
+			if err != nil {
+				return nil, fmt.Errorf("parse template %s: %w", name, err)
+			}
+			v.pages[name] = t
+		}
 	}
 	return v, nil
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/solidarity-letters/solidarity/account"
+	"github.com/solidarity-letters/solidarity/audit"
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/internal/config"
 	"github.com/solidarity-letters/solidarity/internal/country"
@@ -100,21 +102,29 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	campaigns := campaign.NewStore(db.Database)
 	greetings := letters.NewStore(db.Database)
-	for _, ensure := range []func(context.Context) error{campaigns.EnsureIndexes, greetings.EnsureIndexes} {
+	users := account.NewStore(db.Database)
+	for _, ensure := range []func(context.Context) error{campaigns.EnsureIndexes, greetings.EnsureIndexes, users.EnsureIndexes} {
 		if err := ensure(ctx); err != nil {
 			return err
 		}
 	}
 	signing := campaign.NewService(campaigns, greetings, keys.Email, time.Now)
+	accounts, err := account.NewService(users, time.Now)
+	if err != nil {
+		return err
+	}
+	seeded := false
 	if cfg.Demo {
 		seeder := demo.Seeder{Campaigns: signing, Greetings: greetings, EmailKey: keys.Email, Now: time.Now}
-		seeded, err := seeder.SeedIfEmpty(ctx)
-		if err != nil {
+		if seeded, err = seeder.SeedIfEmpty(ctx); err != nil {
 			return err
 		}
 		if seeded {
 			logger.Info("seeded the demo campaigns into the empty database", "campaign", "/c/"+demo.OpenSlug)
 		}
+	}
+	if err := firstAdmin(ctx, accounts, cfg, seeded, logger); err != nil {
+		return err
 	}
 	if err := signing.LoadCounts(ctx); err != nil {
 		return err
@@ -131,8 +141,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		MinFillTime:    minFillTime,
 		Now:            time.Now,
 	}, web.Deps{
-		Campaigns: signing,
-		DB:        db,
+		Campaigns:  signing,
+		Console:    signing,
+		Moderation: greetings,
+		Accounts:   accounts,
+		Audit:      audit.NewLog(db.Database, time.Now),
+		DB:         db,
 		Messages:  messages,
 		Countries: country.NewCatalog(messages.Languages()...),
 		Logger:    logger,
@@ -176,4 +190,32 @@ func displayAddr(a net.Addr) string {
 		return a.String()
 	}
 	return net.JoinHostPort("localhost", fmt.Sprint(tcp.Port))
+}
+
+// Demo login, created with the demo data; README.md prints it.
+const (
+	demoAdminEmail    = "admin@example.org"
+	demoAdminPassword = "solidarity-demo"
+)
+
+// firstAdmin creates the first admin account when none exists: from
+// SOLIDARITY_ADMIN_EMAIL and SOLIDARITY_ADMIN_PASSWORD when set, else the
+// demo login, but only together with fresh demo data: a known password
+// never guards real campaigns.
+func firstAdmin(ctx context.Context, accounts *account.Service, cfg config.Config, demoSeeded bool, logger *slog.Logger) error {
+	email, password := cfg.AdminEmail, cfg.AdminPassword
+	if email == "" {
+		if !demoSeeded {
+			return nil
+		}
+		email, password = demoAdminEmail, demoAdminPassword
+	}
+	created, err := accounts.EnsureAdmin(ctx, email, password)
+	if err != nil {
+		return err
+	}
+	if created {
+		logger.Info("created the first admin account", "email", email)
+	}
+	return nil
 }

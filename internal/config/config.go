@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -25,6 +26,10 @@ type Config struct {
 	Demo           bool
 	TrustedProxies []string
 	LogLevel       slog.Level
+	// AdminEmail and AdminPassword create the first admin on an empty
+	// database.
+	AdminEmail    string
+	AdminPassword string
 }
 
 // Setting describes one setting for parsing and for --help.
@@ -46,6 +51,8 @@ func Settings() []Setting {
 		{"SOLIDARITY_SECRET", "", "", "key for email hashes and form tokens, at least 32 characters; empty: 32 random bytes kept in DATA_DIR/secret", parseSecret},
 		{"SOLIDARITY_DEMO", "demo", "true", "seed a demo campaign into an empty database (true or false)", parseDemo},
 		{"SOLIDARITY_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated IPs or CIDR ranges of reverse proxies whose X-Forwarded-* headers are believed", parseProxies},
+		{"SOLIDARITY_ADMIN_EMAIL", "", "", "email of the first admin, created when no account exists", parseAdminEmail},
+		{"SOLIDARITY_ADMIN_PASSWORD", "", "", "password of that first admin (12 to 256 characters); remove it from the environment afterwards", parseAdminPassword},
 		{"SOLIDARITY_LOG_LEVEL", "log-level", "info", "debug, info, warn or error; debug also shows the embedded database's logs", parseLogLevel},
 	}
 }
@@ -195,5 +202,30 @@ func parseLogLevel(c *Config, v string) error {
 	if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 		return fmt.Errorf("%q is not debug, info, warn or error", v)
 	}
+	return nil
+}
+
+func parseAdminEmail(c *Config, v string) error {
+	if v != "" {
+		a, err := mail.ParseAddress(v)
+		if err != nil || a.Address != v {
+			return fmt.Errorf("%q is not an email address", v)
+		}
+	}
+	c.AdminEmail = v
+	return nil
+}
+
+func parseAdminPassword(c *Config, v string) error {
+	if n := len([]rune(v)); v != "" && (n < 12 || n > 256) {
+		return errors.New("must be 12 to 256 characters long")
+	}
+	if v != "" && c.AdminEmail == "" {
+		return errors.New("is set but SOLIDARITY_ADMIN_EMAIL is not")
+	}
+	if v == "" && c.AdminEmail != "" {
+		return errors.New("is needed with SOLIDARITY_ADMIN_EMAIL")
+	}
+	c.AdminPassword = v
 	return nil
 }

@@ -121,6 +121,8 @@ func recipient(now time.Time) campaign.Recipient {
 			"Belarus",
 		},
 		Country:       "BY",
+		Languages:     []string{"be", "ru"},
+		CensorWords:   []string{"Лукашенко", "Lukashenko", "режим"},
 		LanguageRules: "Letters reach him only in Belarusian or Russian: the prison censor holds back anything else, so greetings in other languages are translated before printing.",
 		CreatedAt:     now,
 	}
@@ -162,7 +164,7 @@ func openCampaign(recipientID string, now time.Time, loc *time.Location) campaig
 		OpensAt:       now.AddDate(0, 0, -21).Truncate(time.Millisecond),
 		ClosesAt:      closes,
 		TimeZone:      loc.String(),
-		Greetings:     campaign.Greetings{Enabled: true, MaxLength: campaign.DefaultGreetingMax},
+		Greetings:     campaign.Greetings{Enabled: true, MaxLength: campaign.DefaultGreetingMax, ShowPublic: true},
 		CreatedAt:     now,
 		UpdatedAt:     now,
 	}

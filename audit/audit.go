@@ -1,0 +1,86 @@
+// Package audit keeps the record of what was done in the console and by
+// whom: logins, campaign changes, moderation decisions, exports, erasures
+// and bundle downloads. The application only ever appends to it.
+package audit
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Action names what happened.
+type Action string
+
+// The recorded actions.
+const (
+	Login           Action = "login"
+	LoginFailed     Action = "login_failed"
+	Logout          Action = "logout"
+	UserAdded       Action = "user_added"
+	UserChanged     Action = "user_changed"
+	CampaignCreated Action = "campaign_created"
+	CampaignChanged Action = "campaign_changed"
+	RecipientSaved  Action = "recipient_saved"
+	PaperAdded      Action = "paper_signatures_added"
+	GreetingDecided Action = "greeting_moderated"
+	TranslationSent Action = "translation_saved"
+	Exported        Action = "signatures_exported"
+	Erased          Action = "signature_erased"
+	BundleBuilt     Action = "bundle_built"
+	BundleFetched   Action = "bundle_downloaded"
+)
+
+// Entry is one line of the audit log.
+type Entry struct {
+	ID     bson.ObjectID `bson:"_id,omitempty"`
+	At     time.Time     `bson:"at"`
+	Actor  string        `bson:"actor"`  // the account's email, or "cli" / "system"
+	Action Action        `bson:"action"` // what was done
+	Target string        `bson:"target"` // what it was done to, e.g. a campaign slug; never a supporter
+	Detail string        `bson:"detail,omitempty"`
+}
+
+// Log is the audit log in MongoDB. It has no way to change or delete
+// entries.
+type Log struct {
+	entries *mongo.Collection
+	now     func() time.Time
+}
+
+// NewLog returns the audit log of db.
+func NewLog(db *mongo.Database, now func() time.Time) *Log {
+	return &Log{entries: db.Collection("audit"), now: now}
+}
+
+// Record appends an entry, stamped with the time now.
+func (l *Log) Record(ctx context.Context, actor string, action Action, target, detail string) error {
+	e := Entry{ID: bson.NewObjectID(), At: l.now().UTC(), Actor: actor, Action: action, Target: target, Detail: detail}
+	if _, err := l.entries.InsertOne(ctx, e); err != nil {
+		return fmt.Errorf("record %s in audit log: %w", action, err)
+	}
+	return nil
+}
+
+// Page returns up to limit entries, newest first, older than the entry
+// with ID before (all when before is zero). ObjectIDs grow with time, so
+// paging by them needs no skip.
+func (l *Log) Page(ctx context.Context, before bson.ObjectID, limit int) ([]Entry, error) {
+	filter := bson.M{}
+	if !before.IsZero() {
+		filter["_id"] = bson.M{"$lt": before}
+	}
+	cur, err := l.entries.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, fmt.Errorf("read audit log: %w", err)
+	}
+	var out []Entry
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("read audit log: %w", err)
+	}
+	return out, nil
+}

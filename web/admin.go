@@ -1,0 +1,240 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/solidarity-letters/solidarity/account"
+	"github.com/solidarity-letters/solidarity/audit"
+)
+
+// Accounts is what the console needs of the account service.
+type Accounts interface {
+	Login(ctx context.Context, email, password, client string) (string, *account.User, error)
+	Current(ctx context.Context, token string) (*account.Session, *account.User, error)
+	Logout(ctx context.Context, token string) error
+}
+
+// AuditLog records what is done in the console.
+type AuditLog interface {
+	Record(ctx context.Context, actor string, action audit.Action, target, detail string) error
+}
+
+// sessionCookie holds the console session's token; it is sent to /admin only.
+const sessionCookie = "solidarity_session"
+
+type sessionKey struct{}
+type userKey struct{}
+
+// withSession loads the console session, if any, for every /admin request.
+func (s *Server) withSession(c *fiber.Ctx) error {
+	sess, u, err := s.deps.Accounts.Current(c.UserContext(), c.Cookies(sessionCookie))
+	switch {
+	case err == nil:
+		c.Locals(sessionKey{}, sess)
+		c.Locals(userKey{}, u)
+	case errors.Is(err, account.ErrNoSession):
+	default:
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set("X-Robots-Tag", "noindex")
+	return c.Next()
+}
+
+// currentUser returns the signed-in user, or nil.
+func currentUser(c *fiber.Ctx) *account.User {
+	u, _ := c.Locals(userKey{}).(*account.User)
+	return u
+}
+
+func currentSession(c *fiber.Ctx) *account.Session {
+	sess, _ := c.Locals(sessionKey{}).(*account.Session)
+	return sess
+}
+
+// allow lets through signed-in users with one of roles (admins always);
+// visitors are sent to the login page, other users get 403.
+func (s *Server) allow(roles ...account.Role) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		u := currentUser(c)
+		if u == nil {
+			next := c.OriginalURL()
+			if c.Method() != fiber.MethodGet {
+				next = "/admin"
+			}
+			return c.Redirect("/admin/login?next="+url.QueryEscape(next), fiber.StatusSeeOther)
+		}
+		if !roleIn(u, roles) {
+			return fiber.ErrForbidden
+		}
+		return c.Next()
+	}
+}
+
+// Roles allowed on console routes besides admin.
+var (
+	organizers = []account.Role{account.RoleOrganizer}
+	moderators = []account.Role{account.RoleModerator}
+	everyone   = []account.Role{account.RoleOrganizer, account.RoleModerator, account.RoleTranslator}
+)
+
+// roleIn reports whether u may act as one of roles (admins always may).
+func roleIn(u *account.User, roles []account.Role) bool {
+	return u != nil && (u.Role == account.RoleAdmin || slices.Contains(roles, u.Role))
+}
+
+// checkSessionToken refuses console form posts without the session's token.
+func (s *Server) checkSessionToken(c *fiber.Ctx) error {
+	if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
+		return c.Next()
+	}
+	sess := currentSession(c)
+	if sess == nil {
+		return c.Next() // allow sends visitors to the login page
+	}
+	if _, err := s.tokens.check(c.FormValue("token"), sessionPurpose(sess)); err != nil {
+		return fiber.NewError(fiber.StatusForbidden, "console form token: "+err.Error())
+	}
+	return c.Next()
+}
+
+func sessionPurpose(sess *account.Session) string { return "session:" + sess.ID }
+
+// AdminPage is what every console page gets.
+type AdminPage struct {
+	Page
+	User  *account.User
+	Token string // for the page's forms
+	Nav   []NavItem
+	// Done is a confirmation of the last action ("Saved."), from ?done=.
+	Done string
+}
+
+// NavItem is a link of the console's navigation.
+type NavItem struct {
+	Href    string
+	Label   string
+	Current bool
+}
+
+// adminPage returns the common console page data.
+func (s *Server) adminPage(c *fiber.Ctx, title string) AdminPage {
+	t := s.localizer(c)
+	p := AdminPage{Page: s.page(c, title), User: currentUser(c)}
+	if sess := currentSession(c); sess != nil {
+		p.Token = s.tokens.issue(sessionPurpose(sess))
+	}
+	if done := c.Query("done"); done != "" && s.deps.Messages.Has("admin.done."+done) {
+		p.Done = t.T("admin.done." + done)
+	}
+	if p.User == nil {
+		return p
+	}
+	items := []struct {
+		href, label string
+		roles       []account.Role
+	}{
+		{"/admin", "admin.nav.home", everyone},
+		{"/admin/campaigns", "admin.nav.campaigns", organizers},
+		{"/admin/recipients", "admin.nav.recipients", organizers},
+		{"/admin/moderation", "admin.nav.moderation", moderators},
+		{"/admin/translations", "admin.nav.translations", []account.Role{account.RoleTranslator, account.RoleModerator}},
+		{"/admin/users", "admin.nav.users", nil},
+		{"/admin/audit", "admin.nav.audit", nil},
+	}
+	path := c.Path()
+	for _, it := range items {
+		if !roleIn(p.User, it.roles) {
+			continue
+		}
+		current := path == it.href || (it.href != "/admin" && strings.HasPrefix(path, it.href+"/"))
+		p.Nav = append(p.Nav, NavItem{Href: it.href, Label: t.T(it.label), Current: current})
+	}
+	return p
+}
+
+// record writes an audit entry for the signed-in user.
+func (s *Server) record(c *fiber.Ctx, action audit.Action, target, detail string) error {
+	actor := "visitor"
+	if u := currentUser(c); u != nil {
+		actor = u.Email
+	}
+	return s.deps.Audit.Record(c.UserContext(), actor, action, target, detail)
+}
+
+// LoginPage is the console's sign-in form.
+type LoginPage struct {
+	AdminPage
+	Email     string
+	Next      string
+	Error     string
+	FormToken string
+}
+
+func (s *Server) loginForm(c *fiber.Ctx) error {
+	if currentUser(c) != nil {
+		return c.Redirect(safeNext(c.Query("next")), fiber.StatusSeeOther)
+	}
+	return s.renderLogin(c, fiber.StatusOK, "", "")
+}
+
+func (s *Server) renderLogin(c *fiber.Ctx, status int, email, problem string) error {
+	t := s.localizer(c)
+	p := LoginPage{AdminPage: s.adminPage(c, t.T("admin.login.title")), Email: email, Next: safeNext(c.Query("next", c.FormValue("next"))),
+		Error: problem, FormToken: s.tokens.issue("login")}
+	return s.render(c, status, "admin/login", p)
+}
+
+// safeNext keeps a post-login redirect inside the console.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/admin") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+		return "/admin"
+	}
+	return next
+}
+
+func (s *Server) login(c *fiber.Ctx) error {
+	t := s.localizer(c)
+	email := c.FormValue("email")
+	if _, err := s.tokens.check(c.FormValue("token"), "login"); err != nil {
+		return s.renderLogin(c, fiber.StatusForbidden, email, t.T("admin.login.expired"))
+	}
+	token, u, err := s.deps.Accounts.Login(c.UserContext(), email, c.FormValue("password"), c.IP())
+	switch {
+	case errors.Is(err, account.ErrRateLimited):
+		c.Set(fiber.HeaderRetryAfter, "900")
+		return s.renderLogin(c, fiber.StatusTooManyRequests, email, t.T("admin.login.limited"))
+	case errors.Is(err, account.ErrInvalidCredentials):
+		if err := s.deps.Audit.Record(c.UserContext(), strings.ToLower(strings.TrimSpace(email)), audit.LoginFailed, "", ""); err != nil {
+			return err
+		}
+		return s.renderLogin(c, fiber.StatusUnauthorized, email, t.T("admin.login.failed"))
+	case err != nil:
+		return err
+	}
+	c.Cookie(&fiber.Cookie{
+		Name: sessionCookie, Value: token, Path: "/admin", HTTPOnly: true,
+		SameSite: fiber.CookieSameSiteLaxMode, Secure: strings.HasPrefix(s.cfg.BaseURL, "https://"),
+		MaxAge: int(account.AbsoluteTimeout.Seconds()),
+	})
+	if err := s.deps.Audit.Record(c.UserContext(), u.Email, audit.Login, "", ""); err != nil {
+		return err
+	}
+	return c.Redirect(safeNext(c.FormValue("next")), fiber.StatusSeeOther)
+}
+
+func (s *Server) logout(c *fiber.Ctx) error {
+	if err := s.deps.Accounts.Logout(c.UserContext(), c.Cookies(sessionCookie)); err != nil {
+		return err
+	}
+	if err := s.record(c, audit.Logout, "", ""); err != nil {
+		return err
+	}
+	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: "", Path: "/admin", MaxAge: -1, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
+	return c.Redirect("/admin/login?done=logged_out", fiber.StatusSeeOther)
+}
