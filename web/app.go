@@ -58,9 +58,9 @@ type Deps struct {
 	Accounts   Accounts
 	Audit      AuditLog
 	DB         Pinger
-	Messages  *i18n.Catalog
-	Countries *country.Catalog
-	Logger    *slog.Logger
+	Messages   *i18n.Catalog
+	Countries  *country.Catalog
+	Logger     *slog.Logger
 }
 
 // Timeouts and limits of the HTTP server.

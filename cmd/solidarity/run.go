@@ -147,9 +147,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Accounts:   accounts,
 		Audit:      audit.NewLog(db.Database, time.Now),
 		DB:         db,
-		Messages:  messages,
-		Countries: country.NewCatalog(messages.Languages()...),
-		Logger:    logger,
+		Messages:   messages,
+		Countries:  country.NewCatalog(messages.Languages()...),
+		Logger:     logger,
 	})
 	if err != nil {
 		return err
