@@ -55,6 +55,7 @@ type Deps struct {
 	Campaigns  Campaigns
 	Console    Console
 	Moderation Moderation
+	Signatures Signatures
 	Accounts   Accounts
 	Audit      AuditLog
 	DB         Pinger

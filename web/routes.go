@@ -28,6 +28,11 @@ func (s *Server) routes() {
 	admin.Post("/login", s.login)
 	admin.Post("/logout", s.allow(everyone...), s.logout)
 	admin.Get("/", s.allow(everyone...), s.dashboard)
+	// Console areas, each declared in its admin_<area>.go:
+	// (campaigns)
+	// (signatures)
+	// (moderation)
+	// (users)
 
 	a.Use(s.withLang, s.notFound)
 }

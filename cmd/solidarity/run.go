@@ -144,6 +144,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Campaigns:  signing,
 		Console:    signing,
 		Moderation: greetings,
+		Signatures: signing,
 		Accounts:   accounts,
 		Audit:      audit.NewLog(db.Database, time.Now),
 		DB:         db,
