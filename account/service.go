@@ -236,3 +236,6 @@ func (s *Service) EnsureAdmin(ctx context.Context, email, password string) (bool
 	}
 	return true, nil
 }
+
+// Users returns every account, sorted by email.
+func (s *Service) Users(ctx context.Context) ([]User, error) { return s.store.Users(ctx) }

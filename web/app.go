@@ -57,6 +57,7 @@ type Deps struct {
 	Moderation Moderation
 	Signatures Signatures
 	Accounts   Accounts
+	Users      UserAdmin
 	Audit      AuditLog
 	DB         Pinger
 	Messages   *i18n.Catalog

@@ -117,7 +117,7 @@ func newSite(t *testing.T, db *mongo.Database) *site {
 	}
 	logs := &logBuffer{}
 	app, err := web.New(web.Config{FormKey: formKey, MinFillTime: 2 * time.Second, Now: clk.Now},
-		web.Deps{Campaigns: svc, Console: svc, Moderation: greetings, Signatures: svc, Accounts: accounts, Audit: audit.NewLog(db, clk.Now),
+		web.Deps{Campaigns: svc, Console: svc, Moderation: greetings, Signatures: svc, Accounts: accounts, Users: accounts, Audit: audit.NewLog(db, clk.Now),
 			DB: pinger{db}, Messages: msgs, Countries: country.NewCatalog(msgs.Languages()...),
 			Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {

@@ -32,7 +32,7 @@ func (s *Server) routes() {
 	// (campaigns)
 	// (signatures)
 	// (moderation)
-	// (users)
+	s.userRoutes(admin)
 
 	a.Use(s.withLang, s.notFound)
 }

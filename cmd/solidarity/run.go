@@ -30,17 +30,23 @@ const minFillTime = 2 * time.Second
 
 // run is the whole program: it chooses the subcommand and runs it until
 // ctx ends.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
 	for _, a := range args {
 		if a == "-h" || a == "--help" || a == "-help" {
+			if cmd == "user" {
+				fmt.Fprint(stdout, userUsage)
+				return nil
+			}
 			cmd = "help"
 		}
 	}
 	switch cmd {
+	case "user":
+		return user(ctx, args, getenv, stdin, stdout, stderr)
 	case "serve":
 		return serve(ctx, args, getenv, stdout, stderr)
 	case "version":
@@ -59,6 +65,7 @@ func usage(w io.Writer) {
 
 Usage:
   solidarity [serve] [flags]   run the web service (the default)
+  solidarity user ...          manage console accounts (solidarity user --help)
   solidarity version           print the version
   solidarity help              show this help
 
@@ -146,6 +153,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Moderation: greetings,
 		Signatures: signing,
 		Accounts:   accounts,
+		Users:      accounts,
 		Audit:      audit.NewLog(db.Database, time.Now),
 		DB:         db,
 		Messages:   messages,

@@ -42,7 +42,9 @@ func start(t *testing.T, vars map[string]string) (base string, stop func() error
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, env(vars), &stdout, &stderr) }()
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, env(vars), strings.NewReader(""), &stdout, &stderr)
+	}()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if m := listening.FindStringSubmatch(stdout.String()); m != nil {
@@ -133,7 +135,7 @@ func TestRunRejectsBadSettings(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer
-			err := run(context.Background(), tt.args, env(tt.vars), &out, &out)
+			err := run(context.Background(), tt.args, env(tt.vars), strings.NewReader(""), &out, &out)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("run error = %v, want one naming %q", err, tt.want)
 			}
@@ -143,13 +145,50 @@ func TestRunRejectsBadSettings(t *testing.T) {
 
 func TestHelpListsSubcommandsAndSettings(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"--help"}, env(nil), &out, &out); err != nil {
+	if err := run(context.Background(), []string{"--help"}, env(nil), strings.NewReader(""), &out, &out); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"serve", "version", "SOLIDARITY_ADDR", "MONGODB_URI", "SOLIDARITY_DATA_DIR", "SOLIDARITY_BASE_URL",
-		"SOLIDARITY_SECRET", "SOLIDARITY_DEMO", "SOLIDARITY_TRUSTED_PROXIES"} {
+		"SOLIDARITY_SECRET", "SOLIDARITY_DEMO", "SOLIDARITY_TRUSTED_PROXIES", "user", "SOLIDARITY_ADMIN_EMAIL"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("--help does not mention %s", want)
+		}
+	}
+}
+
+func TestUserCommands(t *testing.T) {
+	vars := map[string]string{"SOLIDARITY_DATA_DIR": t.TempDir()}
+	tests := []struct {
+		args  []string
+		stdin string
+		want  string // in the output, or in the error when wantErr
+		err   bool
+	}{
+		{[]string{"user", "add", "--email", "Ola@Example.org", "--role", "moderator"}, "a long enough password\n", "added ola@example.org (moderator)", false},
+		{[]string{"user", "add", "--email", "ola@example.org", "--role", "moderator"}, "a long enough password\n", "already exists", true},
+		{[]string{"user", "add", "--email", "x@example.org", "--role", "boss"}, "a long enough password\n", `unknown role "boss"`, true},
+		{[]string{"user", "add", "--email", "x@example.org", "--role", "admin"}, "short\n", "12 to 256 characters", true},
+		{[]string{"user", "add", "--role", "admin"}, "", "--email is required", true},
+		{[]string{"user", "list"}, "", "ola@example.org  moderator  active", false},
+		{[]string{"user", "disable", "--email", "ola@example.org"}, "", "disabled ola@example.org", false},
+		{[]string{"user", "list"}, "", "disabled", false},
+		{[]string{"user", "passwd", "--email", "ola@example.org"}, "another long password\n", "changed the password", false},
+		{[]string{"user", "passwd", "--email", "nobody@example.org"}, "another long password\n", "not found", true},
+		{[]string{"user", "frob"}, "", "unknown subcommand", true},
+	}
+	for _, tt := range tests {
+		var out bytes.Buffer
+		err := run(context.Background(), tt.args, env(vars), strings.NewReader(tt.stdin), &out, &out)
+		if (err != nil) != tt.err {
+			t.Errorf("%v: error = %v, want error %v", tt.args, err, tt.err)
+			continue
+		}
+		got := out.String()
+		if err != nil {
+			got = err.Error()
+		}
+		if !strings.Contains(got, tt.want) {
+			t.Errorf("%v: got %q, want it to contain %q", tt.args, got, tt.want)
 		}
 	}
 }

@@ -1,0 +1,176 @@
+package web
+
+import (
+	"context"
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/solidarity-letters/solidarity/account"
+	"github.com/solidarity-letters/solidarity/audit"
+)
+
+// UserAdmin is what the users page needs of the account service.
+type UserAdmin interface {
+	Users(ctx context.Context) ([]account.User, error)
+	AddUser(ctx context.Context, email string, role account.Role, password string) (*account.User, error)
+	SetDisabled(ctx context.Context, email string, disabled bool) error
+	SetPassword(ctx context.Context, email, password string) error
+}
+
+func (s *Server) userRoutes(admin fiber.Router) {
+	admin.Get("/users", s.allow(), s.usersPage)
+	admin.Post("/users", s.allow(), s.addUser)
+	admin.Post("/users/disable", s.allow(), s.setUserDisabled(true))
+	admin.Post("/users/enable", s.allow(), s.setUserDisabled(false))
+	admin.Post("/users/password", s.allow(), s.setUserPassword)
+	admin.Get("/audit", s.allow(), s.auditPage)
+}
+
+// UsersPage lists accounts and has the form to add one.
+type UsersPage struct {
+	AdminPage
+	Users  []account.User
+	Roles  []account.Role
+	Form   UserForm
+	Errors map[string]string
+}
+
+// UserForm is the add-user form as typed.
+type UserForm struct {
+	Email string
+	Role  string
+}
+
+func (s *Server) usersPage(c *fiber.Ctx) error {
+	return s.renderUsers(c, fiber.StatusOK, UserForm{Role: string(account.RoleModerator)}, nil)
+}
+
+func (s *Server) renderUsers(c *fiber.Ctx, status int, form UserForm, problems map[string]string) error {
+	users, err := s.deps.Users.Users(c.UserContext())
+	if err != nil {
+		return err
+	}
+	p := UsersPage{AdminPage: s.adminPage(c, s.localizer(c).T("admin.users.title")), Users: users,
+		Roles: account.Roles(), Form: form, Errors: problems}
+	return s.render(c, status, "admin/users", p)
+}
+
+func (s *Server) addUser(c *fiber.Ctx) error {
+	t := s.localizer(c)
+	form := UserForm{Email: c.FormValue("email"), Role: c.FormValue("role")}
+	problems := map[string]string{}
+	role, err := account.ParseRole(form.Role)
+	if err != nil {
+		problems["role"] = t.T("admin.users.error.role")
+	}
+	if _, err := account.NormalizeEmail(form.Email); err != nil {
+		problems["email"] = t.T("admin.users.error.email")
+	}
+	password := c.FormValue("password")
+	if err := account.CheckPassword(password); err != nil {
+		problems["password"] = t.T("admin.users.error.password", "Min", account.PasswordMin, "Max", account.PasswordMax)
+	}
+	if len(problems) == 0 {
+		u, err := s.deps.Users.AddUser(c.UserContext(), form.Email, role, password)
+		switch {
+		case errors.Is(err, account.ErrDuplicate):
+			problems["email"] = t.T("admin.users.error.taken")
+		case err != nil:
+			return err
+		default:
+			if err := s.record(c, audit.UserAdded, u.Email, string(u.Role)); err != nil {
+				return err
+			}
+			return c.Redirect("/admin/users?done=user_added", fiber.StatusSeeOther)
+		}
+	}
+	return s.renderUsers(c, fiber.StatusUnprocessableEntity, form, problems)
+}
+
+func (s *Server) setUserDisabled(disabled bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		email := c.FormValue("email")
+		if u := currentUser(c); u != nil && u.Email == email && disabled {
+			return fiber.NewError(fiber.StatusUnprocessableEntity, "you cannot disable your own account")
+		}
+		if err := s.deps.Users.SetDisabled(c.UserContext(), email, disabled); err != nil {
+			if errors.Is(err, account.ErrNotFound) {
+				return fiber.ErrNotFound
+			}
+			return err
+		}
+		what := "enabled"
+		if disabled {
+			what = "disabled"
+		}
+		if err := s.record(c, audit.UserChanged, email, what); err != nil {
+			return err
+		}
+		return c.Redirect("/admin/users?done=user_"+what, fiber.StatusSeeOther)
+	}
+}
+
+func (s *Server) setUserPassword(c *fiber.Ctx) error {
+	t := s.localizer(c)
+	email := c.FormValue("email")
+	err := s.deps.Users.SetPassword(c.UserContext(), email, c.FormValue("password"))
+	switch {
+	case errors.Is(err, account.ErrWeakPassword):
+		return s.renderUsers(c, fiber.StatusUnprocessableEntity, UserForm{Role: string(account.RoleModerator)},
+			map[string]string{"reset": t.T("admin.users.error.password", "Min", account.PasswordMin, "Max", account.PasswordMax)})
+	case errors.Is(err, account.ErrNotFound):
+		return fiber.ErrNotFound
+	case err != nil:
+		return err
+	}
+	if err := s.record(c, audit.UserChanged, email, "password changed"); err != nil {
+		return err
+	}
+	return c.Redirect("/admin/users?done=password_changed", fiber.StatusSeeOther)
+}
+
+// AuditPage shows the audit log, newest first.
+type AuditPage struct {
+	AdminPage
+	Entries []AuditRow
+	Older   string // the ?before= of the next page, empty on the last
+}
+
+// AuditRow is one entry as shown.
+type AuditRow struct {
+	At     string
+	Actor  string
+	Action string
+	Target string
+	Detail string
+}
+
+// auditPageSize is how many entries one page of the audit log shows.
+const auditPageSize = 100
+
+func (s *Server) auditPage(c *fiber.Ctx) error {
+	var before bson.ObjectID
+	if b := c.Query("before"); b != "" {
+		id, err := bson.ObjectIDFromHex(b)
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, "bad page")
+		}
+		before = id
+	}
+	entries, err := s.deps.Audit.Page(c.UserContext(), before, auditPageSize)
+	if err != nil {
+		return err
+	}
+	t := s.localizer(c)
+	p := AuditPage{AdminPage: s.adminPage(c, t.T("admin.audit.title"))}
+	for _, e := range entries {
+		p.Entries = append(p.Entries, AuditRow{At: e.At.Format("2006-01-02 15:04:05 UTC"), Actor: e.Actor,
+			Action: t.T("admin.audit.action." + string(e.Action)), Target: e.Target, Detail: e.Detail})
+	}
+	if len(entries) == auditPageSize {
+		p.Older = entries[len(entries)-1].ID.Hex()
+	}
+	return s.render(c, fiber.StatusOK, "admin/audit", p)
+}
