@@ -36,6 +36,10 @@ func TestDeadline(t *testing.T) {
 		{"midnight twice (Havana)", "2022-11-06", "America/Havana", "2022-11-06T04:00:00Z"},
 		{"leap day", "2028-02-29", "Europe/Kyiv", "2028-02-28T22:00:00Z"},
 	}
+	// Samoa skipped 30 December 2011: "before 30 December" closes as 31 December begins.
+	if got, err := campaign.Deadline("2011-12-30", "Pacific/Apia"); err != nil || got.Format(time.RFC3339) != "2011-12-30T10:00:00Z" {
+		t.Errorf("Deadline of a skipped day = %v, %v; want the start of the next day, 2011-12-30T10:00:00Z", got, err)
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := campaign.Deadline(tt.date, tt.tz)

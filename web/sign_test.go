@@ -12,6 +12,7 @@ import (
 
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/letters"
+	"github.com/solidarity-letters/solidarity/web"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -152,8 +153,8 @@ func TestSignValidation(t *testing.T) {
 			if msg := body[i:min(len(body), i+300)]; !strings.Contains(msg, tt.message) {
 				t.Errorf("error next to %s = %q, want it to say %q", tt.field, msg, tt.message)
 			}
-			if !strings.Contains(body, `aria-invalid="true" `) && !strings.Contains(body, `aria-invalid="true">`) {
-				t.Error("the invalid field is not marked aria-invalid")
+			if tag := fieldTag(body, tt.field); !strings.Contains(tag, `aria-invalid="true"`) || !strings.Contains(tag, "e-"+tt.field) {
+				t.Errorf("field %s is not marked invalid and tied to its error: %s", tt.field, tag)
 			}
 			if !strings.Contains(body, `role="alert"`) || !strings.Contains(body, "<title>Error: ") {
 				t.Error("the problem is not announced (role=alert, title prefix)")
@@ -259,7 +260,7 @@ func TestFormProtection(t *testing.T) {
 func TestHoneypotStoresNothing(t *testing.T) {
 	s := newSite(t, dbs.Database(t))
 	s.addCampaign(t, "ales", nil)
-	res := s.post(t, "/c/ales/sign", signForm(s.token(t, "ales"), func(v url.Values) { v.Set("website", "http://spam.example") }))
+	res := s.post(t, "/c/ales/sign", signForm(s.token(t, "ales"), func(v url.Values) { v.Set("hp_x7", "http://spam.example") }))
 	if res.Status != 303 {
 		t.Fatalf("status %d, want the usual 303", res.Status)
 	}
@@ -342,4 +343,47 @@ func TestAPICampaign(t *testing.T) {
 			t.Errorf("API %s = %v, want %v", k, got[k], v)
 		}
 	}
+}
+
+func TestOriginBehindAProxy(t *testing.T) {
+	tests := []struct {
+		name   string
+		cfg    func(*web.Config)
+		header []string
+		want   int
+	}{
+		{"base URL: browser origin matches", func(c *web.Config) { c.BaseURL = "https://letters.example.org" },
+			[]string{"Origin", "https://letters.example.org"}, 303},
+		{"base URL: the local address is another origin", func(c *web.Config) { c.BaseURL = "https://letters.example.org" },
+			nil, 403},
+		{"trusted proxy says https", func(c *web.Config) { c.TrustedProxies = []string{"127.0.0.1"} },
+			[]string{"X-Forwarded-Proto", "https", "Origin", "https://HOST"}, 303},
+		{"untrusted proxy headers are ignored", func(c *web.Config) { c.TrustedProxies = []string{"10.9.9.9"} },
+			[]string{"X-Forwarded-Proto", "https", "Origin", "https://HOST"}, 403},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSiteWith(t, dbs.Database(t), tt.cfg)
+			s.addCampaign(t, "ales", nil)
+			header := append([]string(nil), tt.header...)
+			for i := range header {
+				header[i] = strings.ReplaceAll(header[i], "HOST", strings.TrimPrefix(s.URL, "http://"))
+			}
+			res := s.post(t, "/c/ales/sign", signForm(s.token(t, "ales"), nil), header...)
+			if res.Status != tt.want {
+				t.Errorf("status %d, want %d", res.Status, tt.want)
+			}
+		})
+	}
+}
+
+// fieldTag returns the HTML tag of the form control with id f-<name>.
+func fieldTag(body, name string) string {
+	i := strings.Index(body, `id="f-`+name+`"`)
+	if i < 0 {
+		return ""
+	}
+	start := strings.LastIndex(body[:i], "<")
+	end := strings.Index(body[i:], ">")
+	return body[start : i+end+1]
 }

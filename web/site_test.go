@@ -20,7 +20,8 @@ func TestConcurrentSigningCountsEachEmailOnce(t *testing.T) {
 	s.addCampaign(t, "ales", nil)
 	tok := s.token(t, "ales")
 
-	// 1,000 submissions from 50 goroutines: 800 addresses, 200 of them twice.
+	// 1,000 submissions from 50 goroutines: 800 addresses, 200 of them
+	// twice, the two copies sent one right after the other so that they race.
 	const workers, total, repeats = 50, 1000, 200
 	jobs := make(chan int)
 	var wg sync.WaitGroup
@@ -30,11 +31,8 @@ func TestConcurrentSigningCountsEachEmailOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range jobs {
-				addr := i
-				if i >= total-repeats {
-					addr = i - (total - repeats) // repeat an earlier address
-				}
+			for addr := range jobs {
+				i := addr
 				form := signForm(tok, func(v url.Values) {
 					v.Set("email", fmt.Sprintf("supporter%d@example.org", addr))
 					v.Set("name", fmt.Sprintf("Supporter %d", i))
@@ -46,8 +44,11 @@ func TestConcurrentSigningCountsEachEmailOnce(t *testing.T) {
 			}
 		}()
 	}
-	for i := range total {
-		jobs <- i
+	for addr := range total - repeats {
+		jobs <- addr
+		if addr < repeats {
+			jobs <- addr
+		}
 	}
 	close(jobs)
 	wg.Wait()

@@ -105,8 +105,6 @@ func paragraphs(s string) []string {
 type Page struct {
 	T     *i18n.Localizer
 	Title string
-	// Path is the page's own path, for the language links.
-	Path string
 }
 
 // render writes a page with the given status.
@@ -126,7 +124,7 @@ func (s *Server) render(c *fiber.Ctx, status int, name string, data any) error {
 
 // page returns the common page data for the request.
 func (s *Server) page(c *fiber.Ctx, title string) Page {
-	return Page{T: s.localizer(c), Title: title, Path: c.Path()}
+	return Page{T: s.localizer(c), Title: title}
 }
 
 func (s *Server) static(c *fiber.Ctx) error {

@@ -14,6 +14,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"golang.org/x/net/idna"
 )
 
 // Config holds every setting of the serve command, checked.
@@ -154,6 +156,15 @@ func parseBaseURL(c *Config, v string) error {
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return fmt.Errorf("%q must not have a query, fragment or user", v)
 	}
+	// Browsers send Origin in this form: lower-case host, no default port.
+	host, err := idna.Lookup.ToASCII(strings.ToLower(u.Hostname()))
+	if err != nil {
+		return fmt.Errorf("%q has an invalid host name: %w", v, err)
+	}
+	if port := u.Port(); port != "" && !(u.Scheme == "http" && port == "80") && !(u.Scheme == "https" && port == "443") {
+		host = net.JoinHostPort(host, port)
+	}
+	u.Host = host
 	c.BaseURL = strings.TrimRight(u.String(), "/")
 	return nil
 }

@@ -44,6 +44,17 @@ func TestLoadOverrides(t *testing.T) {
 	if c.BaseURL != "https://letters.example.org" {
 		t.Errorf("BaseURL = %q, want it without the trailing slash", c.BaseURL)
 	}
+	for in, want := range map[string]string{
+		"https://Letters.Example.ORG:443/":  "https://letters.example.org",
+		"http://localhost:80":               "http://localhost",
+		"http://127.0.0.1:8080/":            "http://127.0.0.1:8080",
+		"https://письма.example/solidarity": "https://xn--80apmkl0e.example/solidarity",
+	} {
+		c, err := config.Load(nil, env(map[string]string{"SOLIDARITY_BASE_URL": in}))
+		if err != nil || c.BaseURL != want {
+			t.Errorf("base URL %q → %q, %v; want %q as browsers send it", in, c.BaseURL, err, want)
+		}
+	}
 	if len(c.TrustedProxies) != 2 {
 		t.Errorf("TrustedProxies = %q", c.TrustedProxies)
 	}

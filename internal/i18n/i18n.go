@@ -22,8 +22,8 @@ import (
 //go:embed locales/*.json
 var locales embed.FS
 
-// Default is the language of the catalog's fallback messages.
-var Default = language.English
+// Default returns the language of the catalog's fallback messages.
+func Default() language.Tag { return language.English }
 
 // Catalog holds the messages of every shipped language.
 type Catalog struct {
@@ -35,7 +35,7 @@ type Catalog struct {
 // Load reads the embedded message files. A broken file is an error, so that
 // it stops start-up rather than a request.
 func Load() (*Catalog, error) {
-	b := goi18n.NewBundle(Default)
+	b := goi18n.NewBundle(Default())
 	b.RegisterUnmarshalFunc("json", json.Unmarshal)
 	files, err := fs.Glob(locales, "locales/*.json")
 	if err != nil {
@@ -51,9 +51,9 @@ func Load() (*Catalog, error) {
 		}
 	}
 	// The default language first: the matcher falls back to it.
-	tags := []language.Tag{Default}
+	tags := []language.Tag{Default()}
 	for _, t := range b.LanguageTags() {
-		if t != Default {
+		if t != Default() {
 			tags = append(tags, t)
 		}
 	}
@@ -90,11 +90,11 @@ func (c *Catalog) Match(choices []string, acceptLanguage string) language.Tag {
 	}
 	prefs, _, err := language.ParseAcceptLanguage(acceptLanguage)
 	if err != nil || len(prefs) == 0 {
-		return Default
+		return Default()
 	}
 	_, i, conf := c.matcher.Match(prefs...)
 	if conf == language.No {
-		return Default
+		return Default()
 	}
 	return c.tags[i]
 }
@@ -103,14 +103,14 @@ func (c *Catalog) Match(choices []string, acceptLanguage string) language.Tag {
 func (c *Catalog) Localizer(tag language.Tag) *Localizer {
 	return &Localizer{
 		tag:     tag,
-		l:       goi18n.NewLocalizer(c.bundle, tag.String(), Default.String()),
+		l:       goi18n.NewLocalizer(c.bundle, tag.String(), Default().String()),
 		printer: message.NewPrinter(tag),
 	}
 }
 
 // Has reports whether the default language has a message with that ID.
 func (c *Catalog) Has(id string) bool {
-	_, err := goi18n.NewLocalizer(c.bundle, Default.String()).Localize(&goi18n.LocalizeConfig{MessageID: id})
+	_, err := goi18n.NewLocalizer(c.bundle, Default().String()).Localize(&goi18n.LocalizeConfig{MessageID: id})
 	return err == nil
 }
 

@@ -38,7 +38,7 @@ func TestLocalizer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := c.Localizer(i18n.Default)
+	l := c.Localizer(i18n.Default())
 	tests := []struct{ got, want string }{
 		{l.N("campaign.signatures", 1), "signature"},
 		{l.N("campaign.signatures", 12384), "signatures"},

@@ -66,15 +66,24 @@ func Text(s string) (string, error) {
 	return b.String(), nil
 }
 
-// Email normalises an email address for comparison: as Line, then lower
-// case. Two addresses that differ only in case reach the same mailbox in
-// practice, so they count as one supporter.
+// Email normalises an email address for comparison: trimmed, in NFKC (so
+// full-width letters become plain ones) and lower case. Two addresses that
+// differ only in these ways reach the same mailbox in practice, so they
+// count as one supporter. An address with white space or invisible
+// characters inside is refused with ErrControl: they would let one person
+// sign twice.
 func Email(s string) (string, error) {
 	s, err := Line(s)
 	if err != nil {
 		return "", err
 	}
-	return strings.ToLower(s), nil
+	s = strings.ToLower(norm.NFKC.String(s))
+	for _, r := range s {
+		if unicode.IsSpace(r) || isInvisible(r) || unicode.Is(unicode.Mn, r) {
+			return "", ErrControl
+		}
+	}
+	return s, nil
 }
 
 // Length counts the characters (code points) of s, the unit of every length

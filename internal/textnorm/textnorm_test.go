@@ -85,14 +85,42 @@ func TestText(t *testing.T) {
 }
 
 func TestEmail(t *testing.T) {
-	for in, want := range map[string]string{
-		" Anna.Nowak@Example.ORG ": "anna.nowak@example.org",
-		"ALES@viasna.by":           "ales@viasna.by",
-	} {
-		if got, err := textnorm.Email(in); err != nil || got != want {
-			t.Errorf("Email(%q) = %q, %v; want %q", in, got, err, want)
+	tests := []struct {
+		in, want string
+		err      error
+	}{
+		{" Anna.Nowak@Example.ORG ", "anna.nowak@example.org", nil},
+		{"ALES@viasna.by", "ales@viasna.by", nil},
+		{"ａｎｎａ@example.org", "anna@example.org", nil}, // full-width letters
+		{"a\u200b@example.org", "", textnorm.ErrControl},
+		{"a\u00ad@example.org", "", textnorm.ErrControl},
+		{"a b@example.org", "", textnorm.ErrControl},
+	}
+	for _, tt := range tests {
+		got, err := textnorm.Email(tt.in)
+		if !errors.Is(err, tt.err) || got != tt.want {
+			t.Errorf("Email(%q) = %q, %v; want %q, %v", tt.in, got, err, tt.want, tt.err)
 		}
 	}
+}
+
+func FuzzEmail(f *testing.F) {
+	for _, s := range []string{"a@example.org", "Ａ@b.c", "a\u200b@x.org"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		out, err := textnorm.Email(in)
+		if err != nil {
+			return
+		}
+		if strings.ToLower(out) != out || strings.ContainsFunc(out, func(r rune) bool { return r == ' ' || r == '\u200b' || r == '\u00ad' }) {
+			t.Fatalf("Email(%q) = %q keeps upper case, spaces or invisible characters", in, out)
+		}
+		again, err := textnorm.Email(out)
+		if err != nil || again != out {
+			t.Fatalf("Email is not idempotent on %q: %q then %q, %v", in, out, again, err)
+		}
+	})
 }
 
 func TestLength(t *testing.T) {

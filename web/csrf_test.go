@@ -1,0 +1,54 @@
+package web
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestTokens(t *testing.T) {
+	now := time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	tk := tokens{key: []byte("0123456789abcdef0123456789abcdef"), now: clock, ttl: time.Hour}
+	tok := tk.issue("sign:a")
+	tests := []struct {
+		name    string
+		token   string
+		purpose string
+		at      time.Time
+		want    error
+	}{
+		{"valid", tok, "sign:a", now.Add(59 * time.Minute), nil},
+		{"other purpose", tok, "sign:b", now, errTokenInvalid},
+		{"expired", tok, "sign:a", now.Add(61 * time.Minute), errTokenExpired},
+		{"from the future", tok, "sign:a", now.Add(-2 * time.Minute), errTokenExpired},
+		{"empty", "", "sign:a", now, errTokenInvalid},
+		{"truncated", tok[:10], "sign:a", now, errTokenInvalid},
+		{"not base64", "!!!!", "sign:a", now, errTokenInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			check := tokens{key: tk.key, now: func() time.Time { return tt.at }, ttl: time.Hour}
+			issued, err := check.check(tt.token, tt.purpose)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("check = %v, want %v", err, tt.want)
+			}
+			if err == nil && !issued.Equal(now) {
+				t.Errorf("issued = %v, want %v", issued, now)
+			}
+		})
+	}
+}
+
+func FuzzTokenCheck(f *testing.F) {
+	tk := tokens{key: []byte("0123456789abcdef0123456789abcdef"), now: time.Now, ttl: time.Hour}
+	f.Add(tk.issue("sign:a"), "sign:a")
+	f.Add("", "")
+	f.Add("AAAAAGsGphUGXA0kpb2Yth97CMnewe-w", "sign:a")
+	f.Fuzz(func(t *testing.T, token, purpose string) {
+		if _, err := tk.check(token, purpose); err == nil && token != tk.issue(purpose) {
+			// Only a token issued for purpose in the same second may pass.
+			t.Fatalf("forged token %q accepted for %q", token, purpose)
+		}
+	})
+}
