@@ -106,7 +106,7 @@ func (s *Service) SetDisabled(ctx context.Context, email string, disabled bool) 
 func (s *Service) userByEmail(ctx context.Context, email string) (*User, error) {
 	e, err := NormalizeEmail(email)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrNotFound, err) // no account has that address
 	}
 	return s.store.UserByEmail(ctx, e)
 }

@@ -35,14 +35,17 @@ const DefaultGreetingMax = 500
 // Campaign is a letter that supporters sign for one recipient before a
 // deadline.
 type Campaign struct {
-	ID            string `bson:"_id"`
-	Slug          string `bson:"slug"`
-	Title         string `bson:"title"`
-	Summary       string `bson:"summary"`
-	Letter        string `bson:"letter"` // the text supporters sign, addressed to the recipient
-	OrganizerName string `bson:"organizer_name"`
-	RecipientID   string `bson:"recipient_id"`
-	Goal          int    `bson:"goal"`
+	ID   string `bson:"_id"`
+	Slug string `bson:"slug"`
+	// OldSlugs are the slugs the campaign had before; requests to them are
+	// redirected to Slug. No two campaigns share a slug, old or current.
+	OldSlugs      []string `bson:"old_slugs,omitempty"`
+	Title         string   `bson:"title"`
+	Summary       string   `bson:"summary"`
+	Letter        string   `bson:"letter"` // the text supporters sign, addressed to the recipient
+	OrganizerName string   `bson:"organizer_name"`
+	RecipientID   string   `bson:"recipient_id"`
+	Goal          int      `bson:"goal"`
 	// OpensAt is when signing starts; zero for a draft.
 	OpensAt time.Time `bson:"opens_at"`
 	// ClosesAt is the first instant at which signing is over, in UTC.
@@ -102,11 +105,14 @@ func (c *Campaign) Status(now time.Time) Status {
 }
 
 // Public reports whether visitors may see the campaign at now: open or
-// closed, never a draft or one that has not opened yet.
+// closed, never a draft, one that has not opened yet or an archived one.
 func (c *Campaign) Public(now time.Time) bool {
 	s := c.Status(now)
-	return s == StatusOpen || s == StatusClosed
+	return (s == StatusOpen || s == StatusClosed) && !c.Archived()
 }
+
+// Archived reports whether the campaign has been archived.
+func (c *Campaign) Archived() bool { return !c.ArchivedAt.IsZero() }
 
 // Location is the campaign's time zone, or UTC when it has none.
 func (c *Campaign) Location() *time.Location {
@@ -179,6 +185,11 @@ func StartOfDay(y int, m time.Month, d int, loc *time.Location) time.Time {
 		if cy == y && cm == m && cd == d && (best.IsZero() || c.Before(best)) {
 			best = c
 		}
+	}
+	if best.IsZero() {
+		// The day does not exist there (Samoa skipped 30 December 2011):
+		// the deadline is the start of the next day that does.
+		return StartOfDay(y, m, d+1, loc)
 	}
 	return best.UTC()
 }

@@ -12,11 +12,13 @@ import (
 	"github.com/go-playground/validator/v10"
 )
 
-// GreetingRecorder stores the greeting that comes with a new signature. The
-// letters package implements it; the interface keeps campaign from
-// depending on how greetings are moderated.
+// GreetingRecorder stores the greeting that comes with a new signature, and
+// erases it with its signature. The letters package implements it; the
+// interface keeps campaign from depending on how greetings are moderated.
 type GreetingRecorder interface {
 	RecordGreeting(ctx context.Context, campaignID, signatureID, text string, at time.Time) error
+	// EraseGreeting deletes the greeting of a signature, if it has one.
+	EraseGreeting(ctx context.Context, signatureID string) error
 }
 
 // Service applies the signing rules on top of a Store and keeps the
@@ -52,13 +54,20 @@ func (s *Service) Store() *Store { return s.store }
 // Now returns the service clock's time.
 func (s *Service) Now() time.Time { return s.now() }
 
-// LoadCounts counts the stored signatures of every campaign once, so that
-// Count answers from memory afterwards. Call it at start-up, before
+// LoadCounts counts the stored signatures and paper counts of every
+// campaign once, so that Count answers from memory afterwards. Call it at start-up, before
 // signatures arrive.
 func (s *Service) LoadCounts(ctx context.Context) error {
 	counts, err := s.store.CountAll(ctx)
 	if err != nil {
 		return err
+	}
+	paper, err := s.store.paperTotals(ctx)
+	if err != nil {
+		return err
+	}
+	for id, n := range paper {
+		counts[id] += n
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -97,9 +106,13 @@ func (s *Service) add(campaignID string, n int64) {
 }
 
 // Public returns the campaign with that slug if visitors may see it now;
-// drafts and campaigns that have not opened are ErrNotFound.
+// drafts, campaigns that have not opened and archived ones are ErrNotFound.
+// A slug the campaign had before is a *MovedError naming the current one.
 func (s *Service) Public(ctx context.Context, slug string) (*Campaign, error) {
 	c, err := s.store.CampaignBySlug(ctx, slug)
+	if errors.Is(err, ErrNotFound) {
+		return nil, s.moved(ctx, slug, err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +162,8 @@ type Listing struct {
 // RecentlyClosed is how long a closed campaign stays on the front page.
 const RecentlyClosed = 365 * 24 * time.Hour
 
-// List returns the open campaigns and the recently closed ones.
+// List returns the open campaigns and the recently closed ones; archived
+// campaigns are never listed.
 func (s *Service) List(ctx context.Context) (Listing, error) {
 	all, err := s.store.Campaigns(ctx)
 	if err != nil {
@@ -158,6 +172,9 @@ func (s *Service) List(ctx context.Context) (Listing, error) {
 	now := s.now()
 	var l Listing
 	for _, c := range all {
+		if c.Archived() {
+			continue
+		}
 		switch c.Status(now) {
 		case StatusOpen:
 			l.Open = append(l.Open, c)
@@ -193,12 +210,13 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 		return err
 	}
 	sig := Signature{
-		ID:         SignatureID(s.emailKey, c.ID, f.Email),
-		CampaignID: c.ID,
-		SignedAt:   now.Truncate(time.Millisecond), // what BSON keeps
-		Source:     SourceWeb,
-		Updates:    f.Updates,
-		Person:     Person{Name: f.Name, City: f.City, Country: f.Country},
+		ID:          SignatureID(s.emailKey, c.ID, f.Email),
+		CampaignID:  c.ID,
+		SignedAt:    now.Truncate(time.Millisecond), // what BSON keeps
+		Source:      SourceWeb,
+		Updates:     f.Updates,
+		HasGreeting: f.Greeting != "",
+		Person:      Person{Name: f.Name, City: f.City, Country: f.Country},
 	}
 	if f.Updates {
 		sig.Person.Email = f.Email

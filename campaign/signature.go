@@ -39,6 +39,9 @@ type Signature struct {
 	Source     Source    `bson:"source"`
 	// Updates is true when the supporter asked to be kept informed.
 	Updates bool `bson:"updates"`
+	// HasGreeting is true when a greeting came with the signature, so that
+	// lists and exports need not look for one.
+	HasGreeting bool `bson:"has_greeting,omitempty"`
 	// Person holds every personal field, and nothing else does, so that it
 	// can be encrypted or erased as one.
 	Person Person `bson:"person"`

@@ -1,23 +1,25 @@
 // Package letters holds the words that travel with a campaign: the short
 // greetings supporters add to their signature, which moderators approve
-// before anything is printed or shown, and later the letters that come back
+// before anything is printed or shown, their translations into the
+// languages the prison lets through, and later the letters that come back
 // from the recipient.
 package letters
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"time"
-
-	"github.com/solidarity-letters/solidarity/internal/database"
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// ErrNotFound is returned for a greeting that is not stored.
-var ErrNotFound = errors.New("not found")
+// Sentinel errors; test for them with errors.Is.
+var (
+	// ErrNotFound is returned for a greeting that is not stored.
+	ErrNotFound = errors.New("not found")
+	// ErrDuplicate is returned for a greeting whose ID is stored already.
+	ErrDuplicate = errors.New("already exists")
+	// ErrDecided is returned for a decision on a greeting (or translation)
+	// that is no longer waiting for one: someone decided first.
+	ErrDecided = errors.New("already decided")
+)
 
 // Status is where a greeting stands in moderation.
 type Status string
@@ -30,6 +32,43 @@ const (
 	StatusRejected Status = "rejected"
 )
 
+// Reason says why a greeting was rejected.
+type Reason string
+
+// The reasons a moderator can give.
+const (
+	ReasonOffensive    Reason = "offensive"
+	ReasonNotGreeting  Reason = "not_greeting"
+	ReasonPersonalData Reason = "personal_data"
+	ReasonCensorRisk   Reason = "censor_risk"
+	ReasonDuplicate    Reason = "duplicate"
+	ReasonOther        Reason = "other"
+)
+
+// Reasons lists the reasons in the order the console offers them.
+var Reasons = []Reason{ReasonOffensive, ReasonNotGreeting, ReasonPersonalData, ReasonCensorRisk, ReasonDuplicate, ReasonOther}
+
+// Valid reports whether r is one of Reasons.
+func (r Reason) Valid() bool {
+	for _, x := range Reasons {
+		if r == x {
+			return true
+		}
+	}
+	return false
+}
+
+// TranslationStatus is where a greeting's translation stands.
+type TranslationStatus string
+
+// The translation statuses: written and waiting for a moderator, approved
+// (the bundle prints it), or rejected (a translator writes it again).
+const (
+	TranslationSubmitted TranslationStatus = "submitted"
+	TranslationApproved  TranslationStatus = "approved"
+	TranslationRejected  TranslationStatus = "rejected"
+)
+
 // Greeting is a supporter's short message to the recipient.
 type Greeting struct {
 	// ID is the ID of the signature it came with: one greeting per
@@ -39,97 +78,43 @@ type Greeting struct {
 	Text       string    `bson:"text"`
 	Status     Status    `bson:"status"`
 	CreatedAt  time.Time `bson:"created_at"`
+
+	// Checked is true once Flags, Flagged, Language, TextKey and
+	// NeedsTranslation have been computed, which happens when the
+	// greeting arrives (or at start-up for greetings stored otherwise).
+	Checked bool   `bson:"checked"`
+	Flags   []Flag `bson:"flags,omitempty"`
+	// Flagged is true when Flags is not empty; bulk approval passes over
+	// flagged greetings.
+	Flagged bool `bson:"flagged"`
+	// Language is the ISO 639-1 code of the greeting's language, detected
+	// or, when LanguageCorrected, set by a moderator; "" when unknown.
+	Language          string `bson:"language,omitempty"`
+	LanguageCorrected bool   `bson:"language_corrected,omitempty"`
+	// TextKey is the greeting's duplicate key (see TextKey).
+	TextKey string `bson:"text_key,omitempty"`
+	// NeedsTranslation is true when the greeting's language is not one the
+	// recipient's letters may be written in.
+	NeedsTranslation bool `bson:"needs_translation"`
+
+	// Reason is why a rejected greeting was rejected.
+	Reason    Reason    `bson:"reason,omitempty"`
+	DecidedAt time.Time `bson:"decided_at,omitempty"`
+
+	// Translation is the greeting in one of the recipient's languages,
+	// once a translator has written it.
+	Translation *Translation `bson:"translation,omitempty"`
 }
 
-// Store keeps greetings in MongoDB.
-type Store struct {
-	greetings *mongo.Collection
+// Translation is a greeting translated into one of the recipient's
+// languages. The bundle prints it only once approved.
+type Translation struct {
+	Language  string            `bson:"language"`
+	Text      string            `bson:"text"`
+	Status    TranslationStatus `bson:"status"`
+	WrittenAt time.Time         `bson:"written_at"`
+	DecidedAt time.Time         `bson:"decided_at,omitempty"`
 }
 
-// NewStore returns a store over db's collections.
-func NewStore(db *mongo.Database) *Store {
-	return &Store{greetings: db.Collection("greetings")}
-}
-
-// EnsureIndexes creates the store's indexes; it is safe to call at every
-// start-up.
-func (s *Store) EnsureIndexes(ctx context.Context) error {
-	if _, err := s.greetings.Indexes().CreateOne(ctx, mongo.IndexModel{
-		Keys:    bson.D{{Key: "campaign_id", Value: 1}, {Key: "status", Value: 1}, {Key: "created_at", Value: 1}},
-		Options: options.Index().SetName("campaign_status_created"),
-	}); err != nil {
-		return fmt.Errorf("create greeting index: %w", err)
-	}
-	return nil
-}
-
-// RecordGreeting stores a new greeting, pending moderation. Recording the
-// same signature's greeting twice keeps the first.
-func (s *Store) RecordGreeting(ctx context.Context, campaignID, signatureID, text string, at time.Time) error {
-	g := Greeting{ID: signatureID, CampaignID: campaignID, Text: text, Status: StatusPending, CreatedAt: at.UTC()}
-	_, err := s.greetings.InsertOne(ctx, g)
-	if database.IsDuplicate(err) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("record greeting: %w", err)
-	}
-	return nil
-}
-
-// Insert stores greetings made elsewhere (demo data, later imports) with
-// the status they carry.
-func (s *Store) Insert(ctx context.Context, gs []Greeting) error {
-	if len(gs) == 0 {
-		return nil
-	}
-	if _, err := s.greetings.InsertMany(ctx, gs, options.InsertMany().SetOrdered(false)); err != nil {
-		return fmt.Errorf("insert greetings: %w", err)
-	}
-	return nil
-}
-
-// Greeting returns the greeting of a signature, or ErrNotFound.
-func (s *Store) Greeting(ctx context.Context, signatureID string) (*Greeting, error) {
-	var g Greeting
-	err := s.greetings.FindOne(ctx, bson.M{"_id": signatureID}).Decode(&g)
-	if database.IsNotFound(err) {
-		return nil, fmt.Errorf("find greeting: %w", ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("find greeting: %w", err)
-	}
-	return &g, nil
-}
-
-// CountByStatus counts the greetings of every campaign by moderation
-// status, in one pass.
-func (s *Store) CountByStatus(ctx context.Context) (map[string]map[Status]int64, error) {
-	cur, err := s.greetings.Aggregate(ctx, mongo.Pipeline{
-		{{Key: "$group", Value: bson.D{
-			{Key: "_id", Value: bson.D{{Key: "c", Value: "$campaign_id"}, {Key: "s", Value: "$status"}}},
-			{Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}},
-		}}},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("count greetings: %w", err)
-	}
-	var rows []struct {
-		ID struct {
-			C string `bson:"c"`
-			S Status `bson:"s"`
-		} `bson:"_id"`
-		N int64 `bson:"n"`
-	}
-	if err := cur.All(ctx, &rows); err != nil {
-		return nil, fmt.Errorf("count greetings: %w", err)
-	}
-	out := map[string]map[Status]int64{}
-	for _, r := range rows {
-		if out[r.ID.C] == nil {
-			out[r.ID.C] = map[Status]int64{}
-		}
-		out[r.ID.C][r.ID.S] = r.N
-	}
-	return out, nil
-}
+// Approved reports whether the translation may be printed.
+func (t *Translation) Approved() bool { return t != nil && t.Status == TranslationApproved }

@@ -100,6 +100,9 @@ type CampaignPage struct {
 	Form   SignForm
 	Inputs []InputView
 	Checks []CheckView
+	// Greetings are the latest approved greetings, when the campaign
+	// shows them.
+	Greetings []PublicGreeting
 }
 
 // SignForm is the sign form's state: what the supporter typed, the
@@ -145,13 +148,47 @@ func (s *Server) renderCampaign(c *fiber.Ctx, status int, camp *campaign.Campaig
 	if v.Open {
 		p.Inputs, p.Checks = s.formViews(t, camp, v, form)
 	}
+	if camp.Greetings.ShowPublic {
+		p.Greetings = s.publicGreetings(c, camp.ID)
+	}
 	return s.render(c, status, "campaign", p)
+}
+
+// PublicGreeting is an approved greeting on the campaign page: the
+// supporter's first name and where they wrote from, nothing more.
+type PublicGreeting struct {
+	Text, Lang, Name, Place string
+}
+
+// publicGreetings returns the campaign's latest approved greetings, from
+// the moderation service's memory. They are an extra: if they cannot be
+// read, the page is shown without them and the problem is logged.
+func (s *Server) publicGreetings(c *fiber.Ctx, campaignID string) []PublicGreeting {
+	shown, err := s.deps.Moderation.Latest(c.UserContext(), campaignID)
+	if err != nil {
+		s.log.Error("read public greetings", "campaign", campaignID, "error", err)
+		return nil
+	}
+	t := s.localizer(c)
+	out := make([]PublicGreeting, len(shown))
+	for i, g := range shown {
+		place := g.City
+		if g.Country != "" {
+			if place != "" {
+				place += ", "
+			}
+			place += s.deps.Countries.Name(t.Tag(), g.Country)
+		}
+		out[i] = PublicGreeting{Text: g.Text, Lang: g.Language, Name: g.FirstName, Place: place}
+	}
+	return out
 }
 
 func signPurpose(c *campaign.Campaign) string { return "sign:" + c.ID }
 
-// honeypot is a form field that people never see and bots fill in.
-const honeypot = "website"
+// honeypot is a form field that people never see and bots fill in. Its
+// name is one that browsers and password managers do not autofill.
+const honeypot = "hp_x7"
 
 func (s *Server) sign(c *fiber.Ctx) error {
 	ctx := c.UserContext()
@@ -251,7 +288,7 @@ func (s *Server) thanks(c *fiber.Ctx) error {
 		C:    v,
 		URL:  link,
 		Shares: []ShareLink{
-			{t.T("share.email"), "mailto:?subject=" + url.PathEscape(camp.Title) + "&body=" + url.PathEscape(text+"\n\n"+link)},
+			{t.T("share.email"), "mailto:?subject=" + mailtoEscape(camp.Title) + "&body=" + mailtoEscape(text+"\n\n"+link)},
 			{"Telegram", "https://t.me/share/url?url=" + q(link) + "&text=" + q(text)},
 			{"WhatsApp", "https://wa.me/?text=" + q(text+" "+link)},
 			{"Facebook", "https://www.facebook.com/sharer/sharer.php?u=" + q(link)},
@@ -348,4 +385,10 @@ func (s *Server) formViews(t *i18n.Localizer, camp *campaign.Campaign, v Campaig
 type CardView struct {
 	T *i18n.Localizer
 	C CampaignView
+}
+
+// mailtoEscape escapes a mailto: header value; mail programs read "+" as
+// a plus sign, so spaces are written as %20.
+func mailtoEscape(s string) string {
+	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
 }

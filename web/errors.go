@@ -34,6 +34,12 @@ func statusOf(err error) int {
 // handleError is the one place where errors become responses. Server
 // errors are logged and never shown: the visitor gets a calm page.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	var moved *campaign.MovedError
+	if errors.As(err, &moved) {
+		if to, ok := movedPath(c.Path(), moved); ok {
+			return s.redirectMoved(c, to)
+		}
+	}
 	status := statusOf(err)
 	if status >= 500 {
 		s.log.Error("request failed", "route", c.Route().Path, "error", err)
@@ -66,3 +72,31 @@ func fiberStatusText(status int) string {
 }
 
 func (s *Server) notFound(c *fiber.Ctx) error { return fiber.ErrNotFound }
+
+// movedPath is path with the segment that names the campaign by its old
+// slug, the one after /c/ or /campaigns/, replaced by the current slug.
+func movedPath(path string, m *campaign.MovedError) (string, bool) {
+	parts := strings.Split(path, "/")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] == m.From && (parts[i-1] == "c" || parts[i-1] == "campaigns") {
+			parts[i] = m.To
+			return strings.Join(parts, "/"), true
+		}
+	}
+	return "", false
+}
+
+// redirectMoved sends a request for a campaign's old slug to its current
+// one: 301 for reads, 308 for form posts so that the form arrives. Browsers
+// must ask again each time, as a slug can be given back to its campaign.
+func (s *Server) redirectMoved(c *fiber.Ctx, to string) error {
+	if q := c.Request().URI().QueryString(); len(q) > 0 {
+		to += "?" + string(q)
+	}
+	status := fiber.StatusMovedPermanently
+	if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
+		status = fiber.StatusPermanentRedirect
+	}
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	return c.Redirect(to, status)
+}

@@ -53,6 +53,7 @@ var (
 
 // site is the app under test, served over real HTTP on a free port.
 type site struct {
+	App       *web.Server
 	URL       string
 	Clock     *clock
 	Service   *campaign.Service
@@ -89,6 +90,12 @@ func (p pinger) Ping(ctx context.Context) error { return p.db.Client().Ping(ctx,
 // newSite starts the app on db with the clock at 1 June 2027, 12:00 UTC.
 func newSite(t *testing.T, db *mongo.Database) *site {
 	t.Helper()
+	return newSiteWith(t, db, nil)
+}
+
+// newSiteWith is newSite with the web settings changed by edit.
+func newSiteWith(t *testing.T, db *mongo.Database, edit func(*web.Config)) *site {
+	t.Helper()
 	ctx := context.Background()
 	clk := &clock{now: time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC)}
 	store := campaign.NewStore(db)
@@ -99,7 +106,8 @@ func newSite(t *testing.T, db *mongo.Database) *site {
 	if err := greetings.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}
-	svc := campaign.NewService(store, greetings, emailKey, clk.Now)
+	moderation := letters.NewService(greetings, store, clk.Now)
+	svc := campaign.NewService(store, moderation, emailKey, clk.Now)
 	if err := svc.LoadCounts(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -116,8 +124,12 @@ func newSite(t *testing.T, db *mongo.Database) *site {
 		t.Fatal(err)
 	}
 	logs := &logBuffer{}
-	app, err := web.New(web.Config{FormKey: formKey, MinFillTime: 2 * time.Second, Now: clk.Now},
-		web.Deps{Campaigns: svc, Console: svc, Moderation: greetings, Signatures: svc, Accounts: accounts, Users: accounts, Audit: audit.NewLog(db, clk.Now),
+	cfg := web.Config{FormKey: formKey, MinFillTime: 2 * time.Second, Now: clk.Now}
+	if edit != nil {
+		edit(&cfg)
+	}
+	app, err := web.New(cfg,
+		web.Deps{Campaigns: svc, Console: svc, Moderation: moderation, Signatures: svc, Accounts: accounts, Users: accounts, Audit: audit.NewLog(db, clk.Now),
 			DB: pinger{db}, Messages: msgs, Countries: country.NewCatalog(msgs.Languages()...),
 			Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
@@ -143,6 +155,7 @@ func newSite(t *testing.T, db *mongo.Database) *site {
 		}
 	})
 	return &site{
+		App: app,
 		URL: "http://" + ln.Addr().String(), Clock: clk, Service: svc, Greetings: greetings, Accounts: accounts, DB: db, Logs: logs,
 		client: client,
 	}

@@ -10,9 +10,10 @@ import (
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 )
 
-// contentSecurityPolicy allows nothing but our own styles and images: no
-// scripts, no inline styles, no third party, no framing.
-const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self' data:; " +
+// contentSecurityPolicy allows nothing but our own styles, images and
+// scripts (the console's small enhancements, served from /static): no
+// inline scripts or styles, no third party, no framing.
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 func (s *Server) securityHeaders(c *fiber.Ctx) error {
@@ -44,11 +45,16 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 	if route == "/" && c.Path() != "/" {
 		route = "(no route)"
 	}
+	// Reading a streamed body (an export) would load all of it into memory.
+	bytes := -1
+	if !c.Response().IsBodyStream() {
+		bytes = len(c.Response().Body())
+	}
 	s.log.Info("request",
 		"method", c.Method(),
 		"route", route,
 		"status", c.Response().StatusCode(),
-		"bytes", len(c.Response().Body()),
+		"bytes", bytes,
 		"ms", float64(time.Since(start).Microseconds())/1000,
 	)
 	return nil
@@ -85,5 +91,5 @@ func (s *Server) localizer(c *fiber.Ctx) *i18n.Localizer {
 	if l, ok := c.Locals(localizerKey{}).(*i18n.Localizer); ok {
 		return l
 	}
-	return s.deps.Messages.Localizer(i18n.Default)
+	return s.deps.Messages.Localizer(i18n.Default())
 }

@@ -7,8 +7,8 @@ import (
 // routes declares every route of the application.
 func (s *Server) routes() {
 	a := s.app
+	a.Use(s.accessLog) // outermost, so that recovered panics are logged too
 	a.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
-	a.Use(s.accessLog)
 	a.Use(s.securityHeaders)
 	a.Use(s.checkOrigin)
 
@@ -29,9 +29,9 @@ func (s *Server) routes() {
 	admin.Post("/logout", s.allow(everyone...), s.logout)
 	admin.Get("/", s.allow(everyone...), s.dashboard)
 	// Console areas, each declared in its admin_<area>.go:
-	// (campaigns)
-	// (signatures)
-	// (moderation)
+	s.campaignRoutes(admin)
+	s.signatureRoutes(admin)
+	s.moderationRoutes(admin)
 	s.userRoutes(admin)
 
 	a.Use(s.withLang, s.notFound)

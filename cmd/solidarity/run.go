@@ -115,7 +115,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 	}
-	signing := campaign.NewService(campaigns, greetings, keys.Email, time.Now)
+	moderation := letters.NewService(greetings, campaigns, time.Now)
+	signing := campaign.NewService(campaigns, moderation, keys.Email, time.Now)
 	accounts, err := account.NewService(users, time.Now)
 	if err != nil {
 		return err
@@ -136,6 +137,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := signing.LoadCounts(ctx); err != nil {
 		return err
 	}
+	if _, err := moderation.Prepare(ctx); err != nil {
+		return err
+	}
 
 	messages, err := i18n.Load()
 	if err != nil {
@@ -150,7 +154,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}, web.Deps{
 		Campaigns:  signing,
 		Console:    signing,
-		Moderation: greetings,
+		Moderation: moderation,
 		Signatures: signing,
 		Accounts:   accounts,
 		Users:      accounts,
@@ -170,6 +174,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	dbKind := "MongoDB"
 	if db.Embedded() {
 		dbKind = "embedded FerretDB in " + cfg.DataDir
+	}
+	if cfg.BaseURL == "" {
+		if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
+			logger.Warn("SOLIDARITY_BASE_URL is not set: share links and the origin check of forms take the site's address from each request's Host header; set it in production")
+		}
 	}
 	logger.Info("ready", "database", dbKind, "startup_ms", time.Since(started).Milliseconds())
 	fmt.Fprintf(stdout, "solidarity is listening on http://%s\n", displayAddr(ln.Addr()))

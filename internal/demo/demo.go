@@ -84,6 +84,7 @@ func (s *Seeder) sign(ctx context.Context, rng *rand.Rand, c *campaign.Campaign,
 		id := campaign.SignatureID(s.EmailKey, c.ID, fmt.Sprintf("demo-%d@example.org", i))
 		sigs = append(sigs, campaign.Signature{ID: id, SignedAt: at, Source: campaign.SourceWeb, Person: p})
 		if rng.IntN(5) == 0 {
+			sigs[len(sigs)-1].HasGreeting = true
 			status := letters.StatusPending
 			if at.Before(now.Add(-72 * time.Hour)) {
 				status = letters.StatusApproved

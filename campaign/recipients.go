@@ -1,0 +1,103 @@
+package campaign
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/solidarity-letters/solidarity/internal/country"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// ValidLanguage reports whether code is an ISO 639-1 language code as
+// recipients store them: two lower-case letters.
+func ValidLanguage(code string) bool {
+	return len(code) == 2 && code[0] >= 'a' && code[0] <= 'z' && code[1] >= 'a' && code[1] <= 'z'
+}
+
+// Problems lists what is wrong with a recipient as an organizer wrote it,
+// field by field, in form order.
+func (r *Recipient) Problems() []FieldError {
+	var out []FieldError
+	switch {
+	case strings.TrimSpace(r.Name) == "":
+		out = append(out, FieldError{Field: "name", Problem: ProblemRequired})
+	case utf8.RuneCountInString(r.Name) > RecipientMax:
+		out = append(out, FieldError{Field: "name", Problem: ProblemTooLong, Limit: RecipientMax})
+	}
+	switch {
+	case r.Country == "":
+		out = append(out, FieldError{Field: "country", Problem: ProblemRequired})
+	case !country.Valid(r.Country):
+		out = append(out, FieldError{Field: "country", Problem: ProblemCountry})
+	}
+	for _, l := range r.Languages {
+		if !ValidLanguage(l) {
+			out = append(out, FieldError{Field: "languages", Problem: ProblemLanguage})
+			break
+		}
+	}
+	return out
+}
+
+// Recipients returns every recipient, by name.
+func (s *Service) Recipients(ctx context.Context) ([]Recipient, error) {
+	all, err := s.store.Recipients(ctx)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(all, func(a, b Recipient) int {
+		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.ID, b.ID))
+	})
+	return all, nil
+}
+
+// SaveRecipient stores a new recipient (empty ID: it gets one) or an edit
+// of a stored one, whose creation time is kept, and reports whether it was
+// new. Problems are a *ValidationError; an unknown ID is ErrNotFound.
+func (s *Service) SaveRecipient(ctx context.Context, r *Recipient) (created bool, err error) {
+	if p := r.Problems(); len(p) > 0 {
+		return false, fmt.Errorf("save recipient: %w", &ValidationError{Fields: p})
+	}
+	if r.ID == "" {
+		r.ID = newID()
+		r.CreatedAt = s.now().UTC().Truncate(time.Millisecond)
+		return true, s.store.CreateRecipient(ctx, r)
+	}
+	before, err := s.store.Recipient(ctx, r.ID)
+	if err != nil {
+		return false, err
+	}
+	r.CreatedAt = before.CreatedAt
+	return false, s.store.ReplaceRecipient(ctx, r)
+}
+
+// Recipients returns every recipient, in no particular order.
+func (s *Store) Recipients(ctx context.Context) ([]Recipient, error) {
+	cur, err := s.recipients.Find(ctx, bson.M{})
+	if err != nil {
+		return nil, fmt.Errorf("list recipients: %w", err)
+	}
+	var out []Recipient
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("list recipients: %w", err)
+	}
+	return out, nil
+}
+
+// ReplaceRecipient stores r over the recipient with its ID; an unknown ID
+// is ErrNotFound.
+func (s *Store) ReplaceRecipient(ctx context.Context, r *Recipient) error {
+	res, err := s.recipients.ReplaceOne(ctx, bson.M{"_id": r.ID}, r)
+	if err != nil {
+		return fmt.Errorf("replace recipient %s: %w", r.ID, mapError(err))
+	}
+	if res.MatchedCount == 0 {
+		return fmt.Errorf("replace recipient %s: %w", r.ID, ErrNotFound)
+	}
+	return nil
+}

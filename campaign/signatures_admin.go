@@ -1,0 +1,280 @@
+package campaign
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/solidarity-letters/solidarity/internal/textnorm"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// PageSize is how many signatures the console lists per page.
+const PageSize = 50
+
+// Presence filters signatures by whether they came with a greeting.
+type Presence string
+
+// The greeting filters.
+const (
+	AnyGreeting     Presence = ""
+	WithGreeting    Presence = "yes"
+	WithoutGreeting Presence = "no"
+)
+
+// ProblemChoice is a value that is none of those a form offers.
+const ProblemChoice Problem = "choice"
+
+// SignatureFilter narrows the console's list of a campaign's signatures.
+// Zero fields do not filter.
+type SignatureFilter struct {
+	// Search is part of the name or the city, in any case.
+	Search  string
+	Country string
+	// From and Until bound the signing time: From <= signed_at < Until.
+	From, Until time.Time
+	Source      Source
+	Greeting    Presence
+}
+
+// Cursor is a position in the list of signatures: the key (signed_at, _id)
+// of a row. The list is ordered by it, newest first, and pages by it
+// instead of skipping, so that every page costs the same at any depth.
+type Cursor struct {
+	SignedAt time.Time
+	ID       string
+}
+
+// IsZero reports whether the cursor points nowhere (the start of the list).
+func (c Cursor) IsZero() bool { return c.ID == "" }
+
+// String encodes the cursor for a link: milliseconds since 1970, a dot and
+// the signature's ID.
+func (c Cursor) String() string {
+	if c.IsZero() {
+		return ""
+	}
+	return strconv.FormatInt(c.SignedAt.UnixMilli(), 10) + "." + c.ID
+}
+
+// cursorID is what signature IDs look like: HMACs in hex, or "p-" and
+// random hex for paper signatures.
+var cursorID = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,100}$`)
+
+// ParseCursor decodes a cursor made by Cursor.String; the empty string is
+// the zero cursor.
+func ParseCursor(s string) (Cursor, error) {
+	if s == "" {
+		return Cursor{}, nil
+	}
+	ms, id, ok := strings.Cut(s, ".")
+	n, err := strconv.ParseInt(ms, 10, 64)
+	if !ok || err != nil || !cursorID.MatchString(id) {
+		return Cursor{}, fmt.Errorf("list position %q is not valid", s)
+	}
+	return Cursor{SignedAt: time.UnixMilli(n).UTC(), ID: id}, nil
+}
+
+func cursorOf(sig *Signature) Cursor { return Cursor{SignedAt: sig.SignedAt, ID: sig.ID} }
+
+// ListRequest asks for one page of a campaign's signatures: the first page
+// when both cursors are zero, the rows after (older than) After, or the
+// rows before (newer than) Before.
+type ListRequest struct {
+	Filter SignatureFilter
+	After  Cursor
+	Before Cursor
+	// Limit is the page size; PageSize when zero.
+	Limit int
+}
+
+// SignaturePage is one page of the list, newest first. Next is the cursor
+// for the following (older) page and Prev for the preceding (newer) one;
+// each is zero when there is no such page.
+type SignaturePage struct {
+	Signatures []Signature
+	Next, Prev Cursor
+}
+
+// ListSignatures returns one page of the campaign's signatures that pass
+// the filter, newest first.
+//
+// It is a keyset query: on MongoDB the (campaign_id, signed_at) index
+// serves the range on the key, so a page deep in a million signatures costs
+// what the first one does. The embedded database scans the campaign's
+// signatures for every page.
+func (s *Service) ListSignatures(ctx context.Context, campaignID string, req ListRequest) (SignaturePage, error) {
+	limit := req.Limit
+	if limit <= 0 {
+		limit = PageSize
+	}
+	if !req.Before.IsZero() {
+		rows, err := s.store.signaturePage(ctx, campaignID, req.Filter, req.Before, true, limit+1)
+		if err != nil {
+			return SignaturePage{}, err
+		}
+		if len(rows) > limit {
+			// Newest first, like every page; there are newer rows still.
+			rows = rows[:limit]
+			slices.Reverse(rows)
+			return SignaturePage{Signatures: rows, Prev: cursorOf(&rows[0]), Next: cursorOf(&rows[len(rows)-1])}, nil
+		}
+		// Fewer than a page is newer than Before: show the first page
+		// rather than a short one.
+		req.After = Cursor{}
+	}
+	rows, err := s.store.signaturePage(ctx, campaignID, req.Filter, req.After, false, limit+1)
+	if err != nil {
+		return SignaturePage{}, err
+	}
+	var p SignaturePage
+	if len(rows) > limit {
+		rows = rows[:limit]
+		p.Next = cursorOf(&rows[len(rows)-1])
+	}
+	if !req.After.IsZero() && len(rows) > 0 {
+		p.Prev = cursorOf(&rows[0])
+	}
+	p.Signatures = rows
+	return p, nil
+}
+
+// signaturePage reads up to limit signatures of the campaign that pass f,
+// from key on: older than key, newest first, or when newer is true newer
+// than key, oldest first.
+func (s *Store) signaturePage(ctx context.Context, campaignID string, f SignatureFilter, key Cursor, newer bool, limit int) ([]Signature, error) {
+	filter, err := signatureFilter(campaignID, f, key, newer)
+	if err != nil {
+		return nil, err
+	}
+	dir := -1
+	if newer {
+		dir = 1
+	}
+	opts := options.Find().
+		SetSort(bson.D{{Key: "signed_at", Value: dir}, {Key: "_id", Value: dir}}).
+		SetLimit(int64(limit))
+	cur, err := s.signatures.Find(ctx, filter, opts)
+	if err != nil {
+		return nil, fmt.Errorf("list signatures of %s: %w", campaignID, err)
+	}
+	out := make([]Signature, 0, limit)
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("list signatures of %s: %w", campaignID, err)
+	}
+	return out, nil
+}
+
+// signatureFilter builds the query of one page. The campaign and the range
+// on signed_at stand at the top level, where MongoDB's planner turns them
+// into bounds on the (campaign_id, signed_at) index; the key's tie-break on
+// _id and the other filters are checked on the rows in that range.
+func signatureFilter(campaignID string, f SignatureFilter, key Cursor, newer bool) (bson.D, error) {
+	// The bounds on signed_at: the date range narrowed by the key. Each
+	// operator appears once (the embedded database fails on repeats).
+	lower, upper := f.From.UTC(), f.Until.UTC()
+	lowerOp, upperOp := "$gte", "$lt"
+	var and bson.A
+	if !key.IsZero() {
+		// (signed_at, _id) beyond the key, written so that the index bound
+		// is a plain range: signed_at <= t and (signed_at < t or _id < id),
+		// or the same with > for newer rows.
+		strict, idOp := "$lt", "$lt"
+		if newer {
+			strict, idOp = "$gt", "$gt"
+			if lower.IsZero() || !key.SignedAt.Before(lower) {
+				lower, lowerOp = key.SignedAt, "$gte"
+			}
+		} else if upper.IsZero() || key.SignedAt.Before(upper) {
+			upper, upperOp = key.SignedAt, "$lte"
+		}
+		and = append(and, bson.D{{Key: "$or", Value: bson.A{
+			bson.D{{Key: "signed_at", Value: bson.D{{Key: strict, Value: key.SignedAt}}}},
+			bson.D{{Key: "_id", Value: bson.D{{Key: idOp, Value: key.ID}}}},
+		}}})
+	}
+	signedAt := bson.D{}
+	if !lower.IsZero() {
+		signedAt = append(signedAt, bson.E{Key: lowerOp, Value: lower})
+	}
+	if !upper.IsZero() {
+		signedAt = append(signedAt, bson.E{Key: upperOp, Value: upper})
+	}
+	filter := bson.D{{Key: "campaign_id", Value: campaignID}}
+	if len(signedAt) > 0 {
+		filter = append(filter, bson.E{Key: "signed_at", Value: signedAt})
+	}
+	if f.Country != "" {
+		filter = append(filter, bson.E{Key: "person.country", Value: f.Country})
+	}
+	if f.Source != "" {
+		filter = append(filter, bson.E{Key: "source", Value: f.Source})
+	}
+	switch f.Greeting {
+	case WithGreeting:
+		filter = append(filter, bson.E{Key: "has_greeting", Value: true})
+	case WithoutGreeting:
+		filter = append(filter, bson.E{Key: "has_greeting", Value: bson.D{{Key: "$ne", Value: true}}})
+	}
+	if f.Search != "" {
+		// Names and cities are stored normalised; the search term is
+		// normalised the same way so that composed and decomposed letters
+		// match.
+		q, err := textnorm.Line(f.Search)
+		if err != nil {
+			return nil, fmt.Errorf("search %q: %w", f.Search, err)
+		}
+		re := bson.D{{Key: "$regex", Value: regexp.QuoteMeta(q)}, {Key: "$options", Value: "i"}}
+		and = append(and, bson.D{{Key: "$or", Value: bson.A{
+			bson.D{{Key: "person.name", Value: re}},
+			bson.D{{Key: "person.city", Value: re}},
+		}}})
+	}
+	if len(and) > 0 {
+		filter = append(filter, bson.E{Key: "$and", Value: and})
+	}
+	return filter, nil
+}
+
+// CampaignSignature returns the signature with that ID if it belongs to
+// the campaign, or ErrNotFound.
+func (s *Service) CampaignSignature(ctx context.Context, campaignID, id string) (*Signature, error) {
+	sig, err := s.store.Signature(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if sig.CampaignID != campaignID {
+		return nil, fmt.Errorf("signature of another campaign: %w", ErrNotFound)
+	}
+	return sig, nil
+}
+
+// EraseSignature deletes a signature of the campaign and its greeting for
+// good, as a data-protection request asks, and takes it off the count.
+// ErrNotFound if the campaign has no such signature.
+//
+// The greeting goes first: if that fails the signature is still there to
+// erase again, and nothing is left that cannot be found any more.
+func (s *Service) EraseSignature(ctx context.Context, campaignID, id string) error {
+	if _, err := s.CampaignSignature(ctx, campaignID, id); err != nil {
+		return err
+	}
+	if err := s.greetings.EraseGreeting(ctx, id); err != nil {
+		return fmt.Errorf("erase greeting: %w", err)
+	}
+	res, err := s.store.signatures.DeleteOne(ctx, bson.M{"_id": id})
+	if err != nil {
+		return fmt.Errorf("erase signature: %w", err)
+	}
+	if res.DeletedCount == 0 {
+		// Erased by someone else meanwhile; they took it off the count.
+		return fmt.Errorf("erase signature: %w", ErrNotFound)
+	}
+	s.add(campaignID, -1)
+	return nil
+}

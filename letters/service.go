@@ -1,0 +1,581 @@
+package letters
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/internal/textnorm"
+)
+
+// Campaigns is what the greetings service reads of campaigns and
+// signatures; campaign.Store provides it. Both reads are by _id.
+type Campaigns interface {
+	CampaignRules(ctx context.Context, campaignID string) (campaign.Rules, error)
+	Signature(ctx context.Context, id string) (*campaign.Signature, error)
+}
+
+// Problems with a translation as a translator wrote it; a translation can
+// have several, joined.
+var (
+	ErrTranslationEmpty    = errors.New("translation is empty")
+	ErrTranslationTooLong  = errors.New("translation is too long")
+	ErrTranslationLanguage = errors.New("translation is not in one of the recipient's languages")
+	ErrTranslationInvalid  = errors.New("translation has characters that cannot be printed")
+)
+
+// Other invalid input.
+var (
+	ErrInvalidReason   = errors.New("unknown rejection reason")
+	ErrInvalidLanguage = errors.New("unknown language")
+)
+
+// MaxTranslation is the longest translation, in characters.
+const MaxTranslation = 2000
+
+// PublicCount is how many greetings a campaign page shows at most.
+const PublicCount = 6
+
+// How long the service trusts what it keeps in memory. Campaign rules
+// change rarely (an organizer editing a recipient's censor list). The
+// public greetings change in memory with each approval and erasure in
+// this process, so their time only bounds how long another process's
+// approval takes to show.
+const (
+	rulesTTL = time.Minute
+	shownTTL = 5 * time.Minute
+)
+
+// Service moderates greetings: it records them with their flags, serves
+// the moderation queue and the translation list, applies decisions, and
+// keeps each campaign's latest approved greetings in memory for its public
+// page.
+type Service struct {
+	store     *Store
+	campaigns Campaigns
+	now       func() time.Time
+
+	rulesMu sync.Mutex
+	rules   map[string]cachedRules
+
+	shownMu sync.Mutex
+	shown   map[string]*shownEntry
+}
+
+type cachedRules struct {
+	rules campaign.Rules
+	at    time.Time
+}
+
+// NewService returns a service over store that reads campaign rules and
+// signatures from campaigns; now is the clock (time.Now in production).
+func NewService(store *Store, campaigns Campaigns, now func() time.Time) *Service {
+	return &Service{store: store, campaigns: campaigns, now: now, rules: map[string]cachedRules{}, shown: map[string]*shownEntry{}}
+}
+
+// Store returns the service's store.
+func (s *Service) Store() *Store { return s.store }
+
+// Rules returns a campaign's rules, from memory when they were read less
+// than a minute ago.
+func (s *Service) Rules(ctx context.Context, campaignID string) (campaign.Rules, error) {
+	now := s.now()
+	s.rulesMu.Lock()
+	c, ok := s.rules[campaignID]
+	s.rulesMu.Unlock()
+	if ok && now.Sub(c.at) < rulesTTL && !now.Before(c.at) {
+		return c.rules, nil
+	}
+	r, err := s.campaigns.CampaignRules(ctx, campaignID)
+	if err != nil {
+		return campaign.Rules{}, err
+	}
+	s.rulesMu.Lock()
+	s.rules[campaignID] = cachedRules{rules: r, at: now}
+	s.rulesMu.Unlock()
+	return r, nil
+}
+
+// RecordGreeting stores a new greeting, pending moderation, with its flags
+// and detected language. Recording the same signature's greeting twice
+// keeps the first. It implements campaign.GreetingRecorder.
+func (s *Service) RecordGreeting(ctx context.Context, campaignID, signatureID, text string, at time.Time) error {
+	rules, err := s.Rules(ctx, campaignID)
+	if err != nil {
+		return fmt.Errorf("record greeting: %w", err)
+	}
+	g := Greeting{ID: signatureID, CampaignID: campaignID, Text: text, Status: StatusPending, CreatedAt: at.UTC()}
+	if err := s.check(ctx, &g, rules); err != nil {
+		return err
+	}
+	if err := s.store.Create(ctx, &g); err != nil && !errors.Is(err, ErrDuplicate) {
+		return err
+	}
+	return nil
+}
+
+// check computes a greeting's flags, language, duplicate key and whether
+// it needs a translation. A language a moderator set is kept.
+func (s *Service) check(ctx context.Context, g *Greeting, rules campaign.Rules) error {
+	if !g.LanguageCorrected {
+		g.Language = Detect(g.Text)
+	}
+	g.Flags = Check(g.Text, rules)
+	g.TextKey = TextKey(g.Text)
+	if g.TextKey != "" {
+		first, err := s.store.ClaimText(ctx, g.CampaignID, g.TextKey, g.ID)
+		if err != nil {
+			return err
+		}
+		if !first {
+			g.Flags = append(g.Flags, FlagDuplicate)
+			slices.SortStableFunc(g.Flags, func(a, b Flag) int { return slices.Index(Flags, a) - slices.Index(Flags, b) })
+		}
+	}
+	g.Flagged = len(g.Flags) > 0
+	g.NeedsTranslation = NeedsTranslation(g.Language, g.Flags, rules.Languages)
+	g.Checked = true
+	return nil
+}
+
+// Import stores greetings made elsewhere (demo data, imports) with the
+// status they carry, their flags computed as on arrival, in a few batched
+// writes. Greetings stored already are left as they are.
+func (s *Service) Import(ctx context.Context, gs []Greeting) error {
+	gs = slices.Clone(gs)
+	slices.SortFunc(gs, func(a, b Greeting) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	for i := range gs {
+		g := &gs[i]
+		rules, err := s.Rules(ctx, g.CampaignID)
+		if err != nil {
+			return fmt.Errorf("import greetings: %w", err)
+		}
+		if err := s.check(ctx, g, rules); err != nil {
+			return fmt.Errorf("import greetings: %w", err)
+		}
+	}
+	return s.store.InsertListed(ctx, gs)
+}
+
+// Prepare readies the greetings at start-up, before requests: it computes
+// the flags of greetings stored without them (demo data, imports,
+// greetings from before flags existed), oldest first so that the first of
+// a text is the original, and rebuilds the console's lists from the
+// greetings, repairing any change that was cut short. It reads every
+// greeting once and returns how many it checked.
+func (s *Service) Prepare(ctx context.Context) (int, error) {
+	var unchecked []Greeting
+	queue, translate := map[string]Greeting{}, map[string]Greeting{}
+	list := func(g *Greeting) {
+		inQueue, inTranslate := listed(g)
+		if inQueue {
+			queue[g.ID] = *g
+		}
+		if inTranslate {
+			translate[g.ID] = *g
+		}
+	}
+	err := s.store.All(ctx, func(g *Greeting) error {
+		if !g.Checked {
+			unchecked = append(unchecked, *g)
+			return nil
+		}
+		list(g)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("prepare greetings: %w", err)
+	}
+	slices.SortFunc(unchecked, func(a, b Greeting) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	for i := range unchecked {
+		g := &unchecked[i]
+		rules, err := s.Rules(ctx, g.CampaignID)
+		if errors.Is(err, campaign.ErrNotFound) {
+			rules, err = campaign.Rules{CampaignID: g.CampaignID}, nil
+		}
+		if err != nil {
+			return i, fmt.Errorf("check greetings: %w", err)
+		}
+		if err := s.check(ctx, g, rules); err != nil {
+			return i, fmt.Errorf("check greetings: %w", err)
+		}
+		if err := s.store.SaveCheck(ctx, g); err != nil {
+			return i, err
+		}
+		list(g)
+	}
+	if err := s.store.Relist(ctx, queue, translate); err != nil {
+		return len(unchecked), err
+	}
+	return len(unchecked), nil
+}
+
+// CountByStatus counts the greetings of every campaign by moderation
+// status. It reads every greeting (a scan on the embedded database): for
+// statistics; PendingCounts is cheap.
+func (s *Service) CountByStatus(ctx context.Context) (map[string]map[Status]int64, error) {
+	return s.store.CountByStatus(ctx)
+}
+
+// PendingCounts counts the greetings waiting for moderation, by campaign.
+func (s *Service) PendingCounts(ctx context.Context) (map[string]int64, error) {
+	return s.store.PendingCounts(ctx)
+}
+
+// Item is a greeting as the console lists it: with the name, city and
+// country its supporter signed with, and the recipient's languages.
+type Item struct {
+	Greeting
+	// Author is the signature's person; empty when the signature is gone.
+	Author campaign.Person
+	// Languages are the recipient's languages.
+	Languages []string
+}
+
+// Page is one page of a list of greetings.
+type Page struct {
+	Items []Item
+	// Next is where the following page starts; zero on the last page.
+	Next Cursor
+}
+
+// Queue returns up to limit greetings waiting for moderation after the
+// cursor, oldest first, of one campaign or (campaignID "") of all.
+func (s *Service) Queue(ctx context.Context, campaignID string, after Cursor, limit int) (Page, error) {
+	gs, err := s.store.Pending(ctx, campaignID, after, limit+1)
+	if err != nil {
+		return Page{}, err
+	}
+	return s.page(ctx, gs, limit)
+}
+
+// Translations returns up to limit approved greetings that wait for a
+// translation or for its review, after the cursor, oldest first.
+func (s *Service) Translations(ctx context.Context, campaignID string, after Cursor, limit int) (Page, error) {
+	gs, err := s.store.Untranslated(ctx, campaignID, after, limit+1)
+	if err != nil {
+		return Page{}, err
+	}
+	return s.page(ctx, gs, limit)
+}
+
+func (s *Service) page(ctx context.Context, gs []Greeting, limit int) (Page, error) {
+	var p Page
+	if len(gs) > limit {
+		gs = gs[:limit]
+		last := gs[len(gs)-1]
+		p.Next = Cursor{At: last.CreatedAt, ID: last.ID}
+	}
+	for _, g := range gs {
+		it := Item{Greeting: g}
+		sig, err := s.campaigns.Signature(ctx, g.ID)
+		switch {
+		case err == nil:
+			it.Author = sig.Person
+			it.Author.Email = ""
+		case !errors.Is(err, campaign.ErrNotFound):
+			return Page{}, err
+		}
+		rules, err := s.Rules(ctx, g.CampaignID)
+		if err != nil && !errors.Is(err, campaign.ErrNotFound) {
+			return Page{}, err
+		}
+		it.Languages = rules.Languages
+		p.Items = append(p.Items, it)
+	}
+	return p, nil
+}
+
+// Approve approves a pending greeting. A greeting already decided is
+// ErrDecided.
+func (s *Service) Approve(ctx context.Context, id string) (*Greeting, error) {
+	g, err := s.store.Decide(ctx, id, StatusApproved, "", s.now(), false)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.showApproved(ctx, g); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// Reject rejects a pending greeting for one of Reasons.
+func (s *Service) Reject(ctx context.Context, id string, reason Reason) (*Greeting, error) {
+	if !reason.Valid() {
+		return nil, fmt.Errorf("reject greeting: %w", ErrInvalidReason)
+	}
+	return s.store.Decide(ctx, id, StatusRejected, reason, s.now(), false)
+}
+
+// ApproveUnflagged approves those of the greetings with the given IDs that
+// are pending and carry no flag, and returns them. The others are left as
+// they are: a moderator decides on them one by one.
+func (s *Service) ApproveUnflagged(ctx context.Context, ids []string) ([]Greeting, error) {
+	var out []Greeting
+	for _, id := range ids {
+		g, err := s.store.Decide(ctx, id, StatusApproved, "", s.now(), true)
+		if errors.Is(err, ErrDecided) || errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, *g)
+		if err := s.showApproved(ctx, g); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// SetLanguage corrects a greeting's language (one of Languages, or "" for
+// unknown) and returns the greeting and the language it had before.
+func (s *Service) SetLanguage(ctx context.Context, id, language string) (*Greeting, string, error) {
+	if language != "" && !KnownLanguage(language) {
+		return nil, "", fmt.Errorf("set greeting language: %w", ErrInvalidLanguage)
+	}
+	g, err := s.store.Greeting(ctx, id)
+	if err != nil {
+		return nil, "", err
+	}
+	rules, err := s.Rules(ctx, g.CampaignID)
+	if err != nil && !errors.Is(err, campaign.ErrNotFound) {
+		return nil, "", err
+	}
+	before := g.Language
+	g, err = s.store.SetLanguage(ctx, id, language, NeedsTranslation(language, g.Flags, rules.Languages))
+	if err != nil {
+		return nil, "", err
+	}
+	return g, before, nil
+}
+
+// Translate stores a translation of an approved greeting into one of its
+// recipient's languages, for a moderator to review. Problems with the text
+// or language are ErrTranslation… errors, joined. A greeting whose
+// translation is approved already is ErrDecided.
+func (s *Service) Translate(ctx context.Context, id, language, text string) (*Greeting, error) {
+	g, err := s.store.Greeting(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	rules, err := s.Rules(ctx, g.CampaignID)
+	if err != nil {
+		return nil, err
+	}
+	clean, err := textnorm.Text(text)
+	var problems []error
+	switch {
+	case err != nil && !errors.Is(err, textnorm.ErrInvisible):
+		problems = append(problems, ErrTranslationInvalid)
+	case clean == "":
+		problems = append(problems, ErrTranslationEmpty)
+	case textnorm.Length(clean) > MaxTranslation:
+		problems = append(problems, ErrTranslationTooLong)
+	}
+	if !slices.Contains(rules.Languages, language) {
+		problems = append(problems, ErrTranslationLanguage)
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("translate greeting: %w", errors.Join(problems...))
+	}
+	return s.store.SetTranslation(ctx, id, Translation{Language: language, Text: clean, Status: TranslationSubmitted, WrittenAt: s.now().UTC()})
+}
+
+// ReviewTranslation approves or rejects a greeting's submitted translation.
+func (s *Service) ReviewTranslation(ctx context.Context, id string, approve bool) (*Greeting, error) {
+	status := TranslationRejected
+	if approve {
+		status = TranslationApproved
+	}
+	return s.store.DecideTranslation(ctx, id, status, s.now())
+}
+
+// EraseGreeting deletes the greeting of a signature, if it has one, when
+// the signature is erased, and forgets the public greetings of its
+// campaign so that it is not shown again. It implements
+// campaign.GreetingRecorder.
+func (s *Service) EraseGreeting(ctx context.Context, id string) error {
+	g, err := s.store.Greeting(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.store.Delete(ctx, id); err != nil {
+		return err
+	}
+	s.shownMu.Lock()
+	delete(s.shown, g.CampaignID)
+	s.shownMu.Unlock()
+	return nil
+}
+
+// Shown is an approved greeting as the public campaign page shows it: the
+// supporter's first name only, with city and country code.
+type Shown struct {
+	ID        string
+	At        time.Time // when the greeting arrived
+	Text      string
+	Language  string // ISO 639-1, "" when unknown
+	FirstName string
+	City      string
+	Country   string
+}
+
+// shownEntry is one campaign's public greetings in memory.
+type shownEntry struct {
+	load sync.Mutex // held by the one request that reloads
+
+	mu     sync.Mutex // guards the fields below
+	shown  []Shown
+	valid  bool      // shown has been loaded once
+	loaded time.Time // when; zero when a load overlapped an approval
+	gen    uint64    // counts approvals, to notice a load that overlaps one
+}
+
+// Latest returns a campaign's latest approved greetings (up to
+// PublicCount, newest first) for its public page, from memory.
+//
+// The first request for a campaign reads them from the database (a scan of
+// the greetings on the embedded database); approvals in this process then
+// update them in memory. They are read again shownTTL after, so that
+// approvals by another process show too; while one request reloads,
+// others get what was there before.
+func (s *Service) Latest(ctx context.Context, campaignID string) ([]Shown, error) {
+	s.shownMu.Lock()
+	e, ok := s.shown[campaignID]
+	if !ok {
+		e = &shownEntry{}
+		s.shown[campaignID] = e
+	}
+	s.shownMu.Unlock()
+
+	fresh := func() bool {
+		now := s.now()
+		return e.valid && !e.loaded.IsZero() && now.Sub(e.loaded) < shownTTL && !now.Before(e.loaded)
+	}
+	e.mu.Lock()
+	shown, valid, isFresh := e.shown, e.valid, fresh()
+	e.mu.Unlock()
+	if isFresh {
+		return shown, nil
+	}
+	if valid {
+		if !e.load.TryLock() {
+			return shown, nil // another request is reloading
+		}
+	} else {
+		e.load.Lock()
+	}
+	defer e.load.Unlock()
+	e.mu.Lock()
+	if fresh() {
+		shown = e.shown
+		e.mu.Unlock()
+		return shown, nil
+	}
+	gen := e.gen
+	e.mu.Unlock()
+
+	loaded, err := s.loadShown(ctx, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.gen != gen {
+		// An approval came in meanwhile and may be missing from what was
+		// read: keep what memory has, and read again next time.
+		e.loaded = time.Time{}
+		return e.shown, nil
+	}
+	e.shown, e.valid, e.loaded = loaded, true, s.now()
+	return loaded, nil
+}
+
+func (s *Service) loadShown(ctx context.Context, campaignID string) ([]Shown, error) {
+	gs, err := s.store.Latest(ctx, campaignID, PublicCount)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Shown, 0, len(gs))
+	for i := range gs {
+		sh, ok, err := s.toShown(ctx, &gs[i])
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, sh)
+		}
+	}
+	return out, nil
+}
+
+// toShown makes an approved greeting public: false when its signature is
+// gone.
+func (s *Service) toShown(ctx context.Context, g *Greeting) (Shown, bool, error) {
+	sig, err := s.campaigns.Signature(ctx, g.ID)
+	if errors.Is(err, campaign.ErrNotFound) {
+		return Shown{}, false, nil
+	}
+	if err != nil {
+		return Shown{}, false, err
+	}
+	first := ""
+	if f := strings.Fields(sig.Person.Name); len(f) > 0 {
+		first = f[0]
+	}
+	return Shown{ID: g.ID, At: g.CreatedAt, Text: g.Text, Language: g.Language, FirstName: first,
+		City: sig.Person.City, Country: sig.Person.Country}, true, nil
+}
+
+// showApproved adds a greeting just approved to its campaign's public
+// greetings in memory, if they are loaded and it is among the newest.
+func (s *Service) showApproved(ctx context.Context, g *Greeting) error {
+	s.shownMu.Lock()
+	e, ok := s.shown[g.CampaignID]
+	s.shownMu.Unlock()
+	if !ok {
+		return nil // read from the database when first asked for
+	}
+	sh, ok, err := s.toShown(ctx, g)
+	if err != nil || !ok {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.gen++
+	if !e.valid {
+		return nil
+	}
+	newer := func(a, b Shown) int {
+		if c := b.At.Compare(a.At); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	}
+	list := append(slices.Clone(e.shown), sh)
+	slices.SortFunc(list, newer)
+	if len(list) > PublicCount {
+		list = list[:PublicCount]
+	}
+	e.shown = list
+	return nil
+}

@@ -1,0 +1,556 @@
+package letters
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/solidarity-letters/solidarity/internal/database"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Collection names.
+const (
+	greetingsCollection = "greetings"
+	// textsCollection holds one document per campaign and duplicate key,
+	// _id "<campaign>/<key>", naming the first greeting with that text, so
+	// that a duplicate is found by an insert that collides, without a query.
+	textsCollection = "greeting_texts"
+	// queueCollection holds a copy of each pending greeting, and
+	// translateCollection of each approved one waiting for an approved
+	// translation: small collections that the console's lists read
+	// instead of every greeting.
+	queueCollection     = "greeting_queue"
+	translateCollection = "greeting_translations"
+)
+
+// Store keeps greetings in MongoDB.
+//
+// On the embedded database only reads by _id are pushed down: every other
+// filter, sort and count, and every update, scans the collection, and
+// even a read by _id takes longer as the collection grows. So the
+// console's lists (the moderation queue, the greetings to translate) are
+// kept as small collections of their own, holding a copy of each listed
+// greeting, which the store updates with each change of a greeting,
+// repairs when a change finds it stale, and rebuilds at start-up.
+type Store struct {
+	greetings *mongo.Collection
+	texts     *mongo.Collection
+	queue     *mongo.Collection
+	translate *mongo.Collection
+}
+
+// NewStore returns a store over db's collections.
+func NewStore(db *mongo.Database) *Store {
+	return &Store{
+		greetings: db.Collection(greetingsCollection),
+		texts:     db.Collection(textsCollection),
+		queue:     db.Collection(queueCollection),
+		translate: db.Collection(translateCollection),
+	}
+}
+
+// EnsureIndexes creates the store's indexes; it is safe to call at every
+// start-up.
+func (s *Store) EnsureIndexes(ctx context.Context) error {
+	// One at a time: the embedded database drops the connection when
+	// given several in one command.
+	for _, ix := range []struct {
+		c *mongo.Collection
+		m mongo.IndexModel
+	}{
+		{s.greetings, mongo.IndexModel{
+			Keys:    bson.D{{Key: "campaign_id", Value: 1}, {Key: "status", Value: 1}, {Key: "created_at", Value: 1}},
+			Options: options.Index().SetName("campaign_status_created"),
+		}},
+		{s.queue, mongo.IndexModel{
+			Keys:    bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}},
+			Options: options.Index().SetName("created_id"),
+		}},
+		{s.translate, mongo.IndexModel{
+			Keys:    bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}},
+			Options: options.Index().SetName("created_id"),
+		}},
+	} {
+		if _, err := ix.c.Indexes().CreateOne(ctx, ix.m); err != nil {
+			return fmt.Errorf("create greeting index: %w", err)
+		}
+	}
+	return nil
+}
+
+// listed reports in which lists a greeting belongs.
+func listed(g *Greeting) (queue, translate bool) {
+	return g.Status == StatusPending,
+		g.Status == StatusApproved && g.NeedsTranslation && !g.Translation.Approved()
+}
+
+// sync puts the greeting in the lists it belongs to and takes it out of
+// the others.
+func (s *Store) sync(ctx context.Context, g *Greeting) error {
+	inQueue, inTranslate := listed(g)
+	for _, l := range []struct {
+		c  *mongo.Collection
+		in bool
+	}{{s.queue, inQueue}, {s.translate, inTranslate}} {
+		var err error
+		if l.in {
+			_, err = l.c.ReplaceOne(ctx, bson.M{"_id": g.ID}, g, options.Replace().SetUpsert(true))
+		} else {
+			_, err = l.c.DeleteOne(ctx, bson.M{"_id": g.ID})
+		}
+		if err != nil {
+			return fmt.Errorf("list greeting: %w", err)
+		}
+	}
+	return nil
+}
+
+// Create stores a new greeting and lists it; one whose ID is stored
+// already is ErrDuplicate, and the stored one stays as it is.
+func (s *Store) Create(ctx context.Context, g *Greeting) error {
+	if _, err := s.greetings.InsertOne(ctx, g); err != nil {
+		if database.IsDuplicate(err) {
+			return fmt.Errorf("record greeting: %w", ErrDuplicate)
+		}
+		return fmt.Errorf("record greeting: %w", err)
+	}
+	return s.sync(ctx, g)
+}
+
+// Insert stores greetings made elsewhere (demo data, later imports) with
+// the status they carry. They are listed, with their flags, by
+// Service.Prepare at the next start-up.
+func (s *Store) Insert(ctx context.Context, gs []Greeting) error {
+	if len(gs) == 0 {
+		return nil
+	}
+	if _, err := s.greetings.InsertMany(ctx, gs, options.InsertMany().SetOrdered(false)); err != nil {
+		return fmt.Errorf("insert greetings: %w", err)
+	}
+	return nil
+}
+
+// InsertListed stores checked greetings and their list entries in
+// unordered batches; greetings (and entries) stored already are skipped.
+func (s *Store) InsertListed(ctx context.Context, gs []Greeting) error {
+	if len(gs) == 0 {
+		return nil
+	}
+	docs := make([]any, len(gs))
+	var queue, translate []any
+	for i := range gs {
+		docs[i] = gs[i]
+		inQueue, inTranslate := listed(&gs[i])
+		if inQueue {
+			queue = append(queue, gs[i])
+		}
+		if inTranslate {
+			translate = append(translate, gs[i])
+		}
+	}
+	for _, b := range []struct {
+		c    *mongo.Collection
+		docs []any
+	}{{s.greetings, docs}, {s.queue, queue}, {s.translate, translate}} {
+		if len(b.docs) == 0 {
+			continue
+		}
+		_, err := b.c.InsertMany(ctx, b.docs, options.InsertMany().SetOrdered(false))
+		var bulk mongo.BulkWriteException
+		if errors.As(err, &bulk) && bulk.WriteConcernError == nil && onlyDuplicates(bulk) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("insert greetings: %w", err)
+		}
+	}
+	return nil
+}
+
+func onlyDuplicates(e mongo.BulkWriteException) bool {
+	for _, we := range e.WriteErrors {
+		if !mongo.IsDuplicateKeyError(we) {
+			return false
+		}
+	}
+	return true
+}
+
+// Greeting returns the greeting of a signature, or ErrNotFound.
+func (s *Store) Greeting(ctx context.Context, signatureID string) (*Greeting, error) {
+	var g Greeting
+	err := s.greetings.FindOne(ctx, bson.M{"_id": signatureID}).Decode(&g)
+	if database.IsNotFound(err) {
+		return nil, fmt.Errorf("find greeting: %w", ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find greeting: %w", err)
+	}
+	return &g, nil
+}
+
+// ClaimText records greetingID as the first greeting of the campaign with
+// the duplicate key, and reports whether it is: false when another
+// greeting claimed the key before. Claiming again for the same greeting is
+// true, so recording a greeting is safe to repeat.
+func (s *Store) ClaimText(ctx context.Context, campaignID, key, greetingID string) (bool, error) {
+	id := campaignID + "/" + key
+	_, err := s.texts.InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "greeting_id", Value: greetingID}})
+	if err == nil {
+		return true, nil
+	}
+	if !database.IsDuplicate(err) {
+		return false, fmt.Errorf("claim greeting text: %w", err)
+	}
+	var first struct {
+		GreetingID string `bson:"greeting_id"`
+	}
+	if err := s.texts.FindOne(ctx, bson.M{"_id": id}).Decode(&first); err != nil {
+		return false, fmt.Errorf("claim greeting text: %w", err)
+	}
+	return first.GreetingID == greetingID, nil
+}
+
+// Cursor is a position in a list of greetings ordered by creation time and
+// ID: the list continues after it. The zero Cursor is the start.
+type Cursor struct {
+	At time.Time
+	ID string
+}
+
+// IsZero reports whether c is the start of the list.
+func (c Cursor) IsZero() bool { return c.ID == "" }
+
+// String encodes the cursor for a URL: the creation time in Unix
+// milliseconds (what BSON keeps), a dot, and the ID. The zero Cursor is "".
+func (c Cursor) String() string {
+	if c.IsZero() {
+		return ""
+	}
+	return strconv.FormatInt(c.At.UnixMilli(), 10) + "." + c.ID
+}
+
+// ParseCursor decodes what Cursor.String encoded; "" is the zero Cursor.
+func ParseCursor(s string) (Cursor, error) {
+	if s == "" {
+		return Cursor{}, nil
+	}
+	ms, id, ok := strings.Cut(s, ".")
+	n, err := strconv.ParseInt(ms, 10, 64)
+	if !ok || err != nil || id == "" || len(id) > 200 {
+		return Cursor{}, fmt.Errorf("cursor %q is not <milliseconds>.<id>", s)
+	}
+	return Cursor{At: time.UnixMilli(n).UTC(), ID: id}, nil
+}
+
+// list returns up to limit greetings of a list (of one campaign, or of
+// all with campaignID ""), oldest first, after the cursor, from the list's
+// copies.
+func (s *Store) list(ctx context.Context, l *mongo.Collection, campaignID string, after Cursor, limit int) ([]Greeting, error) {
+	filter := bson.M{}
+	if campaignID != "" {
+		filter["campaign_id"] = campaignID
+	}
+	if !after.IsZero() {
+		filter["$or"] = bson.A{
+			bson.M{"created_at": bson.M{"$gt": after.At}},
+			bson.M{"created_at": after.At, "_id": bson.M{"$gt": after.ID}},
+		}
+	}
+	opts := options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit))
+	cur, err := l.Find(ctx, filter, opts)
+	if err != nil {
+		return nil, fmt.Errorf("list greetings: %w", err)
+	}
+	var out []Greeting
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("list greetings: %w", err)
+	}
+	return out, nil
+}
+
+// Pending returns up to limit greetings waiting for moderation after the
+// cursor, oldest first, of one campaign or (campaignID "") of all.
+func (s *Store) Pending(ctx context.Context, campaignID string, after Cursor, limit int) ([]Greeting, error) {
+	return s.list(ctx, s.queue, campaignID, after, limit)
+}
+
+// Untranslated returns up to limit approved greetings that need a
+// translation and have no approved one yet, after the cursor, oldest
+// first, of one campaign or (campaignID "") of all.
+func (s *Store) Untranslated(ctx context.Context, campaignID string, after Cursor, limit int) ([]Greeting, error) {
+	return s.list(ctx, s.translate, campaignID, after, limit)
+}
+
+// PendingCounts counts the greetings waiting for moderation, by campaign,
+// from the queue's small collection.
+func (s *Store) PendingCounts(ctx context.Context) (map[string]int64, error) {
+	cur, err := s.queue.Aggregate(ctx, mongo.Pipeline{
+		{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$campaign_id"}, {Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}}}}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count pending greetings: %w", err)
+	}
+	var rows []struct {
+		ID string `bson:"_id"`
+		N  int64  `bson:"n"`
+	}
+	if err := cur.All(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("count pending greetings: %w", err)
+	}
+	out := make(map[string]int64, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.N
+	}
+	return out, nil
+}
+
+// Latest returns up to n approved greetings of a campaign, newest first.
+// On the embedded database it scans the greetings; callers keep what it
+// returns.
+func (s *Store) Latest(ctx context.Context, campaignID string, n int) ([]Greeting, error) {
+	opts := options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(n))
+	cur, err := s.greetings.Find(ctx, bson.M{"campaign_id": campaignID, "status": StatusApproved}, opts)
+	if err != nil {
+		return nil, fmt.Errorf("latest greetings of %s: %w", campaignID, err)
+	}
+	var out []Greeting
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("latest greetings of %s: %w", campaignID, err)
+	}
+	return out, nil
+}
+
+// All calls fn with every greeting, in no particular order. It is for
+// start-up, not for requests.
+func (s *Store) All(ctx context.Context, fn func(*Greeting) error) error {
+	cur, err := s.greetings.Find(ctx, bson.M{})
+	if err != nil {
+		return fmt.Errorf("read greetings: %w", err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var g Greeting
+		if err := cur.Decode(&g); err != nil {
+			return fmt.Errorf("read greetings: %w", err)
+		}
+		if err := fn(&g); err != nil {
+			return err
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return fmt.Errorf("read greetings: %w", err)
+	}
+	return nil
+}
+
+// Relist rebuilds the console's lists from the greetings that belong in
+// each, by ID: entries of greetings that no longer belong are removed and
+// missing ones added. It is for start-up.
+func (s *Store) Relist(ctx context.Context, queue, translate map[string]Greeting) error {
+	for _, l := range []struct {
+		c    *mongo.Collection
+		want map[string]Greeting
+	}{{s.queue, queue}, {s.translate, translate}} {
+		cur, err := l.c.Find(ctx, bson.M{})
+		if err != nil {
+			return fmt.Errorf("read greeting list: %w", err)
+		}
+		var have []struct {
+			ID string `bson:"_id"`
+		}
+		if err := cur.All(ctx, &have); err != nil {
+			return fmt.Errorf("read greeting list: %w", err)
+		}
+		present := make(map[string]bool, len(have))
+		for _, e := range have {
+			present[e.ID] = true
+			if _, ok := l.want[e.ID]; !ok {
+				if _, err := l.c.DeleteOne(ctx, bson.M{"_id": e.ID}); err != nil {
+					return fmt.Errorf("relist greetings: %w", err)
+				}
+			}
+		}
+		var missing []any
+		for id, e := range l.want {
+			if !present[id] {
+				missing = append(missing, e)
+			}
+		}
+		if len(missing) > 0 {
+			if _, err := l.c.InsertMany(ctx, missing, options.InsertMany().SetOrdered(false)); err != nil {
+				return fmt.Errorf("relist greetings: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// SaveCheck stores what checking a greeting computed.
+func (s *Store) SaveCheck(ctx context.Context, g *Greeting) error {
+	_, err := s.greetings.UpdateOne(ctx, bson.M{"_id": g.ID}, bson.M{"$set": bson.M{
+		"checked": true, "flags": g.Flags, "flagged": g.Flagged, "language": g.Language,
+		"text_key": g.TextKey, "needs_translation": g.NeedsTranslation,
+	}})
+	if err != nil {
+		return fmt.Errorf("save greeting check: %w", err)
+	}
+	return nil
+}
+
+// update applies change to the greeting with that ID if ok says the
+// stored greeting may change, and lists it anew. A greeting that may not
+// change is ErrDecided; one that does not exist ErrNotFound.
+//
+// The greeting is read by _id first, so that a decision someone made
+// before is found without the update (which scans on the embedded
+// database); filter repeats ok's condition for the database, so that of
+// two moderators deciding at once only one wins.
+func (s *Store) update(ctx context.Context, id string, ok func(*Greeting) bool, filter, change bson.M) (*Greeting, error) {
+	g, err := s.Greeting(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !ok(g) {
+		// The console listed it still: a change was cut short. Put the
+		// lists right for the next look.
+		if err := s.sync(ctx, g); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("greeting: %w", ErrDecided)
+	}
+	f := bson.M{"_id": id}
+	for k, v := range filter {
+		f[k] = v
+	}
+	var changed Greeting
+	err = s.greetings.FindOneAndUpdate(ctx, f, change, options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&changed)
+	if database.IsNotFound(err) {
+		return nil, fmt.Errorf("greeting: %w", ErrDecided)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("update greeting: %w", err)
+	}
+	if err := s.sync(ctx, &changed); err != nil {
+		return nil, err
+	}
+	return &changed, nil
+}
+
+// Decide moves a pending greeting to status (approved or rejected, with
+// the reason). With unflaggedOnly a flagged greeting is left pending and
+// reported as ErrDecided.
+func (s *Store) Decide(ctx context.Context, id string, status Status, reason Reason, at time.Time, unflaggedOnly bool) (*Greeting, error) {
+	filter := bson.M{"status": StatusPending}
+	if unflaggedOnly {
+		filter["flagged"] = false
+	}
+	set := bson.M{"status": status, "decided_at": at.UTC()}
+	if reason != "" {
+		set["reason"] = reason
+	}
+	return s.update(ctx, id, func(g *Greeting) bool {
+		return g.Status == StatusPending && !(unflaggedOnly && g.Flagged)
+	}, filter, bson.M{"$set": set})
+}
+
+// SetLanguage stores a moderator's correction of a greeting's language and
+// whether the greeting then needs a translation.
+func (s *Store) SetLanguage(ctx context.Context, id, language string, needsTranslation bool) (*Greeting, error) {
+	return s.update(ctx, id, func(*Greeting) bool { return true }, nil, bson.M{"$set": bson.M{
+		"language": language, "language_corrected": true, "needs_translation": needsTranslation,
+	}})
+}
+
+// SetTranslation stores a translation of an approved greeting that needs
+// one, unless one is approved already (ErrDecided).
+func (s *Store) SetTranslation(ctx context.Context, id string, t Translation) (*Greeting, error) {
+	return s.update(ctx, id, func(g *Greeting) bool {
+		return g.Status == StatusApproved && g.NeedsTranslation && !g.Translation.Approved()
+	}, bson.M{"status": StatusApproved, "needs_translation": true, "translation.status": bson.M{"$ne": TranslationApproved}},
+		bson.M{"$set": bson.M{"translation": t}})
+}
+
+// DecideTranslation approves or rejects a submitted translation.
+func (s *Store) DecideTranslation(ctx context.Context, id string, status TranslationStatus, at time.Time) (*Greeting, error) {
+	return s.update(ctx, id, func(g *Greeting) bool {
+		return g.Translation != nil && g.Translation.Status == TranslationSubmitted
+	}, bson.M{"translation.status": TranslationSubmitted},
+		bson.M{"$set": bson.M{"translation.status": status, "translation.decided_at": at.UTC()}})
+}
+
+// Delete removes a greeting (when its signature is erased), its list
+// entries and, if it was the first of its text, its duplicate key. A
+// greeting not stored is no error.
+func (s *Store) Delete(ctx context.Context, id string) error {
+	g, err := s.Greeting(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := s.greetings.DeleteOne(ctx, bson.M{"_id": id}); err != nil {
+		return fmt.Errorf("delete greeting: %w", err)
+	}
+	for _, l := range []*mongo.Collection{s.queue, s.translate} {
+		if _, err := l.DeleteOne(ctx, bson.M{"_id": id}); err != nil {
+			return fmt.Errorf("delete greeting list entry: %w", err)
+		}
+	}
+	if g.TextKey != "" {
+		key := g.CampaignID + "/" + g.TextKey
+		var first struct {
+			GreetingID string `bson:"greeting_id"`
+		}
+		err := s.texts.FindOne(ctx, bson.M{"_id": key}).Decode(&first)
+		if err != nil && !database.IsNotFound(err) {
+			return fmt.Errorf("delete greeting text key: %w", err)
+		}
+		if err == nil && first.GreetingID == id {
+			if _, err := s.texts.DeleteOne(ctx, bson.M{"_id": key}); err != nil {
+				return fmt.Errorf("delete greeting text key: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// CountByStatus counts the greetings of every campaign by moderation
+// status, in one pass over the greetings (a scan on the embedded
+// database): for statistics, not for every page.
+func (s *Store) CountByStatus(ctx context.Context) (map[string]map[Status]int64, error) {
+	cur, err := s.greetings.Aggregate(ctx, mongo.Pipeline{
+		{{Key: "$group", Value: bson.D{
+			{Key: "_id", Value: bson.D{{Key: "c", Value: "$campaign_id"}, {Key: "s", Value: "$status"}}},
+			{Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}},
+		}}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count greetings: %w", err)
+	}
+	var rows []struct {
+		ID struct {
+			C string `bson:"c"`
+			S Status `bson:"s"`
+		} `bson:"_id"`
+		N int64 `bson:"n"`
+	}
+	if err := cur.All(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("count greetings: %w", err)
+	}
+	out := map[string]map[Status]int64{}
+	for _, r := range rows {
+		if out[r.ID.C] == nil {
+			out[r.ID.C] = map[Status]int64{}
+		}
+		out[r.ID.C][r.ID.S] = r.N
+	}
+	return out, nil
+}
