@@ -88,7 +88,8 @@ type FieldError struct {
 	Limit   int     // the length limit, for ProblemTooLong
 }
 
-// ValidationError lists every problem with a signature, field by field.
+// ValidationError lists every problem with a form's input (a signature,
+// a campaign, a recipient), field by field.
 type ValidationError struct {
 	Fields []FieldError
 }
@@ -98,7 +99,7 @@ func (e *ValidationError) Error() string {
 	for i, f := range e.Fields {
 		parts[i] = f.Field + ": " + string(f.Problem)
 	}
-	return "invalid signature: " + strings.Join(parts, ", ")
+	return "invalid input: " + strings.Join(parts, ", ")
 }
 
 // Field returns the problem with the named field, if any.

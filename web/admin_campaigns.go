@@ -75,7 +75,7 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	counts, err := s.deps.Moderation.CountByStatus(ctx)
+	pending, err := s.deps.Moderation.PendingCounts(ctx)
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 		}
 		p.Campaigns = append(p.Campaigns, DashboardRow{
 			ID: camp.ID, Slug: camp.Slug, Title: camp.Title, Status: camp.Status(now),
-			Count: s.deps.Console.Count(camp.ID), Pending: counts[camp.ID]["pending"],
+			Count: s.deps.Console.Count(camp.ID), Pending: pending[camp.ID],
 			Closes: t.DateTime(camp.ClosesAt.In(camp.Location())),
 		})
 	}
@@ -828,13 +828,8 @@ func (s *Server) campaignArchive(archived bool) fiber.Handler {
 // the sign form disabled.
 type CampaignPreviewPage struct {
 	AdminPage
-	Sub    []NavItem
-	C      CampaignView
-	Inputs []InputView
-	Checks []CheckView
-	// Greetings are the latest approved greetings, when the campaign
-	// shows them.
-	Greetings []PublicGreeting
+	Sub     []NavItem
+	Article CampaignArticle
 	// Banner says that this is a preview and where the campaign stands.
 	Banner string
 	ID     string
@@ -856,16 +851,12 @@ func (s *Server) campaignPreview(c *fiber.Ctx) error {
 	if status == campaign.StatusDraft || status == campaign.StatusScheduled {
 		v.Open = true
 	}
+	article := s.campaignArticle(c, camp, v, SignForm{})
+	article.Preview = true
 	p := CampaignPreviewPage{
 		AdminPage: s.adminPage(c, t.T("admin.preview.title", "Title", camp.Title)),
-		Sub:       s.campaignNav(c, camp), C: v, ID: camp.ID,
+		Sub:       s.campaignNav(c, camp), Article: article, ID: camp.ID,
 		Banner: t.T("admin.preview.banner." + consoleStatus(camp, now)),
-	}
-	if v.Open {
-		p.Inputs, p.Checks = s.formViews(t, camp, v, SignForm{})
-	}
-	if camp.Greetings.ShowPublic {
-		p.Greetings = s.publicGreetings(c, camp.ID)
 	}
 	return s.render(c, fiber.StatusOK, "admin/campaign_preview", p)
 }

@@ -96,6 +96,13 @@ func (s *Server) home(c *fiber.Ctx) error {
 // CampaignPage shows a campaign and, while it is open, the sign form.
 type CampaignPage struct {
 	Page
+	Article CampaignArticle
+}
+
+// CampaignArticle is the campaign as the public page draws it, and as the
+// console previews it (templates/partials/campaign_article.html).
+type CampaignArticle struct {
+	Page
 	C      CampaignView
 	Form   SignForm
 	Inputs []InputView
@@ -103,6 +110,21 @@ type CampaignPage struct {
 	// Greetings are the latest approved greetings, when the campaign
 	// shows them.
 	Greetings []PublicGreeting
+	// Preview draws the sign form disabled, for the console.
+	Preview bool
+}
+
+// campaignArticle lays out a campaign for the public page or a preview.
+func (s *Server) campaignArticle(c *fiber.Ctx, camp *campaign.Campaign, v CampaignView, form SignForm) CampaignArticle {
+	t := s.localizer(c)
+	a := CampaignArticle{Page: s.page(c, camp.Title), C: v, Form: form}
+	if v.Open {
+		a.Inputs, a.Checks = s.formViews(t, camp, v, form)
+	}
+	if camp.Greetings.ShowPublic {
+		a.Greetings = s.publicGreetings(c, camp.ID)
+	}
+	return a
 }
 
 // SignForm is the sign form's state: what the supporter typed, the
@@ -144,13 +166,7 @@ func (s *Server) renderCampaign(c *fiber.Ctx, status int, camp *campaign.Campaig
 		title = t.T("form.error_title", "Title", camp.Title)
 	}
 	form.Token = s.tokens.issue(signPurpose(camp))
-	p := CampaignPage{Page: s.page(c, title), C: v, Form: form}
-	if v.Open {
-		p.Inputs, p.Checks = s.formViews(t, camp, v, form)
-	}
-	if camp.Greetings.ShowPublic {
-		p.Greetings = s.publicGreetings(c, camp.ID)
-	}
+	p := CampaignPage{Page: s.page(c, title), Article: s.campaignArticle(c, camp, v, form)}
 	return s.render(c, status, "campaign", p)
 }
 

@@ -67,7 +67,12 @@ func loadViews() (*views, error) {
 	}
 	// Every templates/<name>.html is a public page drawn inside
 	// templates/layout.html; every templates/admin/<name>.html is a console
-	// page, "admin/<name>", drawn inside templates/admin/layout.html.
+	// page, "admin/<name>", drawn inside templates/admin/layout.html. The
+	// templates in templates/partials/ are available to every page.
+	partials, err := fs.Glob(templateFiles, "templates/partials/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("list partial templates: %w", err)
+	}
 	for _, dir := range []string{"templates", "templates/admin"} {
 		files, err := fs.Glob(templateFiles, dir+"/*.html")
 		if err != nil {
@@ -79,7 +84,7 @@ func loadViews() (*views, error) {
 				continue
 			}
 			name := strings.TrimSuffix(strings.TrimPrefix(f, "templates/"), ".html")
-			t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, layout, f)
+			t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, append([]string{layout, f}, partials...)...)
 			if err != nil {
 				return nil, fmt.Errorf("parse template %s: %w", name, err)
 			}

@@ -90,7 +90,7 @@ func (s *Seeder) sign(ctx context.Context, rng *rand.Rand, c *campaign.Campaign,
 				status = letters.StatusApproved
 			}
 			gs = append(gs, letters.Greeting{
-				ID: id, CampaignID: c.ID, Text: greetingTexts[rng.IntN(len(greetingTexts))],
+				ID: id, CampaignID: c.ID, Text: greeting(rng, p.Country),
 				Status: status, CreatedAt: at,
 			})
 		}

@@ -59,17 +59,33 @@ func person(rng *rand.Rand) campaign.Person {
 	}
 }
 
-var greetingTexts = []string{
-	"Дарагі Алесь, трымайцеся! Мы памятаем пра вас і чакаем дома.",
-	"Жыве Беларусь! Дзякуй за вашу працу і вашу мужнасць.",
-	"Алесь, вы не адзін. Шмат людзей думае пра вас кожны дзень.",
-	"Дорогой Алесь, желаю вам здоровья и сил. Вы нас вдохновляете.",
-	"Держитесь! Правда на вашей стороне, и мы это знаем.",
-	"Dear Ales, you are not forgotten. Stay strong, we are waiting for you.",
-	"With respect from Stockholm. Your courage gives us hope.",
-	"Drogi Alesiu, jesteśmy z Panem. Pozdrowienia z Białegostoku!",
-	"Lieber Ales, wir denken an Sie. Bleiben Sie gesund!",
-	"Cher Ales, toute notre solidarité depuis Paris.",
-	"Brangus Ales, linkime stiprybės ir sveikatos. Jūs nesate vienas.",
-	"Take care of your health. The world is watching and we will not stop writing.",
+// greetingParts holds, per language, openings and closings that combine
+// into many different greetings, so that the demo queue is not one long
+// list of duplicates.
+var greetingParts = map[string][2][]string{
+	"be": {{"Дарагі Алесь, трымайцеся!", "Алесь, вы не адзін.", "Жыве Беларусь!", "Шаноўны спадар Алесь,"},
+		{"Мы памятаем пра вас і чакаем дома.", "Дзякуй за вашу працу і вашу мужнасць.", "Шмат людзей думае пра вас кожны дзень.", "Беражыце здароўе."}},
+	"ru": {{"Дорогой Алесь,", "Держитесь!", "Алесь, здравствуйте!"},
+		{"желаю вам здоровья и сил.", "Правда на вашей стороне.", "Вы нас вдохновляете.", "Ждём вас дома."}},
+	"uk": {{"Дорогий Алесю,", "Тримайтеся!"}, {"ми з вами.", "бажаємо сил і здоров'я.", "вітання з Києва."}},
+	"pl": {{"Drogi Alesiu,", "Trzymaj się!"}, {"jesteśmy z Panem.", "pozdrowienia z Polski.", "czekamy na Pana na wolności."}},
+	"lt": {{"Brangus Ales,", "Stiprybės!"}, {"linkime sveikatos.", "Jūs nesate vienas.", "sveikinimai iš Vilniaus."}},
+	"sv": {{"Kära Ales,", "Med respekt från Sverige."}, {"du är inte glömd.", "vi tänker på dig.", "håll modet uppe."}},
+	"de": {{"Lieber Ales,", "Viele Grüße!"}, {"wir denken an Sie.", "bleiben Sie gesund.", "Sie sind nicht allein."}},
+	"fr": {{"Cher Ales,", "Bon courage !"}, {"toute notre solidarité.", "nous pensons à vous.", "vous n'êtes pas oublié."}},
+	"en": {{"Dear Ales,", "Stay strong!", "Greetings from far away."},
+		{"you are not forgotten.", "we are waiting for you.", "your courage gives us hope.", "the world is watching and we will keep writing."}},
+}
+
+// countryLanguage is the language a demo supporter from each country writes in.
+var countryLanguage = map[string]string{"BY": "be", "RU": "ru", "UA": "uk", "PL": "pl", "LT": "lt", "SE": "sv", "DE": "de", "FR": "fr"}
+
+// greeting composes a greeting in the language of the supporter's country.
+func greeting(rng *rand.Rand, country string) string {
+	lang, ok := countryLanguage[country]
+	if !ok {
+		lang = "en"
+	}
+	parts := greetingParts[lang]
+	return parts[0][rng.IntN(len(parts[0]))] + " " + parts[1][rng.IntN(len(parts[1]))]
 }
