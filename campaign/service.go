@@ -17,6 +17,8 @@ import (
 // interface keeps campaign from depending on how greetings are moderated.
 type GreetingRecorder interface {
 	RecordGreeting(ctx context.Context, campaignID, signatureID, text string, at time.Time) error
+	// HasGreeting reports whether the signature's greeting is stored.
+	HasGreeting(ctx context.Context, signatureID string) (bool, error)
 	// EraseGreeting deletes the greeting of a signature, if it has one.
 	EraseGreeting(ctx context.Context, signatureID string) error
 }
@@ -223,6 +225,11 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 	}
 	if err := s.store.InsertSignature(ctx, &sig); err != nil {
 		if errors.Is(err, ErrDuplicate) {
+			if f.Greeting != "" {
+				if err := s.recoverGreeting(ctx, c, sig.ID, f.Greeting); err != nil {
+					return err
+				}
+			}
 			return ErrDuplicate
 		}
 		return fmt.Errorf("sign %s: %w", c.Slug, err)
@@ -230,10 +237,33 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 	s.add(c.ID, 1)
 	if f.Greeting != "" {
 		// The signature stands even if this fails; the supporter is told the
-		// request failed and nothing confirms the greeting.
+		// request failed, and sending the form again stores the greeting
+		// (recoverGreeting).
 		if err := s.greetings.RecordGreeting(ctx, c.ID, sig.ID, f.Greeting, sig.SignedAt); err != nil {
 			return fmt.Errorf("sign %s: record greeting: %w", c.Slug, err)
 		}
+	}
+	return nil
+}
+
+// recoverGreeting stores the greeting of a repeated submission only when
+// the first one meant to store a greeting and failed to: the stored
+// signature says it has a greeting, but none is stored. A real repeat
+// stores nothing new, so nobody can add words under someone else's name.
+func (s *Service) recoverGreeting(ctx context.Context, c *Campaign, id, text string) error {
+	stored, err := s.store.Signature(ctx, id)
+	if err != nil {
+		return fmt.Errorf("sign %s: %w", c.Slug, err)
+	}
+	if !stored.HasGreeting {
+		return nil
+	}
+	has, err := s.greetings.HasGreeting(ctx, id)
+	if err != nil || has {
+		return err
+	}
+	if err := s.greetings.RecordGreeting(ctx, c.ID, id, text, stored.SignedAt); err != nil {
+		return fmt.Errorf("sign %s: record greeting: %w", c.Slug, err)
 	}
 	return nil
 }

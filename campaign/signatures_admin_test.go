@@ -15,6 +15,8 @@ import (
 
 func (nopGreetings) EraseGreeting(context.Context, string) error { return nil }
 
+func (nopGreetings) HasGreeting(context.Context, string) (bool, error) { return false, nil }
+
 // memGreetings keeps greetings in memory, to see what erasure does to them.
 type memGreetings struct {
 	mu sync.Mutex
@@ -34,6 +36,8 @@ func (g *memGreetings) EraseGreeting(_ context.Context, id string) error {
 	delete(g.m, id)
 	return nil
 }
+
+func (g *memGreetings) HasGreeting(_ context.Context, id string) (bool, error) { return g.has(id), nil }
 
 func (g *memGreetings) has(id string) bool {
 	g.mu.Lock()

@@ -157,3 +157,62 @@ func TestSignRejectsClosedAndUnopened(t *testing.T) {
 		}
 	}
 }
+
+// failingOnce fails the first greeting it is asked to record.
+type failingOnce struct {
+	*memGreetings
+	failed bool
+}
+
+func (g *failingOnce) RecordGreeting(ctx context.Context, c, id, text string, at time.Time) error {
+	if !g.failed {
+		g.failed = true
+		return errors.New("disk full")
+	}
+	return g.memGreetings.RecordGreeting(ctx, c, id, text, at)
+}
+
+func TestGreetingSurvivesAFailedFirstAttempt(t *testing.T) {
+	now := time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC)
+	greetings := &failingOnce{memGreetings: &memGreetings{m: map[string]string{}}}
+	svc := newServiceWith(t, &now, greetings)
+	c := testCampaign("ales", now.AddDate(0, 0, -1), now.AddDate(0, 1, 0))
+	c.ID = "c1"
+	ctx := context.Background()
+	in := campaign.SignInput{Name: "A", Email: "a@example.org", Country: "SE", Consent: true, Greeting: "Stay strong"}
+
+	if err := svc.Sign(ctx, c, in); err == nil {
+		t.Fatal("the greeting's failure was not reported")
+	}
+	id := campaign.SignatureID([]byte("0123456789abcdef0123456789abcdef"), "c1", "a@example.org")
+	// The supporter sends the form again: the signature is a repeat, and
+	// the greeting that failed is stored now.
+	if err := svc.Sign(ctx, c, in); !errors.Is(err, campaign.ErrDuplicate) {
+		t.Fatalf("second attempt: %v, want ErrDuplicate", err)
+	}
+	if !greetings.has(id) {
+		t.Fatal("the greeting was lost")
+	}
+	// A real repeat changes nothing.
+	in.Greeting = "Someone else's words"
+	if err := svc.Sign(ctx, c, in); !errors.Is(err, campaign.ErrDuplicate) {
+		t.Fatalf("repeat: %v", err)
+	}
+	if got := greetings.m[id]; got != "Stay strong" {
+		t.Errorf("greeting = %q after a repeat, want the first one", got)
+	}
+	other := campaign.SignInput{Name: "B", Email: "b@example.org", Country: "SE", Consent: true}
+	if err := svc.Sign(ctx, c, other); err != nil {
+		t.Fatal(err)
+	}
+	other.Greeting = "Added later"
+	if err := svc.Sign(ctx, c, other); !errors.Is(err, campaign.ErrDuplicate) {
+		t.Fatal(err)
+	}
+	if greetings.has(campaign.SignatureID([]byte("0123456789abcdef0123456789abcdef"), "c1", "b@example.org")) {
+		t.Error("a repeat added a greeting to a signature that had none")
+	}
+	if got := svc.Count("c1"); got != 2 {
+		t.Errorf("count = %d, want 2", got)
+	}
+}

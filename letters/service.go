@@ -119,6 +119,15 @@ func (s *Service) RecordGreeting(ctx context.Context, campaignID, signatureID, t
 	return nil
 }
 
+// HasGreeting reports whether the greeting of a signature is stored.
+func (s *Service) HasGreeting(ctx context.Context, signatureID string) (bool, error) {
+	_, err := s.store.Greeting(ctx, signatureID)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // check computes a greeting's flags, language, duplicate key and whether
 // it needs a translation. A language a moderator set is kept.
 func (s *Service) check(ctx context.Context, g *Greeting, rules campaign.Rules) error {
