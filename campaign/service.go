@@ -218,7 +218,7 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 		Source:      SourceWeb,
 		Updates:     f.Updates,
 		HasGreeting: f.Greeting != "",
-		Person:      Person{Name: f.Name, City: f.City, Country: f.Country},
+		Person:      Person{Name: f.Name, City: f.City, Country: f.Country, Display: f.Display},
 	}
 	if f.Updates {
 		sig.Person.Email = f.Email

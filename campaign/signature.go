@@ -52,9 +52,26 @@ type Person struct {
 	Name    string `bson:"name"`
 	City    string `bson:"city,omitempty"`
 	Country string `bson:"country"`
+	// Display is how the name appears on the printed letter; empty means
+	// NameFull.
+	Display NameDisplay `bson:"display,omitempty"`
 	// Email is kept only when the supporter asked for updates.
 	Email string `bson:"email,omitempty"`
 }
+
+// NameDisplay is how a supporter wants their name printed on the letter
+// that goes to the prison, where staff read it.
+type NameDisplay string
+
+// The ways a name can be printed.
+const (
+	NameFull         NameDisplay = "full"          // as typed
+	NameFirstInitial NameDisplay = "first_initial" // "Anna K."
+	NameCountry      NameDisplay = "country"       // "a supporter from Poland"
+)
+
+// NameDisplays lists the choices in the order the form offers them.
+func NameDisplays() []NameDisplay { return []NameDisplay{NameFull, NameFirstInitial, NameCountry} }
 
 // SignInput is a signature as the supporter typed it.
 type SignInput struct {
@@ -65,6 +82,8 @@ type SignInput struct {
 	Greeting string
 	Consent  bool
 	Updates  bool
+	// Display is how the name is printed; empty means NameFull.
+	Display NameDisplay
 }
 
 // Problem names what is wrong with one field, as a code the web layer turns
@@ -79,6 +98,7 @@ const (
 	ProblemCountry   Problem = "country"
 	ProblemInvalid   Problem = "invalid_characters"
 	ProblemInvisible Problem = "invisible"
+	ProblemChoice    Problem = "choice" // a value that is none of those the form offers
 )
 
 // FieldError is one problem with one field.
@@ -121,14 +141,15 @@ type signForm struct {
 	Country     string `validate:"required,country"`
 	Greeting    string
 	GreetingMax int
-	Consent     bool `validate:"required"`
+	Consent     bool        `validate:"required"`
+	Display     NameDisplay `validate:"oneof=full first_initial country"`
 	Updates     bool
 }
 
 // fieldNames maps struct fields to form field names.
 var fieldNames = map[string]string{
 	"Name": "name", "Email": "email", "City": "city", "Country": "country",
-	"Greeting": "greeting", "Consent": "consent",
+	"Greeting": "greeting", "Consent": "consent", "Display": "display",
 }
 
 // newValidator builds the validator for signatures.
@@ -166,7 +187,11 @@ func normalise(v *validator.Validate, c *Campaign, in SignInput) (signForm, erro
 		City:    clean("city", in.City, textnorm.Line),
 		Country: strings.ToUpper(strings.TrimSpace(in.Country)),
 		Consent: in.Consent,
+		Display: in.Display,
 		Updates: in.Updates,
+	}
+	if f.Display == "" {
+		f.Display = NameFull
 	}
 	if c.Greetings.Enabled {
 		f.Greeting = clean("greeting", in.Greeting, textnorm.Text)
@@ -202,13 +227,15 @@ func fieldError(name, tag string, limit int) FieldError {
 		return FieldError{Field: name, Problem: ProblemEmail}
 	case "country":
 		return FieldError{Field: name, Problem: ProblemCountry}
+	case "oneof":
+		return FieldError{Field: name, Problem: ProblemChoice}
 	}
 	return FieldError{Field: name, Problem: ProblemInvalid}
 }
 
 // orderFields sorts problems in the order of the form.
 func orderFields(problems []FieldError) []FieldError {
-	order := []string{"name", "email", "city", "country", "greeting", "consent"}
+	order := []string{"name", "display", "email", "city", "country", "greeting", "consent"}
 	out := make([]FieldError, 0, len(problems))
 	for _, name := range order {
 		for _, p := range problems {

@@ -27,9 +27,6 @@ const (
 	WithoutGreeting Presence = "no"
 )
 
-// ProblemChoice is a value that is none of those a form offers.
-const ProblemChoice Problem = "choice"
-
 // SignatureFilter narrows the console's list of a campaign's signatures.
 // Zero fields do not filter.
 type SignatureFilter struct {

@@ -131,6 +131,7 @@ func (s *Server) campaignArticle(c *fiber.Ctx, camp *campaign.Campaign, v Campai
 // problems found, and the token that protects it.
 type SignForm struct {
 	Name, Email, City, Country, Greeting string
+	Display                              string
 	Consent, Updates                     bool
 	Token                                string
 	// Errors holds one message per field with a problem; Problems lists
@@ -226,6 +227,7 @@ func (s *Server) sign(c *fiber.Ctx) error {
 		City:     c.FormValue("city"),
 		Country:  c.FormValue("country"),
 		Greeting: c.FormValue("greeting"),
+		Display:  c.FormValue("display"),
 		Consent:  c.FormValue("consent") != "",
 		Updates:  c.FormValue("updates") != "",
 	}
@@ -242,6 +244,7 @@ func (s *Server) sign(c *fiber.Ctx) error {
 	err = s.deps.Campaigns.Sign(ctx, camp, campaign.SignInput{
 		Name: form.Name, Email: form.Email, City: form.City, Country: form.Country,
 		Greeting: form.Greeting, Consent: form.Consent, Updates: form.Updates,
+		Display: campaign.NameDisplay(form.Display),
 	})
 	var verr *campaign.ValidationError
 	switch {
@@ -366,8 +369,14 @@ func (v CheckView) DescribedBy() string {
 func (s *Server) formViews(t *i18n.Localizer, camp *campaign.Campaign, v CampaignView, f SignForm) ([]InputView, []CheckView) {
 	prefix := t.T("form.error_prefix")
 	optional := t.T("form.optional")
+	display := f.Display
+	if display == "" {
+		display = string(campaign.NameFull)
+	}
 	inputs := []InputView{
 		{Name: "name", Kind: "text", Label: t.T("form.name"), Hint: t.T("form.name_hint"), Value: f.Name, Autocomplete: "name", MaxLength: campaign.NameMax, Required: true},
+		{Name: "display", Kind: "radio", Label: t.T("form.display"), Hint: t.T("form.display_hint"), Value: display,
+			Options: displayOptions(t)},
 		{Name: "email", Kind: "email", Label: t.T("form.email"), Hint: t.T("form.email_hint"), Value: f.Email, Autocomplete: "email", MaxLength: campaign.EmailMax, Required: true},
 		{Name: "city", Kind: "text", Label: t.T("form.city"), Optional: optional, Value: f.City, Autocomplete: "address-level2", MaxLength: campaign.CityMax},
 		{Name: "country", Kind: "select", Label: t.T("form.country"), Value: f.Country, Autocomplete: "country", Required: true,
@@ -407,4 +416,14 @@ type CardView struct {
 // a plus sign, so spaces are written as %20.
 func mailtoEscape(s string) string {
 	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
+}
+
+// displayOptions are the choices of how a name is printed, as radio
+// buttons (Code is the value, Name the label).
+func displayOptions(t *i18n.Localizer) []country.Country {
+	var out []country.Country
+	for _, d := range campaign.NameDisplays() {
+		out = append(out, country.Country{Code: string(d), Name: t.T("form.display." + string(d))})
+	}
+	return out
 }

@@ -76,7 +76,7 @@ func TestSignSuccess(t *testing.T) {
 		t.Fatalf("stored %d signatures, want 1", len(sigs))
 	}
 	got := sigs[0]
-	want := campaign.Person{Name: "Anna Nowak", City: "Białystok", Country: "PL"}
+	want := campaign.Person{Name: "Anna Nowak", City: "Białystok", Country: "PL", Display: campaign.NameFull}
 	if got.Person != want {
 		t.Errorf("stored person = %+v, want %+v (no email without updates)", got.Person, want)
 	}
@@ -101,13 +101,14 @@ func TestSignKeepsEmailOnlyForUpdates(t *testing.T) {
 	res := s.post(t, "/c/ales/sign", signForm(s.token(t, "ales"), func(v url.Values) {
 		v.Set("email", " Olga@Example.ORG ")
 		v.Set("updates", "yes")
+		v.Set("display", "country")
 		v.Del("greeting")
 	}))
 	if res.Status != 303 {
 		t.Fatalf("status %d, want 303", res.Status)
 	}
 	sigs := storedSignatures(t, s)
-	if len(sigs) != 1 || sigs[0].Person.Email != "olga@example.org" || !sigs[0].Updates {
+	if len(sigs) != 1 || sigs[0].Person.Email != "olga@example.org" || !sigs[0].Updates || sigs[0].Person.Display != campaign.NameCountry {
 		t.Fatalf("stored %+v, want one signature keeping the normalised email", sigs)
 	}
 	if _, err := s.Greetings.Greeting(context.Background(), sigs[0].ID); err == nil {
@@ -136,6 +137,7 @@ func TestSignValidation(t *testing.T) {
 		{"unknown country", func(v url.Values) { v.Set("country", "XX") }, "country", "Choose a country from the list.", `value="Anna Nowak"`},
 		{"greeting too long", func(v url.Values) { v.Set("greeting", strings.Repeat("💛", 21)) }, "greeting", "at most 20 characters", strings.Repeat("💛", 21)},
 		{"no consent", func(v url.Values) { v.Del("consent") }, "consent", "Tick this box to agree", `value="Anna Nowak"`},
+		{"unknown name display", func(v url.Values) { v.Set("display", "nickname") }, "display", "Choose one of the options.", `value="Anna Nowak"`},
 		{"invalid UTF-8", func(v url.Values) { v.Set("city", "Bia\xff") }, "city", "characters that cannot be printed", `value="Anna Nowak"`},
 	}
 	for _, tt := range tests {
