@@ -44,6 +44,9 @@ type Campaign struct {
 	Summary       string   `bson:"summary"`
 	Letter        string   `bson:"letter"` // the text supporters sign, addressed to the recipient
 	OrganizerName string   `bson:"organizer_name"`
+	// ReturnAddress holds the sender's postal address lines printed on the
+	// envelopes; empty prints the organizer's name alone.
+	ReturnAddress []string `bson:"return_address,omitempty"`
 	RecipientID   string   `bson:"recipient_id"`
 	Goal          int      `bson:"goal"`
 	// OpensAt is when signing starts; zero for a draft.

@@ -195,3 +195,27 @@ func mapError(err error) error {
 	}
 	return err
 }
+
+// EachSignature calls fn with every signature of a campaign, in the order
+// they are stored (no sort: on the embedded database a sort would hold the
+// whole collection in memory). It stops at fn's first error.
+func (s *Store) EachSignature(ctx context.Context, campaignID string, fn func(*Signature) error) error {
+	cur, err := s.signatures.Find(ctx, bson.M{"campaign_id": campaignID}, options.Find().SetBatchSize(500))
+	if err != nil {
+		return fmt.Errorf("read signatures of %s: %w", campaignID, err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var sig Signature
+		if err := cur.Decode(&sig); err != nil {
+			return fmt.Errorf("read signatures of %s: %w", campaignID, err)
+		}
+		if err := fn(&sig); err != nil {
+			return err
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return fmt.Errorf("read signatures of %s: %w", campaignID, err)
+	}
+	return nil
+}

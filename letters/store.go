@@ -554,3 +554,26 @@ func (s *Store) CountByStatus(ctx context.Context) (map[string]map[Status]int64,
 	}
 	return out, nil
 }
+
+// EachApproved calls fn with every approved greeting of a campaign, in no
+// particular order. It stops at fn's first error.
+func (s *Store) EachApproved(ctx context.Context, campaignID string, fn func(*Greeting) error) error {
+	cur, err := s.greetings.Find(ctx, bson.M{"campaign_id": campaignID, "status": StatusApproved})
+	if err != nil {
+		return fmt.Errorf("read approved greetings of %s: %w", campaignID, err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var g Greeting
+		if err := cur.Decode(&g); err != nil {
+			return fmt.Errorf("read approved greetings of %s: %w", campaignID, err)
+		}
+		if err := fn(&g); err != nil {
+			return err
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return fmt.Errorf("read approved greetings of %s: %w", campaignID, err)
+	}
+	return nil
+}

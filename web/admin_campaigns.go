@@ -121,6 +121,7 @@ func (s *Server) campaignNav(c *fiber.Ctx, camp *campaign.Campaign) []NavItem {
 		{base + "/signatures", "admin.campaign.nav.signatures"},
 		{base + "/stats", "admin.campaign.nav.stats"},
 		{base + "/paper", "admin.campaign.nav.paper"},
+		{base + "/bundle", "admin.campaign.nav.bundle"},
 	}
 	out := make([]NavItem, len(items))
 	for i, it := range items {

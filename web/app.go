@@ -56,6 +56,7 @@ type Deps struct {
 	Console    Console
 	Moderation Moderation
 	Signatures Signatures
+	Bundles    Bundles
 	Accounts   Accounts
 	Users      UserAdmin
 	Audit      AuditLog

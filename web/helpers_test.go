@@ -15,6 +15,7 @@ import (
 
 	"github.com/solidarity-letters/solidarity/account"
 	"github.com/solidarity-letters/solidarity/audit"
+	"github.com/solidarity-letters/solidarity/bundle"
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/internal/country"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
@@ -54,6 +55,7 @@ var (
 // site is the app under test, served over real HTTP on a free port.
 type site struct {
 	App       *web.Server
+	Bundles   *bundle.Jobs
 	URL       string
 	Clock     *clock
 	Service   *campaign.Service
@@ -123,13 +125,15 @@ func newSiteWith(t *testing.T, db *mongo.Database, edit func(*web.Config)) *site
 	if err != nil {
 		t.Fatal(err)
 	}
+	auditLog := audit.NewLog(db, clk.Now)
+	jobs := bundle.NewJobs(db, bundle.NewBuilder(svc, greetings), auditLog, clk.Now, slog.New(slog.DiscardHandler))
 	logs := &logBuffer{}
 	cfg := web.Config{FormKey: formKey, MinFillTime: 2 * time.Second, Now: clk.Now}
 	if edit != nil {
 		edit(&cfg)
 	}
 	app, err := web.New(cfg,
-		web.Deps{Campaigns: svc, Console: svc, Moderation: moderation, Signatures: svc, Accounts: accounts, Users: accounts, Audit: audit.NewLog(db, clk.Now),
+		web.Deps{Campaigns: svc, Console: svc, Moderation: moderation, Signatures: svc, Accounts: accounts, Users: accounts, Audit: auditLog, Bundles: jobs,
 			DB: pinger{db}, Messages: msgs, Countries: country.NewCatalog(msgs.Languages()...),
 			Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
@@ -155,7 +159,7 @@ func newSiteWith(t *testing.T, db *mongo.Database, edit func(*web.Config)) *site
 		}
 	})
 	return &site{
-		App: app,
+		App: app, Bundles: jobs,
 		URL: "http://" + ln.Addr().String(), Clock: clk, Service: svc, Greetings: greetings, Accounts: accounts, DB: db, Logs: logs,
 		client: client,
 	}

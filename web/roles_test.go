@@ -42,6 +42,10 @@ var consoleAccess = map[string][]account.Role{
 	"POST /admin/campaigns/:id/paper/tally":           {account.RoleOrganizer},
 	"POST /admin/campaigns/:id/paper/rows":            {account.RoleOrganizer},
 
+	"GET /admin/campaigns/:id/bundle":      {account.RoleOrganizer},
+	"POST /admin/campaigns/:id/bundle":     {account.RoleOrganizer},
+	"GET /admin/campaigns/:id/bundle/:job": {account.RoleOrganizer},
+
 	"GET /admin/moderation":                {account.RoleModerator},
 	"POST /admin/moderation/approve":       {account.RoleModerator},
 	"POST /admin/moderation/:id/approve":   {account.RoleModerator},
@@ -70,7 +74,7 @@ func TestConsoleRoleMatrix(t *testing.T) {
 	}
 	sig := storedSignatures(t, s)[0].ID
 	params := strings.NewReplacer("/campaigns/:id", "/campaigns/"+c.ID, ":sig", sig, "/recipients/:id", "/recipients/"+c.RecipientID,
-		"/moderation/:id", "/moderation/"+sig, "/translations/:id", "/translations/"+sig)
+		"/moderation/:id", "/moderation/"+sig, "/translations/:id", "/translations/"+sig, ":job", "000000000000000000000000")
 
 	var routes []string
 	for _, r := range s.App.Routes() {

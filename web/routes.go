@@ -32,6 +32,7 @@ func (s *Server) routes() {
 	s.campaignRoutes(admin)
 	s.signatureRoutes(admin)
 	s.moderationRoutes(admin)
+	s.bundleRoutes(admin)
 	s.userRoutes(admin)
 
 	a.Use(s.withLang, s.notFound)

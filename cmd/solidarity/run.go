@@ -12,6 +12,7 @@ import (
 
 	"github.com/solidarity-letters/solidarity/account"
 	"github.com/solidarity-letters/solidarity/audit"
+	"github.com/solidarity-letters/solidarity/bundle"
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/internal/config"
 	"github.com/solidarity-letters/solidarity/internal/country"
@@ -37,8 +38,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	for _, a := range args {
 		if a == "-h" || a == "--help" || a == "-help" {
-			if cmd == "user" {
+			switch cmd {
+			case "user":
 				fmt.Fprint(stdout, userUsage)
+				return nil
+			case "bundle":
+				fmt.Fprint(stdout, bundleUsage)
 				return nil
 			}
 			cmd = "help"
@@ -47,6 +52,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	switch cmd {
 	case "user":
 		return user(ctx, args, getenv, stdin, stdout, stderr)
+	case "bundle":
+		return bundleCmd(ctx, args, getenv, stdout, stderr)
 	case "serve":
 		return serve(ctx, args, getenv, stdout, stderr)
 	case "version":
@@ -66,6 +73,7 @@ func usage(w io.Writer) {
 Usage:
   solidarity [serve] [flags]   run the web service (the default)
   solidarity user ...          manage console accounts (solidarity user --help)
+  solidarity bundle ...        build a campaign's printable bundle (solidarity bundle --help)
   solidarity version           print the version
   solidarity help              show this help
 
@@ -145,6 +153,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	auditLog := audit.NewLog(db.Database, time.Now)
+	bundles := bundle.NewJobs(db.Database, bundle.NewBuilder(signing, greetings), auditLog, time.Now, logger.With("component", "bundles"))
 	app, err := web.New(web.Config{
 		BaseURL:        cfg.BaseURL,
 		TrustedProxies: cfg.TrustedProxies,
@@ -158,7 +168,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Signatures: signing,
 		Accounts:   accounts,
 		Users:      accounts,
-		Audit:      audit.NewLog(db.Database, time.Now),
+		Audit:      auditLog,
+		Bundles:    bundles,
 		DB:         db,
 		Messages:   messages,
 		Countries:  country.NewCatalog(messages.Languages()...),
@@ -182,6 +193,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	logger.Info("ready", "database", dbKind, "startup_ms", time.Since(started).Milliseconds())
 	fmt.Fprintf(stdout, "solidarity is listening on http://%s\n", displayAddr(ln.Addr()))
+
+	// The bundle worker runs until shutdown; a build it had to stop is
+	// taken over after a restart.
+	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
+	worker := make(chan error, 1)
+	go func() { worker <- bundles.Run(workerCtx) }()
+	defer func() {
+		stopWorker()
+		err = errors.Join(err, <-worker)
+	}()
 
 	served := make(chan error, 1)
 	go func() { served <- app.Serve(ln) }()

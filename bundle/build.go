@@ -1,0 +1,250 @@
+// Package bundle builds the printable bundles of a campaign, the letters
+// that go to the prison by post, from its stored signatures and approved
+// greetings. Builds run as jobs whose state lives in MongoDB and whose
+// files live in GridFS, so that any app node can serve a finished bundle
+// and a restart loses none.
+package bundle
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/text/language"
+
+	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/internal/country"
+	"github.com/solidarity-letters/solidarity/letters"
+	"github.com/solidarity-letters/solidarity/pdf"
+)
+
+// ErrInvalid wraps a problem with the options of a bundle.
+var ErrInvalid = errors.New("invalid bundle options")
+
+// Options are what an organizer chooses for a bundle.
+type Options struct {
+	Layout    pdf.Layout `bson:"layout"`
+	Paper     pdf.Paper  `bson:"paper"`
+	MaxSheets int        `bson:"max_sheets"`
+	Lang      string     `bson:"lang"`
+}
+
+// Validate fills defaults and checks the options.
+func (o *Options) Validate() error {
+	if o.Layout == "" {
+		o.Layout = pdf.LayoutList
+	}
+	if o.Paper == "" {
+		o.Paper = pdf.A4
+	}
+	if o.MaxSheets == 0 {
+		o.MaxSheets = pdf.DefaultMaxSheets
+	}
+	if o.Lang == "" {
+		o.Lang = "en"
+	}
+	switch {
+	case o.Layout != pdf.LayoutList && o.Layout != pdf.LayoutPostcards:
+		return fmt.Errorf("%w: layout %q is not list or postcards", ErrInvalid, o.Layout)
+	case o.Paper != pdf.A4 && o.Paper != pdf.Letter:
+		return fmt.Errorf("%w: paper %q is not A4 or letter", ErrInvalid, o.Paper)
+	case o.MaxSheets < 1 || o.MaxSheets > pdf.MaxMaxSheets:
+		return fmt.Errorf("%w: sheets per letter must be 1 to %d", ErrInvalid, pdf.MaxMaxSheets)
+	case !slices.Contains(pdf.Languages(), o.Lang):
+		return fmt.Errorf("%w: language %q is not one of %s", ErrInvalid, o.Lang, strings.Join(pdf.Languages(), ", "))
+	}
+	return nil
+}
+
+// Builder reads a campaign's data and renders its bundle.
+type Builder struct {
+	campaigns *campaign.Service
+	greetings *letters.Store
+	countries *country.Catalog
+}
+
+// NewBuilder returns a builder over the stores. Country names are printed
+// in every language the PDF texts exist in.
+func NewBuilder(campaigns *campaign.Service, greetings *letters.Store) *Builder {
+	var tags []language.Tag
+	for _, l := range pdf.Languages() {
+		tags = append(tags, language.Make(l))
+	}
+	return &Builder{campaigns: campaigns, greetings: greetings, countries: country.NewCatalog(tags...)}
+}
+
+// Summary is what a bundle of a campaign will contain.
+type Summary struct {
+	Signatures   int // named rows, printed one per line
+	OnPaper      int64
+	Countries    int
+	Greetings    int
+	Translations int
+}
+
+// row is one signature as the bundle needs it.
+type row struct {
+	id      string
+	at      time.Time
+	name    string
+	city    string
+	country string
+	display campaign.NameDisplay
+}
+
+// data is everything a bundle prints, read once.
+type data struct {
+	rows      []row
+	greetings []letters.Greeting
+	tallies   []campaign.PaperTally
+	countries map[string]bool
+}
+
+func (b *Builder) read(ctx context.Context, c *campaign.Campaign) (*data, error) {
+	d := &data{countries: map[string]bool{}}
+	// The rows are small; holding them lets the bundle print in signing
+	// order without asking the embedded database to sort the collection.
+	err := b.campaigns.Store().EachSignature(ctx, c.ID, func(s *campaign.Signature) error {
+		d.rows = append(d.rows, row{id: s.ID, at: s.SignedAt, name: s.Person.Name, city: s.Person.City,
+			country: s.Person.Country, display: s.Person.Display})
+		d.countries[s.Person.Country] = true
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(d.rows, func(a, b row) int { return cmp.Or(a.at.Compare(b.at), strings.Compare(a.id, b.id)) })
+	err = b.greetings.EachApproved(ctx, c.ID, func(g *letters.Greeting) error {
+		d.greetings = append(d.greetings, *g)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(d.greetings, func(a, b letters.Greeting) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
+	})
+	if d.tallies, err = b.campaigns.PaperTallies(ctx, c.ID); err != nil {
+		return nil, err
+	}
+	for _, t := range d.tallies {
+		d.countries[t.Country] = true
+	}
+	return d, nil
+}
+
+// Summarize counts what a bundle of c would hold.
+func (b *Builder) Summarize(ctx context.Context, c *campaign.Campaign) (Summary, error) {
+	d, err := b.read(ctx, c)
+	if err != nil {
+		return Summary{}, err
+	}
+	s := Summary{Signatures: len(d.rows), Countries: len(d.countries), Greetings: len(d.greetings)}
+	for _, t := range d.tallies {
+		s.OnPaper += t.Count
+	}
+	for _, g := range d.greetings {
+		if g.Translation.Approved() {
+			s.Translations++
+		}
+	}
+	return s, nil
+}
+
+// Build renders the bundle of c into w (a ZIP archive, see pdf.Render).
+// The same data and options give the same bytes: the printed date is the
+// closing time of a closed campaign, else the time of the latest signature.
+func (b *Builder) Build(ctx context.Context, c *campaign.Campaign, opts Options, w io.Writer, progress func(pdf.Progress)) (pdf.Manifest, error) {
+	if err := opts.Validate(); err != nil {
+		return pdf.Manifest{}, err
+	}
+	d, err := b.read(ctx, c)
+	if err != nil {
+		return pdf.Manifest{}, err
+	}
+	r, err := b.campaigns.Recipient(ctx, c.RecipientID)
+	if err != nil {
+		return pdf.Manifest{}, fmt.Errorf("bundle %s: %w", c.Slug, err)
+	}
+	lang := language.Make(opts.Lang)
+	countryName := func(code string) string { return b.countries.Name(lang, code) }
+	date := c.OpensAt
+	if len(d.rows) > 0 {
+		date = d.rows[len(d.rows)-1].at
+	}
+	if c.Status(b.campaigns.Now()) == campaign.StatusClosed {
+		date = c.ClosesAt
+	}
+	byID := make(map[string]int, len(d.rows))
+	for i, r := range d.rows {
+		byID[r.id] = i
+	}
+	printed := func(r row) string {
+		return pdf.PrintedName(r.name, pdf.NameChoice(cmp.Or(r.display, campaign.NameFull)), countryName(r.country), opts.Lang)
+	}
+	total := len(d.rows)
+	for _, t := range d.tallies {
+		total += int(t.Count)
+	}
+	sender := c.ReturnAddress
+	if len(sender) == 0 {
+		sender = []string{c.OrganizerName}
+	}
+	bundle := pdf.Bundle{
+		Title:          c.Title,
+		Letter:         c.Letter,
+		Organizer:      c.OrganizerName,
+		Date:           date.In(c.Location()),
+		Recipient:      pdf.Address{Name: r.Name, Lines: r.Address, Country: countryName(r.Country)},
+		Sender:         sender,
+		SignatureCount: total,
+		CountryCount:   len(d.countries),
+		Lang:           opts.Lang,
+		Paper:          opts.Paper,
+		Layout:         opts.Layout,
+		MaxSheets:      opts.MaxSheets,
+		SignatureRows:  len(d.rows),
+		Signatures: func(yield func(pdf.Signer, error) bool) {
+			for i, r := range d.rows {
+				if !yield(pdf.Signer{Number: i + 1, Name: printed(r), City: r.city, Country: countryName(r.country)}, nil) {
+					return
+				}
+			}
+		},
+		Greetings: greetingSeq(d, byID, printed, countryName),
+		Progress:  progress,
+	}
+	m, err := pdf.Render(ctx, bundle, w)
+	if err != nil {
+		return m, fmt.Errorf("bundle %s: %w", c.Slug, err)
+	}
+	return m, nil
+}
+
+// greetingSeq yields the approved greetings, their approved translation
+// where there is one (with the original below it), signed as their
+// signature is printed.
+func greetingSeq(d *data, byID map[string]int, printed func(row) string, countryName func(string) string) iter.Seq2[pdf.Greeting, error] {
+	return func(yield func(pdf.Greeting, error) bool) {
+		for _, g := range d.greetings {
+			i, ok := byID[g.ID]
+			if !ok {
+				continue // its signature was erased
+			}
+			r := d.rows[i]
+			pg := pdf.Greeting{Text: g.Text, Name: printed(r), City: r.city, Country: countryName(r.country)}
+			if g.Translation.Approved() {
+				pg.Text, pg.Original = g.Translation.Text, g.Text
+			}
+			if !yield(pg, nil) {
+				return
+			}
+		}
+	}
+}

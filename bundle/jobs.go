@@ -1,0 +1,252 @@
+package bundle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/solidarity-letters/solidarity/audit"
+	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/internal/database"
+	"github.com/solidarity-letters/solidarity/pdf"
+)
+
+// ErrNotFound is returned for a job or file that does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Status is where a job stands.
+type Status string
+
+// The job statuses.
+const (
+	StatusQueued  Status = "queued"
+	StatusRunning Status = "running"
+	StatusDone    Status = "done"
+	StatusFailed  Status = "failed"
+)
+
+// Job is one bundle being built or built.
+type Job struct {
+	ID           string    `bson:"_id"`
+	CampaignID   string    `bson:"campaign_id"`
+	Options      Options   `bson:"options"`
+	Status       Status    `bson:"status"`
+	CreatedBy    string    `bson:"created_by"`
+	CreatedAt    time.Time `bson:"created_at"`
+	StartedAt    time.Time `bson:"started_at,omitempty"`
+	FinishedAt   time.Time `bson:"finished_at,omitempty"`
+	LeaseUntil   time.Time `bson:"lease_until,omitempty"`
+	Letters      int       `bson:"letters"`
+	TotalLetters int       `bson:"total_letters"`
+	// FileID is the GridFS file of the finished archive.
+	FileID bson.ObjectID `bson:"file_id,omitempty"`
+	Size   int64         `bson:"size"`
+	SHA256 string        `bson:"sha256,omitempty"`
+	Files  []pdf.File    `bson:"files,omitempty"`
+	Pages  int           `bson:"pages"`
+	Error  string        `bson:"error,omitempty"`
+}
+
+// Percent is how far the job has come, 0 to 100.
+func (j *Job) Percent() int {
+	switch {
+	case j.Status == StatusDone:
+		return 100
+	case j.TotalLetters == 0:
+		return 0
+	}
+	return j.Letters * 100 / j.TotalLetters
+}
+
+// Recorder writes audit entries for finished jobs.
+type Recorder interface {
+	Record(ctx context.Context, actor string, action audit.Action, target, detail string) error
+}
+
+// Jobs queues and runs bundle builds.
+type Jobs struct {
+	jobs    *mongo.Collection
+	files   *mongo.GridFSBucket
+	builder *Builder
+	audit   Recorder
+	now     func() time.Time
+	log     *slog.Logger
+}
+
+// lease is how long a running job is held without progress before another
+// worker may take it over (its process died).
+const lease = 2 * time.Minute
+
+// NewJobs returns the job queue of db.
+func NewJobs(db *mongo.Database, builder *Builder, audit Recorder, now func() time.Time, log *slog.Logger) *Jobs {
+	return &Jobs{
+		jobs:    db.Collection("bundle_jobs"),
+		files:   db.GridFSBucket(options.GridFSBucket().SetName("bundles")),
+		builder: builder, audit: audit, now: now, log: log,
+	}
+}
+
+// Enqueue asks for a bundle of c; a worker builds it.
+func (j *Jobs) Enqueue(ctx context.Context, c *campaign.Campaign, opts Options, by string) (*Job, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	job := &Job{ID: bson.NewObjectID().Hex(), CampaignID: c.ID, Options: opts, Status: StatusQueued,
+		CreatedBy: by, CreatedAt: j.now().UTC()}
+	if _, err := j.jobs.InsertOne(ctx, job); err != nil {
+		return nil, fmt.Errorf("queue bundle of %s: %w", c.Slug, err)
+	}
+	return job, nil
+}
+
+// Job returns the job with that ID.
+func (j *Jobs) Job(ctx context.Context, id string) (*Job, error) {
+	var job Job
+	err := j.jobs.FindOne(ctx, bson.M{"_id": id}).Decode(&job)
+	if database.IsNotFound(err) {
+		return nil, fmt.Errorf("bundle job %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bundle job %s: %w", id, err)
+	}
+	return &job, nil
+}
+
+// ForCampaign returns a campaign's jobs, newest first.
+func (j *Jobs) ForCampaign(ctx context.Context, campaignID string) ([]Job, error) {
+	cur, err := j.jobs.Find(ctx, bson.M{"campaign_id": campaignID}, options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}}).SetLimit(20))
+	if err != nil {
+		return nil, fmt.Errorf("bundle jobs of %s: %w", campaignID, err)
+	}
+	var out []Job
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("bundle jobs of %s: %w", campaignID, err)
+	}
+	return out, nil
+}
+
+// Open returns the finished archive of a job.
+func (j *Jobs) Open(ctx context.Context, job *Job) (io.ReadCloser, error) {
+	if job.Status != StatusDone {
+		return nil, fmt.Errorf("bundle job %s is %s: %w", job.ID, job.Status, ErrNotFound)
+	}
+	s, err := j.files.OpenDownloadStream(ctx, job.FileID)
+	if err != nil {
+		return nil, fmt.Errorf("open bundle %s: %w", job.ID, err)
+	}
+	return s, nil
+}
+
+// pollEvery is how often an idle worker looks for queued jobs.
+const pollEvery = time.Second
+
+// Run builds queued jobs, one at a time, until ctx ends. A job whose
+// worker died (its lease ran out) is taken over and built again.
+func (j *Jobs) Run(ctx context.Context) error {
+	for {
+		ran, err := j.RunOnce(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err != nil:
+			j.log.Error("claim bundle job", "error", err)
+		case ran:
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(pollEvery):
+		}
+	}
+}
+
+// RunOnce builds the next job, if there is one, and reports whether there
+// was. A failed build is recorded on its job, not returned.
+func (j *Jobs) RunOnce(ctx context.Context) (bool, error) {
+	job, err := j.claim(ctx)
+	if err != nil || job == nil {
+		return false, err
+	}
+	j.run(ctx, job)
+	return true, nil
+}
+
+// claim takes the oldest queued job, or one whose lease ran out, in one
+// atomic update.
+func (j *Jobs) claim(ctx context.Context) (*Job, error) {
+	now := j.now().UTC()
+	filter := bson.M{"$or": bson.A{
+		bson.M{"status": StatusQueued},
+		bson.M{"status": StatusRunning, "lease_until": bson.M{"$lt": now}},
+	}}
+	update := bson.M{"$set": bson.M{"status": StatusRunning, "started_at": now, "lease_until": now.Add(lease), "letters": 0}}
+	var job Job
+	err := j.jobs.FindOneAndUpdate(ctx, filter, update,
+		options.FindOneAndUpdate().SetSort(bson.D{{Key: "created_at", Value: 1}}).SetReturnDocument(options.After)).Decode(&job)
+	if database.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("claim bundle job: %w", err)
+	}
+	return &job, nil
+}
+
+// run builds one job into GridFS and records how it ended.
+func (j *Jobs) run(ctx context.Context, job *Job) {
+	err := j.build(ctx, job)
+	if err == nil || ctx.Err() != nil {
+		return // a stopped build is taken over when its lease runs out
+	}
+	j.log.Error("bundle job failed", "job", job.ID, "error", err)
+	_, uerr := j.jobs.UpdateOne(context.WithoutCancel(ctx), bson.M{"_id": job.ID},
+		bson.M{"$set": bson.M{"status": StatusFailed, "error": err.Error(), "finished_at": j.now().UTC()}})
+	if uerr != nil {
+		j.log.Error("record failed bundle job", "job", job.ID, "error", uerr)
+	}
+}
+
+func (j *Jobs) build(ctx context.Context, job *Job) error {
+	c, err := j.builder.campaigns.Campaign(ctx, job.CampaignID)
+	if err != nil {
+		return err
+	}
+	up, err := j.files.OpenUploadStream(ctx, "bundle-"+c.Slug+".zip")
+	if err != nil {
+		return fmt.Errorf("store bundle: %w", err)
+	}
+	progress := func(p pdf.Progress) {
+		// Progress also renews the lease; a failed write only delays the bar.
+		_, _ = j.jobs.UpdateOne(ctx, bson.M{"_id": job.ID}, bson.M{"$set": bson.M{
+			"letters": p.Letters, "total_letters": p.TotalLetters, "lease_until": j.now().UTC().Add(lease)}})
+	}
+	m, err := j.builder.Build(ctx, c, job.Options, up, progress)
+	if err != nil {
+		return errors.Join(err, up.Abort())
+	}
+	if err := up.Close(); err != nil {
+		return fmt.Errorf("store bundle: %w", err)
+	}
+	fileID, _ := up.FileID.(bson.ObjectID)
+	_, err = j.jobs.UpdateOne(ctx, bson.M{"_id": job.ID}, bson.M{"$set": bson.M{
+		"status": StatusDone, "finished_at": j.now().UTC(), "file_id": fileID, "size": m.Size,
+		"sha256": m.SHA256, "files": m.Files, "pages": m.Pages, "letters": len(m.Letters), "total_letters": len(m.Letters)}})
+	if err != nil {
+		return fmt.Errorf("record finished bundle: %w", err)
+	}
+	detail := fmt.Sprintf("%d letters, %d pages, sha256 %s", len(m.Letters), m.Pages, m.SHA256)
+	return j.audit.Record(ctx, job.CreatedBy, audit.BundleBuilt, c.Slug, detail)
+}
+
+// Summarize counts what a bundle of c would hold.
+func (j *Jobs) Summarize(ctx context.Context, c *campaign.Campaign) (Summary, error) {
+	return j.builder.Summarize(ctx, c)
+}

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/solidarity-letters/solidarity/audit"
+	"github.com/solidarity-letters/solidarity/bundle"
+	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/internal/config"
+	"github.com/solidarity-letters/solidarity/internal/database"
+	"github.com/solidarity-letters/solidarity/letters"
+	"github.com/solidarity-letters/solidarity/pdf"
+)
+
+const bundleUsage = `Usage:
+  solidarity bundle --campaign SLUG --out FILE.zip [--layout list|postcards]
+                    [--paper A4|letter] [--max-sheets N] [--lang en|be|ru|uk]
+
+Builds the printable bundle of a campaign: a ZIP with one PDF per envelope
+(letter-01.pdf, ...), envelopes.pdf and manifest.csv. The database is the
+one serve uses; with the embedded database, stop the server first.
+`
+
+// bundleCmd builds a bundle from the command line.
+func bundleCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
+	fs := flag.NewFlagSet("bundle", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	slug := fs.String("campaign", "", "campaign slug")
+	out := fs.String("out", "", "file to write the ZIP to")
+	var opts bundle.Options
+	fs.StringVar((*string)(&opts.Layout), "layout", string(pdf.LayoutList), "list or postcards")
+	fs.StringVar((*string)(&opts.Paper), "paper", string(pdf.A4), "A4 or letter")
+	fs.IntVar(&opts.MaxSheets, "max-sheets", pdf.DefaultMaxSheets, "sheets per envelope")
+	fs.StringVar(&opts.Lang, "lang", "en", "language of the printed texts")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("bundle: %w", err)
+	}
+	if *slug == "" || *out == "" {
+		fmt.Fprint(stderr, bundleUsage)
+		return errors.New("bundle: --campaign and --out are required")
+	}
+	if err := opts.Validate(); err != nil {
+		return fmt.Errorf("bundle: %w", err)
+	}
+	cfg, err := config.Load(nil, getenv)
+	if err != nil {
+		return err
+	}
+	keys, err := config.LoadKeys(cfg.Secret, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	db, err := database.Open(ctx, database.Options{URI: cfg.MongoURI, DataDir: cfg.DataDir})
+	if err != nil {
+		return err
+	}
+	defer db.Close(context.WithoutCancel(ctx))
+
+	campaigns := campaign.NewStore(db.Database)
+	greetings := letters.NewStore(db.Database)
+	moderation := letters.NewService(greetings, campaigns, time.Now)
+	signing := campaign.NewService(campaigns, moderation, keys.Email, time.Now)
+	if err := signing.LoadCounts(ctx); err != nil {
+		return err
+	}
+	c, err := campaigns.CampaignBySlug(ctx, *slug)
+	if err != nil {
+		return fmt.Errorf("bundle: %w", err)
+	}
+
+	// Write next to the target and rename at the end: a failed build never
+	// leaves a partial file under the name asked for.
+	tmp, err := os.CreateTemp(filepath.Dir(*out), ".bundle-*.zip")
+	if err != nil {
+		return fmt.Errorf("bundle: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	bar := progressBar(stderr)
+	m, err := bundle.NewBuilder(signing, greetings).Build(ctx, c, opts, tmp, bar)
+	if err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("bundle: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), *out); err != nil {
+		return fmt.Errorf("bundle: %w", err)
+	}
+	fmt.Fprintf(stdout, "wrote %s: %d letters, %d pages, %d signatures, %d greetings\nsha256 %s\n",
+		*out, len(m.Letters), m.Pages, m.Signatures, m.Greetings, m.SHA256)
+	detail := fmt.Sprintf("%d letters, %d pages, sha256 %s", len(m.Letters), m.Pages, m.SHA256)
+	return audit.NewLog(db.Database, time.Now).Record(ctx, "cli", audit.BundleBuilt, c.Slug, detail)
+}
+
+// progressBar draws the build's progress on a terminal, and nothing
+// elsewhere.
+func progressBar(w io.Writer) func(pdf.Progress) {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	return func(p pdf.Progress) {
+		const width = 30
+		done := 0
+		if p.TotalLetters > 0 {
+			done = p.Letters * width / p.TotalLetters
+		}
+		fmt.Fprintf(w, "\rletter %d of %d [%s%s]", p.Letters, p.TotalLetters, strings.Repeat("#", done), strings.Repeat(".", width-done))
+		if p.Letters == p.TotalLetters {
+			fmt.Fprintln(w)
+		}
+	}
+}

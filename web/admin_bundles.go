@@ -1,0 +1,140 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/solidarity-letters/solidarity/audit"
+	"github.com/solidarity-letters/solidarity/bundle"
+	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/pdf"
+)
+
+// Bundles is what the console needs to build and hand out print bundles.
+type Bundles interface {
+	Summarize(ctx context.Context, c *campaign.Campaign) (bundle.Summary, error)
+	Enqueue(ctx context.Context, c *campaign.Campaign, opts bundle.Options, by string) (*bundle.Job, error)
+	Job(ctx context.Context, id string) (*bundle.Job, error)
+	ForCampaign(ctx context.Context, campaignID string) ([]bundle.Job, error)
+	Open(ctx context.Context, job *bundle.Job) (io.ReadCloser, error)
+}
+
+func (s *Server) bundleRoutes(admin fiber.Router) {
+	org := s.allow(organizers...)
+	admin.Get("/campaigns/:id/bundle", org, s.bundlePage)
+	admin.Post("/campaigns/:id/bundle", org, s.bundleBuild)
+	admin.Get("/campaigns/:id/bundle/:job", org, s.bundleDownload)
+}
+
+// BundlePage offers a campaign's print bundle: options, what it will hold,
+// and the bundles built so far.
+type BundlePage struct {
+	AdminPage
+	Sub       []NavItem
+	ID        string
+	Summary   bundle.Summary
+	Options   bundle.Options
+	Languages []string
+	Error     string
+	Jobs      []BundleJob
+	// Working is true while a bundle is being built; the page then
+	// refreshes itself.
+	Working bool
+}
+
+// BundleJob is one built or building bundle.
+type BundleJob struct {
+	ID, Status, Created, Error, SHA256 string
+	Percent, Letters, Pages            int
+	Size                               string
+	Options                            bundle.Options
+	Ready                              bool
+}
+
+func (s *Server) bundlePage(c *fiber.Ctx) error {
+	camp, err := s.deps.Console.Campaign(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return s.renderBundle(c, fiber.StatusOK, camp, bundle.Options{}, "")
+}
+
+func (s *Server) renderBundle(c *fiber.Ctx, status int, camp *campaign.Campaign, opts bundle.Options, problem string) error {
+	ctx := c.UserContext()
+	sum, err := s.deps.Bundles.Summarize(ctx, camp)
+	if err != nil {
+		return err
+	}
+	jobs, err := s.deps.Bundles.ForCampaign(ctx, camp.ID)
+	if err != nil {
+		return err
+	}
+	if problem == "" {
+		_ = opts.Validate() // fills the defaults shown
+	}
+	t := s.localizer(c)
+	p := BundlePage{AdminPage: s.adminPage(c, t.T("admin.bundle.title", "Title", camp.Title)), Sub: s.campaignNav(c, camp),
+		ID: camp.ID, Summary: sum, Options: opts, Languages: pdf.Languages(), Error: problem}
+	for _, j := range jobs {
+		p.Jobs = append(p.Jobs, BundleJob{ID: j.ID, Status: string(j.Status), Created: j.CreatedAt.Format("2006-01-02 15:04 UTC"),
+			Error: j.Error, SHA256: j.SHA256, Percent: j.Percent(), Letters: j.TotalLetters, Pages: j.Pages,
+			Size: fmt.Sprintf("%.1f MB", float64(j.Size)/1e6), Options: j.Options, Ready: j.Status == bundle.StatusDone})
+		if j.Status == bundle.StatusQueued || j.Status == bundle.StatusRunning {
+			p.Working = true
+		}
+	}
+	return s.render(c, status, "admin/bundle", p)
+}
+
+func (s *Server) bundleBuild(c *fiber.Ctx) error {
+	camp, err := s.deps.Console.Campaign(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	opts := bundle.Options{Layout: pdf.Layout(c.FormValue("layout")), Paper: pdf.Paper(c.FormValue("paper")), Lang: c.FormValue("lang")}
+	if n, err := strconv.Atoi(c.FormValue("max_sheets", "0")); err == nil {
+		opts.MaxSheets = n
+	} else {
+		opts.MaxSheets = -1
+	}
+	_, err = s.deps.Bundles.Enqueue(c.UserContext(), camp, opts, currentUser(c).Email)
+	if errors.Is(err, bundle.ErrInvalid) {
+		return s.renderBundle(c, fiber.StatusUnprocessableEntity, camp, opts, s.localizer(c).T("admin.bundle.invalid", "Max", pdf.MaxMaxSheets))
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/admin/campaigns/"+url.PathEscape(camp.ID)+"/bundle?done=bundle_queued", fiber.StatusSeeOther)
+}
+
+func (s *Server) bundleDownload(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	camp, err := s.deps.Console.Campaign(ctx, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	job, err := s.deps.Bundles.Job(ctx, c.Params("job"))
+	if errors.Is(err, bundle.ErrNotFound) || (err == nil && (job.CampaignID != camp.ID || job.Status != bundle.StatusDone)) {
+		return fiber.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	r, err := s.deps.Bundles.Open(ctx, job)
+	if err != nil {
+		return err
+	}
+	if err := s.record(c, audit.BundleFetched, camp.Slug, "sha256 "+job.SHA256); err != nil {
+		r.Close()
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/zip")
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="bundle-%s-%s.zip"`, camp.Slug, job.ID[len(job.ID)-6:]))
+	return c.SendStream(r, int(job.Size))
+}
