@@ -115,6 +115,7 @@ func ChangedFields(before, after *Campaign) []string {
 	add("summary", before.Summary != after.Summary)
 	add("letter", before.Letter != after.Letter)
 	add("organizer", before.OrganizerName != after.OrganizerName)
+	add("return address", !slices.Equal(before.ReturnAddress, after.ReturnAddress))
 	add("recipient", before.RecipientID != after.RecipientID)
 	add("goal", before.Goal != after.Goal)
 	add("opens", !before.OpensAt.Equal(after.OpensAt))

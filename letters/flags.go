@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/pdf"
 )
 
 // Flag is a reason for a moderator to look closely at a greeting. Flags are
@@ -32,13 +33,15 @@ const (
 	// FlagDuplicate: the same text (ignoring case, spaces and punctuation)
 	// as an earlier greeting to the same campaign.
 	FlagDuplicate Flag = "duplicate"
-	// FlagRTL: right-to-left text (Hebrew, Arabic), which the printed
-	// letters cannot lay out yet.
-	FlagRTL Flag = "rtl"
+	// FlagUnprintable: text the printed letters cannot show (scripts that
+	// need shaping, such as Arabic, or that the fonts lack, such as
+	// Chinese): it needs a translation, or its card says it could not be
+	// printed.
+	FlagUnprintable Flag = "unprintable"
 )
 
 // Flags lists every flag in display order.
-var Flags = []Flag{FlagScript, FlagLink, FlagPhone, FlagEmail, FlagCensor, FlagCaps, FlagDuplicate, FlagRTL}
+var Flags = []Flag{FlagScript, FlagLink, FlagPhone, FlagEmail, FlagCensor, FlagCaps, FlagDuplicate, FlagUnprintable}
 
 // Thresholds of the flags.
 const (
@@ -82,7 +85,8 @@ func Check(text string, rules campaign.Rules) []Flag {
 	add(FlagEmail, emailRE.MatchString(text))
 	add(FlagCensor, hasCensored(text, rules.CensorWords))
 	add(FlagCaps, shouting(text))
-	add(FlagRTL, rightToLeft(text))
+	printable, _ := pdf.Printable(text)
+	add(FlagUnprintable, !printable)
 	return flags
 }
 
@@ -176,15 +180,6 @@ func shouting(text string) bool {
 	}
 	cased := upper + lower
 	return cased >= capsMin && float64(upper) >= capsShare*float64(cased)
-}
-
-func rightToLeft(text string) bool {
-	for _, r := range text {
-		if scriptOf(r).RightToLeft() {
-			return true
-		}
-	}
-	return false
 }
 
 // TextKey is the key under which a greeting's text counts as a duplicate:

@@ -65,8 +65,9 @@ func TestCheck(t *testing.T) {
 		{"a short capital word is no shouting", "Дарагі Алесь, ЖЫВЕМ!", rulesBeRu, nil},
 		{"initials are no shouting", "OK", none, nil},
 
-		{"Hebrew", "אלס היקר", none, []letters.Flag{letters.FlagRTL}},
-		{"Arabic to be/ru", "عزيزي أليس", rulesBeRu, []letters.Flag{letters.FlagScript, letters.FlagRTL}},
+		{"Hebrew prints", "אלס היקר", none, nil},
+		{"Chinese does not", "亲爱的阿莱斯", none, []letters.Flag{letters.FlagUnprintable}},
+		{"Arabic to be/ru", "عزيزي أليس", rulesBeRu, []letters.Flag{letters.FlagScript, letters.FlagUnprintable}},
 
 		{"several", "ЗВАНІЦЕ +375 29 123 45 67 АБО ПІШЫЦЕ НА WWW.SITE.BY", rulesBeRu,
 			[]letters.Flag{letters.FlagLink, letters.FlagPhone, letters.FlagCaps}},

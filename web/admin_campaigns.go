@@ -213,6 +213,8 @@ const (
 // CampaignForm is the campaign form as the organizer typed it.
 type CampaignForm struct {
 	Slug, Title, Summary, Letter, Organizer, RecipientID, Goal string
+	// ReturnAddress is the envelopes' sender address, one line per line.
+	ReturnAddress string
 	// OpensDate and OpensTime are in the campaign's zone; both empty make
 	// a draft.
 	OpensDate, OpensTime string
@@ -232,7 +234,7 @@ type CampaignForm struct {
 func campaignFormOf(camp *campaign.Campaign) CampaignForm {
 	f := CampaignForm{
 		Slug: camp.Slug, Title: camp.Title, Summary: camp.Summary, Letter: camp.Letter, Organizer: camp.OrganizerName,
-		RecipientID: camp.RecipientID, Zone: camp.TimeZone, CloseMode: closeBefore,
+		ReturnAddress: strings.Join(camp.ReturnAddress, "\n"), RecipientID: camp.RecipientID, Zone: camp.TimeZone, CloseMode: closeBefore,
 		GreetingsEnabled: camp.Greetings.Enabled, GreetingsPublic: camp.Greetings.ShowPublic,
 		GreetingsMax: strconv.Itoa(camp.Greetings.MaxLength), TransitDays: strconv.Itoa(DefaultTransitDays),
 	}
@@ -265,7 +267,7 @@ func readCampaignForm(c *fiber.Ctx) CampaignForm {
 	}
 	return CampaignForm{
 		Slug: v("slug"), Title: v("title"), Summary: text("summary"), Letter: text("letter"), Organizer: v("organizer_name"),
-		RecipientID: v("recipient_id"), Goal: v("goal"),
+		ReturnAddress: text("return_address"), RecipientID: v("recipient_id"), Goal: v("goal"),
 		OpensDate: v("opens_date"), OpensTime: v("opens_time"),
 		CloseMode: v("close_mode"), BeforeDate: v("before_date"), ClosesDate: v("closes_date"), ClosesTime: v("closes_time"),
 		Zone: v("time_zone"), ZoneOther: v("time_zone_other"),
@@ -323,6 +325,12 @@ func (f *CampaignForm) apply(camp *campaign.Campaign, recipients []campaign.Reci
 	}
 	camp.Slug, camp.Title, camp.Summary, camp.Letter = f.Slug, f.Title, f.Summary, f.Letter
 	camp.OrganizerName, camp.RecipientID = f.Organizer, f.RecipientID
+	camp.ReturnAddress = nil
+	for line := range strings.SplitSeq(f.ReturnAddress, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			camp.ReturnAddress = append(camp.ReturnAddress, line)
+		}
+	}
 	if f.RecipientID != "" && !slices.ContainsFunc(recipients, func(r campaign.Recipient) bool { return r.ID == f.RecipientID }) {
 		add("recipient_id", campaign.ProblemUnknown)
 	}

