@@ -84,8 +84,11 @@ type Summary struct {
 	Signatures   int // named rows, printed one per line
 	OnPaper      int64
 	Countries    int
-	Greetings    int
-	Translations int
+	Greetings    int // approved greetings that will be printed
+	Translations int // of those, printed in their approved translation
+	// Untranslated are approved greetings in a language the prison does
+	// not let through and without an approved translation: left out.
+	Untranslated int
 }
 
 // row is one signature as the bundle needs it.
@@ -100,8 +103,9 @@ type row struct {
 
 // data is everything a bundle prints, read once.
 type data struct {
-	rows      []row
-	greetings []letters.Greeting
+	rows         []row
+	greetings    []letters.Greeting
+	untranslated int
 	tallies   []campaign.PaperTally
 	countries map[string]bool
 }
@@ -121,6 +125,12 @@ func (b *Builder) read(ctx context.Context, c *campaign.Campaign) (*data, error)
 	}
 	slices.SortFunc(d.rows, func(a, b row) int { return cmp.Or(a.at.Compare(b.at), strings.Compare(a.id, b.id)) })
 	err = b.greetings.EachApproved(ctx, c.ID, func(g *letters.Greeting) error {
+		// The censor holds back letters in other languages: a greeting
+		// that needs a translation goes only with an approved one.
+		if g.NeedsTranslation && !g.Translation.Approved() {
+			d.untranslated++
+			return nil
+		}
 		d.greetings = append(d.greetings, *g)
 		return nil
 	})
@@ -145,7 +155,7 @@ func (b *Builder) Summarize(ctx context.Context, c *campaign.Campaign) (Summary,
 	if err != nil {
 		return Summary{}, err
 	}
-	s := Summary{Signatures: len(d.rows), Countries: len(d.countries), Greetings: len(d.greetings)}
+	s := Summary{Signatures: len(d.rows), Countries: len(d.countries), Greetings: len(d.greetings), Untranslated: d.untranslated}
 	for _, t := range d.tallies {
 		s.OnPaper += t.Count
 	}
@@ -227,9 +237,10 @@ func (b *Builder) Build(ctx context.Context, c *campaign.Campaign, opts Options,
 	return m, nil
 }
 
-// greetingSeq yields the approved greetings, their approved translation
-// where there is one (with the original below it), signed as their
-// signature is printed.
+// greetingSeq yields the approved greetings, in their approved translation
+// where there is one (the original is then in a language the prison does
+// not let through, so it is left out), signed as their signature is
+// printed.
 func greetingSeq(d *data, byID map[string]int, printed func(row) string, countryName func(string) string) iter.Seq2[pdf.Greeting, error] {
 	return func(yield func(pdf.Greeting, error) bool) {
 		for _, g := range d.greetings {
@@ -240,7 +251,7 @@ func greetingSeq(d *data, byID map[string]int, printed func(row) string, country
 			r := d.rows[i]
 			pg := pdf.Greeting{Text: g.Text, Name: printed(r), City: r.city, Country: countryName(r.country)}
 			if g.Translation.Approved() {
-				pg.Text, pg.Original = g.Translation.Text, g.Text
+				pg.Text = g.Translation.Text
 			}
 			if !yield(pg, nil) {
 				return
