@@ -106,8 +106,8 @@ type data struct {
 	rows         []row
 	greetings    []letters.Greeting
 	untranslated int
-	tallies   []campaign.PaperTally
-	countries map[string]bool
+	tallies      []campaign.PaperTally
+	countries    map[string]bool
 }
 
 func (b *Builder) read(ctx context.Context, c *campaign.Campaign) (*data, error) {
