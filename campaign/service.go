@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -215,7 +216,8 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 		ID:          SignatureID(s.emailKey, c.ID, f.Email),
 		CampaignID:  c.ID,
 		SignedAt:    now.Truncate(time.Millisecond), // what BSON keeps
-		Source:      SourceWeb,
+		Source:      cmp.Or(in.Source, SourceWeb),
+		Referrer:    in.Referrer,
 		Updates:     f.Updates,
 		HasGreeting: f.Greeting != "",
 		Person:      Person{Name: f.Name, City: f.City, Country: f.Country, Display: f.Display},

@@ -24,8 +24,12 @@ const (
 // Source says where a signature was collected.
 type Source string
 
-// SourceWeb is a signature made on the campaign's own page.
-const SourceWeb Source = "web"
+// Where signatures come from besides paper (see SourcePaper).
+const (
+	SourceWeb   Source = "web"   // the campaign's own page
+	SourceEmbed Source = "embed" // the widget on a partner's site
+	SourceAPI   Source = "api"   // a partner's own form, through the API
+)
 
 // Signature is one supporter's name under a campaign's letter.
 //
@@ -37,6 +41,10 @@ type Signature struct {
 	CampaignID string    `bson:"campaign_id"`
 	SignedAt   time.Time `bson:"signed_at"`
 	Source     Source    `bson:"source"`
+	// Referrer attributes the signature to a partner: the origin of the
+	// site that embedded the widget, or the ?ref= code of the link the
+	// supporter followed. Empty when neither is known.
+	Referrer string `bson:"referrer,omitempty"`
 	// Updates is true when the supporter asked to be kept informed.
 	Updates bool `bson:"updates"`
 	// HasGreeting is true when a greeting came with the signature, so that
@@ -84,6 +92,10 @@ type SignInput struct {
 	Updates  bool
 	// Display is how the name is printed; empty means NameFull.
 	Display NameDisplay
+	// Source is where the signature is made; empty means SourceWeb.
+	Source Source
+	// Referrer attributes it to a partner (see Signature.Referrer).
+	Referrer string
 }
 
 // Problem names what is wrong with one field, as a code the web layer turns
