@@ -30,6 +30,9 @@ const (
 	StatusRunning Status = "running"
 	StatusDone    Status = "done"
 	StatusFailed  Status = "failed"
+	// StatusDiscarded is a bundle whose archive was deleted because a
+	// signature in it was erased.
+	StatusDiscarded Status = "discarded"
 )
 
 // Job is one bundle being built or built.
@@ -249,4 +252,28 @@ func (j *Jobs) build(ctx context.Context, job *Job) error {
 // Summarize counts what a bundle of c would hold.
 func (j *Jobs) Summarize(ctx context.Context, c *campaign.Campaign) (Summary, error) {
 	return j.builder.Summarize(ctx, c)
+}
+
+// Discard deletes the archives of a campaign's finished bundles, so that a
+// signature erased for a data-protection request does not live on in them;
+// the jobs stay, marked discarded. It returns how many were deleted.
+func (j *Jobs) Discard(ctx context.Context, campaignID string) (int, error) {
+	jobs, err := j.ForCampaign(ctx, campaignID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, job := range jobs {
+		if job.Status != StatusDone {
+			continue
+		}
+		if err := j.files.Delete(ctx, job.FileID); err != nil && !errors.Is(err, mongo.ErrFileNotFound) {
+			return n, fmt.Errorf("discard bundle %s: %w", job.ID, err)
+		}
+		if _, err := j.jobs.UpdateOne(ctx, bson.M{"_id": job.ID}, bson.M{"$set": bson.M{"status": StatusDiscarded}}); err != nil {
+			return n, fmt.Errorf("discard bundle %s: %w", job.ID, err)
+		}
+		n++
+	}
+	return n, nil
 }

@@ -23,6 +23,7 @@ type Bundles interface {
 	Job(ctx context.Context, id string) (*bundle.Job, error)
 	ForCampaign(ctx context.Context, campaignID string) ([]bundle.Job, error)
 	Open(ctx context.Context, job *bundle.Job) (io.ReadCloser, error)
+	Discard(ctx context.Context, campaignID string) (int, error)
 }
 
 func (s *Server) bundleRoutes(admin fiber.Router) {

@@ -107,6 +107,17 @@ func TestBundleFromTheConsole(t *testing.T) {
 	if res := org.get(t, wrong); res.Status != 404 {
 		t.Errorf("bundle under another campaign: %d, want 404", res.Status)
 	}
+	// Erasing a signature deletes the archives that hold it.
+	sig := storedSignatures(t, s)[0].ID
+	if res := org.post(t, "/admin/campaigns/"+c.ID+"/signatures/"+sig+"/erase", nil); res.Status != 303 {
+		t.Fatalf("erase: %d", res.Status)
+	}
+	if res := org.get(t, link[1]); res.Status != 404 {
+		t.Errorf("bundle download after an erasure: %d, want 404", res.Status)
+	}
+	if page := org.get(t, "/admin/campaigns/"+c.ID+"/bundle"); !strings.Contains(page.Body, "deleted after a signature was erased") {
+		t.Error("the bundle page does not say the archive was deleted")
+	}
 	audit := s.loginAs(t, account.RoleAdmin).get(t, "/admin/audit")
 	for _, want := range []string{"built a bundle", "downloaded a bundle", "sha256"} {
 		if !strings.Contains(audit.Body, want) {

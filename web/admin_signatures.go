@@ -343,6 +343,10 @@ func (s *Server) signatureErase(c *fiber.Ctx) error {
 	if err := s.record(c, audit.Erased, camp.Slug, ""); err != nil {
 		return err
 	}
+	// Bundles built before hold the erased name: their archives go too.
+	if _, err := s.deps.Bundles.Discard(c.UserContext(), camp.ID); err != nil {
+		return err
+	}
 	back := listBack(c.FormValue("back"))
 	back.Del("before") // the page it was on may be gone; start from its key
 	back.Set("done", "signature_erased")
