@@ -28,7 +28,13 @@ type Service struct {
 
 	mu    sync.Mutex
 	fails map[string][]time.Time // "a:"+email or "c:"+client → failure times
+	// hashing bounds how many passwords are checked at once: each check
+	// takes 19 MiB.
+	hashing chan struct{}
 }
+
+// maxHashing is how many logins may check a password at the same time.
+const maxHashing = 4
 
 // NewService returns a service over store with the clock now.
 func NewService(store *Store, now func() time.Time) (*Service, error) {
@@ -36,7 +42,7 @@ func NewService(store *Store, now func() time.Time) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{store: store, now: now, dummyHash: dummy, fails: map[string][]time.Time{}}, nil
+	return &Service{store: store, now: now, dummyHash: dummy, fails: map[string][]time.Time{}, hashing: make(chan struct{}, maxHashing)}, nil
 }
 
 // Store returns the service's store.
@@ -118,8 +124,17 @@ func (s *Service) userByEmail(ctx context.Context, email string) (*User, error) 
 func (s *Service) Login(ctx context.Context, email, password, client string) (string, *User, error) {
 	e, _ := NormalizeEmail(email) // a malformed address is just an unknown one
 	keys := []string{"a:" + e, "c:" + client}
-	if s.limited(keys) {
+	// The attempt counts as a failure before the password is checked, so
+	// that guesses sent in parallel meet the limit too; a success takes
+	// it back.
+	if !s.reserve(keys) {
 		return "", nil, ErrRateLimited
+	}
+	select {
+	case s.hashing <- struct{}{}:
+		defer func() { <-s.hashing }()
+	case <-ctx.Done():
+		return "", nil, ctx.Err()
 	}
 	u, err := s.store.UserByEmail(ctx, e)
 	if err != nil && !errors.Is(err, ErrNotFound) {
@@ -134,9 +149,9 @@ func (s *Service) Login(ctx context.Context, email, password, client string) (st
 		return "", nil, err
 	}
 	if u == nil || !ok || u.Disabled {
-		s.fail(keys)
 		return "", nil, ErrInvalidCredentials
 	}
+	s.release(keys)
 	token, id, err := newToken()
 	if err != nil {
 		return "", nil, err
@@ -148,10 +163,37 @@ func (s *Service) Login(ctx context.Context, email, password, client string) (st
 	return token, u, nil
 }
 
-// limited reports whether any of keys has used up its failures.
-func (s *Service) limited(keys []string) bool {
+// reserve counts an attempt against keys, unless one of them has used up
+// its failures, and reports whether the attempt may go on.
+func (s *Service) reserve(keys []string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.limitedLocked(keys) {
+		return false
+	}
+	for _, k := range keys {
+		s.fails[k] = append(s.fails[k], s.now())
+	}
+	return true
+}
+
+// release takes back the attempt reserve counted, after a success.
+func (s *Service) release(keys []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range keys {
+		if n := len(s.fails[k]); n > 0 {
+			s.fails[k] = s.fails[k][:n-1]
+		}
+		if len(s.fails[k]) == 0 {
+			delete(s.fails, k)
+		}
+	}
+}
+
+// limitedLocked reports whether any of keys has used up its failures, and
+// forgets failures older than the window. s.mu must be held.
+func (s *Service) limitedLocked(keys []string) bool {
 	cutoff := s.now().Add(-LoginWindow)
 	for _, k := range keys {
 		recent := s.fails[k][:0]
@@ -174,14 +216,6 @@ func (s *Service) limited(keys []string) bool {
 		}
 	}
 	return false
-}
-
-func (s *Service) fail(keys []string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, k := range keys {
-		s.fails[k] = append(s.fails[k], s.now())
-	}
 }
 
 // Current returns the session and user that token stands for. Expired

@@ -239,11 +239,18 @@ func (j *Jobs) build(ctx context.Context, job *Job) error {
 		return fmt.Errorf("store bundle: %w", err)
 	}
 	fileID, _ := up.FileID.(bson.ObjectID)
-	_, err = j.jobs.UpdateOne(ctx, bson.M{"_id": job.ID}, bson.M{"$set": bson.M{
+	res, err := j.jobs.UpdateOne(ctx, bson.M{"_id": job.ID, "status": StatusRunning}, bson.M{"$set": bson.M{
 		"status": StatusDone, "finished_at": j.now().UTC(), "file_id": fileID, "size": m.Size,
 		"sha256": m.SHA256, "files": m.Files, "pages": m.Pages, "letters": len(m.Letters), "total_letters": len(m.Letters)}})
 	if err != nil {
 		return fmt.Errorf("record finished bundle: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		// Discarded while it was built: a signature in it was erased.
+		if err := j.files.Delete(ctx, fileID); err != nil {
+			return fmt.Errorf("delete discarded bundle: %w", err)
+		}
+		return nil
 	}
 	detail := fmt.Sprintf("%d letters, %d pages, sha256 %s", len(m.Letters), m.Pages, m.SHA256)
 	return j.audit.Record(ctx, job.CreatedBy, audit.BundleBuilt, c.Slug, detail)
@@ -258,17 +265,22 @@ func (j *Jobs) Summarize(ctx context.Context, c *campaign.Campaign) (Summary, er
 // signature erased for a data-protection request does not live on in them;
 // the jobs stay, marked discarded. It returns how many were deleted.
 func (j *Jobs) Discard(ctx context.Context, campaignID string) (int, error) {
-	jobs, err := j.ForCampaign(ctx, campaignID)
+	cur, err := j.jobs.Find(ctx, bson.M{"campaign_id": campaignID, "status": bson.M{"$in": bson.A{StatusQueued, StatusRunning, StatusDone}}})
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("bundle jobs of %s: %w", campaignID, err)
+	}
+	var jobs []Job
+	if err := cur.All(ctx, &jobs); err != nil {
+		return 0, fmt.Errorf("bundle jobs of %s: %w", campaignID, err)
 	}
 	n := 0
 	for _, job := range jobs {
-		if job.Status != StatusDone {
-			continue
-		}
-		if err := j.files.Delete(ctx, job.FileID); err != nil && !errors.Is(err, mongo.ErrFileNotFound) {
-			return n, fmt.Errorf("discard bundle %s: %w", job.ID, err)
+		// A job still building read its data before the erasure: marking it
+		// discarded makes its worker delete what it wrote (see build).
+		if job.Status == StatusDone {
+			if err := j.files.Delete(ctx, job.FileID); err != nil && !errors.Is(err, mongo.ErrFileNotFound) {
+				return n, fmt.Errorf("discard bundle %s: %w", job.ID, err)
+			}
 		}
 		if _, err := j.jobs.UpdateOne(ctx, bson.M{"_id": job.ID}, bson.M{"$set": bson.M{"status": StatusDiscarded}}); err != nil {
 			return n, fmt.Errorf("discard bundle %s: %w", job.ID, err)

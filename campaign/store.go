@@ -48,8 +48,9 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		return fmt.Errorf("create campaign slug index: %w", err)
 	}
 	if _, err := s.signatures.Indexes().CreateOne(ctx, mongo.IndexModel{
-		Keys:    bson.D{{Key: "campaign_id", Value: 1}, {Key: "signed_at", Value: 1}},
-		Options: options.Index().SetName("campaign_signed_at"),
+		// The console pages by (signed_at, _id) within a campaign.
+		Keys:    bson.D{{Key: "campaign_id", Value: 1}, {Key: "signed_at", Value: 1}, {Key: "_id", Value: 1}},
+		Options: options.Index().SetName("campaign_signed_at_id"),
 	}); err != nil {
 		return fmt.Errorf("create signature index: %w", err)
 	}

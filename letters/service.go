@@ -547,12 +547,17 @@ func (s *Service) toShown(ctx context.Context, g *Greeting) (Shown, bool, error)
 	if err != nil {
 		return Shown{}, false, err
 	}
-	first := ""
-	if f := strings.Fields(sig.Person.Name); len(f) > 0 {
-		first = f[0]
+	sh := Shown{ID: g.ID, At: g.CreatedAt, Text: g.Text, Language: g.Language, Country: sig.Person.Country}
+	// The supporter chose how much of their name goes on the letter; the
+	// public page shows no more than that: a first name and city at most,
+	// and nothing but the country for someone who chose no name.
+	if sig.Person.Display != campaign.NameCountry {
+		if f := strings.Fields(sig.Person.Name); len(f) > 0 {
+			sh.FirstName = f[0]
+		}
+		sh.City = sig.Person.City
 	}
-	return Shown{ID: g.ID, At: g.CreatedAt, Text: g.Text, Language: g.Language, FirstName: first,
-		City: sig.Person.City, Country: sig.Person.Country}, true, nil
+	return sh, true, nil
 }
 
 // showApproved adds a greeting just approved to its campaign's public

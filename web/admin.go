@@ -212,7 +212,13 @@ func (s *Server) login(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderRetryAfter, "900")
 		return s.renderLogin(c, fiber.StatusTooManyRequests, email, t.T("admin.login.limited"))
 	case errors.Is(err, account.ErrInvalidCredentials):
-		if err := s.deps.Audit.Record(c.UserContext(), strings.ToLower(strings.TrimSpace(email)), audit.LoginFailed, "", ""); err != nil {
+		// Only something shaped like an account's address is kept: a password
+		// typed into the wrong field must not end up in the log.
+		actor, err := account.NormalizeEmail(email)
+		if err != nil {
+			actor = "(not an email address)"
+		}
+		if err := s.deps.Audit.Record(c.UserContext(), actor, audit.LoginFailed, "", ""); err != nil {
 			return err
 		}
 		return s.renderLogin(c, fiber.StatusUnauthorized, email, t.T("admin.login.failed"))

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -137,5 +139,28 @@ func (s *Server) bundleDownload(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentType, "application/zip")
 	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="bundle-%s-%s.zip"`, camp.Slug, job.ID[len(job.ID)-6:]))
-	return c.SendStream(r, int(job.Size))
+	// The archive may take longer to send than the write timeout allows for
+	// ordinary pages: the deadline moves on as long as it keeps flowing.
+	c.Context().SetBodyStream(&deadlineReader{r: r, conn: c.Context().Conn(), timeout: WriteTimeout}, int(job.Size))
+	return nil
 }
+
+// deadlineReader moves the connection's write deadline on each time the
+// server reads more of a download to send, and closes the source at the end.
+type deadlineReader struct {
+	r       io.ReadCloser
+	conn    net.Conn
+	timeout time.Duration
+	moved   time.Time
+}
+
+func (d *deadlineReader) Read(p []byte) (int, error) {
+	if now := time.Now(); d.conn != nil && now.Sub(d.moved) > time.Second {
+		d.moved = now
+		_ = d.conn.SetWriteDeadline(now.Add(d.timeout)) // a closed connection fails the write anyway
+	}
+	return d.r.Read(p)
+}
+
+// Close closes the source; fasthttp calls it when the body is sent.
+func (d *deadlineReader) Close() error { return d.r.Close() }

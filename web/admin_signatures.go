@@ -335,16 +335,17 @@ func (s *Server) signatureErase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// Bundles built before hold the name: their archives go first, so that
+	// a failure leaves the signature to erase again.
+	if _, err := s.deps.Bundles.Discard(c.UserContext(), camp.ID); err != nil {
+		return err
+	}
 	if err := s.deps.Signatures.EraseSignature(c.UserContext(), camp.ID, c.Params("sig")); err != nil {
 		return err
 	}
 	// The audit log keeps that a signature was erased, and by whom, but
 	// nothing about whose it was.
 	if err := s.record(c, audit.Erased, camp.Slug, ""); err != nil {
-		return err
-	}
-	// Bundles built before hold the erased name: their archives go too.
-	if _, err := s.deps.Bundles.Discard(c.UserContext(), camp.ID); err != nil {
 		return err
 	}
 	back := listBack(c.FormValue("back"))
