@@ -70,10 +70,6 @@ func (s *Server) bundlePage(c *fiber.Ctx) error {
 
 func (s *Server) renderBundle(c *fiber.Ctx, status int, camp *campaign.Campaign, opts bundle.Options, problem string) error {
 	ctx := c.UserContext()
-	sum, err := s.deps.Bundles.Summarize(ctx, camp)
-	if err != nil {
-		return err
-	}
 	jobs, err := s.deps.Bundles.ForCampaign(ctx, camp.ID)
 	if err != nil {
 		return err
@@ -83,13 +79,20 @@ func (s *Server) renderBundle(c *fiber.Ctx, status int, camp *campaign.Campaign,
 	}
 	t := s.localizer(c)
 	p := BundlePage{AdminPage: s.adminPage(c, t.T("admin.bundle.title", "Title", camp.Title)), Sub: s.campaignNav(c, camp),
-		ID: camp.ID, Summary: sum, Options: opts, Languages: pdf.Languages(), Error: problem}
+		ID: camp.ID, Options: opts, Languages: pdf.Languages(), Error: problem}
 	for _, j := range jobs {
 		p.Jobs = append(p.Jobs, BundleJob{ID: j.ID, Status: string(j.Status), Created: j.CreatedAt.Format("2006-01-02 15:04 UTC"),
 			Error: j.Error, SHA256: j.SHA256, Percent: j.Percent(), Letters: j.TotalLetters, Pages: j.Pages,
 			Size: fmt.Sprintf("%.1f MB", float64(j.Size)/1e6), Options: j.Options, Ready: j.Status == bundle.StatusDone})
 		if j.Status == bundle.StatusQueued || j.Status == bundle.StatusRunning {
 			p.Working = true
+		}
+	}
+	// Counting reads every signature; the page refreshes every two seconds
+	// while a bundle builds, and then shows only the progress.
+	if !p.Working {
+		if p.Summary, err = s.deps.Bundles.Summarize(ctx, camp); err != nil {
+			return err
 		}
 	}
 	return s.render(c, status, "admin/bundle", p)
