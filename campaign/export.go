@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -119,6 +120,11 @@ func Neutralise(cell string) string {
 	}
 	switch cell[0] {
 	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + cell
+	}
+	// Some spreadsheets read the full-width forms as the ASCII ones.
+	switch r, _ := utf8.DecodeRuneInString(cell); r {
+	case '＝', '＋', '－', '＠':
 		return "'" + cell
 	}
 	return cell

@@ -28,6 +28,8 @@ func TestNeutralise(t *testing.T) {
 		{"\tcmd", "'\tcmd"},
 		{"\rcmd", "'\rcmd"},
 		{"a=b", "a=b"},
+		{"＝HYPERLINK(\"x\")", "'＝HYPERLINK(\"x\")"},
+		{"＋1", "'＋1"},
 		{" =1", " =1"},
 		{"'quoted", "'quoted"},
 		{"Ł=ódź", "Ł=ódź"},
