@@ -33,6 +33,11 @@ const (
 	Erased          Action = "signature_erased"
 	BundleBuilt     Action = "bundle_built"
 	BundleFetched   Action = "bundle_downloaded"
+	PartnerAdded    Action = "partner_added"
+	PartnerKeyAdded Action = "partner_api_key_created"
+	PartnerKeyGone  Action = "partner_api_key_revoked"
+	PartnerLinkSet  Action = "partner_stats_link_created"
+	PartnerLinkGone Action = "partner_stats_link_revoked"
 )
 
 // Entry is one line of the audit log.

@@ -56,6 +56,9 @@ type Campaign struct {
 	// TimeZone is the IANA zone in which the campaign's dates are shown.
 	TimeZone  string    `bson:"time_zone"`
 	Greetings Greetings `bson:"greetings"`
+	// EmbedOrigins are the sites (origins such as "https://partner.example")
+	// that may embed the campaign's widget; empty lets any site embed it.
+	EmbedOrigins []string `bson:"embed_origins,omitempty"`
 	// ArchivedAt hides a campaign from the public and the console's lists;
 	// zero while it is not archived.
 	ArchivedAt time.Time `bson:"archived_at"`

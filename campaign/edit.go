@@ -122,6 +122,7 @@ func ChangedFields(before, after *Campaign) []string {
 	add("closes", !before.ClosesAt.Equal(after.ClosesAt))
 	add("time_zone", before.TimeZone != after.TimeZone)
 	add("greetings", before.Greetings != after.Greetings)
+	add("embed origins", !slices.Equal(before.EmbedOrigins, after.EmbedOrigins))
 	add("archived", before.Archived() != after.Archived())
 	return out
 }

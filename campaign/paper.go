@@ -140,7 +140,7 @@ func (s *Service) AddPaperRows(ctx context.Context, c *Campaign, rows []PaperRow
 		return 0, ErrNothingToAdd
 	}
 	n, err := s.store.InsertSignatures(ctx, sigs)
-	s.add(c.ID, int64(n))
+	s.addSignatures(c.ID, sigs, n)
 	if err != nil {
 		return n, fmt.Errorf("add paper signatures to %s: %w", c.Slug, err)
 	}
@@ -205,7 +205,7 @@ func (s *Service) AddPaperTally(ctx context.Context, c *Campaign, in PaperTallyI
 	if err != nil {
 		return 0, fmt.Errorf("add paper count to %s: %w", c.Slug, err)
 	}
-	s.add(c.ID, n)
+	s.add(c.ID, code, n)
 	return t, nil
 }
 

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/go-playground/validator/v10"
@@ -34,8 +32,9 @@ type Service struct {
 	now       func() time.Time
 	validate  *validator.Validate
 
-	mu     sync.RWMutex
-	counts map[string]*atomic.Int64
+	// live holds the counts and the campaign list that pages and the API
+	// read from memory (counts.go).
+	live live
 }
 
 // NewService returns a service over store. emailKey keys the HMAC that
@@ -47,7 +46,7 @@ func NewService(store *Store, greetings GreetingRecorder, emailKey []byte, now f
 		emailKey:  emailKey,
 		now:       now,
 		validate:  newValidator(),
-		counts:    make(map[string]*atomic.Int64),
+		live:      newLive(),
 	}
 }
 
@@ -56,57 +55,6 @@ func (s *Service) Store() *Store { return s.store }
 
 // Now returns the service clock's time.
 func (s *Service) Now() time.Time { return s.now() }
-
-// LoadCounts counts the stored signatures and paper counts of every
-// campaign once, so that Count answers from memory afterwards. Call it at start-up, before
-// signatures arrive.
-func (s *Service) LoadCounts(ctx context.Context) error {
-	counts, err := s.store.CountAll(ctx)
-	if err != nil {
-		return err
-	}
-	paper, err := s.store.paperTotals(ctx)
-	if err != nil {
-		return err
-	}
-	for id, n := range paper {
-		counts[id] += n
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.counts = make(map[string]*atomic.Int64, len(counts))
-	for id, n := range counts {
-		c := new(atomic.Int64)
-		c.Store(n)
-		s.counts[id] = c
-	}
-	return nil
-}
-
-// Count returns the number of signatures of a campaign.
-func (s *Service) Count(campaignID string) int64 {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if c, ok := s.counts[campaignID]; ok {
-		return c.Load()
-	}
-	return 0
-}
-
-func (s *Service) add(campaignID string, n int64) {
-	s.mu.RLock()
-	c, ok := s.counts[campaignID]
-	s.mu.RUnlock()
-	if !ok {
-		s.mu.Lock()
-		if c, ok = s.counts[campaignID]; !ok {
-			c = new(atomic.Int64)
-			s.counts[campaignID] = c
-		}
-		s.mu.Unlock()
-	}
-	c.Add(n)
-}
 
 // Public returns the campaign with that slug if visitors may see it now;
 // drafts, campaigns that have not opened and archived ones are ErrNotFound.
@@ -172,7 +120,11 @@ func (s *Service) List(ctx context.Context) (Listing, error) {
 	if err != nil {
 		return Listing{}, err
 	}
-	now := s.now()
+	return listing(all, s.now()), nil
+}
+
+// listing picks the listed campaigns of all at now.
+func listing(all []Campaign, now time.Time) Listing {
 	var l Listing
 	for _, c := range all {
 		if c.Archived() {
@@ -189,7 +141,7 @@ func (s *Service) List(ctx context.Context) (Listing, error) {
 	}
 	slices.SortFunc(l.Open, func(a, b Campaign) int { return a.ClosesAt.Compare(b.ClosesAt) })
 	slices.SortFunc(l.Closed, func(a, b Campaign) int { return b.ClosesAt.Compare(a.ClosesAt) })
-	return l, nil
+	return l
 }
 
 // Sign adds a supporter's signature (and greeting) to the campaign.
@@ -236,7 +188,7 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 		}
 		return fmt.Errorf("sign %s: %w", c.Slug, err)
 	}
-	s.add(c.ID, 1)
+	s.add(c.ID, f.Country, 1)
 	if f.Greeting != "" {
 		// The signature stands even if this fails; the supporter is told the
 		// request failed, and sending the form again stores the greeting
@@ -278,7 +230,7 @@ func (s *Service) AddSignatures(ctx context.Context, campaignID string, sigs []S
 		sigs[i].CampaignID = campaignID
 	}
 	n, err := s.store.InsertSignatures(ctx, sigs)
-	s.add(campaignID, int64(n))
+	s.addSignatures(campaignID, sigs, n)
 	if err != nil {
 		return n, fmt.Errorf("add signatures to %s: %w", campaignID, err)
 	}

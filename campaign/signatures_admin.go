@@ -258,7 +258,8 @@ func (s *Service) CampaignSignature(ctx context.Context, campaignID, id string) 
 // The greeting goes first: if that fails the signature is still there to
 // erase again, and nothing is left that cannot be found any more.
 func (s *Service) EraseSignature(ctx context.Context, campaignID, id string) error {
-	if _, err := s.CampaignSignature(ctx, campaignID, id); err != nil {
+	sig, err := s.CampaignSignature(ctx, campaignID, id)
+	if err != nil {
 		return err
 	}
 	if err := s.greetings.EraseGreeting(ctx, id); err != nil {
@@ -272,6 +273,6 @@ func (s *Service) EraseSignature(ctx context.Context, campaignID, id string) err
 		// Erased by someone else meanwhile; they took it off the count.
 		return fmt.Errorf("erase signature: %w", ErrNotFound)
 	}
-	s.add(campaignID, -1)
+	s.add(campaignID, sig.Person.Country, -1)
 	return nil
 }

@@ -144,6 +144,7 @@ func (s *Server) adminPage(c *fiber.Ctx, title string) AdminPage {
 		{"/admin", "admin.nav.home", everyone},
 		{"/admin/campaigns", "admin.nav.campaigns", organizers},
 		{"/admin/recipients", "admin.nav.recipients", organizers},
+		{"/admin/partners", "admin.nav.partners", organizers},
 		{"/admin/moderation", "admin.nav.moderation", moderators},
 		{"/admin/translations", "admin.nav.translations", []account.Role{account.RoleTranslator, account.RoleModerator}},
 		{"/admin/users", "admin.nav.users", nil},

@@ -122,6 +122,7 @@ func (s *Server) campaignNav(c *fiber.Ctx, camp *campaign.Campaign) []NavItem {
 		{base + "/stats", "admin.campaign.nav.stats"},
 		{base + "/paper", "admin.campaign.nav.paper"},
 		{base + "/bundle", "admin.campaign.nav.bundle"},
+		{base + "/embed", "admin.campaign.nav.embed"},
 	}
 	out := make([]NavItem, len(items))
 	for i, it := range items {
@@ -226,6 +227,8 @@ type CampaignForm struct {
 	Zone, ZoneOther                   string
 	GreetingsEnabled, GreetingsPublic bool
 	GreetingsMax                      string
+	// EmbedOrigins are the sites that may embed the widget, one per line.
+	EmbedOrigins string
 	// ArrivalDate and TransitDays are the deadline helper's.
 	ArrivalDate, TransitDays string
 }
@@ -237,6 +240,7 @@ func campaignFormOf(camp *campaign.Campaign) CampaignForm {
 		ReturnAddress: strings.Join(camp.ReturnAddress, "\n"), RecipientID: camp.RecipientID, Zone: camp.TimeZone, CloseMode: closeBefore,
 		GreetingsEnabled: camp.Greetings.Enabled, GreetingsPublic: camp.Greetings.ShowPublic,
 		GreetingsMax: strconv.Itoa(camp.Greetings.MaxLength), TransitDays: strconv.Itoa(DefaultTransitDays),
+		EmbedOrigins: strings.Join(camp.EmbedOrigins, "\n"),
 	}
 	if camp.Goal > 0 {
 		f.Goal = strconv.Itoa(camp.Goal)
@@ -273,6 +277,7 @@ func readCampaignForm(c *fiber.Ctx) CampaignForm {
 		Zone: v("time_zone"), ZoneOther: v("time_zone_other"),
 		GreetingsEnabled: c.FormValue("greetings_enabled") != "", GreetingsPublic: c.FormValue("greetings_public") != "",
 		GreetingsMax: v("greetings_max"), ArrivalDate: v("arrival_date"), TransitDays: v("transit_days"),
+		EmbedOrigins: text("embed_origins"),
 	}
 }
 
@@ -314,7 +319,7 @@ func sameMinute(stored, typed time.Time) time.Time {
 // campaignFields is the order of the campaign form's fields, for the error
 // summary.
 var campaignFields = []string{"slug", "title", "summary", "letter", "organizer_name", "recipient_id", "goal",
-	"time_zone", "opens", "closes", "greetings_max"}
+	"time_zone", "opens", "closes", "greetings_max", "embed_origins"}
 
 // apply writes the form onto camp and returns what is wrong with it, in
 // form order: what could not be read and what the campaign rules refuse.
@@ -387,6 +392,17 @@ func (f *CampaignForm) apply(camp *campaign.Campaign, recipients []campaign.Reci
 		add("greetings_max", campaign.ProblemNumber)
 	} else {
 		camp.Greetings.MaxLength = n
+	}
+	camp.EmbedOrigins = nil
+	for line := range strings.FieldsSeq(strings.ReplaceAll(f.EmbedOrigins, ",", " ")) {
+		o, ok := campaign.ParseOrigin(line)
+		if !ok {
+			add("embed_origins", campaign.ProblemOrigin)
+			break
+		}
+		if !slices.Contains(camp.EmbedOrigins, o) {
+			camp.EmbedOrigins = append(camp.EmbedOrigins, o)
+		}
 	}
 	for _, p := range camp.Problems() {
 		if !slices.ContainsFunc(probs, func(q campaign.FieldError) bool { return q.Field == p.Field }) {
@@ -545,6 +561,7 @@ func (s *Server) renderCampaignPage(c *fiber.Ctx, status int, stored *campaign.C
 		"time_zone":     t.T("admin.campaign.f.time_zone_hint"),
 		"greetings_max": t.T("admin.campaign.f.greetings_max_hint", "Limit", t.Number(campaign.GreetingMaxHigh)),
 		"arrival":       t.T("admin.campaign.f.arrival_hint"),
+		"embed_origins": t.T("admin.campaign.f.embed_origins_hint"),
 	}
 	anchor := func(field string) string {
 		switch field {

@@ -1,22 +1,91 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/internal/i18n"
 )
+
+// Live is what the public API reads, from memory only: the campaign list
+// as last read and the counts (campaign.Service).
+type Live interface {
+	Campaigns() *campaign.CampaignSet
+	Count(campaignID string) int64
+	CountVersion(campaignID string) uint64
+	Countries(campaignID string) map[string]int64
+}
+
+// PartnerService is what the API and the partners console need of the
+// partner service (campaign.Partners).
+type PartnerService interface {
+	Add(ctx context.Context, in campaign.PartnerInput) (*campaign.Partner, error)
+	All(ctx context.Context) ([]campaign.Partner, error)
+	Partner(ctx context.Context, ref string) (*campaign.Partner, error)
+	NewStatsLink(ctx context.Context, ref string) (string, error)
+	RevokeStatsLink(ctx context.Context, ref string) error
+	ByStatsToken(ctx context.Context, token string) (*campaign.Partner, error)
+	NewKey(ctx context.Context, ref string) (string, error)
+	Keys(ctx context.Context, ref string) ([]campaign.APIKey, error)
+	RevokeKey(ctx context.Context, ref, prefix string) error
+	Authenticate(ctx context.Context, key string) (*campaign.Partner, error)
+	Sign(ctx context.Context, p *campaign.Partner, c *campaign.Campaign, in campaign.SignInput) error
+	Claim(ctx context.Context, partner, key, request string) (*campaign.Remembered, error)
+	Remember(ctx context.Context, partner, key string, status int, body []byte) error
+	Release(ctx context.Context, partner, key string) error
+	Stats(ctx context.Context, partners []campaign.Partner) (map[string][]campaign.PartnerStats, time.Time, error)
+}
 
 // APICampaign is a campaign in the public JSON API.
 type APICampaign struct {
-	Slug       string          `json:"slug"`
-	Title      string          `json:"title"`
-	Signatures int64           `json:"signatures"`
-	Goal       int             `json:"goal"`
-	OpensAt    time.Time       `json:"opens_at"`
-	ClosesAt   time.Time       `json:"closes_at"`
-	Status     campaign.Status `json:"status"`
+	Slug       string `json:"slug"`
+	Title      string `json:"title"`
+	Signatures int64  `json:"signatures"`
+	// SignaturesByCountry counts signatures by ISO 3166-1 alpha-2 code.
+	SignaturesByCountry map[string]int64 `json:"signatures_by_country"`
+	Goal                int              `json:"goal"`
+	OpensAt             time.Time        `json:"opens_at"`
+	ClosesAt            time.Time        `json:"closes_at"`
+	// Deadline is ClosesAt in the campaign's time zone, TimeZone.
+	Deadline string          `json:"deadline"`
+	TimeZone string          `json:"time_zone"`
+	Status   campaign.Status `json:"status"`
+}
+
+// APICampaignList is the answer of GET /api/v1/campaigns.
+type APICampaignList struct {
+	Campaigns []APICampaign `json:"campaigns"`
+}
+
+// APISignatureInput is the body of POST /api/v1/campaigns/{slug}/signatures.
+type APISignatureInput struct {
+	Name     string `json:"name"`
+	Email    string `json:"email"`
+	City     string `json:"city"`
+	Country  string `json:"country"`
+	Greeting string `json:"greeting"`
+	Consent  bool   `json:"consent"`
+	Updates  bool   `json:"updates"`
+	Display  string `json:"display"`
+}
+
+// APISigned is the answer to a signature that was stored.
+type APISigned struct {
+	Campaign string `json:"campaign"`
+	Status   string `json:"status"`
 }
 
 // APIError is the body of every API error response.
@@ -25,27 +94,419 @@ type APIError struct {
 }
 
 // APIErrorBody says what went wrong in words for developers and a code for
-// programs.
+// programs; Fields names the problem of each invalid field.
 type APIErrorBody struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
 }
 
-func (s *Server) apiCampaign(c *fiber.Ctx) error {
-	camp, err := s.deps.Campaigns.Public(c.UserContext(), c.Params("slug"))
+// API limits and caching.
+const (
+	apiCacheControl = "public, max-age=2"
+	// apiReadRate and apiWriteRate are requests per minute per client IP
+	// (all API requests) and per API key (signatures).
+	apiReadRate  = 600
+	apiWriteRate = 60
+	// idempotencyKeyMax is the longest Idempotency-Key accepted.
+	idempotencyKeyMax = 255
+)
+
+// apiState is the API's memory on the Server; its zero value is ready.
+type apiState struct {
+	cache    apiCache
+	ipLimit  limiter
+	keyLimit limiter
+}
+
+// apiCache keeps the JSON of each campaign and of the list, rebuilt only
+// when the counts, the campaign list or a status changed.
+type apiCache struct {
+	mu     sync.RWMutex
+	bodies map[string]apiBody // by slug; "" is the list
+}
+
+type apiBody struct {
+	key  uint64 // what it was built from
+	body []byte
+	etag string
+}
+
+func (a *apiCache) get(slug string, key uint64) (apiBody, bool) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	b, ok := a.bodies[slug]
+	return b, ok && b.key == key
+}
+
+func (a *apiCache) put(slug string, key uint64, v any) (apiBody, error) {
+	body, err := json.Marshal(v)
 	if err != nil {
+		return apiBody{}, fmt.Errorf("encode api answer: %w", err)
+	}
+	sum := sha256.Sum256(body)
+	b := apiBody{key: key, body: body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+	a.mu.Lock()
+	if a.bodies == nil {
+		a.bodies = map[string]apiBody{}
+	}
+	a.bodies[slug] = b
+	a.mu.Unlock()
+	return b, nil
+}
+
+// cacheKey sums what an answer is built from.
+func cacheKey(parts ...uint64) uint64 {
+	h := fnv.New64a()
+	var b [8]byte
+	for _, p := range parts {
+		for i := range b {
+			b[i] = byte(p >> (8 * i))
+		}
+		h.Write(b[:])
+	}
+	return h.Sum64()
+}
+
+func statusKey(s campaign.Status) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
+}
+
+// cors lets pages of any site read the public GET endpoints.
+func cors(c *fiber.Ctx) {
+	c.Set(fiber.HeaderAccessControlAllowOrigin, "*")
+	c.Set(fiber.HeaderAccessControlExposeHeaders, "ETag, Retry-After")
+}
+
+// apiPreflight answers CORS preflight requests for the GET endpoints.
+func (s *Server) apiPreflight(c *fiber.Ctx) error {
+	cors(c)
+	c.Set(fiber.HeaderAccessControlAllowMethods, "GET, HEAD, OPTIONS")
+	c.Set(fiber.HeaderAccessControlAllowHeaders, "If-None-Match, Accept")
+	c.Set(fiber.HeaderAccessControlMaxAge, "86400")
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// sendCached sends a cached JSON answer, or 304 when the client has it.
+func sendCached(c *fiber.Ctx, b apiBody) error {
+	cors(c)
+	c.Set(fiber.HeaderCacheControl, apiCacheControl)
+	c.Set(fiber.HeaderETag, b.etag)
+	if match := c.Get(fiber.HeaderIfNoneMatch); match != "" && etagMatches(match, b.etag) {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(b.body)
+}
+
+func etagMatches(header, etag string) bool {
+	for t := range strings.SplitSeq(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == etag || t == "*" {
+			return true
+		}
+	}
+	return false
+}
+
+// apiCampaignView is a campaign as the API shows it.
+func (s *Server) apiCampaignView(c *fiber.Ctx, camp *campaign.Campaign, now time.Time) APICampaign {
+	return APICampaign{
+		Slug:                camp.Slug,
+		Title:               camp.Title,
+		Signatures:          s.deps.Live.Count(camp.ID),
+		SignaturesByCountry: s.deps.Live.Countries(camp.ID),
+		Goal:                camp.Goal,
+		OpensAt:             camp.OpensAt.UTC(),
+		ClosesAt:            camp.ClosesAt.UTC(),
+		Deadline:            camp.ClosesAt.In(camp.Location()).Format(time.RFC3339),
+		TimeZone:            camp.Location().String(),
+		Status:              camp.Status(now),
+	}
+}
+
+// apiCampaign answers GET /api/v1/campaigns/{slug} from memory.
+func (s *Server) apiCampaign(c *fiber.Ctx) error {
+	if err := s.limitIP(c); err != nil {
+		return answered(err)
+	}
+	now := s.cfg.Now()
+	set := s.deps.Live.Campaigns()
+	camp, ok := set.BySlug(c.Params("slug"))
+	if !ok {
+		// Not in the list read last: a campaign created a moment ago, an
+		// old slug (redirected) or none. Ask the database.
+		var err error
+		if camp, err = s.deps.Campaigns.Public(c.UserContext(), c.Params("slug")); err != nil {
+			return err
+		}
+	}
+	if !camp.Public(now) {
+		return fiber.ErrNotFound
+	}
+	status := camp.Status(now)
+	key := cacheKey(set.Gen, s.deps.Live.CountVersion(camp.ID), statusKey(status))
+	b, ok := s.api.cache.get(camp.Slug, key)
+	if !ok {
+		var err error
+		if b, err = s.api.cache.put(camp.Slug, key, s.apiCampaignView(c, camp, now)); err != nil {
+			return err
+		}
+	}
+	return sendCached(c, b)
+}
+
+// apiCampaigns answers GET /api/v1/campaigns: the open campaigns, closing
+// soonest first, then those closed in the last year, from memory.
+func (s *Server) apiCampaigns(c *fiber.Ctx) error {
+	if err := s.limitIP(c); err != nil {
+		return answered(err)
+	}
+	now := s.cfg.Now()
+	set := s.deps.Live.Campaigns()
+	l := set.Listed(now)
+	listed := append(l.Open, l.Closed...)
+	parts := []uint64{set.Gen, uint64(len(listed))}
+	for i := range listed {
+		parts = append(parts, s.deps.Live.CountVersion(listed[i].ID), statusKey(listed[i].Status(now)))
+	}
+	key := cacheKey(parts...)
+	b, ok := s.api.cache.get("", key)
+	if !ok {
+		out := APICampaignList{Campaigns: []APICampaign{}}
+		for i := range listed {
+			out.Campaigns = append(out.Campaigns, s.apiCampaignView(c, &listed[i], now))
+		}
+		var err error
+		if b, err = s.api.cache.put("", key, out); err != nil {
+			return err
+		}
+	}
+	return sendCached(c, b)
+}
+
+// apiOpenAPI serves the API's OpenAPI 3.1 description.
+func (s *Server) apiOpenAPI(c *fiber.Ctx) error {
+	cors(c)
+	c.Set(fiber.HeaderCacheControl, "public, max-age=300")
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(openAPI)
+}
+
+// apiFail answers an API request with an error.
+func apiFail(c *fiber.Ctx, status int, code, message string, fields map[string]string) error {
+	return c.Status(status).JSON(APIError{Error: APIErrorBody{Code: code, Message: message, Fields: fields}})
+}
+
+// limitIP applies the per-client limit of API requests.
+func (s *Server) limitIP(c *fiber.Ctx) error {
+	if wait, ok := s.api.ipLimit.take("ip:"+c.IP(), apiReadRate, s.cfg.Now()); !ok {
+		return tooMany(c, wait)
+	}
+	return nil
+}
+
+// errLimited ends a request that tooMany answered.
+var errLimited = errors.New("rate limited")
+
+// answered turns errLimited, whose answer is written, into success.
+func answered(err error) error {
+	if errors.Is(err, errLimited) {
+		return nil
+	}
+	return err
+}
+
+func tooMany(c *fiber.Ctx, wait time.Duration) error {
+	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds()+0.999)))
+	if err := apiFail(c, fiber.StatusTooManyRequests, "rate_limited", "Too many requests; try again after the time in Retry-After.", nil); err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderCacheControl, "no-cache")
-	return c.JSON(APICampaign{
-		Slug:       camp.Slug,
-		Title:      camp.Title,
-		Signatures: s.deps.Campaigns.Count(camp.ID),
-		Goal:       camp.Goal,
-		OpensAt:    camp.OpensAt.UTC(),
-		ClosesAt:   camp.ClosesAt.UTC(),
-		Status:     camp.Status(s.cfg.Now()),
+	return errLimited
+}
+
+// apiSign answers POST /api/v1/campaigns/{slug}/signatures: a partner's
+// signature, with the web form's rules.
+func (s *Server) apiSign(c *fiber.Ctx) error {
+	return answered(s.apiSignInner(c))
+}
+
+// bearerRE reads the key of an Authorization header.
+var bearerRE = regexp.MustCompile(`^(?i:bearer)\s+(\S+)$`)
+
+func (s *Server) apiSignInner(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	if err := s.limitIP(c); err != nil {
+		return err
+	}
+	m := bearerRE.FindStringSubmatch(c.Get(fiber.HeaderAuthorization))
+	if m == nil {
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="solidarity"`)
+		return apiFail(c, fiber.StatusUnauthorized, "unauthorized", "Send your API key as Authorization: Bearer <key>.", nil)
+	}
+	partner, err := s.deps.Partners.Authenticate(ctx, m[1])
+	switch {
+	case errors.Is(err, campaign.ErrNotFound), errors.Is(err, campaign.ErrRevoked):
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="solidarity", error="invalid_token"`)
+		return apiFail(c, fiber.StatusUnauthorized, "unauthorized", "This API key is unknown or was revoked.", nil)
+	case err != nil:
+		return err
+	}
+	if wait, ok := s.api.keyLimit.take("key:"+partner.Ref, apiWriteRate, s.cfg.Now()); !ok {
+		return tooMany(c, wait)
+	}
+
+	body := c.Body()
+	var in APISignatureInput
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil || dec.More() {
+		msg := "The body must be one JSON object with the documented fields."
+		if err != nil {
+			msg += " " + err.Error()
+		}
+		return apiFail(c, fiber.StatusBadRequest, "bad_json", msg, nil)
+	}
+
+	idem := c.Get("Idempotency-Key")
+	if idem == "" {
+		return s.apiSignOnce(c, partner, in)
+	}
+	if len(idem) > idempotencyKeyMax {
+		return apiFail(c, fiber.StatusBadRequest, "bad_idempotency_key", fmt.Sprintf("Idempotency-Key has at most %d characters.", idempotencyKeyMax), nil)
+	}
+	sum := sha256.Sum256(append([]byte(c.Params("slug")+"\x00"), body...))
+	earlier, err := s.deps.Partners.Claim(ctx, partner.Ref, idem, hex.EncodeToString(sum[:]))
+	switch {
+	case errors.Is(err, campaign.ErrInProgress):
+		return apiFail(c, fiber.StatusConflict, "idempotency_in_progress", "A request with this Idempotency-Key is still being answered.", nil)
+	case errors.Is(err, campaign.ErrKeyReused):
+		return apiFail(c, fiber.StatusUnprocessableEntity, "idempotency_key_reused", "This Idempotency-Key came with a different request.", nil)
+	case err != nil:
+		return err
+	case earlier != nil:
+		c.Set("Idempotent-Replayed", "true")
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+		return c.Status(earlier.Status).Send(earlier.Body)
+	}
+	if err := s.apiSignOnce(c, partner, in); err != nil {
+		// Our failure, not the request's: the partner may try again.
+		return errors.Join(err, s.deps.Partners.Release(context.WithoutCancel(ctx), partner.Ref, idem))
+	}
+	status := c.Response().StatusCode()
+	if status >= 300 && status < 400 || status >= 500 {
+		return s.deps.Partners.Release(ctx, partner.Ref, idem)
+	}
+	return s.deps.Partners.Remember(ctx, partner.Ref, idem, status, c.Response().Body())
+}
+
+// apiSignOnce signs and writes the answer.
+func (s *Server) apiSignOnce(c *fiber.Ctx, partner *campaign.Partner, in APISignatureInput) error {
+	ctx := c.UserContext()
+	camp, err := s.deps.Campaigns.Public(ctx, c.Params("slug"))
+	if err != nil {
+		var moved *campaign.MovedError
+		if errors.As(err, &moved) {
+			return err // the error handler redirects
+		}
+		if errors.Is(err, campaign.ErrNotFound) {
+			return apiFail(c, fiber.StatusNotFound, "not_found", "There is no open campaign with this slug.", nil)
+		}
+		return err
+	}
+	err = s.deps.Partners.Sign(ctx, partner, camp, campaign.SignInput{
+		Name: in.Name, Email: in.Email, City: in.City, Country: in.Country, Greeting: in.Greeting,
+		Consent: in.Consent, Updates: in.Updates, Display: campaign.NameDisplay(in.Display),
 	})
+	var verr *campaign.ValidationError
+	switch {
+	case err == nil:
+		return c.Status(fiber.StatusCreated).JSON(APISigned{Campaign: camp.Slug, Status: "signed"})
+	case errors.Is(err, campaign.ErrDuplicate):
+		return apiFail(c, fiber.StatusConflict, "duplicate", "This email address has already signed this campaign.", nil)
+	case errors.Is(err, campaign.ErrClosed):
+		return apiFail(c, fiber.StatusGone, "closed", "This campaign is closed.", nil)
+	case errors.Is(err, campaign.ErrNotOpen):
+		return apiFail(c, fiber.StatusNotFound, "not_found", "There is no open campaign with this slug.", nil)
+	case errors.As(err, &verr):
+		t := s.deps.Messages.Localizer(i18n.Default())
+		fields := map[string]string{}
+		for _, f := range verr.Fields {
+			fields[f.Field] = s.problemMessage(t, f)
+		}
+		return apiFail(c, fiber.StatusUnprocessableEntity, "invalid", "Some fields are invalid; see fields.", fields)
+	}
+	return err
+}
+
+// limiter is a token bucket per key, in memory: rate requests per minute,
+// in bursts of up to rate. Buckets that are full again are forgotten. Its
+// zero value is ready.
+type limiter struct {
+	shards [16]limiterShard
+}
+
+type limiterShard struct {
+	mu      sync.Mutex
+	buckets map[string]*bucket
+	swept   time.Time
+}
+
+type bucket struct {
+	tokens float64
+	at     time.Time
+}
+
+// take spends a token of key's bucket, which holds up to perMinute and
+// refills at perMinute; when it is empty take says how long until it is not.
+func (l *limiter) take(key string, perMinute int, now time.Time) (time.Duration, bool) {
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	sh := &l.shards[h.Sum32()%uint32(len(l.shards))]
+	rate := float64(perMinute)
+	perSecond := rate / 60
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.buckets == nil {
+		sh.buckets = map[string]*bucket{}
+	}
+	if now.Sub(sh.swept) > time.Minute {
+		for k, b := range sh.buckets {
+			if b.tokens+now.Sub(b.at).Seconds()*perSecond >= rate {
+				delete(sh.buckets, k)
+			}
+		}
+		sh.swept = now
+	}
+	b, ok := sh.buckets[key]
+	if !ok {
+		b = &bucket{tokens: rate, at: now}
+		sh.buckets[key] = b
+	}
+	if elapsed := now.Sub(b.at).Seconds(); elapsed > 0 {
+		b.tokens = min(rate, b.tokens+elapsed*perSecond)
+		b.at = now
+	}
+	if b.tokens < 1 {
+		return time.Duration((1 - b.tokens) / perSecond * float64(time.Second)), false
+	}
+	b.tokens--
+	return 0, true
+}
+
+// refRE is the shape of a ref code on a link (campaign.Partner.Ref).
+var refRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+// refCode returns the ref code of a link's ?ref=, or "" when it is not one.
+func refCode(raw string) string {
+	raw = strings.ToLower(strings.TrimSpace(raw))
+	if len(raw) < campaign.RefMin || len(raw) > campaign.RefMax || !refRE.MatchString(raw) {
+		return ""
+	}
+	return raw
 }
 
 func (s *Server) healthz(c *fiber.Ctx) error {

@@ -60,6 +60,8 @@ type Deps struct {
 	Accounts   Accounts
 	Users      UserAdmin
 	Audit      AuditLog
+	Partners   PartnerService // partners, API keys, attribution (api.go, admin_partners.go)
+	Live       Live           // counts and campaigns in memory, for the API
 	DB         Pinger
 	Messages   *i18n.Catalog
 	Countries  *country.Catalog
@@ -83,6 +85,7 @@ type Server struct {
 	views  *views
 	tokens tokens
 	log    *slog.Logger
+	api    apiState // the public API's cache and rate limits
 }
 
 // New builds the web application; templates are parsed here, so a broken

@@ -140,6 +140,8 @@ type SignForm struct {
 	Problems []FieldProblem
 	// Notice explains a refusal that is not about one field.
 	Notice string
+	// Ref is the partner ref code of the link the supporter came by.
+	Ref string
 }
 
 // FieldProblem is a line of the error summary.
@@ -153,7 +155,7 @@ func (s *Server) campaignPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.renderCampaign(c, fiber.StatusOK, camp, SignForm{})
+	return s.renderCampaign(c, fiber.StatusOK, camp, SignForm{Ref: refCode(c.Query("ref"))})
 }
 
 func (s *Server) renderCampaign(c *fiber.Ctx, status int, camp *campaign.Campaign, form SignForm) error {
@@ -196,7 +198,11 @@ func (s *Server) publicGreetings(c *fiber.Ctx, campaignID string) []PublicGreeti
 			}
 			place += s.deps.Countries.Name(t.Tag(), g.Country)
 		}
-		out[i] = PublicGreeting{Text: g.Text, Lang: g.Language, Name: g.FirstName, Place: place}
+		name := g.FirstName
+		if name == "" {
+			name = t.T("campaign.greetings.anonymous")
+		}
+		out[i] = PublicGreeting{Text: g.Text, Lang: g.Language, Name: name, Place: place}
 	}
 	return out
 }
@@ -208,18 +214,38 @@ func signPurpose(c *campaign.Campaign) string { return "sign:" + c.ID }
 const honeypot = "hp_x7"
 
 func (s *Server) sign(c *fiber.Ctx) error {
-	ctx := c.UserContext()
-	camp, err := s.deps.Campaigns.Public(ctx, c.Params("slug"))
+	camp, err := s.deps.Campaigns.Public(c.UserContext(), c.Params("slug"))
 	if err != nil {
 		return err
 	}
+	return s.signCampaign(c, camp, signing{
+		Source: campaign.SourceWeb, Referrer: refCode(c.FormValue("ref")), // a partner's ?ref= link
+		Thanks: "/c/" + url.PathEscape(camp.Slug) + "/thanks",
+		Render: func(status int, form SignForm) error { return s.renderCampaign(c, status, camp, form) },
+	})
+}
+
+// signing says where a sign form was sent from and how to answer it: the
+// campaign page and the embedded widget share signCampaign.
+type signing struct {
+	// Source and Referrer are stored with the signature.
+	Source   campaign.Source
+	Referrer string
+	// Thanks is where a supporter goes after signing.
+	Thanks string
+	// Render draws the form again with its problems and the given status.
+	Render func(status int, form SignForm) error
+}
+
+// signCampaign reads a posted sign form and signs camp: 303 to the thanks
+// page, or the form again with what is wrong.
+func (s *Server) signCampaign(c *fiber.Ctx, camp *campaign.Campaign, how signing) error {
 	if camp.Status(s.cfg.Now()) == campaign.StatusClosed {
-		// The campaign page in its closed state says when it closed.
-		return s.renderCampaign(c, fiber.StatusGone, camp, SignForm{})
+		// The page in its closed state says when it closed.
+		return how.Render(fiber.StatusGone, SignForm{})
 	}
-	thanks := "/c/" + url.PathEscape(camp.Slug) + "/thanks"
 	if c.FormValue(honeypot) != "" {
-		return c.Redirect(thanks, fiber.StatusSeeOther) // a bot; store nothing
+		return c.Redirect(how.Thanks, fiber.StatusSeeOther) // a bot; store nothing
 	}
 	form := SignForm{
 		Name:     c.FormValue("name"),
@@ -229,28 +255,30 @@ func (s *Server) sign(c *fiber.Ctx) error {
 		Greeting: c.FormValue("greeting"),
 		Display:  c.FormValue("display"),
 		Consent:  c.FormValue("consent") != "",
+		Ref:      refCode(c.FormValue("ref")),
 		Updates:  c.FormValue("updates") != "",
 	}
 	t := s.localizer(c)
 	issued, err := s.tokens.check(c.FormValue("token"), signPurpose(camp))
 	if err != nil {
 		form.Notice = t.T("form.token_invalid")
-		return s.renderCampaign(c, fiber.StatusForbidden, camp, form)
+		return how.Render(fiber.StatusForbidden, form)
 	}
 	if s.cfg.Now().Sub(issued) < s.cfg.MinFillTime {
 		form.Notice = t.T("form.too_fast")
-		return s.renderCampaign(c, fiber.StatusUnprocessableEntity, camp, form)
+		return how.Render(fiber.StatusUnprocessableEntity, form)
 	}
-	err = s.deps.Campaigns.Sign(ctx, camp, campaign.SignInput{
+	err = s.deps.Campaigns.Sign(c.UserContext(), camp, campaign.SignInput{
 		Name: form.Name, Email: form.Email, City: form.City, Country: form.Country,
 		Greeting: form.Greeting, Consent: form.Consent, Updates: form.Updates,
 		Display: campaign.NameDisplay(form.Display),
+		Source:  how.Source, Referrer: how.Referrer,
 	})
 	var verr *campaign.ValidationError
 	switch {
 	case err == nil, errors.Is(err, campaign.ErrDuplicate):
 		// The same answer for a repeat: nobody learns whether an address signed.
-		return c.Redirect(thanks, fiber.StatusSeeOther)
+		return c.Redirect(how.Thanks, fiber.StatusSeeOther)
 	case errors.As(err, &verr):
 		form.Errors = map[string]string{}
 		for _, f := range verr.Fields {
@@ -258,7 +286,7 @@ func (s *Server) sign(c *fiber.Ctx) error {
 			form.Errors[f.Field] = msg
 			form.Problems = append(form.Problems, FieldProblem{Field: f.Field, Message: msg})
 		}
-		return s.renderCampaign(c, fiber.StatusUnprocessableEntity, camp, form)
+		return how.Render(fiber.StatusUnprocessableEntity, form)
 	default:
 		return err
 	}
@@ -388,7 +416,7 @@ func (s *Server) formViews(t *i18n.Localizer, camp *campaign.Campaign, v Campaig
 			name = v.Recipient.Name
 		}
 		inputs = append(inputs, InputView{Name: "greeting", Kind: "textarea", Label: t.T("form.greeting", "Name", name), Optional: optional,
-			Hint:  t.T("form.greeting_hint", "Limit", t.Number(int64(camp.Greetings.MaxLength))),
+			Hint:  greetingHint(t, camp),
 			Value: f.Greeting, MaxLength: camp.Greetings.MaxLength})
 	}
 	for i := range inputs {
@@ -426,4 +454,14 @@ func displayOptions(t *i18n.Localizer) []country.Country {
 		out = append(out, country.Country{Code: string(d), Name: t.T("form.display." + string(d))})
 	}
 	return out
+}
+
+// greetingHint explains the greeting field: its limit, who reads it, and
+// whether it may appear on the public page.
+func greetingHint(t *i18n.Localizer, camp *campaign.Campaign) string {
+	hint := t.T("form.greeting_hint", "Limit", t.Number(int64(camp.Greetings.MaxLength)))
+	if camp.Greetings.ShowPublic {
+		hint += " " + t.T("form.greeting_public_hint")
+	}
+	return hint
 }

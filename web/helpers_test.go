@@ -59,6 +59,7 @@ type site struct {
 	URL       string
 	Clock     *clock
 	Service   *campaign.Service
+	Partners  *campaign.Partners
 	Greetings *letters.Store
 	Accounts  *account.Service
 	DB        *mongo.Database
@@ -126,6 +127,10 @@ func newSiteWith(t *testing.T, db *mongo.Database, edit func(*web.Config)) *site
 		t.Fatal(err)
 	}
 	auditLog := audit.NewLog(db, clk.Now)
+	partners := campaign.NewPartners(db, svc)
+	if err := partners.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
 	jobs := bundle.NewJobs(db, bundle.NewBuilder(svc, greetings), auditLog, clk.Now, slog.New(slog.DiscardHandler))
 	logs := &logBuffer{}
 	cfg := web.Config{FormKey: formKey, MinFillTime: 2 * time.Second, Now: clk.Now}
@@ -134,6 +139,7 @@ func newSiteWith(t *testing.T, db *mongo.Database, edit func(*web.Config)) *site
 	}
 	app, err := web.New(cfg,
 		web.Deps{Campaigns: svc, Console: svc, Moderation: moderation, Signatures: svc, Accounts: accounts, Users: accounts, Audit: auditLog, Bundles: jobs,
+			Partners: partners, Live: svc,
 			DB: pinger{db}, Messages: msgs, Countries: country.NewCatalog(msgs.Languages()...),
 			Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
@@ -160,7 +166,7 @@ func newSiteWith(t *testing.T, db *mongo.Database, edit func(*web.Config)) *site
 	})
 	return &site{
 		App: app, Bundles: jobs,
-		URL: "http://" + ln.Addr().String(), Clock: clk, Service: svc, Greetings: greetings, Accounts: accounts, DB: db, Logs: logs,
+		URL: "http://" + ln.Addr().String(), Clock: clk, Service: svc, Partners: partners, Greetings: greetings, Accounts: accounts, DB: db, Logs: logs,
 		client: client,
 	}
 }

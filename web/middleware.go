@@ -13,8 +13,36 @@ import (
 // contentSecurityPolicy allows nothing but our own styles, images and
 // scripts (the console's small enhancements, served from /static): no
 // inline scripts or styles, no third party, no framing.
-const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-	"form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+const contentSecurityPolicy = cspBase + "frame-ancestors 'none'"
+
+// cspBase is the policy every page shares; only the framing rules differ
+// (see framePolicy).
+const cspBase = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"form-action 'self'; base-uri 'none'; "
+
+// allowFraming lets the sites in ancestors (origins; none means any site)
+// frame this response: the embedded widget's pages call it, and only they.
+// styleNonce, if set, admits the page's one <style> element (the
+// embedder's accent colour).
+func allowFraming(c *fiber.Ctx, ancestors []string, styleNonce string) {
+	frame := "*"
+	if len(ancestors) > 0 {
+		frame = strings.Join(ancestors, " ")
+	}
+	csp := cspBase + "frame-ancestors " + frame
+	if styleNonce != "" {
+		csp = strings.Replace(csp, "style-src 'self'", "style-src 'self' 'nonce-"+styleNonce+"'", 1)
+	}
+	h := &c.Response().Header
+	h.Set("Content-Security-Policy", csp)
+	h.Del("X-Frame-Options")
+}
+
+// allowFrameSelf lets this page show our own pages in an iframe (the
+// console's live preview of the widget); framing this page stays forbidden.
+func allowFrameSelf(c *fiber.Ctx) {
+	c.Response().Header.Set("Content-Security-Policy", cspBase+"frame-src 'self'; frame-ancestors 'none'")
+}
 
 func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	h := &c.Response().Header

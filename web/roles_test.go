@@ -23,6 +23,7 @@ var consoleAccess = map[string][]account.Role{
 	"GET /admin/campaigns/:id":                        {account.RoleOrganizer},
 	"POST /admin/campaigns/:id":                       {account.RoleOrganizer},
 	"GET /admin/campaigns/:id/preview":                {account.RoleOrganizer},
+	"GET /admin/campaigns/:id/embed":                  {account.RoleOrganizer},
 	"POST /admin/campaigns/:id/schedule":              {account.RoleOrganizer},
 	"GET /admin/campaigns/:id/close":                  {account.RoleOrganizer},
 	"POST /admin/campaigns/:id/close":                 {account.RoleOrganizer},
@@ -62,6 +63,14 @@ var consoleAccess = map[string][]account.Role{
 	"POST /admin/users/enable":   nil,
 	"POST /admin/users/password": nil,
 	"GET /admin/audit":           nil,
+
+	"GET /admin/partners":                   {account.RoleOrganizer},
+	"POST /admin/partners":                  {account.RoleOrganizer},
+	"GET /admin/partners/:ref":              {account.RoleOrganizer},
+	"POST /admin/partners/:ref/keys":        {account.RoleOrganizer},
+	"POST /admin/partners/:ref/keys/revoke": {account.RoleOrganizer},
+	"POST /admin/partners/:ref/link":        {account.RoleOrganizer},
+	"POST /admin/partners/:ref/link/revoke": {account.RoleOrganizer},
 }
 
 // TestConsoleRoleMatrix walks every console route as a visitor and as each

@@ -10,13 +10,21 @@ func (s *Server) routes() {
 	a.Use(s.accessLog) // outermost, so that recovered panics are logged too
 	a.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	a.Use(s.securityHeaders)
+	// Partners call this from their servers with an API key and no
+	// cookies, so it is no cross-site request forgery target: before checkOrigin.
+	a.Post("/api/v1/campaigns/:slug/signatures", s.apiSign)
 	a.Use(s.checkOrigin)
 
 	a.Get("/healthz", s.healthz)
 	a.Get("/readyz", s.readyz)
 	a.Get("/static/:file", s.static)
 
+	a.Get("/api/v1/openapi.json", s.apiOpenAPI)
+	a.Get("/api/v1/campaigns", s.apiCampaigns)
 	a.Get("/api/v1/campaigns/:slug", s.apiCampaign)
+	a.Options("/api/v1/campaigns", s.apiPreflight)
+	a.Options("/api/v1/campaigns/:slug", s.apiPreflight)
+	a.Get("/p/:token", s.withLang, s.partnerStatsPage)
 
 	a.Get("/", s.withLang, s.home)
 	a.Get("/c/:slug", s.withLang, s.campaignPage)
@@ -34,6 +42,9 @@ func (s *Server) routes() {
 	s.moderationRoutes(admin)
 	s.bundleRoutes(admin)
 	s.userRoutes(admin)
+	s.partnerRoutes(admin)
+
+	s.embedRoutes(a, admin)
 
 	a.Use(s.withLang, s.notFound)
 }

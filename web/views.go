@@ -67,13 +67,15 @@ func loadViews() (*views, error) {
 	}
 	// Every templates/<name>.html is a public page drawn inside
 	// templates/layout.html; every templates/admin/<name>.html is a console
-	// page, "admin/<name>", drawn inside templates/admin/layout.html. The
+	// page, "admin/<name>", drawn inside templates/admin/layout.html; every
+	// templates/embed/<name>.html is a page of the embedded widget,
+	// "embed/<name>", inside templates/embed/layout.html. The
 	// templates in templates/partials/ are available to every page.
 	partials, err := fs.Glob(templateFiles, "templates/partials/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("list partial templates: %w", err)
 	}
-	for _, dir := range []string{"templates", "templates/admin"} {
+	for _, dir := range []string{"templates", "templates/admin", "templates/embed"} {
 		files, err := fs.Glob(templateFiles, dir+"/*.html")
 		if err != nil {
 			return nil, fmt.Errorf("list templates: %w", err)

@@ -145,6 +145,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := signing.LoadCounts(ctx); err != nil {
 		return err
 	}
+	partners := campaign.NewPartners(db.Database, signing)
+	if err := partners.EnsureIndexes(ctx); err != nil {
+		return err
+	}
 	if _, err := moderation.Prepare(ctx); err != nil {
 		return err
 	}
@@ -169,6 +173,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Accounts:   accounts,
 		Users:      accounts,
 		Audit:      auditLog,
+		Partners:   partners,
+		Live:       signing,
 		Bundles:    bundles,
 		DB:         db,
 		Messages:   messages,
@@ -202,6 +208,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer func() {
 		stopWorker()
 		err = errors.Join(err, <-worker)
+	}()
+
+	// The counts loop shares this node's counts with the others and reads
+	// theirs; it writes what it counted last when it stops.
+	countsCtx, stopCounts := context.WithCancel(context.WithoutCancel(ctx))
+	counts := make(chan error, 1)
+	go func() { counts <- signing.Run(countsCtx, logger.With("component", "counts")) }()
+	defer func() {
+		stopCounts()
+		err = errors.Join(err, <-counts)
 	}()
 
 	served := make(chan error, 1)

@@ -1,0 +1,359 @@
+package campaign
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Counts are kept in memory so that pages and the API never count on the
+// database. With one application node that is all; with several, each
+// node adds what it stored to a counter document per campaign (one $inc
+// by _id per campaign and second, however many signatures arrived) and
+// reads every counter document back each second (Run). A signature made on
+// one node shows on every node within RefreshInterval plus one write.
+//
+// The counter documents are seeded from the signatures themselves at
+// start-up (LoadCounts), which also repairs the deltas a crashed node had
+// not yet written. A node that starts while others take signatures may
+// count the signatures of that one second twice until the next start-up;
+// the console's statistics always count the signatures themselves.
+
+// countersCollection holds one counter document per campaign.
+const countersCollection = "counters"
+
+// RefreshInterval is how often Run writes this node's new counts and reads
+// everybody's.
+const RefreshInterval = time.Second
+
+// counterDoc is a campaign's counter document.
+type counterDoc struct {
+	ID        string           `bson:"_id"` // the campaign ID
+	Total     int64            `bson:"total"`
+	Countries map[string]int64 `bson:"countries"`
+}
+
+// tally is a campaign's counts in memory.
+type tally struct {
+	total     int64
+	countries map[string]int64
+}
+
+// live is the service's memory: counts, the deltas not yet written to the
+// counter documents, and the last campaign list read.
+type live struct {
+	mu      sync.RWMutex
+	counts  map[string]*tally
+	pending map[string]*tally
+	version map[string]uint64
+
+	campaigns atomic.Pointer[CampaignSet]
+}
+
+func newLive() live {
+	return live{counts: map[string]*tally{}, pending: map[string]*tally{}, version: map[string]uint64{}}
+}
+
+func (t *tally) add(country string, n int64) {
+	t.total += n
+	if country == "" {
+		return
+	}
+	if t.countries == nil {
+		t.countries = map[string]int64{}
+	}
+	t.countries[country] += n
+	if t.countries[country] == 0 {
+		delete(t.countries, country)
+	}
+}
+
+// merge adds the counts of o.
+func (t *tally) merge(o *tally) {
+	t.total += o.total
+	for k, v := range o.countries {
+		if t.countries == nil {
+			t.countries = map[string]int64{}
+		}
+		t.countries[k] += v
+		if t.countries[k] == 0 {
+			delete(t.countries, k)
+		}
+	}
+}
+
+func tallyOf(m map[string]*tally, id string) *tally {
+	t, ok := m[id]
+	if !ok {
+		t = &tally{}
+		m[id] = t
+	}
+	return t
+}
+
+// add counts n more signatures (fewer when negative) from country.
+func (s *Service) add(campaignID, country string, n int64) {
+	if n == 0 {
+		return
+	}
+	l := &s.live
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	tallyOf(l.counts, campaignID).add(country, n)
+	tallyOf(l.pending, campaignID).add(country, n)
+	l.version[campaignID]++
+}
+
+// addSignatures counts the first n of sigs, which were stored in one batch;
+// when some were skipped their countries are unknown and only the total
+// counts them.
+func (s *Service) addSignatures(campaignID string, sigs []Signature, n int) {
+	if n == len(sigs) {
+		for i := range sigs {
+			s.add(campaignID, sigs[i].Person.Country, 1)
+		}
+		return
+	}
+	s.add(campaignID, "", int64(n))
+}
+
+// Count returns the number of signatures of a campaign.
+func (s *Service) Count(campaignID string) int64 {
+	l := &s.live
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if t, ok := l.counts[campaignID]; ok {
+		return t.total
+	}
+	return 0
+}
+
+// CountVersion changes whenever the campaign's counts change, so that
+// callers can keep what they built from them until it does.
+func (s *Service) CountVersion(campaignID string) uint64 {
+	l := &s.live
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.version[campaignID]
+}
+
+// Countries returns the campaign's signatures by country code (a copy).
+// Signatures whose country is unknown are in Count only.
+func (s *Service) Countries(campaignID string) map[string]int64 {
+	l := &s.live
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	out := map[string]int64{}
+	if t, ok := l.counts[campaignID]; ok {
+		maps.Copy(out, t.countries)
+	}
+	return out
+}
+
+// LoadCounts counts the stored signatures and paper counts of every
+// campaign once, by country, so that Count answers from memory afterwards,
+// writes the counts to the counter documents, and reads the campaign list.
+// Call it at start-up, before signatures arrive; it scans the signatures.
+func (s *Service) LoadCounts(ctx context.Context) error {
+	counts, err := s.store.countByCountry(ctx)
+	if err != nil {
+		return err
+	}
+	cur, err := s.store.tallies().Find(ctx, bson.M{})
+	if err != nil {
+		return fmt.Errorf("read paper counts: %w", err)
+	}
+	var tallies []PaperTally
+	if err := cur.All(ctx, &tallies); err != nil {
+		return fmt.Errorf("read paper counts: %w", err)
+	}
+	for _, t := range tallies {
+		tallyOf(counts, t.CampaignID).add(t.Country, t.Count)
+	}
+	for id, t := range counts {
+		doc := counterDoc{ID: id, Total: t.total, Countries: t.countries}
+		if doc.Countries == nil {
+			doc.Countries = map[string]int64{}
+		}
+		if _, err := s.store.counters().ReplaceOne(ctx, bson.M{"_id": id}, doc, options.Replace().SetUpsert(true)); err != nil {
+			return fmt.Errorf("write counter of %s: %w", id, err)
+		}
+	}
+	l := &s.live
+	l.mu.Lock()
+	l.counts = counts
+	l.pending = map[string]*tally{}
+	for id := range counts {
+		l.version[id]++
+	}
+	l.mu.Unlock()
+	return s.loadCampaigns(ctx)
+}
+
+// countByCountry counts the stored signatures of every campaign by
+// country in one pass over the collection. It is for start-up.
+func (s *Store) countByCountry(ctx context.Context) (map[string]*tally, error) {
+	cur, err := s.signatures.Find(ctx, bson.M{},
+		options.Find().SetProjection(bson.D{{Key: "campaign_id", Value: 1}, {Key: "person.country", Value: 1}}).SetBatchSize(1000))
+	if err != nil {
+		return nil, fmt.Errorf("count signatures: %w", err)
+	}
+	defer cur.Close(ctx)
+	counts := map[string]*tally{}
+	for cur.Next(ctx) {
+		var sig struct {
+			CampaignID string `bson:"campaign_id"`
+			Person     struct {
+				Country string `bson:"country"`
+			} `bson:"person"`
+		}
+		if err := cur.Decode(&sig); err != nil {
+			return nil, fmt.Errorf("count signatures: %w", err)
+		}
+		tallyOf(counts, sig.CampaignID).add(sig.Person.Country, 1)
+	}
+	if err := cur.Err(); err != nil {
+		return nil, fmt.Errorf("count signatures: %w", err)
+	}
+	return counts, nil
+}
+
+func (s *Store) counters() *mongo.Collection {
+	return s.campaigns.Database().Collection(countersCollection)
+}
+
+// Run keeps the memory in step with the other nodes until ctx ends: every
+// RefreshInterval it writes this node's new counts, reads every campaign's
+// counts and reads the campaign list. Failures are logged and retried at
+// the next tick; it returns nil when ctx ends, after a last write.
+func (s *Service) Run(ctx context.Context, log *slog.Logger) error {
+	tick := time.NewTicker(RefreshInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			// Write what this node counted; the signatures are stored already.
+			last, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			return s.flush(last)
+		case <-tick.C:
+			if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("refresh counts", "error", err)
+			}
+		}
+	}
+}
+
+// Refresh writes this node's new counts to the counter documents, then
+// reads every counter document and the campaign list into memory.
+func (s *Service) Refresh(ctx context.Context) error {
+	if err := s.flush(ctx); err != nil {
+		return err
+	}
+	cur, err := s.store.counters().Find(ctx, bson.M{})
+	if err != nil {
+		return fmt.Errorf("read counters: %w", err)
+	}
+	var docs []counterDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return fmt.Errorf("read counters: %w", err)
+	}
+	l := &s.live
+	l.mu.Lock()
+	for _, d := range docs {
+		t := &tally{total: d.Total, countries: map[string]int64{}}
+		for k, v := range d.Countries {
+			if v != 0 {
+				t.countries[k] = v
+			}
+		}
+		// What this node counted since the flush is not in the document yet.
+		if p, ok := l.pending[d.ID]; ok {
+			t.merge(p)
+		}
+		if old, ok := l.counts[d.ID]; !ok || old.total != t.total || !maps.Equal(old.countries, t.countries) {
+			l.version[d.ID]++
+		}
+		l.counts[d.ID] = t
+	}
+	l.mu.Unlock()
+	return s.loadCampaigns(ctx)
+}
+
+// flush writes the deltas counted since the last flush, one $inc per
+// campaign. Deltas that could not be written are kept for the next time.
+func (s *Service) flush(ctx context.Context) error {
+	l := &s.live
+	l.mu.Lock()
+	pending := l.pending
+	l.pending = map[string]*tally{}
+	l.mu.Unlock()
+	var failed error
+	for id, t := range pending {
+		inc := bson.D{{Key: "total", Value: t.total}}
+		for k, v := range t.countries {
+			inc = append(inc, bson.E{Key: "countries." + k, Value: v})
+		}
+		_, err := s.store.counters().UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$inc": inc}, options.UpdateOne().SetUpsert(true))
+		if err != nil {
+			failed = fmt.Errorf("write counter of %s: %w", id, err)
+			l.mu.Lock()
+			tallyOf(l.pending, id).merge(t)
+			l.mu.Unlock()
+		}
+	}
+	return failed
+}
+
+// CampaignSet is the campaign list as last read from the database, for
+// readers that must not query it on every request (the public API).
+type CampaignSet struct {
+	// Gen grows with every read.
+	Gen    uint64
+	All    []Campaign
+	bySlug map[string]*Campaign
+}
+
+// BySlug returns the campaign with that slug, if it was in the list.
+func (cs *CampaignSet) BySlug(slug string) (*Campaign, bool) {
+	c, ok := cs.bySlug[slug]
+	return c, ok
+}
+
+func (s *Service) loadCampaigns(ctx context.Context) error {
+	all, err := s.store.Campaigns(ctx)
+	if err != nil {
+		return err
+	}
+	set := &CampaignSet{All: all, bySlug: make(map[string]*Campaign, len(all))}
+	for i := range all {
+		set.bySlug[all[i].Slug] = &all[i]
+	}
+	if old := s.live.campaigns.Load(); old != nil {
+		set.Gen = old.Gen + 1
+	}
+	s.live.campaigns.Store(set)
+	return nil
+}
+
+// Campaigns returns the campaign list as last read (by LoadCounts or
+// Refresh, at most RefreshInterval old while Run runs); never nil.
+func (s *Service) Campaigns() *CampaignSet {
+	if set := s.live.campaigns.Load(); set != nil {
+		return set
+	}
+	return &CampaignSet{}
+}
+
+// Listed returns the campaigns of set that the front page lists at now.
+func (cs *CampaignSet) Listed(now time.Time) Listing {
+	return listing(cs.All, now)
+}

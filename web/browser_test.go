@@ -1,0 +1,193 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromium is Debian's headless-capable browser, which CI installs.
+const chromium = "/usr/bin/chromium"
+
+// A partner's page on another origin embeds the widget with one script
+// tag: the frame sizes itself, a supporter signs inside it, the counts go
+// up, and the partner's own script cannot read the form.
+func TestWidgetInARealBrowser(t *testing.T) {
+	if _, err := os.Stat(chromium); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI must install chromium: %v", err)
+		}
+		t.Skipf("no browser: %v", err)
+	}
+	s := newSite(t, dbs.Database(t))
+	camp := s.addCampaign(t, "widget", nil)
+
+	// The partner's page, on a second port: another origin.
+	host := fmt.Sprintf(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Partner</title></head><body>
+<h1>Partner NGO</h1><p id="before">Before the widget.</p>
+<script>
+// The height the loader gives the frame before the frame reports its own.
+new MutationObserver((records, obs) => {
+	for (const r of records) for (const n of r.addedNodes) if (n.tagName === 'IFRAME') { window.firstHeight = n.getAttribute('height'); obs.disconnect() }
+}).observe(document.body, { childList: true });
+</script>
+<script src="%[1]s/widget.js" data-campaign="widget" data-theme="light" async></script>
+<p id="after">After the widget.</p>
+<img id="badge" alt="" src="%[1]s/c/widget/badge.svg">
+</body></html>`, s.URL)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hostSrv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, host)
+	}), ReadHeaderTimeout: 5 * time.Second}
+	go hostSrv.Serve(ln)
+	t.Cleanup(func() { hostSrv.Close() })
+	hostURL := "http://" + ln.Addr().String()
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.NoFirstRun,
+		chromedp.WindowSize(1024, 900),
+	)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	defer cancelAlloc()
+	ctx, cancelBrowser := chromedp.NewContext(ctx)
+	defer cancelBrowser()
+
+	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	eval := func(what, expr string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return v
+	}
+	// poll evaluates expr in the host page until it is true.
+	poll := func(what, expr string) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+			if err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+			if ok {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("gave up waiting: %s", what)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+
+	do("open the partner's page", chromedp.Navigate(hostURL), chromedp.WaitReady(chromedp.CSS("iframe")))
+	poll("the loader places the frame", `typeof window.firstHeight === 'string'`)
+	initial := eval("read the frame's first height", `window.firstHeight`)
+	poll("the badge loads", `document.getElementById('badge').complete && document.getElementById('badge').naturalWidth > 0`)
+	badgeBefore := eval("measure the badge", `String(document.getElementById('badge').naturalWidth)`)
+	poll("the frame sizes itself to its content",
+		fmt.Sprintf(`(() => { const f = document.querySelector('iframe'); return f.getAttribute('height') !== %q && +f.height > 100 })()`, initial))
+
+	placement := eval("list the host page's elements",
+		`[...document.body.children].map(e => e.tagName + (e.id ? '#' + e.id : '')).join(' ')`)
+	if want := "H1 P#before SCRIPT SCRIPT IFRAME P#after IMG#badge"; placement != want {
+		t.Errorf("host page is %q, want %q", placement, want)
+	}
+	src := eval("read the frame's address", `document.querySelector('iframe').src`)
+	if want := s.URL + "/embed/widget?origin=" + url.QueryEscape(hostURL) + "&theme=light"; src != want {
+		t.Errorf("iframe src %q, want %q", src, want)
+	}
+
+	leak := eval("the partner's script tries to read the form", `(() => {
+		try {
+			const d = document.querySelector('iframe').contentDocument;
+			if (d === null) return 'null';
+			return d.querySelector('input') === null ? 'no input' : 'read the form';
+		} catch (e) { return 'threw' }
+	})()`)
+	if leak != "null" && leak != "threw" {
+		t.Errorf("host page reading the iframe: %q, want null or an exception", leak)
+	}
+
+	// The frame's document, as the browser (not the host page) sees it.
+	frame := func(ctx context.Context) chromedp.QueryOption {
+		t.Helper()
+		nodes, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS("iframe")))
+		if err != nil || len(nodes) == 0 {
+			t.Fatalf("find the frame: %v", err)
+		}
+		return chromedp.FromNode(nodes[0])
+	}
+	in := frame(ctx)
+	do("fill in the form inside the frame",
+		chromedp.WaitVisible(chromedp.CSS("#f-name"), in),
+		chromedp.SendKeys(chromedp.CSS("#f-name"), "Anna Nowak", in),
+		chromedp.SendKeys(chromedp.CSS("#f-email"), "anna@example.org", in),
+		chromedp.SetValue(chromedp.CSS("#f-country"), "PL", in),
+		chromedp.Click(chromedp.CSS("#f-consent"), in),
+	)
+	s.Clock.Set(s.Clock.Now().Add(time.Minute)) // a person takes time to fill in the form
+	do("sign", chromedp.Click(chromedp.CSS("button[type=submit]"), in))
+
+	deadline := time.Now().Add(20 * time.Second)
+	for s.Service.Count(camp.ID) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no signature arrived")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var thanks string
+	for {
+		tctx, tcancel := context.WithTimeout(ctx, 2*time.Second)
+		var err error
+		thanks, err = chromedp.Run(tctx, chromedp.Text(chromedp.CSS(".embed-thanks h2"), frame(ctx)))
+		tcancel()
+		if err == nil && thanks != "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the frame never showed its thanks: %v", err)
+		}
+	}
+	if want := "Thank you. Your name is on the letter."; thanks != want {
+		t.Errorf("thanks %q, want %q", thanks, want)
+	}
+
+	res := s.get(t, "/api/v1/campaigns/widget")
+	var api map[string]any
+	if err := json.Unmarshal([]byte(res.Body), &api); err != nil {
+		t.Fatalf("API: status %d: %v", res.Status, err)
+	}
+	if got, _ := api["signatures"].(float64); got != 1 {
+		t.Errorf("API counts %v signatures, want 1", api["signatures"])
+	}
+
+	// The badge's text changes from "0 signatures" to "1 signature": its
+	// width does too.
+	eval("reload the badge", `document.getElementById('badge').src += '?again'`)
+	poll("the badge shows the new count", fmt.Sprintf(
+		`(() => { const b = document.getElementById('badge'); return b.complete && b.naturalWidth > 0 && String(b.naturalWidth) !== %q })()`, badgeBefore))
+}
