@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/internal/testclock"
 	"github.com/solidarity-letters/solidarity/internal/testdb"
 	"github.com/solidarity-letters/solidarity/letters"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -20,31 +20,13 @@ var dbs *testdb.Server
 
 func TestMain(m *testing.M) { testdb.Main(m, &dbs) }
 
-// clock is a settable test clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // fixture is a greetings service over a fresh database holding the demo
 // recipient's rules and one campaign, "c".
 type fixture struct {
 	db        *mongo.Database
 	svc       *letters.Service
 	campaigns *campaign.Store
-	clock     *clock
+	clock     *testclock.Clock
 	n         int
 }
 
@@ -69,7 +51,7 @@ func newFixture(t *testing.T) *fixture {
 			t.Fatalf("EnsureIndexes: %v", err)
 		}
 	}
-	clk := &clock{now: time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC)}
+	clk := testclock.New(time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC))
 	return &fixture{db: db, svc: letters.NewService(store, cs, clk.Now), campaigns: cs, clock: clk}
 }
 

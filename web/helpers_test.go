@@ -19,6 +19,7 @@ import (
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/internal/country"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
+	"github.com/solidarity-letters/solidarity/internal/testclock"
 	"github.com/solidarity-letters/solidarity/internal/testdb"
 	"github.com/solidarity-letters/solidarity/letters"
 	"github.com/solidarity-letters/solidarity/web"
@@ -28,24 +29,6 @@ import (
 var dbs *testdb.Server
 
 func TestMain(m *testing.M) { testdb.Main(m, &dbs) }
-
-// clock is a settable test clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
 
 var (
 	emailKey = []byte("0123456789abcdef0123456789abcdef")
@@ -57,7 +40,7 @@ type site struct {
 	App       *web.Server
 	Bundles   *bundle.Jobs
 	URL       string
-	Clock     *clock
+	Clock     *testclock.Clock
 	Service   *campaign.Service
 	Partners  *campaign.Partners
 	Greetings *letters.Store
@@ -100,7 +83,7 @@ func newSite(t *testing.T, db *mongo.Database) *site {
 func newSiteWith(t *testing.T, db *mongo.Database, edit func(*web.Config)) *site {
 	t.Helper()
 	ctx := context.Background()
-	clk := &clock{now: time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC)}
+	clk := testclock.New(time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC))
 	store := campaign.NewStore(db)
 	greetings := letters.NewStore(db)
 	if err := store.EnsureIndexes(ctx); err != nil {
