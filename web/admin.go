@@ -207,7 +207,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if _, err := s.tokens.check(c.FormValue("token"), "login"); err != nil {
 		return s.renderLogin(c, fiber.StatusForbidden, email, t.T("admin.login.expired"))
 	}
-	token, u, err := s.deps.Accounts.Login(c.UserContext(), email, c.FormValue("password"), c.IP())
+	token, u, err := s.deps.Accounts.Login(c.UserContext(), email, c.FormValue("password"), s.clientIP(c))
 	switch {
 	case errors.Is(err, account.ErrRateLimited):
 		c.Set(fiber.HeaderRetryAfter, "900")

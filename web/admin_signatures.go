@@ -193,7 +193,7 @@ func parseFilter(f SignatureFilterForm, loc *time.Location) (campaign.SignatureF
 		}
 	}
 	switch campaign.Source(f.Source) {
-	case "", campaign.SourceWeb, campaign.SourcePaper:
+	case "", campaign.SourceWeb, campaign.SourceEmbed, campaign.SourceAPI, campaign.SourcePaper:
 		out.Source = campaign.Source(f.Source)
 	default:
 		probs = append(probs, campaign.FieldError{Field: "source", Problem: campaign.ProblemChoice})

@@ -302,7 +302,7 @@ func apiFail(c *fiber.Ctx, status int, code, message string, fields map[string]s
 
 // limitIP applies the per-client limit of API requests.
 func (s *Server) limitIP(c *fiber.Ctx) error {
-	if wait, ok := s.api.ipLimit.take("ip:"+c.IP(), apiReadRate, s.cfg.Now()); !ok {
+	if wait, ok := s.api.ipLimit.take("ip:"+s.clientIP(c), apiReadRate, s.cfg.Now()); !ok {
 		return tooMany(c, wait)
 	}
 	return nil

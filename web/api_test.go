@@ -16,6 +16,7 @@ import (
 	"github.com/solidarity-letters/solidarity/account"
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/letters"
+	"github.com/solidarity-letters/solidarity/web"
 )
 
 // addPartner registers a partner and returns an API key for it.
@@ -619,3 +620,20 @@ func asList(v any) []string {
 }
 
 func asAny(v any) []any { l, _ := v.([]any); return l }
+
+// Behind a trusted proxy the client is the last address the proxy saw:
+// addresses a client puts in front of it do not buy new rate limits.
+func TestRateLimitIgnoresClaimedAddresses(t *testing.T) {
+	s := newSiteWith(t, dbs.Database(t), func(c *web.Config) { c.TrustedProxies = []string{"127.0.0.1"} })
+	s.addCampaign(t, "open", nil)
+	var last response
+	for i := range 601 {
+		last = s.get(t, "/api/v1/campaigns/open", "X-Forwarded-For", fmt.Sprintf("10.%d.%d.1, 203.0.113.5", i/250, i%250))
+	}
+	if last.Status != 429 {
+		t.Errorf("601st read from one client hiding behind made-up addresses: %d, want 429", last.Status)
+	}
+	if res := s.get(t, "/api/v1/campaigns/open", "X-Forwarded-For", "203.0.113.6"); res.Status != 200 {
+		t.Errorf("another client: %d, want 200", res.Status)
+	}
+}

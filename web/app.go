@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -79,13 +81,15 @@ const (
 
 // Server is the web application.
 type Server struct {
-	app    *fiber.App
-	cfg    Config
-	deps   Deps
-	views  *views
-	tokens tokens
-	log    *slog.Logger
-	api    apiState // the public API's cache and rate limits
+	app *fiber.App
+	// trusted are the proxies whose X-Forwarded-For is believed.
+	trusted []netip.Prefix
+	cfg     Config
+	deps    Deps
+	views   *views
+	tokens  tokens
+	log     *slog.Logger
+	api     apiState // the public API's cache and rate limits
 }
 
 // New builds the web application; templates are parsed here, so a broken
@@ -104,12 +108,17 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	trusted, err := parsePrefixes(cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{
-		cfg:    cfg,
-		deps:   deps,
-		views:  v,
-		tokens: tokens{key: cfg.FormKey, now: cfg.Now, ttl: tokenTTL},
-		log:    deps.Logger,
+		trusted: trusted,
+		cfg:     cfg,
+		deps:    deps,
+		views:   v,
+		tokens:  tokens{key: cfg.FormKey, now: cfg.Now, ttl: tokenTTL},
+		log:     deps.Logger,
 	}
 	s.app = fiber.New(fiber.Config{
 		Immutable:               true,
@@ -170,4 +179,56 @@ func (s *Server) Routes() []string {
 		}
 	}
 	return out
+}
+
+// parsePrefixes reads IP addresses and CIDR ranges.
+func parsePrefixes(list []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, p := range list {
+		if pre, err := netip.ParsePrefix(p); err == nil {
+			out = append(out, pre)
+			continue
+		}
+		a, err := netip.ParseAddr(p)
+		if err != nil {
+			return nil, fmt.Errorf("web: trusted proxy %q is not an IP address or range", p)
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
+}
+
+// clientIP is the client's address, for rate limits (never logged): the
+// connection's peer, or, when that is a trusted proxy, the last address in
+// X-Forwarded-For that is not a trusted proxy; addresses before it are
+// whatever the client claimed and are not believed.
+func (s *Server) clientIP(c *fiber.Ctx) string {
+	remote, ok := netip.AddrFromSlice(c.Context().RemoteIP())
+	if !ok {
+		return c.Context().RemoteIP().String()
+	}
+	remote = remote.Unmap()
+	if !s.isTrusted(remote) {
+		return remote.String()
+	}
+	parts := strings.Split(c.Get(fiber.HeaderXForwardedFor), ",")
+	for i := len(parts) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(parts[i]))
+		if err != nil {
+			break
+		}
+		if a = a.Unmap(); !s.isTrusted(a) {
+			return a.String()
+		}
+	}
+	return remote.String()
+}
+
+func (s *Server) isTrusted(a netip.Addr) bool {
+	for _, p := range s.trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
@@ -231,6 +232,9 @@ type signing struct {
 	// Source and Referrer are stored with the signature.
 	Source   campaign.Source
 	Referrer string
+	// Purpose is what the form's token was issued for; empty means
+	// signPurpose of the campaign.
+	Purpose string
 	// Thanks is where a supporter goes after signing.
 	Thanks string
 	// Render draws the form again with its problems and the given status.
@@ -259,7 +263,7 @@ func (s *Server) signCampaign(c *fiber.Ctx, camp *campaign.Campaign, how signing
 		Updates:  c.FormValue("updates") != "",
 	}
 	t := s.localizer(c)
-	issued, err := s.tokens.check(c.FormValue("token"), signPurpose(camp))
+	issued, err := s.tokens.check(c.FormValue("token"), cmp.Or(how.Purpose, signPurpose(camp)))
 	if err != nil {
 		form.Notice = t.T("form.token_invalid")
 		return how.Render(fiber.StatusForbidden, form)

@@ -40,6 +40,10 @@ type embedOptions struct {
 	// Origin is the embedding page's origin, normalised; empty for a plain
 	// iframe, which then keeps its fixed height.
 	Origin string
+	// Attribution is Origin when the browser confirmed that site frames the
+	// page (see framedBy), else empty; the form's token is bound to it.
+	// It is never read from the request's query.
+	Attribution string
 	// Lang is the language the page asked for; empty lets the visitor's
 	// browser choose.
 	Lang string
@@ -179,11 +183,33 @@ func (s *Server) embedCampaign(c *fiber.Ctx, get func(string) string) (*campaign
 	return camp, o, nil
 }
 
+// embedPurpose binds an embed form's token to the site that embeds it, so
+// that the attribution in the hidden field cannot be changed.
+func embedPurpose(camp *campaign.Campaign, origin string) string {
+	return signPurpose(camp) + "|" + origin
+}
+
+// framedBy keeps the embedding origin a page was asked for only when the
+// browser says the page is loaded from that site (its Referer, which
+// browsers send for frames with our Referrer-Policy): attribution is not
+// for the asking.
+func framedBy(c *fiber.Ctx, origin string) string {
+	if origin == "" {
+		return ""
+	}
+	ref, err := url.Parse(c.Get(fiber.HeaderReferer))
+	if err != nil || !strings.EqualFold(ref.Scheme+"://"+ref.Host, origin) {
+		return ""
+	}
+	return origin
+}
+
 func (s *Server) embedPage(c *fiber.Ctx) error {
 	camp, o, err := s.embedCampaign(c, func(k string) string { return c.Query(k) })
 	if err != nil {
 		return err
 	}
+	o.Attribution = framedBy(c, o.Origin)
 	return s.renderEmbed(c, fiber.StatusOK, camp, o, SignForm{}, false)
 }
 
@@ -199,9 +225,16 @@ func (s *Server) embedSign(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// The signature is attributed to the embedding site only if the form's
+	// token was issued for it.
+	o.Attribution = o.Origin
+	if _, err := s.tokens.check(c.FormValue("token"), embedPurpose(camp, o.Attribution)); err != nil {
+		o.Attribution = ""
+	}
 	return s.signCampaign(c, camp, signing{
 		Source:   campaign.SourceEmbed,
-		Referrer: o.Origin,
+		Referrer: o.Attribution,
+		Purpose:  embedPurpose(camp, o.Attribution),
 		Thanks:   "/embed/" + url.PathEscape(camp.Slug) + "/thanks?" + o.query(),
 		Render: func(status int, form SignForm) error {
 			return s.renderEmbed(c, status, camp, o, form, false)
@@ -238,7 +271,7 @@ func (s *Server) renderEmbed(c *fiber.Ctx, status int, camp *campaign.Campaign, 
 		FullURL: s.baseURL(c) + "/c/" + url.PathEscape(camp.Slug),
 	}
 	if v.Open && !signed && !o.Compact {
-		p.Form.Token = s.tokens.issue(signPurpose(camp))
+		p.Form.Token = s.tokens.issue(embedPurpose(camp, o.Attribution))
 		p.Inputs, p.Checks = s.formViews(t, camp, v, form)
 	}
 	if o.Accent != "" {

@@ -144,11 +144,16 @@ func TestEmbedOrigins(t *testing.T) {
 	}
 }
 
-// embedToken loads the widget's page and returns its form token, then
-// moves the clock on as a person fills in the form.
+// embedToken loads the widget's page as a browser does inside the
+// partner's page (with a Referer from the ?origin= it names) and returns
+// its form token, then moves the clock on as a person fills in the form.
 func (s *site) embedToken(t *testing.T, path string) string {
 	t.Helper()
-	page := s.get(t, path)
+	var header []string
+	if u, err := url.Parse(path); err == nil && u.Query().Get("origin") != "" {
+		header = []string{"Referer", u.Query().Get("origin") + "/campaigns.html"}
+	}
+	page := s.get(t, path, header...)
 	m := tokenRE.FindStringSubmatch(page.Body)
 	if m == nil {
 		t.Fatalf("no form token on %s (status %d)", path, page.Status)
@@ -261,6 +266,30 @@ func TestSignThroughTheWidget(t *testing.T) {
 		}
 		if strings.Contains(badge.Body, "@import") || strings.Contains(badge.Body, "href=") {
 			t.Error("the badge loads something from elsewhere")
+		}
+	})
+
+	t.Run("an origin that does not frame the page gets no credit", func(t *testing.T) {
+		page := s.get(t, "/embed/restricted?origin=https://partner.example") // no Referer: not framed by it
+		tok := tokenRE.FindStringSubmatch(page.Body)[1]
+		s.Clock.Set(s.Clock.Now().Add(30 * time.Second))
+		res := s.post(t, "/embed/restricted/sign?origin=https%3A%2F%2Fpartner.example",
+			signForm(tok, func(v url.Values) { v.Set("origin", "https://partner.example"); v.Set("email", "forged@example.org") }))
+		if res.Status != http.StatusSeeOther {
+			t.Fatalf("status %d, want 303", res.Status)
+		}
+		forged := campaign.SignatureID(emailKey, "c-restricted", "forged@example.org")
+		found := false
+		for _, sig := range embedSigs() {
+			if sig.ID == forged {
+				found = true
+				if sig.Referrer != "" {
+					t.Errorf("the signature was credited to %q without the site framing the page", sig.Referrer)
+				}
+			}
+		}
+		if !found {
+			t.Error("the signature was not stored")
 		}
 	})
 }

@@ -45,6 +45,9 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		s.log.Error("request failed", "route", c.Route().Path, "error", err)
 	}
 	if strings.HasPrefix(c.Path(), "/api/") {
+		if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
+			cors(c) // browsers show the error body to the page that asked
+		}
 		code := strings.ReplaceAll(strings.ToLower(fiberStatusText(status)), " ", "_")
 		return c.Status(status).JSON(APIError{Error: APIErrorBody{Code: code, Message: fiberStatusText(status)}})
 	}
