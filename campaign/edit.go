@@ -16,6 +16,11 @@ import (
 // closing a campaign that is not open.
 var ErrWrongStatus = errors.New("not possible in the campaign's status")
 
+// ErrConflict is a save over a campaign that someone else changed since it
+// was read: nothing is stored, so that a stale form never undoes a newer
+// change (such as closing early).
+var ErrConflict = errors.New("campaign was changed by someone else")
+
 // Problems of the console's forms, besides those of the sign form.
 const (
 	ProblemSlug          Problem = "slug"           // not a valid slug
@@ -204,7 +209,7 @@ func (s *Service) save(ctx context.Context, before, after *Campaign) error {
 		}
 	}
 	after.UpdatedAt = s.now().UTC().Truncate(time.Millisecond)
-	return s.store.ReplaceCampaign(ctx, after)
+	return s.store.ReplaceCampaign(ctx, after, before.UpdatedAt)
 }
 
 // checkSlug returns ErrDuplicate if a campaign other than id has or had
@@ -303,16 +308,22 @@ func (s *Store) CampaignByOldSlug(ctx context.Context, slug string) (*Campaign, 
 // ReplaceCampaign stores c over the campaign with its ID after validating
 // it. An unknown ID is ErrNotFound, a slug taken by another campaign
 // ErrDuplicate.
-func (s *Store) ReplaceCampaign(ctx context.Context, c *Campaign) error {
+//
+// It replaces only the version last updated at prev: one changed since is
+// ErrConflict.
+func (s *Store) ReplaceCampaign(ctx context.Context, c *Campaign, prev time.Time) error {
 	if err := c.Validate(); err != nil {
 		return fmt.Errorf("invalid campaign: %w", err)
 	}
-	res, err := s.campaigns.ReplaceOne(ctx, bson.M{"_id": c.ID}, c)
+	res, err := s.campaigns.ReplaceOne(ctx, bson.M{"_id": c.ID, "updated_at": prev}, c)
 	if err != nil {
 		return fmt.Errorf("replace campaign %s: %w", c.Slug, mapError(err))
 	}
 	if res.MatchedCount == 0 {
-		return fmt.Errorf("replace campaign %s: %w", c.ID, ErrNotFound)
+		if _, err := s.Campaign(ctx, c.ID); err != nil {
+			return fmt.Errorf("replace campaign %s: %w", c.ID, err)
+		}
+		return fmt.Errorf("replace campaign %s: %w", c.Slug, ErrConflict)
 	}
 	return nil
 }

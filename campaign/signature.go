@@ -111,6 +111,7 @@ const (
 	ProblemInvalid   Problem = "invalid_characters"
 	ProblemInvisible Problem = "invisible"
 	ProblemChoice    Problem = "choice" // a value that is none of those the form offers
+	ProblemStale     Problem = "stale"  // the record changed since the form was filled in
 )
 
 // FieldError is one problem with one field.

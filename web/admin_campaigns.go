@@ -231,6 +231,9 @@ type CampaignForm struct {
 	EmbedOrigins string
 	// ArrivalDate and TransitDays are the deadline helper's.
 	ArrivalDate, TransitDays string
+	// Version is when the campaign the form was filled from was last
+	// saved (Unix milliseconds): a save over a newer one is refused.
+	Version string
 }
 
 // campaignFormOf fills the form from a stored campaign.
@@ -240,7 +243,7 @@ func campaignFormOf(camp *campaign.Campaign) CampaignForm {
 		ReturnAddress: strings.Join(camp.ReturnAddress, "\n"), RecipientID: camp.RecipientID, Zone: camp.TimeZone, CloseMode: closeBefore,
 		GreetingsEnabled: camp.Greetings.Enabled, GreetingsPublic: camp.Greetings.ShowPublic,
 		GreetingsMax: strconv.Itoa(camp.Greetings.MaxLength), TransitDays: strconv.Itoa(DefaultTransitDays),
-		EmbedOrigins: strings.Join(camp.EmbedOrigins, "\n"),
+		EmbedOrigins: strings.Join(camp.EmbedOrigins, "\n"), Version: versionOf(camp),
 	}
 	if camp.Goal > 0 {
 		f.Goal = strconv.Itoa(camp.Goal)
@@ -277,7 +280,7 @@ func readCampaignForm(c *fiber.Ctx) CampaignForm {
 		Zone: v("time_zone"), ZoneOther: v("time_zone_other"),
 		GreetingsEnabled: c.FormValue("greetings_enabled") != "", GreetingsPublic: c.FormValue("greetings_public") != "",
 		GreetingsMax: v("greetings_max"), ArrivalDate: v("arrival_date"), TransitDays: v("transit_days"),
-		EmbedOrigins: text("embed_origins"),
+		EmbedOrigins: text("embed_origins"), Version: v("version"),
 	}
 }
 
@@ -652,6 +655,20 @@ func (s *Server) campaignUpdate(c *fiber.Ctx) error {
 	return s.saveCampaign(c, stored)
 }
 
+// versionOf is the form's version of a stored campaign.
+func versionOf(camp *campaign.Campaign) string {
+	return strconv.FormatInt(camp.UpdatedAt.UnixMilli(), 10)
+}
+
+// staleCampaignForm refuses a save over a campaign changed since the form
+// was opened: 409, the organizer's text kept, and the form now carries
+// the current version, so saving again overwrites on purpose.
+func (s *Server) staleCampaignForm(c *fiber.Ctx, current *campaign.Campaign, form CampaignForm) error {
+	form.Version = versionOf(current)
+	probs := []campaign.FieldError{{Field: "title", Problem: campaign.ProblemStale}}
+	return s.renderCampaignForm(c, fiber.StatusConflict, current, form, probs, "")
+}
+
 // saveCampaign handles the campaign form: the deadline helper's proposal,
 // or saving a new (stored nil) or edited campaign.
 func (s *Server) saveCampaign(c *fiber.Ctx, stored *campaign.Campaign) error {
@@ -669,6 +686,9 @@ func (s *Server) saveCampaign(c *fiber.Ctx, stored *campaign.Campaign) error {
 		cp := *stored
 		camp = &cp
 	}
+	if stored != nil && form.Version != versionOf(stored) {
+		return s.staleCampaignForm(c, stored, form)
+	}
 	probs := form.apply(camp, recipients)
 	if len(probs) > 0 {
 		return s.renderCampaignForm(c, fiber.StatusUnprocessableEntity, stored, form, probs, "")
@@ -681,6 +701,12 @@ func (s *Server) saveCampaign(c *fiber.Ctx, stored *campaign.Campaign) error {
 	}
 	var verr *campaign.ValidationError
 	switch {
+	case errors.Is(err, campaign.ErrConflict):
+		fresh, ferr := s.deps.Console.Campaign(ctx, stored.ID)
+		if ferr != nil {
+			return ferr
+		}
+		return s.staleCampaignForm(c, fresh, form)
 	case errors.Is(err, campaign.ErrDuplicate):
 		probs = []campaign.FieldError{{Field: "slug", Problem: campaign.ProblemTaken}}
 		return s.renderCampaignForm(c, fiber.StatusUnprocessableEntity, stored, form, probs, "")

@@ -47,6 +47,7 @@ func campaignValues(c *campaign.Campaign, edit func(url.Values)) url.Values {
 		"recipient_id": {c.RecipientID}, "goal": {strconv.Itoa(c.Goal)}, "time_zone": {c.TimeZone},
 		"close_mode": {"before"}, "before_date": {c.ClosesAt.In(loc).Format(time.DateOnly)},
 		"greetings_max": {strconv.Itoa(c.Greetings.MaxLength)}, "transit_days": {"14"}, "action": {"save"},
+		"version": {strconv.FormatInt(c.UpdatedAt.UnixMilli(), 10)},
 	}
 	if !c.OpensAt.IsZero() {
 		v.Set("opens_date", c.OpensAt.In(loc).Format(time.DateOnly))
@@ -391,7 +392,11 @@ func TestCampaignEditKeepsSignatures(t *testing.T) {
 		t.Fatalf("save: %d\n%s", res.Status, res.Body)
 	}
 	// A refused edit stores nothing at all.
-	if res := org.post(t, "/admin/campaigns/"+c.ID, campaignValues(c, func(v url.Values) { v.Set("title", "") })); res.Status != 422 {
+	saved, err := s.Service.Campaign(context.Background(), c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := org.post(t, "/admin/campaigns/"+c.ID, campaignValues(saved, func(v url.Values) { v.Set("title", "") })); res.Status != 422 {
 		t.Fatalf("refused edit: %d", res.Status)
 	}
 	got, err := s.Service.Campaign(context.Background(), c.ID)
@@ -780,5 +785,35 @@ func TestCampaignRoutesRoles(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A form opened before someone else saved the campaign, or closed it
+// early, must not undo that change.
+func TestStaleCampaignFormIsRefused(t *testing.T) {
+	s := newSite(t, dbs.Database(t))
+	c := s.addCampaign(t, "ales", nil)
+	org := s.loginAs(t, account.RoleOrganizer)
+	stale := campaignValues(c, func(v url.Values) { v.Set("title", "My edit") })
+	if res := org.post(t, "/admin/campaigns/"+c.ID, campaignValues(c, func(v url.Values) { v.Set("title", "Their edit") })); res.Status != 303 {
+		t.Fatalf("first save: %d", res.Status)
+	}
+	res := org.post(t, "/admin/campaigns/"+c.ID, stale)
+	if res.Status != http.StatusConflict || !strings.Contains(res.Body, "Someone saved this campaign") || !strings.Contains(res.Body, `value="My edit"`) {
+		t.Fatalf("stale save: %d, want 409 with the text kept\n%s", res.Status, res.Body)
+	}
+	got, err := s.Service.Campaign(context.Background(), c.ID)
+	if err != nil || got.Title != "Their edit" {
+		t.Fatalf("stored title %q, %v; want the newer save kept", got.Title, err)
+	}
+	// The refused form carries the current version: saving it again is a
+	// deliberate overwrite.
+	m := regexp.MustCompile(`name="version" value="(-?\d+)"`).FindStringSubmatch(res.Body)
+	if m == nil {
+		t.Fatal("no version in the form")
+	}
+	stale.Set("version", m[1])
+	if res := org.post(t, "/admin/campaigns/"+c.ID, stale); res.Status != 303 {
+		t.Errorf("save after seeing the conflict: %d, want 303", res.Status)
 	}
 }

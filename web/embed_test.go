@@ -390,7 +390,7 @@ func TestCampaignFormEmbedOrigins(t *testing.T) {
 	if want := []string{"https://partner.example", "http://127.0.0.1:8081"}; strings.Join(got.EmbedOrigins, " ") != strings.Join(want, " ") {
 		t.Errorf("embed origins %q, want %q", got.EmbedOrigins, want)
 	}
-	res = org.post(t, path, campaignValues(camp, func(v url.Values) { v.Set("embed_origins", "https://ok.example\nnot a site/") }))
+	res = org.post(t, path, campaignValues(got, func(v url.Values) { v.Set("embed_origins", "https://ok.example\nnot a site/") }))
 	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "Enter web addresses like") ||
 		!strings.Contains(res.Body, "not a site/</textarea>") {
 		t.Errorf("status %d: want 422 with the problem and the typed text", res.Status)
