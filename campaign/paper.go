@@ -256,26 +256,3 @@ func (s *Store) addTally(ctx context.Context, campaignID, code string, n int64, 
 	}
 	return t.Count, nil
 }
-
-// paperTotals sums the paper counts of every campaign, for LoadCounts. The
-// collection holds one document per campaign and country, so reading it
-// whole is cheap.
-func (s *Store) paperTotals(ctx context.Context) (map[string]int64, error) {
-	cur, err := s.tallies().Find(ctx, bson.M{}, options.Find().SetProjection(bson.M{"campaign_id": 1, "count": 1}))
-	if err != nil {
-		return nil, fmt.Errorf("read paper counts: %w", err)
-	}
-	defer cur.Close(ctx)
-	totals := map[string]int64{}
-	for cur.Next(ctx) {
-		var t PaperTally
-		if err := cur.Decode(&t); err != nil {
-			return nil, fmt.Errorf("read paper counts: %w", err)
-		}
-		totals[t.CampaignID] += t.Count
-	}
-	if err := cur.Err(); err != nil {
-		return nil, fmt.Errorf("read paper counts: %w", err)
-	}
-	return totals, nil
-}

@@ -164,29 +164,6 @@ func (s *Store) Signature(ctx context.Context, id string) (*Signature, error) {
 	return &sig, nil
 }
 
-// CountAll counts the stored signatures of every campaign in one pass over
-// the collection. It is for start-up, not for requests.
-func (s *Store) CountAll(ctx context.Context) (map[string]int64, error) {
-	cur, err := s.signatures.Aggregate(ctx, mongo.Pipeline{
-		{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$campaign_id"}, {Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}}}}},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("count signatures: %w", err)
-	}
-	var rows []struct {
-		ID string `bson:"_id"`
-		N  int64  `bson:"n"`
-	}
-	if err := cur.All(ctx, &rows); err != nil {
-		return nil, fmt.Errorf("count signatures: %w", err)
-	}
-	counts := make(map[string]int64, len(rows))
-	for _, r := range rows {
-		counts[r.ID] = r.N
-	}
-	return counts, nil
-}
-
 func mapError(err error) error {
 	switch {
 	case database.IsNotFound(err):
