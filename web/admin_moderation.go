@@ -196,6 +196,19 @@ func (s *Server) campaignsByID(ctx context.Context) (map[string]*campaign.Campai
 	return m, all, nil
 }
 
+// filteredCampaigns is campaignsByID for a list filtered by the campaign
+// with ID filter ("" for all): an unknown campaign is 404.
+func (s *Server) filteredCampaigns(ctx context.Context, filter string) (map[string]*campaign.Campaign, []campaign.Campaign, error) {
+	byID, all, err := s.campaignsByID(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, ok := byID[filter]; filter != "" && !ok {
+		return nil, nil, fiber.ErrNotFound
+	}
+	return byID, all, nil
+}
+
 // auditTarget names a greeting's campaign in the audit log: its slug.
 func auditTarget(byID map[string]*campaign.Campaign, campaignID string) string {
 	if c, ok := byID[campaignID]; ok {
@@ -293,12 +306,9 @@ func (s *Server) moderationQueue(c *fiber.Ctx) error {
 func (s *Server) renderQueue(c *fiber.Ctx, status int, st ListState, cur letters.Cursor, problem *cardProblem) error {
 	ctx := c.UserContext()
 	t := s.localizer(c)
-	byID, all, err := s.campaignsByID(ctx)
+	byID, all, err := s.filteredCampaigns(ctx, st.Campaign)
 	if err != nil {
 		return err
-	}
-	if _, ok := byID[st.Campaign]; st.Campaign != "" && !ok {
-		return fiber.ErrNotFound
 	}
 	pending, err := s.deps.Moderation.PendingCounts(ctx)
 	if err != nil {
@@ -486,12 +496,9 @@ func (s *Server) translationList(c *fiber.Ctx) error {
 func (s *Server) renderTranslations(c *fiber.Ctx, status int, st ListState, cur letters.Cursor, problem *cardProblem) error {
 	ctx := c.UserContext()
 	t := s.localizer(c)
-	byID, all, err := s.campaignsByID(ctx)
+	byID, all, err := s.filteredCampaigns(ctx, st.Campaign)
 	if err != nil {
 		return err
-	}
-	if _, ok := byID[st.Campaign]; st.Campaign != "" && !ok {
-		return fiber.ErrNotFound
 	}
 	page, err := s.deps.Moderation.Translations(ctx, st.Campaign, cur, queuePage)
 	if err != nil {
