@@ -6,6 +6,7 @@ package audit
 import (
 	"context"
 	"fmt"
+	"github.com/solidarity-letters/solidarity/internal/seal"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -55,11 +56,13 @@ type Entry struct {
 type Log struct {
 	entries *mongo.Collection
 	now     func() time.Time
+	// keys seal what an entry's detail may say about a person.
+	keys *seal.Keyring
 }
 
-// NewLog returns the audit log of db.
-func NewLog(db *mongo.Database, now func() time.Time) *Log {
-	return &Log{entries: db.Collection("audit"), now: now}
+// NewLog returns the audit log of db, sealing personal details with keys.
+func NewLog(db *mongo.Database, keys *seal.Keyring, now func() time.Time) *Log {
+	return &Log{entries: db.Collection("audit"), keys: keys, now: now}
 }
 
 // Record appends an entry, stamped with the time now.

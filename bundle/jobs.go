@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/solidarity-letters/solidarity/internal/seal"
 	"io"
 	"log/slog"
 	"time"
@@ -81,15 +82,18 @@ type Jobs struct {
 	audit   Recorder
 	now     func() time.Time
 	log     *slog.Logger
+	// keys seal the stored archives, whose PDFs hold supporters' names.
+	keys *seal.Keyring
 }
 
 // lease is how long a running job is held without progress before another
 // worker may take it over (its process died).
 const lease = 2 * time.Minute
 
-// NewJobs returns the job queue of db.
-func NewJobs(db *mongo.Database, builder *Builder, audit Recorder, now func() time.Time, log *slog.Logger) *Jobs {
+// NewJobs returns the job queue of db; stored archives are sealed with keys.
+func NewJobs(db *mongo.Database, keys *seal.Keyring, builder *Builder, audit Recorder, now func() time.Time, log *slog.Logger) *Jobs {
 	return &Jobs{
+		keys:    keys,
 		jobs:    db.Collection("bundle_jobs"),
 		files:   db.GridFSBucket(options.GridFSBucket().SetName("bundles")),
 		builder: builder, audit: audit, now: now, log: log,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/solidarity-letters/solidarity/internal/testdb"
 	"slices"
 	"strings"
 	"sync"
@@ -50,7 +51,7 @@ func (g *memGreetings) has(id string) bool {
 // clock.
 func newServiceWith(t testing.TB, now *time.Time, greetings campaign.GreetingRecorder) *campaign.Service {
 	t.Helper()
-	store := campaign.NewStore(dbs.Database(t))
+	store := campaign.NewStore(dbs.Database(t), testdb.Keys(t))
 	if err := store.EnsureIndexes(context.Background()); err != nil {
 		t.Fatalf("EnsureIndexes: %v", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/solidarity-letters/solidarity/internal/database"
+	"github.com/solidarity-letters/solidarity/internal/seal"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -27,11 +28,15 @@ type Store struct {
 	campaigns  *mongo.Collection
 	recipients *mongo.Collection
 	signatures *mongo.Collection
+	// keys seal the personal fields of what the store writes.
+	keys *seal.Keyring
 }
 
-// NewStore returns a store over db's collections.
-func NewStore(db *mongo.Database) *Store {
+// NewStore returns a store over db's collections that seals personal
+// fields with keys.
+func NewStore(db *mongo.Database, keys *seal.Keyring) *Store {
 	return &Store{
+		keys:       keys,
 		campaigns:  db.Collection(campaignsCollection),
 		recipients: db.Collection(recipientsCollection),
 		signatures: db.Collection(signaturesCollection),

@@ -24,7 +24,7 @@ func (nopGreetings) RecordGreeting(context.Context, string, string, string, time
 
 func newService(t *testing.T, now time.Time) *campaign.Service {
 	t.Helper()
-	store := campaign.NewStore(dbs.Database(t))
+	store := campaign.NewStore(dbs.Database(t), testdb.Keys(t))
 	for range 2 { // indexes are created idempotently
 		if err := store.EnsureIndexes(context.Background()); err != nil {
 			t.Fatalf("EnsureIndexes: %v", err)

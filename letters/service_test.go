@@ -34,7 +34,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	db := dbs.Database(t)
-	cs := campaign.NewStore(db)
+	cs := campaign.NewStore(db, testdb.Keys(t))
 	r := campaign.Recipient{ID: "r", Name: "Ales", Country: "BY", Languages: rulesBeRu.Languages, CensorWords: rulesBeRu.CensorWords}
 	if err := cs.CreateRecipient(ctx, &r); err != nil {
 		t.Fatal(err)
@@ -45,7 +45,7 @@ func newFixture(t *testing.T) *fixture {
 			t.Fatal(err)
 		}
 	}
-	store := letters.NewStore(db)
+	store := letters.NewStore(db, testdb.Keys(t))
 	for range 2 {
 		if err := store.EnsureIndexes(ctx); err != nil {
 			t.Fatalf("EnsureIndexes: %v", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/solidarity-letters/solidarity/internal/seal"
 	"strconv"
 	"strings"
 	"time"
@@ -43,11 +44,15 @@ type Store struct {
 	texts     *mongo.Collection
 	queue     *mongo.Collection
 	translate *mongo.Collection
+	// keys seal greeting texts and every copy of them.
+	keys *seal.Keyring
 }
 
-// NewStore returns a store over db's collections.
-func NewStore(db *mongo.Database) *Store {
+// NewStore returns a store over db's collections that seals greeting texts
+// with keys.
+func NewStore(db *mongo.Database, keys *seal.Keyring) *Store {
 	return &Store{
+		keys:      keys,
 		greetings: db.Collection(greetingsCollection),
 		texts:     db.Collection(textsCollection),
 		queue:     db.Collection(queueCollection),

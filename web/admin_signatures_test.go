@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/solidarity-letters/solidarity/internal/testdb"
 	"html"
 	"io"
 	"net/http"
@@ -34,7 +35,7 @@ func (s *site) sign(t *testing.T, slug string, edit func(url.Values)) {
 // auditEntries returns the audit log, newest first.
 func auditEntries(t *testing.T, s *site) []audit.Entry {
 	t.Helper()
-	entries, err := audit.NewLog(s.DB, s.Clock.Now).Page(context.Background(), bson.ObjectID{}, 100)
+	entries, err := audit.NewLog(s.DB, testdb.Keys(t), s.Clock.Now).Page(context.Background(), bson.ObjectID{}, 100)
 	if err != nil {
 		t.Fatal(err)
 	}

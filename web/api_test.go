@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/solidarity-letters/solidarity/internal/testdb"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -312,7 +313,7 @@ func TestCountsReachOtherNodes(t *testing.T) {
 	s := newSite(t, db)
 	c := s.addCampaign(t, "open", nil)
 	ctx, cancel := context.WithCancel(context.Background())
-	other := campaign.NewService(campaign.NewStore(db), letters.NewService(letters.NewStore(db), campaign.NewStore(db), s.Clock.Now), emailKey, s.Clock.Now)
+	other := campaign.NewService(campaign.NewStore(db, testdb.Keys(t)), letters.NewService(letters.NewStore(db, testdb.Keys(t)), campaign.NewStore(db, testdb.Keys(t)), s.Clock.Now), emailKey, s.Clock.Now)
 	if err := other.LoadCounts(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -84,8 +84,8 @@ func newSiteWith(t *testing.T, db *mongo.Database, edit func(*web.Config)) *site
 	t.Helper()
 	ctx := context.Background()
 	clk := testclock.New(time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC))
-	store := campaign.NewStore(db)
-	greetings := letters.NewStore(db)
+	store := campaign.NewStore(db, testdb.Keys(t))
+	greetings := letters.NewStore(db, testdb.Keys(t))
 	if err := store.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -109,12 +109,12 @@ func newSiteWith(t *testing.T, db *mongo.Database, edit func(*web.Config)) *site
 	if err != nil {
 		t.Fatal(err)
 	}
-	auditLog := audit.NewLog(db, clk.Now)
+	auditLog := audit.NewLog(db, testdb.Keys(t), clk.Now)
 	partners := campaign.NewPartners(db, svc)
 	if err := partners.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}
-	jobs := bundle.NewJobs(db, bundle.NewBuilder(svc, greetings), auditLog, clk.Now, slog.New(slog.DiscardHandler))
+	jobs := bundle.NewJobs(db, testdb.Keys(t), bundle.NewBuilder(svc, greetings), auditLog, clk.Now, slog.New(slog.DiscardHandler))
 	logs := &logBuffer{}
 	cfg := web.Config{FormKey: formKey, MinFillTime: 2 * time.Second, Now: clk.Now}
 	if edit != nil {

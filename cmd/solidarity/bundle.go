@@ -75,8 +75,8 @@ func bundleCmd(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	defer db.Close(context.WithoutCancel(ctx))
 
-	campaigns := campaign.NewStore(db.Database)
-	greetings := letters.NewStore(db.Database)
+	campaigns := campaign.NewStore(db.Database, keys.Data)
+	greetings := letters.NewStore(db.Database, keys.Data)
 	moderation := letters.NewService(greetings, campaigns, time.Now)
 	signing := campaign.NewService(campaigns, moderation, keys.Email, time.Now)
 	if err := signing.LoadCounts(ctx); err != nil {
@@ -113,7 +113,7 @@ func bundleCmd(ctx context.Context, args []string, getenv func(string) string, s
 	fmt.Fprintf(stdout, "wrote %s: %d letters, %d pages, %d signatures, %d greetings\nsha256 %s\n",
 		*out, len(m.Letters), m.Pages, m.Signatures, m.Greetings, m.SHA256)
 	detail := fmt.Sprintf("%d letters, %d pages, sha256 %s", len(m.Letters), m.Pages, m.SHA256)
-	return audit.NewLog(db.Database, time.Now).Record(ctx, "cli", audit.BundleBuilt, c.Slug, detail)
+	return audit.NewLog(db.Database, keys.Data, time.Now).Record(ctx, "cli", audit.BundleBuilt, c.Slug, detail)
 }
 
 // progressBar draws the build's progress on a terminal, and nothing

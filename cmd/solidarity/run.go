@@ -115,8 +115,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		err = errors.Join(err, db.Close(closeCtx))
 	}()
 
-	campaigns := campaign.NewStore(db.Database)
-	greetings := letters.NewStore(db.Database)
+	campaigns := campaign.NewStore(db.Database, keys.Data)
+	greetings := letters.NewStore(db.Database, keys.Data)
 	users := account.NewStore(db.Database)
 	for _, ensure := range []func(context.Context) error{campaigns.EnsureIndexes, greetings.EnsureIndexes, users.EnsureIndexes} {
 		if err := ensure(ctx); err != nil {
@@ -157,8 +157,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	auditLog := audit.NewLog(db.Database, time.Now)
-	bundles := bundle.NewJobs(db.Database, bundle.NewBuilder(signing, greetings), auditLog, time.Now, logger.With("component", "bundles"))
+	auditLog := audit.NewLog(db.Database, keys.Data, time.Now)
+	bundles := bundle.NewJobs(db.Database, keys.Data, bundle.NewBuilder(signing, greetings), auditLog, time.Now, logger.With("component", "bundles"))
 	app, err := web.New(web.Config{
 		BaseURL:        cfg.BaseURL,
 		TrustedProxies: cfg.TrustedProxies,

@@ -62,6 +62,10 @@ func user(ctx context.Context, args []string, getenv func(string) string, stdin 
 	if err != nil {
 		return err
 	}
+	keys, err := config.LoadKeys(cfg.Secret, cfg.DataDir)
+	if err != nil {
+		return err
+	}
 	db, err := database.Open(ctx, database.Options{URI: cfg.MongoURI, DataDir: cfg.DataDir})
 	if err != nil {
 		return err
@@ -75,7 +79,7 @@ func user(ctx context.Context, args []string, getenv func(string) string, stdin 
 	if err != nil {
 		return err
 	}
-	log := audit.NewLog(db.Database, time.Now)
+	log := audit.NewLog(db.Database, keys.Data, time.Now)
 
 	switch sub {
 	case "add":

@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/solidarity-letters/solidarity/internal/seal"
 )
 
 // SecretFile is the name of the generated secret in the data folder.
@@ -23,6 +25,8 @@ type Keys struct {
 	Email []byte
 	// Form keys the signed tokens that protect forms.
 	Form []byte
+	// Data seals supporters' personal fields before they are stored.
+	Data *seal.Keyring
 }
 
 // LoadKeys derives the keys from secret, or, when it is empty, from the
@@ -37,10 +41,21 @@ func LoadKeys(secret, dataDir string) (Keys, error) {
 			return Keys{}, err
 		}
 	}
+	data, err := seal.NewKeyring([]seal.Key{{ID: dataKeyID(secret), Secret: derive(secret, "solidarity data key v1")}}, dataKeyID(secret))
+	if err != nil {
+		return Keys{}, fmt.Errorf("data key: %w", err)
+	}
 	return Keys{
 		Email: derive(secret, "solidarity email hmac v1"),
 		Form:  derive(secret, "solidarity form token v1"),
+		Data:  data,
 	}, nil
+}
+
+// dataKeyID names the data key derived from secret: a short hash that tells
+// keys apart without revealing anything of them.
+func dataKeyID(secret string) string {
+	return "s" + hex.EncodeToString(derive(secret, "solidarity data key id v1")[:6])
 }
 
 func derive(secret, purpose string) []byte {

@@ -21,6 +21,7 @@ import (
 	"testing"
 
 	"github.com/solidarity-letters/solidarity/internal/database"
+	"github.com/solidarity-letters/solidarity/internal/seal"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
@@ -89,4 +90,15 @@ func (s *Server) Database(t testing.TB) *mongo.Database {
 		}
 	})
 	return db
+}
+
+// Keys returns the data keyring tests seal personal fields with: one fixed
+// key, so that what one test store writes another can read.
+func Keys(t testing.TB) *seal.Keyring {
+	t.Helper()
+	k, err := seal.NewKeyring([]seal.Key{{ID: "test1", Secret: []byte("0123456789abcdef0123456789abcdef")}}, "test1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
