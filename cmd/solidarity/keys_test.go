@@ -406,3 +406,26 @@ func TestServeRefusesKeysTheDatabaseDoesNotKnow(t *testing.T) {
 		t.Errorf("the right keys no longer start: %v\n%s", err, out)
 	}
 }
+
+// TestKeysMoveTheOldSecret moves an older installation's secret straight
+// from the data folder to the place the operator chooses.
+func TestKeysMoveTheOldSecret(t *testing.T) {
+	data, elsewhere := t.TempDir(), t.TempDir()
+	vars := map[string]string{"SOLIDARITY_DATA_DIR": data, "XDG_CONFIG_HOME": t.TempDir()}
+	writeFile(t, filepath.Join(data, "secret"), oldSecret+"\n")
+	target := filepath.Join(elsewhere, "keys")
+	out, err := runCmd(t, vars, "", "keys", "move", "--to", target)
+	if err != nil || !strings.Contains(out, filepath.Join(data, "secret")) || !strings.Contains(out, "SOLIDARITY_SECRET_FILE="+target) {
+		t.Fatalf("move: %v\n%s", err, out)
+	}
+	if b, err := os.ReadFile(target); err != nil || strings.TrimSpace(string(b)) != oldSecret {
+		t.Errorf("moved key file: %q, %v", b, err)
+	}
+	if _, err := os.Stat(filepath.Join(data, "secret")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the old secret is still in the data folder: %v", err)
+	}
+	vars["SOLIDARITY_SECRET_FILE"] = target
+	if out, err := runCmd(t, vars, "", "keys", "status"); err != nil || !strings.Contains(out, oldSecretKey+"  active") {
+		t.Errorf("status with the moved file: %v\n%s", err, out)
+	}
+}

@@ -71,7 +71,7 @@ func ReadFile(path string) (*File, error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("key file %s: %w", path, err)
 		}
-		return nil, fmt.Errorf("key file: %w", err)
+		return nil, fmt.Errorf("key file: %w", accessHint(path, err))
 	}
 	if !info.Mode().IsRegular() {
 		return nil, fmt.Errorf("key file %s is not a regular file", path)
@@ -81,7 +81,7 @@ func ReadFile(path string) (*File, error) {
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("key file: %w", err)
+		return nil, fmt.Errorf("key file: %w", accessHint(path, err))
 	}
 	f, err := parseFile(b)
 	if err != nil {
@@ -277,7 +277,7 @@ func writeFile(path string, f *File, replace bool) (err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, ".keys-*.tmp") // mode 0600
 	if err != nil {
-		return fmt.Errorf("write key file: %w", err)
+		return fmt.Errorf("write key file: %w", accessHint(dir, err))
 	}
 	defer func() {
 		if err != nil {
@@ -342,6 +342,16 @@ func scrub(path string) error {
 		return err
 	}
 	return syncDir(filepath.Dir(path))
+}
+
+// accessHint adds to a permission error which user needs the access, the
+// usual cause being a volume or folder owned by another user (in the
+// container image the server runs as uid 65532).
+func accessHint(path string, err error) error {
+	if !errors.Is(err, fs.ErrPermission) || runtime.GOOS == "windows" {
+		return err
+	}
+	return fmt.Errorf("%w; %s must be reachable by the user this runs as (uid %d): change its owner (chown) or choose another place", err, path, os.Getuid())
 }
 
 func syncDir(dir string) error {
