@@ -294,8 +294,12 @@ func keysRetire(ctx context.Context, cfg config.Config, getenv func(string) stri
 		return fmt.Errorf("keys retire: count the stored values per key: %w", err)
 	}
 	if n[id] > 0 {
-		return fmt.Errorf("keys retire: %d stored values still use data key %s; wait until the re-encryption has moved them to the active key %s "+
-			"(solidarity keys status shows the counts), then retire it", n[id], id, k.Data.Active())
+		values := fmt.Sprintf("%d stored values still use", n[id])
+		if n[id] == 1 {
+			values = "1 stored value still uses"
+		}
+		return fmt.Errorf("keys retire: %s data key %s; wait until the re-encryption has moved them to the active key %s "+
+			"(solidarity keys status shows the counts), then retire it", values, id, k.Data.Active())
 	}
 	// The database forgets the key before the file loses it: the other
 	// order could leave a database that asks for a key nobody has.
