@@ -12,18 +12,27 @@ COPY . .
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
     go build -trimpath -ldflags="-s -w" -o /solidarity ./cmd/solidarity
-# The final image has no shell to create directories, so /data is made here
-# and copied over owned by distroless's nonroot user (uid 65532). A new named
-# volume mounted on /data takes this ownership, so the app can write to it.
-RUN mkdir -p /data
+# The final image has no shell to create directories, so /data and /keys are
+# made here and copied over owned by distroless's nonroot user (uid 65532). A
+# new named volume mounted on either takes this ownership, so the app can
+# write to it. /keys holds the key file, apart from the data: a copied data
+# volume must not carry its own key. The build fails here if the nonroot
+# user could not reach the key path.
+RUN mkdir -p /data /keys && chmod 0700 /keys && chown 65532:65532 /data /keys \
+ && setpriv --reuid=65532 --regid=65532 --clear-groups sh -c 'test -w /keys && test -x /keys' \
+ || { echo "uid 65532 cannot reach /keys" >&2; exit 1; }
 
 # Final stage: no shell, no package manager, runs as nonroot (65532:65532).
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /solidarity /solidarity
 COPY --from=build --chown=65532:65532 /data /data
+COPY --from=build --chown=65532:65532 /keys /keys
 USER nonroot:nonroot
-ENV SOLIDARITY_DATA_DIR=/data
-VOLUME /data
+# The key file is made on first start in its own volume. Back it up apart
+# from the data and from database backups: without it the supporters' data
+# cannot be read.
+ENV SOLIDARITY_DATA_DIR=/data SOLIDARITY_SECRET_FILE=/keys/solidarity.keys
+VOLUME ["/data", "/keys"]
 EXPOSE 8080
 ENTRYPOINT ["/solidarity"]
 CMD ["serve"]

@@ -19,6 +19,7 @@ import (
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/internal/config"
 	"github.com/solidarity-letters/solidarity/internal/database"
+	"github.com/solidarity-letters/solidarity/internal/keys"
 	"github.com/solidarity-letters/solidarity/letters"
 	"github.com/solidarity-letters/solidarity/pdf"
 )
@@ -65,7 +66,7 @@ func bundleCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	keys, err := config.LoadKeys(cfg.Secret, cfg.DataDir)
+	ks, err := loadKeys(cfg, getenv, func(s string) { fmt.Fprintln(stderr, "solidarity:", s) })
 	if err != nil {
 		return err
 	}
@@ -74,11 +75,14 @@ func bundleCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer db.Close(context.WithoutCancel(ctx))
+	if err := keys.Check(ctx, db.Database, ks, time.Now()); err != nil {
+		return err
+	}
 
-	campaigns := campaign.NewStore(db.Database, keys.Data)
-	greetings := letters.NewStore(db.Database, keys.Data)
+	campaigns := campaign.NewStore(db.Database, ks.Data)
+	greetings := letters.NewStore(db.Database, ks.Data)
 	moderation := letters.NewService(greetings, campaigns, time.Now)
-	signing := campaign.NewService(campaigns, moderation, keys.Email, time.Now)
+	signing := campaign.NewService(campaigns, moderation, ks.Email, time.Now)
 	if err := signing.LoadCounts(ctx); err != nil {
 		return err
 	}
@@ -113,7 +117,7 @@ func bundleCmd(ctx context.Context, args []string, getenv func(string) string, s
 	fmt.Fprintf(stdout, "wrote %s: %d letters, %d pages, %d signatures, %d greetings\nsha256 %s\n",
 		*out, len(m.Letters), m.Pages, m.Signatures, m.Greetings, m.SHA256)
 	detail := fmt.Sprintf("%d letters, %d pages, sha256 %s", len(m.Letters), m.Pages, m.SHA256)
-	return audit.NewLog(db.Database, keys.Data, time.Now).Record(ctx, "cli", audit.BundleBuilt, c.Slug, detail)
+	return audit.NewLog(db.Database, ks.Data, time.Now).Record(ctx, "cli", audit.BundleBuilt, c.Slug, detail)
 }
 
 // progressBar draws the build's progress on a terminal, and nothing

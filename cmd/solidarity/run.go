@@ -19,6 +19,7 @@ import (
 	"github.com/solidarity-letters/solidarity/internal/database"
 	"github.com/solidarity-letters/solidarity/internal/demo"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
+	"github.com/solidarity-letters/solidarity/internal/keys"
 	"github.com/solidarity-letters/solidarity/letters"
 	"github.com/solidarity-letters/solidarity/web"
 )
@@ -45,6 +46,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			case "bundle":
 				fmt.Fprint(stdout, bundleUsage)
 				return nil
+			case "keys":
+				fmt.Fprint(stdout, keysUsage)
+				return nil
 			}
 			cmd = "help"
 		}
@@ -54,6 +58,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return user(ctx, args, getenv, stdin, stdout, stderr)
 	case "bundle":
 		return bundleCmd(ctx, args, getenv, stdout, stderr)
+	case "keys":
+		return keysCmd(ctx, args, getenv, stdout, stderr, countKeyring)
 	case "serve":
 		return serve(ctx, args, getenv, stdout, stderr)
 	case "version":
@@ -74,6 +80,7 @@ Usage:
   solidarity [serve] [flags]   run the web service (the default)
   solidarity user ...          manage console accounts (solidarity user --help)
   solidarity bundle ...        build a campaign's printable bundle (solidarity bundle --help)
+  solidarity keys ...          where the keys live, rotation (solidarity keys --help)
   solidarity version           print the version
   solidarity help              show this help
 
@@ -92,12 +99,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 
-	if cfg.MongoURI == "" || cfg.Secret == "" {
+	if cfg.MongoURI == "" {
 		if err := database.CheckWritable(cfg.DataDir); err != nil {
 			return err
 		}
 	}
-	keys, err := config.LoadKeys(cfg.Secret, cfg.DataDir)
+	ks, err := loadKeys(cfg, getenv, func(s string) { logger.Warn(s) })
 	if err != nil {
 		return err
 	}
@@ -114,9 +121,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		defer cancel()
 		err = errors.Join(err, db.Close(closeCtx))
 	}()
+	// Before anything is written: never seal with keys that are not the
+	// database's.
+	if err := keys.Check(ctx, db.Database, ks, time.Now()); err != nil {
+		return err
+	}
+	logger.Info("keys", "from", ks.Source.String(), "active_data_key", ks.Data.Active())
 
-	campaigns := campaign.NewStore(db.Database, keys.Data)
-	greetings := letters.NewStore(db.Database, keys.Data)
+	campaigns := campaign.NewStore(db.Database, ks.Data)
+	greetings := letters.NewStore(db.Database, ks.Data)
 	users := account.NewStore(db.Database)
 	for _, ensure := range []func(context.Context) error{campaigns.EnsureIndexes, greetings.EnsureIndexes, users.EnsureIndexes} {
 		if err := ensure(ctx); err != nil {
@@ -124,14 +137,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 	moderation := letters.NewService(greetings, campaigns, time.Now)
-	signing := campaign.NewService(campaigns, moderation, keys.Email, time.Now)
+	signing := campaign.NewService(campaigns, moderation, ks.Email, time.Now)
 	accounts, err := account.NewService(users, time.Now)
 	if err != nil {
 		return err
 	}
 	seeded := false
 	if cfg.Demo {
-		seeder := demo.Seeder{Campaigns: signing, Greetings: greetings, EmailKey: keys.Email, Now: time.Now}
+		seeder := demo.Seeder{Campaigns: signing, Greetings: greetings, EmailKey: ks.Email, Now: time.Now}
 		if seeded, err = seeder.SeedIfEmpty(ctx); err != nil {
 			return err
 		}
@@ -157,12 +170,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	auditLog := audit.NewLog(db.Database, keys.Data, time.Now)
-	bundles := bundle.NewJobs(db.Database, keys.Data, bundle.NewBuilder(signing, greetings), auditLog, time.Now, logger.With("component", "bundles"))
+	auditLog := audit.NewLog(db.Database, ks.Data, time.Now)
+	bundles := bundle.NewJobs(db.Database, ks.Data, bundle.NewBuilder(signing, greetings), auditLog, time.Now, logger.With("component", "bundles"))
 	app, err := web.New(web.Config{
 		BaseURL:        cfg.BaseURL,
 		TrustedProxies: cfg.TrustedProxies,
-		FormKey:        keys.Form,
+		FormKey:        ks.Form,
 		MinFillTime:    minFillTime,
 		Now:            time.Now,
 	}, web.Deps{

@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -32,7 +35,34 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+// configHome is the configuration folder of the tests that set no
+// XDG_CONFIG_HOME of their own, so that no test touches the real
+// ~/.config/solidarity/keys.
+var configHome string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "solidarity-config-*")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	configHome = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string {
+		if v, ok := m[k]; ok {
+			return v
+		}
+		if k == "XDG_CONFIG_HOME" {
+			return configHome
+		}
+		return ""
+	}
+}
 
 var listening = regexp.MustCompile(`listening on (http://\S+)`)
 
@@ -81,8 +111,8 @@ func get(t *testing.T, url string) (int, string) {
 }
 
 func TestServeDemoOnEmbeddedDatabase(t *testing.T) {
-	dir := t.TempDir()
-	vars := map[string]string{"SOLIDARITY_DATA_DIR": dir}
+	dir, cfgDir := t.TempDir(), t.TempDir()
+	vars := map[string]string{"SOLIDARITY_DATA_DIR": dir, "XDG_CONFIG_HOME": cfgDir}
 	base, stop := start(t, vars)
 
 	status, home := get(t, base+"/")
@@ -100,9 +130,12 @@ func TestServeDemoOnEmbeddedDatabase(t *testing.T) {
 	if status != 200 || !regexp.MustCompile(`"signatures":[1-9]\d{2,}`).MatchString(api) || !strings.Contains(api, `"status":"open"`) {
 		t.Errorf("demo campaign API: %d %s, want hundreds of signatures and open", status, api)
 	}
-	info, err := os.Stat(filepath.Join(dir, "secret"))
+	info, err := os.Stat(filepath.Join(cfgDir, "solidarity", "keys"))
 	if err != nil || info.Mode().Perm() != 0o600 {
-		t.Errorf("generated secret: %v, mode %v; want a 0600 file", err, info)
+		t.Errorf("generated key file: %v, mode %v; want a 0600 file", err, info)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "secret")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the data folder holds a secret: %v", err)
 	}
 	if err := stop(); err != nil {
 		t.Fatalf("stop: %v", err)
@@ -163,7 +196,7 @@ func TestHelpListsSubcommandsAndSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"serve", "version", "SOLIDARITY_ADDR", "MONGODB_URI", "SOLIDARITY_DATA_DIR", "SOLIDARITY_BASE_URL",
-		"SOLIDARITY_SECRET", "SOLIDARITY_DEMO", "SOLIDARITY_TRUSTED_PROXIES", "user", "SOLIDARITY_ADMIN_EMAIL"} {
+		"SOLIDARITY_SECRET", "SOLIDARITY_SECRET_FILE", "keys", "SOLIDARITY_DEMO", "SOLIDARITY_TRUSTED_PROXIES", "user", "SOLIDARITY_ADMIN_EMAIL"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("--help does not mention %s", want)
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/solidarity-letters/solidarity/audit"
 	"github.com/solidarity-letters/solidarity/internal/config"
 	"github.com/solidarity-letters/solidarity/internal/database"
+	"github.com/solidarity-letters/solidarity/internal/keys"
 )
 
 const userUsage = `Usage:
@@ -62,7 +63,7 @@ func user(ctx context.Context, args []string, getenv func(string) string, stdin 
 	if err != nil {
 		return err
 	}
-	keys, err := config.LoadKeys(cfg.Secret, cfg.DataDir)
+	ks, err := loadKeys(cfg, getenv, func(s string) { fmt.Fprintln(stderr, "solidarity:", s) })
 	if err != nil {
 		return err
 	}
@@ -71,6 +72,9 @@ func user(ctx context.Context, args []string, getenv func(string) string, stdin 
 		return err
 	}
 	defer db.Close(context.WithoutCancel(ctx))
+	if err := keys.Check(ctx, db.Database, ks, time.Now()); err != nil {
+		return err
+	}
 	store := account.NewStore(db.Database)
 	if err := store.EnsureIndexes(ctx); err != nil {
 		return err
@@ -79,7 +83,7 @@ func user(ctx context.Context, args []string, getenv func(string) string, stdin 
 	if err != nil {
 		return err
 	}
-	log := audit.NewLog(db.Database, keys.Data, time.Now)
+	log := audit.NewLog(db.Database, ks.Data, time.Now)
 
 	switch sub {
 	case "add":

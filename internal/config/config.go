@@ -1,5 +1,6 @@
 // Package config reads solidarity's settings from environment variables and
-// command-line flags, checks them, and keeps the server secret.
+// command-line flags and checks them. The keys themselves are package keys'
+// business.
 package config
 
 import (
@@ -16,6 +17,8 @@ import (
 	"strings"
 
 	"golang.org/x/net/idna"
+
+	"github.com/solidarity-letters/solidarity/internal/keys"
 )
 
 // Config holds every setting of the serve command, checked.
@@ -24,7 +27,8 @@ type Config struct {
 	MongoURI       string
 	DataDir        string
 	BaseURL        string // without a trailing slash; empty: taken from each request
-	Secret         string // empty: generated once and kept in the data folder
+	Secret         string // SOLIDARITY_SECRET; empty: read from SecretFile or the default key file
+	SecretFile     string // SOLIDARITY_SECRET_FILE; empty: the default key file
 	Demo           bool
 	TrustedProxies []string
 	LogLevel       slog.Level
@@ -48,9 +52,10 @@ func Settings() []Setting {
 	return []Setting{
 		{"SOLIDARITY_ADDR", "addr", ":8080", "address the web server listens on (host:port)", parseAddr},
 		{"MONGODB_URI", "mongodb-uri", "", "MongoDB connection string; empty starts the embedded database in the data folder", parseMongoURI},
-		{"SOLIDARITY_DATA_DIR", "data-dir", "./data", "folder for the embedded database and the generated secret", parseDataDir},
+		{"SOLIDARITY_DATA_DIR", "data-dir", "./data", "folder for the embedded database; never holds the keys", parseDataDir},
 		{"SOLIDARITY_BASE_URL", "base-url", "", "public address of the site, e.g. https://letters.example.org; used for share links and origin checks", parseBaseURL},
-		{"SOLIDARITY_SECRET", "", "", "key for email hashes and form tokens, at least 32 characters; empty: 32 random bytes kept in DATA_DIR/secret", parseSecret},
+		{"SOLIDARITY_SECRET", "", "", "root secret for email hashes, form tokens and data keys, at least 32 characters; wins over the key file", parseSecret},
+		{"SOLIDARITY_SECRET_FILE", "", "", "key file outside the data folder; empty: the config folder's solidarity/keys (e.g. ~/.config/solidarity/keys), created on first start", parseSecretFile},
 		{"SOLIDARITY_DEMO", "demo", "true", "seed a demo campaign into an empty database (true or false)", parseDemo},
 		{"SOLIDARITY_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated IPs or CIDR ranges of reverse proxies whose X-Forwarded-* headers are believed", parseProxies},
 		{"SOLIDARITY_ADMIN_EMAIL", "", "", "email of the first admin, created when no account exists", parseAdminEmail},
@@ -169,14 +174,19 @@ func parseBaseURL(c *Config, v string) error {
 	return nil
 }
 
-// MinSecretLength is the shortest SOLIDARITY_SECRET accepted.
-const MinSecretLength = 32
-
 func parseSecret(c *Config, v string) error {
-	if v != "" && len(v) < MinSecretLength {
-		return fmt.Errorf("is %d characters long, needs at least %d (e.g. openssl rand -hex 32)", len(v), MinSecretLength)
+	if v != "" && len(v) < keys.MinSecretLength {
+		return fmt.Errorf("is %d characters long, needs at least %d (e.g. openssl rand -hex 32)", len(v), keys.MinSecretLength)
 	}
 	c.Secret = v
+	return nil
+}
+
+func parseSecretFile(c *Config, v string) error {
+	if strings.HasSuffix(v, "/") {
+		return fmt.Errorf("%q names a folder; name the key file in it", v)
+	}
+	c.SecretFile = v
 	return nil
 }
 

@@ -3,8 +3,6 @@ package config_test
 import (
 	"bytes"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -71,6 +69,7 @@ func TestLoadRejectsInvalidValues(t *testing.T) {
 		{"SOLIDARITY_BASE_URL", "letters.example.org", "SOLIDARITY_BASE_URL"},
 		{"SOLIDARITY_BASE_URL", "https://x.org/?a=b", "must not have a query"},
 		{"SOLIDARITY_SECRET", "short", "at least 32"},
+		{"SOLIDARITY_SECRET_FILE", "/etc/solidarity/", "names a folder"},
 		{"SOLIDARITY_DEMO", "maybe", "SOLIDARITY_DEMO"},
 		{"SOLIDARITY_TRUSTED_PROXIES", "10.0.0.1,proxy", `"proxy" is not an IP`},
 		{"SOLIDARITY_LOG_LEVEL", "loud", "SOLIDARITY_LOG_LEVEL"},
@@ -95,44 +94,5 @@ func TestPrintSettingsListsEveryVariable(t *testing.T) {
 		if !strings.Contains(b.String(), s.Env) {
 			t.Errorf("help does not mention %s", s.Env)
 		}
-	}
-}
-
-func TestLoadKeysGeneratesAndKeepsSecret(t *testing.T) {
-	dir := t.TempDir()
-	k1, err := config.LoadKeys("", dir)
-	if err != nil {
-		t.Fatalf("first LoadKeys: %v", err)
-	}
-	info, err := os.Stat(filepath.Join(dir, config.SecretFile))
-	if err != nil {
-		t.Fatalf("secret file: %v", err)
-	}
-	if got := info.Mode().Perm(); got != 0o600 {
-		t.Errorf("secret file mode = %04o, want 0600", got)
-	}
-	k2, err := config.LoadKeys("", dir)
-	if err != nil {
-		t.Fatalf("second LoadKeys: %v", err)
-	}
-	if !bytes.Equal(k1.Email, k2.Email) || !bytes.Equal(k1.Form, k2.Form) {
-		t.Error("keys changed between two loads of the same data folder")
-	}
-	if bytes.Equal(k1.Email, k1.Form) {
-		t.Error("email and form keys are the same")
-	}
-	k3, err := config.LoadKeys(strings.Repeat("x", 32), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if bytes.Equal(k3.Email, k1.Email) {
-		t.Error("SOLIDARITY_SECRET did not take precedence over the file")
-	}
-
-	if err := os.Chmod(filepath.Join(dir, config.SecretFile), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := config.LoadKeys("", dir); err == nil || !strings.Contains(err.Error(), "chmod 600") {
-		t.Errorf("world-readable secret: error = %v, want advice to chmod 600", err)
 	}
 }
