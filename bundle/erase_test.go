@@ -540,3 +540,47 @@ func TestFailedErasureReleasesTheBundles(t *testing.T) {
 		t.Errorf("second Erase = %d, want 1", n)
 	}
 }
+
+// Jobs stored before bundles had a cut-off are built with the time they
+// were asked for as their cut-off, and an erasure treats a finished one as
+// holding every signature.
+func TestJobsFromBeforeCutoffs(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.sign(t, "Anna Nowak")
+	asked := f.clock.Now()
+	f.clock.Add(time.Minute)
+	late := f.sign(t, "Late Signer")
+	for _, id := range []string{"legacy-queued", "legacy-done"} {
+		doc := bson.M{"_id": id, "campaign_id": f.c.ID, "options": Options{Layout: pdf.LayoutList, Paper: pdf.A4, MaxSheets: 10, Lang: "en"},
+			"status": StatusQueued, "created_by": "organizer@example.org", "created_at": asked, "letters": 0, "total_letters": 0, "size": 0, "pages": 0}
+		if _, err := f.jobs.jobs.InsertOne(ctx, doc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.runAll(t)
+	for _, id := range []string{"legacy-queued", "legacy-done"} {
+		job := f.job(t, id)
+		if job.Status != StatusDone || !job.Cutoff.Equal(asked) || job.Contains(late.SignedAt) {
+			t.Fatalf("legacy job %s: %s, cut-off %v (%s)", id, job.Status, job.Cutoff, job.Error)
+		}
+	}
+	// One of them is still without a cut-off, as before this change.
+	if _, err := f.jobs.jobs.UpdateOne(ctx, bson.M{"_id": "legacy-done"}, bson.M{"$unset": bson.M{"cutoff": "", "tallies": ""}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.erase(t, late); n != 1 {
+		t.Errorf("Erase = %d, want 1: only the bundle without a cut-off may hold a later signature", n)
+	}
+	if got := f.job(t, "legacy-queued"); got.Status != StatusDone {
+		t.Errorf("the bundle with a cut-off before the signature is %s", got.Status)
+	}
+	next := f.successor(t, "legacy-done")
+	if next.Cutoff.IsZero() || next.Tallies == nil {
+		t.Errorf("the rebuild of a bundle without a cut-off has scope %+v", next.Scope)
+	}
+	f.runAll(t)
+	if got := f.job(t, next.ID); got.Status != StatusDone {
+		t.Errorf("the rebuild is %s: %s", got.Status, got.Error)
+	}
+}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/solidarity-letters/solidarity/account"
 	"github.com/solidarity-letters/solidarity/audit"
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 func TestBundleFromTheConsole(t *testing.T) {
@@ -343,5 +344,41 @@ func TestEraseRebuildsOnlyTheBundlesThatHoldIt(t *testing.T) {
 	}
 	if page := s.loginAs(t, account.RoleAdmin).get(t, "/admin/audit"); !strings.Contains(page.Body, "rebuilt a bundle after an erasure") {
 		t.Error("the audit page does not show the rebuild")
+	}
+}
+
+// A bundle that failed to build can be built again from the console.
+func TestRetryAFailedBundle(t *testing.T) {
+	s := newSite(t, dbs.Database(t))
+	c := s.addCampaign(t, "ales", nil)
+	s.sign(t, "ales", nil)
+	org := s.loginAs(t, account.RoleOrganizer)
+	// Without its recipient the bundle cannot be built.
+	recipients := s.DB.Collection("recipients")
+	var r bson.M
+	if err := recipients.FindOneAndDelete(context.Background(), bson.M{"_id": c.RecipientID}).Decode(&r); err != nil {
+		t.Fatal(err)
+	}
+	buildBundle(t, s, org, c.ID, url.Values{"layout": {"list"}, "paper": {"A4"}, "max_sheets": {"10"}, "lang": {"en"}})
+	rows := bundleRows(t, org, c.ID)
+	retry := regexp.MustCompile(`action="(/admin/campaigns/[^"]+/retry)"`).FindStringSubmatch(rows[0].HTML)
+	if len(rows) != 1 || !strings.Contains(rows[0].HTML, "failed") || retry == nil || rows[0].Href != "" {
+		t.Fatalf("the failed bundle's row:\n%s", rows[0].HTML)
+	}
+	if _, err := recipients.InsertOne(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	if res := org.post(t, retry[1], nil); res.Status != 303 {
+		t.Fatalf("retry: %d", res.Status)
+	}
+	runBundles(t, s)
+	rows = bundleRows(t, org, c.ID)
+	if len(rows) != 1 || rows[0].Href == "" || strings.Contains(rows[0].HTML, "/retry") {
+		t.Errorf("after the retry:\n%s", rows[0].HTML)
+	}
+	// Another campaign's page cannot retry it.
+	other := s.addCampaign(t, "other", nil)
+	if res := org.post(t, strings.Replace(retry[1], "/"+c.ID+"/", "/"+other.ID+"/", 1), nil); res.Status != 404 {
+		t.Errorf("retry under another campaign: %d, want 404", res.Status)
 	}
 }
