@@ -274,7 +274,7 @@ func (j *Jobs) build(ctx context.Context, job *Job) error {
 	}
 	progress := func(p pdf.Progress) {
 		// Progress also renews the lease; a failed write only delays the bar.
-		_, _ = j.jobs.UpdateOne(ctx, bson.M{"_id": job.ID}, bson.M{"$set": bson.M{
+		_, _ = j.jobs.UpdateOne(ctx, bson.M{"_id": job.ID, "status": StatusRunning, "attempt": job.Attempt}, bson.M{"$set": bson.M{
 			"letters": p.Letters, "total_letters": p.TotalLetters, "lease_until": j.now().UTC().Add(lease)}})
 	}
 	m, err := j.builder.Build(ctx, c, job.Options, job.Scope, up, progress)
