@@ -34,6 +34,7 @@ const (
 	Erased          Action = "signature_erased"
 	BundleBuilt     Action = "bundle_built"
 	BundleFetched   Action = "bundle_downloaded"
+	BundleRebuilt   Action = "bundle_rebuilt"
 	PartnerAdded    Action = "partner_added"
 	PartnerKeyAdded Action = "partner_api_key_created"
 	PartnerKeyGone  Action = "partner_api_key_revoked"

@@ -91,6 +91,47 @@ type Summary struct {
 	Untranslated int
 }
 
+// Scope is which of a campaign's data a bundle holds: the signatures
+// signed at or before Cutoff that have not been erased, the greetings that
+// came with them, and the paper counts as they stood at Cutoff. A bundle
+// therefore holds a signature if and only if its Cutoff is not before the
+// signature's signed_at, which is how an erasure finds the bundles to
+// rebuild without storing who is in them; built again with the same scope,
+// a bundle is the same bundle minus what was erased since.
+type Scope struct {
+	Cutoff time.Time `bson:"cutoff,omitempty"`
+	// Tallies are the paper counts at Cutoff, which no erasure changes.
+	Tallies []Tally `bson:"tallies"`
+}
+
+// Tally is one country's paper count in a bundle's scope.
+type Tally struct {
+	Country string `bson:"country"`
+	Count   int64  `bson:"count"`
+}
+
+// Contains reports whether a bundle of this scope holds a signature
+// signed at signedAt. A scope without a cut-off (a job from before
+// cut-offs existed) may hold any signature.
+func (s Scope) Contains(signedAt time.Time) bool {
+	return s.Cutoff.IsZero() || !signedAt.After(s.Cutoff)
+}
+
+// ScopeAt is the scope of a bundle of the campaign asked for at t: the
+// cut-off is t (to the millisecond the database keeps) and the paper counts
+// are the current ones.
+func (b *Builder) ScopeAt(ctx context.Context, campaignID string, t time.Time) (Scope, error) {
+	tallies, err := b.campaigns.PaperTallies(ctx, campaignID)
+	if err != nil {
+		return Scope{}, err
+	}
+	s := Scope{Cutoff: t.UTC().Truncate(time.Millisecond), Tallies: []Tally{}}
+	for _, t := range tallies {
+		s.Tallies = append(s.Tallies, Tally{Country: t.Country, Count: t.Count})
+	}
+	return s, nil
+}
+
 // row is one signature as the bundle needs it.
 type row struct {
 	id      string
@@ -106,15 +147,22 @@ type data struct {
 	rows         []row
 	greetings    []letters.Greeting
 	untranslated int
-	tallies      []campaign.PaperTally
+	tallies      []Tally
 	countries    map[string]bool
 }
 
-func (b *Builder) read(ctx context.Context, c *campaign.Campaign) (*data, error) {
-	d := &data{countries: map[string]bool{}}
+// read reads what a bundle of scope holds. Greetings go with their
+// signature: one whose signature is out of scope or erased is left out.
+func (b *Builder) read(ctx context.Context, c *campaign.Campaign, scope Scope) (*data, error) {
+	d := &data{countries: map[string]bool{}, tallies: scope.Tallies}
+	in := map[string]bool{}
 	// The rows are small; holding them lets the bundle print in signing
 	// order without asking the embedded database to sort the collection.
 	err := b.campaigns.Store().EachSignature(ctx, c.ID, func(s *campaign.Signature) error {
+		if !scope.Contains(s.SignedAt) {
+			return nil
+		}
+		in[s.ID] = true
 		d.rows = append(d.rows, row{id: s.ID, at: s.SignedAt, name: s.Person.Name, city: s.Person.City,
 			country: s.Person.Country, display: s.Person.Display})
 		d.countries[s.Person.Country] = true
@@ -125,6 +173,9 @@ func (b *Builder) read(ctx context.Context, c *campaign.Campaign) (*data, error)
 	}
 	slices.SortFunc(d.rows, func(a, b row) int { return cmp.Or(a.at.Compare(b.at), strings.Compare(a.id, b.id)) })
 	err = b.greetings.EachApproved(ctx, c.ID, func(g *letters.Greeting) error {
+		if !in[g.ID] {
+			return nil
+		}
 		// The censor holds back letters in other languages: a greeting
 		// that needs a translation goes only with an approved one.
 		if g.NeedsTranslation && !g.Translation.Approved() {
@@ -140,18 +191,19 @@ func (b *Builder) read(ctx context.Context, c *campaign.Campaign) (*data, error)
 	slices.SortFunc(d.greetings, func(a, b letters.Greeting) int {
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
 	})
-	if d.tallies, err = b.campaigns.PaperTallies(ctx, c.ID); err != nil {
-		return nil, err
-	}
 	for _, t := range d.tallies {
 		d.countries[t.Country] = true
 	}
 	return d, nil
 }
 
-// Summarize counts what a bundle of c would hold.
+// Summarize counts what a bundle of c asked for now would hold.
 func (b *Builder) Summarize(ctx context.Context, c *campaign.Campaign) (Summary, error) {
-	d, err := b.read(ctx, c)
+	scope, err := b.ScopeAt(ctx, c.ID, b.campaigns.Now())
+	if err != nil {
+		return Summary{}, err
+	}
+	d, err := b.read(ctx, c, scope)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -167,14 +219,19 @@ func (b *Builder) Summarize(ctx context.Context, c *campaign.Campaign) (Summary,
 	return s, nil
 }
 
-// Build renders the bundle of c into w (a ZIP archive, see pdf.Render).
-// The same data and options give the same bytes: the printed date is the
-// closing time of a closed campaign, else the time of the latest signature.
-func (b *Builder) Build(ctx context.Context, c *campaign.Campaign, opts Options, w io.Writer, progress func(pdf.Progress)) (pdf.Manifest, error) {
+// Build renders the bundle of c with what scope holds into w (a ZIP
+// archive, see pdf.Render). The same data, options and scope give the same
+// bytes: the printed date is the closing time of a campaign closed at the
+// cut-off, else the cut-off, so a bundle rebuilt after an erasure keeps its
+// date.
+func (b *Builder) Build(ctx context.Context, c *campaign.Campaign, opts Options, scope Scope, w io.Writer, progress func(pdf.Progress)) (pdf.Manifest, error) {
 	if err := opts.Validate(); err != nil {
 		return pdf.Manifest{}, err
 	}
-	d, err := b.read(ctx, c)
+	if scope.Cutoff.IsZero() {
+		return pdf.Manifest{}, fmt.Errorf("%w: no cut-off", ErrInvalid)
+	}
+	d, err := b.read(ctx, c, scope)
 	if err != nil {
 		return pdf.Manifest{}, err
 	}
@@ -184,11 +241,8 @@ func (b *Builder) Build(ctx context.Context, c *campaign.Campaign, opts Options,
 	}
 	lang := language.Make(opts.Lang)
 	countryName := func(code string) string { return b.countries.Name(lang, code) }
-	date := c.OpensAt
-	if len(d.rows) > 0 {
-		date = d.rows[len(d.rows)-1].at
-	}
-	if c.Status(b.campaigns.Now()) == campaign.StatusClosed {
+	date := scope.Cutoff
+	if c.Status(scope.Cutoff) == campaign.StatusClosed {
 		date = c.ClosesAt
 	}
 	byID := make(map[string]int, len(d.rows))
@@ -246,7 +300,7 @@ func greetingSeq(d *data, byID map[string]int, printed func(row) string, country
 		for _, g := range d.greetings {
 			i, ok := byID[g.ID]
 			if !ok {
-				continue // its signature was erased
+				continue // its signature was erased, or is out of scope
 			}
 			r := d.rows[i]
 			pg := pdf.Greeting{Text: g.Text, Name: printed(r), City: r.city, Country: countryName(r.country)}

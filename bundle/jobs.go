@@ -31,17 +31,30 @@ const (
 	StatusRunning Status = "running"
 	StatusDone    Status = "done"
 	StatusFailed  Status = "failed"
+	// StatusReplaced is a bundle whose archive was deleted because a
+	// signature in it was erased; the job named by ReplacedBy builds it
+	// again without that signature.
+	StatusReplaced Status = "replaced"
 	// StatusDiscarded is a bundle whose archive was deleted because a
-	// signature in it was erased.
+	// signature in it was erased, before erasures rebuilt bundles; only
+	// older jobs have it.
 	StatusDiscarded Status = "discarded"
 )
 
 // Job is one bundle being built or built.
 type Job struct {
-	ID           string    `bson:"_id"`
-	CampaignID   string    `bson:"campaign_id"`
-	Options      Options   `bson:"options"`
-	Status       Status    `bson:"status"`
+	ID         string  `bson:"_id"`
+	CampaignID string  `bson:"campaign_id"`
+	Options    Options `bson:"options"`
+	// Scope is what the bundle holds, fixed when it is asked for.
+	Scope  `bson:",inline"`
+	Status Status `bson:"status"`
+	// Holds counts the erasures under way that hold a queued job back
+	// until their signature is gone; a worker takes only a job with none.
+	Holds int `bson:"holds"`
+	// Attempt counts the claims of the job, so that a worker whose build
+	// was restarted meanwhile cannot record its archive.
+	Attempt      int       `bson:"attempt"`
 	CreatedBy    string    `bson:"created_by"`
 	CreatedAt    time.Time `bson:"created_at"`
 	StartedAt    time.Time `bson:"started_at,omitempty"`
@@ -56,7 +69,19 @@ type Job struct {
 	Files  []pdf.File    `bson:"files,omitempty"`
 	Pages  int           `bson:"pages"`
 	Error  string        `bson:"error,omitempty"`
+
+	// Replaces is the job whose bundle this one builds again after a
+	// signature in it was erased at ErasedAt, and ReplacesSHA256 that
+	// bundle's SHA-256.
+	Replaces       string `bson:"replaces,omitempty"`
+	ReplacesSHA256 string `bson:"replaces_sha256,omitempty"`
+	// ReplacedBy is the job that builds this replaced bundle again.
+	ReplacedBy string    `bson:"replaced_by,omitempty"`
+	ErasedAt   time.Time `bson:"erased_at,omitempty"`
 }
+
+// Held reports whether the job waits for an erasure to finish.
+func (j *Job) Held() bool { return j.Status == StatusQueued && j.Holds > 0 }
 
 // Percent is how far the job has come, 0 to 100.
 func (j *Job) Percent() int {
@@ -105,8 +130,13 @@ func (j *Jobs) Enqueue(ctx context.Context, c *campaign.Campaign, opts Options, 
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	job := &Job{ID: bson.NewObjectID().Hex(), CampaignID: c.ID, Options: opts, Status: StatusQueued,
-		CreatedBy: by, CreatedAt: j.now().UTC()}
+	now := j.now().UTC()
+	scope, err := j.builder.ScopeAt(ctx, c.ID, now)
+	if err != nil {
+		return nil, fmt.Errorf("queue bundle of %s: %w", c.Slug, err)
+	}
+	job := &Job{ID: bson.NewObjectID().Hex(), CampaignID: c.ID, Options: opts, Scope: scope, Status: StatusQueued,
+		CreatedBy: by, CreatedAt: now}
 	if _, err := j.jobs.InsertOne(ctx, job); err != nil {
 		return nil, fmt.Errorf("queue bundle of %s: %w", c.Slug, err)
 	}
@@ -186,15 +216,19 @@ func (j *Jobs) RunOnce(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
-// claim takes the oldest queued job, or one whose lease ran out, in one
-// atomic update.
+// claim takes the oldest queued job that no erasure holds back, or one
+// whose lease ran out, in one atomic update.
 func (j *Jobs) claim(ctx context.Context) (*Job, error) {
 	now := j.now().UTC()
 	filter := bson.M{"$or": bson.A{
-		bson.M{"status": StatusQueued},
+		bson.M{"status": StatusQueued, "holds": bson.M{"$lte": 0}},
+		bson.M{"status": StatusQueued, "holds": bson.M{"$exists": false}},
 		bson.M{"status": StatusRunning, "lease_until": bson.M{"$lt": now}},
 	}}
-	update := bson.M{"$set": bson.M{"status": StatusRunning, "started_at": now, "lease_until": now.Add(lease), "letters": 0}}
+	update := bson.M{
+		"$set": bson.M{"status": StatusRunning, "started_at": now, "lease_until": now.Add(lease), "letters": 0},
+		"$inc": bson.M{"attempt": 1},
+	}
 	var job Job
 	err := j.jobs.FindOneAndUpdate(ctx, filter, update,
 		options.FindOneAndUpdate().SetSort(bson.D{{Key: "created_at", Value: 1}}).SetReturnDocument(options.After)).Decode(&job)
@@ -214,7 +248,8 @@ func (j *Jobs) run(ctx context.Context, job *Job) {
 		return // a stopped build is taken over when its lease runs out
 	}
 	j.log.Error("bundle job failed", "job", job.ID, "error", err)
-	_, uerr := j.jobs.UpdateOne(context.WithoutCancel(ctx), bson.M{"_id": job.ID},
+	// A job restarted meanwhile (an erasure) stays queued.
+	_, uerr := j.jobs.UpdateOne(context.WithoutCancel(ctx), bson.M{"_id": job.ID, "status": StatusRunning, "attempt": job.Attempt},
 		bson.M{"$set": bson.M{"status": StatusFailed, "error": err.Error(), "finished_at": j.now().UTC()}})
 	if uerr != nil {
 		j.log.Error("record failed bundle job", "job", job.ID, "error", uerr)
@@ -226,16 +261,23 @@ func (j *Jobs) build(ctx context.Context, job *Job) error {
 	if err != nil {
 		return err
 	}
+	if job.Cutoff.IsZero() {
+		// Queued before bundles had a cut-off: it holds what was there
+		// when it was asked for.
+		if job.Scope, err = j.builder.ScopeAt(ctx, job.CampaignID, job.CreatedAt); err != nil {
+			return err
+		}
+	}
 	up, err := j.files.OpenUploadStream(ctx, "bundle-"+c.Slug+".zip")
 	if err != nil {
 		return fmt.Errorf("store bundle: %w", err)
 	}
 	progress := func(p pdf.Progress) {
 		// Progress also renews the lease; a failed write only delays the bar.
-		_, _ = j.jobs.UpdateOne(ctx, bson.M{"_id": job.ID}, bson.M{"$set": bson.M{
+		_, _ = j.jobs.UpdateOne(ctx, bson.M{"_id": job.ID, "status": StatusRunning, "attempt": job.Attempt}, bson.M{"$set": bson.M{
 			"letters": p.Letters, "total_letters": p.TotalLetters, "lease_until": j.now().UTC().Add(lease)}})
 	}
-	m, err := j.builder.Build(ctx, c, job.Options, up, progress)
+	m, err := j.builder.Build(ctx, c, job.Options, job.Scope, up, progress)
 	if err != nil {
 		return errors.Join(err, up.Abort())
 	}
@@ -243,53 +285,31 @@ func (j *Jobs) build(ctx context.Context, job *Job) error {
 		return fmt.Errorf("store bundle: %w", err)
 	}
 	fileID, _ := up.FileID.(bson.ObjectID)
-	res, err := j.jobs.UpdateOne(ctx, bson.M{"_id": job.ID, "status": StatusRunning}, bson.M{"$set": bson.M{
+	res, err := j.jobs.UpdateOne(ctx, bson.M{"_id": job.ID, "status": StatusRunning, "attempt": job.Attempt}, bson.M{"$set": bson.M{
 		"status": StatusDone, "finished_at": j.now().UTC(), "file_id": fileID, "size": m.Size,
-		"sha256": m.SHA256, "files": m.Files, "pages": m.Pages, "letters": len(m.Letters), "total_letters": len(m.Letters)}})
+		"sha256": m.SHA256, "files": m.Files, "pages": m.Pages, "letters": len(m.Letters), "total_letters": len(m.Letters),
+		"cutoff": job.Cutoff, "tallies": job.Tallies}})
 	if err != nil {
-		return fmt.Errorf("record finished bundle: %w", err)
+		// What was written may hold a name erased meanwhile: it goes.
+		return errors.Join(fmt.Errorf("record finished bundle: %w", err), j.files.Delete(context.WithoutCancel(ctx), fileID))
 	}
 	if res.MatchedCount == 0 {
-		// Discarded while it was built: a signature in it was erased.
+		// Restarted while it was built: a signature in it was erased.
 		if err := j.files.Delete(ctx, fileID); err != nil {
-			return fmt.Errorf("delete discarded bundle: %w", err)
+			return fmt.Errorf("delete restarted bundle: %w", err)
 		}
 		return nil
 	}
 	detail := fmt.Sprintf("%d letters, %d pages, sha256 %s", len(m.Letters), m.Pages, m.SHA256)
-	return j.audit.Record(ctx, job.CreatedBy, audit.BundleBuilt, c.Slug, detail)
+	action := audit.BundleBuilt
+	if job.Replaces != "" {
+		action = audit.BundleRebuilt
+		detail = fmt.Sprintf("rebuilt after an erasure: sha256 %s replaces sha256 %s; %s", m.SHA256, job.ReplacesSHA256, detail)
+	}
+	return j.audit.Record(ctx, job.CreatedBy, action, c.Slug, detail)
 }
 
 // Summarize counts what a bundle of c would hold.
 func (j *Jobs) Summarize(ctx context.Context, c *campaign.Campaign) (Summary, error) {
 	return j.builder.Summarize(ctx, c)
-}
-
-// Discard deletes the archives of a campaign's finished bundles, so that a
-// signature erased for a data-protection request does not live on in them;
-// the jobs stay, marked discarded. It returns how many were deleted.
-func (j *Jobs) Discard(ctx context.Context, campaignID string) (int, error) {
-	cur, err := j.jobs.Find(ctx, bson.M{"campaign_id": campaignID, "status": bson.M{"$in": bson.A{StatusQueued, StatusRunning, StatusDone}}})
-	if err != nil {
-		return 0, fmt.Errorf("bundle jobs of %s: %w", campaignID, err)
-	}
-	var jobs []Job
-	if err := cur.All(ctx, &jobs); err != nil {
-		return 0, fmt.Errorf("bundle jobs of %s: %w", campaignID, err)
-	}
-	n := 0
-	for _, job := range jobs {
-		// A job still building read its data before the erasure: marking it
-		// discarded makes its worker delete what it wrote (see build).
-		if job.Status == StatusDone {
-			if err := j.files.Delete(ctx, job.FileID); err != nil && !errors.Is(err, mongo.ErrFileNotFound) {
-				return n, fmt.Errorf("discard bundle %s: %w", job.ID, err)
-			}
-		}
-		if _, err := j.jobs.UpdateOne(ctx, bson.M{"_id": job.ID}, bson.M{"$set": bson.M{"status": StatusDiscarded}}); err != nil {
-			return n, fmt.Errorf("discard bundle %s: %w", job.ID, err)
-		}
-		n++
-	}
-	return n, nil
 }

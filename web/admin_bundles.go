@@ -25,7 +25,14 @@ type Bundles interface {
 	Job(ctx context.Context, id string) (*bundle.Job, error)
 	ForCampaign(ctx context.Context, campaignID string) ([]bundle.Job, error)
 	Open(ctx context.Context, job *bundle.Job) (io.ReadCloser, error)
-	Discard(ctx context.Context, campaignID string) (int, error)
+	// Erase erases a signature signed at signedAt with erase and builds
+	// again the bundles that hold it; it returns how many.
+	Erase(ctx context.Context, campaignID string, signedAt time.Time, by string, erase func(context.Context) error) (int, error)
+	// Retry builds again a failed bundle, or one an unfinished erasure
+	// holds back.
+	Retry(ctx context.Context, id string) error
+	// Current is the job that now holds a replaced job's bundle.
+	Current(ctx context.Context, job *bundle.Job) (*bundle.Job, error)
 }
 
 func (s *Server) bundleRoutes(admin fiber.Router) {
@@ -33,6 +40,7 @@ func (s *Server) bundleRoutes(admin fiber.Router) {
 	admin.Get("/campaigns/:id/bundle", org, s.bundlePage)
 	admin.Post("/campaigns/:id/bundle", org, s.bundleBuild)
 	admin.Get("/campaigns/:id/bundle/:job", org, s.bundleDownload)
+	admin.Post("/campaigns/:id/bundle/:job/retry", org, s.bundleRetry)
 }
 
 // BundlePage offers a campaign's print bundle: options, what it will hold,
@@ -58,7 +66,18 @@ type BundleJob struct {
 	Size                               string
 	Options                            bundle.Options
 	Ready                              bool
+	// Cutoff is the time up to which its signatures were signed.
+	Cutoff string
+	// Held is true while an erasure holds it back; Retry when it may be
+	// built again from the console.
+	Held, Retry bool
+	// ErasedAt is when an erasure replaced it (Status "replaced") or made
+	// it rebuild the bundle whose SHA-256 is ReplacesSHA256.
+	ErasedAt, ReplacesSHA256 string
 }
+
+// consoleTime is how the bundle pages show a time.
+const consoleTime = "2006-01-02 15:04 UTC"
 
 func (s *Server) bundlePage(c *fiber.Ctx) error {
 	camp, err := s.deps.Console.Campaign(c.UserContext(), c.Params("id"))
@@ -81,9 +100,17 @@ func (s *Server) renderBundle(c *fiber.Ctx, status int, camp *campaign.Campaign,
 	p := BundlePage{AdminPage: s.adminPage(c, t.T("admin.bundle.title", "Title", camp.Title)), Sub: s.campaignNav(c, camp),
 		ID: camp.ID, Options: opts, Languages: pdf.Languages(), Error: problem}
 	for _, j := range jobs {
-		p.Jobs = append(p.Jobs, BundleJob{ID: j.ID, Status: string(j.Status), Created: j.CreatedAt.Format("2006-01-02 15:04 UTC"),
+		bj := BundleJob{ID: j.ID, Status: string(j.Status), Created: j.CreatedAt.Format(consoleTime),
 			Error: j.Error, SHA256: j.SHA256, Percent: j.Percent(), Letters: j.TotalLetters, Pages: j.Pages,
-			Size: fmt.Sprintf("%.1f MB", float64(j.Size)/1e6), Options: j.Options, Ready: j.Status == bundle.StatusDone})
+			Size: fmt.Sprintf("%.1f MB", float64(j.Size)/1e6), Options: j.Options, Ready: j.Status == bundle.StatusDone,
+			Held: j.Held(), Retry: j.Held() || j.Status == bundle.StatusFailed, ReplacesSHA256: j.ReplacesSHA256}
+		if !j.Cutoff.IsZero() {
+			bj.Cutoff = j.Cutoff.UTC().Format(consoleTime)
+		}
+		if !j.ErasedAt.IsZero() {
+			bj.ErasedAt = j.ErasedAt.UTC().Format(consoleTime)
+		}
+		p.Jobs = append(p.Jobs, bj)
 		if j.Status == bundle.StatusQueued || j.Status == bundle.StatusRunning {
 			p.Working = true
 		}
@@ -126,11 +153,17 @@ func (s *Server) bundleDownload(c *fiber.Ctx) error {
 		return err
 	}
 	job, err := s.deps.Bundles.Job(ctx, c.Params("job"))
-	if errors.Is(err, bundle.ErrNotFound) || (err == nil && (job.CampaignID != camp.ID || job.Status != bundle.StatusDone)) {
+	if errors.Is(err, bundle.ErrNotFound) || (err == nil && job.CampaignID != camp.ID) {
 		return fiber.ErrNotFound
 	}
 	if err != nil {
 		return err
+	}
+	if job.Status == bundle.StatusReplaced {
+		return s.bundleReplaced(c, camp, job)
+	}
+	if job.Status != bundle.StatusDone {
+		return fiber.ErrNotFound
 	}
 	r, err := s.deps.Bundles.Open(ctx, job)
 	if err != nil {
@@ -146,6 +179,51 @@ func (s *Server) bundleDownload(c *fiber.Ctx) error {
 	// ordinary pages: the deadline moves on as long as it keeps flowing.
 	c.Context().SetBodyStream(&deadlineReader{r: r, conn: c.Context().Conn(), timeout: WriteTimeout}, int(job.Size))
 	return nil
+}
+
+// BundleReplacedPage explains that a bundle's archive is gone because a
+// signature in it was erased, and points to the bundle built without it.
+type BundleReplacedPage struct {
+	AdminPage
+	ErasedAt, SHA256, BundlesHref string
+	// Href downloads the rebuilt bundle once it is ready, with its SHA256.
+	Href, NewSHA256 string
+}
+
+// bundleReplaced answers the download of a replaced bundle: 404, with a
+// page that says why and where the rebuilt one is.
+func (s *Server) bundleReplaced(c *fiber.Ctx, camp *campaign.Campaign, job *bundle.Job) error {
+	cur, err := s.deps.Bundles.Current(c.UserContext(), job)
+	if err != nil {
+		return err
+	}
+	t := s.localizer(c)
+	base := "/admin/campaigns/" + url.PathEscape(camp.ID) + "/bundle"
+	p := BundleReplacedPage{AdminPage: s.adminPage(c, t.T("admin.bundle.replaced.title")),
+		ErasedAt: job.ErasedAt.UTC().Format(consoleTime), SHA256: job.SHA256, BundlesHref: base}
+	if cur.Status == bundle.StatusDone {
+		p.Href, p.NewSHA256 = base+"/"+url.PathEscape(cur.ID), cur.SHA256
+	}
+	return s.render(c, fiber.StatusNotFound, "admin/bundle_replaced", p)
+}
+
+func (s *Server) bundleRetry(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	camp, err := s.deps.Console.Campaign(ctx, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	job, err := s.deps.Bundles.Job(ctx, c.Params("job"))
+	if errors.Is(err, bundle.ErrNotFound) || (err == nil && job.CampaignID != camp.ID) {
+		return fiber.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Bundles.Retry(ctx, job.ID); err != nil {
+		return err
+	}
+	return c.Redirect("/admin/campaigns/"+url.PathEscape(camp.ID)+"/bundle?done=bundle_queued", fiber.StatusSeeOther)
 }
 
 // deadlineReader moves the connection's write deadline on each time the

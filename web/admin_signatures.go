@@ -335,17 +335,22 @@ func (s *Server) signatureErase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	// Bundles built before hold the name: their archives go first, so that
-	// a failure leaves the signature to erase again.
-	if _, err := s.deps.Bundles.Discard(c.UserContext(), camp.ID); err != nil {
+	sig, err := s.deps.Signatures.CampaignSignature(c.UserContext(), camp.ID, c.Params("sig"))
+	if err != nil {
 		return err
 	}
-	if err := s.deps.Signatures.EraseSignature(c.UserContext(), camp.ID, c.Params("sig")); err != nil {
+	// The bundles that hold the name lose their archives before it goes,
+	// so that a failure leaves the signature to erase again, and are built
+	// again without it; the others stay as they are.
+	n, err := s.deps.Bundles.Erase(c.UserContext(), camp.ID, sig.SignedAt, currentUser(c).Email, func(ctx context.Context) error {
+		return s.deps.Signatures.EraseSignature(ctx, camp.ID, sig.ID)
+	})
+	if err != nil {
 		return err
 	}
 	// The audit log keeps that a signature was erased, and by whom, but
 	// nothing about whose it was.
-	if err := s.record(c, audit.Erased, camp.Slug, ""); err != nil {
+	if err := s.record(c, audit.Erased, camp.Slug, fmt.Sprintf("bundles that held it, being rebuilt: %d", n)); err != nil {
 		return err
 	}
 	back := listBack(c.FormValue("back"))

@@ -43,9 +43,10 @@ var consoleAccess = map[string][]account.Role{
 	"POST /admin/campaigns/:id/paper/tally":           {account.RoleOrganizer},
 	"POST /admin/campaigns/:id/paper/rows":            {account.RoleOrganizer},
 
-	"GET /admin/campaigns/:id/bundle":      {account.RoleOrganizer},
-	"POST /admin/campaigns/:id/bundle":     {account.RoleOrganizer},
-	"GET /admin/campaigns/:id/bundle/:job": {account.RoleOrganizer},
+	"GET /admin/campaigns/:id/bundle":             {account.RoleOrganizer},
+	"POST /admin/campaigns/:id/bundle":            {account.RoleOrganizer},
+	"GET /admin/campaigns/:id/bundle/:job":        {account.RoleOrganizer},
+	"POST /admin/campaigns/:id/bundle/:job/retry": {account.RoleOrganizer},
 
 	"GET /admin/moderation":                {account.RoleModerator},
 	"POST /admin/moderation/approve":       {account.RoleModerator},

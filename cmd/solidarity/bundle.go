@@ -104,7 +104,12 @@ func bundleCmd(ctx context.Context, args []string, getenv func(string) string, s
 		}
 	}()
 	bar := progressBar(stderr)
-	m, err := bundle.NewBuilder(signing, greetings).Build(ctx, c, opts, tmp, bar)
+	builder := bundle.NewBuilder(signing, greetings)
+	scope, err := builder.ScopeAt(ctx, c.ID, time.Now())
+	if err != nil {
+		return err
+	}
+	m, err := builder.Build(ctx, c, opts, scope, tmp, bar)
 	if err != nil {
 		return err
 	}
