@@ -64,6 +64,7 @@ type Deps struct {
 	Audit      AuditLog
 	Partners   PartnerService // partners, API keys, attribution (api.go, admin_partners.go)
 	Live       Live           // counts and campaigns in memory, for the API
+	Site       Organisation   // who runs the site, in memory (admin_organisation.go)
 	DB         Pinger
 	Messages   *i18n.Catalog
 	Countries  *country.Catalog

@@ -20,6 +20,7 @@ import (
 	"github.com/solidarity-letters/solidarity/internal/demo"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/letters"
+	"github.com/solidarity-letters/solidarity/site"
 	"github.com/solidarity-letters/solidarity/web"
 )
 
@@ -123,6 +124,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 	}
+	siteStore := site.NewStore(db.Database, time.Now)
 	moderation := letters.NewService(greetings, campaigns, time.Now)
 	signing := campaign.NewService(campaigns, moderation, keys.Email, time.Now)
 	accounts, err := account.NewService(users, time.Now)
@@ -131,7 +133,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	seeded := false
 	if cfg.Demo {
-		seeder := demo.Seeder{Campaigns: signing, Greetings: greetings, EmailKey: keys.Email, Now: time.Now}
+		seeder := demo.Seeder{Campaigns: signing, Greetings: greetings, Site: siteStore, EmailKey: keys.Email, Now: time.Now}
 		if seeded, err = seeder.SeedIfEmpty(ctx); err != nil {
 			return err
 		}
@@ -150,6 +152,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	if _, err := moderation.Prepare(ctx); err != nil {
+		return err
+	}
+
+	org := site.NewCache(siteStore)
+	if err := org.Load(ctx); err != nil {
 		return err
 	}
 
@@ -175,6 +182,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Audit:      auditLog,
 		Partners:   partners,
 		Live:       signing,
+		Site:       org,
 		Bundles:    bundles,
 		DB:         db,
 		Messages:   messages,
@@ -218,6 +226,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer func() {
 		stopCounts()
 		err = errors.Join(err, <-counts)
+	}()
+
+	// The organisation profile's loop reads saves made on other nodes.
+	orgCtx, stopOrg := context.WithCancel(context.WithoutCancel(ctx))
+	orgDone := make(chan struct{})
+	go func() { org.Run(orgCtx, logger.With("component", "organisation")); close(orgDone) }()
+	defer func() {
+		stopOrg()
+		<-orgDone
 	}()
 
 	served := make(chan error, 1)
