@@ -96,7 +96,7 @@ func TestServeDemoOnEmbeddedDatabase(t *testing.T) {
 	if status != 200 || !strings.Contains(page, "DEMO") && !strings.Contains(page, "demo campaign") {
 		t.Errorf("demo campaign page: %d, not marked as a demo", status)
 	}
-	if !strings.Contains(home, "Letters for Freedom (demo)") || !strings.Contains(home, "demo data, not a real organisation") {
+	if !strings.Contains(home, ">Letters for Freedom<") || !strings.Contains(home, "demo data, not a real organisation") {
 		t.Error("home page footer does not name the demo organisation as a demo")
 	}
 	status, contact := get(t, base+"/contact")

@@ -81,7 +81,7 @@ func (s *Seeder) Seed(ctx context.Context) error {
 // address and its Demo flag, with addresses that reach nobody.
 func Profile() site.Profile {
 	return site.Profile{
-		Name: "Letters for Freedom (demo)",
+		Name: "Letters for Freedom",
 		Address: []string{
 			"DEMO ADDRESS: for trying the software only, do not post letters here",
 			"Letters for Freedom",
