@@ -10,6 +10,7 @@ import (
 	"github.com/solidarity-letters/solidarity/account"
 	"github.com/solidarity-letters/solidarity/audit"
 	orgsite "github.com/solidarity-letters/solidarity/site"
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // orgForm is a valid organisation profile form over version; edit changes it.
@@ -213,6 +214,15 @@ func TestOrganisationFooter(t *testing.T) {
 		if strings.Contains(page.Body, "<script>alert") {
 			t.Errorf("%s shows the name unescaped", path)
 		}
+	}
+
+	// Pages read the profile from memory: with the stored document gone,
+	// the footer still shows it.
+	if _, err := s.DB.Collection("site").DeleteMany(context.Background(), bson.M{}); err != nil {
+		t.Fatal(err)
+	}
+	if page := s.get(t, "/"); !strings.Contains(page.Body, escapedOrgName) {
+		t.Error("the footer reads the profile from the database")
 	}
 }
 
