@@ -99,6 +99,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if len(cfg.FormKey) < 32 {
 		return nil, errors.New("web: form key must be at least 32 bytes")
 	}
+	if deps.Site == nil {
+		return nil, errors.New("web: the organisation profile (Deps.Site) is required: every public page shows it")
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
