@@ -40,6 +40,7 @@ const (
 	PartnerKeyGone  Action = "partner_api_key_revoked"
 	PartnerLinkSet  Action = "partner_stats_link_created"
 	PartnerLinkGone Action = "partner_stats_link_revoked"
+	ProfileChanged  Action = "organisation_profile_changed"
 )
 
 // Entry is one line of the audit log.

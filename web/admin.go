@@ -148,6 +148,7 @@ func (s *Server) adminPage(c *fiber.Ctx, title string) AdminPage {
 		{"/admin/moderation", "admin.nav.moderation", moderators},
 		{"/admin/translations", "admin.nav.translations", []account.Role{account.RoleTranslator, account.RoleModerator}},
 		{"/admin/users", "admin.nav.users", nil},
+		{"/admin/organisation", "org.admin.nav", nil},
 		{"/admin/audit", "admin.nav.audit", nil},
 	}
 	path := c.Path()

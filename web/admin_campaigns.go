@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/solidarity-letters/solidarity/account"
 	"github.com/solidarity-letters/solidarity/audit"
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/internal/country"
@@ -59,6 +60,9 @@ type DashboardPage struct {
 	Campaigns   []DashboardRow
 	CanManage   bool
 	CanModerate bool
+	// Organisation asks admins to fill in the organisation profile: "none"
+	// when there is none, "demo" while it is the demo's, else empty.
+	Organisation string
 }
 
 // DashboardRow is one campaign on the dashboard.
@@ -85,6 +89,9 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 		AdminPage:   s.adminPage(c, t.T("admin.dashboard.title")),
 		CanManage:   roleIn(u, organizers),
 		CanModerate: roleIn(u, moderators),
+	}
+	if u.Role == account.RoleAdmin {
+		p.Organisation = organisationNotice(s.deps.Site)
 	}
 	now := s.cfg.Now()
 	for _, camp := range all {

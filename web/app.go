@@ -64,6 +64,7 @@ type Deps struct {
 	Audit      AuditLog
 	Partners   PartnerService // partners, API keys, attribution (api.go, admin_partners.go)
 	Live       Live           // counts and campaigns in memory, for the API
+	Site       Organisation   // who runs the site, in memory (admin_organisation.go)
 	DB         Pinger
 	Messages   *i18n.Catalog
 	Countries  *country.Catalog
@@ -97,6 +98,9 @@ type Server struct {
 func New(cfg Config, deps Deps) (*Server, error) {
 	if len(cfg.FormKey) < 32 {
 		return nil, errors.New("web: form key must be at least 32 bytes")
+	}
+	if deps.Site == nil {
+		return nil, errors.New("web: the organisation profile (Deps.Site) is required: every public page shows it")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -22,6 +22,7 @@ import (
 	"github.com/solidarity-letters/solidarity/internal/testclock"
 	"github.com/solidarity-letters/solidarity/internal/testdb"
 	"github.com/solidarity-letters/solidarity/letters"
+	orgsite "github.com/solidarity-letters/solidarity/site"
 	"github.com/solidarity-letters/solidarity/web"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 )
@@ -47,6 +48,7 @@ type site struct {
 	Accounts  *account.Service
 	DB        *mongo.Database
 	Logs      *logBuffer
+	Org       *orgsite.Cache // the organisation profile; none saved at first
 	client    *http.Client
 }
 
@@ -115,6 +117,10 @@ func newSiteWith(t *testing.T, db *mongo.Database, edit func(*web.Config)) *site
 		t.Fatal(err)
 	}
 	jobs := bundle.NewJobs(db, testdb.Keys(t), bundle.NewBuilder(svc, greetings), auditLog, clk.Now, slog.New(slog.DiscardHandler))
+	org := orgsite.NewCache(orgsite.NewStore(db, clk.Now))
+	if err := org.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
 	logs := &logBuffer{}
 	cfg := web.Config{FormKey: formKey, MinFillTime: 2 * time.Second, Now: clk.Now}
 	if edit != nil {
@@ -122,7 +128,7 @@ func newSiteWith(t *testing.T, db *mongo.Database, edit func(*web.Config)) *site
 	}
 	app, err := web.New(cfg,
 		web.Deps{Campaigns: svc, Console: svc, Moderation: moderation, Signatures: svc, Accounts: accounts, Users: accounts, Audit: auditLog, Bundles: jobs,
-			Partners: partners, Live: svc,
+			Partners: partners, Live: svc, Site: org,
 			DB: pinger{db}, Messages: msgs, Countries: country.NewCatalog(msgs.Languages()...),
 			Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
@@ -149,7 +155,7 @@ func newSiteWith(t *testing.T, db *mongo.Database, edit func(*web.Config)) *site
 	})
 	return &site{
 		App: app, Bundles: jobs,
-		URL: "http://" + ln.Addr().String(), Clock: clk, Service: svc, Partners: partners, Greetings: greetings, Accounts: accounts, DB: db, Logs: logs,
+		URL: "http://" + ln.Addr().String(), Clock: clk, Service: svc, Partners: partners, Greetings: greetings, Accounts: accounts, DB: db, Logs: logs, Org: org,
 		client: client,
 	}
 }

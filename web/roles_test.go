@@ -64,6 +64,8 @@ var consoleAccess = map[string][]account.Role{
 	"POST /admin/users/enable":   nil,
 	"POST /admin/users/password": nil,
 	"GET /admin/audit":           nil,
+	"GET /admin/organisation":    nil,
+	"POST /admin/organisation":   nil,
 
 	"GET /admin/partners":                   {account.RoleOrganizer},
 	"POST /admin/partners":                  {account.RoleOrganizer},

@@ -30,6 +30,7 @@ func (s *Server) routes() {
 	a.Get("/c/:slug", s.withLang, s.campaignPage)
 	a.Post("/c/:slug/sign", s.withLang, s.sign)
 	a.Get("/c/:slug/thanks", s.withLang, s.thanks)
+	a.Get("/contact", s.withLang, s.contact)
 
 	admin := a.Group("/admin", s.withLang, s.withSession, s.checkSessionToken)
 	admin.Get("/login", s.loginForm)
@@ -43,6 +44,7 @@ func (s *Server) routes() {
 	s.bundleRoutes(admin)
 	s.userRoutes(admin)
 	s.partnerRoutes(admin)
+	s.organisationRoutes(admin)
 
 	s.embedRoutes(a, admin)
 

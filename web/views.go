@@ -14,6 +14,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
+	"github.com/solidarity-letters/solidarity/site"
 )
 
 //go:embed templates
@@ -107,11 +108,13 @@ func paragraphs(s string) []string {
 	return out
 }
 
-// Page is what every page template gets: the translator and the page's
-// title. Page types embed it.
+// Page is what every page template gets: the translator, the page's
+// title and who runs the site, for the footer. Page types embed it.
 type Page struct {
 	T     *i18n.Localizer
 	Title string
+	// Org is the organisation profile; nil when none is published yet.
+	Org *site.Profile
 }
 
 // render writes a page with the given status.
@@ -131,7 +134,11 @@ func (s *Server) render(c *fiber.Ctx, status int, name string, data any) error {
 
 // page returns the common page data for the request.
 func (s *Server) page(c *fiber.Ctx, title string) Page {
-	return Page{T: s.localizer(c), Title: title}
+	p := Page{T: s.localizer(c), Title: title}
+	if org, ok := s.deps.Site.Profile(); ok {
+		p.Org = &org
+	}
+	return p
 }
 
 func (s *Server) static(c *fiber.Ctx) error {

@@ -21,6 +21,7 @@ import (
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/internal/keys"
 	"github.com/solidarity-letters/solidarity/letters"
+	"github.com/solidarity-letters/solidarity/site"
 	"github.com/solidarity-letters/solidarity/web"
 )
 
@@ -136,6 +137,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 	}
+	siteStore := site.NewStore(db.Database, time.Now)
 	moderation := letters.NewService(greetings, campaigns, time.Now)
 	signing := campaign.NewService(campaigns, moderation, ks.Email, time.Now)
 	accounts, err := account.NewService(users, time.Now)
@@ -144,7 +146,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	seeded := false
 	if cfg.Demo {
-		seeder := demo.Seeder{Campaigns: signing, Greetings: greetings, EmailKey: ks.Email, Now: time.Now}
+		seeder := demo.Seeder{Campaigns: signing, Greetings: greetings, Site: siteStore, EmailKey: ks.Email, Now: time.Now}
 		if seeded, err = seeder.SeedIfEmpty(ctx); err != nil {
 			return err
 		}
@@ -163,6 +165,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	if _, err := moderation.Prepare(ctx); err != nil {
+		return err
+	}
+
+	org := site.NewCache(siteStore)
+	if err := org.Load(ctx); err != nil {
 		return err
 	}
 
@@ -188,6 +195,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Audit:      auditLog,
 		Partners:   partners,
 		Live:       signing,
+		Site:       org,
 		Bundles:    bundles,
 		DB:         db,
 		Messages:   messages,
@@ -231,6 +239,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer func() {
 		stopCounts()
 		err = errors.Join(err, <-counts)
+	}()
+
+	// The organisation profile's loop reads saves made on other nodes.
+	orgCtx, stopOrg := context.WithCancel(context.WithoutCancel(ctx))
+	orgDone := make(chan struct{})
+	go func() { org.Run(orgCtx, logger.With("component", "organisation")); close(orgDone) }()
+	defer func() {
+		stopOrg()
+		<-orgDone
 	}()
 
 	served := make(chan error, 1)

@@ -126,6 +126,13 @@ func TestServeDemoOnEmbeddedDatabase(t *testing.T) {
 	if status != 200 || !strings.Contains(page, "DEMO") && !strings.Contains(page, "demo campaign") {
 		t.Errorf("demo campaign page: %d, not marked as a demo", status)
 	}
+	if !strings.Contains(home, ">Letters for Freedom<") || !strings.Contains(home, "demo data, not a real organisation") {
+		t.Error("home page footer does not name the demo organisation as a demo")
+	}
+	status, contact := get(t, base+"/contact")
+	if status != 200 || !strings.Contains(contact, "DEMO ADDRESS") || !strings.Contains(contact, "Do not write to this address") {
+		t.Errorf("contact page: %d, without the demo profile marked as a demo", status)
+	}
 	status, api := get(t, base+"/api/v1/campaigns/ales-bialiatski-july")
 	if status != 200 || !regexp.MustCompile(`"signatures":[1-9]\d{2,}`).MatchString(api) || !strings.Contains(api, `"status":"open"`) {
 		t.Errorf("demo campaign API: %d %s, want hundreds of signatures and open", status, api)

@@ -6,12 +6,14 @@ package demo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
 
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/letters"
+	"github.com/solidarity-letters/solidarity/site"
 )
 
 // Slugs of the demo campaigns.
@@ -24,6 +26,8 @@ const (
 type Seeder struct {
 	Campaigns *campaign.Service
 	Greetings *letters.Store
+	// Site receives the demo organisation profile.
+	Site *site.Store
 	// EmailKey keys the signature IDs, as for real signatures.
 	EmailKey []byte
 	Now      func() time.Time
@@ -66,7 +70,29 @@ func (s *Seeder) Seed(ctx context.Context) error {
 			return err
 		}
 	}
+	// A profile an admin saved already stays.
+	if _, err := s.Site.Save(ctx, Profile(), 0); err != nil && !errors.Is(err, site.ErrConflict) {
+		return fmt.Errorf("demo: %w", err)
+	}
 	return nil
+}
+
+// Profile is the demo organisation: marked as demo data in its name, its
+// address and its Demo flag, with addresses that reach nobody.
+func Profile() site.Profile {
+	return site.Profile{
+		Name: "Letters for Freedom",
+		Address: []string{
+			"DEMO ADDRESS: for trying the software only, do not post letters here",
+			"Letters for Freedom",
+			"PO Box 0000",
+			"00-000 Demo Town",
+		},
+		Email:          "contact@example.org",
+		Signal:         "letters_demo.01",
+		PGPFingerprint: "0000000000000000000000000000000000000000",
+		Demo:           true,
+	}
 }
 
 // sign adds n generated signatures, a fifth of them with a greeting.
