@@ -235,8 +235,11 @@ type CampaignForm struct {
 	GreetingsMax                      string
 	// EmbedOrigins are the sites that may embed the widget, one per line.
 	EmbedOrigins string
-	// AtRisk are the codes of the countries whose signers are at risk.
-	AtRisk string
+	// AtRisk are the codes of the countries whose signers are at risk;
+	// AtRiskSent is false for a form posted without the field, which
+	// keeps the stored list.
+	AtRisk     string
+	AtRiskSent bool
 	// ArrivalDate and TransitDays are the deadline helper's.
 	ArrivalDate, TransitDays string
 	// Version is when the campaign the form was filled from was last
@@ -290,7 +293,7 @@ func readCampaignForm(c *fiber.Ctx) CampaignForm {
 		GreetingsEnabled: c.FormValue("greetings_enabled") != "", GreetingsPublic: c.FormValue("greetings_public") != "",
 		GreetingsMax: v("greetings_max"), ArrivalDate: v("arrival_date"), TransitDays: v("transit_days"),
 		EmbedOrigins: text("embed_origins"), Version: v("version"),
-		AtRisk: v("at_risk"),
+		AtRisk: v("at_risk"), AtRiskSent: c.Request().PostArgs().Has("at_risk"),
 	}
 }
 
@@ -406,11 +409,15 @@ func (f *CampaignForm) apply(camp *campaign.Campaign, recipients []campaign.Reci
 	} else {
 		camp.Greetings.MaxLength = n
 	}
-	codes, bad := campaign.ParseCountries(f.AtRisk)
-	if len(bad) > 0 {
-		add("at_risk", campaign.ProblemCountry)
+	if f.AtRiskSent {
+		codes, bad := campaign.ParseCountries(f.AtRisk)
+		if len(bad) > 0 {
+			add("at_risk", campaign.ProblemCountry)
+		}
+		camp.AtRisk = codes
+	} else {
+		f.AtRisk = strings.Join(camp.RiskCountries(), " ")
 	}
-	camp.AtRisk = codes
 	camp.EmbedOrigins = nil
 	for line := range strings.FieldsSeq(strings.ReplaceAll(f.EmbedOrigins, ",", " ")) {
 		o, ok := campaign.ParseOrigin(line)

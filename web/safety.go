@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
+	"github.com/solidarity-letters/solidarity/internal/textnorm"
 	"github.com/solidarity-letters/solidarity/pdf"
 )
 
@@ -94,8 +95,11 @@ func needsConfirmation(camp *campaign.Campaign, form *SignForm) bool {
 	if form.Display == string(campaign.NameCountry) {
 		return false
 	}
-	if ok, _ := pdf.Printable(form.Name); !ok && !slices.Contains(form.Confirmed, confirmUnprintable) {
-		form.AskUnprintable = true
+	// A name with characters the form refuses gets that error instead.
+	if name, err := textnorm.Line(form.Name); err == nil && !slices.Contains(form.Confirmed, confirmUnprintable) {
+		if ok, _ := pdf.Printable(name); !ok {
+			form.AskUnprintable = true
+		}
 	}
 	if camp.AtRiskCountry(strings.TrimSpace(form.Country)) && !slices.Contains(form.Confirmed, confirmRisk) {
 		form.AskRisk = true
