@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -364,5 +365,112 @@ func TestSignFormSaysWhatIsPrinted(t *testing.T) {
 	}
 	if js := s.get(t, regexp.MustCompile(`/static/sign\.[0-9a-f]+\.js`).FindString(page.Body)); js.Status != 200 || !strings.Contains(js.Body, "data-notice") {
 		t.Errorf("sign.js: %d", js.Status)
+	}
+}
+
+func TestAPIPrintsUnprintableNamesInTheCountryForm(t *testing.T) {
+	s := newSite(t, dbs.Database(t))
+	c := s.addCampaign(t, "open", nil)
+	key := s.addPartner(t, "ngo-a", "https://ngo-a.example")
+	res := s.apiPost(t, "open", key, sigJSON("yamada@example.org", func(m map[string]any) {
+		m["name"], m["country"], m["display"] = "山田太郎", "JP", "full"
+	}))
+	if res.Status != 201 {
+		t.Fatalf("sign: %d %s", res.Status, res.Body)
+	}
+	sig := storedSignatures(t, s)[0]
+	if sig.Person.Display != campaign.NameCountry || sig.Held == nil || !sig.Held.Name {
+		t.Errorf("stored display %q, held %+v; want country, held name", sig.Person.Display, sig.Held)
+	}
+	if text := printedText(t, s, c); !strings.Contains(text, "a supporter from Japan") {
+		t.Errorf("the name is not printed as “a supporter from Japan”:\n%s", text)
+	}
+	if doc := s.get(t, "/api/v1/openapi.json"); !strings.Contains(doc.Body, "cannot print") {
+		t.Error("the API description does not say how unprintable names are printed")
+	}
+}
+
+func TestEmbedFormAsksToConfirm(t *testing.T) {
+	s := newSite(t, dbs.Database(t))
+	s.addCampaign(t, "ales", nil)
+	page := s.get(t, "/embed/ales")
+	if page.Status != 200 || !strings.Contains(page.Body, `data-risk="BY RU"`) || !strings.Contains(page.Body, "/static/sign.") {
+		t.Fatalf("embed page: %d, without the notices or sign.js", page.Status)
+	}
+	tok := regexp.MustCompile(`name="token" value="([^"]+)"`).FindStringSubmatch(page.Body)
+	if tok == nil {
+		t.Fatal("no token in the embed form")
+	}
+	s.Clock.Add(5 * time.Second)
+	form := signForm(tok[1], func(v url.Values) {
+		v.Set("name", "Hanna Kalinouskaja")
+		v.Set("country", "BY")
+	})
+	res := s.post(t, "/embed/ales/sign", form)
+	if res.Status != 422 || !strings.Contains(res.Body, "Signing from Belarus") || checkedDisplay(res.Body) != "country" {
+		t.Fatalf("embed sign from Belarus: %d, want 422 with the notice and the country form chosen", res.Status)
+	}
+	form.Set("display", "country")
+	form.Set("confirmed", confirmedValue(res.Body))
+	form.Set("token", regexp.MustCompile(`name="token" value="([^"]+)"`).FindStringSubmatch(res.Body)[1])
+	s.Clock.Add(5 * time.Second)
+	if res := s.post(t, "/embed/ales/sign", form); res.Status != 303 {
+		t.Fatalf("confirmed: %d", res.Status)
+	}
+}
+
+func TestAtRiskCountriesInTheCampaignForm(t *testing.T) {
+	s := newSite(t, dbs.Database(t))
+	c := s.addCampaign(t, "ales", nil)
+	ctx := context.Background()
+	// A campaign stored before the field existed.
+	if _, err := s.DB.Collection("campaigns").UpdateOne(ctx, bson.M{"_id": c.ID}, bson.M{"$unset": bson.M{"at_risk_countries": ""}}); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := s.Service.Campaign(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := stored.RiskCountries(); strings.Join(got, " ") != "BY RU" {
+		t.Errorf("a campaign without the field: %v, want BY RU", got)
+	}
+	org := s.loginAs(t, account.RoleOrganizer)
+	page := org.get(t, "/admin/campaigns/"+c.ID)
+	if !strings.Contains(page.Body, `name="at_risk" type="text" value="BY RU"`) {
+		t.Fatal("the campaign form does not show BY RU for a campaign without the field")
+	}
+	// An edit without the field (a form from before it) keeps the list.
+	if res := org.post(t, "/admin/campaigns/"+c.ID, campaignValues(stored, nil)); res.Status != 303 {
+		t.Fatalf("save without the field: %d", res.Status)
+	}
+	if stored, _ = s.Service.Campaign(ctx, c.ID); strings.Join(stored.RiskCountries(), " ") != "BY RU" {
+		t.Errorf("saved without the field: %v, want BY RU", stored.RiskCountries())
+	}
+	tests := []struct {
+		value  string
+		status int
+		want   string
+	}{
+		{"ru, by; ua", 303, "RU BY UA"},
+		{"BY XX", 422, "RU BY UA"},
+		{"", 303, ""},
+		{"by", 303, "BY"},
+	}
+	for _, tc := range tests {
+		stored, _ = s.Service.Campaign(ctx, c.ID)
+		res := org.post(t, "/admin/campaigns/"+c.ID, campaignValues(stored, func(v url.Values) { v.Set("at_risk", tc.value) }))
+		if res.Status != tc.status {
+			t.Fatalf("at_risk %q: %d, want %d\n%s", tc.value, res.Status, tc.status, res.Body)
+		}
+		if tc.status == 422 && fieldError(res.Body, "at_risk") == "" {
+			t.Errorf("at_risk %q: no error next to the field", tc.value)
+		}
+		stored, _ = s.Service.Campaign(ctx, c.ID)
+		if got := strings.Join(stored.RiskCountries(), " "); got != tc.want {
+			t.Errorf("after %q: %q, want %q", tc.value, got, tc.want)
+		}
+		if tc.value == "" && stored.AtRisk == nil {
+			t.Error("an emptied list is read back as missing, that is as BY RU")
+		}
 	}
 }
