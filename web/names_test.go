@@ -474,3 +474,23 @@ func TestAtRiskCountriesInTheCampaignForm(t *testing.T) {
 		}
 	}
 }
+
+// A greeting approved for the campaign page does not show a held name or
+// city there either.
+func TestPublicGreetingsWithholdHeldNames(t *testing.T) {
+	s := newSite(t, dbs.Database(t))
+	c := modCampaign(t, s, "ales", true)
+	tok := s.token(t, c.Slug)
+	id := modGreet(t, s, c, tok, "Spammer www.example.org", "spam@example.org", "Прывітанне з Гародні")
+	mod := s.loginAs(t, account.RoleModerator)
+	if res := mod.post(t, "/admin/moderation/"+id+"/approve", nil); res.Status != 303 {
+		t.Fatal(res.Status)
+	}
+	page := s.get(t, "/c/"+c.Slug)
+	if !strings.Contains(page.Body, "Прывітанне з Гародні") {
+		t.Fatal("the approved greeting is not shown")
+	}
+	if strings.Contains(page.Body, "Spammer") || strings.Contains(page.Body, "example.org") {
+		t.Error("the campaign page shows a held name")
+	}
+}
