@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/pdf"
 )
 
 // NameFlags computes the flags of a supporter's name or city: those of a
@@ -20,7 +22,23 @@ func NameFlags(text string, rules campaign.Rules) []Flag {
 	if text == "" {
 		return nil
 	}
-	return slices.DeleteFunc(Check(text, rules), func(f Flag) bool { return f == FlagScript })
+	if strings.ContainsAny(text, ".@/:0123456789") {
+		return slices.DeleteFunc(Check(text, rules), func(f Flag) bool { return f == FlagScript })
+	}
+	// Most names: no link, email address or phone number is possible
+	// without a dot, an @, a slash, a colon or a digit, so signing skips
+	// those patterns.
+	var flags []Flag
+	if hasCensored(text, rules.CensorWords) {
+		flags = append(flags, FlagCensor)
+	}
+	if shouting(text) {
+		flags = append(flags, FlagCaps)
+	}
+	if ok, _ := pdf.Printable(text); !ok {
+		flags = append(flags, FlagUnprintable)
+	}
+	return flags
 }
 
 // NameItem is a signature whose name or city waits for a moderator, as

@@ -33,7 +33,23 @@ func TestNameFlags(t *testing.T) {
 			t.Errorf("NameFlags(%q) = %v, want %v", tc.text, got, tc.want)
 		}
 	}
+	// The fast path for names without dots, digits and the like agrees
+	// with the full check.
+	for _, name := range []string{"Anna Kowalska", "ANNA KOWALSKA", "山田太郎", "Анна " + rulesBeRu.CensorWords[0], "Mary O'Neil-Smith"} {
+		want := slices.DeleteFunc(letters.Check(name, rulesBeRu), func(f letters.Flag) bool { return f == letters.FlagScript })
+		if got := letters.NameFlags(name, rulesBeRu); !slices.Equal(got, want) {
+			t.Errorf("NameFlags(%q) = %v, Check gives %v", name, got, want)
+		}
+	}
 	if got := letters.NameFlags("Anna "+rulesBeRu.CensorWords[0], rulesBeRu); !slices.Contains(got, letters.FlagCensor) {
 		t.Errorf("a censor word in a name: %v, want %s", got, letters.FlagCensor)
+	}
+}
+
+// BenchmarkNameFlags is the cost signing pays to check a name and a city.
+func BenchmarkNameFlags(b *testing.B) {
+	for b.Loop() {
+		letters.NameFlags("Ганна Калiноўская", rulesBeRu)
+		letters.NameFlags("Białystok", rulesBeRu)
 	}
 }
