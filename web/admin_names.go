@@ -126,7 +126,7 @@ func (s *Server) nameCard(t *i18n.Localizer, it letters.NameItem, byID map[strin
 	if it.Held.City {
 		meanwhile = append(meanwhile, t.T("names.city_left_off"))
 	}
-	card.Meanwhile = strings.Join(meanwhile, " ")
+	card.Meanwhile = strings.Join(meanwhile, ", ")
 	for _, f := range it.NameFlags {
 		card.NameFlags = append(card.NameFlags, flagChoice(t, f))
 	}
