@@ -29,6 +29,7 @@ const (
 	RecipientSaved  Action = "recipient_saved"
 	PaperAdded      Action = "paper_signatures_added"
 	GreetingDecided Action = "greeting_moderated"
+	NameDecided     Action = "name_moderated"
 	TranslationSent Action = "translation_saved"
 	Exported        Action = "signatures_exported"
 	Erased          Action = "signature_erased"

@@ -140,6 +140,18 @@ type row struct {
 	city    string
 	country string
 	display campaign.NameDisplay
+	// held are the fields that wait for (or were refused) a moderator's
+	// approval: a held name prints as "a supporter from <country>", a held
+	// city not at all.
+	held campaign.Held
+}
+
+// printedCity is the city as the letter prints it: none while it is held.
+func (r row) printedCity() string {
+	if r.held.City {
+		return ""
+	}
+	return r.city
 }
 
 // data is everything a bundle prints, read once.
@@ -156,6 +168,7 @@ type data struct {
 func (b *Builder) read(ctx context.Context, c *campaign.Campaign, scope Scope) (*data, error) {
 	d := &data{countries: map[string]bool{}, tallies: scope.Tallies}
 	in := map[string]bool{}
+	held := 0
 	// The rows are small; holding them lets the bundle print in signing
 	// order without asking the embedded database to sort the collection.
 	err := b.campaigns.Store().EachSignature(ctx, c.ID, func(s *campaign.Signature) error {
@@ -163,8 +176,13 @@ func (b *Builder) read(ctx context.Context, c *campaign.Campaign, scope Scope) (
 			return nil
 		}
 		in[s.ID] = true
-		d.rows = append(d.rows, row{id: s.ID, at: s.SignedAt, name: s.Person.Name, city: s.Person.City,
-			country: s.Person.Country, display: s.Person.Display})
+		r := row{id: s.ID, at: s.SignedAt, name: s.Person.Name, city: s.Person.City,
+			country: s.Person.Country, display: s.Person.Display}
+		if s.Held != nil {
+			r.held = *s.Held
+			held++
+		}
+		d.rows = append(d.rows, r)
 		d.countries[s.Person.Country] = true
 		return nil
 	})
@@ -172,6 +190,18 @@ func (b *Builder) read(ctx context.Context, c *campaign.Campaign, scope Scope) (
 		return nil, err
 	}
 	slices.SortFunc(d.rows, func(a, b row) int { return cmp.Or(a.at.Compare(b.at), strings.Compare(a.id, b.id)) })
+	if held > 0 {
+		// What prison staff read: a held field prints only once approved.
+		decided, err := b.greetings.Names().Decisions(ctx, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		for i := range d.rows {
+			if decided[d.rows[i].id] == letters.StatusApproved {
+				d.rows[i].held = campaign.Held{}
+			}
+		}
+	}
 	err = b.greetings.EachApproved(ctx, c.ID, func(g *letters.Greeting) error {
 		if !in[g.ID] {
 			return nil
@@ -250,7 +280,11 @@ func (b *Builder) Build(ctx context.Context, c *campaign.Campaign, opts Options,
 		byID[r.id] = i
 	}
 	printed := func(r row) string {
-		return pdf.PrintedName(r.name, pdf.NameChoice(cmp.Or(r.display, campaign.NameFull)), countryName(r.country), opts.Lang)
+		choice := cmp.Or(r.display, campaign.NameFull)
+		if r.held.Name {
+			choice = campaign.NameCountry
+		}
+		return pdf.PrintedName(r.name, pdf.NameChoice(choice), countryName(r.country), opts.Lang)
 	}
 	total := len(d.rows)
 	for _, t := range d.tallies {
@@ -276,7 +310,7 @@ func (b *Builder) Build(ctx context.Context, c *campaign.Campaign, opts Options,
 		SignatureRows:  len(d.rows),
 		Signatures: func(yield func(pdf.Signer, error) bool) {
 			for i, r := range d.rows {
-				if !yield(pdf.Signer{Number: i + 1, Name: printed(r), City: r.city, Country: countryName(r.country)}, nil) {
+				if !yield(pdf.Signer{Number: i + 1, Name: printed(r), City: r.printedCity(), Country: countryName(r.country)}, nil) {
 					return
 				}
 			}
@@ -303,7 +337,7 @@ func greetingSeq(d *data, byID map[string]int, printed func(row) string, country
 				continue // its signature was erased, or is out of scope
 			}
 			r := d.rows[i]
-			pg := pdf.Greeting{Text: g.Text, Name: printed(r), City: r.city, Country: countryName(r.country)}
+			pg := pdf.Greeting{Text: g.Text, Name: printed(r), City: r.printedCity(), Country: countryName(r.country)}
 			if g.Translation.Approved() {
 				pg.Text = g.Translation.Text
 			}

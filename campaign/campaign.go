@@ -59,6 +59,11 @@ type Campaign struct {
 	// EmbedOrigins are the sites (origins such as "https://partner.example")
 	// that may embed the campaign's widget; empty lets any site embed it.
 	EmbedOrigins []string `bson:"embed_origins,omitempty"`
+	// AtRisk are the countries (ISO 3166-1 alpha-2) whose signers can be
+	// prosecuted for signing: the form tells them what is stored and
+	// printed, and proposes printing no name. Nil (a campaign stored
+	// before the field existed) means DefaultAtRisk; empty means none.
+	AtRisk []string `bson:"at_risk_countries"`
 	// ArchivedAt hides a campaign from the public and the console's lists;
 	// zero while it is not archived.
 	ArchivedAt time.Time `bson:"archived_at"`

@@ -128,6 +128,7 @@ func ChangedFields(before, after *Campaign) []string {
 	add("time_zone", before.TimeZone != after.TimeZone)
 	add("greetings", before.Greetings != after.Greetings)
 	add("embed origins", !slices.Equal(before.EmbedOrigins, after.EmbedOrigins))
+	add("at-risk countries", !slices.Equal(before.RiskCountries(), after.RiskCountries()))
 	add("archived", before.Archived() != after.Archived())
 	return out
 }

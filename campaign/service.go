@@ -28,9 +28,11 @@ type GreetingRecorder interface {
 type Service struct {
 	store     *Store
 	greetings GreetingRecorder
-	emailKey  []byte
-	now       func() time.Time
-	validate  *validator.Validate
+	// names checks names and cities; nil when greetings does not.
+	names    NameChecker
+	emailKey []byte
+	now      func() time.Time
+	validate *validator.Validate
 
 	// live holds the counts and the campaign list that pages and the API
 	// read from memory (counts.go).
@@ -40,7 +42,9 @@ type Service struct {
 // NewService returns a service over store. emailKey keys the HMAC that
 // stands in for email addresses; now is the clock (time.Now in production).
 func NewService(store *Store, greetings GreetingRecorder, emailKey []byte, now func() time.Time) *Service {
+	names, _ := greetings.(NameChecker)
 	return &Service{
+		names:     names,
 		store:     store,
 		greetings: greetings,
 		emailKey:  emailKey,
@@ -164,6 +168,15 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 	if err != nil {
 		return err
 	}
+	var check NameCheck
+	if s.names != nil {
+		if check, err = s.names.CheckName(ctx, c.ID, f.Name, f.City); err != nil {
+			return fmt.Errorf("sign %s: %w", c.Slug, err)
+		}
+		if check.Unprintable {
+			f.Display = NameCountry
+		}
+	}
 	sig := Signature{
 		ID:          SignatureID(s.emailKey, c.ID, f.Email),
 		CampaignID:  c.ID,
@@ -177,8 +190,14 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 	if f.Updates {
 		sig.Person.Email = f.Email
 	}
+	if check.Held.Any() {
+		sig.Held = &check.Held
+	}
 	if err := s.store.InsertSignature(ctx, &sig); err != nil {
 		if errors.Is(err, ErrDuplicate) {
+			if err := s.recoverHeld(ctx, c, sig.ID, check.Held); err != nil {
+				return err
+			}
 			if f.Greeting != "" {
 				if err := s.recoverGreeting(ctx, c, sig.ID, f.Greeting); err != nil {
 					return err
@@ -189,6 +208,14 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 		return fmt.Errorf("sign %s: %w", c.Slug, err)
 	}
 	s.add(c.ID, f.Country, 1)
+	if sig.Held != nil {
+		// The signature stands even if this fails: its held fields are not
+		// printed until a moderator approves them, and sending the form
+		// again queues them (recoverHeld).
+		if err := s.names.HoldName(ctx, &sig); err != nil {
+			return fmt.Errorf("sign %s: hold name: %w", c.Slug, err)
+		}
+	}
 	if f.Greeting != "" {
 		// The signature stands even if this fails; the supporter is told the
 		// request failed, and sending the form again stores the greeting
@@ -218,6 +245,27 @@ func (s *Service) recoverGreeting(ctx context.Context, c *Campaign, id, text str
 	}
 	if err := s.greetings.RecordGreeting(ctx, c.ID, id, text, stored.SignedAt); err != nil {
 		return fmt.Errorf("sign %s: record greeting: %w", c.Slug, err)
+	}
+	return nil
+}
+
+// recoverHeld queues the held fields of a stored signature again when a
+// repeated submission whose own fields are held (as a real repeat's are)
+// arrives, in case the first one failed to queue them; queueing is safe
+// to repeat.
+func (s *Service) recoverHeld(ctx context.Context, c *Campaign, id string, held Held) error {
+	if s.names == nil || !held.Any() {
+		return nil
+	}
+	stored, err := s.store.Signature(ctx, id)
+	if err != nil {
+		return fmt.Errorf("sign %s: %w", c.Slug, err)
+	}
+	if stored.Held == nil {
+		return nil
+	}
+	if err := s.names.HoldName(ctx, stored); err != nil {
+		return fmt.Errorf("sign %s: hold name: %w", c.Slug, err)
 	}
 	return nil
 }

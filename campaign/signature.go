@@ -50,6 +50,10 @@ type Signature struct {
 	// HasGreeting is true when a greeting came with the signature, so that
 	// lists and exports need not look for one.
 	HasGreeting bool `bson:"has_greeting,omitempty"`
+	// Held names the printed fields that wait for a moderator (see Held);
+	// nil when none does, or for a signature stored before names were
+	// checked.
+	Held *Held `bson:"held,omitempty"`
 	// Person holds every personal field, and nothing else does, so that it
 	// can be encrypted or erased as one.
 	Person Person `bson:"person"`

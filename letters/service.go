@@ -420,6 +420,10 @@ func (s *Service) ReviewTranslation(ctx context.Context, id string, approve bool
 // campaign so that it is not shown again. It implements
 // campaign.GreetingRecorder.
 func (s *Service) EraseGreeting(ctx context.Context, id string) error {
+	// The held name's queue copy and decision go with the signature too.
+	if err := s.store.Names().Delete(ctx, id); err != nil {
+		return err
+	}
 	g, err := s.store.Greeting(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		return nil
@@ -551,11 +555,18 @@ func (s *Service) toShown(ctx context.Context, g *Greeting) (Shown, bool, error)
 	// The supporter chose how much of their name goes on the letter; the
 	// public page shows no more than that: a first name and city at most,
 	// and nothing but the country for someone who chose no name.
+	// A name or city a moderator has not let through is not shown either.
+	nameOK, cityOK, err := s.nameShown(ctx, sig)
+	if err != nil {
+		return Shown{}, false, err
+	}
 	if sig.Person.Display != campaign.NameCountry {
-		if f := strings.Fields(sig.Person.Name); len(f) > 0 {
+		if f := strings.Fields(sig.Person.Name); len(f) > 0 && nameOK {
 			sh.FirstName = f[0]
 		}
-		sh.City = sig.Person.City
+		if cityOK {
+			sh.City = sig.Person.City
+		}
 	}
 	return sh, true, nil
 }

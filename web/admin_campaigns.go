@@ -70,7 +70,9 @@ type DashboardRow struct {
 	ID, Slug, Title string
 	Status          campaign.Status
 	Count, Pending  int64
-	Closes          string
+	// Names counts the held names and cities waiting for a moderator.
+	Names  int64
+	Closes string
 }
 
 func (s *Server) dashboard(c *fiber.Ctx) error {
@@ -80,6 +82,10 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 		return err
 	}
 	pending, err := s.deps.Moderation.PendingCounts(ctx)
+	if err != nil {
+		return err
+	}
+	names, err := s.deps.Moderation.PendingNameCounts(ctx)
 	if err != nil {
 		return err
 	}
@@ -100,7 +106,7 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 		}
 		p.Campaigns = append(p.Campaigns, DashboardRow{
 			ID: camp.ID, Slug: camp.Slug, Title: camp.Title, Status: camp.Status(now),
-			Count: s.deps.Console.Count(camp.ID), Pending: pending[camp.ID],
+			Count: s.deps.Console.Count(camp.ID), Pending: pending[camp.ID], Names: names[camp.ID],
 			Closes: t.DateTime(camp.ClosesAt.In(camp.Location())),
 		})
 	}
@@ -236,6 +242,11 @@ type CampaignForm struct {
 	GreetingsMax                      string
 	// EmbedOrigins are the sites that may embed the widget, one per line.
 	EmbedOrigins string
+	// AtRisk are the codes of the countries whose signers are at risk;
+	// AtRiskSent is false for a form posted without the field, which
+	// keeps the stored list.
+	AtRisk     string
+	AtRiskSent bool
 	// ArrivalDate and TransitDays are the deadline helper's.
 	ArrivalDate, TransitDays string
 	// Version is when the campaign the form was filled from was last
@@ -251,6 +262,7 @@ func campaignFormOf(camp *campaign.Campaign) CampaignForm {
 		GreetingsEnabled: camp.Greetings.Enabled, GreetingsPublic: camp.Greetings.ShowPublic,
 		GreetingsMax: strconv.Itoa(camp.Greetings.MaxLength), TransitDays: strconv.Itoa(DefaultTransitDays),
 		EmbedOrigins: strings.Join(camp.EmbedOrigins, "\n"), Version: versionOf(camp),
+		AtRisk: strings.Join(camp.RiskCountries(), " "),
 	}
 	if camp.Goal > 0 {
 		f.Goal = strconv.Itoa(camp.Goal)
@@ -288,6 +300,7 @@ func readCampaignForm(c *fiber.Ctx) CampaignForm {
 		GreetingsEnabled: c.FormValue("greetings_enabled") != "", GreetingsPublic: c.FormValue("greetings_public") != "",
 		GreetingsMax: v("greetings_max"), ArrivalDate: v("arrival_date"), TransitDays: v("transit_days"),
 		EmbedOrigins: text("embed_origins"), Version: v("version"),
+		AtRisk: v("at_risk"), AtRiskSent: c.Request().PostArgs().Has("at_risk"),
 	}
 }
 
@@ -329,7 +342,7 @@ func sameMinute(stored, typed time.Time) time.Time {
 // campaignFields is the order of the campaign form's fields, for the error
 // summary.
 var campaignFields = []string{"slug", "title", "summary", "letter", "organizer_name", "recipient_id", "goal",
-	"time_zone", "opens", "closes", "greetings_max", "embed_origins"}
+	"time_zone", "opens", "closes", "greetings_max", "at_risk", "embed_origins"}
 
 // apply writes the form onto camp and returns what is wrong with it, in
 // form order: what could not be read and what the campaign rules refuse.
@@ -402,6 +415,15 @@ func (f *CampaignForm) apply(camp *campaign.Campaign, recipients []campaign.Reci
 		add("greetings_max", campaign.ProblemNumber)
 	} else {
 		camp.Greetings.MaxLength = n
+	}
+	if f.AtRiskSent {
+		codes, bad := campaign.ParseCountries(f.AtRisk)
+		if len(bad) > 0 {
+			add("at_risk", campaign.ProblemCountry)
+		}
+		camp.AtRisk = codes
+	} else {
+		f.AtRisk = strings.Join(camp.RiskCountries(), " ")
 	}
 	camp.EmbedOrigins = nil
 	for line := range strings.FieldsSeq(strings.ReplaceAll(f.EmbedOrigins, ",", " ")) {
@@ -572,6 +594,7 @@ func (s *Server) renderCampaignPage(c *fiber.Ctx, status int, stored *campaign.C
 		"greetings_max": t.T("admin.campaign.f.greetings_max_hint", "Limit", t.Number(campaign.GreetingMaxHigh)),
 		"arrival":       t.T("admin.campaign.f.arrival_hint"),
 		"embed_origins": t.T("admin.campaign.f.embed_origins_hint"),
+		"at_risk":       t.T("admin.campaign.f.at_risk_hint"),
 	}
 	anchor := func(field string) string {
 		switch field {

@@ -31,6 +31,11 @@ type Moderation interface {
 	Translate(ctx context.Context, id, language, text string) (*letters.Greeting, error)
 	ReviewTranslation(ctx context.Context, id string, approve bool) (*letters.Greeting, error)
 	Latest(ctx context.Context, campaignID string) ([]letters.Shown, error)
+	// The names and cities held back from the letters (admin_names.go).
+	NameQueue(ctx context.Context, campaignID string, after letters.Cursor, limit int) (letters.NamePage, error)
+	PendingNameCounts(ctx context.Context) (map[string]int64, error)
+	ApproveName(ctx context.Context, id string) (letters.NameItem, error)
+	RejectName(ctx context.Context, id string) (letters.NameItem, error)
 }
 
 // queuePage is how many greetings a page of the queue or the translation
@@ -49,6 +54,7 @@ func (s *Server) moderationRoutes(admin fiber.Router) {
 	mod := s.allow(moderators...)
 	admin.Get("/moderation", mod, s.moderationQueue)
 	admin.Post("/moderation/approve", mod, s.moderationBulkApprove)
+	s.nameRoutes(admin, mod)
 	admin.Post("/moderation/:id/approve", mod, s.moderationApprove)
 	admin.Post("/moderation/:id/reject", mod, s.moderationReject)
 	admin.Post("/moderation/:id/language", mod, s.moderationLanguage)
@@ -64,7 +70,9 @@ type ModerationPage struct {
 	List ListState
 	// Pending counts the waiting greetings of the campaign shown (or all).
 	Pending int64
-	Cards   []GreetingCard
+	// NamesPending counts the held names and cities (admin_names.go).
+	NamesPending int64
+	Cards        []GreetingCard
 	// Unflagged are the IDs of the cards without flags, for bulk approval.
 	Unflagged      []string
 	UnflaggedCount int64
@@ -318,6 +326,15 @@ func (s *Server) renderQueue(c *fiber.Ctx, status int, st ListState, cur letters
 	for id, n := range pending {
 		if st.Campaign == "" || st.Campaign == id {
 			p.Pending += n
+		}
+	}
+	names, err := s.deps.Moderation.PendingNameCounts(ctx)
+	if err != nil {
+		return err
+	}
+	for id, n := range names {
+		if st.Campaign == "" || st.Campaign == id {
+			p.NamesPending += n
 		}
 	}
 	page, err := s.deps.Moderation.Queue(ctx, st.Campaign, cur, queuePage)

@@ -108,6 +108,8 @@ type CampaignArticle struct {
 	Form   SignForm
 	Inputs []InputView
 	Checks []CheckView
+	// Safety tells the supporter what prison staff will read.
+	Safety SafetyView
 	// Greetings are the latest approved greetings, when the campaign
 	// shows them.
 	Greetings []PublicGreeting
@@ -121,6 +123,7 @@ func (s *Server) campaignArticle(c *fiber.Ctx, camp *campaign.Campaign, v Campai
 	a := CampaignArticle{Page: s.page(c, camp.Title), C: v, Form: form}
 	if v.Open {
 		a.Inputs, a.Checks = s.formViews(t, camp, v, form)
+		a.Safety = s.safetyView(t, camp, form)
 	}
 	if camp.Greetings.ShowPublic {
 		a.Greetings = s.publicGreetings(c, camp.ID)
@@ -143,6 +146,10 @@ type SignForm struct {
 	Notice string
 	// Ref is the partner ref code of the link the supporter came by.
 	Ref string
+	// Confirmed lists the notices the supporter has seen (safety.go);
+	// AskUnprintable and AskRisk show them and ask to send the form again.
+	Confirmed               []string
+	AskUnprintable, AskRisk bool
 }
 
 // FieldProblem is a line of the error summary.
@@ -252,15 +259,16 @@ func (s *Server) signCampaign(c *fiber.Ctx, camp *campaign.Campaign, how signing
 		return c.Redirect(how.Thanks, fiber.StatusSeeOther) // a bot; store nothing
 	}
 	form := SignForm{
-		Name:     c.FormValue("name"),
-		Email:    c.FormValue("email"),
-		City:     c.FormValue("city"),
-		Country:  c.FormValue("country"),
-		Greeting: c.FormValue("greeting"),
-		Display:  c.FormValue("display"),
-		Consent:  c.FormValue("consent") != "",
-		Ref:      refCode(c.FormValue("ref")),
-		Updates:  c.FormValue("updates") != "",
+		Name:      c.FormValue("name"),
+		Email:     c.FormValue("email"),
+		City:      c.FormValue("city"),
+		Country:   c.FormValue("country"),
+		Greeting:  c.FormValue("greeting"),
+		Display:   c.FormValue("display"),
+		Consent:   c.FormValue("consent") != "",
+		Ref:       refCode(c.FormValue("ref")),
+		Updates:   c.FormValue("updates") != "",
+		Confirmed: confirmedValues(c),
 	}
 	t := s.localizer(c)
 	issued, err := s.tokens.check(c.FormValue("token"), cmp.Or(how.Purpose, signPurpose(camp)))
@@ -270,6 +278,9 @@ func (s *Server) signCampaign(c *fiber.Ctx, camp *campaign.Campaign, how signing
 	}
 	if s.cfg.Now().Sub(issued) < s.cfg.MinFillTime {
 		form.Notice = t.T("form.too_fast")
+		return how.Render(fiber.StatusUnprocessableEntity, form)
+	}
+	if needsConfirmation(camp, &form) {
 		return how.Render(fiber.StatusUnprocessableEntity, form)
 	}
 	err = s.deps.Campaigns.Sign(c.UserContext(), camp, campaign.SignInput{

@@ -150,6 +150,8 @@ type EmbedPage struct {
 	Form   SignForm
 	Inputs []InputView
 	Checks []CheckView
+	// Safety tells the supporter what prison staff will read.
+	Safety SafetyView
 	// Signed shows the thanks state.
 	Signed bool
 	// Compact shows the count and a button to the full page.
@@ -273,6 +275,7 @@ func (s *Server) renderEmbed(c *fiber.Ctx, status int, camp *campaign.Campaign, 
 	if v.Open && !signed && !o.Compact {
 		p.Form.Token = s.tokens.issue(embedPurpose(camp, o.Attribution))
 		p.Inputs, p.Checks = s.formViews(t, camp, v, form)
+		p.Safety = s.safetyView(t, camp, form)
 	}
 	if o.Accent != "" {
 		p.Accent, p.AccentInk, p.StyleNonce = o.Accent, accentInk(o.Accent), nonce()

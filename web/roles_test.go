@@ -48,15 +48,18 @@ var consoleAccess = map[string][]account.Role{
 	"GET /admin/campaigns/:id/bundle/:job":        {account.RoleOrganizer},
 	"POST /admin/campaigns/:id/bundle/:job/retry": {account.RoleOrganizer},
 
-	"GET /admin/moderation":                {account.RoleModerator},
-	"POST /admin/moderation/approve":       {account.RoleModerator},
-	"POST /admin/moderation/:id/approve":   {account.RoleModerator},
-	"POST /admin/moderation/:id/reject":    {account.RoleModerator},
-	"POST /admin/moderation/:id/language":  {account.RoleModerator},
-	"GET /admin/translations":              {account.RoleTranslator, account.RoleModerator},
-	"POST /admin/translations/:id":         {account.RoleTranslator},
-	"POST /admin/translations/:id/approve": {account.RoleModerator},
-	"POST /admin/translations/:id/reject":  {account.RoleModerator},
+	"GET /admin/moderation":                    {account.RoleModerator},
+	"POST /admin/moderation/approve":           {account.RoleModerator},
+	"POST /admin/moderation/:id/approve":       {account.RoleModerator},
+	"POST /admin/moderation/:id/reject":        {account.RoleModerator},
+	"POST /admin/moderation/:id/language":      {account.RoleModerator},
+	"GET /admin/moderation/names":              {account.RoleModerator},
+	"POST /admin/moderation/names/:id/approve": {account.RoleModerator},
+	"POST /admin/moderation/names/:id/reject":  {account.RoleModerator},
+	"GET /admin/translations":                  {account.RoleTranslator, account.RoleModerator},
+	"POST /admin/translations/:id":             {account.RoleTranslator},
+	"POST /admin/translations/:id/approve":     {account.RoleModerator},
+	"POST /admin/translations/:id/reject":      {account.RoleModerator},
 
 	"GET /admin/users":           nil,
 	"POST /admin/users":          nil,
@@ -86,7 +89,7 @@ func TestConsoleRoleMatrix(t *testing.T) {
 	}
 	sig := storedSignatures(t, s)[0].ID
 	params := strings.NewReplacer("/campaigns/:id", "/campaigns/"+c.ID, ":sig", sig, "/recipients/:id", "/recipients/"+c.RecipientID,
-		"/moderation/:id", "/moderation/"+sig, "/translations/:id", "/translations/"+sig, ":job", "000000000000000000000000")
+		"/moderation/names/:id", "/moderation/names/"+sig, "/moderation/:id", "/moderation/"+sig, "/translations/:id", "/translations/"+sig, ":job", "000000000000000000000000")
 
 	var routes []string
 	for _, r := range s.App.Routes() {

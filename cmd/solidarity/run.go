@@ -132,7 +132,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	campaigns := campaign.NewStore(db.Database, ks.Data)
 	greetings := letters.NewStore(db.Database, ks.Data)
 	users := account.NewStore(db.Database)
-	for _, ensure := range []func(context.Context) error{campaigns.EnsureIndexes, greetings.EnsureIndexes, users.EnsureIndexes} {
+	for _, ensure := range []func(context.Context) error{campaigns.EnsureIndexes, greetings.EnsureIndexes, greetings.Names().EnsureIndexes, users.EnsureIndexes} {
 		if err := ensure(ctx); err != nil {
 			return err
 		}
