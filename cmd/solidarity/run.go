@@ -177,6 +177,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Live:       signing,
 		Bundles:    bundles,
 		DB:         db,
+		Scrubber:   db,
 		Messages:   messages,
 		Countries:  country.NewCatalog(messages.Languages()...),
 		Logger:     logger,
