@@ -353,6 +353,11 @@ func (s *Server) signatureErase(c *fiber.Ctx) error {
 	if err := s.record(c, audit.Erased, camp.Slug, fmt.Sprintf("bundles that held it, being rebuilt: %d", n)); err != nil {
 		return err
 	}
+	// Until the database files are scrubbed, the erased name can still be
+	// read from them.
+	if err := s.deps.Scrubber.Scrub(c.UserContext()); err != nil {
+		return err
+	}
 	back := listBack(c.FormValue("back"))
 	back.Del("before") // the page it was on may be gone; start from its key
 	back.Set("done", "signature_erased")

@@ -36,6 +36,12 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
+// Scrubber makes erased personal data unrecoverable from the database's
+// files (database.DB.Scrub).
+type Scrubber interface {
+	Scrub(ctx context.Context) error
+}
+
 // Config holds the web layer's settings.
 type Config struct {
 	// BaseURL is the site's public address without a trailing slash; empty
@@ -66,6 +72,7 @@ type Deps struct {
 	Live       Live           // counts and campaigns in memory, for the API
 	Site       Organisation   // who runs the site, in memory (admin_organisation.go)
 	DB         Pinger
+	Scrubber   Scrubber // called after a signature is erased
 	Messages   *i18n.Catalog
 	Countries  *country.Catalog
 	Logger     *slog.Logger
@@ -104,6 +111,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if deps.Scrubber == nil {
+		return nil, errors.New("web: a Scrubber is required, or erased signatures would stay in the database files")
 	}
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)

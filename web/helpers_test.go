@@ -129,7 +129,7 @@ func newSiteWith(t *testing.T, db *mongo.Database, edit func(*web.Config)) *site
 	app, err := web.New(cfg,
 		web.Deps{Campaigns: svc, Console: svc, Moderation: moderation, Signatures: svc, Accounts: accounts, Users: accounts, Audit: auditLog, Bundles: jobs,
 			Partners: partners, Live: svc, Site: org,
-			DB: pinger{db}, Messages: msgs, Countries: country.NewCatalog(msgs.Languages()...),
+			DB: pinger{db}, Scrubber: dbs, Messages: msgs, Countries: country.NewCatalog(msgs.Languages()...),
 			Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)

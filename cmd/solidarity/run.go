@@ -198,6 +198,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Site:       org,
 		Bundles:    bundles,
 		DB:         db,
+		Scrubber:   db,
 		Messages:   messages,
 		Countries:  country.NewCatalog(messages.Languages()...),
 		Logger:     logger,

@@ -1,6 +1,6 @@
 // Package database opens solidarity's MongoDB database: the server named by
 // MONGODB_URI, or, when none is named, an embedded FerretDB with a SQLite
-// backend in the data folder. Both are reached through the same official
+// backend in the data folder, reachable only through a Unix socket there. Both are reached through the same official
 // driver, so the rest of the code never knows which one it talks to.
 package database
 
@@ -114,6 +114,17 @@ func (db *DB) Ping(ctx context.Context) error {
 		return fmt.Errorf("ping database: %w", err)
 	}
 	return nil
+}
+
+// Scrub makes what was deleted before it unrecoverable from the embedded
+// database's files; call it after erasing personal data. On a MongoDB
+// server it does nothing: there, the server's own storage and backups
+// decide how long deleted data lingers.
+func (db *DB) Scrub(ctx context.Context) error {
+	if db.embedded == nil {
+		return nil
+	}
+	return db.embedded.Scrub(ctx)
 }
 
 // Close disconnects the driver, then stops the embedded server if there is one.

@@ -31,9 +31,10 @@ const URIVariable = "SOLIDARITY_TEST_MONGODB_URI"
 
 // Server is a database server shared by the tests of one package.
 type Server struct {
-	URI    string
-	client *mongo.Client
-	next   atomic.Int64
+	URI      string
+	client   *mongo.Client
+	embedded *database.Embedded // nil on a MongoDB server
+	next     atomic.Int64
 }
 
 // Main starts a server, stores it in *srv, runs the tests, stops the server
@@ -50,13 +51,14 @@ func Main(m *testing.M, srv **Server) {
 func run(m *testing.M, srv **Server) (int, error) {
 	ctx := context.Background()
 	uri := os.Getenv(URIVariable)
+	var emb *database.Embedded
 	if uri == "" {
 		dir, err := os.MkdirTemp("", "solidarity-testdb-*")
 		if err != nil {
 			return 0, fmt.Errorf("make temp folder: %w", err)
 		}
 		defer os.RemoveAll(dir)
-		emb, err := database.StartEmbedded(ctx, dir, nil)
+		emb, err = database.StartEmbedded(ctx, dir, nil)
 		if err != nil {
 			return 0, err
 		}
@@ -68,8 +70,17 @@ func run(m *testing.M, srv **Server) (int, error) {
 		return 0, fmt.Errorf("connect to %s: %w", uri, err)
 	}
 	defer client.Disconnect(ctx)
-	*srv = &Server{URI: uri, client: client}
+	*srv = &Server{URI: uri, client: client, embedded: emb}
 	return m.Run(), nil
+}
+
+// Scrub scrubs the embedded server's files as database.DB.Scrub does; it
+// does nothing on a MongoDB server.
+func (s *Server) Scrub(ctx context.Context) error {
+	if s.embedded == nil {
+		return nil
+	}
+	return s.embedded.Scrub(ctx)
 }
 
 var unsafeName = regexp.MustCompile(`[^a-zA-Z0-9_]+`)
