@@ -354,6 +354,9 @@ func (s *Service) EnsureDemoAdmin(ctx context.Context) (string, error) {
 	}
 	password := rand.Text()
 	u, err := s.AddUser(ctx, DemoAdminEmail, RoleAdmin, password)
+	if errors.Is(err, ErrDuplicate) {
+		return "", nil // another node made it at the same moment
+	}
 	if err != nil {
 		return "", fmt.Errorf("create demo admin: %w", err)
 	}

@@ -39,6 +39,13 @@ const (
 	PartnerKeyGone  Action = "partner_api_key_revoked"
 	PartnerLinkSet  Action = "partner_stats_link_created"
 	PartnerLinkGone Action = "partner_stats_link_revoked"
+
+	PasswordChanged   Action = "password_changed"
+	TwoFactorEnabled  Action = "two_factor_enabled"
+	TwoFactorDisabled Action = "two_factor_disabled"
+	TwoFactorReset    Action = "two_factor_reset"
+	RecoveryCodeUsed  Action = "recovery_code_used"
+	TwoFactorSetting  Action = "two_factor_setting_changed"
 )
 
 // Entry is one line of the audit log.

@@ -42,6 +42,7 @@ func (s *Server) routes() {
 	s.moderationRoutes(admin)
 	s.bundleRoutes(admin)
 	s.userRoutes(admin)
+	s.accountRoutes(admin)
 	s.partnerRoutes(admin)
 
 	s.embedRoutes(a, admin)
