@@ -40,6 +40,7 @@ const sessionCookie = "solidarity_session"
 type sessionKey struct{}
 type userKey struct{}
 type pendingKey struct{}
+type pendingUserKey struct{}
 
 // withSession loads the console session, if any, for every /admin request.
 // A session still waiting for its second factor is kept apart: for every
@@ -49,6 +50,7 @@ func (s *Server) withSession(c *fiber.Ctx) error {
 	switch {
 	case err == nil && sess.Pending:
 		c.Locals(pendingKey{}, sess)
+		c.Locals(pendingUserKey{}, u)
 	case err == nil:
 		c.Locals(sessionKey{}, sess)
 		c.Locals(userKey{}, u)

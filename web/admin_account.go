@@ -118,7 +118,12 @@ func (s *Server) code(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderRetryAfter, "900")
 		return s.renderCode(c, fiber.StatusTooManyRequests, t.T("admin.login.limited"))
 	case errors.Is(err, account.ErrInvalidCode):
-		if err := s.deps.Audit.Record(c.UserContext(), "(second factor)", audit.LoginFailed, "", "wrong code"); err != nil {
+		// The password was right: worth a look if its owner did not type it.
+		actor := "(unknown)"
+		if u, ok := c.Locals(pendingUserKey{}).(*account.User); ok {
+			actor = u.Email
+		}
+		if err := s.deps.Audit.Record(c.UserContext(), actor, audit.LoginFailed, "", "right password, wrong second-factor code"); err != nil {
 			return err
 		}
 		return s.renderCode(c, fiber.StatusUnauthorized, t.T("security.code.failed"))

@@ -332,7 +332,8 @@ func TestTwoFactor(t *testing.T) {
 	}
 
 	audit := s.loginAs(t, account.RoleAdmin).get(t, "/admin/audit")
-	for _, want := range []string{"turned two-factor authentication on", "used a recovery code", "turned two-factor authentication off"} {
+	for _, want := range []string{"turned two-factor authentication on", "used a recovery code", "turned two-factor authentication off",
+		"right password, wrong second-factor code"} {
 		if !strings.Contains(audit.Body, want) {
 			t.Errorf("the audit log lacks %q", want)
 		}
