@@ -22,8 +22,11 @@ const (
 	// failures it counts with the untrusted clients.
 	MaxFailsPerDevice = 5
 	// MaxTracked bounds how many keys the failure record holds; the one
-	// touched least recently is forgotten first. At ~0.5 KiB a key this is a
-	// few MiB at most, whatever an attacker sends.
+	// touched least recently is forgotten first. Full, with 254-character
+	// addresses and 5 failures each, it takes 5.5 MiB, whatever an attacker
+	// sends. Forgetting a locked key early costs an attacker 10,000 other
+	// failures, each an Argon2id hash at most maxHashing at a time: 5 more
+	// guesses for 10,000 hashes, far fewer than spreading them over accounts.
 	MaxTracked = 10000
 )
 
