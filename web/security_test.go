@@ -386,6 +386,13 @@ func TestTwoFactorRequired(t *testing.T) {
 	if res := org.get(t, "/admin/campaigns"); res.Status != 200 {
 		t.Errorf("organizer after enrolment: %d, want the console", res.Status)
 	}
+	// Signing out stays possible.
+	if res := admin.post(t, "/admin/account/2fa", "/admin/logout", url.Values{}); res.Status != 303 || !strings.HasPrefix(location(res), "/admin/login") {
+		t.Errorf("sign out before enrolment: %d to %q", res.Status, location(res))
+	}
+	if res := admin.signIn(t, "root@example.org", testPassword); res.Status != 303 {
+		t.Fatal(res.Status)
+	}
 	enrol(t, admin)
 	if res := admin.post(t, "/admin/users", "/admin/users/2fa", url.Values{}); res.Status != 303 {
 		t.Fatalf("no longer require: %d", res.Status)
