@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -48,13 +49,21 @@ func serveOnce(t *testing.T, vars map[string]string) (base string, stdout, stder
 	}
 }
 
+// client talks to the servers these tests start; it gives up on a request
+// after 10 s, and its idle connections are closed before each server stops.
+var client = &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
 // consoleLogin signs in through the console's login form and returns the
 // status and the session cookie.
 func consoleLogin(t *testing.T, base, email, password string) (int, *http.Cookie) {
 	t.Helper()
-	client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	_, form := get(t, base+"/admin/login")
-	m := formToken.FindStringSubmatch(form)
+	res, err := client.Get(base + "/admin/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	m := formToken.FindStringSubmatch(string(b))
 	if m == nil {
 		t.Fatal("no token on the login page")
 	}
@@ -65,7 +74,7 @@ func consoleLogin(t *testing.T, base, email, password string) (int, *http.Cookie
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", base)
-	res, err := client.Do(req)
+	res, err = client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +119,7 @@ func TestDemoAdminGetsARandomPassword(t *testing.T) {
 		}
 		req, _ := http.NewRequest(http.MethodGet, base+"/admin", nil)
 		req.AddCookie(cookie)
-		res, err := http.DefaultClient.Do(req)
+		res, err := client.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,6 +127,7 @@ func TestDemoAdminGetsARandomPassword(t *testing.T) {
 		if res.StatusCode != 200 {
 			t.Errorf("console with the printed password: %d", res.StatusCode)
 		}
+		client.CloseIdleConnections()
 		if err := stop(); err != nil {
 			t.Fatal(err)
 		}
@@ -141,7 +151,12 @@ func TestDemoAdminGetsARandomPassword(t *testing.T) {
 func TestNoDemoNoAccount(t *testing.T) {
 	vars := map[string]string{"SOLIDARITY_DATA_DIR": t.TempDir(), "SOLIDARITY_DEMO": "false"}
 	base, stdout, stderr, stop := serveOnce(t, vars)
-	defer stop()
+	defer func() {
+		client.CloseIdleConnections()
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	}()
 	if printedPassword.MatchString(stdout.String()) {
 		t.Error("a password was printed without demo mode")
 	}
