@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/solidarity-letters/solidarity/internal/database"
+	"github.com/solidarity-letters/solidarity/internal/seal"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -28,6 +29,18 @@ var (
 	ErrInvalidCredentials = errors.New("unknown email address or wrong password")
 	ErrRateLimited        = errors.New("too many failed logins; try again later")
 	ErrNoSession          = errors.New("no valid session")
+	// ErrInvalidCode is a wrong, reused or expired second-factor or
+	// recovery code.
+	ErrInvalidCode = errors.New("wrong or already used code")
+	// ErrWrongPassword is a wrong current password where a signed-in user
+	// confirms a change.
+	ErrWrongPassword = errors.New("wrong password")
+	// ErrSamePassword is a new password equal to the current one.
+	ErrSamePassword = errors.New("the new password is the current one")
+	// ErrTwoFactorOn and ErrTwoFactorOff are enrolment steps that do not fit
+	// the account's state.
+	ErrTwoFactorOn  = errors.New("two-factor authentication is already on")
+	ErrTwoFactorOff = errors.New("two-factor authentication is off")
 )
 
 // Role says what a user may do.
@@ -62,7 +75,22 @@ type User struct {
 	PasswordHash string    `bson:"password_hash"`
 	Disabled     bool      `bson:"disabled"`
 	CreatedAt    time.Time `bson:"created_at"`
+	// MustChangePassword marks a password nobody chose (the demo admin's):
+	// the console asks for a new one on every page until it is changed.
+	MustChangePassword bool `bson:"must_change_password,omitempty"`
+	// TOTPSecret is the sealed secret of the second factor, nil while it
+	// is off; TOTPPending is one shown for enrolment and not yet confirmed.
+	TOTPSecret  []byte `bson:"totp_secret,omitempty"`
+	TOTPPending []byte `bson:"totp_pending,omitempty"`
+	// TOTPLastStep is the time step of the last accepted code: a code is
+	// accepted only for a later step, so it cannot be replayed.
+	TOTPLastStep int64 `bson:"totp_last_step"`
+	// RecoveryCodes are the hex SHA-256 of the unused recovery codes.
+	RecoveryCodes []string `bson:"recovery_codes,omitempty"`
 }
+
+// TwoFactor reports whether the account signs in with a second factor.
+func (u *User) TwoFactor() bool { return len(u.TOTPSecret) > 0 }
 
 // Session is a signed-in browser. Only the SHA-256 of its token is stored,
 // so a copy of the database does not let anyone sign in.
@@ -71,6 +99,9 @@ type Session struct {
 	UserID    string    `bson:"user_id"`
 	CreatedAt time.Time `bson:"created_at"`
 	LastSeen  time.Time `bson:"last_seen"`
+	// Pending marks a session whose password was right but whose second
+	// factor is still to be given: it allows nothing but that step.
+	Pending bool `bson:"pending,omitempty"`
 }
 
 // Session lifetimes.
@@ -79,19 +110,25 @@ const (
 	IdleTimeout = 2 * time.Hour
 	// AbsoluteTimeout ends every session this long after sign-in.
 	AbsoluteTimeout = 12 * time.Hour
+	// PendingTimeout ends a session waiting for its second factor.
+	PendingTimeout = 10 * time.Minute
 	// touchEvery limits how often LastSeen is written.
 	touchEvery = time.Minute
 )
 
-// Store keeps users and sessions in MongoDB.
+// Store keeps users, sessions and the security settings in MongoDB.
 type Store struct {
 	users    *mongo.Collection
 	sessions *mongo.Collection
+	settings *mongo.Collection
+	// keys seal the second-factor secrets.
+	keys *seal.Keyring
 }
 
-// NewStore returns a store over db's collections.
-func NewStore(db *mongo.Database) *Store {
-	return &Store{users: db.Collection("users"), sessions: db.Collection("sessions")}
+// NewStore returns a store over db's collections that seals second-factor
+// secrets with keys.
+func NewStore(db *mongo.Database, keys *seal.Keyring) *Store {
+	return &Store{users: db.Collection("users"), sessions: db.Collection("sessions"), settings: db.Collection("settings"), keys: keys}
 }
 
 // EnsureIndexes creates the store's indexes; safe at every start-up.
@@ -237,8 +274,83 @@ func (s *Store) deleteSession(ctx context.Context, id string) error {
 }
 
 func (s *Store) deleteSessionsOf(ctx context.Context, userID string) error {
-	if _, err := s.sessions.DeleteMany(ctx, bson.M{"user_id": userID}); err != nil {
+	return s.deleteSessionsBut(ctx, userID, "")
+}
+
+// deleteSessionsBut ends every session of userID except keep.
+func (s *Store) deleteSessionsBut(ctx context.Context, userID, keep string) error {
+	filter := bson.M{"user_id": userID}
+	if keep != "" {
+		filter["_id"] = bson.M{"$ne": keep}
+	}
+	if _, err := s.sessions.DeleteMany(ctx, filter); err != nil {
 		return fmt.Errorf("end sessions of %s: %w", userID, err)
+	}
+	return nil
+}
+
+// updateUserByID sets fields of the user with id, if filter (besides the
+// id) matches, and reports whether it did.
+func (s *Store) updateUserByID(ctx context.Context, id string, filter, update bson.M) (bool, error) {
+	f := bson.M{"_id": id}
+	for k, v := range filter {
+		f[k] = v
+	}
+	res, err := s.users.UpdateOne(ctx, f, update)
+	if err != nil {
+		return false, fmt.Errorf("update user %s: %w", id, err)
+	}
+	return res.MatchedCount == 1, nil
+}
+
+// sealTOTP and openTOTP bind a second-factor secret to its user and field,
+// so that a copied value opens nowhere else.
+func (s *Store) sealTOTP(userID, field, secret string) ([]byte, error) {
+	b, err := s.keys.SealString(secret, seal.AAD("users", userID, field))
+	if err != nil {
+		return nil, fmt.Errorf("seal %s of %s: %w", field, userID, err)
+	}
+	return b, nil
+}
+
+func (s *Store) openTOTP(userID, field string, sealed []byte) (string, error) {
+	v, err := s.keys.OpenString(sealed, seal.AAD("users", userID, field))
+	if err != nil {
+		return "", fmt.Errorf("open %s of %s: %w", field, userID, err)
+	}
+	return v, nil
+}
+
+// securitySettings is the one settings document of the console's security.
+type securitySettings struct {
+	ID string `bson:"_id"`
+	// RequireTwoFactor makes admins and organizers enrol a second factor.
+	RequireTwoFactor bool `bson:"require_two_factor"`
+}
+
+const securitySettingsID = "security"
+
+// TwoFactorRequired reports whether admins and organizers must use a
+// second factor.
+func (s *Store) TwoFactorRequired(ctx context.Context) (bool, error) {
+	var set securitySettings
+	err := s.settings.FindOne(ctx, bson.M{"_id": securitySettingsID}).Decode(&set)
+	if database.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read security settings: %w", err)
+	}
+	return set.RequireTwoFactor, nil
+}
+
+// SetTwoFactorRequired changes whether admins and organizers must use a
+// second factor.
+func (s *Store) SetTwoFactorRequired(ctx context.Context, required bool) error {
+	_, err := s.settings.UpdateOne(ctx, bson.M{"_id": securitySettingsID},
+		bson.M{"$set": bson.M{"require_two_factor": required}}, options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("save security settings: %w", err)
 	}
 	return nil
 }

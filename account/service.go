@@ -2,20 +2,12 @@ package account
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-)
-
-// Login limits: failed attempts allowed per window, per account and per
-// client (whatever identifies it to the caller, e.g. its IP address).
-const (
-	LoginWindow        = 15 * time.Minute
-	MaxFailsPerAccount = 5
-	MaxFailsPerClient  = 20
 )
 
 // Service manages accounts and sessions.
@@ -25,9 +17,8 @@ type Service struct {
 	// dummyHash is verified against when the account does not exist, so that
 	// an unknown address takes as long as a wrong password.
 	dummyHash string
-
-	mu    sync.Mutex
-	fails map[string][]time.Time // "a:"+email or "c:"+client → failure times
+	// fails counts failed passwords and codes (see limit.go).
+	fails *limiter
 	// hashing bounds how many passwords are checked at once: each check
 	// takes 19 MiB.
 	hashing chan struct{}
@@ -42,7 +33,8 @@ func NewService(store *Store, now func() time.Time) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{store: store, now: now, dummyHash: dummy, fails: map[string][]time.Time{}, hashing: make(chan struct{}, maxHashing)}, nil
+	return &Service{store: store, now: now, dummyHash: dummy, fails: newLimiter(MaxTracked, LoginWindow),
+		hashing: make(chan struct{}, maxHashing)}, nil
 }
 
 // Store returns the service's store.
@@ -88,7 +80,8 @@ func (s *Service) SetPassword(ctx context.Context, email, password string) error
 	if err != nil {
 		return err
 	}
-	if err := s.store.updateUser(ctx, u.Email, bson.M{"password_hash": hash}); err != nil {
+	if _, err := s.store.updateUserByID(ctx, u.ID, nil, bson.M{"$set": bson.M{"password_hash": hash},
+		"$unset": bson.M{"must_change_password": ""}}); err != nil {
 		return err
 	}
 	return s.store.deleteSessionsOf(ctx, u.ID)
@@ -117,110 +110,186 @@ func (s *Service) userByEmail(ctx context.Context, email string) (*User, error) 
 	return s.store.UserByEmail(ctx, e)
 }
 
-// Login checks an email address and password from client and opens a
-// session, returning the token for the cookie. Unknown addresses, wrong
-// passwords and disabled accounts all give ErrInvalidCredentials after the
-// same work; too many failures give ErrRateLimited.
-func (s *Service) Login(ctx context.Context, email, password, client string) (string, *User, error) {
-	e, _ := NormalizeEmail(email) // a malformed address is just an unknown one
-	keys := []string{"a:" + e, "c:" + client}
-	// The attempt counts as a failure before the password is checked, so
-	// that guesses sent in parallel meet the limit too; a success takes
-	// it back.
-	if !s.reserve(keys) {
-		return "", nil, ErrRateLimited
+// Device is a browser's device cookie as the web layer verified it: the
+// account it was issued to after a successful sign-in, and its own random
+// ID. The zero Device is a client without one.
+type Device struct {
+	UserID string
+	ID     string
+}
+
+// LoginResult is a sign-in that passed its step.
+type LoginResult struct {
+	// Token is the session cookie's value.
+	Token string
+	User  *User
+	// Pending means the password was right and the second factor is still
+	// to be given: the session allows only SecondFactor.
+	Pending bool
+	// RecoveryUsed means a recovery code stood in for the second factor and
+	// is now used up.
+	RecoveryUsed bool
+}
+
+// attemptKey is where a sign-in attempt's failures are counted: on the
+// device cookie when it belongs to the account and has not failed too
+// often itself, otherwise on the account's untrusted clients. prefix
+// separates passwords from codes.
+func (s *Service) attemptKey(prefix, account string, u *User, dev Device) (key string, limit int) {
+	if dev.ID != "" && u != nil && dev.UserID == u.ID {
+		k := prefix + "d:" + dev.ID
+		if !s.fails.limited(k, MaxFailsPerDevice, s.now()) {
+			return k, MaxFailsPerDevice
+		}
 	}
+	return prefix + "a:" + account, MaxFailsPerAccount
+}
+
+// Login checks an email address and password from a browser with device
+// cookie dev (or none) and opens a session. Unknown addresses, wrong
+// passwords and disabled accounts all give ErrInvalidCredentials after the
+// same work; too many failures give ErrRateLimited. With a second factor
+// the session is pending until SecondFactor.
+func (s *Service) Login(ctx context.Context, email, password string, dev Device) (*LoginResult, error) {
+	e, _ := NormalizeEmail(email) // a malformed address is just an unknown one
+	var u *User
+	if e != "" {
+		var err error
+		if u, err = s.store.UserByEmail(ctx, e); err != nil && !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+	}
+	key, limit := s.attemptKey("p", e, u, dev)
+	if !s.fails.reserve(key, limit, s.now()) {
+		return nil, ErrRateLimited
+	}
+	ok, err := s.verify(ctx, u, password)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || u.Disabled {
+		return nil, ErrInvalidCredentials
+	}
+	s.fails.release(key)
+	token, err := s.openSession(ctx, u.ID, u.TwoFactor())
+	if err != nil {
+		return nil, err
+	}
+	return &LoginResult{Token: token, User: u, Pending: u.TwoFactor()}, nil
+}
+
+// verify checks password against u's hash, or against a dummy one when u
+// is nil, with at most maxHashing checks at once.
+func (s *Service) verify(ctx context.Context, u *User, password string) (bool, error) {
 	select {
 	case s.hashing <- struct{}{}:
 		defer func() { <-s.hashing }()
 	case <-ctx.Done():
-		return "", nil, ctx.Err()
-	}
-	u, err := s.store.UserByEmail(ctx, e)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return "", nil, err
+		return false, ctx.Err()
 	}
 	hash := s.dummyHash
 	if u != nil {
 		hash = u.PasswordHash
 	}
 	ok, err := VerifyPassword(hash, password)
-	if err != nil {
-		return "", nil, err
-	}
-	if u == nil || !ok || u.Disabled {
-		return "", nil, ErrInvalidCredentials
-	}
-	s.release(keys)
+	return ok && u != nil, err
+}
+
+func (s *Service) openSession(ctx context.Context, userID string, pending bool) (string, error) {
 	token, id, err := newToken()
 	if err != nil {
-		return "", nil, err
+		return "", err
 	}
 	now := s.now().UTC()
-	if err := s.store.insertSession(ctx, &Session{ID: id, UserID: u.ID, CreatedAt: now, LastSeen: now}); err != nil {
-		return "", nil, err
+	if err := s.store.insertSession(ctx, &Session{ID: id, UserID: userID, CreatedAt: now, LastSeen: now, Pending: pending}); err != nil {
+		return "", err
 	}
-	return token, u, nil
+	return token, nil
 }
 
-// reserve counts an attempt against keys, unless one of them has used up
-// its failures, and reports whether the attempt may go on.
-func (s *Service) reserve(keys []string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.limitedLocked(keys) {
-		return false
+// SecondFactor completes a pending sign-in with a code from the
+// authenticator app or an unused recovery code (used up by this). It ends
+// the pending session and returns the token of a new, full one. A wrong
+// or replayed code is ErrInvalidCode; codes are limited like passwords.
+func (s *Service) SecondFactor(ctx context.Context, pendingToken, code string, dev Device) (*LoginResult, error) {
+	sess, u, err := s.current(ctx, pendingToken)
+	if err != nil {
+		return nil, err
 	}
-	for _, k := range keys {
-		s.fails[k] = append(s.fails[k], s.now())
+	if !sess.Pending || !u.TwoFactor() {
+		return nil, ErrNoSession
 	}
-	return true
+	key, limit := s.attemptKey("c", u.ID, u, dev)
+	if !s.fails.reserve(key, limit, s.now()) {
+		return nil, ErrRateLimited
+	}
+	recovery, err := s.checkCode(ctx, u, code)
+	if err != nil {
+		return nil, err
+	}
+	s.fails.release(key)
+	if err := s.store.deleteSession(ctx, sess.ID); err != nil {
+		return nil, err
+	}
+	token, err := s.openSession(ctx, u.ID, false)
+	if err != nil {
+		return nil, err
+	}
+	return &LoginResult{Token: token, User: u, RecoveryUsed: recovery}, nil
 }
 
-// release takes back the attempt reserve counted, after a success.
-func (s *Service) release(keys []string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, k := range keys {
-		if n := len(s.fails[k]); n > 0 {
-			s.fails[k] = s.fails[k][:n-1]
-		}
-		if len(s.fails[k]) == 0 {
-			delete(s.fails, k)
-		}
+// ChangePassword changes the password of the signed-in user u after
+// checking their current one, and ends their other sessions (keep is the
+// ID of the session they changed it in). Wrong current passwords are
+// limited like sign-ins.
+func (s *Service) ChangePassword(ctx context.Context, u *User, keep, current, next string) error {
+	if err := CheckPassword(next); err != nil {
+		return err
 	}
+	if err := s.confirmPassword(ctx, u, current); err != nil {
+		return err
+	}
+	if next == current {
+		return ErrSamePassword
+	}
+	hash, err := HashPassword(next)
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.updateUserByID(ctx, u.ID, nil, bson.M{"$set": bson.M{"password_hash": hash},
+		"$unset": bson.M{"must_change_password": ""}}); err != nil {
+		return err
+	}
+	return s.store.deleteSessionsBut(ctx, u.ID, keep)
 }
 
-// limitedLocked reports whether any of keys has used up its failures, and
-// forgets failures older than the window. s.mu must be held.
-func (s *Service) limitedLocked(keys []string) bool {
-	cutoff := s.now().Add(-LoginWindow)
-	for _, k := range keys {
-		recent := s.fails[k][:0]
-		for _, t := range s.fails[k] {
-			if t.After(cutoff) {
-				recent = append(recent, t)
-			}
-		}
-		if len(recent) == 0 {
-			delete(s.fails, k)
-		} else {
-			s.fails[k] = recent
-		}
-		limit := MaxFailsPerClient
-		if k[0] == 'a' {
-			limit = MaxFailsPerAccount
-		}
-		if len(recent) >= limit {
-			return true
-		}
+// confirmPassword checks the current password of a signed-in user who is
+// about to change something about how they sign in.
+func (s *Service) confirmPassword(ctx context.Context, u *User, password string) error {
+	key := "sa:" + u.ID
+	if !s.fails.reserve(key, MaxFailsPerAccount, s.now()) {
+		return ErrRateLimited
 	}
-	return false
+	ok, err := s.verify(ctx, u, password)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrWrongPassword
+	}
+	s.fails.release(key)
+	return nil
 }
 
 // Current returns the session and user that token stands for. Expired
-// sessions, ended ones and those of disabled users are ErrNoSession.
+// sessions, ended ones and those of disabled users are ErrNoSession. A
+// pending session (see Session.Pending) is returned too: callers must not
+// treat it as signed in.
 func (s *Service) Current(ctx context.Context, token string) (*Session, *User, error) {
+	return s.current(ctx, token)
+}
+
+func (s *Service) current(ctx context.Context, token string) (*Session, *User, error) {
 	if token == "" {
 		return nil, nil, ErrNoSession
 	}
@@ -229,7 +298,8 @@ func (s *Service) Current(ctx context.Context, token string) (*Session, *User, e
 		return nil, nil, err
 	}
 	now := s.now()
-	if now.Sub(sess.LastSeen) > IdleTimeout || now.Sub(sess.CreatedAt) > AbsoluteTimeout {
+	if now.Sub(sess.LastSeen) > IdleTimeout || now.Sub(sess.CreatedAt) > AbsoluteTimeout ||
+		(sess.Pending && now.Sub(sess.CreatedAt) > PendingTimeout) {
 		if err := s.store.deleteSession(ctx, sess.ID); err != nil {
 			return nil, nil, err
 		}
@@ -269,6 +339,31 @@ func (s *Service) EnsureAdmin(ctx context.Context, email, password string) (bool
 		return false, fmt.Errorf("create first admin: %w", err)
 	}
 	return true, nil
+}
+
+// DemoAdminEmail is the demo admin's address.
+const DemoAdminEmail = "admin@example.org"
+
+// EnsureDemoAdmin creates the demo admin when no account exists yet, with a
+// random password that it returns (the caller shows it once), marked to be
+// changed. It returns "" when accounts exist already.
+func (s *Service) EnsureDemoAdmin(ctx context.Context) (string, error) {
+	has, err := s.store.HasUsers(ctx)
+	if err != nil || has {
+		return "", err
+	}
+	password := rand.Text()
+	u, err := s.AddUser(ctx, DemoAdminEmail, RoleAdmin, password)
+	if errors.Is(err, ErrDuplicate) {
+		return "", nil // another node made it at the same moment
+	}
+	if err != nil {
+		return "", fmt.Errorf("create demo admin: %w", err)
+	}
+	if _, err := s.store.updateUserByID(ctx, u.ID, nil, bson.M{"$set": bson.M{"must_change_password": true}}); err != nil {
+		return "", err
+	}
+	return password, nil
 }
 
 // Users returns every account, sorted by email.

@@ -42,6 +42,13 @@ const (
 	PartnerLinkSet  Action = "partner_stats_link_created"
 	PartnerLinkGone Action = "partner_stats_link_revoked"
 	ProfileChanged  Action = "organisation_profile_changed"
+
+	PasswordChanged   Action = "password_changed"
+	TwoFactorEnabled  Action = "two_factor_enabled"
+	TwoFactorDisabled Action = "two_factor_disabled"
+	TwoFactorReset    Action = "two_factor_reset"
+	RecoveryCodeUsed  Action = "recovery_code_used"
+	TwoFactorSetting  Action = "two_factor_setting_changed"
 )
 
 // Entry is one line of the audit log.

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/solidarity-letters/solidarity/account"
@@ -15,9 +16,16 @@ import (
 
 // Accounts is what the console needs of the account service.
 type Accounts interface {
-	Login(ctx context.Context, email, password, client string) (string, *account.User, error)
+	Login(ctx context.Context, email, password string, dev account.Device) (*account.LoginResult, error)
+	SecondFactor(ctx context.Context, pendingToken, code string, dev account.Device) (*account.LoginResult, error)
 	Current(ctx context.Context, token string) (*account.Session, *account.User, error)
 	Logout(ctx context.Context, token string) error
+	ChangePassword(ctx context.Context, u *account.User, keep, current, next string) error
+	BeginTOTP(ctx context.Context, u *account.User) (*account.Enrolment, error)
+	ConfirmTOTP(ctx context.Context, u *account.User, code string) ([]string, error)
+	DisableTOTP(ctx context.Context, u *account.User, password, code string) error
+	TwoFactorRequired(ctx context.Context) (bool, error)
+	SetTwoFactorRequired(ctx context.Context, required bool) error
 }
 
 // AuditLog records what is done in the console and pages through it.
@@ -31,11 +39,18 @@ const sessionCookie = "solidarity_session"
 
 type sessionKey struct{}
 type userKey struct{}
+type pendingKey struct{}
+type pendingUserKey struct{}
 
 // withSession loads the console session, if any, for every /admin request.
+// A session still waiting for its second factor is kept apart: for every
+// page but that step its holder is a visitor.
 func (s *Server) withSession(c *fiber.Ctx) error {
 	sess, u, err := s.deps.Accounts.Current(c.UserContext(), c.Cookies(sessionCookie))
 	switch {
+	case err == nil && sess.Pending:
+		c.Locals(pendingKey{}, sess)
+		c.Locals(pendingUserKey{}, u)
 	case err == nil:
 		c.Locals(sessionKey{}, sess)
 		c.Locals(userKey{}, u)
@@ -60,7 +75,9 @@ func currentSession(c *fiber.Ctx) *account.Session {
 }
 
 // allow lets through signed-in users with one of roles (admins always);
-// visitors are sent to the login page, other users get 403.
+// visitors are sent to the login page, other users get 403. Admins and
+// organizers without a second factor, where one is required, are sent to
+// enrol it first.
 func (s *Server) allow(roles ...account.Role) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		u := currentUser(c)
@@ -74,8 +91,26 @@ func (s *Server) allow(roles ...account.Role) fiber.Handler {
 		if !roleIn(u, roles) {
 			return fiber.ErrForbidden
 		}
+		if account.NeedsTwoFactor(u.Role) && !u.TwoFactor() {
+			required, err := s.deps.Accounts.TwoFactorRequired(c.UserContext())
+			if err != nil {
+				return err
+			}
+			if required {
+				return c.Redirect("/admin/account/2fa", fiber.StatusSeeOther)
+			}
+		}
 		return c.Next()
 	}
+}
+
+// signedIn lets through every signed-in user, even one who still has to
+// enrol a second factor: for the pages that do that, and signing out.
+func (s *Server) signedIn(c *fiber.Ctx) error {
+	if currentUser(c) == nil {
+		return c.Redirect("/admin/login?next="+url.QueryEscape("/admin"), fiber.StatusSeeOther)
+	}
+	return c.Next()
 }
 
 // Roles allowed on console routes besides admin.
@@ -115,6 +150,9 @@ type AdminPage struct {
 	Nav   []NavItem
 	// Done is a confirmation of the last action ("Saved."), from ?done=.
 	Done string
+	// ChangePassword asks, on every page, for a new password: the user
+	// still has one nobody chose (the demo admin's).
+	ChangePassword bool
 }
 
 // NavItem is a link of the console's navigation.
@@ -137,6 +175,7 @@ func (s *Server) adminPage(c *fiber.Ctx, title string) AdminPage {
 	if p.User == nil {
 		return p
 	}
+	p.ChangePassword = p.User.MustChangePassword
 	items := []struct {
 		href, label string
 		roles       []account.Role
@@ -208,7 +247,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if _, err := s.tokens.check(c.FormValue("token"), "login"); err != nil {
 		return s.renderLogin(c, fiber.StatusForbidden, email, t.T("admin.login.expired"))
 	}
-	token, u, err := s.deps.Accounts.Login(c.UserContext(), email, c.FormValue("password"), s.clientIP(c))
+	res, err := s.deps.Accounts.Login(c.UserContext(), email, c.FormValue("password"), s.device(c))
 	switch {
 	case errors.Is(err, account.ErrRateLimited):
 		c.Set(fiber.HeaderRetryAfter, "900")
@@ -227,15 +266,43 @@ func (s *Server) login(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
-	c.Cookie(&fiber.Cookie{
-		Name: sessionCookie, Value: token, Path: "/admin", HTTPOnly: true,
-		SameSite: fiber.CookieSameSiteLaxMode, Secure: strings.HasPrefix(s.cfg.BaseURL, "https://"),
-		MaxAge: int(account.AbsoluteTimeout.Seconds()),
-	})
-	if err := s.deps.Audit.Record(c.UserContext(), u.Email, audit.Login, "", ""); err != nil {
+	if res.Pending {
+		s.setSessionCookie(c, res.Token, account.PendingTimeout)
+		return c.Redirect("/admin/login/code?next="+url.QueryEscape(safeNext(c.FormValue("next"))), fiber.StatusSeeOther)
+	}
+	return s.signedInAs(c, res, safeNext(c.FormValue("next")))
+}
+
+// signedInAs finishes a sign-in: the session cookie, a new device cookie
+// for this browser, the audit entry.
+func (s *Server) signedInAs(c *fiber.Ctx, res *account.LoginResult, next string) error {
+	s.setSessionCookie(c, res.Token, account.AbsoluteTimeout)
+	if err := s.setDevice(c, res.User); err != nil {
 		return err
 	}
-	return c.Redirect(safeNext(c.FormValue("next")), fiber.StatusSeeOther)
+	if err := s.deps.Audit.Record(c.UserContext(), res.User.Email, audit.Login, "", ""); err != nil {
+		return err
+	}
+	if res.RecoveryUsed {
+		if err := s.deps.Audit.Record(c.UserContext(), res.User.Email, audit.RecoveryCodeUsed, res.User.Email, ""); err != nil {
+			return err
+		}
+	}
+	return c.Redirect(next, fiber.StatusSeeOther)
+}
+
+func (s *Server) setSessionCookie(c *fiber.Ctx, token string, life time.Duration) {
+	c.Cookie(&fiber.Cookie{
+		Name: sessionCookie, Value: token, Path: "/admin", HTTPOnly: true,
+		SameSite: fiber.CookieSameSiteLaxMode, Secure: s.secureCookies(c),
+		MaxAge: int(life.Seconds()),
+	})
+}
+
+// secureCookies reports whether cookies get the Secure flag: whenever the
+// site is served over https.
+func (s *Server) secureCookies(c *fiber.Ctx) bool {
+	return strings.HasPrefix(s.cfg.BaseURL, "https://") || c.Protocol() == "https"
 }
 
 func (s *Server) logout(c *fiber.Ctx) error {

@@ -17,6 +17,7 @@ type UserAdmin interface {
 	AddUser(ctx context.Context, email string, role account.Role, password string) (*account.User, error)
 	SetDisabled(ctx context.Context, email string, disabled bool) error
 	SetPassword(ctx context.Context, email, password string) error
+	ResetTwoFactor(ctx context.Context, email string) error
 }
 
 func (s *Server) userRoutes(admin fiber.Router) {
@@ -35,6 +36,9 @@ type UsersPage struct {
 	Roles  []account.Role
 	Form   UserForm
 	Errors map[string]string
+	// TwoFactorRequired is the setting that makes admins and organizers
+	// use a second factor.
+	TwoFactorRequired bool
 }
 
 // UserForm is the add-user form as typed.
@@ -52,8 +56,12 @@ func (s *Server) renderUsers(c *fiber.Ctx, status int, form UserForm, problems m
 	if err != nil {
 		return err
 	}
+	required, err := s.deps.Accounts.TwoFactorRequired(c.UserContext())
+	if err != nil {
+		return err
+	}
 	p := UsersPage{AdminPage: s.adminPage(c, s.localizer(c).T("admin.users.title")), Users: users,
-		Roles: account.Roles(), Form: form, Errors: problems}
+		Roles: account.Roles(), Form: form, Errors: problems, TwoFactorRequired: required}
 	return s.render(c, status, "admin/users", p)
 }
 
@@ -125,7 +133,7 @@ func (s *Server) setUserPassword(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
-	if err := s.record(c, audit.UserChanged, email, "password changed"); err != nil {
+	if err := s.record(c, audit.PasswordChanged, email, "set by an admin"); err != nil {
 		return err
 	}
 	return c.Redirect("/admin/users?done=password_changed", fiber.StatusSeeOther)

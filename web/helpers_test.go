@@ -99,7 +99,7 @@ func newSiteWith(t *testing.T, db *mongo.Database, edit func(*web.Config)) *site
 	if err := svc.LoadCounts(ctx); err != nil {
 		t.Fatal(err)
 	}
-	users := account.NewStore(db)
+	users := account.NewStore(db, testdb.Keys(t))
 	if err := users.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}

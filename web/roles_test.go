@@ -70,6 +70,18 @@ var consoleAccess = map[string][]account.Role{
 	"GET /admin/organisation":    nil,
 	"POST /admin/organisation":   nil,
 
+	// Own account and second factor (admin_account.go). The code step
+	// sends visitors without a pending sign-in to the login page.
+	"GET /admin/login/code":           {account.RoleTranslator, account.RoleModerator, account.RoleOrganizer},
+	"POST /admin/login/code":          {account.RoleTranslator, account.RoleModerator, account.RoleOrganizer},
+	"GET /admin/account":              {account.RoleTranslator, account.RoleModerator, account.RoleOrganizer},
+	"POST /admin/account/password":    {account.RoleTranslator, account.RoleModerator, account.RoleOrganizer},
+	"GET /admin/account/2fa":          {account.RoleTranslator, account.RoleModerator, account.RoleOrganizer},
+	"POST /admin/account/2fa":         {account.RoleTranslator, account.RoleModerator, account.RoleOrganizer},
+	"POST /admin/account/2fa/disable": {account.RoleTranslator, account.RoleModerator, account.RoleOrganizer},
+	"POST /admin/users/2fa":           nil,
+	"POST /admin/users/2fa/reset":     nil,
+
 	"GET /admin/partners":                   {account.RoleOrganizer},
 	"POST /admin/partners":                  {account.RoleOrganizer},
 	"GET /admin/partners/:ref":              {account.RoleOrganizer},

@@ -35,7 +35,7 @@ func (s *Server) routes() {
 	admin := a.Group("/admin", s.withLang, s.withSession, s.checkSessionToken)
 	admin.Get("/login", s.loginForm)
 	admin.Post("/login", s.login)
-	admin.Post("/logout", s.allow(everyone...), s.logout)
+	admin.Post("/logout", s.signedIn, s.logout) // also before a required second factor is set up
 	admin.Get("/", s.allow(everyone...), s.dashboard)
 	// Console areas, each declared in its admin_<area>.go:
 	s.campaignRoutes(admin)
@@ -43,6 +43,7 @@ func (s *Server) routes() {
 	s.moderationRoutes(admin)
 	s.bundleRoutes(admin)
 	s.userRoutes(admin)
+	s.accountRoutes(admin)
 	s.partnerRoutes(admin)
 	s.organisationRoutes(admin)
 

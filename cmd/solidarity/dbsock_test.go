@@ -281,7 +281,9 @@ func filesHolding(t *testing.T, dir string, needle []byte) []string {
 func TestErasedSignatureLeavesNoTraceInTheDataFolder(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	base, stop := start(t, map[string]string{"SOLIDARITY_DATA_DIR": dir})
+	const adminEmail, adminPassword = "erase-admin@example.org", "a long test password"
+	base, stop := start(t, map[string]string{"SOLIDARITY_DATA_DIR": dir,
+		"SOLIDARITY_ADMIN_EMAIL": adminEmail, "SOLIDARITY_ADMIN_PASSWORD": adminPassword})
 	stopped := false
 	defer func() {
 		if !stopped {
@@ -389,7 +391,7 @@ func TestErasedSignatureLeavesNoTraceInTheDataFolder(t *testing.T) {
 	// An organizer erases it in the console.
 	admin := &browser{base: base, client: visitor.client}
 	status, header, _ := admin.do(t, http.MethodPost, "/admin/login", url.Values{
-		"token": {admin.token(t, "/admin/login")}, "email": {demoAdminEmail}, "password": {demoAdminPassword},
+		"token": {admin.token(t, "/admin/login")}, "email": {adminEmail}, "password": {adminPassword},
 	})
 	for _, c := range (&http.Response{Header: header}).Cookies() {
 		if c.Name == "solidarity_session" {

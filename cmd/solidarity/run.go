@@ -131,7 +131,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	campaigns := campaign.NewStore(db.Database, ks.Data)
 	greetings := letters.NewStore(db.Database, ks.Data)
-	users := account.NewStore(db.Database)
+	users := account.NewStore(db.Database, ks.Data)
 	for _, ensure := range []func(context.Context) error{campaigns.EnsureIndexes, greetings.EnsureIndexes, greetings.Names().EnsureIndexes, users.EnsureIndexes} {
 		if err := ensure(ctx); err != nil {
 			return err
@@ -154,7 +154,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			logger.Info("seeded the demo campaigns into the empty database", "campaign", "/c/"+demo.OpenSlug)
 		}
 	}
-	if err := firstAdmin(ctx, accounts, cfg, seeded, logger); err != nil {
+	if err := firstAdmin(ctx, accounts, cfg, stdout, logger); err != nil {
 		return err
 	}
 	if err := signing.LoadCounts(ctx); err != nil {
@@ -278,30 +278,43 @@ func displayAddr(a net.Addr) string {
 	return net.JoinHostPort("localhost", fmt.Sprint(tcp.Port))
 }
 
-// Demo login, created with the demo data; README.md prints it.
-const (
-	demoAdminEmail    = "admin@example.org"
-	demoAdminPassword = "solidarity-demo"
-)
-
 // firstAdmin creates the first admin account when none exists: from
-// SOLIDARITY_ADMIN_EMAIL and SOLIDARITY_ADMIN_PASSWORD when set, else the
-// demo login, but only together with fresh demo data: a known password
-// never guards real campaigns.
-func firstAdmin(ctx context.Context, accounts *account.Service, cfg config.Config, demoSeeded bool, logger *slog.Logger) error {
-	email, password := cfg.AdminEmail, cfg.AdminPassword
-	if email == "" {
-		if !demoSeeded {
-			return nil
+// SOLIDARITY_ADMIN_EMAIL and SOLIDARITY_ADMIN_PASSWORD when set, else, in
+// demo mode, the demo admin with a random password that is printed once on
+// the terminal (never logged) and must be changed. No start ever creates an
+// account with a password anyone could read elsewhere.
+func firstAdmin(ctx context.Context, accounts *account.Service, cfg config.Config, stdout io.Writer, logger *slog.Logger) error {
+	if cfg.AdminEmail != "" {
+		created, err := accounts.EnsureAdmin(ctx, cfg.AdminEmail, cfg.AdminPassword)
+		if err != nil {
+			return err
 		}
-		email, password = demoAdminEmail, demoAdminPassword
+		if created {
+			logger.Info("created the first admin account from SOLIDARITY_ADMIN_EMAIL")
+		}
+		return nil
 	}
-	created, err := accounts.EnsureAdmin(ctx, email, password)
-	if err != nil {
+	if !cfg.Demo {
+		has, err := accounts.Store().HasUsers(ctx)
+		if err != nil {
+			return err
+		}
+		if !has {
+			logger.Warn("no console account exists: create one with `solidarity user add --role admin --email …` or set SOLIDARITY_ADMIN_EMAIL and SOLIDARITY_ADMIN_PASSWORD")
+		}
+		return nil
+	}
+	password, err := accounts.EnsureDemoAdmin(ctx)
+	if err != nil || password == "" {
 		return err
 	}
-	if created {
-		logger.Info("created the first admin account", "email", email)
-	}
+	fmt.Fprintf(stdout, `
+Demo console login (shown only this once; the console asks for a new password):
+  email:    %s
+  password: %s
+Change it under "Your account" in the console, or with
+  solidarity user passwd --email %s
+
+`, account.DemoAdminEmail, password, account.DemoAdminEmail)
 	return nil
 }

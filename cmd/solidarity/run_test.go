@@ -228,6 +228,8 @@ func TestUserCommands(t *testing.T) {
 		{[]string{"user", "list"}, "", "disabled", false},
 		{[]string{"user", "passwd", "--email", "ola@example.org"}, "another long password\n", "changed the password", false},
 		{[]string{"user", "passwd", "--email", "nobody@example.org"}, "another long password\n", "not found", true},
+		{[]string{"user", "reset-2fa", "--email", "ola@example.org"}, "", "turned off the second factor of ola@example.org", false},
+		{[]string{"user", "reset-2fa", "--email", "nobody@example.org"}, "", "not found", true},
 		{[]string{"user", "frob"}, "", "unknown subcommand", true},
 	}
 	for _, tt := range tests {

@@ -27,6 +27,7 @@ const userUsage = `Usage:
   solidarity user disable --email E
   solidarity user enable --email E
   solidarity user passwd --email E
+  solidarity user reset-2fa --email E   turn off a lost second factor
 
 Passwords are read from the terminal without echo, or from the first line
 of standard input when it is piped. The database is the one serve uses
@@ -42,7 +43,7 @@ func user(ctx context.Context, args []string, getenv func(string) string, stdin 
 	}
 	sub, args := args[0], args[1:]
 	switch sub {
-	case "add", "list", "disable", "enable", "passwd":
+	case "add", "list", "disable", "enable", "passwd", "reset-2fa":
 	default:
 		fmt.Fprint(stderr, userUsage)
 		return fmt.Errorf("user: unknown subcommand %q", sub)
@@ -75,7 +76,7 @@ func user(ctx context.Context, args []string, getenv func(string) string, stdin 
 	if err := keys.Check(ctx, db.Database, ks, time.Now()); err != nil {
 		return err
 	}
-	store := account.NewStore(db.Database)
+	store := account.NewStore(db.Database, ks.Data)
 	if err := store.EnsureIndexes(ctx); err != nil {
 		return err
 	}
@@ -131,7 +132,13 @@ func user(ctx context.Context, args []string, getenv func(string) string, stdin 
 			return fmt.Errorf("user passwd: %w", err)
 		}
 		fmt.Fprintf(stdout, "changed the password of %s; their sessions are ended\n", *email)
-		return log.Record(ctx, "cli", audit.UserChanged, *email, "password changed")
+		return log.Record(ctx, "cli", audit.PasswordChanged, *email, "set on the command line")
+	case "reset-2fa":
+		if err := accounts.ResetTwoFactor(ctx, *email); err != nil {
+			return fmt.Errorf("user reset-2fa: %w", err)
+		}
+		fmt.Fprintf(stdout, "turned off the second factor of %s; their sessions are ended\n", *email)
+		return log.Record(ctx, "cli", audit.TwoFactorReset, *email, "")
 	}
 	return nil
 }
