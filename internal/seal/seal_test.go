@@ -42,7 +42,8 @@ func TestSealOpen(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if bytes.Contains(sealed, []byte(tc.plain)) {
+			// Random bytes may hold a short plain text by chance.
+			if len(tc.plain) >= 8 && bytes.Contains(sealed, []byte(tc.plain)) {
 				t.Fatalf("sealed value contains the plain text")
 			}
 			got, err := k.OpenString(sealed, aad)
