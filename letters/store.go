@@ -60,8 +60,8 @@ func NewStore(db *mongo.Database, keys *seal.Keyring) *Store {
 	}
 }
 
-// EnsureIndexes creates the store's indexes; it is safe to call at every
-// start-up.
+// EnsureIndexes creates the store's indexes and its decoys (decoy.go); it
+// is safe to call at every start-up.
 func (s *Store) EnsureIndexes(ctx context.Context) error {
 	// One at a time: the embedded database drops the connection when
 	// given several in one command.
@@ -86,7 +86,7 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 			return fmt.Errorf("create greeting index: %w", err)
 		}
 	}
-	return nil
+	return s.ensureDecoys(ctx)
 }
 
 // listed reports in which lists a greeting belongs.
@@ -207,12 +207,12 @@ func (s *Store) Greeting(ctx context.Context, signatureID string) (*Greeting, er
 func (s *Store) ClaimText(ctx context.Context, campaignID, key, greetingID string) (bool, error) {
 	id := campaignID + "/" + key
 	_, err := s.texts.InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "greeting_id", Value: greetingID}})
-	if err == nil {
-		return true, nil
-	}
-	if !database.IsDuplicate(err) {
+	if err != nil && !database.IsDuplicate(err) {
 		return false, fmt.Errorf("claim greeting text: %w", err)
 	}
+	// The claim is read back even when the insert made it: a repeated
+	// signature's rehearsal reads it too (decoy.go), and the number of reads
+	// must not tell whether the text was claimed before.
 	var first struct {
 		GreetingID string `bson:"greeting_id"`
 	}
