@@ -51,10 +51,6 @@ func (s *Store) ensureDecoys(ctx context.Context) error {
 			Keys:    bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}},
 			Options: options.Index().SetName("created_id"),
 		}},
-		{s.decoy(s.translate), mongo.IndexModel{
-			Keys:    bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}},
-			Options: options.Index().SetName("created_id"),
-		}},
 	} {
 		if _, err := ix.c.Indexes().CreateOne(ctx, ix.m); err != nil {
 			return fmt.Errorf("create greeting decoy index: %w", err)
@@ -91,11 +87,8 @@ func (s *Store) rehearse(ctx context.Context, campaignID, key string) error {
 	if _, err := s.decoy(s.greetings).InsertOne(ctx, g); err != nil {
 		return err
 	}
-	// sync: a pending greeting is listed in the queue, not for translation.
-	if _, err := s.decoy(s.queue).ReplaceOne(ctx, bson.M{"_id": g.ID}, g, options.Replace().SetUpsert(true)); err != nil {
-		return err
-	}
-	_, err := s.decoy(s.translate).DeleteOne(ctx, bson.M{"_id": g.ID})
+	// A new greeting is pending: listed in the queue, not for translation.
+	_, err := s.decoy(s.queue).InsertOne(ctx, g)
 	return err
 }
 

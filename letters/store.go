@@ -118,6 +118,11 @@ func (s *Store) sync(ctx context.Context, g *Greeting) error {
 
 // Create stores a new greeting and lists it; one whose ID is stored
 // already is ErrDuplicate, and the stored one stays as it is.
+//
+// A new greeting is in no list yet, so its entries are inserted rather
+// than upserted as sync does: on the embedded database an update scans
+// the whole list, and signing must not slow down as the queue grows (nor
+// cost more than a repeat's rehearsal of it, decoy.go).
 func (s *Store) Create(ctx context.Context, g *Greeting) error {
 	if _, err := s.greetings.InsertOne(ctx, g); err != nil {
 		if database.IsDuplicate(err) {
@@ -125,7 +130,20 @@ func (s *Store) Create(ctx context.Context, g *Greeting) error {
 		}
 		return fmt.Errorf("record greeting: %w", err)
 	}
-	return s.sync(ctx, g)
+	inQueue, inTranslate := listed(g)
+	for _, l := range []struct {
+		c  *mongo.Collection
+		in bool
+	}{{s.queue, inQueue}, {s.translate, inTranslate}} {
+		if !l.in {
+			continue
+		}
+		// An entry left by an earlier failure is the same greeting's.
+		if _, err := l.c.InsertOne(ctx, g); err != nil && !database.IsDuplicate(err) {
+			return fmt.Errorf("list greeting: %w", err)
+		}
+	}
+	return nil
 }
 
 // Insert stores greetings made elsewhere (demo data, later imports) with
