@@ -232,8 +232,9 @@ func (s *Store) counters() *mongo.Collection {
 
 // Run keeps the memory in step with the other nodes until ctx ends: every
 // RefreshInterval it writes this node's new counts, reads every campaign's
-// counts and reads the campaign list. Failures are logged and retried at
-// the next tick; it returns nil when ctx ends, after a last write.
+// counts and reads the campaign list, and it clears the decoys repeats
+// wrote (decoy.go). Failures are logged and retried at the next tick; it
+// returns nil when ctx ends, after a last write.
 func (s *Service) Run(ctx context.Context, log *slog.Logger) error {
 	tick := time.NewTicker(RefreshInterval)
 	defer tick.Stop()
@@ -247,6 +248,12 @@ func (s *Service) Run(ctx context.Context, log *slog.Logger) error {
 		case <-tick.C:
 			if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
 				log.Warn("refresh counts", "error", err)
+			}
+			if s.decoysWritten.Swap(false) {
+				if err := s.store.ClearDecoys(ctx); err != nil && ctx.Err() == nil {
+					s.decoysWritten.Store(true) // next time
+					log.Warn("clear decoys", "error", err)
+				}
 			}
 		}
 	}

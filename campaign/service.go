@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-playground/validator/v10"
@@ -20,6 +21,9 @@ type GreetingRecorder interface {
 	HasGreeting(ctx context.Context, signatureID string) (bool, error)
 	// EraseGreeting deletes the greeting of a signature, if it has one.
 	EraseGreeting(ctx context.Context, signatureID string) error
+	// RehearseGreeting does the work of RecordGreeting without storing the
+	// greeting or anything about it, for a repeated signature (decoy.go).
+	RehearseGreeting(ctx context.Context, campaignID, text string) error
 }
 
 // Service applies the signing rules on top of a Store and keeps the
@@ -37,6 +41,10 @@ type Service struct {
 	// live holds the counts and the campaign list that pages and the API
 	// read from memory (counts.go).
 	live live
+
+	// decoysWritten is set when a repeat wrote decoys that Run is to clear
+	// (decoy.go).
+	decoysWritten atomic.Bool
 }
 
 // NewService returns a service over store. emailKey keys the HMAC that
@@ -154,7 +162,9 @@ func listing(all []Campaign, now time.Time) Listing {
 // is closed is ErrClosed, one not open yet ErrNotOpen. A second signature
 // with the same email address is ErrDuplicate and stores nothing; callers
 // that face the public must answer it exactly like a success, so that
-// nobody can learn whether an address has signed.
+// nobody can learn whether an address has signed. For the same reason a
+// repeat does the database work of a new signature, on decoys (decoy.go),
+// so that its answer does not come sooner.
 func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 	now := s.now().UTC()
 	switch c.Status(now) {
@@ -198,16 +208,15 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 			if err := s.recoverHeld(ctx, c, sig.ID, check.Held); err != nil {
 				return err
 			}
-			if f.Greeting != "" {
-				if err := s.recoverGreeting(ctx, c, sig.ID, f.Greeting); err != nil {
-					return err
-				}
-			}
-			return ErrDuplicate
+			return s.repeat(ctx, c, sig.ID, f.Greeting)
 		}
 		return fmt.Errorf("sign %s: %w", c.Slug, err)
 	}
 	s.add(c.ID, f.Country, 1)
+	// The work of a repeat's colliding insert (repeat). Errors of decoy
+	// work are ignored: it stores nothing, and an answer that failed only
+	// for new signatures, or only for repeats, would tell them apart.
+	_ = s.store.CollideDecoy(ctx)
 	if sig.Held != nil {
 		// The signature stands even if this fails: its held fields are not
 		// printed until a moderator approves them, and sending the form
@@ -217,6 +226,10 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 		}
 	}
 	if f.Greeting != "" {
+		// The reads of a repeat's recoverGreeting, of an ID not stored.
+		decoy := DecoyID()
+		_, _ = s.greetings.HasGreeting(ctx, decoy)
+		_, _ = s.store.Signature(ctx, decoy)
 		// The signature stands even if this fails; the supporter is told the
 		// request failed, and sending the form again stores the greeting
 		// (recoverGreeting).
@@ -227,26 +240,52 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 	return nil
 }
 
+// repeat answers a signature whose address has signed: it stores nothing
+// (but a greeting that failed to store the first time, recoverGreeting)
+// and does, on decoys, the writes that a new signature does for real: the
+// signature's insert and the greeting's. Errors of the decoy writes are
+// ignored, for the reason given in Sign.
+func (s *Service) repeat(ctx context.Context, c *Campaign, id, greeting string) error {
+	_ = s.store.WriteDecoy(ctx)
+	s.decoysWritten.Store(true)
+	if greeting == "" {
+		return ErrDuplicate
+	}
+	recorded, err := s.recoverGreeting(ctx, c, id, greeting)
+	if err != nil {
+		return err
+	}
+	if !recorded {
+		_ = s.greetings.RehearseGreeting(ctx, c.ID, greeting)
+	}
+	return ErrDuplicate
+}
+
 // recoverGreeting stores the greeting of a repeated submission only when
 // the first one meant to store a greeting and failed to: the stored
 // signature says it has a greeting, but none is stored. A real repeat
 // stores nothing new, so nobody can add words under someone else's name.
-func (s *Service) recoverGreeting(ctx context.Context, c *Campaign, id, text string) error {
+// It reports whether it stored the greeting.
+//
+// It always reads both the greeting and the signature, as a new signature
+// with a greeting does too (Sign): how many reads were needed would tell
+// whether the first signature came with a greeting.
+func (s *Service) recoverGreeting(ctx context.Context, c *Campaign, id, text string) (bool, error) {
+	has, err := s.greetings.HasGreeting(ctx, id)
+	if err != nil {
+		return false, err
+	}
 	stored, err := s.store.Signature(ctx, id)
 	if err != nil {
-		return fmt.Errorf("sign %s: %w", c.Slug, err)
+		return false, fmt.Errorf("sign %s: %w", c.Slug, err)
 	}
-	if !stored.HasGreeting {
-		return nil
-	}
-	has, err := s.greetings.HasGreeting(ctx, id)
-	if err != nil || has {
-		return err
+	if has || !stored.HasGreeting {
+		return false, nil
 	}
 	if err := s.greetings.RecordGreeting(ctx, c.ID, id, text, stored.SignedAt); err != nil {
-		return fmt.Errorf("sign %s: record greeting: %w", c.Slug, err)
+		return false, fmt.Errorf("sign %s: record greeting: %w", c.Slug, err)
 	}
-	return nil
+	return true, nil
 }
 
 // recoverHeld queues the held fields of a stored signature again when a

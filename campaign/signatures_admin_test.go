@@ -18,6 +18,8 @@ func (nopGreetings) EraseGreeting(context.Context, string) error { return nil }
 
 func (nopGreetings) HasGreeting(context.Context, string) (bool, error) { return false, nil }
 
+func (nopGreetings) RehearseGreeting(context.Context, string, string) error { return nil }
+
 // memGreetings keeps greetings in memory, to see what erasure does to them.
 type memGreetings struct {
 	mu sync.Mutex
@@ -39,6 +41,8 @@ func (g *memGreetings) EraseGreeting(_ context.Context, id string) error {
 }
 
 func (g *memGreetings) HasGreeting(_ context.Context, id string) (bool, error) { return g.has(id), nil }
+
+func (g *memGreetings) RehearseGreeting(context.Context, string, string) error { return nil }
 
 func (g *memGreetings) has(id string) bool {
 	g.mu.Lock()

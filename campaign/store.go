@@ -43,8 +43,8 @@ func NewStore(db *mongo.Database, keys *seal.Keyring) *Store {
 	}
 }
 
-// EnsureIndexes creates the store's indexes; it is safe to call at every
-// start-up.
+// EnsureIndexes creates the store's indexes and its decoys (decoy.go); it
+// is safe to call at every start-up.
 func (s *Store) EnsureIndexes(ctx context.Context) error {
 	if _, err := s.campaigns.Indexes().CreateOne(ctx, mongo.IndexModel{
 		Keys:    bson.D{{Key: "slug", Value: 1}},
@@ -59,7 +59,7 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 	}); err != nil {
 		return fmt.Errorf("create signature index: %w", err)
 	}
-	return nil
+	return s.ensureDecoys(ctx)
 }
 
 // CreateCampaign stores a new campaign after validating it. A taken slug or

@@ -134,7 +134,7 @@ func (s *Server) checkSessionToken(c *fiber.Ctx) error {
 	if sess == nil {
 		return c.Next() // allow sends visitors to the login page
 	}
-	if _, err := s.tokens.check(c.FormValue("token"), sessionPurpose(sess)); err != nil {
+	if _, err := s.tokens.check(formValue(c, "token"), sessionPurpose(sess)); err != nil {
 		return fiber.NewError(fiber.StatusForbidden, "console form token: "+err.Error())
 	}
 	return c.Next()
@@ -228,7 +228,11 @@ func (s *Server) loginForm(c *fiber.Ctx) error {
 
 func (s *Server) renderLogin(c *fiber.Ctx, status int, email, problem string) error {
 	t := s.localizer(c)
-	p := LoginPage{AdminPage: s.adminPage(c, t.T("admin.login.title")), Email: email, Next: safeNext(c.Query("next", c.FormValue("next"))),
+	next := c.Query("next") // a link to the form
+	if c.Method() == fiber.MethodPost {
+		next = formValue(c, "next") // the form sent back
+	}
+	p := LoginPage{AdminPage: s.adminPage(c, t.T("admin.login.title")), Email: email, Next: safeNext(next),
 		Error: problem, FormToken: s.tokens.issue("login")}
 	return s.render(c, status, "admin/login", p)
 }
@@ -243,11 +247,11 @@ func safeNext(next string) string {
 
 func (s *Server) login(c *fiber.Ctx) error {
 	t := s.localizer(c)
-	email := c.FormValue("email")
-	if _, err := s.tokens.check(c.FormValue("token"), "login"); err != nil {
+	email := formValue(c, "email")
+	if _, err := s.tokens.check(formValue(c, "token"), "login"); err != nil {
 		return s.renderLogin(c, fiber.StatusForbidden, email, t.T("admin.login.expired"))
 	}
-	res, err := s.deps.Accounts.Login(c.UserContext(), email, c.FormValue("password"), s.device(c))
+	res, err := s.deps.Accounts.Login(c.UserContext(), email, formValue(c, "password"), s.device(c))
 	switch {
 	case errors.Is(err, account.ErrRateLimited):
 		c.Set(fiber.HeaderRetryAfter, "900")
@@ -268,9 +272,9 @@ func (s *Server) login(c *fiber.Ctx) error {
 	}
 	if res.Pending {
 		s.setSessionCookie(c, res.Token, account.PendingTimeout)
-		return c.Redirect("/admin/login/code?next="+url.QueryEscape(safeNext(c.FormValue("next"))), fiber.StatusSeeOther)
+		return c.Redirect("/admin/login/code?next="+url.QueryEscape(safeNext(formValue(c, "next"))), fiber.StatusSeeOther)
 	}
-	return s.signedInAs(c, res, safeNext(c.FormValue("next")))
+	return s.signedInAs(c, res, safeNext(formValue(c, "next")))
 }
 
 // signedInAs finishes a sign-in: the session cookie, a new device cookie

@@ -95,7 +95,7 @@ func (s *Server) codeForm(c *fiber.Ctx) error {
 
 func (s *Server) renderCode(c *fiber.Ctx, status int, problem string) error {
 	t := s.localizer(c)
-	p := CodePage{AdminPage: s.adminPage(c, t.T("security.code.title")), Next: safeNext(c.Query("next", c.FormValue("next"))),
+	p := CodePage{AdminPage: s.adminPage(c, t.T("security.code.title")), Next: safeNext(c.Query("next", formValue(c, "next"))),
 		Error: problem, FormToken: s.tokens.issue("code:" + pendingSession(c).ID)}
 	return s.render(c, status, "admin/login_code", p)
 }
@@ -109,10 +109,10 @@ func (s *Server) code(c *fiber.Ctx) error {
 	if pending == nil {
 		return c.Redirect("/admin/login", fiber.StatusSeeOther)
 	}
-	if _, err := s.tokens.check(c.FormValue("token"), "code:"+pending.ID); err != nil {
+	if _, err := s.tokens.check(formValue(c, "token"), "code:"+pending.ID); err != nil {
 		return s.renderCode(c, fiber.StatusForbidden, t.T("admin.login.expired"))
 	}
-	res, err := s.deps.Accounts.SecondFactor(c.UserContext(), c.Cookies(sessionCookie), c.FormValue("code"), s.device(c))
+	res, err := s.deps.Accounts.SecondFactor(c.UserContext(), c.Cookies(sessionCookie), formValue(c, "code"), s.device(c))
 	switch {
 	case errors.Is(err, account.ErrRateLimited):
 		c.Set(fiber.HeaderRetryAfter, "900")
@@ -132,7 +132,7 @@ func (s *Server) code(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
-	return s.signedInAs(c, res, safeNext(c.FormValue("next")))
+	return s.signedInAs(c, res, safeNext(formValue(c, "next")))
 }
 
 // AccountPage is the signed-in user's own account: password and second
@@ -154,14 +154,14 @@ func (s *Server) renderAccount(c *fiber.Ctx, status int, problems map[string]str
 func (s *Server) changePassword(c *fiber.Ctx) error {
 	t := s.localizer(c)
 	u := currentUser(c)
-	current, next := c.FormValue("current"), c.FormValue("password")
+	current, next := formValue(c, "current"), formValue(c, "password")
 	problems := map[string]string{}
 	switch {
 	case current == "":
 		problems["current"] = t.T("security.password.error.current")
 	case account.CheckPassword(next) != nil:
 		problems["password"] = t.T("admin.users.error.password", "Min", account.PasswordMin, "Max", account.PasswordMax)
-	case next != c.FormValue("again"):
+	case next != formValue(c, "again"):
 		problems["again"] = t.T("security.password.error.again")
 	}
 	if len(problems) == 0 {
@@ -249,7 +249,7 @@ func (s *Server) confirmTwoFactor(c *fiber.Ctx) error {
 	if u.TwoFactor() {
 		return c.Redirect("/admin/account/2fa", fiber.StatusSeeOther)
 	}
-	codes, err := s.deps.Accounts.ConfirmTOTP(c.UserContext(), u, c.FormValue("code"))
+	codes, err := s.deps.Accounts.ConfirmTOTP(c.UserContext(), u, formValue(c, "code"))
 	switch {
 	case errors.Is(err, account.ErrInvalidCode):
 		return s.renderTwoFactor(c, fiber.StatusUnprocessableEntity, map[string]string{"code": t.T("security.2fa.error.code")})
@@ -274,7 +274,7 @@ func (s *Server) confirmTwoFactor(c *fiber.Ctx) error {
 func (s *Server) disableTwoFactor(c *fiber.Ctx) error {
 	t := s.localizer(c)
 	u := currentUser(c)
-	err := s.deps.Accounts.DisableTOTP(c.UserContext(), u, c.FormValue("password"), c.FormValue("code"))
+	err := s.deps.Accounts.DisableTOTP(c.UserContext(), u, formValue(c, "password"), formValue(c, "code"))
 	switch {
 	case errors.Is(err, account.ErrTwoFactorOff):
 		return s.renderAccount(c, fiber.StatusUnprocessableEntity, map[string]string{"disable": t.T("security.2fa.error.off")})
@@ -295,7 +295,7 @@ func (s *Server) disableTwoFactor(c *fiber.Ctx) error {
 }
 
 func (s *Server) setTwoFactorRequired(c *fiber.Ctx) error {
-	required := c.FormValue("required") == "yes"
+	required := formValue(c, "required") == "yes"
 	if err := s.deps.Accounts.SetTwoFactorRequired(c.UserContext(), required); err != nil {
 		return err
 	}
@@ -310,7 +310,7 @@ func (s *Server) setTwoFactorRequired(c *fiber.Ctx) error {
 }
 
 func (s *Server) resetTwoFactor(c *fiber.Ctx) error {
-	email := c.FormValue("email")
+	email := formValue(c, "email")
 	if u := currentUser(c); u.Email == email {
 		return fiber.NewError(fiber.StatusUnprocessableEntity, "turn your own second factor off on your account page")
 	}

@@ -130,8 +130,8 @@ func (s *Server) bundleBuild(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	opts := bundle.Options{Layout: pdf.Layout(c.FormValue("layout")), Paper: pdf.Paper(c.FormValue("paper")), Lang: c.FormValue("lang")}
-	if n, err := strconv.Atoi(c.FormValue("max_sheets", "0")); err == nil {
+	opts := bundle.Options{Layout: pdf.Layout(formValue(c, "layout")), Paper: pdf.Paper(formValue(c, "paper")), Lang: formValue(c, "lang")}
+	if n, err := strconv.Atoi(formValue(c, "max_sheets", "0")); err == nil {
 		opts.MaxSheets = n
 	} else {
 		opts.MaxSheets = -1

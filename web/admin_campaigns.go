@@ -287,9 +287,9 @@ func campaignFormOf(camp *campaign.Campaign) CampaignForm {
 
 // readCampaignForm reads the posted campaign form.
 func readCampaignForm(c *fiber.Ctx) CampaignForm {
-	v := func(name string) string { return strings.TrimSpace(c.FormValue(name)) }
+	v := func(name string) string { return strings.TrimSpace(formValue(c, name)) }
 	text := func(name string) string {
-		return strings.TrimSpace(strings.ReplaceAll(c.FormValue(name), "\r\n", "\n"))
+		return strings.TrimSpace(strings.ReplaceAll(formValue(c, name), "\r\n", "\n"))
 	}
 	return CampaignForm{
 		Slug: v("slug"), Title: v("title"), Summary: text("summary"), Letter: text("letter"), Organizer: v("organizer_name"),
@@ -297,7 +297,7 @@ func readCampaignForm(c *fiber.Ctx) CampaignForm {
 		OpensDate: v("opens_date"), OpensTime: v("opens_time"),
 		CloseMode: v("close_mode"), BeforeDate: v("before_date"), ClosesDate: v("closes_date"), ClosesTime: v("closes_time"),
 		Zone: v("time_zone"), ZoneOther: v("time_zone_other"),
-		GreetingsEnabled: c.FormValue("greetings_enabled") != "", GreetingsPublic: c.FormValue("greetings_public") != "",
+		GreetingsEnabled: formValue(c, "greetings_enabled") != "", GreetingsPublic: formValue(c, "greetings_public") != "",
 		GreetingsMax: v("greetings_max"), ArrivalDate: v("arrival_date"), TransitDays: v("transit_days"),
 		EmbedOrigins: text("embed_origins"), Version: v("version"),
 		AtRisk: v("at_risk"), AtRiskSent: c.Request().PostArgs().Has("at_risk"),
@@ -704,7 +704,7 @@ func (s *Server) staleCampaignForm(c *fiber.Ctx, current *campaign.Campaign, for
 func (s *Server) saveCampaign(c *fiber.Ctx, stored *campaign.Campaign) error {
 	ctx := c.UserContext()
 	form := readCampaignForm(c)
-	if c.FormValue("action") == "propose" {
+	if formValue(c, "action") == "propose" {
 		return s.proposeDeadline(c, stored, form)
 	}
 	recipients, err := s.deps.Console.Recipients(ctx)
@@ -812,10 +812,10 @@ func (s *Server) campaignSchedule(c *fiber.Ctx) error {
 		return err
 	}
 	loc := stored.Location()
-	st := CampaignState{ScheduleDate: strings.TrimSpace(c.FormValue("opens_date")), ScheduleTime: strings.TrimSpace(c.FormValue("opens_time"))}
+	st := CampaignState{ScheduleDate: strings.TrimSpace(formValue(c, "opens_date")), ScheduleTime: strings.TrimSpace(formValue(c, "opens_time"))}
 	var opens time.Time
 	var detail string
-	switch c.FormValue("action") {
+	switch formValue(c, "action") {
 	case "now":
 		opens = s.cfg.Now()
 		detail = "opened now"
@@ -1118,9 +1118,9 @@ func (s *Server) recipientSave(c *fiber.Ctx) error {
 		r = stored
 	}
 	form := RecipientForm{
-		Name: c.FormValue("name"), Description: c.FormValue("description"), Address: c.FormValue("address"),
-		Country: c.FormValue("country"), LanguageRules: c.FormValue("language_rules"), CensorWords: c.FormValue("censor_words"),
-		OtherLanguages: strings.TrimSpace(c.FormValue("other_languages")),
+		Name: formValue(c, "name"), Description: formValue(c, "description"), Address: formValue(c, "address"),
+		Country: formValue(c, "country"), LanguageRules: formValue(c, "language_rules"), CensorWords: formValue(c, "censor_words"),
+		OtherLanguages: strings.TrimSpace(formValue(c, "other_languages")),
 	}
 	for _, l := range c.Request().PostArgs().PeekMulti("languages") {
 		form.Languages = append(form.Languages, string(l))

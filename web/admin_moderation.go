@@ -179,12 +179,12 @@ var greetingID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 // backTo redirects to the list a form was posted from, at the card named
 // by the form's "next" field.
 func (s *Server) backTo(c *fiber.Ctx, path, done, prefix string) error {
-	st, _, err := listState(c.FormValue("campaign"), c.FormValue("after"))
+	st, _, err := listState(formValue(c, "campaign"), formValue(c, "after"))
 	if err != nil {
-		st = ListState{Campaign: c.FormValue("campaign")}
+		st = ListState{Campaign: formValue(c, "campaign")}
 	}
 	anchor := ""
-	if next := c.FormValue("next"); greetingID.MatchString(next) {
+	if next := formValue(c, "next"); greetingID.MatchString(next) {
 		anchor = prefix + next
 	}
 	return c.Redirect(listHref(path, st, done, anchor), fiber.StatusSeeOther)
@@ -407,7 +407,7 @@ func (s *Server) moderationApprove(c *fiber.Ctx) error {
 
 func (s *Server) moderationReject(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	reason := letters.Reason(c.FormValue("reason"))
+	reason := letters.Reason(formValue(c, "reason"))
 	if !reason.Valid() {
 		return s.queueProblem(c, &cardProblem{id: c.Params("id"),
 			errors: map[string]string{"reason": s.localizer(c).T("moderation.reason_missing")}})
@@ -425,18 +425,18 @@ func (s *Server) moderationReject(c *fiber.Ctx) error {
 // queueProblem shows the queue again, where the form was posted from, with
 // the problem next to the card's field.
 func (s *Server) queueProblem(c *fiber.Ctx, problem *cardProblem) error {
-	st, cur, err := listState(c.FormValue("campaign"), c.FormValue("after"))
+	st, cur, err := listState(formValue(c, "campaign"), formValue(c, "after"))
 	if err != nil {
 		return err
 	}
-	problem.reason = c.FormValue("reason")
+	problem.reason = formValue(c, "reason")
 	return s.renderQueue(c, fiber.StatusUnprocessableEntity, st, cur, problem)
 }
 
 func (s *Server) moderationLanguage(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	id := c.Params("id")
-	g, before, err := s.deps.Moderation.SetLanguage(ctx, id, c.FormValue("language"))
+	g, before, err := s.deps.Moderation.SetLanguage(ctx, id, formValue(c, "language"))
 	if errors.Is(err, letters.ErrInvalidLanguage) {
 		return s.queueProblem(c, &cardProblem{id: id, errors: map[string]string{"language": s.localizer(c).T("moderation.language_invalid")}})
 	}
@@ -448,7 +448,7 @@ func (s *Server) moderationLanguage(c *fiber.Ctx) error {
 		return err
 	}
 	// Stay at this card: the moderator corrected it and decides next.
-	st, _, _ := listState(c.FormValue("campaign"), c.FormValue("after"))
+	st, _, _ := listState(formValue(c, "campaign"), formValue(c, "after"))
 	return c.Redirect(listHref("/admin/moderation", st, "language_changed", "g-"+id), fiber.StatusSeeOther)
 }
 
@@ -485,9 +485,9 @@ func (s *Server) moderationBulkApprove(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	st, _, err := listState(c.FormValue("campaign"), c.FormValue("after"))
+	st, _, err := listState(formValue(c, "campaign"), formValue(c, "after"))
 	if err != nil {
-		st = ListState{Campaign: c.FormValue("campaign")}
+		st = ListState{Campaign: formValue(c, "campaign")}
 	}
 	return c.Redirect(listHref("/admin/moderation", st, "greetings_approved", ""), fiber.StatusSeeOther)
 }
@@ -556,7 +556,7 @@ func (s *Server) renderTranslations(c *fiber.Ctx, status int, st ListState, cur 
 func (s *Server) translationSave(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	id := c.Params("id")
-	lang, text := c.FormValue("language"), c.FormValue("text")
+	lang, text := formValue(c, "language"), formValue(c, "text")
 	g, err := s.deps.Moderation.Translate(ctx, id, lang, text)
 	t := s.localizer(c)
 	problems := map[string]string{}
@@ -574,7 +574,7 @@ func (s *Server) translationSave(c *fiber.Ctx) error {
 		}
 	}
 	if len(problems) > 0 {
-		st, cur, err := listState(c.FormValue("campaign"), c.FormValue("after"))
+		st, cur, err := listState(formValue(c, "campaign"), formValue(c, "after"))
 		if err != nil {
 			return err
 		}
@@ -587,7 +587,7 @@ func (s *Server) translationSave(c *fiber.Ctx) error {
 	if err := s.recordGreeting(c, audit.TranslationSent, g.CampaignID, "translation submitted: "+lang); err != nil {
 		return err
 	}
-	st, _, _ := listState(c.FormValue("campaign"), c.FormValue("after"))
+	st, _, _ := listState(formValue(c, "campaign"), formValue(c, "after"))
 	return c.Redirect(listHref("/admin/translations", st, "translation_saved", "t-"+id), fiber.StatusSeeOther)
 }
 

@@ -82,13 +82,13 @@ func (s *Server) renderOrganisationForm(c *fiber.Ctx, status int, form Organisat
 }
 
 func (s *Server) organisationSave(c *fiber.Ctx) error {
-	text := func(name string) string { return strings.ReplaceAll(c.FormValue(name), "\r\n", "\n") }
+	text := func(name string) string { return strings.ReplaceAll(formValue(c, name), "\r\n", "\n") }
 	form := OrganisationForm{
 		Input: site.Input{
 			Name: text(site.FieldName), Address: text(site.FieldAddress), Email: text(site.FieldEmail),
 			Signal: text(site.FieldSignal), PGPFingerprint: text(site.FieldFingerprint), PGPURL: text(site.FieldPGPURL),
 		},
-		Version: strings.TrimSpace(c.FormValue("version")),
+		Version: strings.TrimSpace(formValue(c, "version")),
 	}
 	prev, err := strconv.ParseInt(form.Version, 10, 64)
 	if err != nil || prev < 0 {

@@ -64,7 +64,7 @@ func (s *Server) renderPartners(c *fiber.Ctx, status int, form campaign.PartnerI
 
 func (s *Server) addPartner(c *fiber.Ctx) error {
 	t := s.localizer(c)
-	form := campaign.PartnerInput{Name: c.FormValue("name"), Website: c.FormValue("website"), Ref: c.FormValue("ref")}
+	form := campaign.PartnerInput{Name: formValue(c, "name"), Website: formValue(c, "website"), Ref: formValue(c, "ref")}
 	p, err := s.deps.Partners.Add(c.UserContext(), form)
 	var verr *campaign.ValidationError
 	switch {
@@ -147,7 +147,7 @@ func (s *Server) newPartnerKey(c *fiber.Ctx) error {
 }
 
 func (s *Server) revokePartnerKey(c *fiber.Ctx) error {
-	ref, prefix := c.Params("ref"), c.FormValue("key")
+	ref, prefix := c.Params("ref"), formValue(c, "key")
 	if err := s.deps.Partners.RevokeKey(c.UserContext(), ref, prefix); err != nil {
 		return err
 	}

@@ -358,7 +358,7 @@ func (s *Server) signatureErase(c *fiber.Ctx) error {
 	if err := s.deps.Scrubber.Scrub(c.UserContext()); err != nil {
 		return err
 	}
-	back := listBack(c.FormValue("back"))
+	back := listBack(formValue(c, "back"))
 	back.Del("before") // the page it was on may be gone; start from its key
 	back.Set("done", "signature_erased")
 	return c.Redirect(signaturesBase(camp)+"/signatures?"+back.Encode(), fiber.StatusSeeOther)
@@ -757,7 +757,7 @@ func (s *Server) paperTally(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form := TallyForm{Country: strings.TrimSpace(c.FormValue("country")), Count: strings.TrimSpace(c.FormValue("count"))}
+	form := TallyForm{Country: strings.TrimSpace(formValue(c, "country")), Count: strings.TrimSpace(formValue(c, "count"))}
 	n, err := s.deps.Signatures.AddPaperTally(c.UserContext(), camp, campaign.PaperTallyInput{Country: form.Country, Count: form.Count})
 	var verr *campaign.ValidationError
 	switch {
@@ -790,15 +790,15 @@ func (s *Server) paperRows(c *fiber.Ctx) error {
 		return err
 	}
 	t := s.localizer(c)
-	n, _ := strconv.Atoi(c.FormValue("rows"))
+	n, _ := strconv.Atoi(formValue(c, "rows"))
 	n = min(max(n, 1), sheetRowsMax)
-	sheet := SheetForm{Country: strings.ToUpper(strings.TrimSpace(c.FormValue("sheet_country"))), Errors: map[string]string{}}
+	sheet := SheetForm{Country: strings.ToUpper(strings.TrimSpace(formValue(c, "sheet_country"))), Errors: map[string]string{}}
 	rows := make([]campaign.PaperRow, n)
 	for i := range n {
 		r := SheetRow{
-			Name:    c.FormValue(fmt.Sprintf("name_%d", i+1)),
-			City:    c.FormValue(fmt.Sprintf("city_%d", i+1)),
-			Country: strings.ToUpper(strings.TrimSpace(c.FormValue(fmt.Sprintf("country_%d", i+1)))),
+			Name:    formValue(c, fmt.Sprintf("name_%d", i+1)),
+			City:    formValue(c, fmt.Sprintf("city_%d", i+1)),
+			Country: strings.ToUpper(strings.TrimSpace(formValue(c, fmt.Sprintf("country_%d", i+1)))),
 		}
 		sheet.Rows = append(sheet.Rows, r)
 		rows[i] = campaign.PaperRow{Name: r.Name, City: r.City, Country: r.Country}

@@ -67,7 +67,7 @@ func (s *Server) renderUsers(c *fiber.Ctx, status int, form UserForm, problems m
 
 func (s *Server) addUser(c *fiber.Ctx) error {
 	t := s.localizer(c)
-	form := UserForm{Email: c.FormValue("email"), Role: c.FormValue("role")}
+	form := UserForm{Email: formValue(c, "email"), Role: formValue(c, "role")}
 	problems := map[string]string{}
 	role, err := account.ParseRole(form.Role)
 	if err != nil {
@@ -76,7 +76,7 @@ func (s *Server) addUser(c *fiber.Ctx) error {
 	if _, err := account.NormalizeEmail(form.Email); err != nil {
 		problems["email"] = t.T("admin.users.error.email")
 	}
-	password := c.FormValue("password")
+	password := formValue(c, "password")
 	if err := account.CheckPassword(password); err != nil {
 		problems["password"] = t.T("admin.users.error.password", "Min", account.PasswordMin, "Max", account.PasswordMax)
 	}
@@ -99,7 +99,7 @@ func (s *Server) addUser(c *fiber.Ctx) error {
 
 func (s *Server) setUserDisabled(disabled bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		email := c.FormValue("email")
+		email := formValue(c, "email")
 		if u := currentUser(c); u != nil && u.Email == email && disabled {
 			return fiber.NewError(fiber.StatusUnprocessableEntity, "you cannot disable your own account")
 		}
@@ -122,8 +122,8 @@ func (s *Server) setUserDisabled(disabled bool) fiber.Handler {
 
 func (s *Server) setUserPassword(c *fiber.Ctx) error {
 	t := s.localizer(c)
-	email := c.FormValue("email")
-	err := s.deps.Users.SetPassword(c.UserContext(), email, c.FormValue("password"))
+	email := formValue(c, "email")
+	err := s.deps.Users.SetPassword(c.UserContext(), email, formValue(c, "password"))
 	switch {
 	case errors.Is(err, account.ErrWeakPassword):
 		return s.renderUsers(c, fiber.StatusUnprocessableEntity, UserForm{Role: string(account.RoleModerator)},

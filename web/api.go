@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -82,7 +81,18 @@ type APISignatureInput struct {
 	Display  string `json:"display"`
 }
 
-// APISigned is the answer to a signature that was stored.
+// fields maps the body's keys, exactly as documented, to the input's
+// fields, for decodeObject.
+func (in *APISignatureInput) fields() map[string]any {
+	return map[string]any{
+		"name": &in.Name, "email": &in.Email, "city": &in.City, "country": &in.Country,
+		"greeting": &in.Greeting, "consent": &in.Consent, "updates": &in.Updates, "display": &in.Display,
+	}
+}
+
+// APISigned is the answer to a signature, new or repeated: it holds
+// nothing that differs between the two (no ID, no time), so that nobody
+// learns whether an address had signed before.
 type APISigned struct {
 	Campaign string `json:"campaign"`
 	Status   string `json:"status"`
@@ -361,14 +371,12 @@ func (s *Server) apiSignInner(c *fiber.Ctx) error {
 
 	body := c.Body()
 	var in APISignatureInput
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil || dec.More() {
-		msg := "The body must be one JSON object with the documented fields."
-		if err != nil {
-			msg += " " + err.Error()
+	if err := decodeObject(body, in.fields()); err != nil {
+		var berr *bodyError
+		if !errors.As(err, &berr) {
+			return err
 		}
-		return apiFail(c, fiber.StatusBadRequest, "bad_json", msg, nil)
+		return apiFail(c, fiber.StatusBadRequest, "bad_json", berr.Message, berr.fields())
 	}
 
 	idem := c.Get("Idempotency-Key")
@@ -423,10 +431,10 @@ func (s *Server) apiSignOnce(c *fiber.Ctx, partner *campaign.Partner, in APISign
 	})
 	var verr *campaign.ValidationError
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, campaign.ErrDuplicate):
+		// The same answer for a repeat, as on the web form: a key holder
+		// must not be able to test whether an address has signed.
 		return c.Status(fiber.StatusCreated).JSON(APISigned{Campaign: camp.Slug, Status: "signed"})
-	case errors.Is(err, campaign.ErrDuplicate):
-		return apiFail(c, fiber.StatusConflict, "duplicate", "This email address has already signed this campaign.", nil)
 	case errors.Is(err, campaign.ErrClosed):
 		return apiFail(c, fiber.StatusGone, "closed", "This campaign is closed.", nil)
 	case errors.Is(err, campaign.ErrNotOpen):

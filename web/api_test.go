@@ -97,7 +97,7 @@ func TestAPISignStatuses(t *testing.T) {
 		wantField  string
 	}{
 		{"signed", "open", key, sigJSON("olga@example.org", nil), 201, "", ""},
-		{"same address again", "open", key, sigJSON("OLGA@example.org ", nil), 409, "duplicate", ""},
+		{"same address again", "open", key, sigJSON("OLGA@example.org ", nil), 201, "", ""},
 		{"no consent", "open", key, sigJSON("b@example.org", func(m map[string]any) { m["consent"] = false }), 422, "invalid", "consent"},
 		{"bad email and country", "open", key, sigJSON("not-an-address", func(m map[string]any) { m["country"] = "XX" }), 422, "invalid", "email"},
 		{"not JSON", "open", key, `{"name":`, 400, "bad_json", ""},
@@ -165,9 +165,12 @@ func TestAPIIdempotency(t *testing.T) {
 	if n := s.Service.Count(c.ID); n != 1 {
 		t.Errorf("count %d after a repeated request, want 1", n)
 	}
-	// Without the key the same address is a duplicate.
-	if res := s.apiPost(t, "open", key, body); res.Status != 409 {
-		t.Errorf("same signature without key: %d, want 409", res.Status)
+	// Without the key the same address is answered as if new, and counted once.
+	if res := s.apiPost(t, "open", key, body); res.Status != 201 || res.Body != first.Body || res.Header.Get("Idempotent-Replayed") != "" {
+		t.Errorf("same signature without key: %d %s replayed %q, want the first 201 not replayed", res.Status, res.Body, res.Header.Get("Idempotent-Replayed"))
+	}
+	if n := s.Service.Count(c.ID); n != 1 {
+		t.Errorf("count %d after the same address again, want 1", n)
 	}
 	// An error answer is remembered too.
 	bad := sigJSON("x", nil)
@@ -491,6 +494,13 @@ func TestOpenAPIDescribesTheAPI(t *testing.T) {
 		for _, p := range matchSchema(doc, schema.(map[string]any), body, "body") {
 			t.Errorf("%s %s %d: %s", method, tmpl, res.Status, p)
 		}
+		// An error's code is one the document lists.
+		if code, ok := dig(body, "error", "code").(string); ok {
+			codes, _ := dig(doc, "components", "schemas", "Error", "properties", "error", "properties", "code", "description").(string)
+			if !slices.Contains(strings.Split(codes, ", "), code) {
+				t.Errorf("%s %s %d: error code %q is not documented", method, tmpl, res.Status, code)
+			}
+		}
 	}
 	check("GET", "/campaigns", s.get(t, "/api/v1/campaigns"))
 	check("GET", "/campaigns/{slug}", s.get(t, "/api/v1/campaigns/open"))
@@ -503,6 +513,9 @@ func TestOpenAPIDescribesTheAPI(t *testing.T) {
 		{"open", key, sigJSON("a@example.org", nil)},
 		{"open", key, sigJSON("bad", nil)},
 		{"open", key, "[1"},
+		{"open", key, `{"Name":"A"}`},
+		{"open", key, `{"name":"A","name":"B"}`},
+		{"open", key, "{\"name\":\"\xff\"}"},
 		{"open", "", "{}"},
 		{"nothing", key, sigJSON("a@example.org", nil)},
 		{"closed", key, sigJSON("a@example.org", nil)},

@@ -227,7 +227,7 @@ func (s *Server) sign(c *fiber.Ctx) error {
 		return err
 	}
 	return s.signCampaign(c, camp, signing{
-		Source: campaign.SourceWeb, Referrer: refCode(c.FormValue("ref")), // a partner's ?ref= link
+		Source: campaign.SourceWeb, Referrer: refCode(formValue(c, "ref")), // a partner's ?ref= link
 		Thanks: "/c/" + url.PathEscape(camp.Slug) + "/thanks",
 		Render: func(status int, form SignForm) error { return s.renderCampaign(c, status, camp, form) },
 	})
@@ -255,23 +255,23 @@ func (s *Server) signCampaign(c *fiber.Ctx, camp *campaign.Campaign, how signing
 		// The page in its closed state says when it closed.
 		return how.Render(fiber.StatusGone, SignForm{})
 	}
-	if c.FormValue(honeypot) != "" {
+	if formValue(c, honeypot) != "" {
 		return c.Redirect(how.Thanks, fiber.StatusSeeOther) // a bot; store nothing
 	}
 	form := SignForm{
-		Name:      c.FormValue("name"),
-		Email:     c.FormValue("email"),
-		City:      c.FormValue("city"),
-		Country:   c.FormValue("country"),
-		Greeting:  c.FormValue("greeting"),
-		Display:   c.FormValue("display"),
-		Consent:   c.FormValue("consent") != "",
-		Ref:       refCode(c.FormValue("ref")),
-		Updates:   c.FormValue("updates") != "",
+		Name:      formValue(c, "name"),
+		Email:     formValue(c, "email"),
+		City:      formValue(c, "city"),
+		Country:   formValue(c, "country"),
+		Greeting:  formValue(c, "greeting"),
+		Display:   formValue(c, "display"),
+		Consent:   formValue(c, "consent") != "",
+		Ref:       refCode(formValue(c, "ref")),
+		Updates:   formValue(c, "updates") != "",
 		Confirmed: confirmedValues(c),
 	}
 	t := s.localizer(c)
-	issued, err := s.tokens.check(c.FormValue("token"), cmp.Or(how.Purpose, signPurpose(camp)))
+	issued, err := s.tokens.check(formValue(c, "token"), cmp.Or(how.Purpose, signPurpose(camp)))
 	if err != nil {
 		form.Notice = t.T("form.token_invalid")
 		return how.Render(fiber.StatusForbidden, form)

@@ -220,7 +220,7 @@ func (s *Server) embedSign(c *fiber.Ctx) error {
 	// hidden field of the form, which wins.
 	camp, o, err := s.embedCampaign(c, func(k string) string {
 		if k == "origin" {
-			return c.FormValue(k)
+			return formValue(c, k)
 		}
 		return c.Query(k)
 	})
@@ -230,7 +230,7 @@ func (s *Server) embedSign(c *fiber.Ctx) error {
 	// The signature is attributed to the embedding site only if the form's
 	// token was issued for it.
 	o.Attribution = o.Origin
-	if _, err := s.tokens.check(c.FormValue("token"), embedPurpose(camp, o.Attribution)); err != nil {
+	if _, err := s.tokens.check(formValue(c, "token"), embedPurpose(camp, o.Attribution)); err != nil {
 		o.Attribution = ""
 	}
 	return s.signCampaign(c, camp, signing{

@@ -77,7 +77,7 @@ func (s *Server) safetyView(t *i18n.Localizer, camp *campaign.Campaign, form Sig
 // once each.
 func confirmedValues(c *fiber.Ctx) []string {
 	var out []string
-	for _, v := range strings.Fields(c.FormValue("confirmed")) {
+	for _, v := range strings.Fields(formValue(c, "confirmed")) {
 		if (v == confirmUnprintable || v == confirmRisk) && !slices.Contains(out, v) {
 			out = append(out, v)
 		}

@@ -1,0 +1,111 @@
+package letters
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/solidarity-letters/solidarity/campaign"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// A repeated signature's greeting is not stored, but the writes of storing
+// it are done on decoy collections with the same indexes (see
+// campaign/decoy.go), so that the answer time does not tell a repeat from
+// a new signature. Decoys hold random IDs and filler only, and
+// campaign.Service.Run empties them within seconds.
+
+// decoyTextLength is the length of a decoy greeting's text: a long
+// greeting, whatever the repeat's was, so that the decoy keeps no trace of
+// it.
+const decoyTextLength = 500
+
+// decoyGreeting is a greeting-shaped document of filler.
+func decoyGreeting(id string) *Greeting {
+	return &Greeting{
+		ID: id, CampaignID: "decoy", Text: campaign.Filler(decoyTextLength),
+		Status: StatusPending, CreatedAt: time.Unix(0, 0).UTC(), Checked: true,
+		TextKey: campaign.Filler(32),
+	}
+}
+
+func (s *Store) decoy(c *mongo.Collection) *mongo.Collection {
+	return c.Database().Collection(campaign.DecoyPrefix + c.Name())
+}
+
+// ensureDecoys gives the decoy collections the indexes of the collections
+// they stand in for (EnsureIndexes).
+func (s *Store) ensureDecoys(ctx context.Context) error {
+	for _, ix := range []struct {
+		c *mongo.Collection
+		m mongo.IndexModel
+	}{
+		{s.decoy(s.greetings), mongo.IndexModel{
+			Keys:    bson.D{{Key: "campaign_id", Value: 1}, {Key: "status", Value: 1}, {Key: "created_at", Value: 1}},
+			Options: options.Index().SetName("campaign_status_created"),
+		}},
+		{s.decoy(s.queue), mongo.IndexModel{
+			Keys:    bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}},
+			Options: options.Index().SetName("created_id"),
+		}},
+	} {
+		if _, err := ix.c.Indexes().CreateOne(ctx, ix.m); err != nil {
+			return fmt.Errorf("create greeting decoy index: %w", err)
+		}
+	}
+	// The claim that a rehearsal's insert collides with.
+	if _, err := s.decoy(s.texts).ReplaceOne(ctx, bson.M{"_id": campaign.CollideID}, bson.D{{Key: "greeting_id", Value: campaign.CollideID}},
+		options.Replace().SetUpsert(true)); err != nil {
+		return fmt.Errorf("store greeting decoy: %w", err)
+	}
+	return nil
+}
+
+// rehearse does, on the decoys, the writes of ClaimText (for a text with a
+// duplicate key) and of Create for a new pending greeting. The claim is
+// read as ClaimText reads it, and the decoy insert collides when the real
+// one would, so that a text claimed before costs a repeat what it costs a
+// new signature.
+func (s *Store) rehearse(ctx context.Context, campaignID, key string) error {
+	g := decoyGreeting(campaign.DecoyID())
+	if key != "" {
+		err := s.texts.FindOne(ctx, bson.M{"_id": campaignID + "/" + key}).Err()
+		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+			return err
+		}
+		id := "decoy/" + g.TextKey
+		if err == nil {
+			id = campaign.CollideID
+		}
+		if _, err := s.decoy(s.texts).InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "greeting_id", Value: g.ID}}); err != nil && !mongo.IsDuplicateKeyError(err) {
+			return err
+		}
+	}
+	if _, err := s.decoy(s.greetings).InsertOne(ctx, g); err != nil {
+		return err
+	}
+	// A new greeting is pending: listed in the queue, not for translation.
+	_, err := s.decoy(s.queue).InsertOne(ctx, g)
+	return err
+}
+
+// RehearseGreeting does the work of RecordGreeting for text without
+// storing it or anything about it: the same checks, and the same writes
+// on decoys. Signing calls it for a repeated signature, so that its answer
+// takes as long as a new one's. It implements campaign.GreetingRecorder.
+func (s *Service) RehearseGreeting(ctx context.Context, campaignID, text string) error {
+	rules, err := s.Rules(ctx, campaignID)
+	if err != nil {
+		return fmt.Errorf("rehearse greeting: %w", err)
+	}
+	language := Detect(text)
+	flags := Check(text, rules)
+	_ = NeedsTranslation(language, flags, rules.Languages)
+	if err := s.store.rehearse(ctx, campaignID, TextKey(text)); err != nil {
+		return fmt.Errorf("rehearse greeting: %w", err)
+	}
+	return nil
+}
