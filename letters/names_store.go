@@ -219,22 +219,9 @@ func (s *NameStore) Pending(ctx context.Context, campaignID string, after Cursor
 
 // PendingCounts counts the queued signatures by campaign.
 func (s *NameStore) PendingCounts(ctx context.Context) (map[string]int64, error) {
-	cur, err := s.queue.Aggregate(ctx, mongo.Pipeline{
-		{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$campaign_id"}, {Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}}}}},
-	})
+	out, err := countByCampaign(ctx, s.queue)
 	if err != nil {
 		return nil, fmt.Errorf("count held names: %w", err)
-	}
-	var rows []struct {
-		ID string `bson:"_id"`
-		N  int64  `bson:"n"`
-	}
-	if err := cur.All(ctx, &rows); err != nil {
-		return nil, fmt.Errorf("count held names: %w", err)
-	}
-	out := make(map[string]int64, len(rows))
-	for _, r := range rows {
-		out[r.ID] = r.N
 	}
 	return out, nil
 }

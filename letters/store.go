@@ -314,18 +314,28 @@ func (s *Store) Untranslated(ctx context.Context, campaignID string, after Curso
 // PendingCounts counts the greetings waiting for moderation, by campaign,
 // from the queue's small collection.
 func (s *Store) PendingCounts(ctx context.Context) (map[string]int64, error) {
-	cur, err := s.queue.Aggregate(ctx, mongo.Pipeline{
+	out, err := countByCampaign(ctx, s.queue)
+	if err != nil {
+		return nil, fmt.Errorf("count pending greetings: %w", err)
+	}
+	return out, nil
+}
+
+// countByCampaign counts the documents of a (small) queue collection by
+// their campaign_id.
+func countByCampaign(ctx context.Context, coll *mongo.Collection) (map[string]int64, error) {
+	cur, err := coll.Aggregate(ctx, mongo.Pipeline{
 		{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$campaign_id"}, {Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}}}}},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("count pending greetings: %w", err)
+		return nil, err
 	}
 	var rows []struct {
 		ID string `bson:"_id"`
 		N  int64  `bson:"n"`
 	}
 	if err := cur.All(ctx, &rows); err != nil {
-		return nil, fmt.Errorf("count pending greetings: %w", err)
+		return nil, err
 	}
 	out := make(map[string]int64, len(rows))
 	for _, r := range rows {

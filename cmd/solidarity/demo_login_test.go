@@ -15,7 +15,8 @@ import (
 // formToken (dbsock_test.go) finds a form's token.
 var printedPassword = regexp.MustCompile(`(?m)^  password: (\S+)$`)
 
-// serveOnce runs serve on dir until stop, and returns what it printed.
+// serveOnce runs serve on a free port until stop, and returns what it
+// printed.
 func serveOnce(t *testing.T, vars map[string]string) (base string, stdout, stderr *syncBuffer, stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())

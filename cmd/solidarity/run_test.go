@@ -14,7 +14,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
@@ -69,34 +68,8 @@ var listening = regexp.MustCompile(`listening on (http://\S+)`)
 // start runs serve on a free port until the returned stop is called.
 func start(t *testing.T, vars map[string]string) (base string, stop func() error) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, env(vars), strings.NewReader(""), &stdout, &stderr)
-	}()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if m := listening.FindStringSubmatch(stdout.String()); m != nil {
-			base = m[1]
-			break
-		}
-		select {
-		case err := <-done:
-			cancel()
-			t.Fatalf("serve stopped before listening: %v\n%s", err, stderr.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			cancel()
-			t.Fatalf("serve did not start within 30 s\n%s", stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return base, func() error {
-		cancel()
-		return <-done
-	}
+	base, _, _, stop = serveOnce(t, vars)
+	return base, stop
 }
 
 func get(t *testing.T, url string) (int, string) {
