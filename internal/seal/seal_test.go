@@ -42,7 +42,9 @@ func TestSealOpen(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if bytes.Contains(sealed, []byte(tc.plain)) {
+			// A plain text of a byte or two turns up in random bytes by
+			// chance; longer ones must not.
+			if len(tc.plain) > 3 && bytes.Contains(sealed, []byte(tc.plain)) {
 				t.Fatalf("sealed value contains the plain text")
 			}
 			got, err := k.OpenString(sealed, aad)
