@@ -185,9 +185,9 @@ func (s *Store) rekey(ctx context.Context, doc bson.Raw, plain map[string][]byte
 
 // DropStaleTextKeys deletes the duplicate keys not made with the active key
 // (the unkeyed hashes of old data, the keys of a retired key), once every
-// greeting was sealed anew and claimed its key again. It returns how many
-// it deleted.
-func (s *Store) DropStaleTextKeys(ctx context.Context) (int64, error) {
+// greeting was sealed anew and claimed its key again; with plainOnly, only
+// the unkeyed hashes. It returns how many it deleted.
+func (s *Store) DropStaleTextKeys(ctx context.Context, plainOnly bool) (int64, error) {
 	cur, err := s.texts.Find(ctx, bson.D{})
 	if err != nil {
 		return 0, fmt.Errorf("read greeting text keys: %w", err)
@@ -201,7 +201,7 @@ func (s *Store) DropStaleTextKeys(ctx context.Context) (int64, error) {
 	var n int64
 	for _, r := range rows {
 		key := r.ID[strings.LastIndexByte(r.ID, '/')+1:]
-		if seal.TagKeyID(key) == s.keys.Active() {
+		if id := seal.TagKeyID(key); id == s.keys.Active() || plainOnly && id != "" {
 			continue
 		}
 		res, err := s.texts.DeleteOne(ctx, bson.M{"_id": r.ID})

@@ -65,7 +65,7 @@ func (r *Resealer) pass(ctx context.Context, plainOnly bool) (int64, error) {
 			r.log.Info("sealed stored values anew", "collection", f.Collection.Name(), "documents", n)
 		}
 	}
-	n, err := r.greetings.DropStaleTextKeys(ctx)
+	n, err := r.greetings.DropStaleTextKeys(ctx, plainOnly)
 	if err != nil {
 		return total, err
 	}
