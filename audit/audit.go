@@ -6,8 +6,10 @@ package audit
 import (
 	"context"
 	"fmt"
-	"github.com/solidarity-letters/solidarity/internal/seal"
 	"time"
+
+	"github.com/solidarity-letters/solidarity/internal/seal"
+	"github.com/solidarity-letters/solidarity/internal/sealed"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -61,6 +63,25 @@ type Entry struct {
 	Detail string        `bson:"detail,omitempty"`
 }
 
+// storedEntry is an Entry as the database keeps it: the detail, which may
+// name a person (a bundle's contents, an erased signature), sealed.
+type storedEntry struct {
+	ID     bson.ObjectID `bson:"_id,omitempty"`
+	At     time.Time     `bson:"at"`
+	Actor  string        `bson:"actor"`
+	Action Action        `bson:"action"`
+	Target string        `bson:"target"`
+	Detail sealed.Text   `bson:"detail,omitempty"`
+}
+
+func detailAAD(id bson.ObjectID) []byte { return sealed.AAD("audit", id.Hex(), "detail") }
+
+// Fields names the sealed fields of the log, for the migration and key
+// rotation (see package reseal).
+func (l *Log) Fields() sealed.Fields {
+	return sealed.Fields{Collection: l.entries, Paths: []string{"detail"}}
+}
+
 // Log is the audit log in MongoDB. It has no way to change or delete
 // entries.
 type Log struct {
@@ -77,7 +98,11 @@ func NewLog(db *mongo.Database, keys *seal.Keyring, now func() time.Time) *Log {
 
 // Record appends an entry, stamped with the time now.
 func (l *Log) Record(ctx context.Context, actor string, action Action, target, detail string) error {
-	e := Entry{ID: bson.NewObjectID(), At: l.now().UTC(), Actor: actor, Action: action, Target: target, Detail: detail}
+	e := storedEntry{ID: bson.NewObjectID(), At: l.now().UTC(), Actor: actor, Action: action, Target: target}
+	var err error
+	if e.Detail, err = sealed.Seal(l.keys, detail, detailAAD(e.ID)); err != nil {
+		return fmt.Errorf("record %s in audit log: %w", action, err)
+	}
 	if _, err := l.entries.InsertOne(ctx, e); err != nil {
 		return fmt.Errorf("record %s in audit log: %w", action, err)
 	}
@@ -96,9 +121,17 @@ func (l *Log) Page(ctx context.Context, before bson.ObjectID, limit int) ([]Entr
 	if err != nil {
 		return nil, fmt.Errorf("read audit log: %w", err)
 	}
-	var out []Entry
-	if err := cur.All(ctx, &out); err != nil {
+	var stored []storedEntry
+	if err := cur.All(ctx, &stored); err != nil {
 		return nil, fmt.Errorf("read audit log: %w", err)
+	}
+	out := make([]Entry, len(stored))
+	for i, st := range stored {
+		detail, err := st.Detail.Open(l.keys, detailAAD(st.ID))
+		if err != nil {
+			return nil, fmt.Errorf("read audit entry %s: %w", st.ID.Hex(), err)
+		}
+		out[i] = Entry{ID: st.ID, At: st.At, Actor: st.Actor, Action: st.Action, Target: st.Target, Detail: detail}
 	}
 	return out, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/solidarity-letters/solidarity/internal/seal"
 	"io"
 	"log/slog"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/solidarity-letters/solidarity/audit"
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/internal/database"
+	"github.com/solidarity-letters/solidarity/internal/seal"
 	"github.com/solidarity-letters/solidarity/pdf"
 )
 
@@ -78,10 +78,16 @@ type Job struct {
 	// ReplacedBy is the job that builds this replaced bundle again.
 	ReplacedBy string    `bson:"replaced_by,omitempty"`
 	ErasedAt   time.Time `bson:"erased_at,omitempty"`
+	// KeyID names the data key the stored archive is sealed with (its PDFs
+	// hold supporters' names); empty for an archive stored before sealing.
+	KeyID string `bson:"key_id,omitempty"`
 }
 
 // Held reports whether the job waits for an erasure to finish.
 func (j *Job) Held() bool { return j.Status == StatusQueued && j.Holds > 0 }
+
+// archiveAAD binds a stored archive to its job.
+func archiveAAD(jobID string) []byte { return seal.AAD("bundles", jobID) }
 
 // Percent is how far the job has come, 0 to 100.
 func (j *Job) Percent() int {
@@ -178,7 +184,17 @@ func (j *Jobs) Open(ctx context.Context, job *Job) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open bundle %s: %w", job.ID, err)
 	}
-	return s, nil
+	if job.KeyID == "" {
+		return s, nil
+	}
+	r, err := j.keys.NewReader(s, archiveAAD(job.ID))
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("open bundle %s: %w", job.ID, err), s.Close())
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{r, s}, nil
 }
 
 // pollEvery is how often an idle worker looks for queued jobs.
@@ -277,7 +293,14 @@ func (j *Jobs) build(ctx context.Context, job *Job) error {
 		_, _ = j.jobs.UpdateOne(ctx, bson.M{"_id": job.ID, "status": StatusRunning, "attempt": job.Attempt}, bson.M{"$set": bson.M{
 			"letters": p.Letters, "total_letters": p.TotalLetters, "lease_until": j.now().UTC().Add(lease)}})
 	}
-	m, err := j.builder.Build(ctx, c, job.Options, job.Scope, up, progress)
+	w, err := j.keys.NewWriter(up, archiveAAD(job.ID))
+	if err != nil {
+		return errors.Join(err, up.Abort())
+	}
+	m, err := j.builder.Build(ctx, c, job.Options, job.Scope, w, progress)
+	if err == nil {
+		err = w.Close()
+	}
 	if err != nil {
 		return errors.Join(err, up.Abort())
 	}
@@ -286,7 +309,7 @@ func (j *Jobs) build(ctx context.Context, job *Job) error {
 	}
 	fileID, _ := up.FileID.(bson.ObjectID)
 	res, err := j.jobs.UpdateOne(ctx, bson.M{"_id": job.ID, "status": StatusRunning, "attempt": job.Attempt}, bson.M{"$set": bson.M{
-		"status": StatusDone, "finished_at": j.now().UTC(), "file_id": fileID, "size": m.Size,
+		"status": StatusDone, "finished_at": j.now().UTC(), "file_id": fileID, "key_id": j.keys.Active(), "size": m.Size,
 		"sha256": m.SHA256, "files": m.Files, "pages": m.Pages, "letters": len(m.Letters), "total_letters": len(m.Letters),
 		"cutoff": job.Cutoff, "tallies": job.Tallies}})
 	if err != nil {

@@ -67,8 +67,8 @@ func (s *Service) ExportCSV(ctx context.Context, w io.Writer, campaignID string,
 	defer cur.Close(ctx)
 	var n int64
 	for cur.Next(ctx) {
-		var sig Signature
-		if err := cur.Decode(&sig); err != nil {
+		sig, err := s.store.decodeSignature(cur)
+		if err != nil {
 			return n, fmt.Errorf("export %s: %w", campaignID, err)
 		}
 		exportRecord(record, &sig, opts.Emails)

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/solidarity-letters/solidarity/internal/sealed"
 	"github.com/solidarity-letters/solidarity/internal/textnorm"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -376,6 +377,25 @@ type Remembered struct {
 	ExpiresAt   time.Time `bson:"expires_at"`
 }
 
+// storedAnswer is a Remembered as the database keeps it: the request's
+// hash and the answer (which repeats what the supporter sent) sealed.
+type storedAnswer struct {
+	ID          string      `bson:"_id"`
+	RequestHash sealed.Text `bson:"request"`
+	Done        bool        `bson:"done"`
+	Status      int         `bson:"status,omitempty"`
+	Body        sealed.Text `bson:"body,omitempty"`
+	ExpiresAt   time.Time   `bson:"expires_at"`
+}
+
+func idemAAD(id, field string) []byte { return sealed.AAD(idempotencyCollection, id, field) }
+
+// IdempotencyFields names the sealed fields of the idempotency records,
+// for the migration and key rotation (see package reseal).
+func (ps *Partners) IdempotencyFields() sealed.Fields {
+	return sealed.Fields{Collection: ps.idempotency, Paths: []string{"request", "body"}}
+}
+
 // Idempotency outcomes of Claim.
 var (
 	// ErrInProgress is a key whose first request has not been answered yet.
@@ -391,20 +411,32 @@ var (
 func (ps *Partners) Claim(ctx context.Context, partner, key, request string) (*Remembered, error) {
 	id := hashSecret(partner + "\x00" + key)
 	now := ps.now().UTC()
-	claim := Remembered{ID: id, RequestHash: request, ExpiresAt: now.Add(IdempotencyTTL).Truncate(time.Millisecond)}
+	keys := ps.signing.store.keys
+	sealedRequest, err := sealed.Seal(keys, request, idemAAD(id, "request"))
+	if err != nil {
+		return nil, fmt.Errorf("claim idempotency key: %w", err)
+	}
+	claim := storedAnswer{ID: id, RequestHash: sealedRequest, ExpiresAt: now.Add(IdempotencyTTL).Truncate(time.Millisecond)}
 	for range 2 {
-		_, err := ps.idempotency.InsertOne(ctx, claim)
+		_, err = ps.idempotency.InsertOne(ctx, claim)
 		if err == nil {
 			return nil, nil
 		}
 		if !errors.Is(mapError(err), ErrDuplicate) {
 			return nil, fmt.Errorf("claim idempotency key: %w", err)
 		}
-		var r Remembered
-		if err := ps.idempotency.FindOne(ctx, bson.M{"_id": id}).Decode(&r); err != nil {
+		var st storedAnswer
+		if err := ps.idempotency.FindOne(ctx, bson.M{"_id": id}).Decode(&st); err != nil {
 			if errors.Is(mapError(err), ErrNotFound) {
 				continue // expired and deleted meanwhile
 			}
+			return nil, fmt.Errorf("read idempotency key: %w", err)
+		}
+		r := Remembered{ID: st.ID, Done: st.Done, Status: st.Status, ExpiresAt: st.ExpiresAt}
+		if r.RequestHash, err = st.RequestHash.Open(keys, idemAAD(id, "request")); err != nil {
+			return nil, fmt.Errorf("read idempotency key: %w", err)
+		}
+		if r.Body, err = st.Body.OpenBytes(keys, idemAAD(id, "body")); err != nil {
 			return nil, fmt.Errorf("read idempotency key: %w", err)
 		}
 		switch {
@@ -427,8 +459,12 @@ func (ps *Partners) Claim(ctx context.Context, partner, key, request string) (*R
 // Remember stores the answer to a claimed request.
 func (ps *Partners) Remember(ctx context.Context, partner, key string, status int, body []byte) error {
 	id := hashSecret(partner + "\x00" + key)
+	sealedBody, err := sealed.SealBytes(ps.signing.store.keys, body, idemAAD(id, "body"))
+	if err != nil {
+		return fmt.Errorf("remember idempotent answer: %w", err)
+	}
 	if _, err := ps.idempotency.UpdateOne(ctx, bson.M{"_id": id},
-		bson.M{"$set": bson.M{"done": true, "status": status, "body": body}}); err != nil {
+		bson.M{"$set": bson.M{"done": true, "status": status, "body": sealedBody}}); err != nil {
 		return fmt.Errorf("remember idempotent answer: %w", err)
 	}
 	return nil
@@ -540,15 +576,20 @@ func (ps *Partners) attribution(ctx context.Context) (*attribution, error) {
 	a := &attribution{at: now, counts: map[string]map[string]map[time.Time]int64{}}
 	for cur.Next(ctx) {
 		var sig struct {
-			CampaignID string    `bson:"campaign_id"`
-			SignedAt   time.Time `bson:"signed_at"`
-			Referrer   string    `bson:"referrer"`
+			ID         string      `bson:"_id"`
+			CampaignID string      `bson:"campaign_id"`
+			SignedAt   time.Time   `bson:"signed_at"`
+			Stored     sealed.Text `bson:"referrer"`
+			Referrer   string      `bson:"-"`
 		}
 		if err := cur.Decode(&sig); err != nil {
 			return nil, fmt.Errorf("count signatures by partner: %w", err)
 		}
-		if sig.Referrer == "" {
+		if sig.Stored.IsZero() {
 			continue
+		}
+		if sig.Referrer, err = sig.Stored.Open(ps.signing.store.keys, sigAAD(sig.ID, fieldReferrer)); err != nil {
+			return nil, fmt.Errorf("count signatures by partner: %w", err)
 		}
 		loc := locs[sig.CampaignID]
 		if loc == nil {

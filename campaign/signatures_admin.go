@@ -149,28 +149,70 @@ func (s *Store) signaturePage(ctx context.Context, campaignID string, f Signatur
 	if err != nil {
 		return nil, err
 	}
+	// Names and cities are sealed, so the database cannot search them: the
+	// rows in the range are opened and searched here, in the page's order,
+	// until the page is full.
+	match, err := searchMatcher(f.Search)
+	if err != nil {
+		return nil, err
+	}
 	dir := -1
 	if newer {
 		dir = 1
 	}
-	opts := options.Find().
-		SetSort(bson.D{{Key: "signed_at", Value: dir}, {Key: "_id", Value: dir}}).
-		SetLimit(int64(limit))
+	opts := options.Find().SetSort(bson.D{{Key: "signed_at", Value: dir}, {Key: "_id", Value: dir}})
+	if match == nil {
+		opts.SetLimit(int64(limit))
+	} else {
+		opts.SetBatchSize(500)
+	}
 	cur, err := s.signatures.Find(ctx, filter, opts)
 	if err != nil {
 		return nil, fmt.Errorf("list signatures of %s: %w", campaignID, err)
 	}
+	defer cur.Close(ctx)
 	out := make([]Signature, 0, limit)
-	if err := cur.All(ctx, &out); err != nil {
+	for len(out) < limit && cur.Next(ctx) {
+		sig, err := s.decodeSignature(cur)
+		if err != nil {
+			return nil, fmt.Errorf("list signatures of %s: %w", campaignID, err)
+		}
+		if match == nil || match(sig.Person.Name) || match(sig.Person.City) {
+			out = append(out, sig)
+		}
+	}
+	if err := cur.Err(); err != nil {
 		return nil, fmt.Errorf("list signatures of %s: %w", campaignID, err)
 	}
 	return out, nil
+}
+
+// searchMatcher returns what tells whether a name or city contains the
+// search term, in any case; nil when there is no term. Names and cities
+// are stored normalised; the term is normalised the same way so that
+// composed and decomposed letters match.
+func searchMatcher(search string) (func(string) bool, error) {
+	if search == "" {
+		return nil, nil
+	}
+	q, err := textnorm.Line(search)
+	if err != nil {
+		return nil, fmt.Errorf("search %q: %w", search, err)
+	}
+	re, err := regexp.Compile("(?i)" + regexp.QuoteMeta(q))
+	if err != nil {
+		return nil, fmt.Errorf("search %q: %w", search, err)
+	}
+	return re.MatchString, nil
 }
 
 // signatureFilter builds the query of one page. The campaign and the range
 // on signed_at stand at the top level, where MongoDB's planner turns them
 // into bounds on the (campaign_id, signed_at) index; the key's tie-break on
 // _id and the other filters are checked on the rows in that range.
+//
+// The search term is not in it: names and cities are sealed (see
+// Store.signaturePage).
 func signatureFilter(campaignID string, f SignatureFilter, key Cursor, newer bool) (bson.D, error) {
 	// The bounds on signed_at: the date range narrowed by the key. Each
 	// operator appears once (the embedded database fails on repeats).
@@ -217,20 +259,6 @@ func signatureFilter(campaignID string, f SignatureFilter, key Cursor, newer boo
 		filter = append(filter, bson.E{Key: "has_greeting", Value: true})
 	case WithoutGreeting:
 		filter = append(filter, bson.E{Key: "has_greeting", Value: bson.D{{Key: "$ne", Value: true}}})
-	}
-	if f.Search != "" {
-		// Names and cities are stored normalised; the search term is
-		// normalised the same way so that composed and decomposed letters
-		// match.
-		q, err := textnorm.Line(f.Search)
-		if err != nil {
-			return nil, fmt.Errorf("search %q: %w", f.Search, err)
-		}
-		re := bson.D{{Key: "$regex", Value: regexp.QuoteMeta(q)}, {Key: "$options", Value: "i"}}
-		and = append(and, bson.D{{Key: "$or", Value: bson.A{
-			bson.D{{Key: "person.name", Value: re}},
-			bson.D{{Key: "person.city", Value: re}},
-		}}})
 	}
 	if len(and) > 0 {
 		filter = append(filter, bson.E{Key: "$and", Value: and})

@@ -128,7 +128,11 @@ func (s *Store) Recipient(ctx context.Context, id string) (*Recipient, error) {
 // InsertSignature stores a signature; one whose ID is already stored is
 // ErrDuplicate, which is how a repeat signature is detected without a query.
 func (s *Store) InsertSignature(ctx context.Context, sig *Signature) error {
-	if _, err := s.signatures.InsertOne(ctx, sig); err != nil {
+	d, err := s.seal(sig)
+	if err != nil {
+		return err
+	}
+	if _, err := s.signatures.InsertOne(ctx, d); err != nil {
 		return fmt.Errorf("insert signature: %w", mapError(err))
 	}
 	return nil
@@ -140,7 +144,15 @@ func (s *Store) InsertSignatures(ctx context.Context, sigs []Signature) (int, er
 	if len(sigs) == 0 {
 		return 0, nil
 	}
-	res, err := s.signatures.InsertMany(ctx, sigs, options.InsertMany().SetOrdered(false))
+	docs := make([]any, len(sigs))
+	for i := range sigs {
+		d, err := s.seal(&sigs[i])
+		if err != nil {
+			return 0, err
+		}
+		docs[i] = d
+	}
+	res, err := s.signatures.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
 	n := 0
 	if res != nil {
 		n = len(res.InsertedIDs)
@@ -162,8 +174,8 @@ func (s *Store) InsertSignatures(ctx context.Context, sigs []Signature) (int, er
 
 // Signature returns the signature with that ID, or ErrNotFound.
 func (s *Store) Signature(ctx context.Context, id string) (*Signature, error) {
-	var sig Signature
-	if err := s.signatures.FindOne(ctx, bson.M{"_id": id}).Decode(&sig); err != nil {
+	sig, err := s.decodeSignature(s.signatures.FindOne(ctx, bson.M{"_id": id}))
+	if err != nil {
 		return nil, fmt.Errorf("find signature: %w", mapError(err))
 	}
 	return &sig, nil
@@ -189,8 +201,8 @@ func (s *Store) EachSignature(ctx context.Context, campaignID string, fn func(*S
 	}
 	defer cur.Close(ctx)
 	for cur.Next(ctx) {
-		var sig Signature
-		if err := cur.Decode(&sig); err != nil {
+		sig, err := s.decodeSignature(cur)
+		if err != nil {
 			return fmt.Errorf("read signatures of %s: %w", campaignID, err)
 		}
 		if err := fn(&sig); err != nil {

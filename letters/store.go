@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/solidarity-letters/solidarity/internal/seal"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/solidarity-letters/solidarity/internal/database"
+	"github.com/solidarity-letters/solidarity/internal/seal"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -105,7 +105,11 @@ func (s *Store) sync(ctx context.Context, g *Greeting) error {
 	}{{s.queue, inQueue}, {s.translate, inTranslate}} {
 		var err error
 		if l.in {
-			_, err = l.c.ReplaceOne(ctx, bson.M{"_id": g.ID}, g, options.Replace().SetUpsert(true))
+			var d *storedGreeting
+			if d, err = s.sealGreeting(l.c.Name(), g); err != nil {
+				return err
+			}
+			_, err = l.c.ReplaceOne(ctx, bson.M{"_id": g.ID}, d, options.Replace().SetUpsert(true))
 		} else {
 			_, err = l.c.DeleteOne(ctx, bson.M{"_id": g.ID})
 		}
@@ -124,7 +128,11 @@ func (s *Store) sync(ctx context.Context, g *Greeting) error {
 // the whole list, and signing must not slow down as the queue grows (nor
 // cost more than a repeat's rehearsal of it, decoy.go).
 func (s *Store) Create(ctx context.Context, g *Greeting) error {
-	if _, err := s.greetings.InsertOne(ctx, g); err != nil {
+	d, err := s.sealGreeting(greetingsCollection, g)
+	if err != nil {
+		return err
+	}
+	if _, err := s.greetings.InsertOne(ctx, d); err != nil {
 		if database.IsDuplicate(err) {
 			return fmt.Errorf("record greeting: %w", ErrDuplicate)
 		}
@@ -153,7 +161,11 @@ func (s *Store) Insert(ctx context.Context, gs []Greeting) error {
 	if len(gs) == 0 {
 		return nil
 	}
-	if _, err := s.greetings.InsertMany(ctx, gs, options.InsertMany().SetOrdered(false)); err != nil {
+	docs, err := s.sealAll(greetingsCollection, gs)
+	if err != nil {
+		return err
+	}
+	if _, err := s.greetings.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil {
 		return fmt.Errorf("insert greetings: %w", err)
 	}
 	return nil
@@ -165,16 +177,26 @@ func (s *Store) InsertListed(ctx context.Context, gs []Greeting) error {
 	if len(gs) == 0 {
 		return nil
 	}
-	docs := make([]any, len(gs))
+	docs, err := s.sealAll(greetingsCollection, gs)
+	if err != nil {
+		return err
+	}
 	var queue, translate []any
 	for i := range gs {
-		docs[i] = gs[i]
 		inQueue, inTranslate := listed(&gs[i])
 		if inQueue {
-			queue = append(queue, gs[i])
+			d, err := s.sealGreeting(queueCollection, &gs[i])
+			if err != nil {
+				return err
+			}
+			queue = append(queue, d)
 		}
 		if inTranslate {
-			translate = append(translate, gs[i])
+			d, err := s.sealGreeting(translateCollection, &gs[i])
+			if err != nil {
+				return err
+			}
+			translate = append(translate, d)
 		}
 	}
 	for _, b := range []struct {
@@ -207,8 +229,7 @@ func onlyDuplicates(e mongo.BulkWriteException) bool {
 
 // Greeting returns the greeting of a signature, or ErrNotFound.
 func (s *Store) Greeting(ctx context.Context, signatureID string) (*Greeting, error) {
-	var g Greeting
-	err := s.greetings.FindOne(ctx, bson.M{"_id": signatureID}).Decode(&g)
+	g, err := s.decodeGreeting(greetingsCollection, s.greetings.FindOne(ctx, bson.M{"_id": signatureID}))
 	if database.IsNotFound(err) {
 		return nil, fmt.Errorf("find greeting: %w", ErrNotFound)
 	}
@@ -223,7 +244,7 @@ func (s *Store) Greeting(ctx context.Context, signatureID string) (*Greeting, er
 // greeting claimed the key before. Claiming again for the same greeting is
 // true, so recording a greeting is safe to repeat.
 func (s *Store) ClaimText(ctx context.Context, campaignID, key, greetingID string) (bool, error) {
-	id := campaignID + "/" + key
+	id := campaignID + "/" + s.tag(key)
 	_, err := s.texts.InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "greeting_id", Value: greetingID}})
 	if err != nil && !database.IsDuplicate(err) {
 		return false, fmt.Errorf("claim greeting text: %w", err)
@@ -291,8 +312,8 @@ func (s *Store) list(ctx context.Context, l *mongo.Collection, campaignID string
 	if err != nil {
 		return nil, fmt.Errorf("list greetings: %w", err)
 	}
-	var out []Greeting
-	if err := cur.All(ctx, &out); err != nil {
+	out, err := s.decodeGreetings(ctx, l.Name(), cur)
+	if err != nil {
 		return nil, fmt.Errorf("list greetings: %w", err)
 	}
 	return out, nil
@@ -353,8 +374,8 @@ func (s *Store) Latest(ctx context.Context, campaignID string, n int) ([]Greetin
 	if err != nil {
 		return nil, fmt.Errorf("latest greetings of %s: %w", campaignID, err)
 	}
-	var out []Greeting
-	if err := cur.All(ctx, &out); err != nil {
+	out, err := s.decodeGreetings(ctx, greetingsCollection, cur)
+	if err != nil {
 		return nil, fmt.Errorf("latest greetings of %s: %w", campaignID, err)
 	}
 	return out, nil
@@ -369,8 +390,8 @@ func (s *Store) All(ctx context.Context, fn func(*Greeting) error) error {
 	}
 	defer cur.Close(ctx)
 	for cur.Next(ctx) {
-		var g Greeting
-		if err := cur.Decode(&g); err != nil {
+		g, err := s.decodeGreeting(greetingsCollection, cur)
+		if err != nil {
 			return fmt.Errorf("read greetings: %w", err)
 		}
 		if err := fn(&g); err != nil {
@@ -413,7 +434,11 @@ func (s *Store) Relist(ctx context.Context, queue, translate map[string]Greeting
 		var missing []any
 		for id, e := range l.want {
 			if !present[id] {
-				missing = append(missing, e)
+				d, err := s.sealGreeting(l.c.Name(), &e)
+				if err != nil {
+					return err
+				}
+				missing = append(missing, d)
 			}
 		}
 		if len(missing) > 0 {
@@ -429,7 +454,7 @@ func (s *Store) Relist(ctx context.Context, queue, translate map[string]Greeting
 func (s *Store) SaveCheck(ctx context.Context, g *Greeting) error {
 	_, err := s.greetings.UpdateOne(ctx, bson.M{"_id": g.ID}, bson.M{"$set": bson.M{
 		"checked": true, "flags": g.Flags, "flagged": g.Flagged, "language": g.Language,
-		"text_key": g.TextKey, "needs_translation": g.NeedsTranslation,
+		"text_key": s.tag(g.TextKey), "needs_translation": g.NeedsTranslation,
 	}})
 	if err != nil {
 		return fmt.Errorf("save greeting check: %w", err)
@@ -462,8 +487,7 @@ func (s *Store) update(ctx context.Context, id string, ok func(*Greeting) bool, 
 	for k, v := range filter {
 		f[k] = v
 	}
-	var changed Greeting
-	err = s.greetings.FindOneAndUpdate(ctx, f, change, options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&changed)
+	changed, err := s.decodeGreeting(greetingsCollection, s.greetings.FindOneAndUpdate(ctx, f, change, options.FindOneAndUpdate().SetReturnDocument(options.After)))
 	if database.IsNotFound(err) {
 		return nil, fmt.Errorf("greeting: %w", ErrDecided)
 	}
@@ -504,10 +528,14 @@ func (s *Store) SetLanguage(ctx context.Context, id, language string, needsTrans
 // SetTranslation stores a translation of an approved greeting that needs
 // one, unless one is approved already (ErrDecided).
 func (s *Store) SetTranslation(ctx context.Context, id string, t Translation) (*Greeting, error) {
+	st, err := s.sealTranslation(greetingsCollection, id, &t)
+	if err != nil {
+		return nil, err
+	}
 	return s.update(ctx, id, func(g *Greeting) bool {
 		return g.Status == StatusApproved && g.NeedsTranslation && !g.Translation.Approved()
 	}, bson.M{"status": StatusApproved, "needs_translation": true, "translation.status": bson.M{"$ne": TranslationApproved}},
-		bson.M{"$set": bson.M{"translation": t}})
+		bson.M{"$set": bson.M{"translation": st}})
 }
 
 // DecideTranslation approves or rejects a submitted translation.
@@ -538,7 +566,7 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 		}
 	}
 	if g.TextKey != "" {
-		key := g.CampaignID + "/" + g.TextKey
+		key := g.CampaignID + "/" + s.tag(g.TextKey)
 		var first struct {
 			GreetingID string `bson:"greeting_id"`
 		}
@@ -597,8 +625,8 @@ func (s *Store) EachApproved(ctx context.Context, campaignID string, fn func(*Gr
 	}
 	defer cur.Close(ctx)
 	for cur.Next(ctx) {
-		var g Greeting
-		if err := cur.Decode(&g); err != nil {
+		g, err := s.decodeGreeting(greetingsCollection, cur)
+		if err != nil {
 			return fmt.Errorf("read approved greetings of %s: %w", campaignID, err)
 		}
 		if err := fn(&g); err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/solidarity-letters/solidarity/account"
 	"github.com/solidarity-letters/solidarity/audit"
 	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/internal/testdb"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -85,35 +86,48 @@ func checkPage(t *testing.T, res response) {
 	}
 }
 
+// allAuditEntries reads the whole audit log through the log (its details
+// are sealed), newest first.
+func (s *site) allAuditEntries(t *testing.T) []audit.Entry {
+	t.Helper()
+	log := audit.NewLog(s.DB, testdb.Keys(t), s.Clock.Now)
+	var out []audit.Entry
+	var before bson.ObjectID
+	for {
+		page, err := log.Page(context.Background(), before, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, page...)
+		if len(page) < 100 {
+			return out
+		}
+		before = page[len(page)-1].ID
+	}
+}
+
 // auditEntries returns the audit log's entries with that action, oldest
 // first.
 func (s *site) auditEntries(t *testing.T, action audit.Action) []audit.Entry {
 	t.Helper()
-	cur, err := s.DB.Collection("audit").Find(context.Background(), bson.M{"action": action})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []audit.Entry
-	if err := cur.All(context.Background(), &out); err != nil {
-		t.Fatal(err)
+	for _, e := range s.allAuditEntries(t) {
+		if e.Action == action {
+			out = append(out, e)
+		}
 	}
-	slices.SortFunc(out, func(a, b audit.Entry) int { return a.ID.Timestamp().Compare(b.ID.Timestamp()) })
+	slices.Reverse(out)
 	return out
 }
 
 // signatureIDs returns the IDs of a campaign's stored signatures, sorted.
 func (s *site) signatureIDs(t *testing.T, campaignID string) []string {
 	t.Helper()
-	cur, err := s.DB.Collection("signatures").Find(context.Background(), bson.M{"campaign_id": campaignID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var docs []campaign.Signature
-	if err := cur.All(context.Background(), &docs); err != nil {
-		t.Fatal(err)
-	}
 	var ids []string
-	for _, d := range docs {
+	for _, d := range storedSignatures(t, s) {
+		if d.CampaignID != campaignID {
+			continue
+		}
 		ids = append(ids, d.ID+"|"+d.Person.Name+"|"+d.SignedAt.String())
 	}
 	slices.Sort(ids)

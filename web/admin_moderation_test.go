@@ -95,15 +95,13 @@ func (s *site) greeting(t *testing.T, id string) *letters.Greeting {
 
 func modAudit(t *testing.T, s *site) []audit.Entry {
 	t.Helper()
-	cur, err := s.DB.Collection("audit").Find(context.Background(),
-		bson.M{"action": bson.M{"$in": bson.A{audit.GreetingDecided, audit.TranslationSent}}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []audit.Entry
-	if err := cur.All(context.Background(), &out); err != nil {
-		t.Fatal(err)
+	for _, e := range s.allAuditEntries(t) {
+		if e.Action == audit.GreetingDecided || e.Action == audit.TranslationSent {
+			out = append(out, e)
+		}
 	}
+	slices.Reverse(out) // oldest first, as the log stores them
 	return out
 }
 

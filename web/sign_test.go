@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/internal/testdb"
 	"github.com/solidarity-letters/solidarity/letters"
 	"github.com/solidarity-letters/solidarity/web"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -29,15 +30,29 @@ func apiCount(t *testing.T, s *site, slug string) int64 {
 	return got.Signatures
 }
 
+// storedSignatures reads every stored signature, opened, in the order the
+// database keeps them.
 func storedSignatures(t *testing.T, s *site) []campaign.Signature {
 	t.Helper()
-	cur, err := s.DB.Collection("signatures").Find(context.Background(), bson.M{})
+	ctx := context.Background()
+	cur, err := s.DB.Collection("signatures").Find(ctx, bson.M{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []campaign.Signature
-	if err := cur.All(context.Background(), &out); err != nil {
+	var ids []struct {
+		ID string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &ids); err != nil {
 		t.Fatal(err)
+	}
+	store := campaign.NewStore(s.DB, testdb.Keys(t))
+	var out []campaign.Signature
+	for _, d := range ids {
+		sig, err := store.Signature(ctx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, *sig)
 	}
 	return out
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/internal/keys"
 	"github.com/solidarity-letters/solidarity/letters"
+	"github.com/solidarity-letters/solidarity/reseal"
 	"github.com/solidarity-letters/solidarity/site"
 	"github.com/solidarity-letters/solidarity/web"
 )
@@ -179,6 +180,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	auditLog := audit.NewLog(db.Database, ks.Data, time.Now)
 	bundles := bundle.NewJobs(db.Database, ks.Data, bundle.NewBuilder(signing, greetings), auditLog, time.Now, logger.With("component", "bundles"))
+	// Values stored plain by an older version are sealed before the first
+	// request; values under a rotated-out key, in the background below.
+	resealer := reseal.New(ks.Data, campaigns, partners, greetings, auditLog, bundles, logger.With("component", "reseal"))
+	if _, err := resealer.Migrate(ctx); err != nil {
+		return err
+	}
 	app, err := web.New(web.Config{
 		BaseURL:        cfg.BaseURL,
 		TrustedProxies: cfg.TrustedProxies,
@@ -230,6 +237,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer func() {
 		stopWorker()
 		err = errors.Join(err, <-worker)
+	}()
+
+	resealCtx, stopReseal := context.WithCancel(context.WithoutCancel(ctx))
+	resealed := make(chan error, 1)
+	go func() { resealed <- resealer.Run(resealCtx) }()
+	defer func() {
+		stopReseal()
+		err = errors.Join(err, <-resealed)
 	}()
 
 	// The counts loop shares this node's counts with the others and reads

@@ -51,13 +51,14 @@ type Key struct {
 type Keyring struct {
 	active string
 	aeads  map[string]cipher.AEAD
+	macs   map[string][]byte // tag keys, see Tag
 	ids    []string
 }
 
 // NewKeyring builds a keyring from keys; active names the key new values are
 // sealed with and must be among them.
 func NewKeyring(keys []Key, active string) (*Keyring, error) {
-	k := &Keyring{active: active, aeads: make(map[string]cipher.AEAD, len(keys))}
+	k := &Keyring{active: active, aeads: make(map[string]cipher.AEAD, len(keys)), macs: make(map[string][]byte, len(keys))}
 	for _, key := range keys {
 		if key.ID == "" || len(key.ID) > maxIDLen {
 			return nil, fmt.Errorf("key ID %q must be 1 to %d bytes", key.ID, maxIDLen)
@@ -77,6 +78,7 @@ func NewKeyring(keys []Key, active string) (*Keyring, error) {
 			return nil, fmt.Errorf("key %s: %w", key.ID, err)
 		}
 		k.aeads[key.ID] = aead
+		k.macs[key.ID] = tagKey(key.Secret)
 		k.ids = append(k.ids, key.ID)
 	}
 	if _, ok := k.aeads[active]; !ok {
