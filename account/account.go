@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/solidarity-letters/solidarity/internal/sealed"
 	"net/mail"
 	"strings"
 	"time"
@@ -80,8 +81,8 @@ type User struct {
 	MustChangePassword bool `bson:"must_change_password,omitempty"`
 	// TOTPSecret is the sealed secret of the second factor, nil while it
 	// is off; TOTPPending is one shown for enrolment and not yet confirmed.
-	TOTPSecret  []byte `bson:"totp_secret,omitempty"`
-	TOTPPending []byte `bson:"totp_pending,omitempty"`
+	TOTPSecret  sealed.Text `bson:"totp_secret,omitempty"`
+	TOTPPending sealed.Text `bson:"totp_pending,omitempty"`
 	// TOTPLastStep is the time step of the last accepted code: a code is
 	// accepted only for a later step, so it cannot be replayed.
 	TOTPLastStep int64 `bson:"totp_last_step"`
@@ -90,7 +91,7 @@ type User struct {
 }
 
 // TwoFactor reports whether the account signs in with a second factor.
-func (u *User) TwoFactor() bool { return len(u.TOTPSecret) > 0 }
+func (u *User) TwoFactor() bool { return !u.TOTPSecret.IsZero() }
 
 // Session is a signed-in browser. Only the SHA-256 of its token is stored,
 // so a copy of the database does not let anyone sign in.
@@ -128,7 +129,7 @@ type Store struct {
 // NewStore returns a store over db's collections that seals second-factor
 // secrets with keys.
 func NewStore(db *mongo.Database, keys *seal.Keyring) *Store {
-	return &Store{users: db.Collection("users"), sessions: db.Collection("sessions"), settings: db.Collection("settings"), keys: keys}
+	return &Store{users: db.Collection(usersCollection), sessions: db.Collection("sessions"), settings: db.Collection("settings"), keys: keys}
 }
 
 // EnsureIndexes creates the store's indexes; safe at every start-up.
@@ -303,18 +304,27 @@ func (s *Store) updateUserByID(ctx context.Context, id string, filter, update bs
 	return res.MatchedCount == 1, nil
 }
 
+// usersCollection holds the console users.
+const usersCollection = "users"
+
+// SealedFields names the users' sealed fields (the second factor's secret),
+// for re-sealing after a key rotation (package reseal).
+func (s *Store) SealedFields() sealed.Fields {
+	return sealed.Fields{Collection: s.users, Paths: []string{"totp_secret", "totp_pending"}}
+}
+
 // sealTOTP and openTOTP bind a second-factor secret to its user and field,
 // so that a copied value opens nowhere else.
-func (s *Store) sealTOTP(userID, field, secret string) ([]byte, error) {
-	b, err := s.keys.SealString(secret, seal.AAD("users", userID, field))
+func (s *Store) sealTOTP(userID, field, secret string) (sealed.Text, error) {
+	b, err := sealed.Seal(s.keys, secret, sealed.AAD(usersCollection, userID, field))
 	if err != nil {
-		return nil, fmt.Errorf("seal %s of %s: %w", field, userID, err)
+		return sealed.Text{}, fmt.Errorf("seal %s of %s: %w", field, userID, err)
 	}
 	return b, nil
 }
 
-func (s *Store) openTOTP(userID, field string, sealed []byte) (string, error) {
-	v, err := s.keys.OpenString(sealed, seal.AAD("users", userID, field))
+func (s *Store) openTOTP(userID, field string, secret sealed.Text) (string, error) {
+	v, err := secret.Open(s.keys, sealed.AAD(usersCollection, userID, field))
 	if err != nil {
 		return "", fmt.Errorf("open %s of %s: %w", field, userID, err)
 	}

@@ -53,7 +53,7 @@ func (s *Service) BeginTOTP(ctx context.Context, u *User) (*Enrolment, error) {
 		return nil, ErrTwoFactorOn
 	}
 	var secret []byte
-	if len(u.TOTPPending) > 0 {
+	if !u.TOTPPending.IsZero() {
 		b32, err := s.store.openTOTP(u.ID, "totp_pending", u.TOTPPending)
 		if err != nil {
 			return nil, err
@@ -72,7 +72,7 @@ func (s *Service) BeginTOTP(ctx context.Context, u *User) (*Enrolment, error) {
 	if err != nil {
 		return nil, fmt.Errorf("generate second factor: %w", err)
 	}
-	if len(u.TOTPPending) == 0 {
+	if u.TOTPPending.IsZero() {
 		sealed, err := s.store.sealTOTP(u.ID, "totp_pending", key.Secret())
 		if err != nil {
 			return nil, err
@@ -99,7 +99,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, u *User, code string) ([]stri
 	if u.TwoFactor() {
 		return nil, ErrTwoFactorOn
 	}
-	if len(u.TOTPPending) == 0 {
+	if u.TOTPPending.IsZero() {
 		return nil, ErrTwoFactorOff
 	}
 	key := "sc:" + u.ID

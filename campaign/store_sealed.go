@@ -19,6 +19,7 @@ type storedSignature struct {
 	Referrer    sealed.Text `bson:"referrer,omitempty"`
 	Updates     bool        `bson:"updates"`
 	HasGreeting bool        `bson:"has_greeting,omitempty"`
+	Held        *Held       `bson:"held,omitempty"`
 	Person      struct {
 		Name    sealed.Text `bson:"name"`
 		City    sealed.Text `bson:"city,omitempty"`
@@ -48,7 +49,7 @@ func sigAAD(id, field string) []byte { return sealed.AAD(signaturesCollection, i
 func (s *Store) seal(sig *Signature) (*storedSignature, error) {
 	d := &storedSignature{
 		ID: sig.ID, CampaignID: sig.CampaignID, SignedAt: sig.SignedAt, Source: sig.Source,
-		Updates: sig.Updates, HasGreeting: sig.HasGreeting,
+		Updates: sig.Updates, HasGreeting: sig.HasGreeting, Held: sig.Held,
 	}
 	d.Person.Country, d.Person.Display = sig.Person.Country, sig.Person.Display
 	for _, f := range []struct {
@@ -74,7 +75,7 @@ func (s *Store) seal(sig *Signature) (*storedSignature, error) {
 func (s *Store) open(d *storedSignature) (Signature, error) {
 	sig := Signature{
 		ID: d.ID, CampaignID: d.CampaignID, SignedAt: d.SignedAt, Source: d.Source,
-		Updates: d.Updates, HasGreeting: d.HasGreeting,
+		Updates: d.Updates, HasGreeting: d.HasGreeting, Held: d.Held,
 	}
 	sig.Person.Country, sig.Person.Display = d.Person.Country, d.Person.Display
 	for _, f := range []struct {

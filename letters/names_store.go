@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/solidarity-letters/solidarity/internal/sealed"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -48,9 +49,9 @@ type nameEntry struct {
 	ID         string               `bson:"_id"`
 	CampaignID string               `bson:"campaign_id"`
 	CreatedAt  time.Time            `bson:"created_at"`
-	Name       []byte               `bson:"name"`
-	City       []byte               `bson:"city,omitempty"`
-	Country    []byte               `bson:"country"`
+	Name       sealed.Text          `bson:"name"`
+	City       sealed.Text          `bson:"city,omitempty"`
+	Country    sealed.Text          `bson:"country"`
 	Display    campaign.NameDisplay `bson:"display"`
 	Held       campaign.Held        `bson:"held"`
 	NameFlags  []Flag               `bson:"name_flags,omitempty"`
@@ -65,7 +66,13 @@ type nameDecision struct {
 	DecidedAt  time.Time `bson:"decided_at"`
 }
 
-func nameAAD(id, field string) []byte { return seal.AAD(id, field) }
+func nameAAD(id, field string) []byte { return sealed.AAD(nameQueueCollection, id, field) }
+
+// SealedFields names the queue's sealed fields, for re-sealing after a key
+// rotation (package reseal).
+func (s *NameStore) SealedFields() sealed.Fields {
+	return sealed.Fields{Collection: s.queue, Paths: []string{"name", "city", "country"}}
+}
 
 // seal turns an item into its queue document.
 func (s *NameStore) seal(it *NameItem) (*nameEntry, error) {
@@ -73,11 +80,11 @@ func (s *NameStore) seal(it *NameItem) (*nameEntry, error) {
 		Held: it.Held, NameFlags: it.NameFlags, CityFlags: it.CityFlags}
 	var err error
 	for _, f := range []struct {
-		dst   *[]byte
+		dst   *sealed.Text
 		field string
 		value string
 	}{{&e.Name, "name", it.Name}, {&e.City, "city", it.City}, {&e.Country, "country", it.Country}} {
-		if *f.dst, err = s.keys.SealString(f.value, nameAAD(it.ID, f.field)); err != nil {
+		if *f.dst, err = sealed.Seal(s.keys, f.value, nameAAD(it.ID, f.field)); err != nil {
 			return nil, fmt.Errorf("seal held name: %w", err)
 		}
 	}
@@ -92,9 +99,9 @@ func (s *NameStore) open(e *nameEntry) (NameItem, error) {
 	for _, f := range []struct {
 		dst   *string
 		field string
-		value []byte
+		value sealed.Text
 	}{{&it.Name, "name", e.Name}, {&it.City, "city", e.City}, {&it.Country, "country", e.Country}} {
-		if *f.dst, err = s.keys.OpenString(f.value, nameAAD(e.ID, f.field)); err != nil {
+		if *f.dst, err = f.value.Open(s.keys, nameAAD(e.ID, f.field)); err != nil {
 			return NameItem{}, fmt.Errorf("open held name: %w", err)
 		}
 	}

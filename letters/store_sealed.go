@@ -157,6 +157,7 @@ func (s *Store) SealedFields() []sealed.Fields {
 		{Collection: s.greetings, Paths: paths, Extra: s.rekey},
 		{Collection: s.queue, Paths: paths, Extra: s.rekey},
 		{Collection: s.translate, Paths: paths, Extra: s.rekey},
+		s.Names().SealedFields(),
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"maps"
 	"time"
 
+	"github.com/solidarity-letters/solidarity/account"
 	"github.com/solidarity-letters/solidarity/audit"
 	"github.com/solidarity-letters/solidarity/bundle"
 	"github.com/solidarity-letters/solidarity/campaign"
@@ -33,8 +34,8 @@ type Resealer struct {
 }
 
 // New returns a resealer over the stores, which must all seal with keys.
-func New(keys *seal.Keyring, signatures *campaign.Store, partners *campaign.Partners, greetings *letters.Store, auditLog *audit.Log, bundles *bundle.Jobs, log *slog.Logger) *Resealer {
-	fields := []sealed.Fields{signatures.SignatureFields(), partners.IdempotencyFields(), auditLog.Fields()}
+func New(keys *seal.Keyring, signatures *campaign.Store, partners *campaign.Partners, greetings *letters.Store, users *account.Store, auditLog *audit.Log, bundles *bundle.Jobs, log *slog.Logger) *Resealer {
+	fields := []sealed.Fields{signatures.SignatureFields(), partners.IdempotencyFields(), users.SealedFields(), auditLog.Fields()}
 	fields = append(fields, greetings.SealedFields()...)
 	return &Resealer{keys: keys, fields: fields, greetings: greetings, bundles: bundles, log: log}
 }

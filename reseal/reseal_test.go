@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/solidarity-letters/solidarity/account"
 	"github.com/solidarity-letters/solidarity/audit"
 	"github.com/solidarity-letters/solidarity/bundle"
 	"github.com/solidarity-letters/solidarity/campaign"
@@ -59,7 +60,7 @@ func newApp(t *testing.T, db *mongo.Database, keys *seal.Keyring) *app {
 	quiet := slog.New(slog.DiscardHandler)
 	jobs := bundle.NewJobs(db, keys, bundle.NewBuilder(signing, greetings), log, func() time.Time { return now }, quiet)
 	return &app{db: db, keys: keys, signing: signing, greetings: greetings, partners: partners, audit: log, bundles: jobs,
-		resealer: reseal.New(keys, store, partners, greetings, log, jobs, quiet)}
+		resealer: reseal.New(keys, store, partners, greetings, account.NewStore(db, keys), log, jobs, quiet)}
 }
 
 func keyring(t *testing.T, active string, ids ...string) *seal.Keyring {

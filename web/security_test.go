@@ -3,6 +3,8 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"github.com/solidarity-letters/solidarity/internal/sealed"
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -239,7 +241,11 @@ func TestTwoFactor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(stored.TOTPSecret), secret) || len(stored.TOTPSecret) == 0 {
+	raw, err := s.DB.Collection("users").FindOne(context.Background(), bson.M{"_id": stored.ID}).Raw()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), secret) || stored.TOTPSecret.KeyID() == sealed.Plain || stored.TOTPSecret.IsZero() {
 		t.Error("the secret is stored in the clear")
 	}
 	for _, c := range recovery {

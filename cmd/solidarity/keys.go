@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"text/tabwriter"
@@ -14,10 +15,16 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"github.com/solidarity-letters/solidarity/account"
+	"github.com/solidarity-letters/solidarity/audit"
+	"github.com/solidarity-letters/solidarity/bundle"
+	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/internal/config"
 	"github.com/solidarity-letters/solidarity/internal/database"
 	"github.com/solidarity-letters/solidarity/internal/keys"
 	"github.com/solidarity-letters/solidarity/internal/seal"
+	"github.com/solidarity-letters/solidarity/letters"
+	"github.com/solidarity-letters/solidarity/reseal"
 )
 
 const keysUsage = `Usage:
@@ -41,24 +48,21 @@ re-encrypted.
 
 // keyUse counts the stored values sealed under each data key ID. keys
 // status shows the counts; keys retire refuses a key whose count is not 0.
-type keyUse func(ctx context.Context, db *mongo.Database) (map[string]int64, error)
+type keyUse func(ctx context.Context, db *mongo.Database, ring *seal.Keyring) (map[string]int64, error)
 
-// countKeyring counts the values sealed in the keyring collection: one
-// canary per data key the database has been written with. Since it does not
-// count the other collections yet, every key the database has used counts
-// as in use, and retire only removes keys that never sealed anything.
-func countKeyring(ctx context.Context, db *mongo.Database) (map[string]int64, error) {
-	recs, err := keys.Recorded(ctx, db)
-	if err != nil {
-		return nil, err
-	}
-	n := make(map[string]int64, len(recs))
-	for _, r := range recs {
-		if id, err := seal.KeyID(r.Canary); err == nil {
-			n[id]++
-		}
-	}
-	return n, nil
+// countSealed counts the values sealed under each data key in every
+// collection that holds sealed values (reseal.Usage). The keyring
+// collection's canaries are left out: each stays under its own key and goes
+// when the key is retired.
+func countSealed(ctx context.Context, db *mongo.Database, ring *seal.Keyring) (map[string]int64, error) {
+	campaigns := campaign.NewStore(db, ring)
+	greetings := letters.NewStore(db, ring)
+	signing := campaign.NewService(campaigns, nil, nil, time.Now)
+	auditLog := audit.NewLog(db, ring, time.Now)
+	quiet := slog.New(slog.DiscardHandler)
+	jobs := bundle.NewJobs(db, ring, bundle.NewBuilder(signing, greetings), auditLog, time.Now, quiet)
+	r := reseal.New(ring, campaigns, campaign.NewPartners(db, signing), greetings, account.NewStore(db, ring), auditLog, jobs, quiet)
+	return r.Usage(ctx)
 }
 
 // loadKeys loads the keys the settings name and passes what the operator
@@ -161,7 +165,7 @@ func keysStatus(ctx context.Context, cfg config.Config, getenv func(string) stri
 	if err != nil {
 		return err
 	}
-	n, err := count(ctx, db.Database)
+	n, err := count(ctx, db.Database, k.Data)
 	if err != nil {
 		return fmt.Errorf("count the stored values per key: %w", err)
 	}
@@ -289,7 +293,7 @@ func keysRetire(ctx context.Context, cfg config.Config, getenv func(string) stri
 	if _, err := keys.Verify(ctx, db.Database, k); err != nil {
 		return err
 	}
-	n, err := count(ctx, db.Database)
+	n, err := count(ctx, db.Database, k.Data)
 	if err != nil {
 		return fmt.Errorf("keys retire: count the stored values per key: %w", err)
 	}

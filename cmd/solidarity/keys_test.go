@@ -126,10 +126,13 @@ func TestKeysRotateStatusRetire(t *testing.T) {
 	}
 	steps := []struct {
 		args    []string
+		stdin   string
 		want    []string // in the output, or in the error when err
 		err     bool
 		capture string // name for the ID that rotate added
 	}{
+		// Adding a user writes one sealed value: the audit entry's detail.
+		{args: []string{"user", "add", "--email", "ana@example.org", "--role", "admin"}, stdin: "a long test password\n"},
 		{args: []string{"user", "list"}, want: []string{"EMAIL"}},
 		{args: []string{"keys", "status"}, want: []string{keyFile + " (the default location)", "{first}  active  from the secret  20"}},
 		{args: []string{"keys", "rotate"}, want: []string{"made it the active key", "back it up again"}, capture: "{unused}"},
@@ -150,7 +153,7 @@ func TestKeysRotateStatusRetire(t *testing.T) {
 		for i, a := range st.args {
 			args[i] = expand(a)
 		}
-		out, err := runCmd(t, vars, "", args...)
+		out, err := runCmd(t, vars, st.stdin, args...)
 		if (err != nil) != st.err {
 			t.Fatalf("%v: error %v, want error %v\n%s", args, err, st.err, out)
 		}
@@ -175,8 +178,8 @@ func TestKeysRotateStatusRetire(t *testing.T) {
 	if strings.Contains(out, ids["{unused}"]) {
 		t.Errorf("status after retiring %s still lists it:\n%s", ids["{unused}"], out)
 	}
-	if !regexp.MustCompile(regexp.QuoteMeta(ids["{new}"]) + `\s+active\s+\d{4}-\d\d-\d\d\s+\d{4}-\d\d-\d\d\s+1`).MatchString(out) {
-		t.Errorf("status does not show %s as active, created and first used today, with its canary:\n%s", ids["{new}"], out)
+	if !regexp.MustCompile(regexp.QuoteMeta(ids["{new}"]) + `\s+active\s+\d{4}-\d\d-\d\d\s+\d{4}-\d\d-\d\d\s+0`).MatchString(out) {
+		t.Errorf("status does not show %s as active, created and first used today, with nothing sealed under it yet:\n%s", ids["{new}"], out)
 	}
 	if info, err := os.Stat(keyFile); err != nil || info.Mode().Perm() != 0o600 {
 		t.Errorf("key file after rotation: %v, mode %v; want 0600", err, info.Mode())

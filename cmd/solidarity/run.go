@@ -61,7 +61,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "bundle":
 		return bundleCmd(ctx, args, getenv, stdout, stderr)
 	case "keys":
-		return keysCmd(ctx, args, getenv, stdout, stderr, countKeyring)
+		return keysCmd(ctx, args, getenv, stdout, stderr, countSealed)
 	case "serve":
 		return serve(ctx, args, getenv, stdout, stderr)
 	case "version":
@@ -182,7 +182,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	bundles := bundle.NewJobs(db.Database, ks.Data, bundle.NewBuilder(signing, greetings), auditLog, time.Now, logger.With("component", "bundles"))
 	// Values stored plain by an older version are sealed before the first
 	// request; values under a rotated-out key, in the background below.
-	resealer := reseal.New(ks.Data, campaigns, partners, greetings, auditLog, bundles, logger.With("component", "reseal"))
+	resealer := reseal.New(ks.Data, campaigns, partners, greetings, users, auditLog, bundles, logger.With("component", "reseal"))
 	if _, err := resealer.Migrate(ctx); err != nil {
 		return err
 	}
