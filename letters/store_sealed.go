@@ -3,6 +3,7 @@ package letters
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -199,15 +200,21 @@ func (s *Store) DropStaleTextKeys(ctx context.Context, plainOnly bool) (int64, e
 	if err := cur.All(ctx, &rows); err != nil {
 		return 0, fmt.Errorf("read greeting text keys: %w", err)
 	}
-	var n int64
+	var stale []string
 	for _, r := range rows {
 		key := r.ID[strings.LastIndexByte(r.ID, '/')+1:]
 		if id := seal.TagKeyID(key); id == s.keys.Active() || plainOnly && id != "" {
 			continue
 		}
-		res, err := s.texts.DeleteOne(ctx, bson.M{"_id": r.ID})
+		stale = append(stale, r.ID)
+	}
+	// In batches: on the embedded database each delete scans the
+	// collection, however few documents it names.
+	var n int64
+	for batch := range slices.Chunk(stale, 1000) {
+		res, err := s.texts.DeleteMany(ctx, bson.M{"_id": bson.M{"$in": batch}})
 		if err != nil {
-			return n, fmt.Errorf("delete greeting text key: %w", err)
+			return n, fmt.Errorf("delete greeting text keys: %w", err)
 		}
 		n += res.DeletedCount
 	}

@@ -42,22 +42,32 @@ func New(keys *seal.Keyring, signatures *campaign.Store, partners *campaign.Part
 
 // Migrate seals every value stored plain by a version before sealing. It
 // is for start-up, before requests: safe to repeat, and stopped half way it
-// loses nothing and goes on where it stopped the next time.
-func (r *Resealer) Migrate(ctx context.Context) (int64, error) {
-	return r.pass(ctx, true)
+// loses nothing and goes on where it stopped the next time. With exclusive
+// (nothing else writes to the database meanwhile: the embedded one, whose
+// socket admits one process) it copies each collection that needs it
+// instead of updating document by document, which the embedded database
+// makes slow (see sealed.Rewrite).
+func (r *Resealer) Migrate(ctx context.Context, exclusive bool) (int64, error) {
+	return r.pass(ctx, true, exclusive)
 }
 
 // Pass seals anew every value that is plain or under a key other than the
 // active one, and drops the duplicate keys of greetings made with another
 // key. It returns how many documents it wrote.
 func (r *Resealer) Pass(ctx context.Context) (int64, error) {
-	return r.pass(ctx, false)
+	return r.pass(ctx, false, false)
 }
 
-func (r *Resealer) pass(ctx context.Context, plainOnly bool) (int64, error) {
+func (r *Resealer) pass(ctx context.Context, plainOnly, exclusive bool) (int64, error) {
 	var total int64
 	for _, f := range r.fields {
-		n, err := sealed.Reseal(ctx, r.keys, f, plainOnly, nil)
+		var n int64
+		var err error
+		if exclusive {
+			n, err = sealed.Rewrite(ctx, r.keys, f, plainOnly)
+		} else {
+			n, err = sealed.Reseal(ctx, r.keys, f, plainOnly, nil)
+		}
 		total += n
 		if err != nil {
 			return total, err

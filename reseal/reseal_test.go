@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -45,7 +46,7 @@ type app struct {
 	resealer  *reseal.Resealer
 }
 
-func newApp(t *testing.T, db *mongo.Database, keys *seal.Keyring) *app {
+func newApp(t testing.TB, db *mongo.Database, keys *seal.Keyring) *app {
 	t.Helper()
 	ctx := context.Background()
 	store := campaign.NewStore(db, keys)
@@ -63,7 +64,7 @@ func newApp(t *testing.T, db *mongo.Database, keys *seal.Keyring) *app {
 		resealer: reseal.New(keys, store, partners, greetings, account.NewStore(db, keys), log, jobs, quiet)}
 }
 
-func keyring(t *testing.T, active string, ids ...string) *seal.Keyring {
+func keyring(t testing.TB, active string, ids ...string) *seal.Keyring {
 	t.Helper()
 	var keys []seal.Key
 	for _, id := range ids {
@@ -76,7 +77,7 @@ func keyring(t *testing.T, active string, ids ...string) *seal.Keyring {
 	return k
 }
 
-func insert(t *testing.T, db *mongo.Database, collection string, docs ...any) {
+func insert(t testing.TB, db *mongo.Database, collection string, docs ...any) {
 	t.Helper()
 	if _, err := db.Collection(collection).InsertMany(context.Background(), docs); err != nil {
 		t.Fatalf("insert into %s: %v", collection, err)
@@ -197,7 +198,16 @@ func rawContains(t *testing.T, db *mongo.Database, words ...string) []string {
 	return found
 }
 
+// The migration seals old data both ways: document by document (MongoDB,
+// where other nodes may write meanwhile) and by copying each collection
+// (the embedded database at start-up, where nothing else writes).
 func TestMigrationSealsOldData(t *testing.T) {
+	for _, exclusive := range []bool{false, true} {
+		t.Run(fmt.Sprintf("exclusive=%v", exclusive), func(t *testing.T) { testMigrationSealsOldData(t, exclusive) })
+	}
+}
+
+func testMigrationSealsOldData(t *testing.T, exclusive bool) {
 	ctx := context.Background()
 	db := dbs.Database(t)
 	a := newApp(t, db, testdb.Keys(t))
@@ -208,7 +218,7 @@ func TestMigrationSealsOldData(t *testing.T) {
 	}
 
 	for range 2 { // the second run finds nothing to do
-		if _, err := a.resealer.Migrate(ctx); err != nil {
+		if _, err := a.resealer.Migrate(ctx, exclusive); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -388,7 +398,7 @@ func TestMigrationResumes(t *testing.T) {
 		t.Fatalf("after the stop, Usage = %v", usage)
 	}
 
-	if _, err := a.resealer.Migrate(ctx); err != nil {
+	if _, err := a.resealer.Migrate(ctx, false); err != nil {
 		t.Fatal(err)
 	}
 	usage, err = a.resealer.Usage(ctx)
@@ -459,13 +469,13 @@ func TestRotation(t *testing.T) {
 	db := dbs.Database(t)
 	old := newApp(t, db, keyring(t, "k1", "k1"))
 	zip := writeOldData(t, old)
-	if _, err := old.resealer.Migrate(ctx); err != nil {
+	if _, err := old.resealer.Migrate(ctx, true); err != nil {
 		t.Fatal(err)
 	}
 
 	rotated := newApp(t, db, keyring(t, "k2", "k1", "k2"))
 	// Migrate leaves values under the old key to the background pass.
-	if n, err := rotated.resealer.Migrate(ctx); err != nil || n != 0 {
+	if n, err := rotated.resealer.Migrate(ctx, true); err != nil || n != 0 {
 		t.Fatalf("Migrate after rotation wrote %d, %v; want nothing", n, err)
 	}
 	if _, err := rotated.resealer.Pass(ctx); err != nil {
@@ -498,5 +508,77 @@ func TestRotation(t *testing.T) {
 	}
 	if found := rawContains(t, db, secrets...); len(found) > 0 {
 		t.Errorf("plain text after rotation:\n%s", strings.Join(found, "\n"))
+	}
+}
+
+// A copying migration stopped half way loses nothing: a half-made copy is
+// made again, and a copy whose old collection was already dropped is
+// renamed into place.
+func TestRewriteResumes(t *testing.T) {
+	tests := []struct {
+		name  string
+		crash func(t *testing.T, db *mongo.Database)
+	}{
+		{"copy half made", func(t *testing.T, db *mongo.Database) {
+			insert(t, db, "signatures_resealing", bson.D{{Key: "_id", Value: "sig-0000"}, {Key: "person", Value: bson.D{{Key: "name", Value: "half"}}}})
+		}},
+		{"old dropped, copy not renamed", func(t *testing.T, db *mongo.Database) {
+			cmd := bson.D{{Key: "renameCollection", Value: db.Name() + ".signatures"}, {Key: "to", Value: db.Name() + ".signatures_resealing"}}
+			if err := db.Client().Database("admin").RunCommand(context.Background(), cmd).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			db := dbs.Database(t)
+			a := newApp(t, db, testdb.Keys(t))
+			const n = 120
+			var docs []any
+			for i := range n {
+				docs = append(docs, bson.D{{Key: "_id", Value: fmt.Sprintf("sig-%04d", i)}, {Key: "campaign_id", Value: campaignID},
+					{Key: "signed_at", Value: now}, {Key: "source", Value: "web"}, {Key: "updates", Value: false},
+					{Key: "person", Value: bson.D{{Key: "name", Value: fmt.Sprintf("Алесь %d", i)}, {Key: "country", Value: "BY"}}}})
+			}
+			if err := a.signing.Store().EnsureIndexes(ctx); err != nil {
+				t.Fatal(err)
+			}
+			insert(t, db, "signatures", docs...)
+			tc.crash(t, db)
+			for range 2 { // once to recover, once more to seal what the rename brought back
+				if _, err := a.resealer.Migrate(ctx, true); err != nil {
+					t.Fatal(err)
+				}
+			}
+			names, err := db.ListCollectionNames(ctx, bson.D{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if slices.Contains(names, "signatures_resealing") {
+				t.Errorf("the copy is still there: %v", names)
+			}
+			usage, err := a.resealer.Usage(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if usage["test1"] != n || usage[sealed.Plain] != 0 {
+				t.Errorf("Usage = %v, want %d values under test1 and none plain", usage, n)
+			}
+			for i := range n {
+				sig, err := a.signing.Store().Signature(ctx, fmt.Sprintf("sig-%04d", i))
+				if err != nil || sig.Person.Name != fmt.Sprintf("Алесь %d", i) {
+					t.Fatalf("signature %d = %+v, %v", i, sig, err)
+				}
+			}
+			// The copy keeps the collection's indexes.
+			specs, err := db.Collection("signatures").Indexes().ListSpecifications(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(specs) < 2 {
+				t.Errorf("indexes after the copy: %v, want the store's besides _id", specs)
+			}
+		})
 	}
 }

@@ -183,7 +183,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// Values stored plain by an older version are sealed before the first
 	// request; values under a rotated-out key, in the background below.
 	resealer := reseal.New(ks.Data, campaigns, partners, greetings, users, auditLog, bundles, logger.With("component", "reseal"))
-	if _, err := resealer.Migrate(ctx); err != nil {
+	if _, err := resealer.Migrate(ctx, db.Embedded()); err != nil {
 		return err
 	}
 	app, err := web.New(web.Config{
