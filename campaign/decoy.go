@@ -88,14 +88,24 @@ func (s *Store) ensureDecoys(ctx context.Context) error {
 // WriteDecoy inserts a signature decoy: the work of a signature's insert,
 // for a repeat whose insert collided.
 func (s *Store) WriteDecoy(ctx context.Context) error {
-	_, err := s.decoySignatures().InsertOne(ctx, decoySignature(DecoyID()))
+	return s.insertDecoy(ctx, DecoyID())
+}
+
+// insertDecoy stores a decoy signature sealed like a real one, so that the
+// work is the same.
+func (s *Store) insertDecoy(ctx context.Context, id string) error {
+	d, err := s.seal(decoySignature(id))
+	if err != nil {
+		return err
+	}
+	_, err = s.decoySignatures().InsertOne(ctx, d)
 	return err
 }
 
 // CollideDecoy tries to insert the decoy that is stored already: the work
 // of a repeat's colliding insert, for a new signature.
 func (s *Store) CollideDecoy(ctx context.Context) error {
-	_, err := s.decoySignatures().InsertOne(ctx, decoySignature(CollideID))
+	err := s.insertDecoy(ctx, CollideID)
 	if err != nil && mongo.IsDuplicateKeyError(err) {
 		return nil
 	}

@@ -72,7 +72,7 @@ func (s *Store) ensureDecoys(ctx context.Context) error {
 func (s *Store) rehearse(ctx context.Context, campaignID, key string) error {
 	g := decoyGreeting(campaign.DecoyID())
 	if key != "" {
-		err := s.texts.FindOne(ctx, bson.M{"_id": campaignID + "/" + key}).Err()
+		err := s.texts.FindOne(ctx, bson.M{"_id": campaignID + "/" + s.tag(key)}).Err()
 		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 			return err
 		}
@@ -84,12 +84,17 @@ func (s *Store) rehearse(ctx context.Context, campaignID, key string) error {
 			return err
 		}
 	}
-	if _, err := s.decoy(s.greetings).InsertOne(ctx, g); err != nil {
-		return err
+	// Sealed like the real ones, so that the work is the same.
+	for _, c := range []*mongo.Collection{s.decoy(s.greetings), s.decoy(s.queue)} { // a new greeting is pending: queued, not for translation
+		d, err := s.sealGreeting(c.Name(), g)
+		if err != nil {
+			return err
+		}
+		if _, err := c.InsertOne(ctx, d); err != nil {
+			return err
+		}
 	}
-	// A new greeting is pending: listed in the queue, not for translation.
-	_, err := s.decoy(s.queue).InsertOne(ctx, g)
-	return err
+	return nil
 }
 
 // RehearseGreeting does the work of RecordGreeting for text without

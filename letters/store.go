@@ -146,8 +146,12 @@ func (s *Store) Create(ctx context.Context, g *Greeting) error {
 		if !l.in {
 			continue
 		}
+		entry, err := s.sealGreeting(l.c.Name(), g)
+		if err != nil {
+			return err
+		}
 		// An entry left by an earlier failure is the same greeting's.
-		if _, err := l.c.InsertOne(ctx, g); err != nil && !database.IsDuplicate(err) {
+		if _, err := l.c.InsertOne(ctx, entry); err != nil && !database.IsDuplicate(err) {
 			return fmt.Errorf("list greeting: %w", err)
 		}
 	}
