@@ -146,16 +146,27 @@ func (s *Server) bundleBuild(c *fiber.Ctx) error {
 	return c.Redirect("/admin/campaigns/"+url.PathEscape(camp.ID)+"/bundle?done=bundle_queued", fiber.StatusSeeOther)
 }
 
-func (s *Server) bundleDownload(c *fiber.Ctx) error {
+// campaignJob reads the campaign and the bundle job the route names; a job
+// of another campaign is not found.
+func (s *Server) campaignJob(c *fiber.Ctx) (*campaign.Campaign, *bundle.Job, error) {
 	ctx := c.UserContext()
 	camp, err := s.deps.Console.Campaign(ctx, c.Params("id"))
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	job, err := s.deps.Bundles.Job(ctx, c.Params("job"))
 	if errors.Is(err, bundle.ErrNotFound) || (err == nil && job.CampaignID != camp.ID) {
-		return fiber.ErrNotFound
+		return nil, nil, fiber.ErrNotFound
 	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return camp, job, nil
+}
+
+func (s *Server) bundleDownload(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	camp, job, err := s.campaignJob(c)
 	if err != nil {
 		return err
 	}
@@ -209,14 +220,7 @@ func (s *Server) bundleReplaced(c *fiber.Ctx, camp *campaign.Campaign, job *bund
 
 func (s *Server) bundleRetry(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	camp, err := s.deps.Console.Campaign(ctx, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	job, err := s.deps.Bundles.Job(ctx, c.Params("job"))
-	if errors.Is(err, bundle.ErrNotFound) || (err == nil && job.CampaignID != camp.ID) {
-		return fiber.ErrNotFound
-	}
+	camp, job, err := s.campaignJob(c)
 	if err != nil {
 		return err
 	}
