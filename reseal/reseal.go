@@ -46,9 +46,10 @@ func New(keys *seal.Keyring, signatures *campaign.Store, partners *campaign.Part
 // (nothing else writes to the database meanwhile: the embedded one, whose
 // socket admits one process) it copies each collection that needs it
 // instead of updating document by document, which the embedded database
-// makes slow (see sealed.Rewrite).
+// makes slow (see sealed.Rewrite), and so seals anew the values under a
+// rotated-out key as well, which Run would otherwise do one by one.
 func (r *Resealer) Migrate(ctx context.Context, exclusive bool) (int64, error) {
-	return r.pass(ctx, true, exclusive)
+	return r.pass(ctx, !exclusive, exclusive)
 }
 
 // Pass seals anew every value that is plain or under a key other than the

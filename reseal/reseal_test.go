@@ -462,9 +462,16 @@ func TestSealedValueDoesNotMove(t *testing.T) {
 	}
 }
 
-// After a rotation (a second key made active), the background pass seals
-// everything under the new key; the old one then counts zero and can go.
+// After a rotation (a second key made active), the values under the old
+// key are sealed anew: by the background pass, or on the embedded database
+// at the next start-up by copying.
 func TestRotation(t *testing.T) {
+	for _, atStartUp := range []bool{false, true} {
+		t.Run(fmt.Sprintf("at_start_up=%v", atStartUp), func(t *testing.T) { testRotation(t, atStartUp) })
+	}
+}
+
+func testRotation(t *testing.T, atStartUp bool) {
 	ctx := context.Background()
 	db := dbs.Database(t)
 	old := newApp(t, db, keyring(t, "k1", "k1"))
@@ -474,12 +481,19 @@ func TestRotation(t *testing.T) {
 	}
 
 	rotated := newApp(t, db, keyring(t, "k2", "k1", "k2"))
-	// Migrate leaves values under the old key to the background pass.
-	if n, err := rotated.resealer.Migrate(ctx, true); err != nil || n != 0 {
-		t.Fatalf("Migrate after rotation wrote %d, %v; want nothing", n, err)
-	}
-	if _, err := rotated.resealer.Pass(ctx); err != nil {
-		t.Fatal(err)
+	if atStartUp {
+		if n, err := rotated.resealer.Migrate(ctx, true); err != nil || n == 0 {
+			t.Fatalf("copying Migrate after rotation wrote %d, %v; want everything", n, err)
+		}
+	} else {
+		// Migrate document by document leaves values under the old key
+		// to the background pass.
+		if n, err := rotated.resealer.Migrate(ctx, false); err != nil || n != 0 {
+			t.Fatalf("Migrate after rotation wrote %d, %v; want nothing", n, err)
+		}
+		if _, err := rotated.resealer.Pass(ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
 	usage, err := rotated.resealer.Usage(ctx)
 	if err != nil {
@@ -523,8 +537,12 @@ func TestRewriteResumes(t *testing.T) {
 			insert(t, db, "signatures_resealing", bson.D{{Key: "_id", Value: "sig-0000"}, {Key: "person", Value: bson.D{{Key: "name", Value: "half"}}}})
 		}},
 		{"old dropped, copy not renamed", func(t *testing.T, db *mongo.Database) {
-			cmd := bson.D{{Key: "renameCollection", Value: db.Name() + ".signatures"}, {Key: "to", Value: db.Name() + ".signatures_resealing"}}
-			if err := db.Client().Database("admin").RunCommand(context.Background(), cmd).Err(); err != nil {
+			renameToCopy(t, db)
+		}},
+		{"old dropped, copy not renamed, collection made anew", func(t *testing.T, db *mongo.Database) {
+			renameToCopy(t, db)
+			// What start-up did before the migration ran first.
+			if err := campaign.NewStore(db, testdb.Keys(t)).EnsureIndexes(context.Background()); err != nil {
 				t.Fatal(err)
 			}
 		}},
@@ -580,5 +598,15 @@ func TestRewriteResumes(t *testing.T) {
 				t.Errorf("indexes after the copy: %v, want the store's besides _id", specs)
 			}
 		})
+	}
+}
+
+// renameToCopy leaves the signatures where a copying migration stopped
+// between dropping the old collection and renaming the copy.
+func renameToCopy(t *testing.T, db *mongo.Database) {
+	t.Helper()
+	cmd := bson.D{{Key: "renameCollection", Value: db.Name() + ".signatures"}, {Key: "to", Value: db.Name() + ".signatures_resealing"}}
+	if err := db.Client().Database("admin").RunCommand(context.Background(), cmd).Err(); err != nil {
+		t.Fatal(err)
 	}
 }

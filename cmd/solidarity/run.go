@@ -133,14 +133,32 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	campaigns := campaign.NewStore(db.Database, ks.Data)
 	greetings := letters.NewStore(db.Database, ks.Data)
 	users := account.NewStore(db.Database, ks.Data)
+	moderation := letters.NewService(greetings, campaigns, time.Now)
+	signing := campaign.NewService(campaigns, moderation, ks.Email, time.Now)
+	partners := campaign.NewPartners(db.Database, signing)
+	auditLog := audit.NewLog(db.Database, ks.Data, time.Now)
+	bundles := bundle.NewJobs(db.Database, ks.Data, bundle.NewBuilder(signing, greetings), auditLog, time.Now, logger.With("component", "bundles"))
+	// Values stored plain by an older version are sealed before anything
+	// else touches the collections (a copy the migration was renaming must
+	// not meet a collection made anew by an index or the demo) and before
+	// the first request. On the embedded database, where it copies each
+	// collection, values under a rotated-out key are sealed anew here too;
+	// elsewhere the background loop below does that.
+	resealer := reseal.New(ks.Data, campaigns, partners, greetings, users, auditLog, bundles, logger.With("component", "reseal"))
+	if n, err := resealer.Migrate(ctx, db.Embedded()); err != nil {
+		return err
+	} else if n > 0 {
+		// The plain values it replaced may linger in the write-ahead log.
+		if err := db.Scrub(ctx); err != nil {
+			return err
+		}
+	}
 	for _, ensure := range []func(context.Context) error{campaigns.EnsureIndexes, greetings.EnsureIndexes, greetings.Names().EnsureIndexes, users.EnsureIndexes} {
 		if err := ensure(ctx); err != nil {
 			return err
 		}
 	}
 	siteStore := site.NewStore(db.Database, time.Now)
-	moderation := letters.NewService(greetings, campaigns, time.Now)
-	signing := campaign.NewService(campaigns, moderation, ks.Email, time.Now)
 	accounts, err := account.NewService(users, time.Now)
 	if err != nil {
 		return err
@@ -161,7 +179,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := signing.LoadCounts(ctx); err != nil {
 		return err
 	}
-	partners := campaign.NewPartners(db.Database, signing)
 	if err := partners.EnsureIndexes(ctx); err != nil {
 		return err
 	}
@@ -176,14 +193,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	messages, err := i18n.Load()
 	if err != nil {
-		return err
-	}
-	auditLog := audit.NewLog(db.Database, ks.Data, time.Now)
-	bundles := bundle.NewJobs(db.Database, ks.Data, bundle.NewBuilder(signing, greetings), auditLog, time.Now, logger.With("component", "bundles"))
-	// Values stored plain by an older version are sealed before the first
-	// request; values under a rotated-out key, in the background below.
-	resealer := reseal.New(ks.Data, campaigns, partners, greetings, users, auditLog, bundles, logger.With("component", "reseal"))
-	if _, err := resealer.Migrate(ctx, db.Embedded()); err != nil {
 		return err
 	}
 	app, err := web.New(web.Config{

@@ -46,6 +46,15 @@ func Rewrite(ctx context.Context, k *seal.Keyring, f Fields, plainOnly bool) (in
 	case has[copyName] && !has[name]:
 		// Stopped between the drop and the rename.
 		return 0, rename(ctx, db, copyName, name)
+	case has[copyName] && empty(ctx, f.Collection) && !empty(ctx, db.Collection(copyName)):
+		// Stopped between the drop and the rename, and the collection was
+		// made anew (by an index, say) before this ran: the copy is whole,
+		// since it is only renamed once written, and the old one had
+		// documents, or the copy would have none.
+		if err := f.Collection.Drop(ctx); err != nil {
+			return 0, fmt.Errorf("reseal %s: drop the empty collection: %w", name, err)
+		}
+		return 0, rename(ctx, db, copyName, name)
 	case has[copyName]:
 		if err := db.Collection(copyName).Drop(ctx); err != nil {
 			return 0, fmt.Errorf("reseal %s: drop the half-made copy: %w", name, err)
@@ -117,6 +126,12 @@ func Rewrite(ctx context.Context, k *seal.Keyring, f Fields, plainOnly bool) (in
 		return 0, fmt.Errorf("reseal %s: drop the old collection: %w", name, err)
 	}
 	return n, rename(ctx, db, copyName, name)
+}
+
+// empty reports whether c holds no document (or cannot be read, which the
+// caller's next read will say).
+func empty(ctx context.Context, c *mongo.Collection) bool {
+	return errors.Is(c.FindOne(ctx, bson.D{}).Err(), mongo.ErrNoDocuments)
 }
 
 // copyIndexes gives to the indexes from (but _id's, which every
