@@ -208,7 +208,12 @@ func normalise(v *validator.Validate, c *Campaign, in SignInput) (signForm, erro
 		Updates: in.Updates,
 	}
 	if f.Display == "" {
+		// Nobody chose: a signer from a country where signing is
+		// prosecuted is printed without their name.
 		f.Display = NameFull
+		if c.AtRiskCountry(f.Country) {
+			f.Display = NameCountry
+		}
 	}
 	if c.Greetings.Enabled {
 		f.Greeting = clean("greeting", in.Greeting, textnorm.Text)

@@ -395,6 +395,40 @@ func TestAPIPrintsUnprintableNamesInTheCountryForm(t *testing.T) {
 	}
 }
 
+// A partner who sends no display choice for a signer from an at-risk
+// country gets the country form; an explicit choice stands.
+func TestAPIDefaultsAtRiskSignersToTheCountryForm(t *testing.T) {
+	tests := []struct {
+		country, display string
+		want             campaign.NameDisplay
+	}{
+		{"BY", "", campaign.NameCountry},
+		{"RU", "", campaign.NameCountry},
+		{"PL", "", campaign.NameFull},
+		{"BY", "full", campaign.NameFull},
+	}
+	for i, tc := range tests {
+		t.Run(tc.country+"/"+tc.display, func(t *testing.T) {
+			s := newSite(t, dbs.Database(t))
+			s.addCampaign(t, "open", nil)
+			key := s.addPartner(t, "ngo-a", "https://ngo-a.example")
+			res := s.apiPost(t, "open", key, sigJSON(fmt.Sprintf("risk-%d@example.org", i), func(m map[string]any) {
+				m["country"] = tc.country
+				delete(m, "display")
+				if tc.display != "" {
+					m["display"] = tc.display
+				}
+			}))
+			if res.Status != 201 {
+				t.Fatalf("sign: %d %s", res.Status, res.Body)
+			}
+			if got := storedSignatures(t, s)[0].Person.Display; got != tc.want {
+				t.Errorf("stored display %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestEmbedFormAsksToConfirm(t *testing.T) {
 	s := newSite(t, dbs.Database(t))
 	s.addCampaign(t, "ales", nil)
