@@ -366,5 +366,39 @@ func (s *Service) EnsureDemoAdmin(ctx context.Context) (string, error) {
 	return password, nil
 }
 
+// publishedDemoPassword is the demo admin's password of versions before
+// 2026-11, printed in their README: an account that still has it is open
+// to anyone.
+const publishedDemoPassword = "solidarity-demo"
+
+// ReplacePublishedPassword gives the demo admin a random password, to be
+// changed at the next sign-in, when it still has the password older
+// versions published, and ends its sessions. It returns the new password,
+// or "" when there was nothing to replace.
+func (s *Service) ReplacePublishedPassword(ctx context.Context) (string, error) {
+	u, err := s.userByEmail(ctx, DemoAdminEmail)
+	if errors.Is(err, ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if ok, err := VerifyPassword(u.PasswordHash, publishedDemoPassword); err != nil || !ok {
+		return "", err
+	}
+	password := rand.Text()
+	hash, err := HashPassword(password)
+	if err != nil {
+		return "", err
+	}
+	if _, err := s.store.updateUserByID(ctx, u.ID, bson.M{"password_hash": u.PasswordHash}, bson.M{"$set": bson.M{"password_hash": hash, "must_change_password": true}}); err != nil {
+		return "", err
+	}
+	if err := s.store.deleteSessionsOf(ctx, u.ID); err != nil {
+		return "", err
+	}
+	return password, nil
+}
+
 // Users returns every account, sorted by email.
 func (s *Service) Users(ctx context.Context) ([]User, error) { return s.store.Users(ctx) }

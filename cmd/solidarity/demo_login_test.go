@@ -167,3 +167,28 @@ func TestNoDemoNoAccount(t *testing.T) {
 		t.Errorf("admin@example.org signs in: %d, want 401", st)
 	}
 }
+
+// An installation whose demo admin still has the password older versions
+// published gets a random one at the next start, shown once; the old one
+// no longer signs in.
+func TestPublishedDemoPasswordIsReplaced(t *testing.T) {
+	vars := map[string]string{"SOLIDARITY_DATA_DIR": t.TempDir(), "SOLIDARITY_DEMO": "false"}
+	if out, err := runCmd(t, vars, "solidarity-demo\n", "user", "add", "--email", "admin@example.org", "--role", "admin"); err != nil {
+		t.Fatalf("user add: %v\n%s", err, out)
+	}
+	base, stdout, stderr, stop := serveOnce(t, vars)
+	defer stop()
+	m := printedPassword.FindStringSubmatch(stdout.String())
+	if m == nil {
+		t.Fatalf("no new password printed:\n%s", stdout.String())
+	}
+	if strings.Contains(stderr.String(), m[1]) {
+		t.Error("the new password is in the log")
+	}
+	if st, _ := consoleLogin(t, base, "admin@example.org", "solidarity-demo"); st != 401 {
+		t.Errorf("the published password: %d, want 401", st)
+	}
+	if st, cookie := consoleLogin(t, base, "admin@example.org", m[1]); st != 303 || cookie == nil {
+		t.Errorf("the printed password: %d, want 303 and a session", st)
+	}
+}

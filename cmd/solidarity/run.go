@@ -308,6 +308,15 @@ func displayAddr(a net.Addr) string {
 // the terminal (never logged) and must be changed. No start ever creates an
 // account with a password anyone could read elsewhere.
 func firstAdmin(ctx context.Context, accounts *account.Service, cfg config.Config, stdout io.Writer, logger *slog.Logger) error {
+	// An older version made the demo admin with a published password.
+	replaced, err := accounts.ReplacePublishedPassword(ctx)
+	if err != nil {
+		return err
+	}
+	if replaced != "" {
+		logger.Warn("the demo admin still had the published password of older versions: it now has a random one, printed once on the terminal")
+		printDemoLogin(stdout, replaced)
+	}
 	if cfg.AdminEmail != "" {
 		created, err := accounts.EnsureAdmin(ctx, cfg.AdminEmail, cfg.AdminPassword)
 		if err != nil {
@@ -332,6 +341,12 @@ func firstAdmin(ctx context.Context, accounts *account.Service, cfg config.Confi
 	if err != nil || password == "" {
 		return err
 	}
+	printDemoLogin(stdout, password)
+	return nil
+}
+
+// printDemoLogin shows the demo admin's new password, once.
+func printDemoLogin(stdout io.Writer, password string) {
 	fmt.Fprintf(stdout, `
 Demo console login (shown only this once; the console asks for a new password):
   email:    %s
@@ -340,5 +355,4 @@ Change it under "Your account" in the console, or with
   solidarity user passwd --email %s
 
 `, account.DemoAdminEmail, password, account.DemoAdminEmail)
-	return nil
 }
