@@ -44,6 +44,7 @@ func modGreet(t *testing.T, s *site, c *campaign.Campaign, token, name, email, g
 		v.Set("city", "Hrodna")
 		v.Set("country", "BY")
 		v.Set("greeting", greeting)
+		v.Set("display", "full")
 		v.Set("confirmed", "risk") // read the notice for Belarus, kept the name
 	}))
 	if res.Status != 303 {

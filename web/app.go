@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -98,6 +99,14 @@ type Server struct {
 	tokens  tokens
 	log     *slog.Logger
 	api     apiState // the public API's cache and rate limits
+
+	// serving guards the listener against a shutdown that comes before
+	// Fiber has taken it (see Serve).
+	serving struct {
+		sync.Mutex
+		ln      net.Listener
+		closing bool
+	}
 }
 
 // New builds the web application; templates are parsed here, so a broken
@@ -165,7 +174,18 @@ func proxyHeader(trusted []string) string {
 
 // Serve answers requests on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error {
-	if err := s.app.Listener(ln); err != nil {
+	s.serving.Lock()
+	if s.serving.closing {
+		s.serving.Unlock()
+		return ln.Close()
+	}
+	s.serving.ln = ln
+	s.serving.Unlock()
+	err := s.app.Listener(ln)
+	s.serving.Lock()
+	closing := s.serving.closing
+	s.serving.Unlock()
+	if err != nil && !closing {
 		return fmt.Errorf("serve http: %w", err)
 	}
 	return nil
@@ -178,7 +198,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if d, ok := ctx.Deadline(); ok && time.Until(d) < timeout {
 		timeout = time.Until(d)
 	}
-	if err := s.app.ShutdownWithTimeout(timeout); err != nil {
+	s.serving.Lock()
+	s.serving.closing = true
+	ln := s.serving.ln
+	s.serving.Unlock()
+	err := s.app.ShutdownWithTimeout(timeout)
+	// Fiber closes only a listener it has started to serve: one handed to
+	// Serve just before would be served for ever. Closing it again is
+	// harmless.
+	if ln != nil {
+		_ = ln.Close()
+	}
+	if err != nil {
 		return fmt.Errorf("shut down http server: %w", err)
 	}
 	return nil

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
@@ -218,6 +219,25 @@ func TestUserCommands(t *testing.T) {
 		}
 		if !strings.Contains(got, tt.want) {
 			t.Errorf("%v: got %q, want it to contain %q", tt.args, got, tt.want)
+		}
+	}
+}
+
+// A server stopped the moment it says it listens shuts down: the listener
+// handed to the web server just before the stop is closed too.
+func TestServeStopsRightAfterStarting(t *testing.T) {
+	vars := map[string]string{"SOLIDARITY_DATA_DIR": t.TempDir(), "SOLIDARITY_DEMO": "false"}
+	for range 10 {
+		_, _, _, stop := serveOnce(t, vars)
+		stopped := make(chan error, 1)
+		go func() { stopped <- stop() }()
+		select {
+		case err := <-stopped:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("serve did not stop within 30 s of being asked")
 		}
 	}
 }
