@@ -24,6 +24,9 @@ type GreetingRecorder interface {
 	// RehearseGreeting does the work of RecordGreeting without storing the
 	// greeting or anything about it, for a repeated signature (decoy.go).
 	RehearseGreeting(ctx context.Context, campaignID, text string) error
+	// ReadDecoyGreeting reads a stored greeting of filler by _id: the work
+	// of HasGreeting for a greeting that is stored (decoy.go).
+	ReadDecoyGreeting(ctx context.Context) error
 }
 
 // Service applies the signing rules on top of a Store and keeps the
@@ -226,10 +229,11 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 		}
 	}
 	if f.Greeting != "" {
-		// The reads of a repeat's recoverGreeting, of an ID not stored.
-		decoy := DecoyID()
-		_, _ = s.greetings.HasGreeting(ctx, decoy)
-		_, _ = s.store.Signature(ctx, decoy)
+		// The reads of a repeat's recoverGreeting, both of documents that
+		// are stored: on the embedded database a read by _id that finds
+		// nothing scans the whole collection.
+		_, _ = s.store.Signature(ctx, sig.ID)
+		_ = s.greetings.ReadDecoyGreeting(ctx)
 		// The signature stands even if this fails; the supporter is told the
 		// request failed, and sending the form again stores the greeting
 		// (recoverGreeting).
@@ -271,15 +275,21 @@ func (s *Service) repeat(ctx context.Context, c *Campaign, id, greeting string) 
 // with a greeting does too (Sign): how many reads were needed would tell
 // whether the first signature came with a greeting.
 func (s *Service) recoverGreeting(ctx context.Context, c *Campaign, id, text string) (bool, error) {
-	has, err := s.greetings.HasGreeting(ctx, id)
-	if err != nil {
-		return false, err
-	}
 	stored, err := s.store.Signature(ctx, id)
 	if err != nil {
 		return false, fmt.Errorf("sign %s: %w", c.Slug, err)
 	}
-	if has || !stored.HasGreeting {
+	if !stored.HasGreeting {
+		// No greeting to look for; a decoy is read in its place, since a
+		// read that finds nothing would scan the collection and tell.
+		_ = s.greetings.ReadDecoyGreeting(ctx)
+		return false, nil
+	}
+	has, err := s.greetings.HasGreeting(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	if has {
 		return false, nil
 	}
 	if err := s.greetings.RecordGreeting(ctx, c.ID, id, text, stored.SignedAt); err != nil {

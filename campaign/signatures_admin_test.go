@@ -19,6 +19,7 @@ func (nopGreetings) EraseGreeting(context.Context, string) error { return nil }
 func (nopGreetings) HasGreeting(context.Context, string) (bool, error) { return false, nil }
 
 func (nopGreetings) RehearseGreeting(context.Context, string, string) error { return nil }
+func (nopGreetings) ReadDecoyGreeting(context.Context) error                { return nil }
 
 // memGreetings keeps greetings in memory, to see what erasure does to them.
 type memGreetings struct {
@@ -43,6 +44,7 @@ func (g *memGreetings) EraseGreeting(_ context.Context, id string) error {
 func (g *memGreetings) HasGreeting(_ context.Context, id string) (bool, error) { return g.has(id), nil }
 
 func (g *memGreetings) RehearseGreeting(context.Context, string, string) error { return nil }
+func (g *memGreetings) ReadDecoyGreeting(context.Context) error                { return nil }
 
 func (g *memGreetings) has(id string) bool {
 	g.mu.Lock()

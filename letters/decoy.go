@@ -56,6 +56,11 @@ func (s *Store) ensureDecoys(ctx context.Context) error {
 			return fmt.Errorf("create greeting decoy index: %w", err)
 		}
 	}
+	// The greeting ReadDecoyGreeting reads.
+	if _, err := s.decoy(s.greetings).ReplaceOne(ctx, bson.M{"_id": campaign.CollideID}, decoyGreeting(campaign.CollideID),
+		options.Replace().SetUpsert(true)); err != nil {
+		return fmt.Errorf("store greeting decoy: %w", err)
+	}
 	// The claim that a rehearsal's insert collides with.
 	if _, err := s.decoy(s.texts).ReplaceOne(ctx, bson.M{"_id": campaign.CollideID}, bson.D{{Key: "greeting_id", Value: campaign.CollideID}},
 		options.Replace().SetUpsert(true)); err != nil {
@@ -111,6 +116,17 @@ func (s *Service) RehearseGreeting(ctx context.Context, campaignID, text string)
 	_ = NeedsTranslation(language, flags, rules.Languages)
 	if err := s.store.rehearse(ctx, campaignID, TextKey(text)); err != nil {
 		return fmt.Errorf("rehearse greeting: %w", err)
+	}
+	return nil
+}
+
+// ReadDecoyGreeting reads the decoy greeting that is always stored: the
+// work of HasGreeting for a greeting that is stored. It implements
+// campaign.GreetingRecorder.
+func (s *Service) ReadDecoyGreeting(ctx context.Context) error {
+	err := s.store.decoy(s.store.greetings).FindOne(ctx, bson.M{"_id": campaign.CollideID}).Err()
+	if err != nil {
+		return fmt.Errorf("read greeting decoy: %w", err)
 	}
 	return nil
 }
