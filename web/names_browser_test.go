@@ -1,11 +1,9 @@
 package web_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -15,61 +13,11 @@ import (
 // at risk; the name choice follows until the supporter makes one.
 // SOLIDARITY_SCREENSHOTS=<dir> keeps screenshots of the form.
 func TestSignNoticesInABrowser(t *testing.T) {
-	if _, err := os.Stat(chromium); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("CI must install chromium: %v", err)
-		}
-		t.Skipf("no browser: %v", err)
-	}
 	s := newSite(t, dbs.Database(t))
 	s.addCampaign(t, "ales", nil)
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.NoFirstRun,
-		chromedp.WindowSize(390, 844),
-	)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	ctx, cancelBrowser := chromedp.NewContext(ctx)
-	defer cancelBrowser()
-
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	eval := func(what, expr string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-		return v
-	}
-	poll := func(what, expr string) {
-		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
-			if err != nil {
-				t.Fatalf("%s: %v", what, err)
-			}
-			if ok {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("gave up waiting: %s", what)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
+	b := newHeadless(t, 390, 844)
+	ctx, do, eval, poll := b.ctx, b.do, b.eval, b.poll
 	shot := func(name, selector string) {
 		t.Helper()
 		dir := os.Getenv("SOLIDARITY_SCREENSHOTS")
