@@ -11,9 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-playground/validator/v10"
 	"github.com/solidarity-letters/solidarity/internal/country"
-	"github.com/solidarity-letters/solidarity/internal/textnorm"
 )
 
 // SourcePaper is a signature collected on paper, at a street action or a
@@ -52,48 +50,6 @@ func (e *PaperError) Error() string {
 	return fmt.Sprintf("invalid paper signatures in %d rows", len(e.Rows))
 }
 
-// paperForm is a paper row after normalisation, in the shape the validator
-// checks: the rules of the web form without email and consent.
-type paperForm struct {
-	Name    string `validate:"required,max=80"`
-	City    string `validate:"max=80"`
-	Country string `validate:"required,country"`
-}
-
-// normalisePaper cleans and checks one row with the web form's rules.
-func (s *Service) normalisePaper(in PaperRow) (paperForm, []FieldError, error) {
-	var problems []FieldError
-	clean := func(field, v string) string {
-		out, err := textnorm.Line(v)
-		switch {
-		case errors.Is(err, textnorm.ErrInvisible):
-			problems = append(problems, FieldError{Field: field, Problem: ProblemInvisible})
-		case err != nil:
-			problems = append(problems, FieldError{Field: field, Problem: ProblemInvalid})
-		}
-		return out
-	}
-	f := paperForm{
-		Name:    clean("name", in.Name),
-		City:    clean("city", in.City),
-		Country: strings.ToUpper(strings.TrimSpace(in.Country)),
-	}
-	err := s.validate.Struct(f)
-	var verrs validator.ValidationErrors
-	if err != nil && !errors.As(err, &verrs) {
-		return f, nil, fmt.Errorf("validate paper signature: %w", err)
-	}
-	limits := map[string]int{"name": NameMax, "city": CityMax}
-	for _, fe := range verrs {
-		name := fieldNames[fe.StructField()]
-		if _, taken := (&ValidationError{Fields: problems}).Field(name); taken {
-			continue // a normalisation problem says more
-		}
-		problems = append(problems, fieldError(name, fe.Tag(), limits[name]))
-	}
-	return f, orderFields(problems), nil
-}
-
 // AddPaperRows stores signatures typed in from paper lists, marked as
 // paper, and adds them to the campaign's count. Rows whose name and city
 // are both blank are skipped; if every row is, the error is
@@ -110,7 +66,7 @@ func (s *Service) AddPaperRows(ctx context.Context, c *Campaign, rows []PaperRow
 		if strings.TrimSpace(r.Name) == "" && strings.TrimSpace(r.City) == "" {
 			continue
 		}
-		f, problems, err := s.normalisePaper(r)
+		f, problems, err := s.forms.paperRow(r)
 		if err != nil {
 			return 0, err
 		}
