@@ -44,7 +44,7 @@ func NewStore(db *mongo.Database, keys *seal.Keyring) *Store {
 	}
 }
 
-// EnsureIndexes creates the store's indexes and its decoys (decoy.go); it
+// EnsureIndexes creates the store's indexes and its decoys (store_decoys.go); it
 // is safe to call at every start-up.
 func (s *Store) EnsureIndexes(ctx context.Context) error {
 	if _, err := s.campaigns.Indexes().CreateOne(ctx, mongo.IndexModel{
