@@ -8,10 +8,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // Counts are kept in memory so that pages and the API never count on the
@@ -27,19 +23,9 @@ import (
 // count the signatures of that one second twice until the next start-up;
 // the console's statistics always count the signatures themselves.
 
-// countersCollection holds one counter document per campaign.
-const countersCollection = "counters"
-
 // RefreshInterval is how often Run writes this node's new counts and reads
 // everybody's.
 const RefreshInterval = time.Second
-
-// counterDoc is a campaign's counter document.
-type counterDoc struct {
-	ID        string           `bson:"_id"` // the campaign ID
-	Total     int64            `bson:"total"`
-	Countries map[string]int64 `bson:"countries"`
-}
 
 // tally is a campaign's counts in memory.
 type tally struct {
@@ -163,28 +149,23 @@ func (s *Service) Countries(campaignID string) map[string]int64 {
 // writes the counts to the counter documents, and reads the campaign list.
 // Call it at start-up, before signatures arrive; it scans the signatures.
 func (s *Service) LoadCounts(ctx context.Context) error {
-	counts, err := s.store.countByCountry(ctx)
+	counts := map[string]*tally{}
+	err := s.store.eachCountry(ctx, func(campaignID, country string) {
+		tallyOf(counts, campaignID).add(country, 1)
+	})
+	if err != nil {
+		return fmt.Errorf("count signatures: %w", err)
+	}
+	tallies, err := s.store.paperTallies(ctx, "")
 	if err != nil {
 		return err
-	}
-	cur, err := s.store.tallies().Find(ctx, bson.M{})
-	if err != nil {
-		return fmt.Errorf("read paper counts: %w", err)
-	}
-	var tallies []PaperTally
-	if err := cur.All(ctx, &tallies); err != nil {
-		return fmt.Errorf("read paper counts: %w", err)
 	}
 	for _, t := range tallies {
 		tallyOf(counts, t.CampaignID).add(t.Country, t.Count)
 	}
 	for id, t := range counts {
-		doc := counterDoc{ID: id, Total: t.total, Countries: t.countries}
-		if doc.Countries == nil {
-			doc.Countries = map[string]int64{}
-		}
-		if _, err := s.store.counters().ReplaceOne(ctx, bson.M{"_id": id}, doc, options.Replace().SetUpsert(true)); err != nil {
-			return fmt.Errorf("write counter of %s: %w", id, err)
+		if err := s.store.setCounter(ctx, id, t.total, t.countries); err != nil {
+			return err
 		}
 	}
 	l := &s.live
@@ -196,38 +177,6 @@ func (s *Service) LoadCounts(ctx context.Context) error {
 	}
 	l.mu.Unlock()
 	return s.loadCampaigns(ctx)
-}
-
-// countByCountry counts the stored signatures of every campaign by
-// country in one pass over the collection. It is for start-up.
-func (s *Store) countByCountry(ctx context.Context) (map[string]*tally, error) {
-	cur, err := s.signatures.Find(ctx, bson.M{},
-		options.Find().SetProjection(bson.D{{Key: "campaign_id", Value: 1}, {Key: "person.country", Value: 1}}).SetBatchSize(1000))
-	if err != nil {
-		return nil, fmt.Errorf("count signatures: %w", err)
-	}
-	defer cur.Close(ctx)
-	counts := map[string]*tally{}
-	for cur.Next(ctx) {
-		var sig struct {
-			CampaignID string `bson:"campaign_id"`
-			Person     struct {
-				Country string `bson:"country"`
-			} `bson:"person"`
-		}
-		if err := cur.Decode(&sig); err != nil {
-			return nil, fmt.Errorf("count signatures: %w", err)
-		}
-		tallyOf(counts, sig.CampaignID).add(sig.Person.Country, 1)
-	}
-	if err := cur.Err(); err != nil {
-		return nil, fmt.Errorf("count signatures: %w", err)
-	}
-	return counts, nil
-}
-
-func (s *Store) counters() *mongo.Collection {
-	return s.campaigns.Database().Collection(countersCollection)
 }
 
 // Run keeps the memory in step with the other nodes until ctx ends: every
@@ -265,13 +214,9 @@ func (s *Service) Refresh(ctx context.Context) error {
 	if err := s.flush(ctx); err != nil {
 		return err
 	}
-	cur, err := s.store.counters().Find(ctx, bson.M{})
+	docs, err := s.store.counterDocs(ctx)
 	if err != nil {
-		return fmt.Errorf("read counters: %w", err)
-	}
-	var docs []counterDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return fmt.Errorf("read counters: %w", err)
+		return err
 	}
 	l := &s.live
 	l.mu.Lock()
@@ -305,13 +250,8 @@ func (s *Service) flush(ctx context.Context) error {
 	l.mu.Unlock()
 	var failed error
 	for id, t := range pending {
-		inc := bson.D{{Key: "total", Value: t.total}}
-		for k, v := range t.countries {
-			inc = append(inc, bson.E{Key: "countries." + k, Value: v})
-		}
-		_, err := s.store.counters().UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$inc": inc}, options.UpdateOne().SetUpsert(true))
-		if err != nil {
-			failed = fmt.Errorf("write counter of %s: %w", id, err)
+		if err := s.store.addToCounter(ctx, id, t.total, t.countries); err != nil {
+			failed = err
 			l.mu.Lock()
 			tallyOf(l.pending, id).merge(t)
 			l.mu.Unlock()

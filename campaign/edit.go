@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // ErrWrongStatus is an action the campaign's status does not allow, such as
@@ -149,9 +147,6 @@ func ProposeDeadline(arrival string, days int, tz string) (time.Time, error) {
 	return Deadline(day.Format(time.DateOnly), tz)
 }
 
-// newID returns a new record ID: time-ordered and unique.
-func newID() string { return bson.NewObjectID().Hex() }
-
 // Campaign returns the campaign with that ID, whatever its status, or
 // ErrNotFound. It is for the console.
 func (s *Service) Campaign(ctx context.Context, id string) (*Campaign, error) {
@@ -285,46 +280,4 @@ func (s *Service) SetArchived(ctx context.Context, id string, archived bool) (*C
 		}
 		return nil
 	})
-}
-
-// Campaign returns the campaign with that ID, or ErrNotFound.
-func (s *Store) Campaign(ctx context.Context, id string) (*Campaign, error) {
-	var c Campaign
-	if err := s.campaigns.FindOne(ctx, bson.M{"_id": id}).Decode(&c); err != nil {
-		return nil, fmt.Errorf("find campaign %s: %w", id, mapError(err))
-	}
-	return &c, nil
-}
-
-// CampaignByOldSlug returns the campaign that had slug before, or
-// ErrNotFound.
-func (s *Store) CampaignByOldSlug(ctx context.Context, slug string) (*Campaign, error) {
-	var c Campaign
-	if err := s.campaigns.FindOne(ctx, bson.M{"old_slugs": slug}).Decode(&c); err != nil {
-		return nil, fmt.Errorf("find campaign by old slug %q: %w", slug, mapError(err))
-	}
-	return &c, nil
-}
-
-// ReplaceCampaign stores c over the campaign with its ID after validating
-// it. An unknown ID is ErrNotFound, a slug taken by another campaign
-// ErrDuplicate.
-//
-// It replaces only the version last updated at prev: one changed since is
-// ErrConflict.
-func (s *Store) ReplaceCampaign(ctx context.Context, c *Campaign, prev time.Time) error {
-	if err := c.Validate(); err != nil {
-		return fmt.Errorf("invalid campaign: %w", err)
-	}
-	res, err := s.campaigns.ReplaceOne(ctx, bson.M{"_id": c.ID, "updated_at": prev}, c)
-	if err != nil {
-		return fmt.Errorf("replace campaign %s: %w", c.Slug, mapError(err))
-	}
-	if res.MatchedCount == 0 {
-		if _, err := s.Campaign(ctx, c.ID); err != nil {
-			return fmt.Errorf("replace campaign %s: %w", c.ID, err)
-		}
-		return fmt.Errorf("replace campaign %s: %w", c.Slug, ErrConflict)
-	}
-	return nil
 }

@@ -8,9 +8,6 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // ExportColumns is the number of columns of a CSV export: signed at (UTC,
@@ -18,9 +15,9 @@ import (
 // email.
 const ExportColumns = 8
 
-// exportBatch is how many signatures the export reads from the database at
-// a time and writes before flushing: what bounds its memory.
-const exportBatch = 500
+// exportBatch is how many signatures the export writes before flushing:
+// with the store's read batch, what bounds its memory.
+const exportBatch = readBatch
 
 // bom starts the file so that spreadsheets read it as UTF-8.
 const bom = "\ufeff"
@@ -57,33 +54,24 @@ func (s *Service) ExportCSV(ctx context.Context, w io.Writer, campaignID string,
 	if err := cw.Write(record); err != nil {
 		return 0, fmt.Errorf("export %s: %w", campaignID, err)
 	}
-	// No sort: the embedded database would hold every row to sort them.
-	// Real MongoDB walks the (campaign_id, signed_at) index, so its rows
-	// come in signing order anyway.
-	cur, err := s.store.signatures.Find(ctx, bson.M{"campaign_id": campaignID}, options.Find().SetBatchSize(exportBatch))
-	if err != nil {
-		return 0, fmt.Errorf("export %s: %w", campaignID, err)
-	}
-	defer cur.Close(ctx)
+	// The store reads in the order the database keeps the rows (no sort:
+	// the embedded database would hold every row to sort them). Real
+	// MongoDB walks the (campaign_id, signed_at) index, so its rows come in
+	// signing order anyway.
 	var n int64
-	for cur.Next(ctx) {
-		sig, err := s.store.decodeSignature(cur)
-		if err != nil {
-			return n, fmt.Errorf("export %s: %w", campaignID, err)
-		}
-		exportRecord(record, &sig, opts.Emails)
+	err := s.store.EachSignature(ctx, campaignID, func(sig *Signature) error {
+		exportRecord(record, sig, opts.Emails)
 		if err := cw.Write(record); err != nil {
-			return n, fmt.Errorf("export %s: %w", campaignID, err)
+			return err
 		}
 		n++
 		if n%exportBatch == 0 {
 			cw.Flush()
-			if err := cw.Error(); err != nil {
-				return n, fmt.Errorf("export %s: %w", campaignID, err)
-			}
+			return cw.Error()
 		}
-	}
-	if err := cur.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return n, fmt.Errorf("export %s: %w", campaignID, err)
 	}
 	cw.Flush()

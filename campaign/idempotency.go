@@ -3,11 +3,7 @@ package campaign
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
-
-	"github.com/solidarity-letters/solidarity/internal/sealed"
-	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // The partner API's idempotency records: the answer to a request with an
@@ -24,25 +20,6 @@ type Remembered struct {
 	ExpiresAt   time.Time `bson:"expires_at"`
 }
 
-// storedAnswer is a Remembered as the database keeps it: the request's
-// hash and the answer (which repeats what the supporter sent) sealed.
-type storedAnswer struct {
-	ID          string      `bson:"_id"`
-	RequestHash sealed.Text `bson:"request"`
-	Done        bool        `bson:"done"`
-	Status      int         `bson:"status,omitempty"`
-	Body        sealed.Text `bson:"body,omitempty"`
-	ExpiresAt   time.Time   `bson:"expires_at"`
-}
-
-func idemAAD(id, field string) []byte { return sealed.AAD(idempotencyCollection, id, field) }
-
-// IdempotencyFields names the sealed fields of the idempotency records,
-// for the migration and key rotation (see package reseal).
-func (ps *Partners) IdempotencyFields() sealed.Fields {
-	return sealed.Fields{Collection: ps.idempotency, Paths: []string{"request", "body"}}
-}
-
 // Idempotency outcomes of Claim.
 var (
 	// ErrInProgress is a key whose first request has not been answered yet.
@@ -56,41 +33,29 @@ var (
 // and the caller must answer it and Remember the answer; the earlier
 // answer when there is one; ErrInProgress or ErrKeyReused otherwise.
 func (ps *Partners) Claim(ctx context.Context, partner, key, request string) (*Remembered, error) {
-	id := hashSecret(partner + "\x00" + key)
+	id := idempotencyID(partner, key)
 	now := ps.now().UTC()
-	keys := ps.signing.store.keys
-	sealedRequest, err := sealed.Seal(keys, request, idemAAD(id, "request"))
-	if err != nil {
-		return nil, fmt.Errorf("claim idempotency key: %w", err)
-	}
-	claim := storedAnswer{ID: id, RequestHash: sealedRequest, ExpiresAt: now.Add(IdempotencyTTL).Truncate(time.Millisecond)}
+	expires := now.Add(IdempotencyTTL).Truncate(time.Millisecond)
 	for range 2 {
-		_, err = ps.idempotency.InsertOne(ctx, claim)
+		err := ps.store.insertClaim(ctx, id, request, expires)
 		if err == nil {
 			return nil, nil
 		}
-		if !errors.Is(mapError(err), ErrDuplicate) {
-			return nil, fmt.Errorf("claim idempotency key: %w", err)
+		if !errors.Is(err, ErrDuplicate) {
+			return nil, err
 		}
-		var st storedAnswer
-		if err := ps.idempotency.FindOne(ctx, bson.M{"_id": id}).Decode(&st); err != nil {
-			if errors.Is(mapError(err), ErrNotFound) {
-				continue // expired and deleted meanwhile
-			}
-			return nil, fmt.Errorf("read idempotency key: %w", err)
+		r, err := ps.store.remembered(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			continue // expired and deleted meanwhile
 		}
-		r := Remembered{ID: st.ID, Done: st.Done, Status: st.Status, ExpiresAt: st.ExpiresAt}
-		if r.RequestHash, err = st.RequestHash.Open(keys, idemAAD(id, "request")); err != nil {
-			return nil, fmt.Errorf("read idempotency key: %w", err)
-		}
-		if r.Body, err = st.Body.OpenBytes(keys, idemAAD(id, "body")); err != nil {
-			return nil, fmt.Errorf("read idempotency key: %w", err)
+		if err != nil {
+			return nil, err
 		}
 		switch {
 		case !r.ExpiresAt.After(now):
 			// Expired but not yet removed by the TTL index: take it over.
-			if _, err := ps.idempotency.DeleteOne(ctx, bson.M{"_id": id, "expires_at": r.ExpiresAt}); err != nil {
-				return nil, fmt.Errorf("expire idempotency key: %w", err)
+			if err := ps.store.dropExpired(ctx, id, r.ExpiresAt); err != nil {
+				return nil, err
 			}
 			continue
 		case r.RequestHash != request:
@@ -98,30 +63,22 @@ func (ps *Partners) Claim(ctx context.Context, partner, key, request string) (*R
 		case !r.Done:
 			return nil, ErrInProgress
 		}
-		return &r, nil
+		return r, nil
 	}
 	return nil, ErrInProgress
 }
 
 // Remember stores the answer to a claimed request.
 func (ps *Partners) Remember(ctx context.Context, partner, key string, status int, body []byte) error {
-	id := hashSecret(partner + "\x00" + key)
-	sealedBody, err := sealed.SealBytes(ps.signing.store.keys, body, idemAAD(id, "body"))
-	if err != nil {
-		return fmt.Errorf("remember idempotent answer: %w", err)
-	}
-	if _, err := ps.idempotency.UpdateOne(ctx, bson.M{"_id": id},
-		bson.M{"$set": bson.M{"done": true, "status": status, "body": sealedBody}}); err != nil {
-		return fmt.Errorf("remember idempotent answer: %w", err)
-	}
-	return nil
+	return ps.store.setAnswer(ctx, idempotencyID(partner, key), status, body)
 }
 
 // Release drops a claim whose request failed on our side, so that the
 // partner can try again with the same key.
 func (ps *Partners) Release(ctx context.Context, partner, key string) error {
-	if _, err := ps.idempotency.DeleteOne(ctx, bson.M{"_id": hashSecret(partner + "\x00" + key)}); err != nil {
-		return fmt.Errorf("release idempotency key: %w", err)
-	}
-	return nil
+	return ps.store.deleteClaim(ctx, idempotencyID(partner, key))
 }
+
+// idempotencyID is the _id of the record of a partner's key: a hash, so
+// that the key itself is not stored.
+func idempotencyID(partner, key string) string { return hashSecret(partner + "\x00" + key) }

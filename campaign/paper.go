@@ -11,12 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-playground/validator/v10"
 	"github.com/solidarity-letters/solidarity/internal/country"
-	"github.com/solidarity-letters/solidarity/internal/textnorm"
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // SourcePaper is a signature collected on paper, at a street action or a
@@ -38,9 +33,6 @@ const ProblemBelowZero Problem = "below_zero"
 // ErrNothingToAdd is returned when every paper row is blank.
 var ErrNothingToAdd = errors.New("no paper signatures to add")
 
-// paperTalliesCollection holds the paper counts per campaign and country.
-const paperTalliesCollection = "paper_tallies"
-
 // PaperRow is one signature typed in from a paper list. There is no email
 // address, so it cannot be told apart from a web signature of the same
 // person: organizers type in only lists that were not also signed online.
@@ -56,48 +48,6 @@ type PaperError struct {
 
 func (e *PaperError) Error() string {
 	return fmt.Sprintf("invalid paper signatures in %d rows", len(e.Rows))
-}
-
-// paperForm is a paper row after normalisation, in the shape the validator
-// checks: the rules of the web form without email and consent.
-type paperForm struct {
-	Name    string `validate:"required,max=80"`
-	City    string `validate:"max=80"`
-	Country string `validate:"required,country"`
-}
-
-// normalisePaper cleans and checks one row with the web form's rules.
-func (s *Service) normalisePaper(in PaperRow) (paperForm, []FieldError, error) {
-	var problems []FieldError
-	clean := func(field, v string) string {
-		out, err := textnorm.Line(v)
-		switch {
-		case errors.Is(err, textnorm.ErrInvisible):
-			problems = append(problems, FieldError{Field: field, Problem: ProblemInvisible})
-		case err != nil:
-			problems = append(problems, FieldError{Field: field, Problem: ProblemInvalid})
-		}
-		return out
-	}
-	f := paperForm{
-		Name:    clean("name", in.Name),
-		City:    clean("city", in.City),
-		Country: strings.ToUpper(strings.TrimSpace(in.Country)),
-	}
-	err := s.validate.Struct(f)
-	var verrs validator.ValidationErrors
-	if err != nil && !errors.As(err, &verrs) {
-		return f, nil, fmt.Errorf("validate paper signature: %w", err)
-	}
-	limits := map[string]int{"name": NameMax, "city": CityMax}
-	for _, fe := range verrs {
-		name := fieldNames[fe.StructField()]
-		if _, taken := (&ValidationError{Fields: problems}).Field(name); taken {
-			continue // a normalisation problem says more
-		}
-		problems = append(problems, fieldError(name, fe.Tag(), limits[name]))
-	}
-	return f, orderFields(problems), nil
 }
 
 // AddPaperRows stores signatures typed in from paper lists, marked as
@@ -116,7 +66,7 @@ func (s *Service) AddPaperRows(ctx context.Context, c *Campaign, rows []PaperRow
 		if strings.TrimSpace(r.Name) == "" && strings.TrimSpace(r.City) == "" {
 			continue
 		}
-		f, problems, err := s.normalisePaper(r)
+		f, problems, err := s.forms.paperRow(r)
 		if err != nil {
 			return 0, err
 		}
@@ -212,47 +162,11 @@ func (s *Service) AddPaperTally(ctx context.Context, c *Campaign, in PaperTallyI
 // PaperTallies returns the campaign's paper counts that are not zero, by
 // country code.
 func (s *Service) PaperTallies(ctx context.Context, campaignID string) ([]PaperTally, error) {
-	cur, err := s.store.tallies().Find(ctx, bson.M{"campaign_id": campaignID})
+	all, err := s.store.paperTallies(ctx, campaignID)
 	if err != nil {
-		return nil, fmt.Errorf("read paper counts of %s: %w", campaignID, err)
-	}
-	var all []PaperTally
-	if err := cur.All(ctx, &all); err != nil {
-		return nil, fmt.Errorf("read paper counts of %s: %w", campaignID, err)
+		return nil, err
 	}
 	out := slices.DeleteFunc(all, func(t PaperTally) bool { return t.Count == 0 })
 	slices.SortFunc(out, func(a, b PaperTally) int { return strings.Compare(a.Country, b.Country) })
 	return out, nil
-}
-
-// errBelowZero says a negative change was larger than the count.
-var errBelowZero = errors.New("paper count would go below zero")
-
-func (s *Store) tallies() *mongo.Collection {
-	return s.signatures.Database().Collection(paperTalliesCollection)
-}
-
-// addTally adds n to a country's paper count in one atomic update on _id
-// and returns the new count. A negative n that would take the count below
-// zero changes nothing and is errBelowZero.
-func (s *Store) addTally(ctx context.Context, campaignID, code string, n int64, now time.Time) (int64, error) {
-	id := campaignID + "/" + code
-	filter := bson.D{{Key: "_id", Value: id}}
-	if n < 0 {
-		filter = append(filter, bson.E{Key: "count", Value: bson.D{{Key: "$gte", Value: -n}}})
-	}
-	update := bson.D{
-		{Key: "$inc", Value: bson.D{{Key: "count", Value: n}}},
-		{Key: "$set", Value: bson.D{{Key: "campaign_id", Value: campaignID}, {Key: "country", Value: code}, {Key: "updated_at", Value: now}}},
-	}
-	opts := options.FindOneAndUpdate().SetReturnDocument(options.After).SetUpsert(n > 0)
-	var t PaperTally
-	err := s.tallies().FindOneAndUpdate(ctx, filter, update, opts).Decode(&t)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return 0, errBelowZero
-	}
-	if err != nil {
-		return 0, fmt.Errorf("update paper count %s: %w", id, err)
-	}
-	return t.Count, nil
 }

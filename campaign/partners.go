@@ -15,18 +15,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/solidarity-letters/solidarity/internal/sealed"
 	"github.com/solidarity-letters/solidarity/internal/textnorm"
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
-)
-
-// Collections of partners, their API keys and the API's idempotency records.
-const (
-	partnersCollection    = "partners"
-	apiKeysCollection     = "api_keys"
-	idempotencyCollection = "api_idempotency"
 )
 
 // Problems of partner fields.
@@ -65,12 +55,6 @@ type Partner struct {
 	StatsHash string `bson:"stats_hash,omitempty"`
 }
 
-// Attributes reports whether a signature's referrer is this partner's:
-// its ref code or its website's origin.
-func (p *Partner) Attributes(referrer string) bool {
-	return referrer != "" && (referrer == p.Ref || (p.Website != "" && referrer == p.Website))
-}
-
 // APIKey is a partner's key for the API. Only the SHA-256 of the key is
 // stored; Prefix is enough of the key to recognise it in a list.
 type APIKey struct {
@@ -89,11 +73,9 @@ type PartnerInput struct {
 // Partners keeps partners, their API keys and stats links, and counts the
 // signatures they brought.
 type Partners struct {
-	partners    *mongo.Collection
-	keys        *mongo.Collection
-	idempotency *mongo.Collection
-	signing     *Service
-	now         func() time.Time
+	store   *partnerStore
+	signing *Service
+	now     func() time.Time
 
 	mu     sync.Mutex
 	cached *attribution // the last count of signatures by referrer
@@ -103,11 +85,9 @@ type Partners struct {
 // campaigns and the clock.
 func NewPartners(db *mongo.Database, signing *Service) *Partners {
 	return &Partners{
-		partners:    db.Collection(partnersCollection),
-		keys:        db.Collection(apiKeysCollection),
-		idempotency: db.Collection(idempotencyCollection),
-		signing:     signing,
-		now:         signing.now,
+		store:   newPartnerStore(db, signing.store.keys),
+		signing: signing,
+		now:     signing.now,
 	}
 }
 
@@ -171,18 +151,7 @@ func normalisePartner(in PartnerInput) (Partner, error) {
 // MongoDB; the embedded database has none, and an expired record is taken
 // over when its key comes again (Claim).
 func (ps *Partners) EnsureIndexes(ctx context.Context) error {
-	_, err := ps.idempotency.Indexes().CreateOne(ctx, mongo.IndexModel{
-		Keys:    bson.D{{Key: "expires_at", Value: 1}},
-		Options: options.Index().SetName("expires").SetExpireAfterSeconds(0),
-	})
-	var ce mongo.CommandError
-	if errors.As(err, &ce) && ce.Name == "NotImplemented" {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("create idempotency index: %w", err)
-	}
-	return nil
+	return ps.store.ensureIndexes(ctx)
 }
 
 // Add registers a partner. Invalid input is a *ValidationError; a ref code
@@ -193,24 +162,20 @@ func (ps *Partners) Add(ctx context.Context, in PartnerInput) (*Partner, error) 
 		return nil, err
 	}
 	p.CreatedAt = ps.now().UTC().Truncate(time.Millisecond)
-	if _, err := ps.partners.InsertOne(ctx, p); err != nil {
-		if errors.Is(mapError(err), ErrDuplicate) {
+	if err := ps.store.insertPartner(ctx, &p); err != nil {
+		if errors.Is(err, ErrDuplicate) {
 			return nil, &ValidationError{Fields: []FieldError{{Field: "ref", Problem: ProblemTaken}}}
 		}
-		return nil, fmt.Errorf("add partner %s: %w", p.Ref, err)
+		return nil, err
 	}
 	return &p, nil
 }
 
 // All returns every partner by name.
 func (ps *Partners) All(ctx context.Context) ([]Partner, error) {
-	cur, err := ps.partners.Find(ctx, bson.M{})
+	out, err := ps.store.allPartners(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("list partners: %w", err)
-	}
-	var out []Partner
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, fmt.Errorf("list partners: %w", err)
+		return nil, err
 	}
 	slices.SortFunc(out, func(a, b Partner) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
 	return out, nil
@@ -218,11 +183,7 @@ func (ps *Partners) All(ctx context.Context) ([]Partner, error) {
 
 // Partner returns the partner with that ref code, or ErrNotFound.
 func (ps *Partners) Partner(ctx context.Context, ref string) (*Partner, error) {
-	var p Partner
-	if err := ps.partners.FindOne(ctx, bson.M{"_id": ref}).Decode(&p); err != nil {
-		return nil, fmt.Errorf("find partner %q: %w", ref, mapError(err))
-	}
-	return &p, nil
+	return ps.store.partner(ctx, ref)
 }
 
 // secret returns a random 256-bit secret, URL-safe, and its SHA-256.
@@ -247,7 +208,7 @@ func (ps *Partners) NewStatsLink(ctx context.Context, ref string) (string, error
 	if err != nil {
 		return "", err
 	}
-	if err := ps.setStatsHash(ctx, ref, hash); err != nil {
+	if err := ps.store.setStatsHash(ctx, ref, hash); err != nil {
 		return "", err
 	}
 	return token, nil
@@ -255,22 +216,7 @@ func (ps *Partners) NewStatsLink(ctx context.Context, ref string) (string, error
 
 // RevokeStatsLink withdraws the partner's stats link.
 func (ps *Partners) RevokeStatsLink(ctx context.Context, ref string) error {
-	return ps.setStatsHash(ctx, ref, "")
-}
-
-func (ps *Partners) setStatsHash(ctx context.Context, ref, hash string) error {
-	update := bson.M{"$set": bson.M{"stats_hash": hash}}
-	if hash == "" {
-		update = bson.M{"$unset": bson.M{"stats_hash": ""}}
-	}
-	res, err := ps.partners.UpdateOne(ctx, bson.M{"_id": ref}, update)
-	if err != nil {
-		return fmt.Errorf("stats link of %s: %w", ref, err)
-	}
-	if res.MatchedCount == 0 {
-		return fmt.Errorf("stats link of %s: %w", ref, ErrNotFound)
-	}
-	return nil
+	return ps.store.setStatsHash(ctx, ref, "")
 }
 
 // ByStatsToken returns the partner whose stats link has that secret, or
@@ -307,21 +253,17 @@ func (ps *Partners) NewKey(ctx context.Context, ref string) (string, error) {
 	}
 	key := apiKeyPrefix + s
 	k := APIKey{Hash: hashSecret(key), Partner: ref, Prefix: key[:len(apiKeyPrefix)+6], CreatedAt: ps.now().UTC().Truncate(time.Millisecond)}
-	if _, err := ps.keys.InsertOne(ctx, k); err != nil {
-		return "", fmt.Errorf("store api key of %s: %w", ref, err)
+	if err := ps.store.insertKey(ctx, &k); err != nil {
+		return "", err
 	}
 	return key, nil
 }
 
 // Keys returns the partner's API keys, newest first.
 func (ps *Partners) Keys(ctx context.Context, ref string) ([]APIKey, error) {
-	cur, err := ps.keys.Find(ctx, bson.M{"partner": ref})
+	out, err := ps.store.keysOf(ctx, ref)
 	if err != nil {
-		return nil, fmt.Errorf("list api keys of %s: %w", ref, err)
-	}
-	var out []APIKey
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, fmt.Errorf("list api keys of %s: %w", ref, err)
+		return nil, err
 	}
 	slices.SortFunc(out, func(a, b APIKey) int { return b.CreatedAt.Compare(a.CreatedAt) })
 	return out, nil
@@ -330,16 +272,7 @@ func (ps *Partners) Keys(ctx context.Context, ref string) ([]APIKey, error) {
 // RevokeKey withdraws one of the partner's keys, named by its prefix; the
 // API refuses it from then on. ErrNotFound if the partner has no such key.
 func (ps *Partners) RevokeKey(ctx context.Context, ref, prefix string) error {
-	now := ps.now().UTC().Truncate(time.Millisecond)
-	res, err := ps.keys.UpdateMany(ctx, bson.M{"partner": ref, "prefix": prefix, "revoked_at": bson.M{"$exists": false}},
-		bson.M{"$set": bson.M{"revoked_at": now}})
-	if err != nil {
-		return fmt.Errorf("revoke api key of %s: %w", ref, err)
-	}
-	if res.MatchedCount == 0 {
-		return fmt.Errorf("revoke api key of %s: %w", ref, ErrNotFound)
-	}
-	return nil
+	return ps.store.revokeKeys(ctx, ref, prefix, ps.now().UTC().Truncate(time.Millisecond))
 }
 
 // Authenticate returns the partner whose API key this is. An unknown key
@@ -348,9 +281,9 @@ func (ps *Partners) Authenticate(ctx context.Context, key string) (*Partner, err
 	if !strings.HasPrefix(key, apiKeyPrefix) {
 		return nil, fmt.Errorf("api key: %w", ErrNotFound)
 	}
-	var k APIKey
-	if err := ps.keys.FindOne(ctx, bson.M{"_id": hashSecret(key)}).Decode(&k); err != nil {
-		return nil, fmt.Errorf("api key: %w", mapError(err))
+	k, err := ps.store.key(ctx, hashSecret(key))
+	if err != nil {
+		return nil, err
 	}
 	if k.RevokedAt != nil {
 		return nil, fmt.Errorf("api key: %w", ErrRevoked)
@@ -454,56 +387,27 @@ func (ps *Partners) attribution(ctx context.Context) (*attribution, error) {
 	for _, c := range ps.signing.Campaigns().All {
 		locs[c.ID] = c.Location()
 	}
-	cur, err := ps.signing.store.signatures.Find(ctx, bson.M{},
-		options.Find().SetProjection(bson.D{{Key: "campaign_id", Value: 1}, {Key: "signed_at", Value: 1}, {Key: "referrer", Value: 1}}).SetBatchSize(1000))
-	if err != nil {
-		return nil, fmt.Errorf("count signatures by partner: %w", err)
-	}
-	defer cur.Close(ctx)
 	a := &attribution{at: now, counts: map[string]map[string]map[time.Time]int64{}}
-	for cur.Next(ctx) {
-		var sig struct {
-			ID         string      `bson:"_id"`
-			CampaignID string      `bson:"campaign_id"`
-			SignedAt   time.Time   `bson:"signed_at"`
-			Stored     sealed.Text `bson:"referrer"`
-			Referrer   string      `bson:"-"`
-		}
-		if err := cur.Decode(&sig); err != nil {
-			return nil, fmt.Errorf("count signatures by partner: %w", err)
-		}
-		if sig.Stored.IsZero() {
-			continue
-		}
-		if sig.Referrer, err = sig.Stored.Open(ps.signing.store.keys, sigAAD(sig.ID, fieldReferrer)); err != nil {
-			return nil, fmt.Errorf("count signatures by partner: %w", err)
-		}
-		loc := locs[sig.CampaignID]
+	err := ps.signing.store.eachReferral(ctx, func(campaignID string, signedAt time.Time, referrer string) {
+		loc := locs[campaignID]
 		if loc == nil {
 			loc = time.UTC
 		}
-		byCampaign := a.counts[sig.Referrer]
+		byCampaign := a.counts[referrer]
 		if byCampaign == nil {
 			byCampaign = map[string]map[time.Time]int64{}
-			a.counts[sig.Referrer] = byCampaign
+			a.counts[referrer] = byCampaign
 		}
-		days := byCampaign[sig.CampaignID]
+		days := byCampaign[campaignID]
 		if days == nil {
 			days = map[time.Time]int64{}
-			byCampaign[sig.CampaignID] = days
+			byCampaign[campaignID] = days
 		}
-		days[dateIn(sig.SignedAt, loc)]++
-	}
-	if err := cur.Err(); err != nil {
+		days[dateIn(signedAt, loc)]++
+	})
+	if err != nil {
 		return nil, fmt.Errorf("count signatures by partner: %w", err)
 	}
 	ps.cached = a
 	return a, nil
-}
-
-// ForgetStats drops the cached counts, so that the next Stats counts anew.
-func (ps *Partners) ForgetStats() {
-	ps.mu.Lock()
-	ps.cached = nil
-	ps.mu.Unlock()
 }

@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/solidarity-letters/solidarity/internal/country"
-	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // ValidLanguage reports whether code is an ISO 639-1 language code as
@@ -76,28 +75,15 @@ func (s *Service) SaveRecipient(ctx context.Context, r *Recipient) (created bool
 	return false, s.store.ReplaceRecipient(ctx, r)
 }
 
-// Recipients returns every recipient, in no particular order.
-func (s *Store) Recipients(ctx context.Context) ([]Recipient, error) {
-	cur, err := s.recipients.Find(ctx, bson.M{})
-	if err != nil {
-		return nil, fmt.Errorf("list recipients: %w", err)
-	}
-	var out []Recipient
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, fmt.Errorf("list recipients: %w", err)
-	}
-	return out, nil
-}
-
-// ReplaceRecipient stores r over the recipient with its ID; an unknown ID
-// is ErrNotFound.
-func (s *Store) ReplaceRecipient(ctx context.Context, r *Recipient) error {
-	res, err := s.recipients.ReplaceOne(ctx, bson.M{"_id": r.ID}, r)
-	if err != nil {
-		return fmt.Errorf("replace recipient %s: %w", r.ID, mapError(err))
-	}
-	if res.MatchedCount == 0 {
-		return fmt.Errorf("replace recipient %s: %w", r.ID, ErrNotFound)
-	}
-	return nil
+// Rules are what moderating a campaign's greetings needs to know: the
+// campaign's slug, for the audit log, and its recipient's language rules
+// and censor list.
+type Rules struct {
+	CampaignID string
+	Slug       string
+	// Languages are the ISO 639-1 codes of the languages that reach the
+	// recipient; empty when the recipient has no language rules.
+	Languages []string
+	// CensorWords are words or phrases that prison censors reject.
+	CensorWords []string
 }

@@ -8,8 +8,6 @@ import (
 	"slices"
 	"sync/atomic"
 	"time"
-
-	"github.com/go-playground/validator/v10"
 )
 
 // GreetingRecorder stores the greeting that comes with a new signature, and
@@ -39,7 +37,8 @@ type Service struct {
 	names    NameChecker
 	emailKey []byte
 	now      func() time.Time
-	validate *validator.Validate
+	// forms holds the rules of what supporters type (validate.go).
+	forms formRules
 
 	// live holds the counts and the campaign list that pages and the API
 	// read from memory (counts.go).
@@ -60,7 +59,7 @@ func NewService(store *Store, greetings GreetingRecorder, emailKey []byte, now f
 		greetings: greetings,
 		emailKey:  emailKey,
 		now:       now,
-		validate:  newValidator(),
+		forms:     newFormRules(),
 		live:      newLive(),
 	}
 }
@@ -177,13 +176,13 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 	default:
 		return ErrNotOpen
 	}
-	f, err := normalise(s.validate, c, in)
+	f, err := s.forms.signature(c, in)
 	if err != nil {
 		return err
 	}
 	var check NameCheck
 	if s.names != nil {
-		if check, err = s.names.CheckName(ctx, c.ID, f.Name, f.City); err != nil {
+		if check, err = s.names.CheckName(ctx, c.ID, f.Signer.Name, f.Signer.City); err != nil {
 			return fmt.Errorf("sign %s: %w", c.Slug, err)
 		}
 		if check.Unprintable {
@@ -198,7 +197,7 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 		Referrer:    in.Referrer,
 		Updates:     f.Updates,
 		HasGreeting: f.Greeting != "",
-		Person:      Person{Name: f.Name, City: f.City, Country: f.Country, Display: f.Display},
+		Person:      Person{Name: f.Signer.Name, City: f.Signer.City, Country: f.Signer.Country, Display: f.Display},
 	}
 	if f.Updates {
 		sig.Person.Email = f.Email
@@ -215,7 +214,7 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 		}
 		return fmt.Errorf("sign %s: %w", c.Slug, err)
 	}
-	s.add(c.ID, f.Country, 1)
+	s.add(c.ID, f.Signer.Country, 1)
 	// The work of a repeat's colliding insert (repeat). Errors of decoy
 	// work are ignored: it stores nothing, and an answer that failed only
 	// for new signatures, or only for repeats, would tell them apart.

@@ -4,14 +4,8 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
-	"fmt"
 	"strings"
 	"time"
-
-	"github.com/go-playground/validator/v10"
-	"github.com/solidarity-letters/solidarity/internal/country"
-	"github.com/solidarity-letters/solidarity/internal/textnorm"
 )
 
 // Limits on what a supporter types.
@@ -147,126 +141,6 @@ func (e *ValidationError) Field(name string) (FieldError, bool) {
 		}
 	}
 	return FieldError{}, false
-}
-
-// signForm is a signature after normalisation, in the shape the validator
-// checks. Field order is the order problems are reported in.
-type signForm struct {
-	Name        string `validate:"required,max=80"`
-	Email       string `validate:"required,max=254,email"`
-	City        string `validate:"max=80"`
-	Country     string `validate:"required,country"`
-	Greeting    string
-	GreetingMax int
-	Consent     bool        `validate:"required"`
-	Display     NameDisplay `validate:"oneof=full first_initial country"`
-	Updates     bool
-}
-
-// fieldNames maps struct fields to form field names.
-var fieldNames = map[string]string{
-	"Name": "name", "Email": "email", "City": "city", "Country": "country",
-	"Greeting": "greeting", "Consent": "consent", "Display": "display",
-}
-
-// newValidator builds the validator for signatures.
-func newValidator() *validator.Validate {
-	v := validator.New(validator.WithRequiredStructEnabled())
-	_ = v.RegisterValidation("country", func(fl validator.FieldLevel) bool {
-		return country.Valid(fl.Field().String())
-	})
-	v.RegisterStructValidation(func(sl validator.StructLevel) {
-		f := sl.Current().Interface().(signForm)
-		if textnorm.Length(f.Greeting) > f.GreetingMax {
-			sl.ReportError(f.Greeting, "Greeting", "Greeting", "max", fmt.Sprint(f.GreetingMax))
-		}
-	}, signForm{})
-	return v
-}
-
-// normalise cleans the input and validates it. Greetings are dropped when
-// the campaign does not take them.
-func normalise(v *validator.Validate, c *Campaign, in SignInput) (signForm, error) {
-	var problems []FieldError
-	clean := func(field, s string, fn func(string) (string, error)) string {
-		out, err := fn(s)
-		switch {
-		case errors.Is(err, textnorm.ErrInvisible):
-			problems = append(problems, FieldError{Field: field, Problem: ProblemInvisible})
-		case err != nil:
-			problems = append(problems, FieldError{Field: field, Problem: ProblemInvalid})
-		}
-		return out
-	}
-	f := signForm{
-		Name:    clean("name", in.Name, textnorm.Line),
-		Email:   clean("email", in.Email, textnorm.Email),
-		City:    clean("city", in.City, textnorm.Line),
-		Country: strings.ToUpper(strings.TrimSpace(in.Country)),
-		Consent: in.Consent,
-		Display: in.Display,
-		Updates: in.Updates,
-	}
-	if f.Display == "" {
-		// Nobody chose: a signer from a country where signing is
-		// prosecuted is printed without their name.
-		f.Display = NameFull
-		if c.AtRiskCountry(f.Country) {
-			f.Display = NameCountry
-		}
-	}
-	if c.Greetings.Enabled {
-		f.Greeting = clean("greeting", in.Greeting, textnorm.Text)
-		f.GreetingMax = c.Greetings.MaxLength
-	}
-	err := v.Struct(f)
-	var verrs validator.ValidationErrors
-	if err != nil && !errors.As(err, &verrs) {
-		return f, fmt.Errorf("validate signature: %w", err)
-	}
-	limits := map[string]int{"name": NameMax, "email": EmailMax, "city": CityMax, "greeting": f.GreetingMax}
-	for _, fe := range verrs {
-		name := fieldNames[fe.StructField()]
-		if _, taken := (&ValidationError{Fields: problems}).Field(name); taken {
-			continue // a normalisation problem says more
-		}
-		problems = append(problems, fieldError(name, fe.Tag(), limits[name]))
-	}
-	if len(problems) > 0 {
-		return f, &ValidationError{Fields: orderFields(problems)}
-	}
-	return f, nil
-}
-
-// fieldError turns a failed validator tag into the problem users are shown.
-func fieldError(name, tag string, limit int) FieldError {
-	switch tag {
-	case "required":
-		return FieldError{Field: name, Problem: ProblemRequired}
-	case "max":
-		return FieldError{Field: name, Problem: ProblemTooLong, Limit: limit}
-	case "email":
-		return FieldError{Field: name, Problem: ProblemEmail}
-	case "country":
-		return FieldError{Field: name, Problem: ProblemCountry}
-	case "oneof":
-		return FieldError{Field: name, Problem: ProblemChoice}
-	}
-	return FieldError{Field: name, Problem: ProblemInvalid}
-}
-
-// orderFields sorts problems in the order of the form.
-func orderFields(problems []FieldError) []FieldError {
-	order := []string{"name", "display", "email", "city", "country", "greeting", "consent"}
-	out := make([]FieldError, 0, len(problems))
-	for _, name := range order {
-		for _, p := range problems {
-			if p.Field == name {
-				out = append(out, p)
-			}
-		}
-	}
-	return out
 }
 
 // SignatureID is the ID of the signature that normalisedEmail gives to the

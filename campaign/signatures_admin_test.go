@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/solidarity-letters/solidarity/internal/testdb"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/solidarity-letters/solidarity/internal/testdb"
 
 	"github.com/solidarity-letters/solidarity/campaign"
 )

@@ -6,9 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // Stats are a campaign's figures for the console, computed from the stored
@@ -78,34 +75,16 @@ func (s *Service) Stats(ctx context.Context, c *Campaign) (Stats, error) {
 		return cc
 	}
 
-	opts := options.Find().
-		SetProjection(bson.D{{Key: "signed_at", Value: 1}, {Key: "source", Value: 1}, {Key: "person.country", Value: 1}}).
-		SetBatchSize(1000)
-	cur, err := s.store.signatures.Find(ctx, bson.M{"campaign_id": c.ID}, opts)
-	if err != nil {
-		return Stats{}, fmt.Errorf("statistics of %s: %w", c.Slug, err)
-	}
-	defer cur.Close(ctx)
 	dayAgo := now.Add(-24 * time.Hour)
-	for cur.Next(ctx) {
-		var sig struct {
-			SignedAt time.Time `bson:"signed_at"`
-			Source   Source    `bson:"source"`
-			Person   struct {
-				Country string `bson:"country"`
-			} `bson:"person"`
-		}
-		if err := cur.Decode(&sig); err != nil {
-			return Stats{}, fmt.Errorf("statistics of %s: %w", c.Slug, err)
-		}
-		date := dateIn(sig.SignedAt, loc)
+	err := s.store.eachSignedAt(ctx, c.ID, func(signedAt time.Time, src Source, country string) {
+		date := dateIn(signedAt, loc)
 		d, ok := days[date.Unix()]
 		if !ok {
 			d = &DayCount{Date: date}
 			days[date.Unix()] = d
 		}
-		cc := countryOf(sig.Person.Country)
-		if sig.Source == SourcePaper {
+		cc := countryOf(country)
+		if src == SourcePaper {
 			st.PaperRows++
 			d.Paper++
 			cc.Paper++
@@ -114,11 +93,11 @@ func (s *Service) Stats(ctx context.Context, c *Campaign) (Stats, error) {
 			d.Web++
 			cc.Web++
 		}
-		if sig.SignedAt.After(dayAgo) && !sig.SignedAt.After(now) {
+		if signedAt.After(dayAgo) && !signedAt.After(now) {
 			st.LastDay++
 		}
-	}
-	if err := cur.Err(); err != nil {
+	})
+	if err != nil {
 		return Stats{}, fmt.Errorf("statistics of %s: %w", c.Slug, err)
 	}
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/solidarity-letters/solidarity/internal/database"
 	"github.com/solidarity-letters/solidarity/internal/seal"
@@ -43,7 +44,7 @@ func NewStore(db *mongo.Database, keys *seal.Keyring) *Store {
 	}
 }
 
-// EnsureIndexes creates the store's indexes and its decoys (decoy.go); it
+// EnsureIndexes creates the store's indexes and its decoys (store_decoys.go); it
 // is safe to call at every start-up.
 func (s *Store) EnsureIndexes(ctx context.Context) error {
 	if _, err := s.campaigns.Indexes().CreateOne(ctx, mongo.IndexModel{
@@ -108,78 +109,50 @@ func (s *Store) HasCampaigns(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
-// CreateRecipient stores a new recipient.
-func (s *Store) CreateRecipient(ctx context.Context, r *Recipient) error {
-	if _, err := s.recipients.InsertOne(ctx, r); err != nil {
-		return fmt.Errorf("create recipient %s: %w", r.ID, mapError(err))
+// Campaign returns the campaign with that ID, or ErrNotFound.
+func (s *Store) Campaign(ctx context.Context, id string) (*Campaign, error) {
+	var c Campaign
+	if err := s.campaigns.FindOne(ctx, bson.M{"_id": id}).Decode(&c); err != nil {
+		return nil, fmt.Errorf("find campaign %s: %w", id, mapError(err))
+	}
+	return &c, nil
+}
+
+// CampaignByOldSlug returns the campaign that had slug before, or
+// ErrNotFound.
+func (s *Store) CampaignByOldSlug(ctx context.Context, slug string) (*Campaign, error) {
+	var c Campaign
+	if err := s.campaigns.FindOne(ctx, bson.M{"old_slugs": slug}).Decode(&c); err != nil {
+		return nil, fmt.Errorf("find campaign by old slug %q: %w", slug, mapError(err))
+	}
+	return &c, nil
+}
+
+// ReplaceCampaign stores c over the campaign with its ID after validating
+// it. An unknown ID is ErrNotFound, a slug taken by another campaign
+// ErrDuplicate.
+//
+// It replaces only the version last updated at prev: one changed since is
+// ErrConflict.
+func (s *Store) ReplaceCampaign(ctx context.Context, c *Campaign, prev time.Time) error {
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("invalid campaign: %w", err)
+	}
+	res, err := s.campaigns.ReplaceOne(ctx, bson.M{"_id": c.ID, "updated_at": prev}, c)
+	if err != nil {
+		return fmt.Errorf("replace campaign %s: %w", c.Slug, mapError(err))
+	}
+	if res.MatchedCount == 0 {
+		if _, err := s.Campaign(ctx, c.ID); err != nil {
+			return fmt.Errorf("replace campaign %s: %w", c.ID, err)
+		}
+		return fmt.Errorf("replace campaign %s: %w", c.Slug, ErrConflict)
 	}
 	return nil
 }
 
-// Recipient returns the recipient with that ID, or ErrNotFound.
-func (s *Store) Recipient(ctx context.Context, id string) (*Recipient, error) {
-	var r Recipient
-	if err := s.recipients.FindOne(ctx, bson.M{"_id": id}).Decode(&r); err != nil {
-		return nil, fmt.Errorf("find recipient %s: %w", id, mapError(err))
-	}
-	return &r, nil
-}
-
-// InsertSignature stores a signature; one whose ID is already stored is
-// ErrDuplicate, which is how a repeat signature is detected without a query.
-func (s *Store) InsertSignature(ctx context.Context, sig *Signature) error {
-	d, err := s.seal(sig)
-	if err != nil {
-		return err
-	}
-	if _, err := s.signatures.InsertOne(ctx, d); err != nil {
-		return fmt.Errorf("insert signature: %w", mapError(err))
-	}
-	return nil
-}
-
-// InsertSignatures stores many signatures in one unordered batch; IDs
-// already stored are skipped. It returns how many were stored.
-func (s *Store) InsertSignatures(ctx context.Context, sigs []Signature) (int, error) {
-	if len(sigs) == 0 {
-		return 0, nil
-	}
-	docs := make([]any, len(sigs))
-	for i := range sigs {
-		d, err := s.seal(&sigs[i])
-		if err != nil {
-			return 0, err
-		}
-		docs[i] = d
-	}
-	res, err := s.signatures.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-	n := 0
-	if res != nil {
-		n = len(res.InsertedIDs)
-	}
-	var bulk mongo.BulkWriteException
-	if errors.As(err, &bulk) && bulk.WriteConcernError == nil {
-		for _, we := range bulk.WriteErrors {
-			if !mongo.IsDuplicateKeyError(we) {
-				return n, fmt.Errorf("insert signatures: %w", err)
-			}
-		}
-		return len(sigs) - len(bulk.WriteErrors), nil
-	}
-	if err != nil {
-		return n, fmt.Errorf("insert signatures: %w", err)
-	}
-	return n, nil
-}
-
-// Signature returns the signature with that ID, or ErrNotFound.
-func (s *Store) Signature(ctx context.Context, id string) (*Signature, error) {
-	sig, err := s.decodeSignature(s.signatures.FindOne(ctx, bson.M{"_id": id}))
-	if err != nil {
-		return nil, fmt.Errorf("find signature: %w", mapError(err))
-	}
-	return &sig, nil
-}
+// newID returns a new record ID: time-ordered and unique.
+func newID() string { return bson.NewObjectID().Hex() }
 
 func mapError(err error) error {
 	switch {
@@ -189,28 +162,4 @@ func mapError(err error) error {
 		return fmt.Errorf("%w: %w", ErrDuplicate, err)
 	}
 	return err
-}
-
-// EachSignature calls fn with every signature of a campaign, in the order
-// they are stored (no sort: on the embedded database a sort would hold the
-// whole collection in memory). It stops at fn's first error.
-func (s *Store) EachSignature(ctx context.Context, campaignID string, fn func(*Signature) error) error {
-	cur, err := s.signatures.Find(ctx, bson.M{"campaign_id": campaignID}, options.Find().SetBatchSize(500))
-	if err != nil {
-		return fmt.Errorf("read signatures of %s: %w", campaignID, err)
-	}
-	defer cur.Close(ctx)
-	for cur.Next(ctx) {
-		sig, err := s.decodeSignature(cur)
-		if err != nil {
-			return fmt.Errorf("read signatures of %s: %w", campaignID, err)
-		}
-		if err := fn(&sig); err != nil {
-			return err
-		}
-	}
-	if err := cur.Err(); err != nil {
-		return fmt.Errorf("read signatures of %s: %w", campaignID, err)
-	}
-	return nil
 }
