@@ -32,28 +32,6 @@ type Console interface {
 	SaveRecipient(ctx context.Context, r *campaign.Recipient) (bool, error)
 }
 
-// campaignRoutes declares the campaign and recipient pages; organizers
-// only.
-func (s *Server) campaignRoutes(admin fiber.Router) {
-	org := s.allow(organizers...)
-	admin.Get("/campaigns", org, s.campaignList)
-	admin.Get("/campaigns/new", org, s.campaignNew)
-	admin.Post("/campaigns/new", org, s.campaignCreate)
-	admin.Get("/campaigns/:id", org, s.campaignEdit)
-	admin.Post("/campaigns/:id", org, s.campaignUpdate)
-	admin.Get("/campaigns/:id/preview", org, s.campaignPreview)
-	admin.Post("/campaigns/:id/schedule", org, s.campaignSchedule)
-	admin.Get("/campaigns/:id/close", org, s.campaignCloseForm)
-	admin.Post("/campaigns/:id/close", org, s.campaignClose)
-	admin.Post("/campaigns/:id/archive", org, s.campaignArchive(true))
-	admin.Post("/campaigns/:id/unarchive", org, s.campaignArchive(false))
-	admin.Get("/recipients", org, s.recipientList)
-	admin.Get("/recipients/new", org, s.recipientNew)
-	admin.Post("/recipients/new", org, s.recipientSave)
-	admin.Get("/recipients/:id", org, s.recipientEdit)
-	admin.Post("/recipients/:id", org, s.recipientSave)
-}
-
 // DashboardPage is the console's start page: every campaign at a glance.
 type DashboardPage struct {
 	AdminPage
@@ -93,8 +71,8 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 	u := currentUser(c)
 	p := DashboardPage{
 		AdminPage:   s.adminPage(c, t.T("admin.dashboard.title")),
-		CanManage:   roleIn(u, organizers),
-		CanModerate: roleIn(u, moderators),
+		CanManage:   organizers.allows(u),
+		CanModerate: moderators.allows(u),
 	}
 	if u.Role == account.RoleAdmin {
 		p.Organisation = organisationNotice(s.deps.Site)

@@ -11,16 +11,6 @@ import (
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 )
 
-func (s *Server) partnerRoutes(admin fiber.Router) {
-	admin.Get("/partners", s.allow(organizers...), s.partnersPage)
-	admin.Post("/partners", s.allow(organizers...), s.addPartner)
-	admin.Get("/partners/:ref", s.allow(organizers...), s.partnerPage)
-	admin.Post("/partners/:ref/keys", s.allow(organizers...), s.newPartnerKey)
-	admin.Post("/partners/:ref/keys/revoke", s.allow(organizers...), s.revokePartnerKey)
-	admin.Post("/partners/:ref/link", s.allow(organizers...), s.newPartnerLink)
-	admin.Post("/partners/:ref/link/revoke", s.allow(organizers...), s.revokePartnerLink)
-}
-
 // PartnerRow is a partner in the list, with its signatures in total.
 type PartnerRow struct {
 	Partner    campaign.Partner

@@ -38,20 +38,6 @@ type Signatures interface {
 	Stats(ctx context.Context, c *campaign.Campaign) (campaign.Stats, error)
 }
 
-// signatureRoutes declares the signature list, erasure, export, paper
-// signatures and statistics of a campaign; organizers only.
-func (s *Server) signatureRoutes(admin fiber.Router) {
-	org := s.allow(organizers...)
-	admin.Get("/campaigns/:id/signatures", org, s.signatureList)
-	admin.Get("/campaigns/:id/signatures.csv", org, s.signatureExport)
-	admin.Get("/campaigns/:id/signatures/:sig/erase", org, s.signatureEraseForm)
-	admin.Post("/campaigns/:id/signatures/:sig/erase", org, s.signatureErase)
-	admin.Get("/campaigns/:id/stats", org, s.campaignStats)
-	admin.Get("/campaigns/:id/paper", org, s.paperPage)
-	admin.Post("/campaigns/:id/paper/tally", org, s.paperTally)
-	admin.Post("/campaigns/:id/paper/rows", org, s.paperRows)
-}
-
 // signaturesBase is the path of a campaign's signature pages.
 func signaturesBase(camp *campaign.Campaign) string {
 	return "/admin/campaigns/" + url.PathEscape(camp.ID)
@@ -386,7 +372,7 @@ func (s *Server) signatureExport(c *fiber.Ctx) error {
 	// Emails of supporters who asked for updates go only to organizers
 	// and admins. The route admits no one else, but the rule is kept here
 	// too, where the export is made.
-	withEmails := roleIn(currentUser(c), organizers)
+	withEmails := organizers.allows(currentUser(c))
 	detail := "without emails"
 	if withEmails {
 		detail = "with emails of supporters who asked for updates"
