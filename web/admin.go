@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -74,57 +73,6 @@ func currentSession(c *fiber.Ctx) *account.Session {
 	return sess
 }
 
-// allow lets through signed-in users with one of roles (admins always);
-// visitors are sent to the login page, other users get 403. Admins and
-// organizers without a second factor, where one is required, are sent to
-// enrol it first.
-func (s *Server) allow(roles ...account.Role) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		u := currentUser(c)
-		if u == nil {
-			next := c.OriginalURL()
-			if c.Method() != fiber.MethodGet {
-				next = "/admin"
-			}
-			return c.Redirect("/admin/login?next="+url.QueryEscape(next), fiber.StatusSeeOther)
-		}
-		if !roleIn(u, roles) {
-			return fiber.ErrForbidden
-		}
-		if account.NeedsTwoFactor(u.Role) && !u.TwoFactor() {
-			required, err := s.deps.Accounts.TwoFactorRequired(c.UserContext())
-			if err != nil {
-				return err
-			}
-			if required {
-				return c.Redirect("/admin/account/2fa", fiber.StatusSeeOther)
-			}
-		}
-		return c.Next()
-	}
-}
-
-// signedIn lets through every signed-in user, even one who still has to
-// enrol a second factor: for the pages that do that, and signing out.
-func (s *Server) signedIn(c *fiber.Ctx) error {
-	if currentUser(c) == nil {
-		return c.Redirect("/admin/login?next="+url.QueryEscape("/admin"), fiber.StatusSeeOther)
-	}
-	return c.Next()
-}
-
-// Roles allowed on console routes besides admin.
-var (
-	organizers = []account.Role{account.RoleOrganizer}
-	moderators = []account.Role{account.RoleModerator}
-	everyone   = []account.Role{account.RoleOrganizer, account.RoleModerator, account.RoleTranslator}
-)
-
-// roleIn reports whether u may act as one of roles (admins always may).
-func roleIn(u *account.User, roles []account.Role) bool {
-	return u != nil && (u.Role == account.RoleAdmin || slices.Contains(roles, u.Role))
-}
-
 // checkSessionToken refuses console form posts without the session's token.
 func (s *Server) checkSessionToken(c *fiber.Ctx) error {
 	if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
@@ -176,23 +124,9 @@ func (s *Server) adminPage(c *fiber.Ctx, title string) AdminPage {
 		return p
 	}
 	p.ChangePassword = p.User.MustChangePassword
-	items := []struct {
-		href, label string
-		roles       []account.Role
-	}{
-		{"/admin", "admin.nav.home", everyone},
-		{"/admin/campaigns", "admin.nav.campaigns", organizers},
-		{"/admin/recipients", "admin.nav.recipients", organizers},
-		{"/admin/partners", "admin.nav.partners", organizers},
-		{"/admin/moderation", "admin.nav.moderation", moderators},
-		{"/admin/translations", "admin.nav.translations", []account.Role{account.RoleTranslator, account.RoleModerator}},
-		{"/admin/users", "admin.nav.users", nil},
-		{"/admin/organisation", "org.admin.nav", nil},
-		{"/admin/audit", "admin.nav.audit", nil},
-	}
 	path := c.Path()
-	for _, it := range items {
-		if !roleIn(p.User, it.roles) {
+	for _, it := range s.nav {
+		if !it.access.allows(p.User) {
 			continue
 		}
 		current := path == it.href || (it.href != "/admin" && strings.HasPrefix(path, it.href+"/"))

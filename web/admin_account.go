@@ -19,18 +19,6 @@ import (
 // The console user's own account: the second step of signing in, the
 // device cookie, changing one's password, and the second factor.
 
-func (s *Server) accountRoutes(admin fiber.Router) {
-	admin.Get("/login/code", s.codeForm)
-	admin.Post("/login/code", s.code)
-	admin.Get("/account", s.allow(everyone...), s.accountPage)
-	admin.Post("/account/password", s.allow(everyone...), s.changePassword)
-	admin.Get("/account/2fa", s.signedIn, s.twoFactorPage)
-	admin.Post("/account/2fa", s.signedIn, s.confirmTwoFactor)
-	admin.Post("/account/2fa/disable", s.allow(everyone...), s.disableTwoFactor)
-	admin.Post("/users/2fa", s.allow(), s.setTwoFactorRequired)
-	admin.Post("/users/2fa/reset", s.allow(), s.resetTwoFactor)
-}
-
 // deviceCookie marks a browser that signed in to an account before
 // (OWASP's device cookie): failed attempts from it are counted apart from
 // everyone else's, so that guessing from elsewhere never locks its owner

@@ -35,14 +35,6 @@ type Bundles interface {
 	Current(ctx context.Context, job *bundle.Job) (*bundle.Job, error)
 }
 
-func (s *Server) bundleRoutes(admin fiber.Router) {
-	org := s.allow(organizers...)
-	admin.Get("/campaigns/:id/bundle", org, s.bundlePage)
-	admin.Post("/campaigns/:id/bundle", org, s.bundleBuild)
-	admin.Get("/campaigns/:id/bundle/:job", org, s.bundleDownload)
-	admin.Post("/campaigns/:id/bundle/:job/retry", org, s.bundleRetry)
-}
-
 // BundlePage offers a campaign's print bundle: options, what it will hold,
 // and the bundles built so far.
 type BundlePage struct {

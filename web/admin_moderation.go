@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/solidarity-letters/solidarity/account"
 	"github.com/solidarity-letters/solidarity/audit"
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
@@ -41,28 +40,6 @@ type Moderation interface {
 // queuePage is how many greetings a page of the queue or the translation
 // list shows.
 const queuePage = 50
-
-// translators may see the translation list; only translators write
-// translations, only moderators review them (admins do both).
-var (
-	translators = []account.Role{account.RoleTranslator}
-	linguists   = []account.Role{account.RoleTranslator, account.RoleModerator}
-)
-
-// moderationRoutes declares the moderation queue and the translation list.
-func (s *Server) moderationRoutes(admin fiber.Router) {
-	mod := s.allow(moderators...)
-	admin.Get("/moderation", mod, s.moderationQueue)
-	admin.Post("/moderation/approve", mod, s.moderationBulkApprove)
-	s.nameRoutes(admin, mod)
-	admin.Post("/moderation/:id/approve", mod, s.moderationApprove)
-	admin.Post("/moderation/:id/reject", mod, s.moderationReject)
-	admin.Post("/moderation/:id/language", mod, s.moderationLanguage)
-	admin.Get("/translations", s.allow(linguists...), s.translationList)
-	admin.Post("/translations/:id", s.allow(translators...), s.translationSave)
-	admin.Post("/translations/:id/approve", mod, s.translationReview(true))
-	admin.Post("/translations/:id/reject", mod, s.translationReview(false))
-}
 
 // ModerationPage is the queue of greetings waiting for a decision.
 type ModerationPage struct {

@@ -11,14 +11,6 @@ import (
 	"github.com/solidarity-letters/solidarity/letters"
 )
 
-// nameRoutes declares the queue of names and cities held back from the
-// letters until a moderator approves them.
-func (s *Server) nameRoutes(admin fiber.Router, mod fiber.Handler) {
-	admin.Get("/moderation/names", mod, s.nameQueue)
-	admin.Post("/moderation/names/:id/approve", mod, s.nameDecide(true))
-	admin.Post("/moderation/names/:id/reject", mod, s.nameDecide(false))
-}
-
 // NamesPage is the queue of held names and cities.
 type NamesPage struct {
 	AdminPage

@@ -22,13 +22,6 @@ type Organisation interface {
 	Save(ctx context.Context, in site.Input, prev int64) (before, after site.Profile, err error)
 }
 
-// organisationRoutes declares the organisation profile's page; admins
-// only.
-func (s *Server) organisationRoutes(admin fiber.Router) {
-	admin.Get("/organisation", s.allow(), s.organisationForm)
-	admin.Post("/organisation", s.allow(), s.organisationSave)
-}
-
 // OrganisationForm is the profile form as the admin typed it.
 type OrganisationForm struct {
 	site.Input

@@ -3,23 +3,12 @@ package web
 import (
 	"errors"
 	"net/url"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/solidarity-letters/solidarity/audit"
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 )
-
-func (s *Server) partnerRoutes(admin fiber.Router) {
-	admin.Get("/partners", s.allow(organizers...), s.partnersPage)
-	admin.Post("/partners", s.allow(organizers...), s.addPartner)
-	admin.Get("/partners/:ref", s.allow(organizers...), s.partnerPage)
-	admin.Post("/partners/:ref/keys", s.allow(organizers...), s.newPartnerKey)
-	admin.Post("/partners/:ref/keys/revoke", s.allow(organizers...), s.revokePartnerKey)
-	admin.Post("/partners/:ref/link", s.allow(organizers...), s.newPartnerLink)
-	admin.Post("/partners/:ref/link/revoke", s.allow(organizers...), s.revokePartnerLink)
-}
 
 // PartnerRow is a partner in the list, with its signatures in total.
 type PartnerRow struct {
@@ -178,39 +167,4 @@ func (s *Server) revokePartnerLink(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Redirect("/admin/partners/"+url.PathEscape(ref)+"?done=partner_link_revoked", fiber.StatusSeeOther)
-}
-
-// PartnerStatsPage is what a partner's secret stats link shows: its own
-// numbers, no names.
-type PartnerStatsPage struct {
-	Page
-	Partner string
-	Stats   []campaign.PartnerStats
-	Total   int64
-	AsOf    string
-}
-
-// partnerStatsPage answers a partner's secret stats link; an unknown or
-// withdrawn link is 404.
-func (s *Server) partnerStatsPage(c *fiber.Ctx) error {
-	// The secret is in the address: it must not leak to other sites, nor
-	// into caches.
-	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
-	c.Set("X-Robots-Tag", "noindex")
-	ctx := c.UserContext()
-	pa, err := s.deps.Partners.ByStatsToken(ctx, c.Params("token"))
-	if err != nil {
-		return err
-	}
-	stats, at, err := s.deps.Partners.Stats(ctx, []campaign.Partner{*pa})
-	if err != nil {
-		return err
-	}
-	t := s.localizer(c)
-	p := PartnerStatsPage{Page: s.page(c, t.T("partners.public.title", "Name", pa.Name)), Partner: pa.Name,
-		Stats: stats[pa.Ref], AsOf: t.DateTime(at.In(time.UTC))}
-	for _, st := range p.Stats {
-		p.Total += st.Total
-	}
-	return s.render(c, fiber.StatusOK, "partner_stats", p)
 }

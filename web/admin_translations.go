@@ -33,8 +33,8 @@ func (s *Server) renderTranslations(c *fiber.Ctx, status int, st ListState, cur 
 	u := currentUser(c)
 	p := TranslationsPage{
 		AdminPage: s.adminPage(c, t.T("translations.title")),
-		CanWrite:  roleIn(u, translators),
-		CanReview: roleIn(u, moderators),
+		CanWrite:  translators.allows(u),
+		CanReview: moderators.allows(u),
 		Limit:     letters.MaxTranslation,
 	}
 	st.Options = []Choice{{Value: "", Label: t.T("moderation.filter_all")}}

@@ -20,15 +20,6 @@ type UserAdmin interface {
 	ResetTwoFactor(ctx context.Context, email string) error
 }
 
-func (s *Server) userRoutes(admin fiber.Router) {
-	admin.Get("/users", s.allow(), s.usersPage)
-	admin.Post("/users", s.allow(), s.addUser)
-	admin.Post("/users/disable", s.allow(), s.setUserDisabled(true))
-	admin.Post("/users/enable", s.allow(), s.setUserDisabled(false))
-	admin.Post("/users/password", s.allow(), s.setUserPassword)
-	admin.Get("/audit", s.allow(), s.auditPage)
-}
-
 // UsersPage lists accounts and has the form to add one.
 type UsersPage struct {
 	AdminPage

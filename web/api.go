@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -310,33 +309,6 @@ func apiFail(c *fiber.Ctx, status int, code, message string, fields map[string]s
 	return c.Status(status).JSON(APIError{Error: APIErrorBody{Code: code, Message: message, Fields: fields}})
 }
 
-// limitIP applies the per-client limit of API requests.
-func (s *Server) limitIP(c *fiber.Ctx) error {
-	if wait, ok := s.api.ipLimit.take("ip:"+s.clientIP(c), apiReadRate, s.cfg.Now()); !ok {
-		return tooMany(c, wait)
-	}
-	return nil
-}
-
-// errLimited ends a request that tooMany answered.
-var errLimited = errors.New("rate limited")
-
-// answered turns errLimited, whose answer is written, into success.
-func answered(err error) error {
-	if errors.Is(err, errLimited) {
-		return nil
-	}
-	return err
-}
-
-func tooMany(c *fiber.Ctx, wait time.Duration) error {
-	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds()+0.999)))
-	if err := apiFail(c, fiber.StatusTooManyRequests, "rate_limited", "Too many requests; try again after the time in Retry-After.", nil); err != nil {
-		return err
-	}
-	return errLimited
-}
-
 // apiSign answers POST /api/v1/campaigns/{slug}/signatures: a partner's
 // signature, with the web form's rules.
 func (s *Server) apiSign(c *fiber.Ctx) error {
@@ -450,61 +422,6 @@ func (s *Server) apiSignOnce(c *fiber.Ctx, partner *campaign.Partner, in APISign
 	return err
 }
 
-// limiter is a token bucket per key, in memory: rate requests per minute,
-// in bursts of up to rate. Buckets that are full again are forgotten. Its
-// zero value is ready.
-type limiter struct {
-	shards [16]limiterShard
-}
-
-type limiterShard struct {
-	mu      sync.Mutex
-	buckets map[string]*bucket
-	swept   time.Time
-}
-
-type bucket struct {
-	tokens float64
-	at     time.Time
-}
-
-// take spends a token of key's bucket, which holds up to perMinute and
-// refills at perMinute; when it is empty take says how long until it is not.
-func (l *limiter) take(key string, perMinute int, now time.Time) (time.Duration, bool) {
-	h := fnv.New32a()
-	h.Write([]byte(key))
-	sh := &l.shards[h.Sum32()%uint32(len(l.shards))]
-	rate := float64(perMinute)
-	perSecond := rate / 60
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	if sh.buckets == nil {
-		sh.buckets = map[string]*bucket{}
-	}
-	if now.Sub(sh.swept) > time.Minute {
-		for k, b := range sh.buckets {
-			if b.tokens+now.Sub(b.at).Seconds()*perSecond >= rate {
-				delete(sh.buckets, k)
-			}
-		}
-		sh.swept = now
-	}
-	b, ok := sh.buckets[key]
-	if !ok {
-		b = &bucket{tokens: rate, at: now}
-		sh.buckets[key] = b
-	}
-	if elapsed := now.Sub(b.at).Seconds(); elapsed > 0 {
-		b.tokens = min(rate, b.tokens+elapsed*perSecond)
-		b.at = now
-	}
-	if b.tokens < 1 {
-		return time.Duration((1 - b.tokens) / perSecond * float64(time.Second)), false
-	}
-	b.tokens--
-	return 0, true
-}
-
 // refRE is the shape of a ref code on a link (campaign.Partner.Ref).
 var refRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
@@ -515,23 +432,4 @@ func refCode(raw string) string {
 		return ""
 	}
 	return raw
-}
-
-func (s *Server) healthz(c *fiber.Ctx) error {
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.SendString("ok")
-}
-
-// readyTimeout bounds the database check of /readyz.
-const readyTimeout = 2 * time.Second
-
-func (s *Server) readyz(c *fiber.Ctx) error {
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	ctx, cancel := context.WithTimeout(c.UserContext(), readyTimeout)
-	defer cancel()
-	if err := s.deps.DB.Ping(ctx); err != nil {
-		s.log.Warn("not ready", "error", err)
-		return c.Status(fiber.StatusServiceUnavailable).SendString("database unreachable")
-	}
-	return c.SendString("ok")
 }

@@ -98,7 +98,8 @@ type Server struct {
 	views   *views
 	tokens  tokens
 	log     *slog.Logger
-	api     apiState // the public API's cache and rate limits
+	api     apiState  // the public API's cache and rate limits
+	nav     []navLink // the console's navigation, with its routes' access
 
 	// serving guards the listener against a shutdown that comes before
 	// Fiber has taken it (see Serve).
@@ -161,7 +162,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	// Responses sent while shutting down close their connection, so that
 	// keep-alive clients do not hold the shutdown up.
 	s.app.Server().CloseOnShutdown = true
-	s.routes()
+	if err := s.routes(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

@@ -23,17 +23,6 @@ import (
 // scripts and trackers never see it. The form works without cookies (a
 // signed form token and the Origin check, as on the campaign page).
 
-// embedRoutes declares the widget's public routes and the console's
-// snippet builder.
-func (s *Server) embedRoutes(a, admin fiber.Router) {
-	a.Get("/widget.js", s.widgetJS)
-	a.Get("/embed/:slug", s.withLang, s.embedPage)
-	a.Post("/embed/:slug/sign", s.withLang, s.embedSign)
-	a.Get("/embed/:slug/thanks", s.withLang, s.embedThanks)
-	a.Get("/c/:slug/badge.svg", s.withLang, s.badge)
-	admin.Get("/campaigns/:id/embed", s.allow(organizers...), s.embedBuilder)
-}
-
 // embedOptions are the widget's settings, from the loader's data
 // attributes by way of the iframe's query string.
 type embedOptions struct {

@@ -2,97 +2,29 @@ package web_test
 
 import (
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/solidarity-letters/solidarity/account"
+	"github.com/solidarity-letters/solidarity/web"
 )
 
-// consoleAccess says which roles may use each console route besides admin,
-// which may use all. Every console route must be listed here.
-var consoleAccess = map[string][]account.Role{
-	"GET /admin/login":   {"visitor", account.RoleTranslator, account.RoleModerator, account.RoleOrganizer},
-	"POST /admin/login":  {"visitor", account.RoleTranslator, account.RoleModerator, account.RoleOrganizer},
-	"GET /admin":         {account.RoleTranslator, account.RoleModerator, account.RoleOrganizer},
-	"POST /admin/logout": {account.RoleTranslator, account.RoleModerator, account.RoleOrganizer},
+// visitor is someone who is not signed in, in the role matrix.
+const visitor account.Role = ""
 
-	"GET /admin/campaigns":                            {account.RoleOrganizer},
-	"GET /admin/campaigns/new":                        {account.RoleOrganizer},
-	"POST /admin/campaigns/new":                       {account.RoleOrganizer},
-	"GET /admin/campaigns/:id":                        {account.RoleOrganizer},
-	"POST /admin/campaigns/:id":                       {account.RoleOrganizer},
-	"GET /admin/campaigns/:id/preview":                {account.RoleOrganizer},
-	"GET /admin/campaigns/:id/embed":                  {account.RoleOrganizer},
-	"POST /admin/campaigns/:id/schedule":              {account.RoleOrganizer},
-	"GET /admin/campaigns/:id/close":                  {account.RoleOrganizer},
-	"POST /admin/campaigns/:id/close":                 {account.RoleOrganizer},
-	"POST /admin/campaigns/:id/archive":               {account.RoleOrganizer},
-	"POST /admin/campaigns/:id/unarchive":             {account.RoleOrganizer},
-	"GET /admin/recipients":                           {account.RoleOrganizer},
-	"GET /admin/recipients/new":                       {account.RoleOrganizer},
-	"POST /admin/recipients/new":                      {account.RoleOrganizer},
-	"GET /admin/recipients/:id":                       {account.RoleOrganizer},
-	"POST /admin/recipients/:id":                      {account.RoleOrganizer},
-	"GET /admin/campaigns/:id/signatures":             {account.RoleOrganizer},
-	"GET /admin/campaigns/:id/signatures.csv":         {account.RoleOrganizer},
-	"GET /admin/campaigns/:id/signatures/:sig/erase":  {account.RoleOrganizer},
-	"POST /admin/campaigns/:id/signatures/:sig/erase": {account.RoleOrganizer},
-	"GET /admin/campaigns/:id/stats":                  {account.RoleOrganizer},
-	"GET /admin/campaigns/:id/paper":                  {account.RoleOrganizer},
-	"POST /admin/campaigns/:id/paper/tally":           {account.RoleOrganizer},
-	"POST /admin/campaigns/:id/paper/rows":            {account.RoleOrganizer},
-
-	"GET /admin/campaigns/:id/bundle":             {account.RoleOrganizer},
-	"POST /admin/campaigns/:id/bundle":            {account.RoleOrganizer},
-	"GET /admin/campaigns/:id/bundle/:job":        {account.RoleOrganizer},
-	"POST /admin/campaigns/:id/bundle/:job/retry": {account.RoleOrganizer},
-
-	"GET /admin/moderation":                    {account.RoleModerator},
-	"POST /admin/moderation/approve":           {account.RoleModerator},
-	"POST /admin/moderation/:id/approve":       {account.RoleModerator},
-	"POST /admin/moderation/:id/reject":        {account.RoleModerator},
-	"POST /admin/moderation/:id/language":      {account.RoleModerator},
-	"GET /admin/moderation/names":              {account.RoleModerator},
-	"POST /admin/moderation/names/:id/approve": {account.RoleModerator},
-	"POST /admin/moderation/names/:id/reject":  {account.RoleModerator},
-	"GET /admin/translations":                  {account.RoleTranslator, account.RoleModerator},
-	"POST /admin/translations/:id":             {account.RoleTranslator},
-	"POST /admin/translations/:id/approve":     {account.RoleModerator},
-	"POST /admin/translations/:id/reject":      {account.RoleModerator},
-
-	"GET /admin/users":           nil,
-	"POST /admin/users":          nil,
-	"POST /admin/users/disable":  nil,
-	"POST /admin/users/enable":   nil,
-	"POST /admin/users/password": nil,
-	"GET /admin/audit":           nil,
-	"GET /admin/organisation":    nil,
-	"POST /admin/organisation":   nil,
-
-	// Own account and second factor (admin_account.go). The code step
-	// sends visitors without a pending sign-in to the login page.
-	"GET /admin/login/code":           {account.RoleTranslator, account.RoleModerator, account.RoleOrganizer},
-	"POST /admin/login/code":          {account.RoleTranslator, account.RoleModerator, account.RoleOrganizer},
-	"GET /admin/account":              {account.RoleTranslator, account.RoleModerator, account.RoleOrganizer},
-	"POST /admin/account/password":    {account.RoleTranslator, account.RoleModerator, account.RoleOrganizer},
-	"GET /admin/account/2fa":          {account.RoleTranslator, account.RoleModerator, account.RoleOrganizer},
-	"POST /admin/account/2fa":         {account.RoleTranslator, account.RoleModerator, account.RoleOrganizer},
-	"POST /admin/account/2fa/disable": {account.RoleTranslator, account.RoleModerator, account.RoleOrganizer},
-	"POST /admin/users/2fa":           nil,
-	"POST /admin/users/2fa/reset":     nil,
-
-	"GET /admin/partners":                   {account.RoleOrganizer},
-	"POST /admin/partners":                  {account.RoleOrganizer},
-	"GET /admin/partners/:ref":              {account.RoleOrganizer},
-	"POST /admin/partners/:ref/keys":        {account.RoleOrganizer},
-	"POST /admin/partners/:ref/keys/revoke": {account.RoleOrganizer},
-	"POST /admin/partners/:ref/link":        {account.RoleOrganizer},
-	"POST /admin/partners/:ref/link/revoke": {account.RoleOrganizer},
+// roleName names a role in messages.
+func roleName(r account.Role) string {
+	if r == visitor {
+		return "visitor"
+	}
+	return string(r)
 }
 
-// TestConsoleRoleMatrix walks every console route as a visitor and as each
-// role and checks that only the roles allowed get through.
+// TestConsoleRoleMatrix walks every console route of the route table as a
+// visitor and as each role and checks that exactly the roles its line
+// allows get through.
 func TestConsoleRoleMatrix(t *testing.T) {
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
@@ -101,46 +33,42 @@ func TestConsoleRoleMatrix(t *testing.T) {
 	}
 	sig := storedSignatures(t, s)[0].ID
 	params := strings.NewReplacer("/campaigns/:id", "/campaigns/"+c.ID, ":sig", sig, "/recipients/:id", "/recipients/"+c.RecipientID,
-		"/moderation/names/:id", "/moderation/names/"+sig, "/moderation/:id", "/moderation/"+sig, "/translations/:id", "/translations/"+sig, ":job", "000000000000000000000000")
+		"/moderation/names/:id", "/moderation/names/"+sig, "/moderation/:id", "/moderation/"+sig, "/translations/:id", "/translations/"+sig,
+		":job", "000000000000000000000000", "/partners/:ref", "/partners/nobody")
 
-	var routes []string
-	for _, r := range s.App.Routes() {
-		method, path, _ := strings.Cut(r, " ")
-		if !strings.HasPrefix(path, "/admin") {
-			continue
+	var routes []web.RouteRule
+	for _, r := range s.App.RouteTable() {
+		if strings.HasPrefix(r.Path, "/admin") {
+			routes = append(routes, r)
 		}
-		path = strings.TrimSuffix(path, "/")
-		key := method + " " + path
-		if _, ok := consoleAccess[key]; !ok {
-			t.Errorf("route %s is not in the access table", key)
-			continue
-		}
-		routes = append(routes, key)
+	}
+	if len(routes) < 50 {
+		t.Fatalf("%d console routes in the table, want all of them", len(routes))
 	}
 	// Sign out last: it ends the session the other requests use.
-	slices.SortFunc(routes, func(a, b string) int {
-		return strings.Compare(strings.Replace(a, "/logout", "~", 1), strings.Replace(b, "/logout", "~", 1))
+	slices.SortStableFunc(routes, func(a, b web.RouteRule) int {
+		return compareBool(strings.HasSuffix(a.Path, "/logout"), strings.HasSuffix(b.Path, "/logout"))
 	})
 
 	users := map[account.Role]*user{}
 	for _, r := range account.Roles() {
 		users[r] = s.loginAs(t, r)
 	}
-	for _, key := range routes {
+	for _, r := range routes {
+		key := r.Method + " " + r.Path
 		if key == "POST /admin/login" {
 			continue // needs the login form's own token; TestLogin covers it
 		}
-		method, path, _ := strings.Cut(key, " ")
-		target := params.Replace(path)
-		for _, role := range append([]account.Role{"visitor"}, account.Roles()...) {
-			allowed := role == account.RoleAdmin || slices.Contains(consoleAccess[key], role)
+		target := params.Replace(r.Path)
+		for _, role := range append([]account.Role{visitor}, account.Roles()...) {
+			allowed := r.Allows(role)
 			var res response
 			switch {
-			case role == "visitor" && method == "GET":
+			case role == visitor && r.Method == "GET":
 				res = s.get(t, target)
-			case role == "visitor":
+			case role == visitor:
 				res = s.post(t, target, url.Values{})
-			case method == "GET":
+			case r.Method == "GET":
 				res = users[role].get(t, target)
 			default:
 				res = users[role].post(t, target, url.Values{})
@@ -148,13 +76,86 @@ func TestConsoleRoleMatrix(t *testing.T) {
 			toLogin := res.Status == 303 && strings.HasPrefix(res.Header.Get("Location"), "/admin/login")
 			switch {
 			case res.Status >= 500:
-				t.Errorf("%s as %s: %d server error", key, role, res.Status)
+				t.Errorf("%s (%s) as %s: %d server error", key, r.Access, roleName(role), res.Status)
 			case allowed && (res.Status == 403 || (toLogin && !strings.HasSuffix(key, "/logout"))):
-				t.Errorf("%s as %s: %d (to %q), want access", key, role, res.Status, res.Header.Get("Location"))
-			case !allowed && role == "visitor" && !toLogin:
-				t.Errorf("%s as visitor: %d, want a redirect to the login page", key, res.Status)
-			case !allowed && role != "visitor" && res.Status != 403:
-				t.Errorf("%s as %s: %d, want 403", key, role, res.Status)
+				t.Errorf("%s (%s) as %s: %d (to %q), want access", key, r.Access, roleName(role), res.Status, res.Header.Get("Location"))
+			case !allowed && role == visitor && !toLogin:
+				t.Errorf("%s (%s) as visitor: %d, want a redirect to the login page", key, r.Access, res.Status)
+			case !allowed && role != visitor && res.Status != 403:
+				t.Errorf("%s (%s) as %s: %d, want 403", key, r.Access, roleName(role), res.Status)
+			}
+		}
+	}
+}
+
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
+
+// TestRouteTableIsRegistered checks that the table is what the app serves:
+// every line is a registered route, and no route is registered besides it.
+func TestRouteTableIsRegistered(t *testing.T) {
+	s := newSite(t, dbs.Database(t))
+	var table []string
+	for _, r := range s.App.RouteTable() {
+		table = append(table, r.Method+" "+r.Path)
+	}
+	registered := s.App.Routes()
+	for _, r := range table {
+		if !slices.Contains(registered, r) {
+			t.Errorf("%s is in the table but not registered", r)
+		}
+	}
+	for _, r := range registered {
+		method, _, _ := strings.Cut(r, " ")
+		if method != "USE" && !slices.Contains(table, r) {
+			t.Errorf("%s is registered but not in the table", r)
+		}
+	}
+}
+
+var navHrefRE = regexp.MustCompile(`<li><a href="([^"]+)"`)
+
+// TestNavFollowsRoutes checks that every link of the console's navigation
+// is shown to exactly the roles its route allows.
+func TestNavFollowsRoutes(t *testing.T) {
+	s := newSite(t, dbs.Database(t))
+	allows := map[string]web.RouteRule{}
+	for _, r := range s.App.RouteTable() {
+		if r.Method == "GET" {
+			allows[r.Path] = r
+		}
+	}
+	links := web.NavLinks()
+	for _, role := range account.Roles() {
+		page := s.loginAs(t, role).get(t, "/admin/account")
+		if page.Status != 200 {
+			t.Fatalf("account page as %s: %d", role, page.Status)
+		}
+		nav, _, _ := strings.Cut(page.Body, "</nav>")
+		var shown []string
+		for _, m := range navHrefRE.FindAllStringSubmatch(nav, -1) {
+			shown = append(shown, m[1])
+		}
+		for _, href := range links {
+			r, ok := allows[href]
+			if !ok {
+				t.Errorf("nav link %s has no GET route", href)
+				continue
+			}
+			if got, want := slices.Contains(shown, href), r.Allows(role); got != want {
+				t.Errorf("nav link %s (%s) shown to %s: %v, want %v", href, r.Access, role, got, want)
+			}
+		}
+		for _, href := range shown {
+			if !slices.Contains(links, href) {
+				t.Errorf("%s sees nav link %s, which is not in the navigation", role, href)
 			}
 		}
 	}

@@ -1,53 +1,195 @@
 package web
 
 import (
+	"fmt"
+
+	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 )
 
-// routes declares every route of the application.
-func (s *Server) routes() {
+// route is one line of the route table: who may use which handler.
+type route struct {
+	method  string
+	path    string
+	access  access
+	handler fiber.Handler
+}
+
+const (
+	get     = fiber.MethodGet
+	post    = fiber.MethodPost
+	options = fiber.MethodOptions
+)
+
+// routeTable declares every route of the application with who may use it
+// (access.go). Where patterns overlap, the first match wins: keep
+// /campaigns/new before /campaigns/:id.
+func (s *Server) routeTable() []route {
+	return []route{
+		{post, "/api/v1/campaigns/:slug/signatures", crossSite, s.apiSign},
+
+		{get, "/healthz", public, s.healthz},
+		{get, "/readyz", public, s.readyz},
+		{get, "/static/:file", public, s.static},
+		{get, "/widget.js", public, s.widgetJS},
+		{get, "/api/v1/openapi.json", public, s.apiOpenAPI},
+		{get, "/api/v1/campaigns", public, s.apiCampaigns},
+		{get, "/api/v1/campaigns/:slug", public, s.apiCampaign},
+		{options, "/api/v1/campaigns", public, s.apiPreflight},
+		{options, "/api/v1/campaigns/:slug", public, s.apiPreflight},
+
+		{get, "/p/:token", publicPage, s.partnerStatsPage},
+		{get, "/", publicPage, s.home},
+		{get, "/c/:slug", publicPage, s.campaignPage},
+		{post, "/c/:slug/sign", publicPage, s.sign},
+		{get, "/c/:slug/thanks", publicPage, s.thanks},
+		{get, "/c/:slug/badge.svg", publicPage, s.badge},
+		{get, "/contact", publicPage, s.contact},
+		{get, "/embed/:slug", publicPage, s.embedPage},
+		{post, "/embed/:slug/sign", publicPage, s.embedSign},
+		{get, "/embed/:slug/thanks", publicPage, s.embedThanks},
+
+		{get, "/admin/login", consoleOpen, s.loginForm},
+		{post, "/admin/login", consoleOpen, s.login},
+		{get, "/admin/login/code", secondStep, s.codeForm},
+		{post, "/admin/login/code", secondStep, s.code},
+		{post, "/admin/logout", signedIn, s.logout},
+		{get, "/admin", everyone, s.dashboard},
+
+		{get, "/admin/campaigns", organizers, s.campaignList},
+		{get, "/admin/campaigns/new", organizers, s.campaignNew},
+		{post, "/admin/campaigns/new", organizers, s.campaignCreate},
+		{get, "/admin/campaigns/:id", organizers, s.campaignEdit},
+		{post, "/admin/campaigns/:id", organizers, s.campaignUpdate},
+		{get, "/admin/campaigns/:id/preview", organizers, s.campaignPreview},
+		{get, "/admin/campaigns/:id/embed", organizers, s.embedBuilder},
+		{post, "/admin/campaigns/:id/schedule", organizers, s.campaignSchedule},
+		{get, "/admin/campaigns/:id/close", organizers, s.campaignCloseForm},
+		{post, "/admin/campaigns/:id/close", organizers, s.campaignClose},
+		{post, "/admin/campaigns/:id/archive", organizers, s.campaignArchive(true)},
+		{post, "/admin/campaigns/:id/unarchive", organizers, s.campaignArchive(false)},
+		{get, "/admin/recipients", organizers, s.recipientList},
+		{get, "/admin/recipients/new", organizers, s.recipientNew},
+		{post, "/admin/recipients/new", organizers, s.recipientSave},
+		{get, "/admin/recipients/:id", organizers, s.recipientEdit},
+		{post, "/admin/recipients/:id", organizers, s.recipientSave},
+
+		{get, "/admin/campaigns/:id/signatures", organizers, s.signatureList},
+		{get, "/admin/campaigns/:id/signatures.csv", organizers, s.signatureExport},
+		{get, "/admin/campaigns/:id/signatures/:sig/erase", organizers, s.signatureEraseForm},
+		{post, "/admin/campaigns/:id/signatures/:sig/erase", organizers, s.signatureErase},
+		{get, "/admin/campaigns/:id/stats", organizers, s.campaignStats},
+		{get, "/admin/campaigns/:id/paper", organizers, s.paperPage},
+		{post, "/admin/campaigns/:id/paper/tally", organizers, s.paperTally},
+		{post, "/admin/campaigns/:id/paper/rows", organizers, s.paperRows},
+		{get, "/admin/campaigns/:id/bundle", organizers, s.bundlePage},
+		{post, "/admin/campaigns/:id/bundle", organizers, s.bundleBuild},
+		{get, "/admin/campaigns/:id/bundle/:job", organizers, s.bundleDownload},
+		{post, "/admin/campaigns/:id/bundle/:job/retry", organizers, s.bundleRetry},
+
+		{get, "/admin/moderation", moderators, s.moderationQueue},
+		{post, "/admin/moderation/approve", moderators, s.moderationBulkApprove},
+		{get, "/admin/moderation/names", moderators, s.nameQueue},
+		{post, "/admin/moderation/names/:id/approve", moderators, s.nameDecide(true)},
+		{post, "/admin/moderation/names/:id/reject", moderators, s.nameDecide(false)},
+		{post, "/admin/moderation/:id/approve", moderators, s.moderationApprove},
+		{post, "/admin/moderation/:id/reject", moderators, s.moderationReject},
+		{post, "/admin/moderation/:id/language", moderators, s.moderationLanguage},
+		{get, "/admin/translations", linguists, s.translationList},
+		{post, "/admin/translations/:id", translators, s.translationSave},
+		{post, "/admin/translations/:id/approve", moderators, s.translationReview(true)},
+		{post, "/admin/translations/:id/reject", moderators, s.translationReview(false)},
+
+		{get, "/admin/partners", organizers, s.partnersPage},
+		{post, "/admin/partners", organizers, s.addPartner},
+		{get, "/admin/partners/:ref", organizers, s.partnerPage},
+		{post, "/admin/partners/:ref/keys", organizers, s.newPartnerKey},
+		{post, "/admin/partners/:ref/keys/revoke", organizers, s.revokePartnerKey},
+		{post, "/admin/partners/:ref/link", organizers, s.newPartnerLink},
+		{post, "/admin/partners/:ref/link/revoke", organizers, s.revokePartnerLink},
+
+		{get, "/admin/account", everyone, s.accountPage},
+		{post, "/admin/account/password", everyone, s.changePassword},
+		{get, "/admin/account/2fa", signedIn, s.twoFactorPage},
+		{post, "/admin/account/2fa", signedIn, s.confirmTwoFactor},
+		{post, "/admin/account/2fa/disable", everyone, s.disableTwoFactor},
+
+		{get, "/admin/users", admins, s.usersPage},
+		{post, "/admin/users", admins, s.addUser},
+		{post, "/admin/users/disable", admins, s.setUserDisabled(true)},
+		{post, "/admin/users/enable", admins, s.setUserDisabled(false)},
+		{post, "/admin/users/password", admins, s.setUserPassword},
+		{post, "/admin/users/2fa", admins, s.setTwoFactorRequired},
+		{post, "/admin/users/2fa/reset", admins, s.resetTwoFactor},
+		{get, "/admin/audit", admins, s.auditPage},
+		{get, "/admin/organisation", admins, s.organisationForm},
+		{post, "/admin/organisation", admins, s.organisationSave},
+	}
+}
+
+// navLink is a link of the console's navigation. Who sees it is not said
+// here: it is the access of the GET route of its href.
+type navLink struct {
+	href, label string
+	access      access
+}
+
+// consoleNav lists the console's navigation, in order.
+var consoleNav = []navLink{
+	{href: "/admin", label: "admin.nav.home"},
+	{href: "/admin/campaigns", label: "admin.nav.campaigns"},
+	{href: "/admin/recipients", label: "admin.nav.recipients"},
+	{href: "/admin/partners", label: "admin.nav.partners"},
+	{href: "/admin/moderation", label: "admin.nav.moderation"},
+	{href: "/admin/translations", label: "admin.nav.translations"},
+	{href: "/admin/users", label: "admin.nav.users"},
+	{href: "/admin/organisation", label: "org.admin.nav"},
+	{href: "/admin/audit", label: "admin.nav.audit"},
+}
+
+// routes registers the route table behind the middleware, and gives the
+// console's navigation the access of its links' routes.
+func (s *Server) routes() error {
+	table := s.routeTable()
 	a := s.app
 	a.Use(s.accessLog) // outermost, so that recovered panics are logged too
 	a.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	a.Use(s.securityHeaders)
-	// Partners call this from their servers with an API key and no
-	// cookies, so it is no cross-site request forgery target: before checkOrigin.
-	a.Post("/api/v1/campaigns/:slug/signatures", s.apiSign)
+	s.register(table, true) // cross-site: before checkOrigin
 	a.Use(s.checkOrigin)
-
-	a.Get("/healthz", s.healthz)
-	a.Get("/readyz", s.readyz)
-	a.Get("/static/:file", s.static)
-
-	a.Get("/api/v1/openapi.json", s.apiOpenAPI)
-	a.Get("/api/v1/campaigns", s.apiCampaigns)
-	a.Get("/api/v1/campaigns/:slug", s.apiCampaign)
-	a.Options("/api/v1/campaigns", s.apiPreflight)
-	a.Options("/api/v1/campaigns/:slug", s.apiPreflight)
-	a.Get("/p/:token", s.withLang, s.partnerStatsPage)
-
-	a.Get("/", s.withLang, s.home)
-	a.Get("/c/:slug", s.withLang, s.campaignPage)
-	a.Post("/c/:slug/sign", s.withLang, s.sign)
-	a.Get("/c/:slug/thanks", s.withLang, s.thanks)
-	a.Get("/contact", s.withLang, s.contact)
-
-	admin := a.Group("/admin", s.withLang, s.withSession, s.checkSessionToken)
-	admin.Get("/login", s.loginForm)
-	admin.Post("/login", s.login)
-	admin.Post("/logout", s.signedIn, s.logout) // also before a required second factor is set up
-	admin.Get("/", s.allow(everyone...), s.dashboard)
-	// Console areas, each declared in its admin_<area>.go:
-	s.campaignRoutes(admin)
-	s.signatureRoutes(admin)
-	s.moderationRoutes(admin)
-	s.bundleRoutes(admin)
-	s.userRoutes(admin)
-	s.accountRoutes(admin)
-	s.partnerRoutes(admin)
-	s.organisationRoutes(admin)
-
-	s.embedRoutes(a, admin)
-
+	a.Group("/admin", s.withLang, s.withSession, s.checkSessionToken)
+	s.register(table, false)
 	a.Use(s.withLang, s.notFound)
+
+	gets := map[string]access{}
+	for _, r := range table {
+		if r.method == get {
+			gets[r.path] = r.access
+		}
+	}
+	for _, l := range consoleNav {
+		acc, ok := gets[l.href]
+		if !ok {
+			return fmt.Errorf("web: console navigation links to %s, which has no GET route", l.href)
+		}
+		l.access = acc
+		s.nav = append(s.nav, l)
+	}
+	return nil
+}
+
+// register adds the routes of table that are cross-site, or those that
+// are not, each behind the handlers that check its access.
+func (s *Server) register(table []route, crossSiteOnly bool) {
+	for _, r := range table {
+		if r.access.crossSite != crossSiteOnly {
+			continue
+		}
+		handlers := append(s.guard(r.access), r.handler)
+		if r.method == get {
+			s.app.Get(r.path, handlers...) // and HEAD
+		} else {
+			s.app.Add(r.method, r.path, handlers...)
+		}
+	}
 }

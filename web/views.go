@@ -63,8 +63,10 @@ func loadViews() (*views, error) {
 			}
 			return u, nil
 		},
-		"paragraphs": paragraphs,
-		"cardOf":     func(t *i18n.Localizer, c CampaignView) CardView { return CardView{T: t, C: c} },
+		"paragraphs":     paragraphs,
+		"cardOf":         func(t *i18n.Localizer, c CampaignView) CardView { return CardView{T: t, C: c} },
+		"problemSummary": problemSummary,
+		"messageSummary": messageSummary,
 	}
 	// Every templates/<name>.html is a public page drawn inside
 	// templates/layout.html; every templates/admin/<name>.html is a console

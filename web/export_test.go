@@ -1,0 +1,32 @@
+package web
+
+import "github.com/solidarity-letters/solidarity/account"
+
+// RouteRule is a line of the route table as the role-matrix test sees it.
+type RouteRule struct {
+	Method, Path string
+	Access       string // the name of its role set
+	access       access
+}
+
+// Allows reports whether someone with role may use the route; the empty
+// role is a visitor who is not signed in.
+func (r RouteRule) Allows(role account.Role) bool { return r.access.allowsRole(role) }
+
+// RouteTable returns the route table, for tests.
+func (s *Server) RouteTable() []RouteRule {
+	var out []RouteRule
+	for _, r := range s.routeTable() {
+		out = append(out, RouteRule{Method: r.method, Path: r.path, Access: r.access.name, access: r.access})
+	}
+	return out
+}
+
+// NavLinks returns the targets of the console's navigation links, for tests.
+func NavLinks() []string {
+	var out []string
+	for _, l := range consoleNav {
+		out = append(out, l.href)
+	}
+	return out
+}

@@ -1,0 +1,30 @@
+package web
+
+import (
+	"context"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// The health checks for load balancers and orchestrators: /healthz says
+// the process answers, /readyz that the database does too.
+
+func (s *Server) healthz(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.SendString("ok")
+}
+
+// readyTimeout bounds the database check of /readyz.
+const readyTimeout = 2 * time.Second
+
+func (s *Server) readyz(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	ctx, cancel := context.WithTimeout(c.UserContext(), readyTimeout)
+	defer cancel()
+	if err := s.deps.DB.Ping(ctx); err != nil {
+		s.log.Warn("not ready", "error", err)
+		return c.Status(fiber.StatusServiceUnavailable).SendString("database unreachable")
+	}
+	return c.SendString("ok")
+}
