@@ -238,7 +238,7 @@ func dated(text string) string {
 
 func (f *fixture) auditEntries(t *testing.T, action audit.Action) []audit.Entry {
 	t.Helper()
-	all, err := f.log.Page(context.Background(), bson.ObjectID{}, 100)
+	all, _, err := f.log.Page(context.Background(), audit.Cursor{}, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
