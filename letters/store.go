@@ -58,7 +58,7 @@ func NewStore(db *mongo.Database, keys *seal.Keyring) *Store {
 	}
 }
 
-// EnsureIndexes creates the store's indexes and its decoys (decoy.go); it
+// EnsureIndexes creates the store's indexes and its decoys (store_decoy.go); it
 // is safe to call at every start-up.
 func (s *Store) EnsureIndexes(ctx context.Context) error {
 	// One at a time: the embedded database drops the connection when
