@@ -52,14 +52,17 @@ type Job struct {
 	Holds int `bson:"holds"`
 	// Attempt counts the claims of the job, so that a worker whose build
 	// was restarted meanwhile cannot record its archive.
-	Attempt      int       `bson:"attempt"`
-	CreatedBy    string    `bson:"created_by"`
-	CreatedAt    time.Time `bson:"created_at"`
-	StartedAt    time.Time `bson:"started_at,omitempty"`
-	FinishedAt   time.Time `bson:"finished_at,omitempty"`
-	LeaseUntil   time.Time `bson:"lease_until,omitempty"`
-	Letters      int       `bson:"letters"`
-	TotalLetters int       `bson:"total_letters"`
+	Attempt    int       `bson:"attempt"`
+	CreatedBy  string    `bson:"created_by"`
+	CreatedAt  time.Time `bson:"created_at"`
+	StartedAt  time.Time `bson:"started_at,omitempty"`
+	FinishedAt time.Time `bson:"finished_at,omitempty"`
+	LeaseUntil time.Time `bson:"lease_until,omitempty"`
+	// Envelopes is how many envelopes of TotalEnvelopes are written (see
+	// pdf.Envelope). Their stored names are those of jobs stored before
+	// the envelope had its name.
+	Envelopes      int `bson:"letters"`
+	TotalEnvelopes int `bson:"total_letters"`
 	// FileID is the GridFS file of the finished archive.
 	FileID bson.ObjectID `bson:"file_id,omitempty"`
 	Size   int64         `bson:"size"`
@@ -92,10 +95,10 @@ func (j *Job) Percent() int {
 	switch {
 	case j.Status == StatusDone:
 		return 100
-	case j.TotalLetters == 0:
+	case j.TotalEnvelopes == 0:
 		return 0
 	}
-	return j.Letters * 100 / j.TotalLetters
+	return j.Envelopes * 100 / j.TotalEnvelopes
 }
 
 // Recorder writes audit entries for finished jobs.
@@ -245,7 +248,7 @@ func (j *Jobs) build(ctx context.Context, job *Job) error {
 	}
 	progress := func(p pdf.Progress) {
 		// Progress also renews the lease; a failed write only delays the bar.
-		_ = j.store.progress(ctx, job, p.Letters, p.TotalLetters, j.now().UTC().Add(lease))
+		_ = j.store.progress(ctx, job, p.Envelopes, p.TotalEnvelopes, j.now().UTC().Add(lease))
 	}
 	w, err := j.keys.NewWriter(up, archiveAAD(job.ID))
 	if err != nil {
@@ -274,7 +277,8 @@ func (j *Jobs) build(ctx context.Context, job *Job) error {
 		}
 		return nil
 	}
-	detail := fmt.Sprintf("%d letters, %d pages, sha256 %s", len(m.Letters), m.Pages, m.SHA256)
+	// The audit log says "letters", as the people who post them do.
+	detail := fmt.Sprintf("%d letters, %d pages, sha256 %s", len(m.Envelopes), m.Pages, m.SHA256)
 	action := audit.BundleBuilt
 	if job.Replaces != "" {
 		action = audit.BundleRebuilt

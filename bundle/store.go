@@ -156,7 +156,7 @@ func (s *store) fail(ctx context.Context, job *Job, message string, at time.Time
 func (s *store) finish(ctx context.Context, job *Job, at time.Time, fileID bson.ObjectID, keyID string, m pdf.Manifest) (bool, error) {
 	res, err := s.jobs.UpdateOne(ctx, attemptOf(job), bson.M{"$set": bson.M{
 		"status": StatusDone, "finished_at": at, "file_id": fileID, "key_id": keyID, "size": m.Size,
-		"sha256": m.SHA256, "files": m.Files, "pages": m.Pages, "letters": len(m.Letters), "total_letters": len(m.Letters),
+		"sha256": m.SHA256, "files": m.Files, "pages": m.Pages, "letters": len(m.Envelopes), "total_letters": len(m.Envelopes),
 		"cutoff": job.Cutoff, "tallies": job.Tallies}})
 	if err != nil {
 		return false, fmt.Errorf("record finished bundle %s: %w", job.ID, err)
