@@ -252,8 +252,8 @@ func (s *Store) ClaimText(ctx context.Context, campaignID, key, greetingID strin
 		return false, fmt.Errorf("claim greeting text: %w", err)
 	}
 	// The claim is read back even when the insert made it: a repeated
-	// signature's rehearsal reads it too (store_decoy.go), and the number of reads
-	// must not tell whether the text was claimed before.
+	// signature's rehearsal reads it too (store_decoy.go), and the number
+	// of reads must not tell whether the text was claimed before.
 	var first struct {
 		GreetingID string `bson:"greeting_id"`
 	}
