@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // Service manages accounts and sessions.
@@ -80,8 +78,7 @@ func (s *Service) SetPassword(ctx context.Context, email, password string) error
 	if err != nil {
 		return err
 	}
-	if _, err := s.store.updateUserByID(ctx, u.ID, nil, bson.M{"$set": bson.M{"password_hash": hash},
-		"$unset": bson.M{"must_change_password": ""}}); err != nil {
+	if err := s.store.setPassword(ctx, u.ID, hash); err != nil {
 		return err
 	}
 	return s.store.deleteSessionsOf(ctx, u.ID)
@@ -93,7 +90,7 @@ func (s *Service) SetDisabled(ctx context.Context, email string, disabled bool) 
 	if err != nil {
 		return err
 	}
-	if err := s.store.updateUser(ctx, u.Email, bson.M{"disabled": disabled}); err != nil {
+	if err := s.store.setDisabled(ctx, u.Email, disabled); err != nil {
 		return err
 	}
 	if disabled {
@@ -256,8 +253,7 @@ func (s *Service) ChangePassword(ctx context.Context, u *User, keep, current, ne
 	if err != nil {
 		return err
 	}
-	if _, err := s.store.updateUserByID(ctx, u.ID, nil, bson.M{"$set": bson.M{"password_hash": hash},
-		"$unset": bson.M{"must_change_password": ""}}); err != nil {
+	if err := s.store.setPassword(ctx, u.ID, hash); err != nil {
 		return err
 	}
 	return s.store.deleteSessionsBut(ctx, u.ID, keep)
@@ -360,7 +356,7 @@ func (s *Service) EnsureDemoAdmin(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("create demo admin: %w", err)
 	}
-	if _, err := s.store.updateUserByID(ctx, u.ID, nil, bson.M{"$set": bson.M{"must_change_password": true}}); err != nil {
+	if err := s.store.markPasswordUnchosen(ctx, u.ID); err != nil {
 		return "", err
 	}
 	return password, nil
@@ -391,7 +387,7 @@ func (s *Service) ReplacePublishedPassword(ctx context.Context) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	if _, err := s.store.updateUserByID(ctx, u.ID, bson.M{"password_hash": u.PasswordHash}, bson.M{"$set": bson.M{"password_hash": hash, "must_change_password": true}}); err != nil {
+	if err := s.store.replacePassword(ctx, u.ID, u.PasswordHash, hash); err != nil {
 		return "", err
 	}
 	if err := s.store.deleteSessionsOf(ctx, u.ID); err != nil {

@@ -15,7 +15,6 @@ import (
 
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
-	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // The second factor is a time-based one-time password (RFC 6238) as
@@ -77,7 +76,7 @@ func (s *Service) BeginTOTP(ctx context.Context, u *User) (*Enrolment, error) {
 		if err != nil {
 			return nil, err
 		}
-		if _, err := s.store.updateUserByID(ctx, u.ID, nil, bson.M{"$set": bson.M{"totp_pending": sealed}}); err != nil {
+		if err := s.store.setPendingTOTP(ctx, u.ID, sealed); err != nil {
 			return nil, err
 		}
 		u.TOTPPending = sealed
@@ -125,10 +124,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, u *User, code string) ([]stri
 	}
 	// Only the pending secret that was checked is turned on: a second
 	// enrolment in another tab cannot swap in its own.
-	ok, err = s.store.updateUserByID(ctx, u.ID, bson.M{"totp_pending": u.TOTPPending, "totp_secret": bson.M{"$exists": false}}, bson.M{
-		"$set":   bson.M{"totp_secret": sealed, "totp_last_step": step, "recovery_codes": hashes},
-		"$unset": bson.M{"totp_pending": ""},
-	})
+	ok, err = s.store.enableTOTP(ctx, u.ID, u.TOTPPending, sealed, step, hashes)
 	if err != nil {
 		return nil, err
 	}
@@ -155,10 +151,7 @@ func (s *Service) DisableTOTP(ctx context.Context, u *User, password, code strin
 		return err
 	}
 	s.fails.release(key)
-	_, err := s.store.updateUserByID(ctx, u.ID, nil, bson.M{"$unset": bson.M{
-		"totp_secret": "", "totp_pending": "", "recovery_codes": "",
-	}})
-	return err
+	return s.store.clearTOTP(ctx, u.ID)
 }
 
 // ResetTwoFactor turns the second factor of the account with email off,
@@ -169,9 +162,7 @@ func (s *Service) ResetTwoFactor(ctx context.Context, email string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.store.updateUserByID(ctx, u.ID, nil, bson.M{"$unset": bson.M{
-		"totp_secret": "", "totp_pending": "", "recovery_codes": "",
-	}}); err != nil {
+	if err := s.store.clearTOTP(ctx, u.ID); err != nil {
 		return err
 	}
 	return s.store.deleteSessionsOf(ctx, u.ID)
@@ -205,8 +196,7 @@ func (s *Service) checkCode(ctx context.Context, u *User, code string) (recovery
 		}
 		// Accepted once: only a later step than the last one used passes,
 		// atomically, so a code seen over a shoulder cannot be sent again.
-		fresh, err := s.store.updateUserByID(ctx, u.ID, bson.M{"totp_last_step": bson.M{"$lt": step}},
-			bson.M{"$set": bson.M{"totp_last_step": step}})
+		fresh, err := s.store.useStep(ctx, u.ID, step)
 		if err != nil {
 			return false, err
 		}
@@ -215,8 +205,7 @@ func (s *Service) checkCode(ctx context.Context, u *User, code string) (recovery
 		}
 		return false, nil
 	case len(c) == recoveryCodeLen:
-		used, err := s.store.updateUserByID(ctx, u.ID, bson.M{"recovery_codes": hashCode(c)},
-			bson.M{"$pull": bson.M{"recovery_codes": hashCode(c)}})
+		used, err := s.store.useRecoveryCode(ctx, u.ID, hashCode(c))
 		if err != nil {
 			return false, err
 		}

@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 )
 
 // Erase erases a signature of the campaign, signed at signedAt, by calling
@@ -30,9 +27,8 @@ func (j *Jobs) Erase(ctx context.Context, campaignID string, signedAt time.Time,
 	release := func() error {
 		var errs []error
 		for id := range held {
-			_, err := j.jobs.UpdateOne(context.WithoutCancel(ctx), bson.M{"_id": id}, bson.M{"$inc": bson.M{"holds": -1}})
-			if err != nil {
-				errs = append(errs, fmt.Errorf("release bundle %s: %w", id, err))
+			if err := j.store.release(context.WithoutCancel(ctx), id); err != nil {
+				errs = append(errs, err)
 			}
 		}
 		return errors.Join(errs...)
@@ -84,13 +80,9 @@ func (j *Jobs) Erase(ctx context.Context, campaignID string, signedAt time.Time,
 // signature signed at signedAt: those waiting, being built or finished
 // whose scope contains it.
 func (j *Jobs) holding(ctx context.Context, campaignID string, signedAt time.Time) ([]Job, error) {
-	cur, err := j.jobs.Find(ctx, bson.M{"campaign_id": campaignID})
+	all, err := j.store.ofCampaign(ctx, campaignID)
 	if err != nil {
-		return nil, fmt.Errorf("bundle jobs of %s: %w", campaignID, err)
-	}
-	var all []Job
-	if err := cur.All(ctx, &all); err != nil {
-		return nil, fmt.Errorf("bundle jobs of %s: %w", campaignID, err)
+		return nil, err
 	}
 	var out []Job
 	for _, job := range all {
@@ -126,20 +118,19 @@ func (j *Jobs) takeBack(ctx context.Context, job Job, hold int, by string, at ti
 			if hold == 0 {
 				return "", false, nil // it reads the data after the erasure
 			}
-			res, err := j.jobs.UpdateOne(ctx, bson.M{"_id": job.ID, "status": StatusQueued}, bson.M{"$inc": bson.M{"holds": hold}})
+			held, err := j.store.hold(ctx, job.ID, hold)
 			if err != nil {
-				return "", false, fmt.Errorf("hold bundle %s: %w", job.ID, err)
+				return "", false, err
 			}
-			if res.MatchedCount == 1 {
+			if held {
 				return heldID(job.ID), false, nil
 			}
 		case StatusRunning:
-			res, err := j.jobs.UpdateOne(ctx, bson.M{"_id": job.ID, "status": StatusRunning, "attempt": job.Attempt},
-				bson.M{"$set": bson.M{"status": StatusQueued, "letters": 0}, "$inc": bson.M{"holds": hold}})
+			restarted, err := j.store.restart(ctx, &job, hold)
 			if err != nil {
-				return "", false, fmt.Errorf("restart bundle %s: %w", job.ID, err)
+				return "", false, err
 			}
-			if res.MatchedCount == 1 {
+			if restarted {
 				return heldID(job.ID), true, nil
 			}
 		case StatusDone:
@@ -163,7 +154,7 @@ func (j *Jobs) takeBack(ctx context.Context, job Job, hold int, by string, at ti
 // builds it again, with hold holds, and marks the old one replaced. It
 // reports false if the job was no longer finished.
 func (j *Jobs) replace(ctx context.Context, job Job, hold int, by string, at time.Time) (string, bool, error) {
-	if err := j.files.Delete(ctx, job.FileID); err != nil && !errors.Is(err, mongo.ErrFileNotFound) {
+	if err := j.store.dropArchive(ctx, job.FileID); err != nil {
 		return "", false, fmt.Errorf("delete bundle %s: %w", job.ID, err)
 	}
 	scope := job.Scope
@@ -175,22 +166,19 @@ func (j *Jobs) replace(ctx context.Context, job Job, hold int, by string, at tim
 			return "", false, err
 		}
 	}
-	next := &Job{ID: bson.NewObjectID().Hex(), CampaignID: job.CampaignID, Options: job.Options, Scope: scope,
+	next := &Job{ID: newJobID(), CampaignID: job.CampaignID, Options: job.Options, Scope: scope,
 		Status: StatusQueued, Holds: hold, CreatedBy: by, CreatedAt: at,
 		Replaces: job.ID, ReplacesSHA256: job.SHA256, ErasedAt: at}
-	if _, err := j.jobs.InsertOne(ctx, next); err != nil {
+	if err := j.store.insert(ctx, next); err != nil {
 		return "", false, fmt.Errorf("queue rebuilt bundle of %s: %w", job.ID, err)
 	}
-	res, err := j.jobs.UpdateOne(ctx, bson.M{"_id": job.ID, "status": StatusDone}, bson.M{
-		"$set":   bson.M{"status": StatusReplaced, "replaced_by": next.ID, "erased_at": at},
-		"$unset": bson.M{"file_id": ""},
-	})
+	marked, err := j.store.markReplaced(ctx, job.ID, next.ID, at)
 	if err != nil {
-		return next.ID, false, fmt.Errorf("mark bundle %s replaced: %w", job.ID, err)
+		return next.ID, false, err
 	}
-	if res.MatchedCount == 0 {
+	if !marked {
 		// Replaced by another erasure meanwhile: it rebuilds the bundle.
-		if _, err := j.jobs.DeleteOne(ctx, bson.M{"_id": next.ID}); err != nil {
+		if err := j.store.delete(ctx, next.ID); err != nil {
 			return next.ID, false, fmt.Errorf("drop rebuilt bundle of %s: %w", job.ID, err)
 		}
 		return "", false, nil
@@ -202,15 +190,7 @@ func (j *Jobs) replace(ctx context.Context, job Job, hold int, by string, at tim
 // erasure that never finished (its process stopped). It builds the same
 // bundle: same options and scope.
 func (j *Jobs) Retry(ctx context.Context, id string) error {
-	filter := bson.M{"_id": id, "$or": bson.A{
-		bson.M{"status": StatusFailed},
-		bson.M{"status": StatusQueued, "holds": bson.M{"$gt": 0}},
-	}}
-	_, err := j.jobs.UpdateOne(ctx, filter, bson.M{"$set": bson.M{"status": StatusQueued, "holds": 0, "error": ""}})
-	if err != nil {
-		return fmt.Errorf("retry bundle %s: %w", id, err)
-	}
-	return nil
+	return j.store.retry(ctx, id)
 }
 
 // Current follows a replaced job to the job that now builds or holds its

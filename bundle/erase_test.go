@@ -238,7 +238,7 @@ func dated(text string) string {
 
 func (f *fixture) auditEntries(t *testing.T, action audit.Action) []audit.Entry {
 	t.Helper()
-	all, err := f.log.Page(context.Background(), bson.ObjectID{}, 100)
+	all, _, err := f.log.Page(context.Background(), audit.Cursor{}, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -554,7 +554,7 @@ func TestJobsFromBeforeCutoffs(t *testing.T) {
 	for _, id := range []string{"legacy-queued", "legacy-done"} {
 		doc := bson.M{"_id": id, "campaign_id": f.c.ID, "options": Options{Layout: pdf.LayoutList, Paper: pdf.A4, MaxSheets: 10, Lang: "en"},
 			"status": StatusQueued, "created_by": "organizer@example.org", "created_at": asked, "letters": 0, "total_letters": 0, "size": 0, "pages": 0}
-		if _, err := f.jobs.jobs.InsertOne(ctx, doc); err != nil {
+		if _, err := f.jobs.store.jobs.InsertOne(ctx, doc); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -566,7 +566,7 @@ func TestJobsFromBeforeCutoffs(t *testing.T) {
 		}
 	}
 	// One of them is still without a cut-off, as before this change.
-	if _, err := f.jobs.jobs.UpdateOne(ctx, bson.M{"_id": "legacy-done"}, bson.M{"$unset": bson.M{"cutoff": "", "tallies": ""}}); err != nil {
+	if _, err := f.jobs.store.jobs.UpdateOne(ctx, bson.M{"_id": "legacy-done"}, bson.M{"$unset": bson.M{"cutoff": "", "tallies": ""}}); err != nil {
 		t.Fatal(err)
 	}
 	if n := f.erase(t, late); n != 1 {

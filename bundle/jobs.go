@@ -10,11 +10,9 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/solidarity-letters/solidarity/audit"
 	"github.com/solidarity-letters/solidarity/campaign"
-	"github.com/solidarity-letters/solidarity/internal/database"
 	"github.com/solidarity-letters/solidarity/internal/seal"
 	"github.com/solidarity-letters/solidarity/pdf"
 )
@@ -54,14 +52,17 @@ type Job struct {
 	Holds int `bson:"holds"`
 	// Attempt counts the claims of the job, so that a worker whose build
 	// was restarted meanwhile cannot record its archive.
-	Attempt      int       `bson:"attempt"`
-	CreatedBy    string    `bson:"created_by"`
-	CreatedAt    time.Time `bson:"created_at"`
-	StartedAt    time.Time `bson:"started_at,omitempty"`
-	FinishedAt   time.Time `bson:"finished_at,omitempty"`
-	LeaseUntil   time.Time `bson:"lease_until,omitempty"`
-	Letters      int       `bson:"letters"`
-	TotalLetters int       `bson:"total_letters"`
+	Attempt    int       `bson:"attempt"`
+	CreatedBy  string    `bson:"created_by"`
+	CreatedAt  time.Time `bson:"created_at"`
+	StartedAt  time.Time `bson:"started_at,omitempty"`
+	FinishedAt time.Time `bson:"finished_at,omitempty"`
+	LeaseUntil time.Time `bson:"lease_until,omitempty"`
+	// Envelopes is how many envelopes of TotalEnvelopes are written (see
+	// pdf.Envelope). Their stored names are those of jobs stored before
+	// the envelope had its name.
+	Envelopes      int `bson:"letters"`
+	TotalEnvelopes int `bson:"total_letters"`
 	// FileID is the GridFS file of the finished archive.
 	FileID bson.ObjectID `bson:"file_id,omitempty"`
 	Size   int64         `bson:"size"`
@@ -94,10 +95,10 @@ func (j *Job) Percent() int {
 	switch {
 	case j.Status == StatusDone:
 		return 100
-	case j.TotalLetters == 0:
+	case j.TotalEnvelopes == 0:
 		return 0
 	}
-	return j.Letters * 100 / j.TotalLetters
+	return j.Envelopes * 100 / j.TotalEnvelopes
 }
 
 // Recorder writes audit entries for finished jobs.
@@ -107,8 +108,7 @@ type Recorder interface {
 
 // Jobs queues and runs bundle builds.
 type Jobs struct {
-	jobs    *mongo.Collection
-	files   *mongo.GridFSBucket
+	store   *store
 	builder *Builder
 	audit   Recorder
 	now     func() time.Time
@@ -123,12 +123,7 @@ const lease = 2 * time.Minute
 
 // NewJobs returns the job queue of db; stored archives are sealed with keys.
 func NewJobs(db *mongo.Database, keys *seal.Keyring, builder *Builder, audit Recorder, now func() time.Time, log *slog.Logger) *Jobs {
-	return &Jobs{
-		keys:    keys,
-		jobs:    db.Collection("bundle_jobs"),
-		files:   db.GridFSBucket(options.GridFSBucket().SetName("bundles")),
-		builder: builder, audit: audit, now: now, log: log,
-	}
+	return &Jobs{keys: keys, store: newStore(db), builder: builder, audit: audit, now: now, log: log}
 }
 
 // Enqueue asks for a bundle of c; a worker builds it.
@@ -141,9 +136,9 @@ func (j *Jobs) Enqueue(ctx context.Context, c *campaign.Campaign, opts Options, 
 	if err != nil {
 		return nil, fmt.Errorf("queue bundle of %s: %w", c.Slug, err)
 	}
-	job := &Job{ID: bson.NewObjectID().Hex(), CampaignID: c.ID, Options: opts, Scope: scope, Status: StatusQueued,
+	job := &Job{ID: newJobID(), CampaignID: c.ID, Options: opts, Scope: scope, Status: StatusQueued,
 		CreatedBy: by, CreatedAt: now}
-	if _, err := j.jobs.InsertOne(ctx, job); err != nil {
+	if err := j.store.insert(ctx, job); err != nil {
 		return nil, fmt.Errorf("queue bundle of %s: %w", c.Slug, err)
 	}
 	return job, nil
@@ -151,28 +146,12 @@ func (j *Jobs) Enqueue(ctx context.Context, c *campaign.Campaign, opts Options, 
 
 // Job returns the job with that ID.
 func (j *Jobs) Job(ctx context.Context, id string) (*Job, error) {
-	var job Job
-	err := j.jobs.FindOne(ctx, bson.M{"_id": id}).Decode(&job)
-	if database.IsNotFound(err) {
-		return nil, fmt.Errorf("bundle job %s: %w", id, ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("bundle job %s: %w", id, err)
-	}
-	return &job, nil
+	return j.store.job(ctx, id)
 }
 
 // ForCampaign returns a campaign's jobs, newest first.
 func (j *Jobs) ForCampaign(ctx context.Context, campaignID string) ([]Job, error) {
-	cur, err := j.jobs.Find(ctx, bson.M{"campaign_id": campaignID}, options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}}).SetLimit(20))
-	if err != nil {
-		return nil, fmt.Errorf("bundle jobs of %s: %w", campaignID, err)
-	}
-	var out []Job
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, fmt.Errorf("bundle jobs of %s: %w", campaignID, err)
-	}
-	return out, nil
+	return j.store.recent(ctx, campaignID, 20)
 }
 
 // Open returns the finished archive of a job.
@@ -180,7 +159,7 @@ func (j *Jobs) Open(ctx context.Context, job *Job) (io.ReadCloser, error) {
 	if job.Status != StatusDone {
 		return nil, fmt.Errorf("bundle job %s is %s: %w", job.ID, job.Status, ErrNotFound)
 	}
-	s, err := j.files.OpenDownloadStream(ctx, job.FileID)
+	s, err := j.store.openArchive(ctx, job.FileID)
 	if err != nil {
 		return nil, fmt.Errorf("open bundle %s: %w", job.ID, err)
 	}
@@ -235,26 +214,7 @@ func (j *Jobs) RunOnce(ctx context.Context) (bool, error) {
 // claim takes the oldest queued job that no erasure holds back, or one
 // whose lease ran out, in one atomic update.
 func (j *Jobs) claim(ctx context.Context) (*Job, error) {
-	now := j.now().UTC()
-	filter := bson.M{"$or": bson.A{
-		bson.M{"status": StatusQueued, "holds": bson.M{"$lte": 0}},
-		bson.M{"status": StatusQueued, "holds": bson.M{"$exists": false}},
-		bson.M{"status": StatusRunning, "lease_until": bson.M{"$lt": now}},
-	}}
-	update := bson.M{
-		"$set": bson.M{"status": StatusRunning, "started_at": now, "lease_until": now.Add(lease), "letters": 0},
-		"$inc": bson.M{"attempt": 1},
-	}
-	var job Job
-	err := j.jobs.FindOneAndUpdate(ctx, filter, update,
-		options.FindOneAndUpdate().SetSort(bson.D{{Key: "created_at", Value: 1}}).SetReturnDocument(options.After)).Decode(&job)
-	if database.IsNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("claim bundle job: %w", err)
-	}
-	return &job, nil
+	return j.store.claim(ctx, j.now().UTC(), lease)
 }
 
 // run builds one job into GridFS and records how it ended.
@@ -265,9 +225,7 @@ func (j *Jobs) run(ctx context.Context, job *Job) {
 	}
 	j.log.Error("bundle job failed", "job", job.ID, "error", err)
 	// A job restarted meanwhile (an erasure) stays queued.
-	_, uerr := j.jobs.UpdateOne(context.WithoutCancel(ctx), bson.M{"_id": job.ID, "status": StatusRunning, "attempt": job.Attempt},
-		bson.M{"$set": bson.M{"status": StatusFailed, "error": err.Error(), "finished_at": j.now().UTC()}})
-	if uerr != nil {
+	if uerr := j.store.fail(context.WithoutCancel(ctx), job, err.Error(), j.now().UTC()); uerr != nil {
 		j.log.Error("record failed bundle job", "job", job.ID, "error", uerr)
 	}
 }
@@ -284,14 +242,13 @@ func (j *Jobs) build(ctx context.Context, job *Job) error {
 			return err
 		}
 	}
-	up, err := j.files.OpenUploadStream(ctx, "bundle-"+c.Slug+".zip")
+	up, err := j.store.newArchive(ctx, "bundle-"+c.Slug+".zip")
 	if err != nil {
-		return fmt.Errorf("store bundle: %w", err)
+		return err
 	}
 	progress := func(p pdf.Progress) {
 		// Progress also renews the lease; a failed write only delays the bar.
-		_, _ = j.jobs.UpdateOne(ctx, bson.M{"_id": job.ID, "status": StatusRunning, "attempt": job.Attempt}, bson.M{"$set": bson.M{
-			"letters": p.Letters, "total_letters": p.TotalLetters, "lease_until": j.now().UTC().Add(lease)}})
+		_ = j.store.progress(ctx, job, p.Envelopes, p.TotalEnvelopes, j.now().UTC().Add(lease))
 	}
 	w, err := j.keys.NewWriter(up, archiveAAD(job.ID))
 	if err != nil {
@@ -307,23 +264,21 @@ func (j *Jobs) build(ctx context.Context, job *Job) error {
 	if err := up.Close(); err != nil {
 		return fmt.Errorf("store bundle: %w", err)
 	}
-	fileID, _ := up.FileID.(bson.ObjectID)
-	res, err := j.jobs.UpdateOne(ctx, bson.M{"_id": job.ID, "status": StatusRunning, "attempt": job.Attempt}, bson.M{"$set": bson.M{
-		"status": StatusDone, "finished_at": j.now().UTC(), "file_id": fileID, "key_id": j.keys.Active(), "size": m.Size,
-		"sha256": m.SHA256, "files": m.Files, "pages": m.Pages, "letters": len(m.Letters), "total_letters": len(m.Letters),
-		"cutoff": job.Cutoff, "tallies": job.Tallies}})
+	fileID := archiveID(up)
+	finished, err := j.store.finish(ctx, job, j.now().UTC(), fileID, j.keys.Active(), m)
 	if err != nil {
 		// What was written may hold a name erased meanwhile: it goes.
-		return errors.Join(fmt.Errorf("record finished bundle: %w", err), j.files.Delete(context.WithoutCancel(ctx), fileID))
+		return errors.Join(err, j.store.deleteArchive(context.WithoutCancel(ctx), fileID))
 	}
-	if res.MatchedCount == 0 {
+	if !finished {
 		// Restarted while it was built: a signature in it was erased.
-		if err := j.files.Delete(ctx, fileID); err != nil {
+		if err := j.store.deleteArchive(ctx, fileID); err != nil {
 			return fmt.Errorf("delete restarted bundle: %w", err)
 		}
 		return nil
 	}
-	detail := fmt.Sprintf("%d letters, %d pages, sha256 %s", len(m.Letters), m.Pages, m.SHA256)
+	// The audit log says "letters", as the people who post them do.
+	detail := fmt.Sprintf("%d letters, %d pages, sha256 %s", len(m.Envelopes), m.Pages, m.SHA256)
 	action := audit.BundleBuilt
 	if job.Replaces != "" {
 		action = audit.BundleRebuilt

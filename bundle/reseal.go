@@ -7,8 +7,6 @@ import (
 	"io"
 
 	"github.com/solidarity-letters/solidarity/internal/sealed"
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 )
 
 // Reseal stores every finished archive that is plain (built before
@@ -20,12 +18,8 @@ import (
 // jobs. With plainOnly it passes over sealed archives. It returns how many
 // archives it stored again.
 func (j *Jobs) Reseal(ctx context.Context, plainOnly bool) (int64, error) {
-	cur, err := j.jobs.Find(ctx, bson.M{"status": StatusDone})
+	jobs, err := j.store.done(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("reseal bundles: %w", err)
-	}
-	var jobs []Job
-	if err := cur.All(ctx, &jobs); err != nil {
 		return 0, fmt.Errorf("reseal bundles: %w", err)
 	}
 	var n int64
@@ -48,7 +42,7 @@ func (j *Jobs) resealOne(ctx context.Context, job *Job) error {
 		return fmt.Errorf("reseal bundle %s: %w", job.ID, err)
 	}
 	defer r.Close()
-	up, err := j.files.OpenUploadStream(ctx, "bundle-"+job.ID+".zip")
+	up, err := j.store.newArchive(ctx, "bundle-"+job.ID+".zip")
 	if err != nil {
 		return fmt.Errorf("reseal bundle %s: %w", job.ID, err)
 	}
@@ -65,17 +59,16 @@ func (j *Jobs) resealOne(ctx context.Context, job *Job) error {
 	if err := up.Close(); err != nil {
 		return fmt.Errorf("reseal bundle %s: %w", job.ID, err)
 	}
-	newID, _ := up.FileID.(bson.ObjectID)
-	filter := bson.M{"_id": job.ID, "status": StatusDone, "file_id": job.FileID}
-	res, err := j.jobs.UpdateOne(ctx, filter, bson.M{"$set": bson.M{"file_id": newID, "key_id": j.keys.Active()}})
+	newID := archiveID(up)
+	repointed, err := j.store.repoint(ctx, job.ID, job.FileID, newID, j.keys.Active())
 	if err != nil {
 		return fmt.Errorf("reseal bundle %s: %w", job.ID, err)
 	}
 	old := job.FileID
-	if res.MatchedCount == 0 {
+	if !repointed {
 		old = newID // changed meanwhile: keep what is there
 	}
-	if err := j.files.Delete(ctx, old); err != nil && !errors.Is(err, mongo.ErrFileNotFound) {
+	if err := j.store.dropArchive(ctx, old); err != nil {
 		return fmt.Errorf("reseal bundle %s: delete old archive: %w", job.ID, err)
 	}
 	return nil
@@ -84,12 +77,8 @@ func (j *Jobs) resealOne(ctx context.Context, job *Job) error {
 // Usage adds to counts how many finished archives are sealed under each
 // key ID (sealed.Plain for archives stored before sealing).
 func (j *Jobs) Usage(ctx context.Context, counts map[string]int64) error {
-	cur, err := j.jobs.Find(ctx, bson.M{"status": StatusDone})
+	jobs, err := j.store.done(ctx)
 	if err != nil {
-		return fmt.Errorf("count sealed bundles: %w", err)
-	}
-	var jobs []Job
-	if err := cur.All(ctx, &jobs); err != nil {
 		return fmt.Errorf("count sealed bundles: %w", err)
 	}
 	for _, job := range jobs {

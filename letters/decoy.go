@@ -2,21 +2,18 @@ package letters
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/solidarity-letters/solidarity/campaign"
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // A repeated signature's greeting is not stored, but the writes of storing
 // it are done on decoy collections with the same indexes (see
 // campaign/decoy.go), so that the answer time does not tell a repeat from
 // a new signature. Decoys hold random IDs and filler only, and
-// campaign.Service.Run empties them within seconds.
+// campaign.Service.Run empties them within seconds. The writes are in
+// store_decoy.go.
 
 // decoyTextLength is the length of a decoy greeting's text: a long
 // greeting, whatever the repeat's was, so that the decoy keeps no trace of
@@ -30,76 +27,6 @@ func decoyGreeting(id string) *Greeting {
 		Status: StatusPending, CreatedAt: time.Unix(0, 0).UTC(), Checked: true,
 		TextKey: campaign.Filler(32),
 	}
-}
-
-func (s *Store) decoy(c *mongo.Collection) *mongo.Collection {
-	return c.Database().Collection(campaign.DecoyPrefix + c.Name())
-}
-
-// ensureDecoys gives the decoy collections the indexes of the collections
-// they stand in for (EnsureIndexes).
-func (s *Store) ensureDecoys(ctx context.Context) error {
-	for _, ix := range []struct {
-		c *mongo.Collection
-		m mongo.IndexModel
-	}{
-		{s.decoy(s.greetings), mongo.IndexModel{
-			Keys:    bson.D{{Key: "campaign_id", Value: 1}, {Key: "status", Value: 1}, {Key: "created_at", Value: 1}},
-			Options: options.Index().SetName("campaign_status_created"),
-		}},
-		{s.decoy(s.queue), mongo.IndexModel{
-			Keys:    bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}},
-			Options: options.Index().SetName("created_id"),
-		}},
-	} {
-		if _, err := ix.c.Indexes().CreateOne(ctx, ix.m); err != nil {
-			return fmt.Errorf("create greeting decoy index: %w", err)
-		}
-	}
-	// The greeting ReadDecoyGreeting reads.
-	if _, err := s.decoy(s.greetings).ReplaceOne(ctx, bson.M{"_id": campaign.CollideID}, decoyGreeting(campaign.CollideID),
-		options.Replace().SetUpsert(true)); err != nil {
-		return fmt.Errorf("store greeting decoy: %w", err)
-	}
-	// The claim that a rehearsal's insert collides with.
-	if _, err := s.decoy(s.texts).ReplaceOne(ctx, bson.M{"_id": campaign.CollideID}, bson.D{{Key: "greeting_id", Value: campaign.CollideID}},
-		options.Replace().SetUpsert(true)); err != nil {
-		return fmt.Errorf("store greeting decoy: %w", err)
-	}
-	return nil
-}
-
-// rehearse does, on the decoys, the writes of ClaimText (for a text with a
-// duplicate key) and of Create for a new pending greeting. The claim is
-// read as ClaimText reads it, and the decoy insert collides when the real
-// one would, so that a text claimed before costs a repeat what it costs a
-// new signature.
-func (s *Store) rehearse(ctx context.Context, campaignID, key string) error {
-	g := decoyGreeting(campaign.DecoyID())
-	if key != "" {
-		err := s.texts.FindOne(ctx, bson.M{"_id": campaignID + "/" + s.tag(key)}).Err()
-		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-			return err
-		}
-		id := "decoy/" + g.TextKey
-		if err == nil {
-			id = campaign.CollideID
-		}
-		if _, err := s.decoy(s.texts).InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "greeting_id", Value: g.ID}}); err != nil && !mongo.IsDuplicateKeyError(err) {
-			return err
-		}
-	}
-	// Sealed like the real ones, so that the work is the same.
-	for _, c := range []*mongo.Collection{s.decoy(s.greetings), s.decoy(s.queue)} { // a new greeting is pending: queued, not for translation
-		d, err := s.sealGreeting(c.Name(), g)
-		if err != nil {
-			return err
-		}
-		if _, err := c.InsertOne(ctx, d); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // RehearseGreeting does the work of RecordGreeting for text without
@@ -124,9 +51,5 @@ func (s *Service) RehearseGreeting(ctx context.Context, campaignID, text string)
 // work of HasGreeting for a greeting that is stored. It implements
 // campaign.GreetingRecorder.
 func (s *Service) ReadDecoyGreeting(ctx context.Context) error {
-	err := s.store.decoy(s.store.greetings).FindOne(ctx, bson.M{"_id": campaign.CollideID}).Err()
-	if err != nil {
-		return fmt.Errorf("read greeting decoy: %w", err)
-	}
-	return nil
+	return s.store.readDecoyGreeting(ctx)
 }

@@ -89,9 +89,6 @@ func ScriptsOf(languages []string) map[Script]bool {
 	return out
 }
 
-// RightToLeft reports whether the script is written from right to left.
-func (s Script) RightToLeft() bool { return s == Hebrew || s == Arabic }
-
 // Languages are the languages a moderator may give a greeting, by ISO
 // 639-1 code: those the detector knows and a few more that supporters of
 // campaigns write in.

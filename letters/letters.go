@@ -1,8 +1,3 @@
-// Package letters holds the words that travel with a campaign: the short
-// greetings supporters add to their signature, which moderators approve
-// before anything is printed or shown, their translations into the
-// languages the prison lets through, and later the letters that come back
-// from the recipient.
 package letters
 
 import (

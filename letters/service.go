@@ -152,30 +152,6 @@ func (s *Service) check(ctx context.Context, g *Greeting, rules campaign.Rules) 
 	return nil
 }
 
-// Import stores greetings made elsewhere (demo data, imports) with the
-// status they carry, their flags computed as on arrival, in a few batched
-// writes. Greetings stored already are left as they are.
-func (s *Service) Import(ctx context.Context, gs []Greeting) error {
-	gs = slices.Clone(gs)
-	slices.SortFunc(gs, func(a, b Greeting) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	for i := range gs {
-		g := &gs[i]
-		rules, err := s.Rules(ctx, g.CampaignID)
-		if err != nil {
-			return fmt.Errorf("import greetings: %w", err)
-		}
-		if err := s.check(ctx, g, rules); err != nil {
-			return fmt.Errorf("import greetings: %w", err)
-		}
-	}
-	return s.store.InsertListed(ctx, gs)
-}
-
 // Prepare readies the greetings at start-up, before requests: it computes
 // the flags of greetings stored without them (demo data, imports,
 // greetings from before flags existed), oldest first so that the first of

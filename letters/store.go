@@ -58,7 +58,7 @@ func NewStore(db *mongo.Database, keys *seal.Keyring) *Store {
 	}
 }
 
-// EnsureIndexes creates the store's indexes and its decoys (decoy.go); it
+// EnsureIndexes creates the store's indexes and its decoys (store_decoy.go); it
 // is safe to call at every start-up.
 func (s *Store) EnsureIndexes(ctx context.Context) error {
 	// One at a time: the embedded database drops the connection when
@@ -124,7 +124,7 @@ func (s *Store) sync(ctx context.Context, g *Greeting) error {
 // A new greeting is in no list yet, so its entries are inserted rather
 // than upserted as sync does: on the embedded database an update scans
 // the whole list, and signing must not slow down as the queue grows (nor
-// cost more than a repeat's rehearsal of it, decoy.go).
+// cost more than a repeat's rehearsal of it, store_decoy.go).
 func (s *Store) Create(ctx context.Context, g *Greeting) error {
 	d, err := s.sealGreeting(greetingsCollection, g)
 	if err != nil {
@@ -252,8 +252,8 @@ func (s *Store) ClaimText(ctx context.Context, campaignID, key, greetingID strin
 		return false, fmt.Errorf("claim greeting text: %w", err)
 	}
 	// The claim is read back even when the insert made it: a repeated
-	// signature's rehearsal reads it too (decoy.go), and the number of reads
-	// must not tell whether the text was claimed before.
+	// signature's rehearsal reads it too (store_decoy.go), and the number
+	// of reads must not tell whether the text was claimed before.
 	var first struct {
 		GreetingID string `bson:"greeting_id"`
 	}

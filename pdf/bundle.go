@@ -13,14 +13,14 @@ var (
 	ErrInvalid = errors.New("invalid bundle")
 	// ErrRowCount is returned when Signatures yields more or fewer rows
 	// than SignatureRows says. Pages are laid out from that count before
-	// the rows are read, so a count that is off would misnumber letters.
+	// the rows are read, so a count that is off would misnumber envelopes.
 	ErrRowCount = errors.New("signature rows differ from SignatureRows")
 	// ErrChanged is returned when the second range over Greetings yields
 	// different greetings from the first, so the layout no longer fits.
 	ErrChanged = errors.New("greetings changed while the bundle was built")
 )
 
-// Paper is the size of the sheets letters are printed on.
+// Paper is the size of the sheets a bundle is printed on.
 type Paper string
 
 const (
@@ -44,10 +44,10 @@ const (
 
 // Limits on settings.
 const (
-	// DefaultMaxSheets is the number of sheets per letter when
+	// DefaultMaxSheets is the number of sheets per envelope when
 	// Bundle.MaxSheets is zero.
 	DefaultMaxSheets = 10
-	// MaxMaxSheets bounds Bundle.MaxSheets. Each letter is built in memory
+	// MaxMaxSheets bounds Bundle.MaxSheets. Each envelope is built in memory
 	// as one document, so this also bounds Render's memory.
 	MaxMaxSheets = 200
 )
@@ -69,7 +69,7 @@ type Bundle struct {
 	// and becomes the date of every file, so the same input always gives
 	// the same bytes. Required.
 	Date time.Time
-	// Recipient is who the letters go to; printed on the cover letter and
+	// Recipient is who the bundle goes to; printed on the cover letter and
 	// on the envelopes.
 	Recipient Address
 	// Sender is the return address printed on the envelopes, one line per
@@ -88,7 +88,7 @@ type Bundle struct {
 	Paper Paper
 	// Layout is how greetings are printed; zero means LayoutList.
 	Layout Layout
-	// MaxSheets is the most sheets in one letter (one envelope), counting
+	// MaxSheets is the most sheets in one envelope, counting
 	// one page per sheet as printed single-sided; zero means
 	// DefaultMaxSheets. Envelope pages are not counted.
 	MaxSheets int
@@ -114,7 +114,7 @@ type Bundle struct {
 	// its own, never over both at once from two goroutines.
 	Greetings iter.Seq2[Greeting, error]
 
-	// Progress, if set, is called after each letter is written, from the
+	// Progress, if set, is called after each envelope is written, from the
 	// goroutine that called Render. It must return quickly.
 	Progress func(Progress)
 }
@@ -159,21 +159,22 @@ type Greeting struct {
 
 // Progress reports how far Render has come.
 type Progress struct {
-	// Letters and Pages are how many letters and pages are written.
-	Letters, Pages int
-	// TotalLetters and TotalPages are how many there will be.
-	TotalLetters, TotalPages int
+	// Envelopes and Pages are how many envelopes and pages are written.
+	Envelopes, Pages int
+	// TotalEnvelopes and TotalPages are how many there will be.
+	TotalEnvelopes, TotalPages int
 }
 
 // Manifest describes what Render wrote. It is also written into the
 // archive as manifest.csv (see Manifest.WriteCSV).
 type Manifest struct {
-	// Letters lists each letter (envelope) in order.
-	Letters []LetterInfo
+	// Envelopes lists each envelope in order.
+	Envelopes []Envelope
 	// Files lists every file in the archive in order with its SHA-256,
 	// except manifest.csv itself.
 	Files []File
-	// Pages is the number of pages in all letters, envelopes not counted.
+	// Pages is the number of pages in all envelopes, envelope pages not
+	// counted.
 	Pages int
 	// Signatures and Greetings are how many rows and greetings were
 	// printed.
@@ -184,18 +185,20 @@ type Manifest struct {
 	Size   int64
 }
 
-// LetterInfo is one letter of a bundle: the contents of one envelope.
-type LetterInfo struct {
-	// Number counts letters from 1.
+// Envelope is one envelope of a bundle: the pages posted together, drawn
+// as one PDF. Its printed pages and file name call it a letter ("Letter 3
+// of 12", letter-03.pdf), as the recipient reads it.
+type Envelope struct {
+	// Number counts envelopes from 1.
 	Number int
-	// File is the letter's PDF in the archive.
+	// File is the envelope's PDF in the archive.
 	File string
 	// Pages is the number of pages (sheets printed single-sided).
 	Pages int
 	// FirstSignature and LastSignature are the numbers of the first and
-	// last rows in the letter; both zero when it has none.
+	// last rows in the envelope; both zero when it has none.
 	FirstSignature, LastSignature int
-	// Greetings is the number of greetings that start in the letter.
+	// Greetings is the number of greetings that start in the envelope.
 	Greetings int
 }
 

@@ -1,5 +1,5 @@
-// Package pdf prints a campaign's bundle: the letters an organizer prints
-// on an office printer, puts into envelopes and posts to a prison.
+// Package pdf prints a campaign's bundle: the pages an organizer prints on
+// an office printer, puts into envelopes and posts to a prison.
 //
 // It depends on nothing else in solidarity: the caller fills a Bundle —
 // the cover letter, the recipient, and the signatures and greetings as
@@ -21,30 +21,34 @@
 // recipient and the censor notice a missing page or envelope; each
 // postcard carries its own.
 //
-// The pages are cut into letters of at most Bundle.MaxSheets pages, one per
-// envelope; a letter never starts with the rest of a card. Each letter has
-// a DL envelope page (220 × 110 mm) with the recipient's and the return
-// address and the letter's number, but not the campaign's title: the
-// outside of an envelope to a prison should say no more than it must.
+// The pages are cut into envelopes (Envelope) of at most Bundle.MaxSheets
+// pages; an envelope never starts with the rest of a card. Each envelope
+// has a DL envelope page (220 × 110 mm) with the recipient's and the
+// return address and the envelope's number, but not the campaign's title:
+// the outside of an envelope to a prison should say no more than it must.
+// What the code calls an envelope, the printed texts and the file names
+// call a letter, as the recipient reads it: "Letter 3 of 12",
+// letter-03.pdf. (The cover letter, Bundle.Letter, is the campaign's text.)
 //
-// # One archive with a PDF per letter
+// # One archive with a PDF per envelope
 //
 // Render writes a ZIP archive:
 //
 //	letter-01.pdf … letter-12.pdf   one per envelope, A4 or US Letter
-//	envelopes.pdf                   one DL page per letter
-//	manifest.csv                    per letter: pages, first and last
+//	envelopes.pdf                   one DL page per envelope
+//	manifest.csv                    per envelope: pages, first and last
 //	                                signature number, greetings, SHA-256
 //
 // rather than one PDF of the whole bundle, for two reasons. It is how the
 // bundle is used: each file is printed and goes into its own envelope, and
 // the envelopes are fed through the printer separately. And it bounds
 // memory: fpdf holds a whole document in memory until it is written
-// (about 200 MB for 100,000 rows in one document), whereas letters are
+// (about 200 MB for 100,000 rows in one document), whereas envelopes are
 // drawn one at a time per CPU and written out as soon as they are done, so
 // memory stays at a few tens of megabytes whatever the size of the bundle.
 // The price is a fixed cost per document (fpdf parses and subsets the fonts
-// for each one), some 20 ms of CPU a letter; letters are drawn in parallel.
+// for each one), some 20 ms of CPU an envelope; envelopes are drawn in
+// parallel.
 //
 // # Two passes, one read of the signatures
 //

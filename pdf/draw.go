@@ -110,7 +110,7 @@ type pageFrame struct {
 	footer  string
 }
 
-// frame draws the header and footer every page of a letter has.
+// frame draws the header and footer every page of an envelope has.
 func (r *renderer) frame(d *doc, fr pageFrame) {
 	g := &r.plan.g
 	secW := 0.0
@@ -298,12 +298,12 @@ func (r *renderer) drawPostcards(d *doc, cards []greetingCard, title, footer str
 	return nil
 }
 
-// drawEnvelope draws one DL envelope: the return address top left, the
-// recipient's address where a window or the post office expects it, and
-// the letter's number, so envelope and contents can be matched. It does not
-// carry the campaign's title: the outside of an envelope to a prison should
-// say no more than it must.
-func (r *renderer) drawEnvelope(d *doc, mark string) {
+// drawEnvelopePage draws one DL envelope: the return address top left,
+// the recipient's address where a window or the post office expects it,
+// and the envelope's number, so envelope and contents can be matched. It
+// does not carry the campaign's title: the outside of an envelope to a
+// prison should say no more than it must.
+func (r *renderer) drawEnvelopePage(d *doc, mark string) {
 	y := 12.0
 	for _, l := range r.b.Sender {
 		s, f := r.m.clean(l, sans, false)

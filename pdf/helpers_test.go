@@ -148,10 +148,10 @@ func renderBundle(t testing.TB, b Bundle) rendered {
 	return out
 }
 
-// letters returns the letter PDFs in order.
-func (r rendered) letters() [][]byte {
+// envelopes returns the envelopes' PDFs in order.
+func (r rendered) envelopes() [][]byte {
 	var out [][]byte
-	for _, l := range r.man.Letters {
+	for _, l := range r.man.Envelopes {
 		out = append(out, r.files[l.File])
 	}
 	return out

@@ -110,18 +110,18 @@ type cardPlan struct {
 }
 
 // plan is the result of the layout pass: every page of the bundle and
-// which letter it is in, without the rows themselves.
+// which envelope it is in, without the rows themselves.
 type plan struct {
 	g         geometry
 	pages     []page
 	cards     []cardPlan
 	cover     [][]coverItem // items per cover page
-	letters   [][2]int      // [first, end) page of each letter
+	envelopes [][2]int      // [first, end) page of each envelope
 	greetings int
 }
 
 // layout is the first pass: it measures the cover and every greeting and
-// assigns each to pages, and pages to letters. Signature pages need no
+// assigns each to pages, and pages to envelopes. Signature pages need no
 // measuring: rows have a fixed height.
 func layout(ctx context.Context, b *Bundle, m *metrics, t *texts) (*plan, error) {
 	p := &plan{g: newGeometry(b.Paper)}
@@ -138,7 +138,7 @@ func layout(ctx context.Context, b *Bundle, m *metrics, t *texts) (*plan, error)
 		}
 		body = append(body, gp...)
 	}
-	// The cover says how many letters and pages there are, and its own
+	// The cover says how many envelopes and pages there are, and its own
 	// length counts among them: lay it out until the numbers agree.
 	coverPages := 1
 	for range 4 {
@@ -148,8 +148,8 @@ func layout(ctx context.Context, b *Bundle, m *metrics, t *texts) (*plan, error)
 		}
 		pages = append(pages, body...)
 		p.pages = pages
-		p.letters = splitLetters(pages, b.MaxSheets)
-		p.cover = layoutCover(b, m, t, &p.g, len(p.letters), len(pages))
+		p.envelopes = splitEnvelopes(pages, b.MaxSheets)
+		p.cover = layoutCover(b, m, t, &p.g, len(p.envelopes), len(pages))
 		if len(p.cover) == coverPages {
 			return p, nil
 		}
@@ -158,10 +158,10 @@ func layout(ctx context.Context, b *Bundle, m *metrics, t *texts) (*plan, error)
 	return nil, fmt.Errorf("lay out cover letter: page count does not settle")
 }
 
-// splitLetters cuts pages into letters of at most max pages, never at a
-// page that continues a card.
-func splitLetters(pages []page, max int) [][2]int {
-	var letters [][2]int
+// splitEnvelopes cuts pages into envelopes of at most max pages, never at
+// a page that continues a card.
+func splitEnvelopes(pages []page, max int) [][2]int {
+	var envelopes [][2]int
 	start := 0
 	for start < len(pages) {
 		end := min(start+max, len(pages))
@@ -174,10 +174,10 @@ func splitLetters(pages []page, max int) [][2]int {
 				end = cut
 			}
 		}
-		letters = append(letters, [2]int{start, end})
+		envelopes = append(envelopes, [2]int{start, end})
 		start = end
 	}
-	return letters
+	return envelopes
 }
 
 // layoutGreetings ranges over the greetings once, measuring each card.
@@ -432,7 +432,7 @@ type coverItem struct {
 
 // layoutCover lays out the cover letter: the recipient's address and the
 // date, the letter, the organizer, and the totals.
-func layoutCover(b *Bundle, m *metrics, t *texts, g *geometry, letters, pages int) [][]coverItem {
+func layoutCover(b *Bundle, m *metrics, t *texts, g *geometry, envelopes, pages int) [][]coverItem {
 	var out [][]coverItem
 	cur := []coverItem{}
 	y := g.top + 4
@@ -505,7 +505,7 @@ func layoutCover(b *Bundle, m *metrics, t *texts, g *geometry, letters, pages in
 	if b.SignatureCount > 0 {
 		signed, _ = m.clean(t.signed(b.SignatureCount, b.CountryCount), sansBold, false)
 	}
-	note, nf := m.clean(fmt.Sprintf(t.letters, t.number(letters), t.number(pages)), sans, false)
+	note, nf := m.clean(fmt.Sprintf(t.envelopeTotals, t.number(envelopes), t.number(pages)), sans, false)
 	signedLines := m.wrap(signed, sansBold, 12, width)
 	noteLines := m.wrap(note, nf, 9, width)
 	y += 10

@@ -20,16 +20,16 @@ import (
 	"time"
 )
 
-// Names of the files in the archive besides the letters.
+// Names of the files in the archive besides the envelopes' PDFs.
 const (
 	EnvelopesFile = "envelopes.pdf"
 	ManifestFile  = "manifest.csv"
 )
 
 // Render prints a bundle into w as a ZIP archive holding one PDF per
-// letter (letter-01.pdf, letter-02.pdf, …: one envelope each), the
-// envelopes (envelopes.pdf, one DL page per letter) and manifest.csv, and
-// returns the manifest. The same Bundle gives the same bytes.
+// envelope (letter-01.pdf, letter-02.pdf, …), the envelope pages
+// (envelopes.pdf, one DL page per envelope) and manifest.csv, and returns
+// the manifest. The same Bundle gives the same bytes.
 //
 // Render ranges over b.Greetings twice and b.Signatures once (see Bundle).
 // It stops at the first error a sequence yields, when ctx ends, or when the
@@ -55,7 +55,7 @@ func Render(ctx context.Context, b Bundle, w io.Writer) (Manifest, error) {
 	return r.run(ctx, w)
 }
 
-// renderer is the second pass: it reads the rows, draws the letters in
+// renderer is the second pass: it reads the rows, draws the envelopes in
 // parallel and writes them in order.
 type renderer struct {
 	b     *Bundle
@@ -65,18 +65,18 @@ type renderer struct {
 	title string // cleaned
 }
 
-// letterJob is one letter on its way from the reader through a drawing
+// envelopeJob is one envelope on its way from the reader through a drawing
 // worker to the archive.
-type letterJob struct {
+type envelopeJob struct {
 	index int
 	pages []pageJob
 	done  chan struct{} // closed when pdf or err is set
 	pdf   []byte
-	info  LetterInfo
+	info  Envelope
 	err   error
 }
 
-// pageJob is one page of a letter with what it shows.
+// pageJob is one page of an envelope with what it shows.
 type pageJob struct {
 	page  page
 	rows  []Signer       // signature pages
@@ -88,11 +88,11 @@ func (r *renderer) run(ctx context.Context, w io.Writer) (Manifest, error) {
 	defer cancel()
 
 	workers := min(runtime.GOMAXPROCS(0), 4)
-	jobs := make(chan *letterJob)
-	order := make(chan *letterJob, workers)
+	jobs := make(chan *envelopeJob)
+	order := make(chan *envelopeJob, workers)
 	var wg sync.WaitGroup
-	// The reader fills letters from the sequences; it is the only
-	// goroutine that touches them. It exits when every letter is sent or
+	// The reader fills envelopes from the sequences; it is the only
+	// goroutine that touches them. It exits when every envelope is sent or
 	// ctx ends, closing both channels.
 	var readErr error
 	wg.Go(func() {
@@ -103,7 +103,7 @@ func (r *renderer) run(ctx context.Context, w io.Writer) (Manifest, error) {
 			cancel()
 		}
 	})
-	// Workers draw letters until jobs is closed; they always close a job's
+	// Workers draw envelopes until jobs is closed; they always close a job's
 	// done channel, so the writer below never waits forever.
 	for range workers {
 		wg.Go(func() {
@@ -111,7 +111,7 @@ func (r *renderer) run(ctx context.Context, w io.Writer) (Manifest, error) {
 				if ctx.Err() != nil {
 					job.err = ctx.Err()
 				} else {
-					job.pdf, job.info, job.err = r.safeDrawLetter(job)
+					job.pdf, job.info, job.err = r.safeDrawEnvelope(job)
 				}
 				close(job.done)
 			}
@@ -139,9 +139,9 @@ func (r *renderer) run(ctx context.Context, w io.Writer) (Manifest, error) {
 	return man, nil
 }
 
-// read ranges over the rows, packs them into letters by the plan and hands
-// each letter to the workers and, in order, to the writer.
-func (r *renderer) read(ctx context.Context, jobs, order chan<- *letterJob) error {
+// read ranges over the rows, packs them into envelopes by the plan and
+// hands each envelope to the workers and, in order, to the writer.
+func (r *renderer) read(ctx context.Context, jobs, order chan<- *envelopeJob) error {
 	b, p := r.b, r.plan
 	nextSig, stopSig := pull(b.Signatures)
 	defer stopSig()
@@ -150,8 +150,8 @@ func (r *renderer) read(ctx context.Context, jobs, order chan<- *letterJob) erro
 	rowsRead, greetingsRead := 0, 0
 	var greeting Greeting
 
-	for li, span := range p.letters {
-		job := &letterJob{index: li, done: make(chan struct{})}
+	for li, span := range p.envelopes {
+		job := &envelopeJob{index: li, done: make(chan struct{})}
 		for pi := span[0]; pi < span[1]; pi++ {
 			pj := pageJob{page: p.pages[pi]}
 			switch pj.page.kind {
@@ -221,33 +221,34 @@ func pull[K, V any](seq iter.Seq2[K, V]) (func() (K, V, bool), func()) {
 	return iter.Pull2(seq)
 }
 
-// letterName is the file name of letter i (from 1) of n, zero-padded so the
-// files sort in order.
-func letterName(i, n int) string {
+// envelopeFile is the file name of envelope i (from 1) of n, zero-padded
+// so the files sort in order. The name says "letter", as the people who
+// print and post the bundle call it.
+func envelopeFile(i, n int) string {
 	width := max(2, len(strconv.Itoa(n)))
 	return fmt.Sprintf("letter-%0*d.pdf", width, i)
 }
 
-// safeDrawLetter is drawLetter that turns a panic into an error. Text is
+// safeDrawEnvelope is drawEnvelope that turns a panic into an error. Text is
 // cleaned before fpdf sees it, but a panic in a worker would take the
 // whole server down with it, so one bundle's failure stays its own.
-func (r *renderer) safeDrawLetter(job *letterJob) (_ []byte, _ LetterInfo, err error) {
+func (r *renderer) safeDrawEnvelope(job *envelopeJob) (_ []byte, _ Envelope, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("draw letter %d: panic: %v", job.index+1, p)
+			err = fmt.Errorf("draw envelope %d: panic: %v", job.index+1, p)
 		}
 	}()
-	return r.drawLetter(job)
+	return r.drawEnvelope(job)
 }
 
-// drawLetter draws one letter as its own PDF document.
-func (r *renderer) drawLetter(job *letterJob) ([]byte, LetterInfo, error) {
+// drawEnvelope draws the pages of one envelope as their own PDF document.
+func (r *renderer) drawEnvelope(job *envelopeJob) ([]byte, Envelope, error) {
 	p, t := r.plan, r.t
-	letters := len(p.letters)
-	span := p.letters[job.index]
-	info := LetterInfo{Number: job.index + 1, File: letterName(job.index+1, letters), Pages: span[1] - span[0]}
+	envelopes := len(p.envelopes)
+	span := p.envelopes[job.index]
+	info := Envelope{Number: job.index + 1, File: envelopeFile(job.index+1, envelopes), Pages: span[1] - span[0]}
 	// Each font costs time in every document (fpdf parses and subsets it),
-	// so a letter of signatures alone gets only the one it uses.
+	// so an envelope of signatures alone gets only the one it uses.
 	faces := []face{sans}
 	for _, pj := range job.pages {
 		if pj.page.kind != pageSignatures {
@@ -255,10 +256,10 @@ func (r *renderer) drawLetter(job *letterJob) ([]byte, LetterInfo, error) {
 			break
 		}
 	}
-	title := r.title + " — " + fmt.Sprintf(t.titleSuffix, info.Number, letters)
+	title := r.title + " — " + fmt.Sprintf(t.titleSuffix, info.Number, envelopes)
 	d := newDoc(r.m, p.g.w, p.g.h, r.b.Date, title, r.b.Lang, faces...)
 	for i, pj := range job.pages {
-		footer := fmt.Sprintf(t.footer, info.Number, letters, i+1, info.Pages)
+		footer := fmt.Sprintf(t.footer, info.Number, envelopes, i+1, info.Pages)
 		d.addPage()
 		switch pj.page.kind {
 		case pageCover:
@@ -298,14 +299,15 @@ func (r *renderer) drawLetter(job *letterJob) ([]byte, LetterInfo, error) {
 	return data, info, nil
 }
 
-// drawEnvelopes draws one DL envelope (220 × 110 mm) per letter.
-func (r *renderer) drawEnvelopes() ([]byte, error) {
-	letters := len(r.plan.letters)
+// drawEnvelopePages draws one DL envelope page (220 × 110 mm) per
+// envelope.
+func (r *renderer) drawEnvelopePages() ([]byte, error) {
+	envelopes := len(r.plan.envelopes)
 	d := newDoc(r.m, 220, 110, r.b.Date, r.title, r.b.Lang, sans, sansBold)
-	for i := range letters {
+	for i := range envelopes {
 		d.addPage()
-		mark, _ := r.m.clean(fmt.Sprintf(r.t.envelope, i+1, letters), sans, false)
-		r.drawEnvelope(d, mark)
+		mark, _ := r.m.clean(fmt.Sprintf(r.t.envelopeMark, i+1, envelopes), sans, false)
+		r.drawEnvelopePage(d, mark)
 	}
 	data, err := d.bytes()
 	if err != nil {
@@ -361,12 +363,12 @@ func (a *archive) add(name string, data []byte) error {
 	return nil
 }
 
-// write takes letters in order as workers finish them and writes the
+// write takes envelopes in order as workers finish them and writes the
 // archive.
-func (r *renderer) write(ctx context.Context, w io.Writer, order <-chan *letterJob) (Manifest, error) {
+func (r *renderer) write(ctx context.Context, w io.Writer, order <-chan *envelopeJob) (Manifest, error) {
 	a := newArchive(w, r.b)
 	man := Manifest{Pages: len(r.plan.pages), Greetings: r.plan.greetings, Signatures: r.b.SignatureRows}
-	done := Progress{TotalLetters: len(r.plan.letters), TotalPages: len(r.plan.pages)}
+	done := Progress{TotalEnvelopes: len(r.plan.envelopes), TotalPages: len(r.plan.pages)}
 	for job := range order {
 		<-job.done
 		if job.err != nil {
@@ -376,8 +378,8 @@ func (r *renderer) write(ctx context.Context, w io.Writer, order <-chan *letterJ
 			return Manifest{}, err
 		}
 		job.pdf = nil
-		man.Letters = append(man.Letters, job.info)
-		done.Letters++
+		man.Envelopes = append(man.Envelopes, job.info)
+		done.Envelopes++
 		done.Pages += job.info.Pages
 		if r.b.Progress != nil {
 			r.b.Progress(done)
@@ -386,11 +388,11 @@ func (r *renderer) write(ctx context.Context, w io.Writer, order <-chan *letterJ
 	if err := ctx.Err(); err != nil {
 		return Manifest{}, err
 	}
-	if len(man.Letters) != len(r.plan.letters) {
+	if len(man.Envelopes) != len(r.plan.envelopes) {
 		// The reader stopped early; its error explains why.
-		return Manifest{}, fmt.Errorf("only %d of %d letters drawn", len(man.Letters), len(r.plan.letters))
+		return Manifest{}, fmt.Errorf("only %d of %d envelopes drawn", len(man.Envelopes), len(r.plan.envelopes))
 	}
-	env, err := r.drawEnvelopes()
+	env, err := r.drawEnvelopePages()
 	if err != nil {
 		return Manifest{}, err
 	}
@@ -414,8 +416,9 @@ func (r *renderer) write(ctx context.Context, w io.Writer, order <-chan *letterJ
 }
 
 // WriteCSV writes the manifest as manifest.csv: a header, one row per
-// letter (file, letter, pages, first_signature, last_signature,
-// greetings, sha256) and a row for the envelopes, with the SHA-256 of each
+// envelope (file, letter, pages, first_signature, last_signature,
+// greetings, sha256; the column "letter" is the envelope's number, under
+// the name printed on it) and a row for the envelope pages, with the SHA-256 of each
 // file; empty cells for what does not apply.
 func (m Manifest) WriteCSV(w io.Writer) error {
 	sums := make(map[string]string, len(m.Files))
@@ -430,12 +433,12 @@ func (m Manifest) WriteCSV(w io.Writer) error {
 		return strconv.Itoa(n)
 	}
 	rows := [][]string{{"file", "letter", "pages", "first_signature", "last_signature", "greetings", "sha256"}}
-	for _, l := range m.Letters {
-		rows = append(rows, []string{l.File, strconv.Itoa(l.Number), strconv.Itoa(l.Pages),
-			num(l.FirstSignature), num(l.LastSignature), strconv.Itoa(l.Greetings), sums[l.File]})
+	for _, e := range m.Envelopes {
+		rows = append(rows, []string{e.File, strconv.Itoa(e.Number), strconv.Itoa(e.Pages),
+			num(e.FirstSignature), num(e.LastSignature), strconv.Itoa(e.Greetings), sums[e.File]})
 	}
 	if s, ok := sums[EnvelopesFile]; ok {
-		rows = append(rows, []string{EnvelopesFile, "", strconv.Itoa(len(m.Letters)), "", "", "", s})
+		rows = append(rows, []string{EnvelopesFile, "", strconv.Itoa(len(m.Envelopes)), "", "", "", s})
 	}
 	if err := cw.WriteAll(rows); err != nil {
 		return fmt.Errorf("write manifest: %w", err)

@@ -18,11 +18,11 @@ import (
 	"unicode"
 )
 
-// allText extracts the text of every letter in order.
+// allText extracts the text of every envelope in order.
 func allText(t *testing.T, r rendered) string {
 	t.Helper()
 	var b strings.Builder
-	for _, l := range r.letters() {
+	for _, l := range r.envelopes() {
 		b.WriteString(pdfText(t, l))
 	}
 	return b.String()
@@ -31,24 +31,24 @@ func allText(t *testing.T, r rendered) string {
 func TestRenderPrintsEveryNameOnceInOrder(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		name    string
-		rows    int
-		paper   Paper
-		layout  Layout
-		sheets  int
-		letters int
+		name      string
+		rows      int
+		paper     Paper
+		layout    Layout
+		sheets    int
+		envelopes int
 	}{
 		{"A4 list", 400, A4, LayoutList, 3, 4},
 		{"Letter postcards", 300, Letter, LayoutPostcards, 4, 3},
-		{"one letter", 20, A4, LayoutList, 0, 1},
+		{"one envelope", 20, A4, LayoutList, 0, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			b := testBundle(tc.rows, 9)
 			b.Paper, b.Layout, b.MaxSheets = tc.paper, tc.layout, tc.sheets
 			r := renderBundle(t, b)
-			if got := len(r.man.Letters); got != tc.letters {
-				t.Errorf("got %d letters, want %d", got, tc.letters)
+			if got := len(r.man.Envelopes); got != tc.envelopes {
+				t.Errorf("got %d envelopes, want %d", got, tc.envelopes)
 			}
 			text := allText(t, r)
 			pos := 0
@@ -198,8 +198,8 @@ func TestFilesPassQpdfAndHaveExactPageSizes(t *testing.T) {
 						t.Errorf("%s page %d: got %s pt, want %s", name, i+1, got, want)
 					}
 				}
-				if name == EnvelopesFile && len(sizes) != len(r.man.Letters) {
-					t.Errorf("%d envelopes for %d letters", len(sizes), len(r.man.Letters))
+				if name == EnvelopesFile && len(sizes) != len(r.man.Envelopes) {
+					t.Errorf("%d envelope pages for %d envelopes", len(sizes), len(r.man.Envelopes))
 				}
 			}
 		})
@@ -318,7 +318,7 @@ func TestLongFieldsFit(t *testing.T) {
 		{Name: "Ann", Country: "Peru"},
 	})
 	r := renderBundle(t, b)
-	letter := r.files[r.man.Letters[0].File]
+	letter := r.files[r.man.Envelopes[0].File]
 	checkInside(t, "letter", letter, 16/ptToMM)
 	checkInside(t, "envelopes", r.files[EnvelopesFile], 0)
 	text := pdfText(t, letter)
@@ -382,7 +382,7 @@ func TestRenderIsDeterministic(t *testing.T) {
 	}
 }
 
-func TestLettersAndManifest(t *testing.T) {
+func TestEnvelopesAndManifest(t *testing.T) {
 	t.Parallel()
 	b := testBundle(1000, 30)
 	b.MaxSheets = 4
@@ -392,21 +392,21 @@ func TestLettersAndManifest(t *testing.T) {
 	man := r.man
 
 	want := []string{}
-	for _, l := range man.Letters {
-		want = append(want, l.File)
+	for _, e := range man.Envelopes {
+		want = append(want, e.File)
 	}
 	want = append(want, EnvelopesFile, ManifestFile)
 	if !reflect.DeepEqual(r.names, want) {
 		t.Errorf("archive holds %v, want %v", r.names, want)
 	}
 	pages, next, greetings := 0, 1, 0
-	for i, l := range man.Letters {
+	for i, l := range man.Envelopes {
 		if l.Number != i+1 || l.Pages < 1 || l.Pages > 4 {
-			t.Errorf("letter %d: %+v", i+1, l)
+			t.Errorf("envelope %d: %+v", i+1, l)
 		}
 		if l.FirstSignature != 0 {
 			if l.FirstSignature != next {
-				t.Errorf("letter %d starts at signature %d, want %d", l.Number, l.FirstSignature, next)
+				t.Errorf("envelope %d starts at signature %d, want %d", l.Number, l.FirstSignature, next)
 			}
 			next = l.LastSignature + 1
 		}
@@ -414,7 +414,7 @@ func TestLettersAndManifest(t *testing.T) {
 		greetings += l.Greetings
 		text := pdfText(t, r.files[l.File])
 		for p := 1; p <= l.Pages; p++ {
-			footer := fmt.Sprintf("Letter %d of %d · page %d of %d", l.Number, len(man.Letters), p, l.Pages)
+			footer := fmt.Sprintf("Letter %d of %d · page %d of %d", l.Number, len(man.Envelopes), p, l.Pages)
 			if !strings.Contains(text, footer) {
 				t.Errorf("%s lacks footer %q", l.File, footer)
 			}
@@ -424,25 +424,25 @@ func TestLettersAndManifest(t *testing.T) {
 		}
 	}
 	if next != 1001 || pages != man.Pages || greetings != 30 || man.Greetings != 30 || man.Signatures != 1000 {
-		t.Errorf("letters hold signatures up to %d, %d pages, %d greetings; manifest %+v", next-1, pages, greetings, man)
+		t.Errorf("envelopes hold signatures up to %d, %d pages, %d greetings; manifest %+v", next-1, pages, greetings, man)
 	}
-	if len(progress) != len(man.Letters) || progress[len(progress)-1] != (Progress{Letters: len(man.Letters), Pages: pages, TotalLetters: len(man.Letters), TotalPages: pages}) {
+	if len(progress) != len(man.Envelopes) || progress[len(progress)-1] != (Progress{Envelopes: len(man.Envelopes), Pages: pages, TotalEnvelopes: len(man.Envelopes), TotalPages: pages}) {
 		t.Errorf("progress %+v", progress)
 	}
-	cover := pdfText(t, r.files[man.Letters[0].File])
-	for _, s := range []string{"Signed by 1,000 people from 10 countries.", fmt.Sprintf("Letters: %d. Pages: %s.", len(man.Letters), languages["en"].number(pages)),
+	cover := pdfText(t, r.files[man.Envelopes[0].File])
+	for _, s := range []string{"Signed by 1,000 people from 10 countries.", fmt.Sprintf("Letters: %d. Pages: %s.", len(man.Envelopes), languages["en"].number(pages)),
 		"12 July 2026", "Ales Bialiatski", "Correctional Colony No. 9", "Viasna Solidarity Group", "Dear Ales,"} {
 		if !strings.Contains(cover, s) {
 			t.Errorf("cover lacks %q", s)
 		}
 	}
 	env := pdfText(t, r.files[EnvelopesFile])
-	for i := range man.Letters {
-		if s := fmt.Sprintf("Letter %d of %d", i+1, len(man.Letters)); !strings.Contains(env, s) {
+	for i := range man.Envelopes {
+		if s := fmt.Sprintf("Letter %d of %d", i+1, len(man.Envelopes)); !strings.Contains(env, s) {
 			t.Errorf("envelopes lack %q", s)
 		}
 	}
-	if strings.Count(env, "BELARUS") != len(man.Letters) || strings.Count(env, "PO Box 12") != len(man.Letters) {
+	if strings.Count(env, "BELARUS") != len(man.Envelopes) || strings.Count(env, "PO Box 12") != len(man.Envelopes) {
 		t.Errorf("each envelope needs both addresses:\n%s", env)
 	}
 	if strings.Contains(env, "Bialiatski\n\n") && strings.Contains(env, "Send a message") {
@@ -453,8 +453,8 @@ func TestLettersAndManifest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != len(man.Letters)+2 {
-		t.Fatalf("manifest.csv has %d rows, want %d", len(rows), len(man.Letters)+2)
+	if len(rows) != len(man.Envelopes)+2 {
+		t.Fatalf("manifest.csv has %d rows, want %d", len(rows), len(man.Envelopes)+2)
 	}
 	for _, row := range rows[1:] {
 		sum := sha256.Sum256(r.files[row[0]])
@@ -462,8 +462,8 @@ func TestLettersAndManifest(t *testing.T) {
 			t.Errorf("manifest.csv: %s has SHA-256 %s, file has %x", row[0], row[6], sum)
 		}
 	}
-	if got, want := rows[1][:6], []string{man.Letters[0].File, "1", strconv.Itoa(man.Letters[0].Pages), "1",
-		strconv.Itoa(man.Letters[0].LastSignature), "0"}; !reflect.DeepEqual(got, want) {
+	if got, want := rows[1][:6], []string{man.Envelopes[0].File, "1", strconv.Itoa(man.Envelopes[0].Pages), "1",
+		strconv.Itoa(man.Envelopes[0].LastSignature), "0"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("first manifest row %v, want %v", got, want)
 	}
 }
@@ -502,14 +502,14 @@ func TestNoLetterStartsMidCard(t *testing.T) {
 			if !split || (layout == LayoutList && !continued) {
 				t.Fatalf("%s: no greeting needed two cards on two pages; the test proves nothing", layout)
 			}
-			for _, l := range p.letters {
-				// With one sheet a letter cannot hold a greeting that
+			for _, l := range p.envelopes {
+				// With one sheet an envelope cannot hold a greeting that
 				// fills two; with two or more it always can.
 				if p.pages[l[0]].continues && sheets >= 2 {
-					t.Errorf("%s, %d sheets: letter %v starts mid-card", layout, sheets, l)
+					t.Errorf("%s, %d sheets: envelope %v starts mid-card", layout, sheets, l)
 				}
 				if l[1]-l[0] > sheets {
-					t.Errorf("%s, %d sheets: letter %v is too long", layout, sheets, l)
+					t.Errorf("%s, %d sheets: envelope %v is too long", layout, sheets, l)
 				}
 			}
 		}
@@ -717,10 +717,10 @@ func TestRenderStopsWhenContextEnds(t *testing.T) {
 	defer cancel()
 	b := testBundle(3000, 0)
 	b.MaxSheets = 1
-	letters := 0
+	envelopes := 0
 	b.Progress = func(Progress) {
-		letters++
-		if letters == 3 {
+		envelopes++
+		if envelopes == 3 {
 			cancel()
 		}
 	}

@@ -11,23 +11,25 @@ import (
 
 // texts are the fixed words of a bundle in one language. The censor must be
 // able to read them, so they come in the languages of the prisons
-// campaigns write to, not only the organizer's.
+// campaigns write to, not only the organizer's. What the code calls an
+// envelope, the printed words call a letter ("Letter 3 of 12"), as the
+// recipient reads it.
 type texts struct {
 	signatures, greetings       string // section names in page headers
 	colNumber, colName, colCity string // signature column heads
 	colCountry                  string
-	footer                      string // letter, letters, page, pages
-	envelope                    string // letter, letters
+	footer                      string // envelope, envelopes, page, pages
+	envelopeMark                string // envelope, envelopes: on the envelope page
 	signedBy, signedByFrom      string // people; people, countries
 	people, countries           [3]string
-	letters                     string // letters, pages (as text)
+	envelopeTotals              string // envelopes, pages (as text): on the cover
 	original, unprintable       string
 	supporterFrom               string // country
 	months                      [12]string
 	dateFormat                  string // day, month, year
 	thousands                   string
 	plural                      func(n int) int // index into people and countries
-	titleSuffix                 string          // letter, letters: in the PDF's title
+	titleSuffix                 string          // envelope, envelopes: in the PDF's title
 }
 
 func pluralEnglish(n int) int {
@@ -53,16 +55,16 @@ var languages = map[string]*texts{
 	"en": {
 		signatures: "Signatures", greetings: "Messages of support",
 		colNumber: "No.", colName: "Name", colCity: "City", colCountry: "Country",
-		footer:        "Letter %d of %d · page %d of %d",
-		envelope:      "Letter %d of %d",
-		signedBy:      "Signed by %s.",
-		signedByFrom:  "Signed by %s from %s.",
-		people:        [3]string{"%s person", "%s people", "%s people"},
-		countries:     [3]string{"%s country", "%s countries", "%s countries"},
-		letters:       "Letters: %s. Pages: %s. Every page shows its letter and page number.",
-		original:      "Original:",
-		unprintable:   "The text of this message cannot be printed: its script is not supported.",
-		supporterFrom: "a supporter from %s",
+		footer:         "Letter %d of %d · page %d of %d",
+		envelopeMark:   "Letter %d of %d",
+		signedBy:       "Signed by %s.",
+		signedByFrom:   "Signed by %s from %s.",
+		people:         [3]string{"%s person", "%s people", "%s people"},
+		countries:      [3]string{"%s country", "%s countries", "%s countries"},
+		envelopeTotals: "Letters: %s. Pages: %s. Every page shows its letter and page number.",
+		original:       "Original:",
+		unprintable:    "The text of this message cannot be printed: its script is not supported.",
+		supporterFrom:  "a supporter from %s",
 		months: [12]string{"January", "February", "March", "April", "May", "June", "July",
 			"August", "September", "October", "November", "December"},
 		dateFormat:  "%d %s %d",
@@ -73,16 +75,16 @@ var languages = map[string]*texts{
 	"be": {
 		signatures: "Подпісы", greetings: "Словы падтрымкі",
 		colNumber: "№", colName: "Імя", colCity: "Горад", colCountry: "Краіна",
-		footer:        "Ліст %d з %d · старонка %d з %d",
-		envelope:      "Ліст %d з %d",
-		signedBy:      "Подпісы: %s.",
-		signedByFrom:  "Подпісы: %s з %s.",
-		people:        [3]string{"%s чалавек", "%s чалавекі", "%s чалавек"},
-		countries:     [3]string{"%s краіны", "%s краін", "%s краін"},
-		letters:       "Лістоў: %s. Старонак: %s. На кожнай старонцы пазначаны нумар ліста і старонкі.",
-		original:      "Арыгінал:",
-		unprintable:   "Тэкст гэтага паведамлення нельга надрукаваць: яго пісьменнасць не падтрымліваецца.",
-		supporterFrom: "прыхільнік з краіны %s",
+		footer:         "Ліст %d з %d · старонка %d з %d",
+		envelopeMark:   "Ліст %d з %d",
+		signedBy:       "Подпісы: %s.",
+		signedByFrom:   "Подпісы: %s з %s.",
+		people:         [3]string{"%s чалавек", "%s чалавекі", "%s чалавек"},
+		countries:      [3]string{"%s краіны", "%s краін", "%s краін"},
+		envelopeTotals: "Лістоў: %s. Старонак: %s. На кожнай старонцы пазначаны нумар ліста і старонкі.",
+		original:       "Арыгінал:",
+		unprintable:    "Тэкст гэтага паведамлення нельга надрукаваць: яго пісьменнасць не падтрымліваецца.",
+		supporterFrom:  "прыхільнік з краіны %s",
 		months: [12]string{"студзеня", "лютага", "сакавіка", "красавіка", "мая", "чэрвеня", "ліпеня",
 			"жніўня", "верасня", "кастрычніка", "лістапада", "снежня"},
 		dateFormat:  "%d %s %d г.",
@@ -93,16 +95,16 @@ var languages = map[string]*texts{
 	"ru": {
 		signatures: "Подписи", greetings: "Слова поддержки",
 		colNumber: "№", colName: "Имя", colCity: "Город", colCountry: "Страна",
-		footer:        "Письмо %d из %d · страница %d из %d",
-		envelope:      "Письмо %d из %d",
-		signedBy:      "Подписи: %s.",
-		signedByFrom:  "Подписи: %s из %s.",
-		people:        [3]string{"%s человек", "%s человека", "%s человек"},
-		countries:     [3]string{"%s страны", "%s стран", "%s стран"},
-		letters:       "Писем: %s. Страниц: %s. На каждой странице указаны номер письма и номер страницы.",
-		original:      "Оригинал:",
-		unprintable:   "Текст этого сообщения невозможно напечатать: его письменность не поддерживается.",
-		supporterFrom: "сторонник из страны %s",
+		footer:         "Письмо %d из %d · страница %d из %d",
+		envelopeMark:   "Письмо %d из %d",
+		signedBy:       "Подписи: %s.",
+		signedByFrom:   "Подписи: %s из %s.",
+		people:         [3]string{"%s человек", "%s человека", "%s человек"},
+		countries:      [3]string{"%s страны", "%s стран", "%s стран"},
+		envelopeTotals: "Писем: %s. Страниц: %s. На каждой странице указаны номер письма и номер страницы.",
+		original:       "Оригинал:",
+		unprintable:    "Текст этого сообщения невозможно напечатать: его письменность не поддерживается.",
+		supporterFrom:  "сторонник из страны %s",
 		months: [12]string{"января", "февраля", "марта", "апреля", "мая", "июня", "июля",
 			"августа", "сентября", "октября", "ноября", "декабря"},
 		dateFormat:  "%d %s %d г.",
@@ -113,16 +115,16 @@ var languages = map[string]*texts{
 	"uk": {
 		signatures: "Підписи", greetings: "Слова підтримки",
 		colNumber: "№", colName: "Ім’я", colCity: "Місто", colCountry: "Країна",
-		footer:        "Лист %d з %d · сторінка %d з %d",
-		envelope:      "Лист %d з %d",
-		signedBy:      "Підписи: %s.",
-		signedByFrom:  "Підписи: %s з %s.",
-		people:        [3]string{"%s людина", "%s людини", "%s людей"},
-		countries:     [3]string{"%s країни", "%s країн", "%s країн"},
-		letters:       "Листів: %s. Сторінок: %s. На кожній сторінці вказано номер листа і номер сторінки.",
-		original:      "Оригінал:",
-		unprintable:   "Текст цього повідомлення неможливо надрукувати: його писемність не підтримується.",
-		supporterFrom: "прихильник з країни %s",
+		footer:         "Лист %d з %d · сторінка %d з %d",
+		envelopeMark:   "Лист %d з %d",
+		signedBy:       "Підписи: %s.",
+		signedByFrom:   "Підписи: %s з %s.",
+		people:         [3]string{"%s людина", "%s людини", "%s людей"},
+		countries:      [3]string{"%s країни", "%s країн", "%s країн"},
+		envelopeTotals: "Листів: %s. Сторінок: %s. На кожній сторінці вказано номер листа і номер сторінки.",
+		original:       "Оригінал:",
+		unprintable:    "Текст цього повідомлення неможливо надрукувати: його писемність не підтримується.",
+		supporterFrom:  "прихильник з країни %s",
 		months: [12]string{"січня", "лютого", "березня", "квітня", "травня", "червня", "липня",
 			"серпня", "вересня", "жовтня", "листопада", "грудня"},
 		dateFormat:  "%d %s %d р.",

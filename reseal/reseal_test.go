@@ -326,7 +326,7 @@ func testMigrationSealsOldData(t *testing.T, exclusive bool) {
 		}
 	})
 	t.Run("audit", func(t *testing.T) {
-		entries, err := a.audit.Page(ctx, bson.ObjectID{}, 10)
+		entries, _, err := a.audit.Page(ctx, audit.Cursor{}, 10)
 		if err != nil || len(entries) != 1 || entries[0].Detail != "erased Алесь Бяляцкі" {
 			t.Fatalf("audit = %+v, %v", entries, err)
 		}

@@ -10,7 +10,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/solidarity-letters/solidarity/account"
 	"github.com/solidarity-letters/solidarity/audit"
-	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // Accounts is what the console needs of the account service.
@@ -30,7 +29,7 @@ type Accounts interface {
 // AuditLog records what is done in the console and pages through it.
 type AuditLog interface {
 	Record(ctx context.Context, actor string, action audit.Action, target, detail string) error
-	Page(ctx context.Context, before bson.ObjectID, limit int) ([]audit.Entry, error)
+	Page(ctx context.Context, from audit.Cursor, limit int) ([]audit.Entry, audit.Cursor, error)
 }
 
 // sessionCookie holds the console session's token; it is sent to /admin only.

@@ -54,7 +54,7 @@ type BundlePage struct {
 // BundleJob is one built or building bundle.
 type BundleJob struct {
 	ID, Status, Created, Error, SHA256 string
-	Percent, Letters, Pages            int
+	Percent, Envelopes, Pages          int
 	Size                               string
 	Options                            bundle.Options
 	Ready                              bool
@@ -93,7 +93,7 @@ func (s *Server) renderBundle(c *fiber.Ctx, status int, camp *campaign.Campaign,
 		ID: camp.ID, Options: opts, Languages: pdf.Languages(), Error: problem}
 	for _, j := range jobs {
 		bj := BundleJob{ID: j.ID, Status: string(j.Status), Created: j.CreatedAt.Format(consoleTime),
-			Error: j.Error, SHA256: j.SHA256, Percent: j.Percent(), Letters: j.TotalLetters, Pages: j.Pages,
+			Error: j.Error, SHA256: j.SHA256, Percent: j.Percent(), Envelopes: j.TotalEnvelopes, Pages: j.Pages,
 			Size: fmt.Sprintf("%.1f MB", float64(j.Size)/1e6), Options: j.Options, Ready: j.Status == bundle.StatusDone,
 			Held: j.Held(), Retry: j.Held() || j.Status == bundle.StatusFailed, ReplacesSHA256: j.ReplacesSHA256}
 		if !j.Cutoff.IsZero() {

@@ -526,7 +526,7 @@ func (s *Server) campaignPreview(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.campaignView(c, camp, true)
+	v, err := s.campaignView(c, camp)
 	if err != nil {
 		return err
 	}

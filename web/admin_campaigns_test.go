@@ -16,7 +16,6 @@ import (
 	"github.com/solidarity-letters/solidarity/audit"
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/internal/testdb"
-	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // newCampaignForm is a valid new campaign as an organizer fills it in;
@@ -92,17 +91,17 @@ func (s *site) allAuditEntries(t *testing.T) []audit.Entry {
 	t.Helper()
 	log := audit.NewLog(s.DB, testdb.Keys(t), s.Clock.Now)
 	var out []audit.Entry
-	var before bson.ObjectID
+	var from audit.Cursor
 	for {
-		page, err := log.Page(context.Background(), before, 100)
+		page, next, err := log.Page(context.Background(), from, 100)
 		if err != nil {
 			t.Fatal(err)
 		}
 		out = append(out, page...)
-		if len(page) < 100 {
+		if next.IsZero() {
 			return out
 		}
-		before = page[len(page)-1].ID
+		from = next
 	}
 }
 

@@ -19,7 +19,6 @@ import (
 	"github.com/solidarity-letters/solidarity/audit"
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/letters"
-	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // sign signs the campaign through its public form; edit changes the
@@ -35,7 +34,7 @@ func (s *site) sign(t *testing.T, slug string, edit func(url.Values)) {
 // auditEntries returns the audit log, newest first.
 func auditEntries(t *testing.T, s *site) []audit.Entry {
 	t.Helper()
-	entries, err := audit.NewLog(s.DB, testdb.Keys(t), s.Clock.Now).Page(context.Background(), bson.ObjectID{}, 100)
+	entries, _, err := audit.NewLog(s.DB, testdb.Keys(t), s.Clock.Now).Page(context.Background(), audit.Cursor{}, 100)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 
 	"github.com/gofiber/fiber/v2"
-	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/solidarity-letters/solidarity/account"
 	"github.com/solidarity-letters/solidarity/audit"
@@ -150,15 +149,11 @@ type AuditRow struct {
 const auditPageSize = 100
 
 func (s *Server) auditPage(c *fiber.Ctx) error {
-	var before bson.ObjectID
-	if b := c.Query("before"); b != "" {
-		id, err := bson.ObjectIDFromHex(b)
-		if err != nil {
-			return fiber.NewError(fiber.StatusBadRequest, "bad page")
-		}
-		before = id
+	from, err := audit.ParseCursor(c.Query("before"))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, "bad page")
 	}
-	entries, err := s.deps.Audit.Page(c.UserContext(), before, auditPageSize)
+	entries, older, err := s.deps.Audit.Page(c.UserContext(), from, auditPageSize)
 	if err != nil {
 		return err
 	}
@@ -168,8 +163,6 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 		p.Entries = append(p.Entries, AuditRow{At: e.At.Format("2006-01-02 15:04:05 UTC"), Actor: e.Actor,
 			Action: t.T("admin.audit.action." + string(e.Action)), Target: e.Target, Detail: e.Detail})
 	}
-	if len(entries) == auditPageSize {
-		p.Older = entries[len(entries)-1].ID.Hex()
-	}
+	p.Older = older.String()
 	return s.render(c, fiber.StatusOK, "admin/audit", p)
 }

@@ -33,7 +33,7 @@ type CampaignView struct {
 	Greetings   campaign.Greetings
 }
 
-func (s *Server) campaignView(c *fiber.Ctx, camp *campaign.Campaign, withRecipient bool) (CampaignView, error) {
+func (s *Server) campaignView(c *fiber.Ctx, camp *campaign.Campaign) (CampaignView, error) {
 	t := s.localizer(c)
 	closes := camp.ClosesAt.In(camp.Location())
 	// "before 12 July" for a campaign that closes as 12 July begins; the
@@ -56,7 +56,7 @@ func (s *Server) campaignView(c *fiber.Ctx, camp *campaign.Campaign, withRecipie
 		ClosesAtISO: closes.Format(time.RFC3339),
 		Greetings:   camp.Greetings,
 	}
-	if withRecipient && camp.RecipientID != "" {
+	if camp.RecipientID != "" {
 		r, err := s.deps.Campaigns.Recipient(c.UserContext(), camp.RecipientID)
 		if err != nil && !errors.Is(err, campaign.ErrNotFound) {
 			return v, err
@@ -84,7 +84,7 @@ func (s *Server) home(c *fiber.Ctx) error {
 		to   *[]CampaignView
 	}{{l.Open, &p.Open}, {l.Closed, &p.Closed}} {
 		for i := range list.from {
-			v, err := s.campaignView(c, &list.from[i], true)
+			v, err := s.campaignView(c, &list.from[i])
 			if err != nil {
 				return err
 			}
@@ -167,7 +167,7 @@ func (s *Server) campaignPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderCampaign(c *fiber.Ctx, status int, camp *campaign.Campaign, form SignForm) error {
-	v, err := s.campaignView(c, camp, true)
+	v, err := s.campaignView(c, camp)
 	if err != nil {
 		return err
 	}
@@ -337,7 +337,7 @@ func (s *Server) thanks(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.campaignView(c, camp, true)
+	v, err := s.campaignView(c, camp)
 	if err != nil {
 		return err
 	}

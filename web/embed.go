@@ -244,7 +244,7 @@ func (s *Server) embedThanks(c *fiber.Ctx) error {
 // renderEmbed draws the widget's card and opens it to framing by the sites
 // the campaign allows (and our own console's preview).
 func (s *Server) renderEmbed(c *fiber.Ctx, status int, camp *campaign.Campaign, o embedOptions, form SignForm, signed bool) error {
-	v, err := s.campaignView(c, camp, true)
+	v, err := s.campaignView(c, camp)
 	if err != nil {
 		return err
 	}

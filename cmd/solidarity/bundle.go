@@ -120,8 +120,8 @@ func bundleCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("bundle: %w", err)
 	}
 	fmt.Fprintf(stdout, "wrote %s: %d letters, %d pages, %d signatures, %d greetings\nsha256 %s\n",
-		*out, len(m.Letters), m.Pages, m.Signatures, m.Greetings, m.SHA256)
-	detail := fmt.Sprintf("%d letters, %d pages, sha256 %s", len(m.Letters), m.Pages, m.SHA256)
+		*out, len(m.Envelopes), m.Pages, m.Signatures, m.Greetings, m.SHA256)
+	detail := fmt.Sprintf("%d letters, %d pages, sha256 %s", len(m.Envelopes), m.Pages, m.SHA256)
 	return audit.NewLog(db.Database, ks.Data, time.Now).Record(ctx, "cli", audit.BundleBuilt, c.Slug, detail)
 }
 
@@ -135,11 +135,11 @@ func progressBar(w io.Writer) func(pdf.Progress) {
 	return func(p pdf.Progress) {
 		const width = 30
 		done := 0
-		if p.TotalLetters > 0 {
-			done = p.Letters * width / p.TotalLetters
+		if p.TotalEnvelopes > 0 {
+			done = p.Envelopes * width / p.TotalEnvelopes
 		}
-		fmt.Fprintf(w, "\rletter %d of %d [%s%s]", p.Letters, p.TotalLetters, strings.Repeat("#", done), strings.Repeat(".", width-done))
-		if p.Letters == p.TotalLetters {
+		fmt.Fprintf(w, "\rletter %d of %d [%s%s]", p.Envelopes, p.TotalEnvelopes, strings.Repeat("#", done), strings.Repeat(".", width-done))
+		if p.Envelopes == p.TotalEnvelopes {
 			fmt.Fprintln(w)
 		}
 	}

@@ -6,15 +6,10 @@ import (
 	"fmt"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/solidarity-letters/solidarity/internal/seal"
 )
-
-// Collection holds one document per data key the database has been written
-// with: its ID, when it was first used, and a canary sealed under it.
-const Collection = "keyring"
 
 // ErrWrongKeys means the keys do not belong to the database: it was written
 // with a data key they lack, or with another key under the same ID.
@@ -24,28 +19,7 @@ var ErrWrongKeys = errors.New("the keys do not belong to this database")
 // wrong bytes is told apart before it seals anything.
 const canary = "solidarity keyring canary"
 
-// Record is the database's note of a data key it has been written with.
-type Record struct {
-	ID        string    `bson:"_id"`
-	FirstUsed time.Time `bson:"first_used"`
-	Canary    []byte    `bson:"canary"`
-}
-
 func canaryAAD(id string) []byte { return seal.AAD(Collection, id, "canary") }
-
-// Recorded lists the data keys the database has been written with. The
-// collection holds a handful of documents, so reading it whole is cheap.
-func Recorded(ctx context.Context, db *mongo.Database) ([]Record, error) {
-	cur, err := db.Collection(Collection).Find(ctx, bson.D{})
-	if err != nil {
-		return nil, fmt.Errorf("read the keyring collection: %w", err)
-	}
-	var recs []Record
-	if err := cur.All(ctx, &recs); err != nil {
-		return nil, fmt.Errorf("read the keyring collection: %w", err)
-	}
-	return recs, nil
-}
 
 // Verify checks, without writing, that k holds every data key the database
 // records, each with the bytes it was written with. It returns the records.
@@ -100,23 +74,14 @@ func Check(ctx context.Context, db *mongo.Database, k Keys, now time.Time) error
 		return err
 	}
 	rec := Record{ID: active, FirstUsed: now.UTC().Truncate(time.Millisecond), Canary: sealed}
-	_, err = db.Collection(Collection).InsertOne(ctx, rec)
-	if mongo.IsDuplicateKeyError(err) {
+	recorded, err := insertRecord(ctx, db, rec)
+	if err != nil {
+		return err
+	}
+	if !recorded {
 		// Another node recorded it meanwhile: its canary must open too.
 		_, err = Verify(ctx, db, k)
 		return err
-	}
-	if err != nil {
-		return fmt.Errorf("record data key %s: %w", active, err)
-	}
-	return nil
-}
-
-// Forget removes the database's record of a retired data key, so that
-// later start-ups do not ask for it.
-func Forget(ctx context.Context, db *mongo.Database, id string) error {
-	if _, err := db.Collection(Collection).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
-		return fmt.Errorf("forget data key %s: %w", id, err)
 	}
 	return nil
 }
