@@ -233,8 +233,26 @@ func (j *Jobs) RunOnce(ctx context.Context) (bool, error) {
 }
 
 // claim takes the oldest queued job that no erasure holds back, or one
-// whose lease ran out, in one atomic update.
+// whose lease ran out, in one update, made exclusive by own.
 func (j *Jobs) claim(ctx context.Context) (*Job, error) {
+	// A claim lost to another worker means: look again.
+	for range 8 {
+		job, err := j.claimOnce(ctx)
+		if err != nil || job == nil {
+			return nil, err
+		}
+		won, err := j.own(ctx, job)
+		if err != nil {
+			return nil, err
+		}
+		if won {
+			return job, nil
+		}
+	}
+	return nil, nil
+}
+
+func (j *Jobs) claimOnce(ctx context.Context) (*Job, error) {
 	now := j.now().UTC()
 	filter := bson.M{"$or": bson.A{
 		bson.M{"status": StatusQueued, "holds": bson.M{"$lte": 0}},
