@@ -56,16 +56,21 @@ func newOwner() (string, error) {
 	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b)), nil
 }
 
-// acquire waits until the lock is free or expired and claims it.
-func (l *lock) acquire(ctx context.Context) error {
+// acquire waits until the lock is free or expired and claims it, and
+// reports whether it did. It stops waiting, without the lock, when
+// finished reports that another runner did the work meanwhile.
+func (l *lock) acquire(ctx context.Context, finished func(context.Context) (bool, error)) (bool, error) {
 	for {
 		ok, err := l.try(ctx)
 		if err != nil || ok {
-			return err
+			return ok, err
+		}
+		if done, err := finished(ctx); err != nil || done {
+			return false, err
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("wait for the migration lock: %w", ctx.Err())
+			return false, fmt.Errorf("wait for the migration lock: %w", ctx.Err())
 		case <-time.After(l.opts.Poll):
 		}
 	}

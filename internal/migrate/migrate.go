@@ -162,7 +162,17 @@ func Run(ctx context.Context, db *mongo.Database, list []Migration, opts Options
 		return newer(current, latest)
 	}
 	l := &lock{coll: db.Collection(Collection), opts: opts}
-	if err := l.acquire(ctx); err != nil {
+	// Nodes that start together wait for the one that migrates, then
+	// see the version current and go on without taking the lock.
+	caughtUp := func(ctx context.Context) (bool, error) {
+		v, err := Version(ctx, db)
+		if err == nil && v > latest {
+			err = newer(v, latest)
+		}
+		return v == latest, err
+	}
+	locked, err := l.acquire(ctx, caughtUp)
+	if err != nil || !locked {
 		return err
 	}
 	err = l.hold(ctx, func(ctx context.Context) error { return apply(ctx, db, list, latest, l.held, opts.Log) })
