@@ -175,13 +175,13 @@ func Run(ctx context.Context, db *mongo.Database, list []Migration, opts Options
 	if err != nil || !locked {
 		return err
 	}
-	err = l.hold(ctx, func(ctx context.Context) error { return apply(ctx, db, list, latest, l.held, opts.Log) })
+	err = l.hold(ctx, func(ctx context.Context) error { return apply(ctx, db, list, latest, l.held, opts) })
 	return errors.Join(err, l.release(context.WithoutCancel(ctx)))
 }
 
 // apply runs the pending migrations; the caller holds the lock, and held
 // checks that it still does before each version is recorded.
-func apply(ctx context.Context, db *mongo.Database, list []Migration, latest int, held func(context.Context) error, log *slog.Logger) error {
+func apply(ctx context.Context, db *mongo.Database, list []Migration, latest int, held func(context.Context) error, opts Options) error {
 	// Read again under the lock: another runner may have finished.
 	current, err := Version(ctx, db)
 	if err != nil {
@@ -201,10 +201,10 @@ func apply(ctx context.Context, db *mongo.Database, list []Migration, latest int
 		if err := held(ctx); err != nil {
 			return fmt.Errorf("migration %d (%s): %w", m.Version, m.Name, err)
 		}
-		if err := record(ctx, db, current, m); err != nil {
+		if err := record(ctx, db, current, m, opts.Now().UTC()); err != nil {
 			return err
 		}
-		log.Info("migrated the database", "version", m.Version, "name", m.Name, "took", time.Since(start).Round(time.Millisecond))
+		opts.Log.Info("migrated the database", "version", m.Version, "name", m.Name, "took", time.Since(start).Round(time.Millisecond))
 		current = m.Version
 	}
 	return nil
@@ -213,9 +213,9 @@ func apply(ctx context.Context, db *mongo.Database, list []Migration, latest int
 // record advances the version from prev to m.Version as a compare-and-set:
 // if the version moved meanwhile (a runner that lost its lock), nothing
 // matches and the runner stops.
-func record(ctx context.Context, db *mongo.Database, prev int, m Migration) error {
+func record(ctx context.Context, db *mongo.Database, prev int, m Migration, at time.Time) error {
 	coll := db.Collection(Collection)
-	doc := versionDoc{ID: versionID, Version: m.Version, Name: m.Name, AppliedAt: time.Now().UTC()}
+	doc := versionDoc{ID: versionID, Version: m.Version, Name: m.Name, AppliedAt: at}
 	if prev == 0 {
 		_, err := coll.InsertOne(ctx, doc)
 		if database.IsDuplicate(err) {
