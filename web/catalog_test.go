@@ -333,7 +333,7 @@ func (s *sources) scanGo(path string, known func(string) bool) error {
 		case *ast.CompositeLit:
 			// campaign.FieldError{Field: "ref", Problem: ProblemRef} in
 			// the partner validation.
-			if pkg != "campaign" || !strings.HasSuffix(path, "partners.go") {
+			if pkg != "campaign" || !strings.Contains(filepath.Base(path), "partner") {
 				return true
 			}
 			var field, problem string
@@ -407,6 +407,7 @@ func TestCatalogFamiliesHaveTheirValues(t *testing.T) {
 		{"bundle statuses", code.consts("bundle", "Status"), "discarded"},
 		{"greeting flags", code.consts("letters", "Flag"), "unprintable"},
 		{"done confirmations", code.done, "campaign_saved"},
+		{"partner problems", code.partnerProblems, "ref.taken"},
 	} {
 		if !slices.Contains(tc.got, tc.want) {
 			t.Errorf("%s: %v lacks %q", tc.name, tc.got, tc.want)
