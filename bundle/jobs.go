@@ -212,9 +212,23 @@ func (j *Jobs) RunOnce(ctx context.Context) (bool, error) {
 }
 
 // claim takes the oldest queued job that no erasure holds back, or one
-// whose lease ran out, in one atomic update.
+// whose lease ran out, in one update, made exclusive by own.
 func (j *Jobs) claim(ctx context.Context) (*Job, error) {
-	return j.store.claim(ctx, j.now().UTC(), lease)
+	// A claim lost to another worker means: look again.
+	for range 8 {
+		job, err := j.store.claim(ctx, j.now().UTC(), lease)
+		if err != nil || job == nil {
+			return nil, err
+		}
+		won, err := j.store.own(ctx, job)
+		if err != nil {
+			return nil, err
+		}
+		if won {
+			return job, nil
+		}
+	}
+	return nil, nil
 }
 
 // run builds one job into GridFS and records how it ended.

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,6 +31,8 @@ type Catalog struct {
 	bundle  *goi18n.Bundle
 	tags    []language.Tag
 	matcher language.Matcher
+	// ids are the message IDs each language's files define.
+	ids map[language.Tag][]string
 }
 
 // Load reads the embedded message files. A broken file is an error, so that
@@ -41,13 +44,18 @@ func Load() (*Catalog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list message files: %w", err)
 	}
+	ids := map[language.Tag][]string{}
 	for _, f := range files {
 		data, err := locales.ReadFile(f)
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", f, err)
 		}
-		if _, err := b.ParseMessageFileBytes(data, path.Base(f)); err != nil {
+		mf, err := b.ParseMessageFileBytes(data, path.Base(f))
+		if err != nil {
 			return nil, fmt.Errorf("parse %s: %w", f, err)
+		}
+		for _, m := range mf.Messages {
+			ids[mf.Tag] = append(ids[mf.Tag], m.ID)
 		}
 	}
 	// The default language first: the matcher falls back to it.
@@ -57,8 +65,16 @@ func Load() (*Catalog, error) {
 			tags = append(tags, t)
 		}
 	}
-	return &Catalog{bundle: b, tags: tags, matcher: language.NewMatcher(tags)}, nil
+	for _, list := range ids {
+		slices.Sort(list)
+	}
+	return &Catalog{bundle: b, tags: tags, matcher: language.NewMatcher(tags), ids: ids}, nil
 }
+
+// IDs returns the message IDs that the files of the language define,
+// sorted; what the language lacks falls back to the default language. It
+// is for tests that hold the catalog and the code to each other.
+func (c *Catalog) IDs(tag language.Tag) []string { return slices.Clone(c.ids[tag]) }
 
 // Languages returns the shipped languages, the default first.
 func (c *Catalog) Languages() []language.Tag { return c.tags }

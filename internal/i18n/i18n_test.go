@@ -1,8 +1,11 @@
 package i18n_test
 
 import (
+	"slices"
 	"testing"
 	"time"
+
+	"golang.org/x/text/language"
 
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 )
@@ -53,5 +56,32 @@ func TestLocalizer(t *testing.T) {
 		if tt.got != tt.want {
 			t.Errorf("got %q, want %q", tt.got, tt.want)
 		}
+	}
+}
+
+func TestIDs(t *testing.T) {
+	c, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	en := c.IDs(i18n.Default())
+	if !slices.IsSorted(en) {
+		t.Error("IDs are not sorted")
+	}
+	for _, tt := range []struct {
+		id   string
+		want bool
+	}{{"date.long", true}, {"month.12", true}, {"admin.audit.action.partner_added", true}, {"no.such.message", false}} {
+		if got := slices.Contains(en, tt.id); got != tt.want {
+			t.Errorf("IDs(en) has %q: %v, want %v", tt.id, got, tt.want)
+		}
+	}
+	if got := c.IDs(language.Japanese); len(got) != 0 {
+		t.Errorf("IDs of a language without files = %d IDs, want none", len(got))
+	}
+	// The caller's copy is its own.
+	en[0] = "changed"
+	if c.IDs(i18n.Default())[0] == "changed" {
+		t.Error("IDs returns the catalog's own slice")
 	}
 }
