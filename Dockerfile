@@ -9,9 +9,14 @@ COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod \
     go mod download
 COPY . .
+# ferretdb_no_postgresql leaves out the embedded FerretDB's PostgreSQL
+# backend and the pgx driver: the embedded database only ever runs FerretDB's
+# SQLite backend. It cuts 25 packages (about 6% of a cold build's compile
+# work) and 9% of the binary; cmd/solidarity's TestBinaryDeps checks that the
+# tag still does so.
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
-    go build -trimpath -ldflags="-s -w" -o /solidarity ./cmd/solidarity
+    go build -trimpath -tags ferretdb_no_postgresql -ldflags="-s -w" -o /solidarity ./cmd/solidarity
 # The final image has no shell to create directories, so /data and /keys are
 # made here and copied over owned by distroless's nonroot user (uid 65532). A
 # new named volume mounted on either takes this ownership, so the app can
