@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/solidarity-letters/solidarity/internal/testdb"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -15,8 +14,8 @@ import (
 	"time"
 
 	"github.com/solidarity-letters/solidarity/account"
+	"github.com/solidarity-letters/solidarity/app"
 	"github.com/solidarity-letters/solidarity/campaign"
-	"github.com/solidarity-letters/solidarity/letters"
 	"github.com/solidarity-letters/solidarity/web"
 )
 
@@ -315,8 +314,12 @@ func TestCountsReachOtherNodes(t *testing.T) {
 	db := dbs.Database(t)
 	s := newSite(t, db)
 	c := s.addCampaign(t, "open", nil)
+	node, err := app.New(dbs.Wrap(db), testKeys(t), app.Options{Now: s.Clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := node.Signing
 	ctx, cancel := context.WithCancel(context.Background())
-	other := campaign.NewService(campaign.NewStore(db, testdb.Keys(t)), letters.NewService(letters.NewStore(db, testdb.Keys(t)), campaign.NewStore(db, testdb.Keys(t)), s.Clock.Now), emailKey, s.Clock.Now)
 	if err := other.LoadCounts(ctx); err != nil {
 		t.Fatal(err)
 	}
