@@ -160,6 +160,7 @@ func campaignID(t *testing.T, res response) string {
 }
 
 func TestCampaignCreateValidation(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	s.addCampaign(t, "taken", nil)
 	org := s.loginAs(t, account.RoleOrganizer)
@@ -256,6 +257,7 @@ func TestCampaignCreateValidation(t *testing.T) {
 }
 
 func TestCampaignCreate(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	r := s.addCampaign(t, "other", nil).RecipientID
 	org := s.loginAs(t, account.RoleOrganizer)
@@ -325,6 +327,7 @@ func TestCampaignCreate(t *testing.T) {
 }
 
 func TestCampaignSlugChangeRedirects(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
 	other := s.addCampaign(t, "other", nil)
@@ -385,6 +388,7 @@ func TestCampaignSlugChangeRedirects(t *testing.T) {
 }
 
 func TestCampaignEditKeepsSignatures(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "keep", nil)
 	s.signN(t, "keep", 3)
@@ -446,6 +450,7 @@ func TestCampaignEditKeepsSignatures(t *testing.T) {
 }
 
 func TestCampaignPreview(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	draft := s.addCampaign(t, "draft", func(c *campaign.Campaign) { c.OpensAt = time.Time{} })
 	scheduled := s.addCampaign(t, "later", func(c *campaign.Campaign) { c.OpensAt = time.Date(2027, 6, 20, 0, 0, 0, 0, time.UTC) })
@@ -488,6 +493,7 @@ func TestCampaignPreview(t *testing.T) {
 }
 
 func TestCampaignSchedule(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "draft", func(c *campaign.Campaign) { c.OpensAt = time.Time{} })
 	org := s.loginAs(t, account.RoleOrganizer)
@@ -538,6 +544,7 @@ func TestCampaignSchedule(t *testing.T) {
 }
 
 func TestCampaignCloseEarly(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
 	tok := s.token(t, "ales")
@@ -575,6 +582,7 @@ func TestCampaignCloseEarly(t *testing.T) {
 }
 
 func TestCampaignArchive(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "arch", func(c *campaign.Campaign) { c.Title = "The archived one" })
 	s.addCampaign(t, "stays", nil)
@@ -611,6 +619,7 @@ func TestCampaignArchive(t *testing.T) {
 }
 
 func TestDeadlineHelper(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
 	org := s.loginAs(t, account.RoleOrganizer)
@@ -677,6 +686,7 @@ func TestDeadlineHelper(t *testing.T) {
 }
 
 func TestRecipients(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	org := s.loginAs(t, account.RoleOrganizer)
 
@@ -761,6 +771,7 @@ func TestRecipients(t *testing.T) {
 }
 
 func TestCampaignRoutesRoles(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
 	users := map[account.Role]*user{}
@@ -805,6 +816,7 @@ func TestCampaignRoutesRoles(t *testing.T) {
 // A form opened before someone else saved the campaign, or closed it
 // early, must not undo that change.
 func TestStaleCampaignFormIsRefused(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
 	org := s.loginAs(t, account.RoleOrganizer)

@@ -110,6 +110,7 @@ func modAudit(t *testing.T, s *site) []audit.Entry {
 // through the console in a few minutes: a bulk approval per page of
 // unflagged greetings, and one decision per flagged one.
 func TestModeratorClearsTwoHundredGreetings(t *testing.T) {
+	// Not parallel: it times the clearing.
 	clearTwoHundred(t, newSite(t, dbs.Database(t)))
 }
 
@@ -219,6 +220,7 @@ func clearTwoHundred(t *testing.T, s *site) {
 }
 
 func TestModerationQueuePage(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := modCampaign(t, s, "ales", false)
 	other := modCampaign(t, s, "other", false)
@@ -263,6 +265,7 @@ func TestModerationQueuePage(t *testing.T) {
 }
 
 func TestModerationPaging(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := modCampaign(t, s, "ales", false)
 	tok := s.token(t, c.Slug)
@@ -319,6 +322,7 @@ func TestModerationPaging(t *testing.T) {
 }
 
 func TestModerationDecisions(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := modCampaign(t, s, "ales", false)
 	tok := s.token(t, c.Slug)
@@ -390,6 +394,7 @@ func TestModerationDecisions(t *testing.T) {
 }
 
 func TestTranslations(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := modCampaign(t, s, "ales", false)
 	tok := s.token(t, c.Slug)
@@ -484,6 +489,7 @@ func TestTranslations(t *testing.T) {
 }
 
 func TestModerationRoles(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := modCampaign(t, s, "ales", false)
 	id := modGreet(t, s, c, s.token(t, c.Slug), "Anna", "anna@example.org", "Дарагі Алесь!")
@@ -565,6 +571,7 @@ func TestModerationRoles(t *testing.T) {
 }
 
 func TestPublicGreetings(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := modCampaign(t, s, "ales", true)
 	hidden := modCampaign(t, s, "quiet", false)

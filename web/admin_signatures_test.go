@@ -78,6 +78,7 @@ func listedNames(body string) []string {
 }
 
 func TestSignatureRoutesRoles(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
 	addSignatures(t, s, c, 1, c.OpensAt)
@@ -129,6 +130,7 @@ func TestSignatureRoutesRoles(t *testing.T) {
 }
 
 func TestSignatureListPagesByKey(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
 	addSignatures(t, s, c, 120, c.OpensAt)
@@ -178,6 +180,7 @@ func TestSignatureListPagesByKey(t *testing.T) {
 }
 
 func TestSignatureListFilters(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
 	minsk := c.Location()
@@ -252,6 +255,7 @@ func TestSignatureListFilters(t *testing.T) {
 }
 
 func TestEraseSignature(t *testing.T) {
+	// Not parallel: erases a signature, which scrubs the files of every test database.
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
 	s.sign(t, "ales", func(v url.Values) {
@@ -367,6 +371,7 @@ func csvRows(t *testing.T, u *user, path string) (response, [][]string) {
 }
 
 func TestExportCSV(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
 	s.sign(t, "ales", func(v url.Values) {
@@ -421,6 +426,7 @@ func TestExportCSV(t *testing.T) {
 // TestExportCSVStreams exports 20,000 signatures: the response is sent in
 // chunks as it is written, with no length known in advance.
 func TestExportCSVStreams(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("stores 20,000 signatures")
 	}
@@ -460,6 +466,7 @@ func TestExportCSVStreams(t *testing.T) {
 }
 
 func TestPaperSignatures(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
 	s.sign(t, "ales", nil)
@@ -565,6 +572,7 @@ func TestPaperSignatures(t *testing.T) {
 }
 
 func TestStatsPage(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", func(c *campaign.Campaign) { c.Goal = 20 })
 	ctx := context.Background()

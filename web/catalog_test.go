@@ -12,6 +12,7 @@ import (
 // Every message a template or handler asks for exists in English, so that
 // no page ever shows a bare message ID.
 func TestEveryMessageIsTranslated(t *testing.T) {
+	t.Parallel()
 	c, err := i18n.Load()
 	if err != nil {
 		t.Fatal(err)

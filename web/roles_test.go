@@ -94,6 +94,7 @@ var consoleAccess = map[string][]account.Role{
 // TestConsoleRoleMatrix walks every console route as a visitor and as each
 // role and checks that only the roles allowed get through.
 func TestConsoleRoleMatrix(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
 	if res := s.post(t, "/c/ales/sign", signForm(s.token(t, "ales"), nil)); res.Status != 303 {
