@@ -8,15 +8,11 @@ func (a *App) Web(cfg web.Config) (*web.Server, error) {
 	cfg.FormKey = a.keys.Form
 	cfg.Now = a.now
 	return web.New(cfg, web.Deps{
-		Campaigns:  a.Signing,
-		Console:    a.Signing,
+		Signing:    a.Signing,
 		Moderation: a.Moderation,
-		Signatures: a.Signing,
 		Accounts:   a.Accounts,
-		Users:      a.Accounts,
 		Audit:      a.Audit,
 		Partners:   a.Partners,
-		Live:       a.Signing,
 		Site:       a.Org,
 		Bundles:    a.Bundles,
 		DB:         a.db,
