@@ -81,7 +81,9 @@ func newSite(t *testing.T, db *mongo.Database) *site {
 	return newSiteWith(t, db, nil)
 }
 
-// newSiteWith is newSite with the web settings changed by edit.
+// newSiteWith is newSite with the web settings changed by edit. It builds
+// the application as serve does (app.New, then the same Prepare), without
+// the background loops: tests that need one run it themselves.
 func newSiteWith(t *testing.T, db *mongo.Database, edit func(*web.Config)) *site {
 	t.Helper()
 	ctx := context.Background()
