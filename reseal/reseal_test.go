@@ -8,16 +8,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/solidarity-letters/solidarity/account"
+	solidarity "github.com/solidarity-letters/solidarity/app"
 	"github.com/solidarity-letters/solidarity/audit"
 	"github.com/solidarity-letters/solidarity/bundle"
 	"github.com/solidarity-letters/solidarity/campaign"
+	ikeys "github.com/solidarity-letters/solidarity/internal/keys"
 	"github.com/solidarity-letters/solidarity/internal/seal"
 	"github.com/solidarity-letters/solidarity/internal/sealed"
 	"github.com/solidarity-letters/solidarity/internal/testdb"
@@ -46,22 +46,20 @@ type app struct {
 	resealer  *reseal.Resealer
 }
 
+// newApp builds the application over db, as serve does, with the data
+// keys keys.
 func newApp(t testing.TB, db *mongo.Database, keys *seal.Keyring) *app {
 	t.Helper()
-	ctx := context.Background()
-	store := campaign.NewStore(db, keys)
-	greetings := letters.NewStore(db, keys)
-	moderation := letters.NewService(greetings, store, func() time.Time { return now })
-	signing := campaign.NewService(store, moderation, []byte("0123456789abcdef0123456789abcdef"), func() time.Time { return now })
-	if err := signing.LoadCounts(ctx); err != nil {
+	a, err := solidarity.New(dbs.Wrap(db), ikeys.Keys{Data: keys, Email: []byte("0123456789abcdef0123456789abcdef")},
+		solidarity.Options{Now: func() time.Time { return now }})
+	if err != nil {
 		t.Fatal(err)
 	}
-	partners := campaign.NewPartners(db, signing)
-	log := audit.NewLog(db, keys, func() time.Time { return now })
-	quiet := slog.New(slog.DiscardHandler)
-	jobs := bundle.NewJobs(db, keys, bundle.NewBuilder(signing, greetings), log, func() time.Time { return now }, quiet)
-	return &app{db: db, keys: keys, signing: signing, greetings: greetings, partners: partners, audit: log, bundles: jobs,
-		resealer: reseal.New(keys, store, partners, greetings, account.NewStore(db, keys), log, jobs, quiet)}
+	if err := a.Signing.LoadCounts(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return &app{db: db, keys: keys, signing: a.Signing, greetings: a.Greetings, partners: a.Partners, audit: a.Audit, bundles: a.Bundles,
+		resealer: a.Resealer}
 }
 
 func keyring(t testing.TB, active string, ids ...string) *seal.Keyring {

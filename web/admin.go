@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"net/url"
 	"strings"
@@ -11,26 +10,6 @@ import (
 	"github.com/solidarity-letters/solidarity/account"
 	"github.com/solidarity-letters/solidarity/audit"
 )
-
-// Accounts is what the console needs of the account service.
-type Accounts interface {
-	Login(ctx context.Context, email, password string, dev account.Device) (*account.LoginResult, error)
-	SecondFactor(ctx context.Context, pendingToken, code string, dev account.Device) (*account.LoginResult, error)
-	Current(ctx context.Context, token string) (*account.Session, *account.User, error)
-	Logout(ctx context.Context, token string) error
-	ChangePassword(ctx context.Context, u *account.User, keep, current, next string) error
-	BeginTOTP(ctx context.Context, u *account.User) (*account.Enrolment, error)
-	ConfirmTOTP(ctx context.Context, u *account.User, code string) ([]string, error)
-	DisableTOTP(ctx context.Context, u *account.User, password, code string) error
-	TwoFactorRequired(ctx context.Context) (bool, error)
-	SetTwoFactorRequired(ctx context.Context, required bool) error
-}
-
-// AuditLog records what is done in the console and pages through it.
-type AuditLog interface {
-	Record(ctx context.Context, actor string, action audit.Action, target, detail string) error
-	Page(ctx context.Context, from audit.Cursor, limit int) ([]audit.Entry, audit.Cursor, error)
-}
 
 // sessionCookie holds the console session's token; it is sent to /admin only.
 const sessionCookie = "solidarity_session"

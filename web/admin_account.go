@@ -302,7 +302,7 @@ func (s *Server) resetTwoFactor(c *fiber.Ctx) error {
 	if u := currentUser(c); u.Email == email {
 		return fiber.NewError(fiber.StatusUnprocessableEntity, "turn your own second factor off on your account page")
 	}
-	if err := s.deps.Users.ResetTwoFactor(c.UserContext(), email); err != nil {
+	if err := s.deps.Accounts.ResetTwoFactor(c.UserContext(), email); err != nil {
 		if errors.Is(err, account.ErrNotFound) {
 			return fiber.ErrNotFound
 		}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -17,23 +16,6 @@ import (
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/pdf"
 )
-
-// Bundles is what the console needs to build and hand out print bundles.
-type Bundles interface {
-	Summarize(ctx context.Context, c *campaign.Campaign) (bundle.Summary, error)
-	Enqueue(ctx context.Context, c *campaign.Campaign, opts bundle.Options, by string) (*bundle.Job, error)
-	Job(ctx context.Context, id string) (*bundle.Job, error)
-	ForCampaign(ctx context.Context, campaignID string) ([]bundle.Job, error)
-	Open(ctx context.Context, job *bundle.Job) (io.ReadCloser, error)
-	// Erase erases a signature signed at signedAt with erase and builds
-	// again the bundles that hold it; it returns how many.
-	Erase(ctx context.Context, campaignID string, signedAt time.Time, by string, erase func(context.Context) error) (int, error)
-	// Retry builds again a failed bundle, or one an unfinished erasure
-	// holds back.
-	Retry(ctx context.Context, id string) error
-	// Current is the job that now holds a replaced job's bundle.
-	Current(ctx context.Context, job *bundle.Job) (*bundle.Job, error)
-}
 
 // BundlePage offers a campaign's print bundle: options, what it will hold,
 // and the bundles built so far.
@@ -72,7 +54,7 @@ type BundleJob struct {
 const consoleTime = "2006-01-02 15:04 UTC"
 
 func (s *Server) bundlePage(c *fiber.Ctx) error {
-	camp, err := s.deps.Console.Campaign(c.UserContext(), c.Params("id"))
+	camp, err := s.deps.Signing.Campaign(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
 	}
@@ -118,7 +100,7 @@ func (s *Server) renderBundle(c *fiber.Ctx, status int, camp *campaign.Campaign,
 }
 
 func (s *Server) bundleBuild(c *fiber.Ctx) error {
-	camp, err := s.deps.Console.Campaign(c.UserContext(), c.Params("id"))
+	camp, err := s.deps.Signing.Campaign(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
 	}
@@ -142,7 +124,7 @@ func (s *Server) bundleBuild(c *fiber.Ctx) error {
 // of another campaign is not found.
 func (s *Server) campaignJob(c *fiber.Ctx) (*campaign.Campaign, *bundle.Job, error) {
 	ctx := c.UserContext()
-	camp, err := s.deps.Console.Campaign(ctx, c.Params("id"))
+	camp, err := s.deps.Signing.Campaign(ctx, c.Params("id"))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"net/url"
 	"slices"
@@ -13,21 +12,6 @@ import (
 	"github.com/solidarity-letters/solidarity/audit"
 	"github.com/solidarity-letters/solidarity/campaign"
 )
-
-// Console is what the console needs of the campaign service.
-type Console interface {
-	All(ctx context.Context) ([]campaign.Campaign, error)
-	Count(campaignID string) int64
-	Campaign(ctx context.Context, id string) (*campaign.Campaign, error)
-	CreateCampaign(ctx context.Context, c *campaign.Campaign) error
-	UpdateCampaign(ctx context.Context, c *campaign.Campaign) (*campaign.Campaign, error)
-	Schedule(ctx context.Context, id string, opens time.Time) (*campaign.Campaign, error)
-	CloseNow(ctx context.Context, id string) (*campaign.Campaign, error)
-	SetArchived(ctx context.Context, id string, archived bool) (*campaign.Campaign, error)
-	Recipients(ctx context.Context) ([]campaign.Recipient, error)
-	Recipient(ctx context.Context, id string) (*campaign.Recipient, error)
-	SaveRecipient(ctx context.Context, r *campaign.Recipient) (bool, error)
-}
 
 // consoleStatus is a campaign's status as the console shows it: archived
 // campaigns first of all archived.
@@ -78,11 +62,11 @@ type CampaignRow struct {
 
 func (s *Server) campaignList(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	all, err := s.deps.Console.All(ctx)
+	all, err := s.deps.Signing.All(ctx)
 	if err != nil {
 		return err
 	}
-	recipients, err := s.deps.Console.Recipients(ctx)
+	recipients, err := s.deps.Signing.Recipients(ctx)
 	if err != nil {
 		return err
 	}
@@ -108,7 +92,7 @@ func (s *Server) campaignList(c *fiber.Ctx) error {
 		loc := camp.Location()
 		row := CampaignRow{
 			ID: camp.ID, Slug: camp.Slug, Title: camp.Title, Status: consoleStatus(camp, now), Public: camp.Public(now),
-			Count: s.deps.Console.Count(camp.ID), Goal: int64(camp.Goal),
+			Count: s.deps.Signing.Count(camp.ID), Goal: int64(camp.Goal),
 			Opens: t.T("admin.campaigns.not_scheduled"), Closes: t.DateTime(camp.ClosesAt.In(loc)),
 			Recipient: names[camp.RecipientID],
 		}
@@ -155,7 +139,7 @@ type CampaignState struct {
 func (s *Server) campaignNew(c *fiber.Ctx) error {
 	camp := &campaign.Campaign{TimeZone: "UTC", Greetings: campaign.Greetings{Enabled: true, MaxLength: campaign.DefaultGreetingMax}}
 	// The zone of the newest campaign is the likeliest one.
-	all, err := s.deps.Console.All(c.UserContext())
+	all, err := s.deps.Signing.All(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -169,7 +153,7 @@ func (s *Server) campaignNew(c *fiber.Ctx) error {
 }
 
 func (s *Server) campaignEdit(c *fiber.Ctx) error {
-	camp, err := s.deps.Console.Campaign(c.UserContext(), c.Params("id"))
+	camp, err := s.deps.Signing.Campaign(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
 	}
@@ -183,7 +167,7 @@ func (s *Server) renderCampaignForm(c *fiber.Ctx, status int, stored *campaign.C
 }
 
 func (s *Server) renderCampaignPage(c *fiber.Ctx, status int, stored *campaign.Campaign, form CampaignForm, probs []campaign.FieldError, proposal string, state CampaignState) error {
-	recipients, err := s.deps.Console.Recipients(c.UserContext())
+	recipients, err := s.deps.Signing.Recipients(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -249,7 +233,7 @@ func (s *Server) campaignState(c *fiber.Ctx, camp *campaign.Campaign, st Campaig
 	loc := camp.Location()
 	status := camp.Status(now)
 	st.Status = consoleStatus(camp, now)
-	st.Count = s.deps.Console.Count(camp.ID)
+	st.Count = s.deps.Signing.Count(camp.ID)
 	st.OldSlugs = camp.OldSlugs
 	st.Archived = camp.Archived()
 	st.CanSchedule = status == campaign.StatusDraft || status == campaign.StatusScheduled
@@ -282,7 +266,7 @@ func (s *Server) campaignCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) campaignUpdate(c *fiber.Ctx) error {
-	stored, err := s.deps.Console.Campaign(c.UserContext(), c.Params("id"))
+	stored, err := s.deps.Signing.Campaign(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
 	}
@@ -311,7 +295,7 @@ func (s *Server) saveCampaign(c *fiber.Ctx, stored *campaign.Campaign) error {
 	if formValue(c, "action") == "propose" {
 		return s.proposeDeadline(c, stored, form)
 	}
-	recipients, err := s.deps.Console.Recipients(ctx)
+	recipients, err := s.deps.Signing.Recipients(ctx)
 	if err != nil {
 		return err
 	}
@@ -329,14 +313,14 @@ func (s *Server) saveCampaign(c *fiber.Ctx, stored *campaign.Campaign) error {
 	}
 	var before *campaign.Campaign
 	if stored == nil {
-		err = s.deps.Console.CreateCampaign(ctx, camp)
+		err = s.deps.Signing.CreateCampaign(ctx, camp)
 	} else {
-		before, err = s.deps.Console.UpdateCampaign(ctx, camp)
+		before, err = s.deps.Signing.UpdateCampaign(ctx, camp)
 	}
 	var verr *campaign.ValidationError
 	switch {
 	case errors.Is(err, campaign.ErrConflict):
-		fresh, ferr := s.deps.Console.Campaign(ctx, stored.ID)
+		fresh, ferr := s.deps.Signing.Campaign(ctx, stored.ID)
 		if ferr != nil {
 			return ferr
 		}
@@ -411,7 +395,7 @@ func (s *Server) proposeDeadline(c *fiber.Ctx, stored *campaign.Campaign, form C
 func (s *Server) campaignSchedule(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	t := s.localizer(c)
-	stored, err := s.deps.Console.Campaign(ctx, c.Params("id"))
+	stored, err := s.deps.Signing.Campaign(ctx, c.Params("id"))
 	if err != nil {
 		return err
 	}
@@ -434,7 +418,7 @@ func (s *Server) campaignSchedule(c *fiber.Ctx) error {
 		}
 		detail = "scheduled to open " + opens.In(loc).Format("2006-01-02 15:04") + " " + stored.TimeZone
 	}
-	camp, err := s.deps.Console.Schedule(ctx, stored.ID, opens)
+	camp, err := s.deps.Signing.Schedule(ctx, stored.ID, opens)
 	var verr *campaign.ValidationError
 	switch {
 	case errors.As(err, &verr):
@@ -462,7 +446,7 @@ type CampaignClosePage struct {
 }
 
 func (s *Server) campaignCloseForm(c *fiber.Ctx) error {
-	camp, err := s.deps.Console.Campaign(c.UserContext(), c.Params("id"))
+	camp, err := s.deps.Signing.Campaign(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
 	}
@@ -473,14 +457,14 @@ func (s *Server) campaignCloseForm(c *fiber.Ctx) error {
 	loc := camp.Location()
 	p := CampaignClosePage{
 		AdminPage: s.adminPage(c, t.T("admin.campaign.close.title", "Title", camp.Title)),
-		Sub:       s.campaignNav(c, camp), Campaign: camp, Count: s.deps.Console.Count(camp.ID),
+		Sub:       s.campaignNav(c, camp), Campaign: camp, Count: s.deps.Signing.Count(camp.ID),
 		Closes: t.DateTime(camp.ClosesAt.In(loc)), Now: t.DateTime(s.cfg.Now().In(loc)),
 	}
 	return s.render(c, fiber.StatusOK, "admin/campaign_close", p)
 }
 
 func (s *Server) campaignClose(c *fiber.Ctx) error {
-	camp, err := s.deps.Console.CloseNow(c.UserContext(), c.Params("id"))
+	camp, err := s.deps.Signing.CloseNow(c.UserContext(), c.Params("id"))
 	switch {
 	case errors.Is(err, campaign.ErrWrongStatus):
 		return fiber.NewError(fiber.StatusConflict, "the campaign is not open")
@@ -495,7 +479,7 @@ func (s *Server) campaignClose(c *fiber.Ctx) error {
 
 func (s *Server) campaignArchive(archived bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		camp, err := s.deps.Console.SetArchived(c.UserContext(), c.Params("id"), archived)
+		camp, err := s.deps.Signing.SetArchived(c.UserContext(), c.Params("id"), archived)
 		if err != nil {
 			return err
 		}
@@ -522,7 +506,7 @@ type CampaignPreviewPage struct {
 }
 
 func (s *Server) campaignPreview(c *fiber.Ctx) error {
-	camp, err := s.deps.Console.Campaign(c.UserContext(), c.Params("id"))
+	camp, err := s.deps.Signing.Campaign(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
 	}

@@ -159,6 +159,7 @@ func campaignID(t *testing.T, res response) string {
 }
 
 func TestCampaignCreateValidation(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	s.addCampaign(t, "taken", nil)
 	org := s.loginAs(t, account.RoleOrganizer)
@@ -255,6 +256,7 @@ func TestCampaignCreateValidation(t *testing.T) {
 }
 
 func TestCampaignCreate(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	r := s.addCampaign(t, "other", nil).RecipientID
 	org := s.loginAs(t, account.RoleOrganizer)
@@ -324,6 +326,7 @@ func TestCampaignCreate(t *testing.T) {
 }
 
 func TestCampaignSlugChangeRedirects(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
 	other := s.addCampaign(t, "other", nil)
@@ -384,6 +387,7 @@ func TestCampaignSlugChangeRedirects(t *testing.T) {
 }
 
 func TestCampaignEditKeepsSignatures(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "keep", nil)
 	s.signN(t, "keep", 3)
@@ -445,6 +449,7 @@ func TestCampaignEditKeepsSignatures(t *testing.T) {
 }
 
 func TestCampaignPreview(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	draft := s.addCampaign(t, "draft", func(c *campaign.Campaign) { c.OpensAt = time.Time{} })
 	scheduled := s.addCampaign(t, "later", func(c *campaign.Campaign) { c.OpensAt = time.Date(2027, 6, 20, 0, 0, 0, 0, time.UTC) })
@@ -480,6 +485,7 @@ func TestCampaignPreview(t *testing.T) {
 }
 
 func TestCampaignSchedule(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "draft", func(c *campaign.Campaign) { c.OpensAt = time.Time{} })
 	org := s.loginAs(t, account.RoleOrganizer)
@@ -530,6 +536,7 @@ func TestCampaignSchedule(t *testing.T) {
 }
 
 func TestCampaignCloseEarly(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
 	tok := s.token(t, "ales")
@@ -567,6 +574,7 @@ func TestCampaignCloseEarly(t *testing.T) {
 }
 
 func TestCampaignArchive(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "arch", func(c *campaign.Campaign) { c.Title = "The archived one" })
 	s.addCampaign(t, "stays", nil)
@@ -603,6 +611,7 @@ func TestCampaignArchive(t *testing.T) {
 }
 
 func TestDeadlineHelper(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
 	org := s.loginAs(t, account.RoleOrganizer)
@@ -669,6 +678,7 @@ func TestDeadlineHelper(t *testing.T) {
 }
 
 func TestRecipients(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	org := s.loginAs(t, account.RoleOrganizer)
 
@@ -755,6 +765,7 @@ func TestRecipients(t *testing.T) {
 // A form opened before someone else saved the campaign, or closed it
 // early, must not undo that change.
 func TestStaleCampaignFormIsRefused(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
 	org := s.loginAs(t, account.RoleOrganizer)

@@ -29,7 +29,7 @@ type DashboardRow struct {
 
 func (s *Server) dashboard(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	all, err := s.deps.Console.All(ctx)
+	all, err := s.deps.Signing.All(ctx)
 	if err != nil {
 		return err
 	}
@@ -58,7 +58,7 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 		}
 		p.Campaigns = append(p.Campaigns, DashboardRow{
 			ID: camp.ID, Slug: camp.Slug, Title: camp.Title, Status: camp.Status(now),
-			Count: s.deps.Console.Count(camp.ID), Pending: pending[camp.ID], Names: names[camp.ID],
+			Count: s.deps.Signing.Count(camp.ID), Pending: pending[camp.ID], Names: names[camp.ID],
 			Closes: t.DateTime(camp.ClosesAt.In(camp.Location())),
 		})
 	}

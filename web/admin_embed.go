@@ -38,7 +38,7 @@ type LanguageOption struct {
 }
 
 func (s *Server) embedBuilder(c *fiber.Ctx) error {
-	camp, err := s.deps.Console.Campaign(c.UserContext(), c.Params("id"))
+	camp, err := s.deps.Signing.Campaign(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
 	}

@@ -16,27 +16,6 @@ import (
 	"github.com/solidarity-letters/solidarity/letters"
 )
 
-// Moderation is what the console and the campaign page need of the
-// greetings service.
-type Moderation interface {
-	CountByStatus(ctx context.Context) (map[string]map[letters.Status]int64, error)
-	PendingCounts(ctx context.Context) (map[string]int64, error)
-	Queue(ctx context.Context, campaignID string, after letters.Cursor, limit int) (letters.Page, error)
-	Translations(ctx context.Context, campaignID string, after letters.Cursor, limit int) (letters.Page, error)
-	Approve(ctx context.Context, id string) (*letters.Greeting, error)
-	Reject(ctx context.Context, id string, reason letters.Reason) (*letters.Greeting, error)
-	ApproveUnflagged(ctx context.Context, ids []string) ([]letters.Greeting, error)
-	SetLanguage(ctx context.Context, id, language string) (*letters.Greeting, string, error)
-	Translate(ctx context.Context, id, language, text string) (*letters.Greeting, error)
-	ReviewTranslation(ctx context.Context, id string, approve bool) (*letters.Greeting, error)
-	Latest(ctx context.Context, campaignID string) ([]letters.Shown, error)
-	// The names and cities held back from the letters (admin_names.go).
-	NameQueue(ctx context.Context, campaignID string, after letters.Cursor, limit int) (letters.NamePage, error)
-	PendingNameCounts(ctx context.Context) (map[string]int64, error)
-	ApproveName(ctx context.Context, id string) (letters.NameItem, error)
-	RejectName(ctx context.Context, id string) (letters.NameItem, error)
-}
-
 // queuePage is how many greetings a page of the queue or the translation
 // list shows.
 const queuePage = 50
@@ -170,7 +149,7 @@ func (s *Server) backTo(c *fiber.Ctx, path, done, prefix string) error {
 // campaignsByID returns every campaign by ID, for titles, time zones and
 // audit targets.
 func (s *Server) campaignsByID(ctx context.Context) (map[string]*campaign.Campaign, []campaign.Campaign, error) {
-	all, err := s.deps.Console.All(ctx)
+	all, err := s.deps.Signing.All(ctx)
 	if err != nil {
 		return nil, nil, err
 	}

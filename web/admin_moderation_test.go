@@ -109,6 +109,7 @@ func modAudit(t *testing.T, s *site) []audit.Entry {
 // through the console in a few minutes: a bulk approval per page of
 // unflagged greetings, and one decision per flagged one.
 func TestModeratorClearsTwoHundredGreetings(t *testing.T) {
+	// Not parallel: it times the clearing.
 	clearTwoHundred(t, newSite(t, dbs.Database(t)))
 }
 
@@ -218,6 +219,7 @@ func clearTwoHundred(t *testing.T, s *site) {
 }
 
 func TestModerationQueuePage(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := modCampaign(t, s, "ales", false)
 	other := modCampaign(t, s, "other", false)
@@ -262,6 +264,7 @@ func TestModerationQueuePage(t *testing.T) {
 }
 
 func TestModerationPaging(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := modCampaign(t, s, "ales", false)
 	tok := s.token(t, c.Slug)
@@ -318,6 +321,7 @@ func TestModerationPaging(t *testing.T) {
 }
 
 func TestModerationDecisions(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := modCampaign(t, s, "ales", false)
 	tok := s.token(t, c.Slug)
@@ -389,6 +393,7 @@ func TestModerationDecisions(t *testing.T) {
 }
 
 func TestTranslations(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := modCampaign(t, s, "ales", false)
 	tok := s.token(t, c.Slug)
@@ -482,6 +487,7 @@ func TestTranslations(t *testing.T) {
 // TestModerationNeedsFormToken checks that a decision posted without the
 // session's form token is refused and changes nothing.
 func TestModerationNeedsFormToken(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := modCampaign(t, s, "ales", false)
 	id := modGreet(t, s, c, s.token(t, c.Slug), "Anna", "anna@example.org", "Дарагі Алесь!")
@@ -495,6 +501,7 @@ func TestModerationNeedsFormToken(t *testing.T) {
 }
 
 func TestPublicGreetings(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := modCampaign(t, s, "ales", true)
 	hidden := modCampaign(t, s, "quiet", false)

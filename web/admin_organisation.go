@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"strconv"
 	"strings"
@@ -11,16 +10,6 @@ import (
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/site"
 )
-
-// Organisation is who runs the site, kept in memory: every public page
-// shows it, so reading it must not cost a database read.
-type Organisation interface {
-	// Profile returns the profile, and false when none is saved yet.
-	Profile() (site.Profile, bool)
-	// Save stores a profile over version prev (0: none yet); see
-	// site.Cache.Save.
-	Save(ctx context.Context, in site.Input, prev int64) (before, after site.Profile, err error)
-}
 
 // OrganisationForm is the profile form as the admin typed it.
 type OrganisationForm struct {
@@ -120,7 +109,7 @@ func (OrganisationPage) Limit(field string) int {
 
 // organisationNotice is what the dashboard asks admins about the profile:
 // "none" when none is published, "demo" while it is the demo's.
-func organisationNotice(org Organisation) string {
+func organisationNotice(org *site.Cache) string {
 	p, ok := org.Profile()
 	switch {
 	case !ok:

@@ -85,7 +85,7 @@ func (s *Server) paperPage(c *fiber.Ctx) error {
 
 func (s *Server) renderPaper(c *fiber.Ctx, status int, camp *campaign.Campaign, tally TallyForm, sheet SheetForm) error {
 	t := s.localizer(c)
-	tallies, err := s.deps.Signatures.PaperTallies(c.UserContext(), camp.ID)
+	tallies, err := s.deps.Signing.PaperTallies(c.UserContext(), camp.ID)
 	if err != nil {
 		return err
 	}
@@ -122,7 +122,7 @@ func (s *Server) paperTally(c *fiber.Ctx) error {
 		return err
 	}
 	form := TallyForm{Country: strings.TrimSpace(formValue(c, "country")), Count: strings.TrimSpace(formValue(c, "count"))}
-	n, err := s.deps.Signatures.AddPaperTally(c.UserContext(), camp, campaign.PaperTallyInput{Country: form.Country, Count: form.Count})
+	n, err := s.deps.Signing.AddPaperTally(c.UserContext(), camp, campaign.PaperTallyInput{Country: form.Country, Count: form.Count})
 	var verr *campaign.ValidationError
 	switch {
 	case errors.As(err, &verr):
@@ -176,7 +176,7 @@ func (s *Server) paperRows(c *fiber.Ctx) error {
 		sheet.Problems = append(sheet.Problems, FieldProblem{Field: "s-country", Message: msg})
 		return s.renderPaper(c, fiber.StatusUnprocessableEntity, camp, TallyForm{}, sheet)
 	}
-	added, err := s.deps.Signatures.AddPaperRows(c.UserContext(), camp, rows)
+	added, err := s.deps.Signing.AddPaperRows(c.UserContext(), camp, rows)
 	var perr *campaign.PaperError
 	switch {
 	case errors.As(err, &perr):

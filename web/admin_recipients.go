@@ -28,11 +28,11 @@ type RecipientRow struct {
 
 func (s *Server) recipientList(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	recipients, err := s.deps.Console.Recipients(ctx)
+	recipients, err := s.deps.Signing.Recipients(ctx)
 	if err != nil {
 		return err
 	}
-	all, err := s.deps.Console.All(ctx)
+	all, err := s.deps.Signing.All(ctx)
 	if err != nil {
 		return err
 	}
@@ -129,7 +129,7 @@ func (s *Server) recipientNew(c *fiber.Ctx) error {
 }
 
 func (s *Server) recipientEdit(c *fiber.Ctx) error {
-	r, err := s.deps.Console.Recipient(c.UserContext(), c.Params("id"))
+	r, err := s.deps.Signing.Recipient(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
 	}
@@ -159,7 +159,7 @@ func (s *Server) renderRecipientForm(c *fiber.Ctx, status int, id string, form R
 	if id != "" {
 		p.Action = "/admin/recipients/" + url.PathEscape(id)
 		title = t.T("admin.recipient.edit_title", "Name", form.Name)
-		all, err := s.deps.Console.All(c.UserContext())
+		all, err := s.deps.Signing.All(c.UserContext())
 		if err != nil {
 			return err
 		}
@@ -182,7 +182,7 @@ func (s *Server) recipientSave(c *fiber.Ctx) error {
 	id := c.Params("id")
 	r := &campaign.Recipient{}
 	if id != "" {
-		stored, err := s.deps.Console.Recipient(ctx, id)
+		stored, err := s.deps.Signing.Recipient(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -197,7 +197,7 @@ func (s *Server) recipientSave(c *fiber.Ctx) error {
 		form.Languages = append(form.Languages, string(l))
 	}
 	form.recipient(r)
-	created, err := s.deps.Console.SaveRecipient(ctx, r)
+	created, err := s.deps.Signing.SaveRecipient(ctx, r)
 	var verr *campaign.ValidationError
 	switch {
 	case errors.As(err, &verr):

@@ -19,22 +19,6 @@ import (
 	"github.com/solidarity-letters/solidarity/internal/textnorm"
 )
 
-// Signatures is what the console needs to list, erase, export and count a
-// campaign's signatures, to add paper signatures and to compute its
-// statistics.
-type Signatures interface {
-	Count(campaignID string) int64
-	Campaign(ctx context.Context, id string) (*campaign.Campaign, error)
-	ListSignatures(ctx context.Context, campaignID string, req campaign.ListRequest) (campaign.SignaturePage, error)
-	CampaignSignature(ctx context.Context, campaignID, id string) (*campaign.Signature, error)
-	EraseSignature(ctx context.Context, campaignID, id string) error
-	ExportCSV(ctx context.Context, w io.Writer, campaignID string, opts campaign.ExportOptions) (int64, error)
-	AddPaperRows(ctx context.Context, c *campaign.Campaign, rows []campaign.PaperRow) (int, error)
-	AddPaperTally(ctx context.Context, c *campaign.Campaign, in campaign.PaperTallyInput) (int64, error)
-	PaperTallies(ctx context.Context, campaignID string) ([]campaign.PaperTally, error)
-	Stats(ctx context.Context, c *campaign.Campaign) (campaign.Stats, error)
-}
-
 // signaturesBase is the path of a campaign's signature pages.
 func signaturesBase(camp *campaign.Campaign) string {
 	return "/admin/campaigns/" + url.PathEscape(camp.ID)
@@ -42,7 +26,7 @@ func signaturesBase(camp *campaign.Campaign) string {
 
 // consoleCampaign loads the campaign named in the path.
 func (s *Server) consoleCampaign(c *fiber.Ctx) (*campaign.Campaign, error) {
-	return s.deps.Signatures.Campaign(c.UserContext(), c.Params("id"))
+	return s.deps.Signing.Campaign(c.UserContext(), c.Params("id"))
 }
 
 // CampaignHeader is the top of every signature page: which campaign, and
@@ -217,7 +201,7 @@ func (s *Server) signatureList(c *fiber.Ctx) error {
 	p := SignaturesPage{
 		AdminPage:      s.adminPage(c, t.T("signatures.list.title", "Title", camp.Title)),
 		CampaignHeader: s.campaignHeader(c, camp, "/signatures"),
-		Total:          s.deps.Signatures.Count(camp.ID),
+		Total:          s.deps.Signing.Count(camp.ID),
 		Filter:         form,
 		Errors:         map[string]string{},
 		Countries:      s.deps.Countries.List(t.Tag()),
@@ -234,7 +218,7 @@ func (s *Server) signatureList(c *fiber.Ctx) error {
 		p.Title = t.T("signatures.error_title", "Title", p.Title)
 		return s.render(c, fiber.StatusUnprocessableEntity, "admin/signatures", p)
 	}
-	page, err := s.deps.Signatures.ListSignatures(ctx, camp.ID, campaign.ListRequest{Filter: filter, After: after, Before: before})
+	page, err := s.deps.Signing.ListSignatures(ctx, camp.ID, campaign.ListRequest{Filter: filter, After: after, Before: before})
 	if err != nil {
 		return err
 	}
@@ -293,7 +277,7 @@ func (s *Server) signatureEraseForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	sig, err := s.deps.Signatures.CampaignSignature(c.UserContext(), camp.ID, c.Params("sig"))
+	sig, err := s.deps.Signing.CampaignSignature(c.UserContext(), camp.ID, c.Params("sig"))
 	if err != nil {
 		return err
 	}
@@ -318,7 +302,7 @@ func (s *Server) signatureErase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	sig, err := s.deps.Signatures.CampaignSignature(c.UserContext(), camp.ID, c.Params("sig"))
+	sig, err := s.deps.Signing.CampaignSignature(c.UserContext(), camp.ID, c.Params("sig"))
 	if err != nil {
 		return err
 	}
@@ -326,7 +310,7 @@ func (s *Server) signatureErase(c *fiber.Ctx) error {
 	// so that a failure leaves the signature to erase again, and are built
 	// again without it; the others stay as they are.
 	n, err := s.deps.Bundles.Erase(c.UserContext(), camp.ID, sig.SignedAt, currentUser(c).Email, func(ctx context.Context) error {
-		return s.deps.Signatures.EraseSignature(ctx, camp.ID, sig.ID)
+		return s.deps.Signing.EraseSignature(ctx, camp.ID, sig.ID)
 	})
 	if err != nil {
 		return err
@@ -392,7 +376,7 @@ func (s *Server) signatureExport(c *fiber.Ctx) error {
 	opts := campaign.ExportOptions{Header: header, Emails: withEmails}
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 		dw := &deadlineWriter{w: w, conn: conn, timeout: WriteTimeout}
-		n, err := s.deps.Signatures.ExportCSV(ctx, dw, campaignID, opts)
+		n, err := s.deps.Signing.ExportCSV(ctx, dw, campaignID, opts)
 		if err == nil {
 			err = w.Flush()
 		}

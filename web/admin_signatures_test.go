@@ -79,6 +79,7 @@ func listedNames(body string) []string {
 // TestSignaturePagesOfUnknownThings checks the answers for campaigns and
 // signatures that do not exist, and for a broken list position.
 func TestSignaturePagesOfUnknownThings(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
 	addSignatures(t, s, c, 1, c.OpensAt)
@@ -96,6 +97,7 @@ func TestSignaturePagesOfUnknownThings(t *testing.T) {
 }
 
 func TestSignatureListPagesByKey(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
 	addSignatures(t, s, c, 120, c.OpensAt)
@@ -145,6 +147,7 @@ func TestSignatureListPagesByKey(t *testing.T) {
 }
 
 func TestSignatureListFilters(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
 	minsk := c.Location()
@@ -219,6 +222,7 @@ func TestSignatureListFilters(t *testing.T) {
 }
 
 func TestEraseSignature(t *testing.T) {
+	// Not parallel: erases a signature, which scrubs the files of every test database.
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
 	s.sign(t, "ales", func(v url.Values) {
@@ -334,6 +338,7 @@ func csvRows(t *testing.T, u *user, path string) (response, [][]string) {
 }
 
 func TestExportCSV(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
 	s.sign(t, "ales", func(v url.Values) {
@@ -388,6 +393,7 @@ func TestExportCSV(t *testing.T) {
 // TestExportCSVStreams exports 20,000 signatures: the response is sent in
 // chunks as it is written, with no length known in advance.
 func TestExportCSVStreams(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("stores 20,000 signatures")
 	}
@@ -427,6 +433,7 @@ func TestExportCSVStreams(t *testing.T) {
 }
 
 func TestPaperSignatures(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
 	s.sign(t, "ales", nil)
@@ -532,6 +539,7 @@ func TestPaperSignatures(t *testing.T) {
 }
 
 func TestStatsPage(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", func(c *campaign.Campaign) { c.Goal = 20 })
 	ctx := context.Background()

@@ -59,7 +59,7 @@ func (s *Server) campaignStats(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	st, err := s.deps.Signatures.Stats(ctx, camp)
+	st, err := s.deps.Signing.Stats(ctx, camp)
 	if err != nil {
 		return err
 	}

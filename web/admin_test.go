@@ -10,6 +10,7 @@ import (
 )
 
 func TestLogin(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	s.addCampaign(t, "ales", nil)
 	org := s.loginAs(t, account.RoleOrganizer)
@@ -38,6 +39,7 @@ func TestLogin(t *testing.T) {
 }
 
 func TestLoginRateLimit(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	s.loginAs(t, account.RoleModerator)
 	for i := range account.MaxFailsPerAccount {
@@ -55,6 +57,7 @@ func TestLoginRateLimit(t *testing.T) {
 }
 
 func TestSessionExpiry(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	u := s.loginAs(t, account.RoleOrganizer)
 	// Used every hour, the session lives until its absolute limit.
@@ -77,6 +80,7 @@ func TestSessionExpiry(t *testing.T) {
 }
 
 func TestConsoleFormsNeedTheSessionToken(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	u := s.loginAs(t, account.RoleOrganizer)
 	for _, tok := range []string{"", "AAAAAGsGphUGXA0kpb2Yth97CMnewe-w"} {

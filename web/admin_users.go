@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 
 	"github.com/gofiber/fiber/v2"
@@ -9,15 +8,6 @@ import (
 	"github.com/solidarity-letters/solidarity/account"
 	"github.com/solidarity-letters/solidarity/audit"
 )
-
-// UserAdmin is what the users page needs of the account service.
-type UserAdmin interface {
-	Users(ctx context.Context) ([]account.User, error)
-	AddUser(ctx context.Context, email string, role account.Role, password string) (*account.User, error)
-	SetDisabled(ctx context.Context, email string, disabled bool) error
-	SetPassword(ctx context.Context, email, password string) error
-	ResetTwoFactor(ctx context.Context, email string) error
-}
 
 // UsersPage lists accounts and has the form to add one.
 type UsersPage struct {
@@ -42,7 +32,7 @@ func (s *Server) usersPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderUsers(c *fiber.Ctx, status int, form UserForm, problems map[string]string) error {
-	users, err := s.deps.Users.Users(c.UserContext())
+	users, err := s.deps.Accounts.Users(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -71,7 +61,7 @@ func (s *Server) addUser(c *fiber.Ctx) error {
 		problems["password"] = t.T("admin.users.error.password", "Min", account.PasswordMin, "Max", account.PasswordMax)
 	}
 	if len(problems) == 0 {
-		u, err := s.deps.Users.AddUser(c.UserContext(), form.Email, role, password)
+		u, err := s.deps.Accounts.AddUser(c.UserContext(), form.Email, role, password)
 		switch {
 		case errors.Is(err, account.ErrDuplicate):
 			problems["email"] = t.T("admin.users.error.taken")
@@ -93,7 +83,7 @@ func (s *Server) setUserDisabled(disabled bool) fiber.Handler {
 		if u := currentUser(c); u != nil && u.Email == email && disabled {
 			return fiber.NewError(fiber.StatusUnprocessableEntity, "you cannot disable your own account")
 		}
-		if err := s.deps.Users.SetDisabled(c.UserContext(), email, disabled); err != nil {
+		if err := s.deps.Accounts.SetDisabled(c.UserContext(), email, disabled); err != nil {
 			if errors.Is(err, account.ErrNotFound) {
 				return fiber.ErrNotFound
 			}
@@ -113,7 +103,7 @@ func (s *Server) setUserDisabled(disabled bool) fiber.Handler {
 func (s *Server) setUserPassword(c *fiber.Ctx) error {
 	t := s.localizer(c)
 	email := formValue(c, "email")
-	err := s.deps.Users.SetPassword(c.UserContext(), email, formValue(c, "password"))
+	err := s.deps.Accounts.SetPassword(c.UserContext(), email, formValue(c, "password"))
 	switch {
 	case errors.Is(err, account.ErrWeakPassword):
 		return s.renderUsers(c, fiber.StatusUnprocessableEntity, UserForm{Role: string(account.RoleModerator)},

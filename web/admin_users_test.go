@@ -9,6 +9,7 @@ import (
 )
 
 func TestUsersPage(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	admin := s.loginAs(t, account.RoleAdmin)
 	mod := s.loginAs(t, account.RoleModerator)

@@ -51,6 +51,7 @@ func sameAnswer(a, b response) []string {
 // same address again gets exactly the answer of a new one, and neither the
 // signature nor the count nor the greetings change.
 func TestAPIRepeatAnswersLikeNew(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "open", nil)
 	key := s.addPartner(t, "ngo-r", "")
@@ -99,6 +100,7 @@ func TestAPIRepeatAnswersLikeNew(t *testing.T) {
 // through quietly (a repeated key, a key in other case, invalid UTF-8) is
 // refused with the key named, and nothing is stored.
 func TestAPIStrictJSON(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "open", nil)
 	key := s.addPartner(t, "ngo-j", "")
@@ -222,6 +224,7 @@ func (l *commandLog) monitor() *event.CommandMonitor {
 // an address has signed. The decoys hold nothing of the supporter and
 // are emptied by the service's background loop.
 func TestRepeatSignatureDoesTheWorkOfANewOne(t *testing.T) {
+	// Not parallel: it waits for the decoys to go within a deadline.
 	db := dbs.Database(t)
 	log := &commandLog{}
 	client, err := mongo.Connect(options.Client().ApplyURI(dbs.URI).SetMonitor(log.monitor()))

@@ -18,35 +18,6 @@ import (
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 )
 
-// Live is what the public API reads, from memory only: the campaign list
-// as last read and the counts (campaign.Service).
-type Live interface {
-	Campaigns() *campaign.CampaignSet
-	Count(campaignID string) int64
-	CountVersion(campaignID string) uint64
-	Countries(campaignID string) map[string]int64
-}
-
-// PartnerService is what the API and the partners console need of the
-// partner service (campaign.Partners).
-type PartnerService interface {
-	Add(ctx context.Context, in campaign.PartnerInput) (*campaign.Partner, error)
-	All(ctx context.Context) ([]campaign.Partner, error)
-	Partner(ctx context.Context, ref string) (*campaign.Partner, error)
-	NewStatsLink(ctx context.Context, ref string) (string, error)
-	RevokeStatsLink(ctx context.Context, ref string) error
-	ByStatsToken(ctx context.Context, token string) (*campaign.Partner, error)
-	NewKey(ctx context.Context, ref string) (string, error)
-	Keys(ctx context.Context, ref string) ([]campaign.APIKey, error)
-	RevokeKey(ctx context.Context, ref, prefix string) error
-	Authenticate(ctx context.Context, key string) (*campaign.Partner, error)
-	Sign(ctx context.Context, p *campaign.Partner, c *campaign.Campaign, in campaign.SignInput) error
-	Claim(ctx context.Context, partner, key, request string) (*campaign.Remembered, error)
-	Remember(ctx context.Context, partner, key string, status int, body []byte) error
-	Release(ctx context.Context, partner, key string) error
-	Stats(ctx context.Context, partners []campaign.Partner) (map[string][]campaign.PartnerStats, time.Time, error)
-}
-
 // APICampaign is a campaign in the public JSON API.
 type APICampaign struct {
 	Slug       string `json:"slug"`
@@ -225,8 +196,8 @@ func (s *Server) apiCampaignView(c *fiber.Ctx, camp *campaign.Campaign, now time
 	return APICampaign{
 		Slug:                camp.Slug,
 		Title:               camp.Title,
-		Signatures:          s.deps.Live.Count(camp.ID),
-		SignaturesByCountry: s.deps.Live.Countries(camp.ID),
+		Signatures:          s.deps.Signing.Count(camp.ID),
+		SignaturesByCountry: s.deps.Signing.Countries(camp.ID),
 		Goal:                camp.Goal,
 		OpensAt:             camp.OpensAt.UTC(),
 		ClosesAt:            camp.ClosesAt.UTC(),
@@ -242,13 +213,13 @@ func (s *Server) apiCampaign(c *fiber.Ctx) error {
 		return answered(err)
 	}
 	now := s.cfg.Now()
-	set := s.deps.Live.Campaigns()
+	set := s.deps.Signing.Campaigns()
 	camp, ok := set.BySlug(c.Params("slug"))
 	if !ok {
 		// Not in the list read last: a campaign created a moment ago, an
 		// old slug (redirected) or none. Ask the database.
 		var err error
-		if camp, err = s.deps.Campaigns.Public(c.UserContext(), c.Params("slug")); err != nil {
+		if camp, err = s.deps.Signing.Public(c.UserContext(), c.Params("slug")); err != nil {
 			return err
 		}
 	}
@@ -256,7 +227,7 @@ func (s *Server) apiCampaign(c *fiber.Ctx) error {
 		return fiber.ErrNotFound
 	}
 	status := camp.Status(now)
-	key := cacheKey(set.Gen, s.deps.Live.CountVersion(camp.ID), statusKey(status))
+	key := cacheKey(set.Gen, s.deps.Signing.CountVersion(camp.ID), statusKey(status))
 	b, ok := s.api.cache.get(camp.Slug, key)
 	if !ok {
 		var err error
@@ -274,12 +245,12 @@ func (s *Server) apiCampaigns(c *fiber.Ctx) error {
 		return answered(err)
 	}
 	now := s.cfg.Now()
-	set := s.deps.Live.Campaigns()
+	set := s.deps.Signing.Campaigns()
 	l := set.Listed(now)
 	listed := append(l.Open, l.Closed...)
 	parts := []uint64{set.Gen, uint64(len(listed))}
 	for i := range listed {
-		parts = append(parts, s.deps.Live.CountVersion(listed[i].ID), statusKey(listed[i].Status(now)))
+		parts = append(parts, s.deps.Signing.CountVersion(listed[i].ID), statusKey(listed[i].Status(now)))
 	}
 	key := cacheKey(parts...)
 	b, ok := s.api.cache.get("", key)
@@ -386,7 +357,7 @@ func (s *Server) apiSignInner(c *fiber.Ctx) error {
 // apiSignOnce signs and writes the answer.
 func (s *Server) apiSignOnce(c *fiber.Ctx, partner *campaign.Partner, in APISignatureInput) error {
 	ctx := c.UserContext()
-	camp, err := s.deps.Campaigns.Public(ctx, c.Params("slug"))
+	camp, err := s.deps.Signing.Public(ctx, c.Params("slug"))
 	if err != nil {
 		var moved *campaign.MovedError
 		if errors.As(err, &moved) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/solidarity-letters/solidarity/internal/testdb"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -15,8 +14,8 @@ import (
 	"time"
 
 	"github.com/solidarity-letters/solidarity/account"
+	"github.com/solidarity-letters/solidarity/app"
 	"github.com/solidarity-letters/solidarity/campaign"
-	"github.com/solidarity-letters/solidarity/letters"
 	"github.com/solidarity-letters/solidarity/web"
 )
 
@@ -80,6 +79,7 @@ func apiErr(t *testing.T, res response) (code string, fields map[string]string) 
 }
 
 func TestAPISignStatuses(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	s.addCampaign(t, "open", nil)
 	s.addCampaign(t, "closed", func(c *campaign.Campaign) { c.ClosesAt = time.Date(2027, 5, 20, 0, 0, 0, 0, time.UTC) })
@@ -150,6 +150,7 @@ func TestAPISignStatuses(t *testing.T) {
 }
 
 func TestAPIIdempotency(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "open", nil)
 	key := s.addPartner(t, "ngo-b", "")
@@ -198,6 +199,7 @@ func TestAPIIdempotency(t *testing.T) {
 }
 
 func TestAPIKeyRevocation(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	s.addCampaign(t, "open", nil)
 	key := s.addPartner(t, "ngo-d", "")
@@ -225,6 +227,7 @@ func TestAPIKeyRevocation(t *testing.T) {
 }
 
 func TestAPIRateLimits(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	s.addCampaign(t, "open", nil)
 	key := s.addPartner(t, "ngo-e", "")
@@ -255,6 +258,7 @@ func TestAPIRateLimits(t *testing.T) {
 }
 
 func TestAPIReadsCORSAndETag(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	s.addCampaign(t, "open", nil)
 	for _, path := range []string{"/api/v1/campaigns", "/api/v1/campaigns/open"} {
@@ -312,11 +316,16 @@ func preflight(t *testing.T, u string) *http.Request {
 // TestCountsReachOtherNodes runs a second node on the same database: a
 // signature made on one shows in the other's API within two seconds.
 func TestCountsReachOtherNodes(t *testing.T) {
+	// Not parallel: it times how soon the other node counts.
 	db := dbs.Database(t)
 	s := newSite(t, db)
 	c := s.addCampaign(t, "open", nil)
+	node, err := app.New(dbs.Wrap(db), testKeys(t), app.Options{Now: s.Clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := node.Signing
 	ctx, cancel := context.WithCancel(context.Background())
-	other := campaign.NewService(campaign.NewStore(db, testdb.Keys(t)), letters.NewService(letters.NewStore(db, testdb.Keys(t)), campaign.NewStore(db, testdb.Keys(t)), s.Clock.Now), emailKey, s.Clock.Now)
 	if err := other.LoadCounts(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -349,6 +358,7 @@ func TestCountsReachOtherNodes(t *testing.T) {
 }
 
 func TestPartnersConsoleAndStatsLink(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	s.addCampaign(t, "open", nil)
 	org := s.loginAs(t, account.RoleOrganizer)
@@ -452,6 +462,7 @@ func mustPublic(t *testing.T, s *site, slug string) *campaign.Campaign {
 // documented, and JSON bodies have exactly the documented properties and
 // types.
 func TestOpenAPIDescribesTheAPI(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	s.addCampaign(t, "open", nil)
 	s.addCampaign(t, "closed", func(c *campaign.Campaign) { c.ClosesAt = time.Date(2027, 5, 20, 0, 0, 0, 0, time.UTC) })
@@ -635,6 +646,7 @@ func asAny(v any) []any { l, _ := v.([]any); return l }
 // Behind a trusted proxy the client is the last address the proxy saw:
 // addresses a client puts in front of it do not buy new rate limits.
 func TestRateLimitIgnoresClaimedAddresses(t *testing.T) {
+	t.Parallel()
 	s := newSiteWith(t, dbs.Database(t), func(c *web.Config) { c.TrustedProxies = []string{"127.0.0.1"} })
 	s.addCampaign(t, "open", nil)
 	var last response

@@ -2,8 +2,8 @@
 // signing form, the JSON API and the health checks, on Fiber.
 //
 // All routes are in routes.go. Handlers are thin: they read the request,
-// call the domain services through the small interfaces below, and render a
-// typed page. Fiber is imported only in this package.
+// call the domain services Deps holds, and render a typed page.
+// Fiber is imported only in this package.
 package web
 
 import (
@@ -18,19 +18,15 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/solidarity-letters/solidarity/account"
+	"github.com/solidarity-letters/solidarity/audit"
+	"github.com/solidarity-letters/solidarity/bundle"
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/internal/country"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
+	"github.com/solidarity-letters/solidarity/letters"
+	"github.com/solidarity-letters/solidarity/site"
 )
-
-// Campaigns is what the web layer needs of the campaign service.
-type Campaigns interface {
-	List(ctx context.Context) (campaign.Listing, error)
-	Public(ctx context.Context, slug string) (*campaign.Campaign, error)
-	Recipient(ctx context.Context, id string) (*campaign.Recipient, error)
-	Count(campaignID string) int64
-	Sign(ctx context.Context, c *campaign.Campaign, in campaign.SignInput) error
-}
 
 // Pinger reports whether the database answers.
 type Pinger interface {
@@ -61,17 +57,13 @@ type Config struct {
 
 // Deps are the services the web layer calls.
 type Deps struct {
-	Campaigns  Campaigns
-	Console    Console
-	Moderation Moderation
-	Signatures Signatures
-	Bundles    Bundles
-	Accounts   Accounts
-	Users      UserAdmin
-	Audit      AuditLog
-	Partners   PartnerService // partners, API keys, attribution (api.go, admin_partners.go)
-	Live       Live           // counts and campaigns in memory, for the API
-	Site       Organisation   // who runs the site, in memory (admin_organisation.go)
+	Signing    *campaign.Service  // campaigns, signing, the console's campaign and signature pages, live counts for the API
+	Moderation *letters.Service   // greeting moderation and translation
+	Bundles    *bundle.Jobs       // print bundles built from the console
+	Accounts   *account.Service   // sign-in, sessions, the users page
+	Audit      *audit.Log         // the console's audit log
+	Partners   *campaign.Partners // partners, API keys, attribution (api.go, admin_partners.go)
+	Site       *site.Cache        // who runs the site, in memory: every public page shows it
 	DB         Pinger
 	Scrubber   Scrubber // called after a signature is erased
 	Messages   *i18n.Catalog

@@ -17,6 +17,7 @@ import (
 // tag: the frame sizes itself, a supporter signs inside it, the counts go
 // up, and the partner's own script cannot read the form.
 func TestWidgetInARealBrowser(t *testing.T) {
+	// Not parallel: one headless browser at a time.
 	s := newSite(t, dbs.Database(t))
 	camp := s.addCampaign(t, "widget", nil)
 

@@ -49,7 +49,7 @@ func (s *Server) campaignView(c *fiber.Ctx, camp *campaign.Campaign) (CampaignVi
 		Letter:      camp.Letter,
 		Organizer:   camp.OrganizerName,
 		Open:        camp.Status(s.cfg.Now()) == campaign.StatusOpen,
-		Count:       s.deps.Campaigns.Count(camp.ID),
+		Count:       s.deps.Signing.Count(camp.ID),
 		Goal:        int64(camp.Goal),
 		Deadline:    deadline,
 		ClosesAt:    t.DateTime(closes),
@@ -57,7 +57,7 @@ func (s *Server) campaignView(c *fiber.Ctx, camp *campaign.Campaign) (CampaignVi
 		Greetings:   camp.Greetings,
 	}
 	if camp.RecipientID != "" {
-		r, err := s.deps.Campaigns.Recipient(c.UserContext(), camp.RecipientID)
+		r, err := s.deps.Signing.Recipient(c.UserContext(), camp.RecipientID)
 		if err != nil && !errors.Is(err, campaign.ErrNotFound) {
 			return v, err
 		}
@@ -74,7 +74,7 @@ type HomePage struct {
 }
 
 func (s *Server) home(c *fiber.Ctx) error {
-	l, err := s.deps.Campaigns.List(c.UserContext())
+	l, err := s.deps.Signing.List(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -159,7 +159,7 @@ type FieldProblem struct {
 }
 
 func (s *Server) campaignPage(c *fiber.Ctx) error {
-	camp, err := s.deps.Campaigns.Public(c.UserContext(), c.Params("slug"))
+	camp, err := s.deps.Signing.Public(c.UserContext(), c.Params("slug"))
 	if err != nil {
 		return err
 	}
@@ -222,7 +222,7 @@ func signPurpose(c *campaign.Campaign) string { return "sign:" + c.ID }
 const honeypot = "hp_x7"
 
 func (s *Server) sign(c *fiber.Ctx) error {
-	camp, err := s.deps.Campaigns.Public(c.UserContext(), c.Params("slug"))
+	camp, err := s.deps.Signing.Public(c.UserContext(), c.Params("slug"))
 	if err != nil {
 		return err
 	}
@@ -283,7 +283,7 @@ func (s *Server) signCampaign(c *fiber.Ctx, camp *campaign.Campaign, how signing
 	if needsConfirmation(camp, &form) {
 		return how.Render(fiber.StatusUnprocessableEntity, form)
 	}
-	err = s.deps.Campaigns.Sign(c.UserContext(), camp, campaign.SignInput{
+	err = s.deps.Signing.Sign(c.UserContext(), camp, campaign.SignInput{
 		Name: form.Name, Email: form.Email, City: form.City, Country: form.Country,
 		Greeting: form.Greeting, Consent: form.Consent, Updates: form.Updates,
 		Display: campaign.NameDisplay(form.Display),
@@ -333,7 +333,7 @@ type ShareLink struct {
 }
 
 func (s *Server) thanks(c *fiber.Ctx) error {
-	camp, err := s.deps.Campaigns.Public(c.UserContext(), c.Params("slug"))
+	camp, err := s.deps.Signing.Public(c.UserContext(), c.Params("slug"))
 	if err != nil {
 		return err
 	}

@@ -87,6 +87,7 @@ func strs[S ~string](list []S) []string {
 // message ID a template or Go code asks for, literally or built at run time,
 // is there, and every ID there is asked for somewhere.
 func TestCatalogMatchesTheCode(t *testing.T) {
+	t.Parallel()
 	c, err := i18n.Load()
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 )
 
 func TestTokens(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	tk := tokens{key: []byte("0123456789abcdef0123456789abcdef"), now: clock, ttl: time.Hour}

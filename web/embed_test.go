@@ -17,6 +17,7 @@ import (
 // Only the widget's pages may be framed: by any site, or by the sites the
 // campaign names; every other page forbids framing twice over.
 func TestOnlyEmbedPagesMayBeFramed(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	s.addCampaign(t, "open", nil)
 	s.addCampaign(t, "partners-only", func(c *campaign.Campaign) {
@@ -65,6 +66,7 @@ func TestOnlyEmbedPagesMayBeFramed(t *testing.T) {
 }
 
 func TestEmbedPageStates(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	s.addCampaign(t, "open", nil)
 	s.addCampaign(t, "closed", func(c *campaign.Campaign) { c.ClosesAt = time.Date(2027, 5, 20, 0, 0, 0, 0, time.UTC) })
@@ -114,6 +116,7 @@ func TestEmbedPageStates(t *testing.T) {
 }
 
 func TestEmbedOrigins(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	s.addCampaign(t, "open", nil)
 	s.addCampaign(t, "restricted", func(c *campaign.Campaign) {
@@ -163,6 +166,7 @@ func (s *site) embedToken(t *testing.T, path string) string {
 }
 
 func TestSignThroughTheWidget(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	camp := s.addCampaign(t, "restricted", func(c *campaign.Campaign) {
 		c.EmbedOrigins = []string{"https://partner.example"}
@@ -295,6 +299,7 @@ func TestSignThroughTheWidget(t *testing.T) {
 }
 
 func TestWidgetLoader(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	res := s.get(t, "/widget.js")
 	if res.Status != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/javascript") {
@@ -325,6 +330,7 @@ func TestWidgetLoader(t *testing.T) {
 }
 
 func TestEmbedBuilder(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	camp := s.addCampaign(t, "open", nil)
 	org := s.loginAs(t, account.RoleOrganizer)
@@ -370,6 +376,7 @@ func TestEmbedBuilder(t *testing.T) {
 }
 
 func TestCampaignFormEmbedOrigins(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	camp := s.addCampaign(t, "open", nil)
 	org := s.loginAs(t, account.RoleOrganizer)

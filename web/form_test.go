@@ -18,6 +18,7 @@ import (
 // and a form token in a URL (kept by logs, histories and Referer headers)
 // is worth nothing.
 func TestFormFieldsOnlyFromTheBody(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "open", nil)
 	s.addCampaign(t, "widget", func(c *campaign.Campaign) { c.EmbedOrigins = []string{"https://partner.example"} })
@@ -142,6 +143,7 @@ func TestFormFieldsOnlyFromTheBody(t *testing.T) {
 // Handlers read posted fields with formValue: Fiber's c.FormValue prefers
 // the query string. This keeps it from coming back.
 func TestNoHandlerReadsFormValue(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)

@@ -14,11 +14,10 @@ import (
 	"time"
 
 	"github.com/solidarity-letters/solidarity/account"
-	"github.com/solidarity-letters/solidarity/audit"
+	"github.com/solidarity-letters/solidarity/app"
 	"github.com/solidarity-letters/solidarity/bundle"
 	"github.com/solidarity-letters/solidarity/campaign"
-	"github.com/solidarity-letters/solidarity/internal/country"
-	"github.com/solidarity-letters/solidarity/internal/i18n"
+	"github.com/solidarity-letters/solidarity/internal/keys"
 	"github.com/solidarity-letters/solidarity/internal/testclock"
 	"github.com/solidarity-letters/solidarity/internal/testdb"
 	"github.com/solidarity-letters/solidarity/letters"
@@ -70,10 +69,11 @@ func (l *logBuffer) String() string {
 	return l.b.String()
 }
 
-// pinger checks the test database.
-type pinger struct{ db *mongo.Database }
-
-func (p pinger) Ping(ctx context.Context) error { return p.db.Client().Ping(ctx, nil) }
+// testKeys are the keys of every test site.
+func testKeys(t *testing.T) keys.Keys {
+	t.Helper()
+	return keys.Keys{Email: emailKey, Form: formKey, Data: testdb.Keys(t)}
+}
 
 // newSite starts the app on db with the clock at 1 June 2027, 12:00 UTC.
 func newSite(t *testing.T, db *mongo.Database) *site {
@@ -81,56 +81,26 @@ func newSite(t *testing.T, db *mongo.Database) *site {
 	return newSiteWith(t, db, nil)
 }
 
-// newSiteWith is newSite with the web settings changed by edit.
+// newSiteWith is newSite with the web settings changed by edit. It builds
+// the application as serve does (app.New, then the same Prepare), without
+// the background loops: tests that need one run it themselves.
 func newSiteWith(t *testing.T, db *mongo.Database, edit func(*web.Config)) *site {
 	t.Helper()
 	ctx := context.Background()
 	clk := testclock.New(time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC))
-	store := campaign.NewStore(db, testdb.Keys(t))
-	greetings := letters.NewStore(db, testdb.Keys(t))
-	if err := store.EnsureIndexes(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := greetings.EnsureIndexes(ctx); err != nil {
-		t.Fatal(err)
-	}
-	moderation := letters.NewService(greetings, store, clk.Now)
-	svc := campaign.NewService(store, moderation, emailKey, clk.Now)
-	if err := svc.LoadCounts(ctx); err != nil {
-		t.Fatal(err)
-	}
-	users := account.NewStore(db, testdb.Keys(t))
-	if err := users.EnsureIndexes(ctx); err != nil {
-		t.Fatal(err)
-	}
-	accounts, err := account.NewService(users, clk.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	msgs, err := i18n.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	auditLog := audit.NewLog(db, testdb.Keys(t), clk.Now)
-	partners := campaign.NewPartners(db, svc)
-	if err := partners.EnsureIndexes(ctx); err != nil {
-		t.Fatal(err)
-	}
-	jobs := bundle.NewJobs(db, testdb.Keys(t), bundle.NewBuilder(svc, greetings), auditLog, clk.Now, slog.New(slog.DiscardHandler))
-	org := orgsite.NewCache(orgsite.NewStore(db, clk.Now))
-	if err := org.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
 	logs := &logBuffer{}
-	cfg := web.Config{FormKey: formKey, MinFillTime: 2 * time.Second, Now: clk.Now}
+	a, err := app.New(dbs.Wrap(db), testKeys(t), app.Options{Now: clk.Now, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Prepare(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cfg := web.Config{MinFillTime: 2 * time.Second}
 	if edit != nil {
 		edit(&cfg)
 	}
-	app, err := web.New(cfg,
-		web.Deps{Campaigns: svc, Console: svc, Moderation: moderation, Signatures: svc, Accounts: accounts, Users: accounts, Audit: auditLog, Bundles: jobs,
-			Partners: partners, Live: svc, Site: org,
-			DB: pinger{db}, Scrubber: dbs, Messages: msgs, Countries: country.NewCatalog(msgs.Languages()...),
-			Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	srv, err := a.Web(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,14 +109,14 @@ func newSiteWith(t *testing.T, db *mongo.Database, edit func(*web.Config)) *site
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- app.Serve(ln) }()
+	go func() { done <- srv.Serve(ln) }()
 	client := &http.Client{
 		Timeout:       10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	t.Cleanup(func() {
 		client.CloseIdleConnections() // the visitors leave
-		if err := app.Shutdown(ctx); err != nil {
+		if err := srv.Shutdown(ctx); err != nil {
 			t.Errorf("shutdown: %v", err)
 		}
 		if err := <-done; err != nil {
@@ -154,8 +124,8 @@ func newSiteWith(t *testing.T, db *mongo.Database, edit func(*web.Config)) *site
 		}
 	})
 	return &site{
-		App: app, Bundles: jobs,
-		URL: "http://" + ln.Addr().String(), Clock: clk, Service: svc, Partners: partners, Greetings: greetings, Accounts: accounts, DB: db, Logs: logs, Org: org,
+		App: srv, Bundles: a.Bundles,
+		URL: "http://" + ln.Addr().String(), Clock: clk, Service: a.Signing, Partners: a.Partners, Greetings: a.Greetings, Accounts: a.Accounts, DB: db, Logs: logs, Org: a.Org,
 		client: client,
 	}
 }

@@ -13,6 +13,7 @@ import (
 // at risk; the name choice follows until the supporter makes one.
 // SOLIDARITY_SCREENSHOTS=<dir> keeps screenshots of the form.
 func TestSignNoticesInABrowser(t *testing.T) {
+	// Not parallel: one headless browser at a time.
 	s := newSite(t, dbs.Database(t))
 	s.addCampaign(t, "ales", nil)
 

@@ -80,6 +80,7 @@ type signer struct {
 }
 
 func TestHeldNamesPrintOnlyOnceApproved(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	ctx := context.Background()
 	r := campaign.Recipient{ID: "r-censor", Name: "Ales Bialiatski", Address: []string{"Demo address"}, Country: "BY",
@@ -210,6 +211,7 @@ func TestHeldNamesPrintOnlyOnceApproved(t *testing.T) {
 }
 
 func TestNameQueueHoldsNoPlaintext(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	s.addCampaign(t, "ales", nil)
 	res := s.post(t, "/c/ales/sign", signForm(s.token(t, "ales"), func(v url.Values) {
@@ -270,6 +272,7 @@ func confirmedValue(body string) string {
 }
 
 func TestSignFormSaysWhatIsPrinted(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	s.addCampaign(t, "ales", nil) // no list of its own: Belarus and Russia
 	s.addCampaign(t, "none", func(c *campaign.Campaign) { c.AtRisk = []string{} })
@@ -374,6 +377,7 @@ func TestSignFormSaysWhatIsPrinted(t *testing.T) {
 }
 
 func TestAPIPrintsUnprintableNamesInTheCountryForm(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "open", nil)
 	key := s.addPartner(t, "ngo-a", "https://ngo-a.example")
@@ -398,6 +402,7 @@ func TestAPIPrintsUnprintableNamesInTheCountryForm(t *testing.T) {
 // A partner who sends no display choice for a signer from an at-risk
 // country gets the country form; an explicit choice stands.
 func TestAPIDefaultsAtRiskSignersToTheCountryForm(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		country, display string
 		want             campaign.NameDisplay
@@ -409,6 +414,7 @@ func TestAPIDefaultsAtRiskSignersToTheCountryForm(t *testing.T) {
 	}
 	for i, tc := range tests {
 		t.Run(tc.country+"/"+tc.display, func(t *testing.T) {
+			t.Parallel()
 			s := newSite(t, dbs.Database(t))
 			s.addCampaign(t, "open", nil)
 			key := s.addPartner(t, "ngo-a", "https://ngo-a.example")
@@ -430,6 +436,7 @@ func TestAPIDefaultsAtRiskSignersToTheCountryForm(t *testing.T) {
 }
 
 func TestEmbedFormAsksToConfirm(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	s.addCampaign(t, "ales", nil)
 	page := s.get(t, "/embed/ales")
@@ -459,6 +466,7 @@ func TestEmbedFormAsksToConfirm(t *testing.T) {
 }
 
 func TestAtRiskCountriesInTheCampaignForm(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
 	ctx := context.Background()
@@ -517,6 +525,7 @@ func TestAtRiskCountriesInTheCampaignForm(t *testing.T) {
 // A greeting approved for the campaign page does not show a held name or
 // city there either.
 func TestPublicGreetingsWithholdHeldNames(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := modCampaign(t, s, "ales", true)
 	tok := s.token(t, c.Slug)

@@ -45,6 +45,7 @@ func formVersion(t *testing.T, page response) string {
 // An admin saves the profile; it shows on the public pages at once, the
 // form shows it again and the audit log says who changed what.
 func TestOrganisationSave(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	admin := s.loginAs(t, account.RoleAdmin)
 	form := admin.get(t, "/admin/organisation")
@@ -90,6 +91,7 @@ func TestOrganisationSave(t *testing.T) {
 // Each field's problems are named at the field, the form is shown again
 // with what was typed, and nothing is saved.
 func TestOrganisationValidation(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	admin := s.loginAs(t, account.RoleAdmin)
 	tests := []struct {
@@ -144,6 +146,7 @@ func TestOrganisationValidation(t *testing.T) {
 // A form opened before someone else's save is refused with 409, the text
 // typed kept; saving it again then overwrites on purpose.
 func TestOrganisationStaleSave(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	ana := s.loginAs(t, account.RoleAdmin)
 	mine := formVersion(t, ana.get(t, "/admin/organisation"))
@@ -194,6 +197,7 @@ const escapedOrgName = `Viasna &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co`
 // Every public page's footer names who runs the site and links to the
 // contact page.
 func TestOrganisationFooter(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	s.addCampaign(t, "ales", nil)
 	saveProfile(t, s)
@@ -229,6 +233,7 @@ func TestOrganisationFooter(t *testing.T) {
 // The contact page shows every field of the profile, escaped, and the
 // privacy and erasure sections.
 func TestContactPage(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	saveProfile(t, s)
 	page := s.get(t, "/contact")
@@ -263,6 +268,7 @@ func TestContactPage(t *testing.T) {
 // erasure section, on the campaign page and in the widget; the widget
 // names who runs the site in a link that opens a new tab.
 func TestErasureLink(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	s.addCampaign(t, "ales", nil)
 	saveProfile(t, s)
@@ -287,6 +293,7 @@ func TestErasureLink(t *testing.T) {
 // Before any profile is saved, the public pages say so and the dashboard
 // asks admins, and only admins, to fill it in.
 func TestNoOrganisationProfile(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	s.addCampaign(t, "ales", nil)
 	const none = "The people who run this site have not yet published their contact details."

@@ -26,6 +26,7 @@ func roleName(r account.Role) string {
 // visitor and as each role and checks that exactly the roles its line
 // allows get through.
 func TestConsoleRoleMatrix(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
 	if res := s.post(t, "/c/ales/sign", signForm(s.token(t, "ales"), nil)); res.Status != 303 {

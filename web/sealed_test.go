@@ -14,6 +14,7 @@ import (
 // its greeting and the moderation queue's copy hold none of it in the
 // clear, and the console still shows it.
 func TestSigningStoresNothingInTheClear(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
 	s.sign(t, "ales", func(v url.Values) {

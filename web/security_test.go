@@ -97,6 +97,7 @@ func location(res response) string { return res.Header.Get("Location") }
 // The demo admin's password is random and marked: every console page asks
 // for a new one until it is changed, and then stops asking.
 func TestPasswordBannerUntilChanged(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	password, err := s.Accounts.EnsureDemoAdmin(context.Background())
 	if err != nil || password == "" {
@@ -227,6 +228,7 @@ func codeAt(t *testing.T, s *site, secret string) string {
 }
 
 func TestTwoFactor(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	s.addUser(t, "ana@example.org", account.RoleOrganizer)
 	b := s.browser()
@@ -347,6 +349,7 @@ func TestTwoFactor(t *testing.T) {
 }
 
 func TestTwoFactorRequired(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	admin := s.browser()
 	s.addUser(t, "root@example.org", account.RoleAdmin)
@@ -422,6 +425,7 @@ func TestTwoFactorRequired(t *testing.T) {
 // Thirty wrong passwords from elsewhere lock out only the untrusted
 // clients: the owner's browser, which signed in before, gets in at once.
 func TestGuessingDoesNotLockOutTheOwner(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	s.addUser(t, "ana@example.org", account.RoleOrganizer)
 	owner := s.browser()
@@ -491,6 +495,7 @@ func TestGuessingDoesNotLockOutTheOwner(t *testing.T) {
 // else behind that address (a Tor exit, an office): there is no limit per
 // address.
 func TestNoLimitPerAddress(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	for i := range 6 {
 		email := fmt.Sprintf("user%d@example.org", i)
@@ -508,6 +513,7 @@ func TestNoLimitPerAddress(t *testing.T) {
 }
 
 func TestDeviceCookieSecureUnderHTTPS(t *testing.T) {
+	t.Parallel()
 	s := newSiteWith(t, dbs.Database(t), func(c *web.Config) { c.BaseURL = "https://letters.example.org" })
 	s.addUser(t, "ana@example.org", account.RoleOrganizer)
 	b := s.browser()

@@ -58,6 +58,7 @@ func storedSignatures(t *testing.T, s *site) []campaign.Signature {
 }
 
 func TestSignSuccess(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
 
@@ -111,6 +112,7 @@ func TestSignSuccess(t *testing.T) {
 }
 
 func TestSignKeepsEmailOnlyForUpdates(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	s.addCampaign(t, "ales", nil)
 	res := s.post(t, "/c/ales/sign", signForm(s.token(t, "ales"), func(v url.Values) {
@@ -132,6 +134,7 @@ func TestSignKeepsEmailOnlyForUpdates(t *testing.T) {
 }
 
 func TestSignValidation(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	s.addCampaign(t, "ales", func(c *campaign.Campaign) { c.Greetings.MaxLength = 20 })
 	tests := []struct {
@@ -190,6 +193,7 @@ func TestSignValidation(t *testing.T) {
 }
 
 func TestSignRepeatLooksLikeSuccess(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	s.addCampaign(t, "ales", nil)
 	first := s.post(t, "/c/ales/sign", signForm(s.token(t, "ales"), nil))
@@ -222,6 +226,7 @@ func TestSignRepeatLooksLikeSuccess(t *testing.T) {
 }
 
 func TestFormProtection(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	s.addCampaign(t, "ales", nil)
 	s.addCampaign(t, "other", nil)
@@ -275,6 +280,7 @@ func TestFormProtection(t *testing.T) {
 }
 
 func TestHoneypotStoresNothing(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	s.addCampaign(t, "ales", nil)
 	res := s.post(t, "/c/ales/sign", signForm(s.token(t, "ales"), func(v url.Values) { v.Set("hp_x7", "http://spam.example") }))
@@ -287,6 +293,7 @@ func TestHoneypotStoresNothing(t *testing.T) {
 }
 
 func TestCampaignLifecycle(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
 	s.addCampaign(t, "draft", func(c *campaign.Campaign) { c.OpensAt = time.Time{} })
@@ -337,6 +344,7 @@ func TestCampaignLifecycle(t *testing.T) {
 }
 
 func TestAPICampaign(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
 	s.post(t, "/c/ales/sign", signForm(s.token(t, "ales"), nil))
@@ -367,6 +375,7 @@ func TestAPICampaign(t *testing.T) {
 }
 
 func TestOriginBehindAProxy(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		cfg    func(*web.Config)
@@ -384,6 +393,7 @@ func TestOriginBehindAProxy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			s := newSiteWith(t, dbs.Database(t), tt.cfg)
 			s.addCampaign(t, "ales", nil)
 			header := append([]string(nil), tt.header...)

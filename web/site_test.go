@@ -17,6 +17,7 @@ import (
 )
 
 func TestConcurrentSigningCountsEachEmailOnce(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	s.addCampaign(t, "ales", nil)
 	tok := s.token(t, "ales")
@@ -74,6 +75,7 @@ func TestConcurrentSigningCountsEachEmailOnce(t *testing.T) {
 }
 
 func TestSignaturesSurviveRestart(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	open := func() *database.DB {
@@ -112,6 +114,7 @@ var externalRef = regexp.MustCompile(`(?i)(src|href)="(https?:)?//`)
 var signScript = regexp.MustCompile(`<script src="/static/sign\.[0-9a-f]+\.js" defer></script>`)
 
 func TestPagesAreSelfContainedAndSmall(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	s.addCampaign(t, "ales", nil)
 	page := s.get(t, "/c/ales")
@@ -165,6 +168,7 @@ func TestPagesAreSelfContainedAndSmall(t *testing.T) {
 }
 
 func TestLanguageChoice(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	tests := []struct {
 		name   string
@@ -190,6 +194,7 @@ func TestLanguageChoice(t *testing.T) {
 }
 
 func TestHealth(t *testing.T) {
+	t.Parallel()
 	// A client of its own, since this test disconnects it.
 	client, err := mongo.Connect(options.Client().ApplyURI(dbs.URI))
 	if err != nil {
@@ -224,6 +229,7 @@ func TestHealth(t *testing.T) {
 }
 
 func TestAccessLogHoldsNoPersonalData(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	s.addCampaign(t, "ales", nil)
 	res := s.post(t, "/c/ales/sign?email=query@example.org", signForm(s.token(t, "ales"), nil), "X-Forwarded-For", "203.0.113.7")
@@ -244,6 +250,7 @@ func TestAccessLogHoldsNoPersonalData(t *testing.T) {
 // A listener handed to Serve after Shutdown began (a stop that comes right
 // after start-up) is closed, not served for ever.
 func TestServeAfterShutdownReturns(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	if err := s.App.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)

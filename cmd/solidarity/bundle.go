@@ -16,11 +16,6 @@ import (
 
 	"github.com/solidarity-letters/solidarity/audit"
 	"github.com/solidarity-letters/solidarity/bundle"
-	"github.com/solidarity-letters/solidarity/campaign"
-	"github.com/solidarity-letters/solidarity/internal/config"
-	"github.com/solidarity-letters/solidarity/internal/database"
-	"github.com/solidarity-letters/solidarity/internal/keys"
-	"github.com/solidarity-letters/solidarity/letters"
 	"github.com/solidarity-letters/solidarity/pdf"
 )
 
@@ -62,31 +57,15 @@ func bundleCmd(ctx context.Context, args []string, getenv func(string) string, s
 		// double the heap: 73,000 signatures peak at 210 MB instead of 255.
 		debug.SetMemoryLimit(bundleMemory)
 	}
-	cfg, err := config.Load(nil, getenv)
+	a, done, err := openApp(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}
-	ks, err := loadKeys(cfg, getenv, func(s string) { fmt.Fprintln(stderr, "solidarity:", s) })
-	if err != nil {
+	defer done()
+	if err := a.Signing.LoadCounts(ctx); err != nil {
 		return err
 	}
-	db, err := database.Open(ctx, database.Options{URI: cfg.MongoURI, DataDir: cfg.DataDir})
-	if err != nil {
-		return err
-	}
-	defer db.Close(context.WithoutCancel(ctx))
-	if err := keys.Check(ctx, db.Database, ks, time.Now()); err != nil {
-		return err
-	}
-
-	campaigns := campaign.NewStore(db.Database, ks.Data)
-	greetings := letters.NewStore(db.Database, ks.Data)
-	moderation := letters.NewService(greetings, campaigns, time.Now)
-	signing := campaign.NewService(campaigns, moderation, ks.Email, time.Now)
-	if err := signing.LoadCounts(ctx); err != nil {
-		return err
-	}
-	c, err := campaigns.CampaignBySlug(ctx, *slug)
+	c, err := a.Campaigns.CampaignBySlug(ctx, *slug)
 	if err != nil {
 		return fmt.Errorf("bundle: %w", err)
 	}
@@ -104,12 +83,11 @@ func bundleCmd(ctx context.Context, args []string, getenv func(string) string, s
 		}
 	}()
 	bar := progressBar(stderr)
-	builder := bundle.NewBuilder(signing, greetings)
-	scope, err := builder.ScopeAt(ctx, c.ID, time.Now())
+	scope, err := a.Builder.ScopeAt(ctx, c.ID, time.Now())
 	if err != nil {
 		return err
 	}
-	m, err := builder.Build(ctx, c, opts, scope, tmp, bar)
+	m, err := a.Builder.Build(ctx, c, opts, scope, tmp, bar)
 	if err != nil {
 		return err
 	}
@@ -122,7 +100,7 @@ func bundleCmd(ctx context.Context, args []string, getenv func(string) string, s
 	fmt.Fprintf(stdout, "wrote %s: %d letters, %d pages, %d signatures, %d greetings\nsha256 %s\n",
 		*out, len(m.Envelopes), m.Pages, m.Signatures, m.Greetings, m.SHA256)
 	detail := fmt.Sprintf("%d letters, %d pages, sha256 %s", len(m.Envelopes), m.Pages, m.SHA256)
-	return audit.NewLog(db.Database, ks.Data, time.Now).Record(ctx, "cli", audit.BundleBuilt, c.Slug, detail)
+	return a.Audit.Record(ctx, "cli", audit.BundleBuilt, c.Slug, detail)
 }
 
 // progressBar draws the build's progress on a terminal, and nothing

@@ -96,6 +96,7 @@ func listeningSockets(t *testing.T) (tcpPorts []int, unixPaths []string) {
 }
 
 func TestEmbeddedDatabaseOpensNoTCPPort(t *testing.T) {
+	// Not parallel: it lists the sockets the whole test process listens on.
 	dir := t.TempDir()
 	base, stop := start(t, map[string]string{"SOLIDARITY_DATA_DIR": dir})
 	defer stop()
@@ -279,6 +280,7 @@ func filesHolding(t *testing.T, dir string, needle []byte) []string {
 }
 
 func TestErasedSignatureLeavesNoTraceInTheDataFolder(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	const adminEmail, adminPassword = "erase-admin@example.org", "a long test password"

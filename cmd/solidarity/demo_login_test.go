@@ -90,6 +90,7 @@ func consoleLogin(t *testing.T, base, email, password string) (int, *http.Cookie
 // A demo start creates the demo admin with a random password, printed once
 // on the terminal and never logged; the published one of old never works.
 func TestDemoAdminGetsARandomPassword(t *testing.T) {
+	t.Parallel()
 	var passwords []string
 	for range 2 {
 		vars := map[string]string{"SOLIDARITY_DATA_DIR": t.TempDir()}
@@ -149,6 +150,7 @@ func TestDemoAdminGetsARandomPassword(t *testing.T) {
 // Without demo mode and without settings for the first admin, no account
 // is created at all.
 func TestNoDemoNoAccount(t *testing.T) {
+	t.Parallel()
 	vars := map[string]string{"SOLIDARITY_DATA_DIR": t.TempDir(), "SOLIDARITY_DEMO": "false"}
 	base, stdout, stderr, stop := serveOnce(t, vars)
 	defer func() {
@@ -172,6 +174,7 @@ func TestNoDemoNoAccount(t *testing.T) {
 // published gets a random one at the next start, shown once; the old one
 // no longer signs in.
 func TestPublishedDemoPasswordIsReplaced(t *testing.T) {
+	t.Parallel()
 	vars := map[string]string{"SOLIDARITY_DATA_DIR": t.TempDir(), "SOLIDARITY_DEMO": "false"}
 	if out, err := runCmd(t, vars, "solidarity-demo\n", "user", "add", "--email", "admin@example.org", "--role", "admin"); err != nil {
 		t.Fatalf("user add: %v\n%s", err, out)

@@ -7,24 +7,15 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"text/tabwriter"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/mongo"
-
-	"github.com/solidarity-letters/solidarity/account"
-	"github.com/solidarity-letters/solidarity/audit"
-	"github.com/solidarity-letters/solidarity/bundle"
-	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/app"
 	"github.com/solidarity-letters/solidarity/internal/config"
 	"github.com/solidarity-letters/solidarity/internal/database"
 	"github.com/solidarity-letters/solidarity/internal/keys"
-	"github.com/solidarity-letters/solidarity/internal/seal"
-	"github.com/solidarity-letters/solidarity/letters"
-	"github.com/solidarity-letters/solidarity/reseal"
 )
 
 const keysUsage = `Usage:
@@ -48,21 +39,18 @@ re-encrypted.
 
 // keyUse counts the stored values sealed under each data key ID. keys
 // status shows the counts; keys retire refuses a key whose count is not 0.
-type keyUse func(ctx context.Context, db *mongo.Database, ring *seal.Keyring) (map[string]int64, error)
+type keyUse func(ctx context.Context, db app.Database, k keys.Keys) (map[string]int64, error)
 
 // countSealed counts the values sealed under each data key in every
 // collection that holds sealed values (reseal.Usage). The keyring
 // collection's canaries are left out: each stays under its own key and goes
 // when the key is retired.
-func countSealed(ctx context.Context, db *mongo.Database, ring *seal.Keyring) (map[string]int64, error) {
-	campaigns := campaign.NewStore(db, ring)
-	greetings := letters.NewStore(db, ring)
-	signing := campaign.NewService(campaigns, nil, nil, time.Now)
-	auditLog := audit.NewLog(db, ring, time.Now)
-	quiet := slog.New(slog.DiscardHandler)
-	jobs := bundle.NewJobs(db, ring, bundle.NewBuilder(signing, greetings), auditLog, time.Now, quiet)
-	r := reseal.New(ring, campaigns, campaign.NewPartners(db, signing), greetings, account.NewStore(db, ring), auditLog, jobs, quiet)
-	return r.Usage(ctx)
+func countSealed(ctx context.Context, db app.Database, k keys.Keys) (map[string]int64, error) {
+	a, err := app.New(db, k, app.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return a.Resealer.Usage(ctx)
 }
 
 // loadKeys loads the keys the settings name and passes what the operator
@@ -165,7 +153,7 @@ func keysStatus(ctx context.Context, cfg config.Config, getenv func(string) stri
 	if err != nil {
 		return err
 	}
-	n, err := count(ctx, db.Database, k.Data)
+	n, err := count(ctx, db, k)
 	if err != nil {
 		return fmt.Errorf("count the stored values per key: %w", err)
 	}
@@ -293,7 +281,7 @@ func keysRetire(ctx context.Context, cfg config.Config, getenv func(string) stri
 	if _, err := keys.Verify(ctx, db.Database, k); err != nil {
 		return err
 	}
-	n, err := count(ctx, db.Database, k.Data)
+	n, err := count(ctx, db, k)
 	if err != nil {
 		return fmt.Errorf("keys retire: count the stored values per key: %w", err)
 	}

@@ -113,6 +113,7 @@ var addedKey = regexp.MustCompile(`added data key (\S+) `)
 // rotation, status with the counts, and retirement refused while a key is
 // in use or active.
 func TestKeysRotateStatusRetire(t *testing.T) {
+	t.Parallel()
 	data, cfg := t.TempDir(), t.TempDir()
 	vars := map[string]string{"SOLIDARITY_DATA_DIR": data, "XDG_CONFIG_HOME": cfg}
 	keyFile := filepath.Join(cfg, "solidarity", "keys")
@@ -187,6 +188,7 @@ func TestKeysRotateStatusRetire(t *testing.T) {
 }
 
 func TestKeysMove(t *testing.T) {
+	t.Parallel()
 	data, cfg, elsewhere := t.TempDir(), t.TempDir(), t.TempDir()
 	vars := map[string]string{"SOLIDARITY_DATA_DIR": data, "XDG_CONFIG_HOME": cfg}
 	if out, err := runCmd(t, vars, "", "user", "list"); err != nil {
@@ -233,6 +235,7 @@ func TestKeysMove(t *testing.T) {
 // TestKeysRefused covers the start-ups and commands that must stop, with a
 // message saying why and what to do.
 func TestKeysRefused(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		setup func(t *testing.T, data string) map[string]string
@@ -299,6 +302,7 @@ func TestKeysRefused(t *testing.T) {
 // TestStartMovesTheOldSecretOut starts from what the previous version left:
 // the secret in DATA_DIR/secret, also after a move that was cut short.
 func TestStartMovesTheOldSecretOut(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		keyFile  bool // the key file was already written by a move cut short
@@ -357,6 +361,7 @@ func TestStartMovesTheOldSecretOut(t *testing.T) {
 // database written with other keys: it must stop, name the key, and write
 // nothing.
 func TestServeRefusesKeysTheDatabaseDoesNotKnow(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	first := map[string]string{"SOLIDARITY_DATA_DIR": data, "XDG_CONFIG_HOME": t.TempDir()}
 	writeFile(t, filepath.Join(first["XDG_CONFIG_HOME"], "solidarity", "keys"), oldSecret)
@@ -420,6 +425,7 @@ func TestServeRefusesKeysTheDatabaseDoesNotKnow(t *testing.T) {
 // TestKeysMoveTheOldSecret moves an older installation's secret straight
 // from the data folder to the place the operator chooses.
 func TestKeysMoveTheOldSecret(t *testing.T) {
+	t.Parallel()
 	data, elsewhere := t.TempDir(), t.TempDir()
 	vars := map[string]string{"SOLIDARITY_DATA_DIR": data, "XDG_CONFIG_HOME": t.TempDir()}
 	writeFile(t, filepath.Join(data, "secret"), oldSecret+"\n")

@@ -11,18 +11,11 @@ import (
 	"time"
 
 	"github.com/solidarity-letters/solidarity/account"
-	"github.com/solidarity-letters/solidarity/audit"
-	"github.com/solidarity-letters/solidarity/bundle"
-	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/app"
+	"github.com/solidarity-letters/solidarity/cmd/solidarity/demo"
 	"github.com/solidarity-letters/solidarity/internal/config"
-	"github.com/solidarity-letters/solidarity/internal/country"
 	"github.com/solidarity-letters/solidarity/internal/database"
-	"github.com/solidarity-letters/solidarity/internal/demo"
-	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/internal/keys"
-	"github.com/solidarity-letters/solidarity/letters"
-	"github.com/solidarity-letters/solidarity/reseal"
-	"github.com/solidarity-letters/solidarity/site"
 	"github.com/solidarity-letters/solidarity/web"
 )
 
@@ -92,7 +85,8 @@ Settings (environment variable, flag, default):
 }
 
 // serve runs the web service until ctx ends, then shuts down in reverse
-// order: stop taking requests, finish those in flight, close the database.
+// order: stop taking requests, finish those in flight, stop the background
+// loops, close the database.
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
 	started := time.Now()
 	cfg, err := config.Load(args, getenv)
@@ -100,7 +94,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
-
 	if cfg.MongoURI == "" {
 		if err := database.CheckWritable(cfg.DataDir); err != nil {
 			return err
@@ -110,6 +103,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+
 	var dbLog *slog.Logger
 	if cfg.LogLevel <= slog.LevelDebug {
 		dbLog = logger.With("component", "ferretdb")
@@ -130,95 +124,22 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	logger.Info("keys", "from", ks.Source.String(), "active_data_key", ks.Data.Active())
 
-	campaigns := campaign.NewStore(db.Database, ks.Data)
-	greetings := letters.NewStore(db.Database, ks.Data)
-	users := account.NewStore(db.Database, ks.Data)
-	moderation := letters.NewService(greetings, campaigns, time.Now)
-	signing := campaign.NewService(campaigns, moderation, ks.Email, time.Now)
-	partners := campaign.NewPartners(db.Database, signing)
-	auditLog := audit.NewLog(db.Database, ks.Data, time.Now)
-	bundles := bundle.NewJobs(db.Database, ks.Data, bundle.NewBuilder(signing, greetings), auditLog, time.Now, logger.With("component", "bundles"))
-	// Values stored plain by an older version are sealed before anything
-	// else touches the collections (a copy the migration was renaming must
-	// not meet a collection made anew by an index or the demo) and before
-	// the first request. On the embedded database, where it copies each
-	// collection, values under a rotated-out key are sealed anew here too;
-	// elsewhere the background loop below does that.
-	resealer := reseal.New(ks.Data, campaigns, partners, greetings, users, auditLog, bundles, logger.With("component", "reseal"))
-	if n, err := resealer.Migrate(ctx, db.Embedded()); err != nil {
-		return err
-	} else if n > 0 {
-		// The plain values it replaced may linger in the write-ahead log.
-		if err := db.Scrub(ctx); err != nil {
-			return err
-		}
-	}
-	for _, ensure := range []func(context.Context) error{campaigns.EnsureIndexes, greetings.EnsureIndexes, greetings.Names().EnsureIndexes, users.EnsureIndexes} {
-		if err := ensure(ctx); err != nil {
-			return err
-		}
-	}
-	siteStore := site.NewStore(db.Database, time.Now)
-	accounts, err := account.NewService(users, time.Now)
+	a, err := app.New(db, ks, app.Options{Logger: logger})
 	if err != nil {
 		return err
 	}
-	seeded := false
+	if err := a.Prepare(ctx); err != nil {
+		return err
+	}
 	if cfg.Demo {
-		seeder := demo.Seeder{Campaigns: signing, Greetings: greetings, Site: siteStore, EmailKey: ks.Email, Now: time.Now}
-		if seeded, err = seeder.SeedIfEmpty(ctx); err != nil {
+		if err := seedDemo(ctx, a, ks, logger); err != nil {
 			return err
 		}
-		if seeded {
-			logger.Info("seeded the demo campaigns into the empty database", "campaign", "/c/"+demo.OpenSlug)
-		}
 	}
-	if err := firstAdmin(ctx, accounts, cfg, stdout, logger); err != nil {
+	if err := firstAdmin(ctx, a.Accounts, cfg, stdout, logger); err != nil {
 		return err
 	}
-	if err := signing.LoadCounts(ctx); err != nil {
-		return err
-	}
-	if err := partners.EnsureIndexes(ctx); err != nil {
-		return err
-	}
-	if _, err := moderation.Prepare(ctx); err != nil {
-		return err
-	}
-
-	org := site.NewCache(siteStore)
-	if err := org.Load(ctx); err != nil {
-		return err
-	}
-
-	messages, err := i18n.Load()
-	if err != nil {
-		return err
-	}
-	app, err := web.New(web.Config{
-		BaseURL:        cfg.BaseURL,
-		TrustedProxies: cfg.TrustedProxies,
-		FormKey:        ks.Form,
-		MinFillTime:    minFillTime,
-		Now:            time.Now,
-	}, web.Deps{
-		Campaigns:  signing,
-		Console:    signing,
-		Moderation: moderation,
-		Signatures: signing,
-		Accounts:   accounts,
-		Users:      accounts,
-		Audit:      auditLog,
-		Partners:   partners,
-		Live:       signing,
-		Site:       org,
-		Bundles:    bundles,
-		DB:         db,
-		Scrubber:   db,
-		Messages:   messages,
-		Countries:  country.NewCatalog(messages.Languages()...),
-		Logger:     logger,
-	})
+	srv, err := a.Web(web.Config{BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, MinFillTime: minFillTime})
 	if err != nil {
 		return err
 	}
@@ -226,6 +147,53 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	logReady(logger, db, cfg, ln, started)
+	fmt.Fprintf(stdout, "solidarity is listening on http://%s\n", displayAddr(ln.Addr()))
+
+	// The background loops stop after the web server, and before the
+	// database closes.
+	loopsCtx, stopLoops := context.WithCancel(context.WithoutCancel(ctx))
+	loops := make(chan error, 1)
+	go func() { loops <- a.Run(loopsCtx) }()
+	defer func() {
+		stopLoops()
+		err = errors.Join(err, <-loops)
+	}()
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), web.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		// Connections still open after the timeout are cut; what was
+		// acknowledged is already stored.
+		logger.Warn("shutdown timed out", "error", err)
+	}
+	return <-served
+}
+
+// seedDemo writes the demo campaigns into an empty database, and then
+// reloads what the services keep in memory, since the seed writes to the
+// stores behind their backs.
+func seedDemo(ctx context.Context, a *app.App, ks keys.Keys, logger *slog.Logger) error {
+	seeder := demo.Seeder{Campaigns: a.Signing, Greetings: a.Greetings, Site: a.SiteStore, EmailKey: ks.Email, Now: time.Now}
+	seeded, err := seeder.SeedIfEmpty(ctx)
+	if err != nil || !seeded {
+		return err
+	}
+	logger.Info("seeded the demo campaigns into the empty database", "campaign", "/c/"+demo.OpenSlug)
+	return a.Reload(ctx)
+}
+
+// logReady logs that the service is ready, and warns when the base URL is
+// missing where requests may come from elsewhere.
+func logReady(logger *slog.Logger, db *database.DB, cfg config.Config, ln net.Listener, started time.Time) {
 	dbKind := "MongoDB"
 	if db.Embedded() {
 		dbKind = "embedded FerretDB in " + cfg.DataDir
@@ -236,61 +204,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 	logger.Info("ready", "database", dbKind, "startup_ms", time.Since(started).Milliseconds())
-	fmt.Fprintf(stdout, "solidarity is listening on http://%s\n", displayAddr(ln.Addr()))
-
-	// The bundle worker runs until shutdown; a build it had to stop is
-	// taken over after a restart.
-	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
-	worker := make(chan error, 1)
-	go func() { worker <- bundles.Run(workerCtx) }()
-	defer func() {
-		stopWorker()
-		err = errors.Join(err, <-worker)
-	}()
-
-	resealCtx, stopReseal := context.WithCancel(context.WithoutCancel(ctx))
-	resealed := make(chan error, 1)
-	go func() { resealed <- resealer.Run(resealCtx) }()
-	defer func() {
-		stopReseal()
-		err = errors.Join(err, <-resealed)
-	}()
-
-	// The counts loop shares this node's counts with the others and reads
-	// theirs; it writes what it counted last when it stops.
-	countsCtx, stopCounts := context.WithCancel(context.WithoutCancel(ctx))
-	counts := make(chan error, 1)
-	go func() { counts <- signing.Run(countsCtx, logger.With("component", "counts")) }()
-	defer func() {
-		stopCounts()
-		err = errors.Join(err, <-counts)
-	}()
-
-	// The organisation profile's loop reads saves made on other nodes.
-	orgCtx, stopOrg := context.WithCancel(context.WithoutCancel(ctx))
-	orgDone := make(chan struct{})
-	go func() { org.Run(orgCtx, logger.With("component", "organisation")); close(orgDone) }()
-	defer func() {
-		stopOrg()
-		<-orgDone
-	}()
-
-	served := make(chan error, 1)
-	go func() { served <- app.Serve(ln) }()
-	select {
-	case err := <-served:
-		return err
-	case <-ctx.Done():
-	}
-	logger.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), web.ShutdownTimeout)
-	defer cancel()
-	if err := app.Shutdown(shutdownCtx); err != nil {
-		// Connections still open after the timeout are cut; what was
-		// acknowledged is already stored.
-		logger.Warn("shutdown timed out", "error", err)
-	}
-	return <-served
 }
 
 // displayAddr turns a listening address into one a browser can open.

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/solidarity-letters/solidarity/internal/keys"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
@@ -47,7 +49,18 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	configHome = dir
+	// The tests that share it run in parallel: make its key file now, or
+	// two first starts would race to create it.
+	data, err := os.MkdirTemp("", "solidarity-data-*")
+	if err == nil {
+		_, err = keys.Load(keys.Options{DataDir: data, Getenv: env(nil), Now: time.Now})
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	code := m.Run()
+	os.RemoveAll(data)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -85,6 +98,7 @@ func get(t *testing.T, url string) (int, string) {
 }
 
 func TestServeDemoOnEmbeddedDatabase(t *testing.T) {
+	t.Parallel()
 	dir, cfgDir := t.TempDir(), t.TempDir()
 	vars := map[string]string{"SOLIDARITY_DATA_DIR": dir, "XDG_CONFIG_HOME": cfgDir}
 	base, stop := start(t, vars)
@@ -145,6 +159,7 @@ func TestServeDemoOnEmbeddedDatabase(t *testing.T) {
 }
 
 func TestRunRejectsBadSettings(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		args []string
@@ -172,6 +187,7 @@ func TestRunRejectsBadSettings(t *testing.T) {
 }
 
 func TestHelpListsSubcommandsAndSettings(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"--help"}, env(nil), strings.NewReader(""), &out, &out); err != nil {
 		t.Fatal(err)
@@ -185,6 +201,7 @@ func TestHelpListsSubcommandsAndSettings(t *testing.T) {
 }
 
 func TestUserCommands(t *testing.T) {
+	t.Parallel()
 	vars := map[string]string{"SOLIDARITY_DATA_DIR": t.TempDir()}
 	tests := []struct {
 		args  []string
@@ -226,6 +243,7 @@ func TestUserCommands(t *testing.T) {
 // A server stopped the moment it says it listens shuts down: the listener
 // handed to the web server just before the stop is closed too.
 func TestServeStopsRightAfterStarting(t *testing.T) {
+	t.Parallel()
 	vars := map[string]string{"SOLIDARITY_DATA_DIR": t.TempDir(), "SOLIDARITY_DEMO": "false"}
 	for range 10 {
 		_, _, _, stop := serveOnce(t, vars)

@@ -16,9 +16,6 @@ import (
 
 	"github.com/solidarity-letters/solidarity/account"
 	"github.com/solidarity-letters/solidarity/audit"
-	"github.com/solidarity-letters/solidarity/internal/config"
-	"github.com/solidarity-letters/solidarity/internal/database"
-	"github.com/solidarity-letters/solidarity/internal/keys"
 )
 
 const userUsage = `Usage:
@@ -60,31 +57,15 @@ func user(ctx context.Context, args []string, getenv func(string) string, stdin 
 		return fmt.Errorf("user %s: --email is required", sub)
 	}
 
-	cfg, err := config.Load(nil, getenv)
+	a, done, err := openApp(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}
-	ks, err := loadKeys(cfg, getenv, func(s string) { fmt.Fprintln(stderr, "solidarity:", s) })
-	if err != nil {
+	defer done()
+	if err := a.Users.EnsureIndexes(ctx); err != nil {
 		return err
 	}
-	db, err := database.Open(ctx, database.Options{URI: cfg.MongoURI, DataDir: cfg.DataDir})
-	if err != nil {
-		return err
-	}
-	defer db.Close(context.WithoutCancel(ctx))
-	if err := keys.Check(ctx, db.Database, ks, time.Now()); err != nil {
-		return err
-	}
-	store := account.NewStore(db.Database, ks.Data)
-	if err := store.EnsureIndexes(ctx); err != nil {
-		return err
-	}
-	accounts, err := account.NewService(store, time.Now)
-	if err != nil {
-		return err
-	}
-	log := audit.NewLog(db.Database, ks.Data, time.Now)
+	store, accounts, log := a.Users, a.Accounts, a.Audit
 
 	switch sub {
 	case "add":

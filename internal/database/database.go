@@ -45,6 +45,9 @@ type DB struct {
 // Embedded reports whether the database runs inside this process.
 func (db *DB) Embedded() bool { return db.embedded != nil }
 
+// Mongo returns the driver's handle of the database, for the stores.
+func (db *DB) Mongo() *mongo.Database { return db.Database }
+
 // Open connects to the database described by opts and checks that it answers
 // within ConnectTimeout.
 func Open(ctx context.Context, opts Options) (*DB, error) {

@@ -2,6 +2,10 @@
 // with: letters to Ales Bialiatski, a few hundred signatures from many
 // countries, and one campaign that has already closed. Its postal address
 // is marked as a demo address so that nobody posts real mail to it.
+//
+// It belongs to the serve command, which seeds it when SOLIDARITY_DEMO is
+// on, and not below the domain packages: it writes domain data through
+// their stores and services, as a command does.
 package demo
 
 import (

@@ -1,0 +1,123 @@
+// Package app builds solidarity from its settings and its database: every
+// store and service, the resealer, the bundle jobs, the organisation
+// profile's cache, the message and country catalogs, and on request the web
+// server. It is the one place that wires them; the serve command, the other
+// commands and the tests all use it, so that they run the same code.
+//
+// The life of an App: New builds it without I/O; Prepare readies the
+// database and the memory before the first request (prepare.go); Web builds
+// the HTTP server; Run runs the background loops until its context ends
+// (run.go). Commands that only read or change a little (bundle, keys,
+// user) use the parts they need after New.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/solidarity-letters/solidarity/account"
+	"github.com/solidarity-letters/solidarity/audit"
+	"github.com/solidarity-letters/solidarity/bundle"
+	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/internal/country"
+	"github.com/solidarity-letters/solidarity/internal/i18n"
+	"github.com/solidarity-letters/solidarity/internal/keys"
+	"github.com/solidarity-letters/solidarity/letters"
+	"github.com/solidarity-letters/solidarity/reseal"
+	"github.com/solidarity-letters/solidarity/site"
+)
+
+// Database is the database the application runs on: *database.DB in
+// production, a test database in the tests.
+type Database interface {
+	// Mongo is the driver's handle the stores use.
+	Mongo() *mongo.Database
+	// Ping checks that the database answers (/readyz).
+	Ping(ctx context.Context) error
+	// Scrub makes deleted data unrecoverable from the database's files.
+	Scrub(ctx context.Context) error
+	// Embedded reports whether the database runs inside this process,
+	// which then is its only client.
+	Embedded() bool
+}
+
+// Options are the application's settings that are not keys or database.
+type Options struct {
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Logger receives the logs of the services and of the web server; nil
+	// discards them.
+	Logger *slog.Logger
+}
+
+// App is the application: the stores and services over one database, with
+// one set of keys. Its fields are for the commands and the tests; treat
+// them as read-only.
+type App struct {
+	// Stores.
+	Campaigns *campaign.Store // campaigns, recipients, signatures, counts
+	Greetings *letters.Store  // greetings and their names' queue
+	Users     *account.Store  // console accounts
+	SiteStore *site.Store     // the organisation profile as stored
+
+	// Services.
+	Signing    *campaign.Service  // campaigns, signing, live counts
+	Moderation *letters.Service   // greeting moderation and translation
+	Accounts   *account.Service   // sign-in, sessions, user administration
+	Partners   *campaign.Partners // partners, API keys, attribution
+	Audit      *audit.Log         // the console's audit log
+	Builder    *bundle.Builder    // builds printable bundles
+	Bundles    *bundle.Jobs       // bundle builds queued from the console
+	Resealer   *reseal.Resealer   // seals stored values under the active key
+	Org        *site.Cache        // the organisation profile in memory
+
+	// Catalogs.
+	Messages  *i18n.Catalog
+	Countries *country.Catalog
+
+	db   Database
+	keys keys.Keys
+	now  func() time.Time
+	log  *slog.Logger
+}
+
+// New builds the application over db with the keys ks. It does no I/O:
+// Prepare readies the database before the first request.
+func New(db Database, ks keys.Keys, opts Options) (*App, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	mdb, now, log := db.Mongo(), opts.Now, opts.Logger
+	a := &App{db: db, keys: ks, now: now, log: log}
+
+	a.Campaigns = campaign.NewStore(mdb, ks.Data)
+	a.Greetings = letters.NewStore(mdb, ks.Data)
+	a.Users = account.NewStore(mdb, ks.Data)
+	a.SiteStore = site.NewStore(mdb, now)
+
+	a.Moderation = letters.NewService(a.Greetings, a.Campaigns, now)
+	a.Signing = campaign.NewService(a.Campaigns, a.Moderation, ks.Email, now)
+	a.Partners = campaign.NewPartners(mdb, a.Signing)
+	a.Audit = audit.NewLog(mdb, ks.Data, now)
+	a.Builder = bundle.NewBuilder(a.Signing, a.Greetings)
+	a.Bundles = bundle.NewJobs(mdb, ks.Data, a.Builder, a.Audit, now, log.With("component", "bundles"))
+	a.Resealer = reseal.New(ks.Data, a.Campaigns, a.Partners, a.Greetings, a.Users, a.Audit, a.Bundles, log.With("component", "reseal"))
+	a.Org = site.NewCache(a.SiteStore)
+	var err error
+	if a.Accounts, err = account.NewService(a.Users, now); err != nil {
+		return nil, fmt.Errorf("build the account service: %w", err)
+	}
+
+	if a.Messages, err = i18n.Load(); err != nil {
+		return nil, fmt.Errorf("load the message catalog: %w", err)
+	}
+	a.Countries = country.NewCatalog(a.Messages.Languages()...)
+	return a, nil
+}

@@ -1,0 +1,47 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// Run runs the background loops until ctx ends, and returns once all of
+// them have stopped, with their errors:
+//   - the bundle worker builds the bundles queued from the console; a build
+//     it had to stop is taken over after a restart;
+//   - the resealer seals anew what is under a rotated-out key;
+//   - the counts loop shares this node's counts with the other nodes and
+//     reads theirs; it writes what it counted last when it stops;
+//   - the organisation loop reads profile saves made on other nodes.
+//
+// A loop that fails early does not stop the others. Stop the web server
+// before ctx ends, and close the database only after Run returned.
+func (a *App) Run(ctx context.Context) error {
+	loops := []struct {
+		name string
+		run  func(context.Context) error
+	}{
+		{"bundle worker", a.Bundles.Run},
+		{"resealer", a.Resealer.Run},
+		{"counts", func(ctx context.Context) error {
+			return a.Signing.Run(ctx, a.log.With("component", "counts"))
+		}},
+		{"organisation", func(ctx context.Context) error {
+			a.Org.Run(ctx, a.log.With("component", "organisation"))
+			return nil
+		}},
+	}
+	errs := make([]error, len(loops))
+	var wg sync.WaitGroup
+	for i, l := range loops {
+		wg.Go(func() {
+			if err := l.run(ctx); err != nil {
+				errs[i] = fmt.Errorf("%s: %w", l.name, err)
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}

@@ -1,0 +1,24 @@
+package app
+
+import "github.com/solidarity-letters/solidarity/web"
+
+// Web builds the web server over the application's services. cfg's
+// FormKey and Now are set to the application's form key and clock.
+func (a *App) Web(cfg web.Config) (*web.Server, error) {
+	cfg.FormKey = a.keys.Form
+	cfg.Now = a.now
+	return web.New(cfg, web.Deps{
+		Signing:    a.Signing,
+		Moderation: a.Moderation,
+		Accounts:   a.Accounts,
+		Audit:      a.Audit,
+		Partners:   a.Partners,
+		Site:       a.Org,
+		Bundles:    a.Bundles,
+		DB:         a.db,
+		Scrubber:   a.db,
+		Messages:   a.Messages,
+		Countries:  a.Countries,
+		Logger:     a.log,
+	})
+}

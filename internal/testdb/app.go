@@ -1,0 +1,30 @@
+package testdb
+
+import (
+	"context"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+)
+
+// DB is a test database as the application takes one (app.Database).
+type DB struct {
+	*mongo.Database
+	srv *Server
+}
+
+// Wrap gives db, a database on s or on a client of s's URI, what the
+// application asks of its database.
+func (s *Server) Wrap(db *mongo.Database) DB { return DB{Database: db, srv: s} }
+
+// Mongo returns the driver's handle.
+func (d DB) Mongo() *mongo.Database { return d.Database }
+
+// Ping checks that the database answers, through db's own client.
+func (d DB) Ping(ctx context.Context) error { return d.Client().Ping(ctx, nil) }
+
+// Scrub scrubs the server's files (Server.Scrub).
+func (d DB) Scrub(ctx context.Context) error { return d.srv.Scrub(ctx) }
+
+// Embedded reports false: the tests of a package share the server, so no
+// one test is its only client.
+func (d DB) Embedded() bool { return false }
