@@ -9,6 +9,7 @@ import (
 	"github.com/solidarity-letters/solidarity/internal/keys"
 	"github.com/solidarity-letters/solidarity/internal/testdb"
 	"github.com/solidarity-letters/solidarity/web"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 )
 
 var dbs *testdb.Server
@@ -17,8 +18,14 @@ func TestMain(m *testing.M) { testdb.Main(m, &dbs) }
 
 func newApp(t *testing.T) *app.App {
 	t.Helper()
+	return newAppOn(t, dbs.Database(t))
+}
+
+// newAppOn builds the application over db, unprepared.
+func newAppOn(t *testing.T, db *mongo.Database) *app.App {
+	t.Helper()
 	k := keys.Keys{Email: []byte("0123456789abcdef0123456789abcdef"), Form: []byte("fedcba9876543210fedcba9876543210"), Data: testdb.Keys(t)}
-	a, err := app.New(dbs.Wrap(dbs.Database(t)), k, app.Options{})
+	a, err := app.New(dbs.Wrap(db), k, app.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,24 +48,28 @@ func TestPrepareTwice(t *testing.T) {
 	}
 }
 
-// The loads come after the schema steps, and no two steps share a name:
-// the names are to become migration names.
-func TestStepsAreNamedOnce(t *testing.T) {
+// The migrations are numbered upwards and named once; the steps after
+// them are named once too.
+func TestMigrationsAndStepsAreNamedOnce(t *testing.T) {
 	t.Parallel()
 	a := newApp(t)
-	steps, schema := a.Steps(), a.SchemaSteps()
-	if len(steps) != len(schema)+len(a.LoadSteps()) {
-		t.Fatalf("Steps has %d steps, want the %d schema steps and the %d loads", len(steps), len(schema), len(a.LoadSteps()))
-	}
 	seen := map[string]bool{}
-	for i, s := range steps {
+	prev := 0
+	for _, m := range a.Migrations() {
+		if m.Version <= prev {
+			t.Errorf("migration %d (%s) comes after %d", m.Version, m.Name, prev)
+		}
+		prev = m.Version
+		if m.Name == "" || seen[m.Name] {
+			t.Errorf("migration %d is named %q: empty or twice", m.Version, m.Name)
+		}
+		seen[m.Name] = true
+	}
+	for i, s := range a.Steps() {
 		if s.Name == "" || seen[s.Name] {
 			t.Errorf("step %d is named %q: empty or twice", i, s.Name)
 		}
 		seen[s.Name] = true
-		if i < len(schema) && s.Name != schema[i].Name {
-			t.Errorf("step %d is %q, want the schema step %q", i, s.Name, schema[i].Name)
-		}
 	}
 }
 

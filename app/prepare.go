@@ -5,16 +5,20 @@ import (
 	"fmt"
 )
 
-// Step is one named step of the start-up preparation.
+// Step is one named step of what every start does after the migrations.
 type Step struct {
 	Name string
 	Run  func(ctx context.Context) error
 }
 
 // Prepare readies the database and the memory before the first request:
-// it runs Steps in order and stops at the first that fails. Every step is
+// it applies the migrations the database has not had (Migrations), then
+// runs Steps in order, and stops at the first that fails. Every step is
 // safe to repeat, so a start that failed half way is started again.
 func (a *App) Prepare(ctx context.Context) error {
+	if err := a.Migrate(ctx); err != nil {
+		return fmt.Errorf("prepare: %w", err)
+	}
 	return run(ctx, a.Steps())
 }
 
@@ -25,33 +29,16 @@ func (a *App) Reload(ctx context.Context) error {
 	return run(ctx, a.LoadSteps())
 }
 
-// Steps lists what Prepare runs, in order: first the steps that bring the
-// stored data to the shape this version reads (SchemaSteps), then those
-// that read it into memory (LoadSteps).
+// Steps lists what Prepare runs at every start after the migrations, in
+// order: the key rotation's catch-up on the embedded database, then the
+// loads (LoadSteps).
 func (a *App) Steps() []Step {
-	return append(a.SchemaSteps(), a.LoadSteps()...)
-}
-
-// SchemaSteps bring the stored data to the shape this version reads. They
-// are to become the first versioned schema migrations; until then each
-// runs at every start and does nothing when there is nothing to do.
-func (a *App) SchemaSteps() []Step {
-	return []Step{
-		// Values stored plain by an older version are sealed before
-		// anything else touches the collections (a copy the migration was
-		// renaming must not meet a collection made anew by an index or the
-		// demo) and before the first request.
-		{"seal stored values", a.migrateSealed},
-		{"campaign indexes", a.Campaigns.EnsureIndexes},
-		{"greeting indexes", a.Greetings.EnsureIndexes},
-		{"name queue indexes", a.Greetings.Names().EnsureIndexes},
-		{"account indexes", a.Users.EnsureIndexes},
-		{"partner indexes", a.Partners.EnsureIndexes},
-	}
+	return append([]Step{{"seal values under rotated-out keys", a.sealRotated}}, a.LoadSteps()...)
 }
 
 // LoadSteps read what the services answer from memory, and repair what
-// they keep beside the data. They run at every start, after SchemaSteps.
+// they keep beside the data (the moderation lists, whose change a crash
+// may have cut short).
 func (a *App) LoadSteps() []Step {
 	return []Step{
 		{"signature counts", a.Signing.LoadCounts},
@@ -60,21 +47,21 @@ func (a *App) LoadSteps() []Step {
 	}
 }
 
-// migrateSealed seals what an older version stored plain. On the embedded
-// database, whose only client is this process, it copies each collection
-// and so seals anew the values under a rotated-out key too; elsewhere Run's
-// resealer does that in the background.
-func (a *App) migrateSealed(ctx context.Context) error {
-	n, err := a.Resealer.Migrate(ctx, a.db.Embedded())
-	if err != nil || n == 0 {
-		return err
+// sealRotated seals anew, on the embedded database, the values under a
+// data key that `solidarity keys rotate` replaced: it copies each
+// collection that holds any (see sealStored), before requests, since this
+// process is the database's only client. With a single data key nothing
+// can be under another, and the collections are not read. Elsewhere Run's
+// resealer does this in the background.
+func (a *App) sealRotated(ctx context.Context) error {
+	if !a.db.Embedded() || len(a.keys.Data.IDs()) < 2 {
+		return nil
 	}
-	// The plain values it replaced may linger in the write-ahead log.
-	return a.db.Scrub(ctx)
+	return a.sealStored(ctx)
 }
 
-// prepareGreetings computes the flags of unchecked greetings and rebuilds
-// the console's lists.
+// prepareGreetings computes the flags of unchecked greetings (demo data,
+// greetings from before flags existed) and rebuilds the console's lists.
 func (a *App) prepareGreetings(ctx context.Context) error {
 	_, err := a.Moderation.Prepare(ctx)
 	return err

@@ -62,7 +62,7 @@ func user(ctx context.Context, args []string, getenv func(string) string, stdin 
 		return err
 	}
 	defer done()
-	if err := a.Users.EnsureIndexes(ctx); err != nil {
+	if err := a.Migrate(ctx); err != nil {
 		return err
 	}
 	store, accounts, log := a.Users, a.Accounts, a.Audit

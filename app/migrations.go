@@ -1,0 +1,54 @@
+package app
+
+import (
+	"context"
+
+	"github.com/solidarity-letters/solidarity/internal/migrate"
+)
+
+// Migrations is the history of the stored data's shape: what brings a
+// database made by any earlier version to the shape this version reads.
+// Prepare applies the ones a database has not had yet (internal/migrate
+// records its version in the schema collection, under a lock that several
+// app nodes share).
+//
+// The list is append-only: a migration that has shipped keeps its number
+// and its effect. A new index, a renamed field or a repair of old data is a
+// new entry at the end, whose Up is idempotent and resumable (it may run
+// again after a crash half way). The first entries are what every start
+// used to do before versions existed; a database made then has version 0
+// and gets them once more, which changes nothing there.
+func (a *App) Migrations() []migrate.Migration {
+	return []migrate.Migration{
+		// Values stored plain by a version before sealing are sealed before
+		// anything else touches the collections: on the embedded database
+		// this copies and renames collections, and a copy must not meet a
+		// collection made anew by an index.
+		{Version: 1, Name: "seal the values stored in plain text", Up: a.sealStored},
+		{Version: 2, Name: "campaign, signature and decoy indexes", Up: a.Campaigns.EnsureIndexes},
+		{Version: 3, Name: "greeting indexes", Up: a.Greetings.EnsureIndexes},
+		{Version: 4, Name: "name queue indexes", Up: a.Greetings.Names().EnsureIndexes},
+		{Version: 5, Name: "account indexes", Up: a.Users.EnsureIndexes},
+		{Version: 6, Name: "partner indexes", Up: a.Partners.EnsureIndexes},
+	}
+}
+
+// Migrate brings the database to the shape this version reads (see
+// Migrations). Prepare calls it first; commands that write without
+// preparing the whole application call it themselves.
+func (a *App) Migrate(ctx context.Context) error {
+	return migrate.Run(ctx, a.db.Mongo(), a.Migrations(), migrate.Options{Log: a.log.With("component", "migrate")})
+}
+
+// sealStored seals what an older version stored plain. On the embedded
+// database, whose only client is this process, it copies each collection
+// and so seals anew the values under a rotated-out key too; elsewhere Run's
+// resealer does that in the background.
+func (a *App) sealStored(ctx context.Context) error {
+	n, err := a.Resealer.Migrate(ctx, a.db.Embedded())
+	if err != nil || n == 0 {
+		return err
+	}
+	// The plain values it replaced may linger in the write-ahead log.
+	return a.db.Scrub(ctx)
+}
