@@ -52,17 +52,7 @@ func ParseCursor(s string) (Cursor, error) {
 // all with campaignID ""), oldest first, after the cursor, from the list's
 // copies.
 func (s *Store) list(ctx context.Context, l *mongo.Collection, campaignID string, after Cursor, limit int) ([]Greeting, error) {
-	filter := bson.M{}
-	if campaignID != "" {
-		filter["campaign_id"] = campaignID
-	}
-	if !after.IsZero() {
-		filter["$or"] = bson.A{
-			bson.M{"created_at": bson.M{"$gt": after.At}},
-			bson.M{"created_at": after.At, "_id": bson.M{"$gt": after.ID}},
-		}
-	}
-	opts := options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit))
+	filter, opts := pageAfter(campaignID, after, limit)
 	cur, err := l.Find(ctx, filter, opts)
 	if err != nil {
 		return nil, fmt.Errorf("list greetings: %w", err)
@@ -118,4 +108,21 @@ func countByCampaign(ctx context.Context, coll *mongo.Collection) (map[string]in
 		out[r.ID] = r.N
 	}
 	return out, nil
+}
+
+// pageAfter is the query of a page of a list ordered by creation time and
+// ID (the greeting lists, the name queue): up to limit items after the
+// cursor, of one campaign or (campaignID "") of all.
+func pageAfter(campaignID string, after Cursor, limit int) (bson.M, *options.FindOptionsBuilder) {
+	filter := bson.M{}
+	if campaignID != "" {
+		filter["campaign_id"] = campaignID
+	}
+	if !after.IsZero() {
+		filter["$or"] = bson.A{
+			bson.M{"created_at": bson.M{"$gt": after.At}},
+			bson.M{"created_at": after.At, "_id": bson.M{"$gt": after.ID}},
+		}
+	}
+	return filter, options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit))
 }

@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/solidarity-letters/solidarity/internal/sealed"
 	"time"
+
+	"github.com/solidarity-letters/solidarity/internal/sealed"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -194,17 +195,7 @@ func (s *NameStore) Decide(ctx context.Context, id string, status Status, at tim
 // Pending returns up to limit queued signatures after the cursor, oldest
 // first, of one campaign or (campaignID "") of all.
 func (s *NameStore) Pending(ctx context.Context, campaignID string, after Cursor, limit int) ([]NameItem, error) {
-	filter := bson.M{}
-	if campaignID != "" {
-		filter["campaign_id"] = campaignID
-	}
-	if !after.IsZero() {
-		filter["$or"] = bson.A{
-			bson.M{"created_at": bson.M{"$gt": after.At}},
-			bson.M{"created_at": after.At, "_id": bson.M{"$gt": after.ID}},
-		}
-	}
-	opts := options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit))
+	filter, opts := pageAfter(campaignID, after, limit)
 	cur, err := s.queue.Find(ctx, filter, opts)
 	if err != nil {
 		return nil, fmt.Errorf("list held names: %w", err)

@@ -40,13 +40,18 @@ type FieldState struct {
 }
 
 // DescribedBy lists the IDs of the field's hint and error.
-func (f FieldState) DescribedBy() string {
+func (f FieldState) DescribedBy() string { return describedBy(f.Name, f.Hint, f.Error) }
+
+// describedBy is a field's aria-describedby: the IDs of its hint and of its
+// error, where it has them (h-name, e-name), for the public and the
+// console forms alike.
+func describedBy(name, hint, err string) string {
 	var ids []string
-	if f.Hint != "" {
-		ids = append(ids, "h-"+f.Name)
+	if hint != "" {
+		ids = append(ids, "h-"+name)
 	}
-	if f.Error != "" {
-		ids = append(ids, "e-"+f.Name)
+	if err != "" {
+		ids = append(ids, "e-"+name)
 	}
 	return strings.Join(ids, " ")
 }

@@ -379,16 +379,7 @@ type InputView struct {
 }
 
 // DescribedBy lists the IDs of the field's hint and error.
-func (v InputView) DescribedBy() string {
-	var ids []string
-	if v.Hint != "" {
-		ids = append(ids, "h-"+v.Name)
-	}
-	if v.Error != "" {
-		ids = append(ids, "e-"+v.Name)
-	}
-	return strings.Join(ids, " ")
-}
+func (v InputView) DescribedBy() string { return describedBy(v.Name, v.Hint, v.Error) }
 
 // CheckView is a checkbox of the sign form.
 type CheckView struct {
