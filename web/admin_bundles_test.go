@@ -325,7 +325,7 @@ func TestEraseRebuildsOnlyTheBundlesThatHoldIt(t *testing.T) {
 	}
 
 	var built, fixed, erased int
-	for _, e := range auditEntries(t, s) {
+	for _, e := range s.allAuditEntries(t) {
 		switch e.Action {
 		case audit.BundleBuilt:
 			built++
