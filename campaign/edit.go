@@ -34,7 +34,7 @@ const (
 // Limits of what organizers type.
 const (
 	TitleMax        = 200
-	OrganizerMax    = 200 // the organisation's name the letter is signed with
+	OrganizerMax    = 200  // the organisation's name the letter is signed with
 	GreetingMaxHigh = 5000 // the highest greeting length limit a campaign may set
 	RecipientMax    = 120  // a recipient's name
 )
