@@ -211,7 +211,7 @@ func TestSignatureListFilters(t *testing.T) {
 }
 
 func TestEraseSignature(t *testing.T) {
-	// Not parallel: erases a signature, which scrubs the files of every test database.
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
 	s.sign(t, "ales", func(v url.Values) {
