@@ -25,7 +25,7 @@ func (a *App) Migrations() []migrate.Migration {
 		// this copies and renames collections, and a copy must not meet a
 		// collection made anew by an index.
 		{Version: 1, Name: "seal the values stored in plain text", Up: a.sealStored},
-		{Version: 2, Name: "campaign, signature and decoy indexes", Up: a.Campaigns.EnsureIndexes},
+		{Version: 2, Name: "campaign and signature indexes", Up: a.Campaigns.EnsureIndexes},
 		{Version: 3, Name: "greeting indexes", Up: a.Greetings.EnsureIndexes},
 		{Version: 4, Name: "name queue indexes", Up: a.Greetings.Names().EnsureIndexes},
 		{Version: 5, Name: "account indexes", Up: a.Users.EnsureIndexes},

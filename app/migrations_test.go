@@ -9,15 +9,20 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/solidarity-letters/solidarity/internal/migrate"
+	"github.com/solidarity-letters/solidarity/internal/sealed"
+	"github.com/solidarity-letters/solidarity/internal/testdb"
 )
 
-// A database written before schema versions existed, by a version that
-// stored supporters' fields in plain text, is brought to the current shape
-// at start-up: sealed, indexed, versioned, and read as before. The fixture
-// is written here document by document, as that version stored it, so that
-// it does not change when the code does.
+// A database written before schema versions existed is brought to the
+// current shape at start-up: versioned, sealed, indexed, and read as
+// before. The fixture is written here document by document in the shapes
+// the last version without schema versions stored (sealed supporter
+// fields, its indexes, no schema collection), with one signature as a
+// version before sealing left it, in plain text; so it does not change when
+// the code does.
 func TestPrepareMigratesAnOldDatabase(t *testing.T) {
 	t.Parallel()
 	db := dbs.Database(t)
@@ -51,13 +56,40 @@ func TestPrepareMigratesAnOldDatabase(t *testing.T) {
 		{"s-2", "Anna Kowalska", "Białystok", "PL", "anna@example.org"},
 		{"s-3", "Jonas Jonaitis", "", "LT", "jonas@example.org"},
 	}
+	keyring := testdb.Keys(t)
 	for i, s := range signers {
+		// The last one as stored before sealing, the others sealed, each
+		// field bound to its document and path.
+		field := func(path, value string) any {
+			if i == len(signers)-1 || value == "" {
+				return value
+			}
+			v, err := sealed.Seal(keyring, value, sealed.AAD("signatures", s.id, path))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		person := bson.D{{Key: "name", Value: field("person.name", s.name)}}
+		if s.city != "" {
+			person = append(person, bson.E{Key: "city", Value: field("person.city", s.city)})
+		}
+		person = append(person, bson.E{Key: "country", Value: s.country}, bson.E{Key: "display", Value: "full"},
+			bson.E{Key: "email", Value: field("person.email", s.email)})
 		insert("signatures", bson.D{
 			{Key: "_id", Value: s.id}, {Key: "campaign_id", Value: "c-ales"},
-			{Key: "signed_at", Value: day.Add(time.Duration(i) * time.Hour)}, {Key: "source", Value: "form"},
-			{Key: "updates", Value: false},
-			{Key: "person", Value: bson.D{{Key: "name", Value: s.name}, {Key: "city", Value: s.city}, {Key: "country", Value: s.country}, {Key: "display", Value: "full"}, {Key: "email", Value: s.email}}},
+			{Key: "signed_at", Value: day.Add(time.Duration(i) * time.Hour)}, {Key: "source", Value: "web"},
+			{Key: "updates", Value: false}, {Key: "person", Value: person},
 		})
+	}
+	// The indexes that version made at every start.
+	for coll, ix := range map[string]mongo.IndexModel{
+		"campaigns":  {Keys: bson.D{{Key: "slug", Value: 1}}, Options: options.Index().SetName("slug_unique").SetUnique(true)},
+		"signatures": {Keys: bson.D{{Key: "campaign_id", Value: 1}, {Key: "signed_at", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("campaign_signed_at_id")},
+	} {
+		if _, err := db.Collection(coll).Indexes().CreateOne(ctx, ix); err != nil {
+			t.Fatalf("fixture index on %s: %v", coll, err)
+		}
 	}
 	if v, err := migrate.Version(ctx, db); err != nil || v != 0 {
 		t.Fatalf("the fixture's version: %d, %v; want 0", v, err)
@@ -90,8 +122,8 @@ func TestPrepareMigratesAnOldDatabase(t *testing.T) {
 	if err := raw.Err(); err != nil {
 		t.Fatal(err)
 	}
-	// Indexed.
-	for coll, name := range map[string]string{"campaigns": "slug_unique", "signatures": "campaign_signed_at_id"} {
+	// Indexed, and the decoy collections made.
+	for coll, name := range map[string]string{"campaigns": "slug_unique", "signatures": "campaign_signed_at_id", "greetings": "campaign_status_created", "decoy_signatures": "campaign_signed_at_id"} {
 		if names := indexNames(t, db.Collection(coll)); !slices.Contains(names, name) {
 			t.Errorf("%s has indexes %v, want %s", coll, names, name)
 		}

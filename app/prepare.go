@@ -30,10 +30,22 @@ func (a *App) Reload(ctx context.Context) error {
 }
 
 // Steps lists what Prepare runs at every start after the migrations, in
-// order: the key rotation's catch-up on the embedded database, then the
-// loads (LoadSteps).
+// order: the key rotation's catch-up on the embedded database, the decoy
+// collections, then the loads (LoadSteps).
 func (a *App) Steps() []Step {
-	return append([]Step{{"seal values under rotated-out keys", a.sealRotated}}, a.LoadSteps()...)
+	return append([]Step{
+		{"seal values under rotated-out keys", a.sealRotated},
+		{"decoy collections", a.ensureDecoys},
+	}, a.LoadSteps()...)
+}
+
+// ensureDecoys readies the decoy collections that repeat signatures write
+// to (campaign/decoy.go), and empties what a stopped node left in them.
+func (a *App) ensureDecoys(ctx context.Context) error {
+	if err := a.Campaigns.EnsureDecoys(ctx); err != nil {
+		return err
+	}
+	return a.Greetings.EnsureDecoys(ctx)
 }
 
 // LoadSteps read what the services answer from memory, and repair what

@@ -76,6 +76,12 @@ func buildCost(b *testing.B) (*costFixture, error) {
 	if err := greetings.EnsureIndexes(ctx); err != nil {
 		return nil, err
 	}
+	if err := store.EnsureDecoys(ctx); err != nil {
+		return nil, err
+	}
+	if err := greetings.EnsureDecoys(ctx); err != nil {
+		return nil, err
+	}
 	now := func() time.Time { return benchNow }
 	moderation := letters.NewService(greetings, store, now)
 	signing := campaign.NewService(store, moderation, []byte("0123456789abcdef0123456789abcdef"), now)

@@ -55,6 +55,12 @@ func newFixture(t *testing.T) *fixture {
 	if err := greetings.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}
+	if err := store.EnsureDecoys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := greetings.EnsureDecoys(ctx); err != nil {
+		t.Fatal(err)
+	}
 	svc := campaign.NewService(store, letters.NewService(greetings, store, clk.Now), []byte("0123456789abcdef0123456789abcdef"), clk.Now)
 	log := audit.NewLog(db, testdb.Keys(t), clk.Now)
 	f := &fixture{db: db, clock: clk, svc: svc, greetings: greetings, log: log,

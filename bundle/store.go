@@ -58,11 +58,11 @@ func (s *store) job(ctx context.Context, id string) (*Job, error) {
 func (s *store) find(ctx context.Context, filter bson.M, opts ...options.Lister[options.FindOptions]) ([]Job, error) {
 	cur, err := s.jobs.Find(ctx, filter, opts...)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("find bundle jobs: %w", err)
 	}
 	var out []Job
 	if err := cur.All(ctx, &out); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read bundle jobs: %w", err)
 	}
 	return out, nil
 }
@@ -259,20 +259,23 @@ func archiveID(up *mongo.GridFSUploadStream) bson.ObjectID {
 func (s *store) openArchive(ctx context.Context, id bson.ObjectID) (io.ReadCloser, error) {
 	r, err := s.files.OpenDownloadStream(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("open stored bundle %s: %w", id.Hex(), err)
 	}
 	return r, nil
 }
 
 // deleteArchive deletes a stored archive.
 func (s *store) deleteArchive(ctx context.Context, id bson.ObjectID) error {
-	return s.files.Delete(ctx, id)
+	if err := s.files.Delete(ctx, id); err != nil {
+		return fmt.Errorf("delete stored bundle %s: %w", id.Hex(), err)
+	}
+	return nil
 }
 
 // dropArchive deletes a stored archive that may be gone already.
 func (s *store) dropArchive(ctx context.Context, id bson.ObjectID) error {
 	if err := s.files.Delete(ctx, id); err != nil && !errors.Is(err, mongo.ErrFileNotFound) {
-		return err
+		return fmt.Errorf("delete stored bundle %s: %w", id.Hex(), err)
 	}
 	return nil
 }

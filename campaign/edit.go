@@ -34,6 +34,7 @@ const (
 // Limits of what organizers type.
 const (
 	TitleMax        = 200
+	OrganizerMax    = 200  // the organisation's name the letter is signed with
 	GreetingMaxHigh = 5000 // the highest greeting length limit a campaign may set
 	RecipientMax    = 120  // a recipient's name
 )
@@ -84,8 +85,11 @@ func (c *Campaign) Problems() []FieldError {
 	case utf8.RuneCountInString(c.Title) > TitleMax:
 		out = append(out, FieldError{Field: "title", Problem: ProblemTooLong, Limit: TitleMax})
 	}
-	if strings.TrimSpace(c.OrganizerName) == "" {
+	switch {
+	case strings.TrimSpace(c.OrganizerName) == "":
 		out = append(out, FieldError{Field: "organizer_name", Problem: ProblemRequired})
+	case utf8.RuneCountInString(c.OrganizerName) > OrganizerMax:
+		out = append(out, FieldError{Field: "organizer_name", Problem: ProblemTooLong, Limit: OrganizerMax})
 	}
 	if c.Goal < 0 {
 		out = append(out, FieldError{Field: "goal", Problem: ProblemNumber})

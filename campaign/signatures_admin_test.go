@@ -62,6 +62,9 @@ func newServiceWith(t testing.TB, now *time.Time, greetings campaign.GreetingRec
 	if err := store.EnsureIndexes(context.Background()); err != nil {
 		t.Fatalf("EnsureIndexes: %v", err)
 	}
+	if err := store.EnsureDecoys(context.Background()); err != nil {
+		t.Fatalf("EnsureDecoys: %v", err)
+	}
 	return campaign.NewService(store, greetings, []byte("0123456789abcdef0123456789abcdef"), func() time.Time { return *now })
 }
 

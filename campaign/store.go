@@ -44,8 +44,8 @@ func NewStore(db *mongo.Database, keys *seal.Keyring) *Store {
 	}
 }
 
-// EnsureIndexes creates the store's indexes and its decoys (store_decoys.go); it
-// is safe to call at every start-up.
+// EnsureIndexes creates the store's indexes; it is safe to call again. A
+// new index comes with a new migration (app/migrations.go).
 func (s *Store) EnsureIndexes(ctx context.Context) error {
 	if _, err := s.campaigns.Indexes().CreateOne(ctx, mongo.IndexModel{
 		Keys:    bson.D{{Key: "slug", Value: 1}},
@@ -60,7 +60,7 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 	}); err != nil {
 		return fmt.Errorf("create signature index: %w", err)
 	}
-	return s.ensureDecoys(ctx)
+	return nil
 }
 
 // CreateCampaign stores a new campaign after validating it. A taken slug or

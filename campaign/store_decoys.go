@@ -17,10 +17,11 @@ func (s *Store) decoySignatures() *mongo.Collection {
 	return s.signatures.Database().Collection(DecoyPrefix + signaturesCollection)
 }
 
-// ensureDecoys gives the signature decoy collection the signatures'
+// EnsureDecoys gives the signature decoy collection the signatures'
 // index and the document to collide with, and clears what a stopped node
-// left (EnsureIndexes).
-func (s *Store) ensureDecoys(ctx context.Context) error {
+// left. It runs at every start (app.Prepare): a decoy collection lost, say
+// left out of a backup, is made again.
+func (s *Store) EnsureDecoys(ctx context.Context) error {
 	if _, err := s.decoySignatures().Indexes().CreateOne(ctx, mongo.IndexModel{
 		Keys:    bson.D{{Key: "campaign_id", Value: 1}, {Key: "signed_at", Value: 1}, {Key: "_id", Value: 1}},
 		Options: options.Index().SetName("campaign_signed_at_id"),

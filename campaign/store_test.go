@@ -29,6 +29,9 @@ func newService(t *testing.T, now time.Time) *campaign.Service {
 		if err := store.EnsureIndexes(context.Background()); err != nil {
 			t.Fatalf("EnsureIndexes: %v", err)
 		}
+		if err := store.EnsureDecoys(context.Background()); err != nil {
+			t.Fatalf("EnsureDecoys: %v", err)
+		}
 	}
 	return campaign.NewService(store, nopGreetings{}, []byte("0123456789abcdef0123456789abcdef"), func() time.Time { return now })
 }

@@ -50,6 +50,9 @@ func newFixture(t *testing.T) *fixture {
 		if err := store.EnsureIndexes(ctx); err != nil {
 			t.Fatalf("EnsureIndexes: %v", err)
 		}
+		if err := store.EnsureDecoys(ctx); err != nil {
+			t.Fatalf("EnsureDecoys: %v", err)
+		}
 	}
 	clk := testclock.New(time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC))
 	return &fixture{db: db, svc: letters.NewService(store, cs, clk.Now), campaigns: cs, clock: clk}

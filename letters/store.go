@@ -58,8 +58,8 @@ func NewStore(db *mongo.Database, keys *seal.Keyring) *Store {
 	}
 }
 
-// EnsureIndexes creates the store's indexes and its decoys (store_decoy.go); it
-// is safe to call at every start-up.
+// EnsureIndexes creates the store's indexes; it is safe to call again. A
+// new index comes with a new migration (app/migrations.go).
 func (s *Store) EnsureIndexes(ctx context.Context) error {
 	// One at a time: the embedded database drops the connection when
 	// given several in one command.
@@ -84,7 +84,7 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 			return fmt.Errorf("create greeting index: %w", err)
 		}
 	}
-	return s.ensureDecoys(ctx)
+	return nil
 }
 
 // listed reports in which lists a greeting belongs.

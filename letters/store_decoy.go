@@ -16,9 +16,10 @@ func (s *Store) decoy(c *mongo.Collection) *mongo.Collection {
 	return c.Database().Collection(campaign.DecoyPrefix + c.Name())
 }
 
-// ensureDecoys gives the decoy collections the indexes of the collections
-// they stand in for (EnsureIndexes).
-func (s *Store) ensureDecoys(ctx context.Context) error {
+// EnsureDecoys gives the decoy collections the indexes of the collections
+// they stand in for. It runs at every start (app.Prepare), so that a decoy
+// collection lost is made again.
+func (s *Store) EnsureDecoys(ctx context.Context) error {
 	for _, ix := range []struct {
 		c *mongo.Collection
 		m mongo.IndexModel

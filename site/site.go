@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -169,13 +170,15 @@ func (e *ValidationError) Error() string {
 }
 
 // form is the input after normalisation, in the shape the validator checks.
+// The rules with limits are aliases built from the named limits
+// (newValidator).
 type form struct {
-	Name           string `validate:"required,max=120"`
-	Address        string `validate:"required,max=400,maxlines=8"`
-	Email          string `validate:"required,max=254,email"`
-	Signal         string `validate:"omitempty,max=100,signal"`
+	Name           string `validate:"required,org_name"`
+	Address        string `validate:"required,org_address"`
+	Email          string `validate:"required,org_email"`
+	Signal         string `validate:"omitempty,org_signal"`
 	PGPFingerprint string `validate:"omitempty,fingerprint"`
-	PGPURL         string `validate:"omitempty,max=300,https_url"`
+	PGPURL         string `validate:"omitempty,org_pgp_url"`
 }
 
 var fieldNames = map[string]string{
@@ -218,6 +221,15 @@ func newValidator() *validator.Validate {
 	must("signal", validSignal)
 	must("fingerprint", fingerprint.MatchString)
 	must("https_url", validHTTPS)
+	for alias, tags := range map[string]string{
+		"org_name":    "max=" + strconv.Itoa(NameMax),
+		"org_address": "max=" + strconv.Itoa(AddressMax) + ",maxlines",
+		"org_email":   "max=" + strconv.Itoa(EmailMax) + ",email",
+		"org_signal":  "max=" + strconv.Itoa(SignalMax) + ",signal",
+		"org_pgp_url": "max=" + strconv.Itoa(PGPURLMax) + ",https_url",
+	} {
+		v.RegisterAlias(alias, tags)
+	}
 	return v
 }
 
@@ -266,7 +278,7 @@ func Normalise(in Input) (Profile, error) {
 		if has(name) {
 			continue // a normalisation problem says more
 		}
-		problems = append(problems, fieldError(name, fe.Tag()))
+		problems = append(problems, fieldError(name, fe.ActualTag()))
 	}
 	if len(problems) > 0 {
 		slices.SortStableFunc(problems, func(a, b FieldError) int {

@@ -23,7 +23,7 @@ import (
 )
 
 func TestBundleFromTheConsole(t *testing.T) {
-	// Not parallel: erases a signature, which scrubs the files of every test database.
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
 	names := []string{"Анна Каліноўская", "Γιώργος Παπαδόπουλος", "Nino ნინო", "Jan Kowalski"}
@@ -234,7 +234,7 @@ func sha(body string) string {
 // Erasing a signature rebuilds the bundles that hold it, without it, and
 // leaves the bundles built before it was signed as they are.
 func TestEraseRebuildsOnlyTheBundlesThatHoldIt(t *testing.T) {
-	// Not parallel: erases a signature, which scrubs the files of every test database.
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
 	names := []string{"Anna Nowak", "Jan Kowalski", "Nino Beridze"}
@@ -325,7 +325,7 @@ func TestEraseRebuildsOnlyTheBundlesThatHoldIt(t *testing.T) {
 	}
 
 	var built, fixed, erased int
-	for _, e := range auditEntries(t, s) {
+	for _, e := range s.allAuditEntries(t) {
 		switch e.Action {
 		case audit.BundleBuilt:
 			built++

@@ -15,7 +15,6 @@ import (
 	"github.com/solidarity-letters/solidarity/account"
 	"github.com/solidarity-letters/solidarity/audit"
 	"github.com/solidarity-letters/solidarity/campaign"
-	"github.com/solidarity-letters/solidarity/internal/testdb"
 )
 
 // newCampaignForm is a valid new campaign as an organizer fills it in;
@@ -89,7 +88,7 @@ func checkPage(t *testing.T, res response) {
 // are sealed), newest first.
 func (s *site) allAuditEntries(t *testing.T) []audit.Entry {
 	t.Helper()
-	log := audit.NewLog(s.DB, testdb.Keys(t), s.Clock.Now)
+	log := s.Core.Audit
 	var out []audit.Entry
 	var from audit.Cursor
 	for {
@@ -193,6 +192,8 @@ func TestCampaignCreateValidation(t *testing.T) {
 			map[string]string{"title": "at most 200"}, strings.Repeat("a", 201)},
 		{"no organizer", func(v url.Values) { v.Set("organizer_name", " ") },
 			map[string]string{"organizer_name": "Enter the name the letter is signed with"}, "Birthday letters for Maria"},
+		{"organizer too long", func(v url.Values) { v.Set("organizer_name", strings.Repeat("я", 201)) },
+			map[string]string{"organizer_name": "at most 200"}, strings.Repeat("я", 201)},
 		{"goal not a number", func(v url.Values) { v.Set("goal", "lots") },
 			map[string]string{"goal": "whole number"}, `value="lots"`},
 		{"negative goal", func(v url.Values) { v.Set("goal", "-5") },

@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"github.com/solidarity-letters/solidarity/internal/testdb"
 	"html"
 	"io"
 	"net/http"
@@ -29,16 +28,6 @@ func (s *site) sign(t *testing.T, slug string, edit func(url.Values)) {
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("sign %s: status %d\n%s", slug, res.Status, res.Body)
 	}
-}
-
-// auditEntries returns the audit log, newest first.
-func auditEntries(t *testing.T, s *site) []audit.Entry {
-	t.Helper()
-	entries, _, err := audit.NewLog(s.DB, testdb.Keys(t), s.Clock.Now).Page(context.Background(), audit.Cursor{}, 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return entries
 }
 
 // addSignatures stores n signatures of the campaign, one a minute from
@@ -222,7 +211,7 @@ func TestSignatureListFilters(t *testing.T) {
 }
 
 func TestEraseSignature(t *testing.T) {
-	// Not parallel: erases a signature, which scrubs the files of every test database.
+	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := s.addCampaign(t, "ales", nil)
 	s.sign(t, "ales", func(v url.Values) {
@@ -297,7 +286,7 @@ func TestEraseSignature(t *testing.T) {
 		t.Errorf("the greeting after erasure: %v, want ErrNotFound", err)
 	}
 	var erased []audit.Entry
-	for _, e := range auditEntries(t, s) {
+	for _, e := range s.allAuditEntries(t) {
 		if e.Action == audit.Erased {
 			erased = append(erased, e)
 		}
@@ -384,7 +373,7 @@ func TestExportCSV(t *testing.T) {
 	if strings.Contains(res.Body, "quiet@example.org") {
 		t.Error("the email of a supporter without updates is in the export")
 	}
-	entries := auditEntries(t, s)
+	entries := s.allAuditEntries(t)
 	if len(entries) == 0 || entries[0].Action != audit.Exported || entries[0].Target != "ales" || entries[0].Actor != "organizer@example.org" {
 		t.Errorf("latest audit entry %+v, want the export", entries[0])
 	}
@@ -528,7 +517,7 @@ func TestPaperSignatures(t *testing.T) {
 		t.Error("the row's own country is not kept")
 	}
 	var details []string
-	for _, e := range auditEntries(t, s) {
+	for _, e := range s.allAuditEntries(t) {
 		if e.Action == audit.PaperAdded {
 			details = append(details, e.Detail)
 		}

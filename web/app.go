@@ -210,17 +210,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return nil
 }
 
-// Routes lists the registered routes as "METHOD /path", for tests.
-func (s *Server) Routes() []string {
-	var out []string
-	for _, r := range s.app.GetRoutes(true) {
-		if r.Method != fiber.MethodHead {
-			out = append(out, r.Method+" "+r.Path)
-		}
-	}
-	return out
-}
-
 // parsePrefixes reads IP addresses and CIDR ranges.
 func parsePrefixes(list []string) ([]netip.Prefix, error) {
 	var out []netip.Prefix

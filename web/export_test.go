@@ -1,6 +1,9 @@
 package web
 
-import "github.com/solidarity-letters/solidarity/account"
+import (
+	"github.com/gofiber/fiber/v2"
+	"github.com/solidarity-letters/solidarity/account"
+)
 
 // RouteRule is a line of the route table as the role-matrix test sees it.
 type RouteRule struct {
@@ -27,6 +30,17 @@ func NavLinks() []string {
 	var out []string
 	for _, l := range consoleNav {
 		out = append(out, l.href)
+	}
+	return out
+}
+
+// Routes lists the registered routes as "METHOD /path", for tests.
+func (s *Server) Routes() []string {
+	var out []string
+	for _, r := range s.app.GetRoutes(true) {
+		if r.Method != fiber.MethodHead {
+			out = append(out, r.Method+" "+r.Path)
+		}
 	}
 	return out
 }

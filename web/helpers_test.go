@@ -37,6 +37,7 @@ var (
 
 // site is the app under test, served over real HTTP on a free port.
 type site struct {
+	Core      *app.App // the application behind the server: its stores and services
 	App       *web.Server
 	Bundles   *bundle.Jobs
 	URL       string
@@ -124,7 +125,7 @@ func newSiteWith(t *testing.T, db *mongo.Database, edit func(*web.Config)) *site
 		}
 	})
 	return &site{
-		App: srv, Bundles: a.Bundles,
+		Core: a, App: srv, Bundles: a.Bundles,
 		URL: "http://" + ln.Addr().String(), Clock: clk, Service: a.Signing, Partners: a.Partners, Greetings: a.Greetings, Accounts: a.Accounts, DB: db, Logs: logs, Org: a.Org,
 		client: client,
 	}

@@ -39,7 +39,7 @@ func printedText(t *testing.T, s *site, c *campaign.Campaign) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	builder := bundle.NewBuilder(s.Service, s.Greetings)
+	builder := s.Core.Builder
 	scope, err := builder.ScopeAt(ctx, stored.ID, s.Clock.Now())
 	if err != nil {
 		t.Fatal(err)

@@ -321,7 +321,7 @@ func TestNoOrganisationProfile(t *testing.T) {
 
 	// The demo's profile shows as a demo, and admins are asked to replace it.
 	demo := orgsite.Profile{Name: "Letters for Freedom (demo)", Address: []string{"DEMO ADDRESS"}, Email: "contact@example.org", Demo: true}
-	if _, err := orgsite.NewStore(s.DB, s.Clock.Now).Save(context.Background(), demo, 0); err != nil {
+	if _, err := s.Core.SiteStore.Save(context.Background(), demo, 0); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Org.Load(context.Background()); err != nil {

@@ -3,14 +3,15 @@ package web_test
 import (
 	"context"
 	"fmt"
-	"github.com/solidarity-letters/solidarity/internal/sealed"
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/solidarity-letters/solidarity/internal/sealed"
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/pquerna/otp/totp"
 

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/solidarity-letters/solidarity/campaign"
-	"github.com/solidarity-letters/solidarity/internal/testdb"
 	"github.com/solidarity-letters/solidarity/letters"
 	"github.com/solidarity-letters/solidarity/web"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -45,7 +44,7 @@ func storedSignatures(t *testing.T, s *site) []campaign.Signature {
 	if err := cur.All(ctx, &ids); err != nil {
 		t.Fatal(err)
 	}
-	store := campaign.NewStore(s.DB, testdb.Keys(t))
+	store := s.Core.Campaigns
 	var out []campaign.Signature
 	for _, d := range ids {
 		sig, err := store.Signature(ctx, d.ID)

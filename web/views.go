@@ -67,6 +67,7 @@ func loadViews() (*views, error) {
 		"cardOf":         func(t *i18n.Localizer, c CampaignView) CardView { return CardView{T: t, C: c} },
 		"problemSummary": problemSummary,
 		"messageSummary": messageSummary,
+		"limit":          fieldLimit,
 	}
 	// Every templates/<name>.html is a public page drawn inside
 	// templates/layout.html; every templates/admin/<name>.html is a console

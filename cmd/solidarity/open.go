@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"github.com/solidarity-letters/solidarity/app"
@@ -34,7 +35,9 @@ func openApp(ctx context.Context, getenv func(string) string, stderr io.Writer) 
 		done()
 		return nil, nil, err
 	}
-	if a, err = app.New(db, ks, app.Options{}); err != nil {
+	// What the migrations say (a long first one) reaches the terminal.
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	if a, err = app.New(db, ks, app.Options{Logger: logger}); err != nil {
 		done()
 		return nil, nil, err
 	}

@@ -133,6 +133,12 @@ func (e *Embedded) Scrub(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// ScrubDatabase is Scrub for the one database name: for the tests, whose
+// databases share one embedded server.
+func (e *Embedded) ScrubDatabase(ctx context.Context, name string) error {
+	return checkpoint(ctx, filepath.Join(e.dir, name+".sqlite"))
+}
+
 // checkpointTimeout bounds how long a checkpoint waits for readers to
 // leave the write-ahead log.
 const checkpointTimeout = 10 * time.Second

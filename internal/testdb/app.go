@@ -22,8 +22,9 @@ func (d DB) Mongo() *mongo.Database { return d.Database }
 // Ping checks that the database answers, through db's own client.
 func (d DB) Ping(ctx context.Context) error { return d.Client().Ping(ctx, nil) }
 
-// Scrub scrubs the server's files (Server.Scrub).
-func (d DB) Scrub(ctx context.Context) error { return d.srv.Scrub(ctx) }
+// Scrub scrubs the files of this database (Server.ScrubDatabase), as
+// database.DB.Scrub does for the application's one database.
+func (d DB) Scrub(ctx context.Context) error { return d.srv.ScrubDatabase(ctx, d.Name()) }
 
 // Embedded reports false: the tests of a package share the server, so no
 // one test is its only client.

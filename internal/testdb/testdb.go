@@ -83,6 +83,15 @@ func (s *Server) Scrub(ctx context.Context) error {
 	return s.embedded.Scrub(ctx)
 }
 
+// ScrubDatabase scrubs the files of the one database name, as Scrub does
+// for all: a test's erasure leaves the other tests' databases alone.
+func (s *Server) ScrubDatabase(ctx context.Context, name string) error {
+	if s.embedded == nil {
+		return nil
+	}
+	return s.embedded.ScrubDatabase(ctx, name)
+}
+
 var unsafeName = regexp.MustCompile(`[^a-zA-Z0-9_]+`)
 
 // Database returns an empty database of its own for the test t, dropped
