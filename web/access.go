@@ -67,6 +67,10 @@ var (
 	admins      = access{name: "admins", kind: kindRoles}
 )
 
+// errNotAllowed answers a signed-in user whose role may not use a route:
+// a 403 that says so, unlike the 403 of a form from another site.
+var errNotAllowed = fiber.NewError(fiber.StatusForbidden, "not allowed for this role")
+
 // allowsRole reports whether someone with role may use a route of a; the
 // empty role is a visitor who is not signed in.
 func (a access) allowsRole(role account.Role) bool {
@@ -116,7 +120,7 @@ func (s *Server) allow(a access) fiber.Handler {
 			return c.Redirect("/admin/login?next="+url.QueryEscape(next), fiber.StatusSeeOther)
 		}
 		if !a.allows(u) {
-			return fiber.ErrForbidden
+			return errNotAllowed
 		}
 		if account.NeedsTwoFactor(u.Role) && !u.TwoFactor() {
 			required, err := s.deps.Accounts.TwoFactorRequired(c.UserContext())

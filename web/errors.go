@@ -15,6 +15,9 @@ type ErrorPage struct {
 	Page
 	Status  int
 	Message string
+	// Console is set for a console user sent away from a page their role
+	// may not use: the page leads back to the console, not to the campaigns.
+	Console bool
 }
 
 // statusOf maps an error to its HTTP status.
@@ -63,6 +66,10 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		Page:    s.page(c, t.T("error_page."+key+".title")),
 		Status:  status,
 		Message: t.T("error_page." + key + ".message"),
+	}
+	if errors.Is(err, errNotAllowed) {
+		p.Page = s.page(c, t.T("error_page.role.title"))
+		p.Message, p.Console = t.T("error_page.role.message"), true
 	}
 	return s.render(c, status, "error", p)
 }

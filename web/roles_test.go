@@ -84,6 +84,11 @@ func TestConsoleRoleMatrix(t *testing.T) {
 				t.Errorf("%s (%s) as visitor: %d, want a redirect to the login page", key, r.Access, res.Status)
 			case !allowed && role != visitor && res.Status != 403:
 				t.Errorf("%s (%s) as %s: %d, want 403", key, r.Access, roleName(role), res.Status)
+			case !allowed && role != visitor && r.Method == "GET" &&
+				(!strings.Contains(res.Body, "Your account cannot open this page") || !strings.Contains(res.Body, `href="/admin"`)):
+				// Not the cross-site form's 403: the page says why, and
+				// leads back to the console.
+				t.Errorf("%s (%s) as %s: the 403 page does not say that the role may not open it", key, r.Access, roleName(role))
 			}
 		}
 	}
