@@ -268,6 +268,12 @@ func TestCampaignCreate(t *testing.T) {
 		t.Errorf("new campaign form: %d, want the newest campaign's zone preselected", form.Status)
 	}
 	checkPage(t, form)
+	// Pressing Enter in a field submits with the form's first submit
+	// button: it must save, not run the deadline helper.
+	campaignForm := form.Body[strings.Index(form.Body, `class="campaign-form"`):]
+	if first := regexp.MustCompile(`<button type="submit"[^>]*>`).FindString(campaignForm); !strings.Contains(first, `value="save"`) {
+		t.Errorf("the campaign form's first submit button is %s, want the save button", first)
+	}
 
 	res := org.post(t, "/admin/campaigns/new", newCampaignForm(func(v url.Values) { v.Set("recipient_id", r) }))
 	id := campaignID(t, res)
