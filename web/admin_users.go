@@ -21,6 +21,32 @@ type UsersPage struct {
 	TwoFactorRequired bool
 }
 
+// AddProblems are the add-user form's problems in form order, for its
+// error summary.
+func (p UsersPage) AddProblems() []FieldProblem {
+	return fieldProblems(p.Errors, "email", "role", "password")
+}
+
+// ResetProblems are the password-reset form's problems, for its error
+// summary (its password field is f-reset-password).
+func (p UsersPage) ResetProblems() []FieldProblem {
+	if msg := p.Errors["reset"]; msg != "" {
+		return []FieldProblem{{Field: "reset-password", Message: msg}}
+	}
+	return nil
+}
+
+// fieldProblems lists the messages of errs for fields, in that order.
+func fieldProblems(errs map[string]string, fields ...string) []FieldProblem {
+	var out []FieldProblem
+	for _, f := range fields {
+		if msg := errs[f]; msg != "" {
+			out = append(out, FieldProblem{Field: f, Message: msg})
+		}
+	}
+	return out
+}
+
 // UserForm is the add-user form as typed.
 type UserForm struct {
 	Email string

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -36,6 +37,10 @@ func TestUsersPage(t *testing.T) {
 			}
 			if tt.field != "email" && !strings.Contains(res.Body, `value="`+tt.form.Get("email")+`"`) {
 				t.Error("the typed email was not kept")
+			}
+			// The summary above the form names the problem and links to its field.
+			if !regexp.MustCompile(`class="error-summary"[\s\S]*<a href="#f-` + tt.field + `">[^<]*` + regexp.QuoteMeta(tt.want)).MatchString(res.Body) {
+				t.Errorf("the error summary does not link %q to #f-%s", tt.want, tt.field)
 			}
 		})
 	}
