@@ -23,6 +23,7 @@ type BundlePage struct {
 	AdminPage
 	Sub       []NavItem
 	ID        string
+	Campaign  string // its title, above the sub-navigation as on the signature pages
 	Summary   bundle.Summary
 	Options   bundle.Options
 	Languages []string
@@ -72,7 +73,7 @@ func (s *Server) renderBundle(c *fiber.Ctx, status int, camp *campaign.Campaign,
 	}
 	t := s.localizer(c)
 	p := BundlePage{AdminPage: s.adminPage(c, t.T("admin.bundle.title", "Title", camp.Title)), Sub: s.campaignNav(c, camp),
-		ID: camp.ID, Options: opts, Languages: pdf.Languages(), Error: problem}
+		ID: camp.ID, Campaign: camp.Title, Options: opts, Languages: pdf.Languages(), Error: problem}
 	for _, j := range jobs {
 		bj := BundleJob{ID: j.ID, Status: string(j.Status), Created: j.CreatedAt.Format(consoleTime),
 			Error: j.Error, SHA256: j.SHA256, Percent: j.Percent(), Envelopes: j.TotalEnvelopes, Pages: j.Pages,

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"html"
 	"io"
 	"net/url"
 	"os"
@@ -41,6 +42,9 @@ func TestBundleFromTheConsole(t *testing.T) {
 	page := org.get(t, "/admin/campaigns/"+c.ID+"/bundle")
 	if page.Status != 200 || !strings.Contains(page.Body, "4 signatures printed by name") {
 		t.Fatalf("bundle page: %d\n%s", page.Status, page.Body)
+	}
+	if !strings.Contains(page.Body, `<p class="eyebrow sig-campaign">`+html.EscapeString(c.Title)+`</p>`) {
+		t.Errorf("the bundle page does not name its campaign %q", c.Title)
 	}
 	if res := org.post(t, "/admin/campaigns/"+c.ID+"/bundle", url.Values{"layout": {"list"}, "paper": {"A4"}, "max_sheets": {"999"}, "lang": {"be"}}); res.Status != 422 {
 		t.Errorf("999 sheets per envelope: %d, want 422", res.Status)
