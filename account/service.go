@@ -38,8 +38,20 @@ func NewService(store *Store, now func() time.Time) (*Service, error) {
 // Store returns the service's store.
 func (s *Service) Store() *Store { return s.store }
 
-// AddUser creates an account.
+// AddUser creates an account whose holder chose its password (the first
+// admin, `solidarity user add`).
 func (s *Service) AddUser(ctx context.Context, email string, role Role, password string) (*User, error) {
+	return s.addUser(ctx, email, role, password, false)
+}
+
+// InviteUser creates an account with a password someone else chose for
+// its holder (an admin on the users page): the holder is asked on every
+// page to choose their own until they do.
+func (s *Service) InviteUser(ctx context.Context, email string, role Role, password string) (*User, error) {
+	return s.addUser(ctx, email, role, password, true)
+}
+
+func (s *Service) addUser(ctx context.Context, email string, role Role, password string, unchosen bool) (*User, error) {
 	e, err := NormalizeEmail(email)
 	if err != nil {
 		return nil, err
@@ -58,7 +70,7 @@ func (s *Service) AddUser(ctx context.Context, email string, role Role, password
 	if err != nil {
 		return nil, err
 	}
-	u := &User{ID: id[:24], Email: e, Role: role, PasswordHash: hash, CreatedAt: s.now().UTC()}
+	u := &User{ID: id[:24], Email: e, Role: role, PasswordHash: hash, CreatedAt: s.now().UTC(), MustChangePassword: unchosen}
 	if err := s.store.insertUser(ctx, u); err != nil {
 		return nil, err
 	}
@@ -67,6 +79,17 @@ func (s *Service) AddUser(ctx context.Context, email string, role Role, password
 
 // SetPassword changes a user's password and ends their sessions.
 func (s *Service) SetPassword(ctx context.Context, email, password string) error {
+	return s.setPassword(ctx, email, password, false)
+}
+
+// ResetPassword is SetPassword for a password someone else chose for the
+// user (an admin on the users page): the user is asked on every page to
+// choose their own until they do.
+func (s *Service) ResetPassword(ctx context.Context, email, password string) error {
+	return s.setPassword(ctx, email, password, true)
+}
+
+func (s *Service) setPassword(ctx context.Context, email, password string, unchosen bool) error {
 	if err := CheckPassword(password); err != nil {
 		return err
 	}
@@ -78,7 +101,7 @@ func (s *Service) SetPassword(ctx context.Context, email, password string) error
 	if err != nil {
 		return err
 	}
-	if err := s.store.setPassword(ctx, u.ID, hash); err != nil {
+	if err := s.store.setPassword(ctx, u.ID, hash, unchosen); err != nil {
 		return err
 	}
 	return s.store.deleteSessionsOf(ctx, u.ID)
@@ -253,7 +276,7 @@ func (s *Service) ChangePassword(ctx context.Context, u *User, keep, current, ne
 	if err != nil {
 		return err
 	}
-	if err := s.store.setPassword(ctx, u.ID, hash); err != nil {
+	if err := s.store.setPassword(ctx, u.ID, hash, false); err != nil {
 		return err
 	}
 	return s.store.deleteSessionsBut(ctx, u.ID, keep)
@@ -349,15 +372,12 @@ func (s *Service) EnsureDemoAdmin(ctx context.Context) (string, error) {
 		return "", err
 	}
 	password := rand.Text()
-	u, err := s.AddUser(ctx, DemoAdminEmail, RoleAdmin, password)
+	_, err = s.InviteUser(ctx, DemoAdminEmail, RoleAdmin, password)
 	if errors.Is(err, ErrDuplicate) {
 		return "", nil // another node made it at the same moment
 	}
 	if err != nil {
 		return "", fmt.Errorf("create demo admin: %w", err)
-	}
-	if err := s.store.markPasswordUnchosen(ctx, u.ID); err != nil {
-		return "", err
 	}
 	return password, nil
 }

@@ -236,10 +236,14 @@ func (s *Store) SetTwoFactorRequired(ctx context.Context, required bool) error {
 }
 
 // setPassword stores hash as the password of the user with id: one its
-// user chose, so no longer to be changed.
-func (s *Store) setPassword(ctx context.Context, id, hash string) error {
-	_, err := s.updateUserByID(ctx, id, nil, bson.M{"$set": bson.M{"password_hash": hash},
-		"$unset": bson.M{"must_change_password": ""}})
+// user chose, so no longer to be changed, or (unchosen) one someone else
+// chose, which its user is asked to change.
+func (s *Store) setPassword(ctx context.Context, id, hash string, unchosen bool) error {
+	update := bson.M{"$set": bson.M{"password_hash": hash}, "$unset": bson.M{"must_change_password": ""}}
+	if unchosen {
+		update = bson.M{"$set": bson.M{"password_hash": hash, "must_change_password": true}}
+	}
+	_, err := s.updateUserByID(ctx, id, nil, update)
 	return err
 }
 
@@ -249,13 +253,6 @@ func (s *Store) setPassword(ctx context.Context, id, hash string) error {
 func (s *Store) replacePassword(ctx context.Context, id, old, hash string) error {
 	_, err := s.updateUserByID(ctx, id, bson.M{"password_hash": old},
 		bson.M{"$set": bson.M{"password_hash": hash, "must_change_password": true}})
-	return err
-}
-
-// markPasswordUnchosen has the user with id asked for a new password on
-// every page until they change it.
-func (s *Store) markPasswordUnchosen(ctx context.Context, id string) error {
-	_, err := s.updateUserByID(ctx, id, nil, bson.M{"$set": bson.M{"must_change_password": true}})
 	return err
 }
 

@@ -87,7 +87,7 @@ func (s *Server) addUser(c *fiber.Ctx) error {
 		problems["password"] = t.T("admin.users.error.password", "Min", account.PasswordMin, "Max", account.PasswordMax)
 	}
 	if len(problems) == 0 {
-		u, err := s.deps.Accounts.AddUser(c.UserContext(), form.Email, role, password)
+		u, err := s.deps.Accounts.InviteUser(c.UserContext(), form.Email, role, password)
 		switch {
 		case errors.Is(err, account.ErrDuplicate):
 			problems["email"] = t.T("admin.users.error.taken")
@@ -129,7 +129,7 @@ func (s *Server) setUserDisabled(disabled bool) fiber.Handler {
 func (s *Server) setUserPassword(c *fiber.Ctx) error {
 	t := s.localizer(c)
 	email := formValue(c, "email")
-	err := s.deps.Accounts.SetPassword(c.UserContext(), email, formValue(c, "password"))
+	err := s.deps.Accounts.ResetPassword(c.UserContext(), email, formValue(c, "password"))
 	switch {
 	case errors.Is(err, account.ErrWeakPassword):
 		return s.renderUsers(c, fiber.StatusUnprocessableEntity, UserForm{Role: string(account.RoleModerator)},

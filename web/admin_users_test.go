@@ -49,9 +49,19 @@ func TestUsersPage(t *testing.T) {
 	if res.Status != 303 {
 		t.Fatalf("add user: %d", res.Status)
 	}
-	if _, st := s.login(t, "ola@example.org", testPassword); st != 303 {
+	// The password was chosen by the admin: its holder is asked on every
+	// page to choose their own.
+	banner := func(who, cookie string) {
+		t.Helper()
+		if page := s.get(t, "/admin/account", "Cookie", "solidarity_session="+cookie); !strings.Contains(page.Body, `class="password-banner"`) {
+			t.Errorf("%s is not asked to choose a password: %d", who, page.Status)
+		}
+	}
+	cookie, st := s.login(t, "ola@example.org", testPassword)
+	if st != 303 {
 		t.Errorf("the new user cannot sign in: %d", st)
 	}
+	banner("a new user", cookie)
 
 	// Disabling ends the moderator's session at once.
 	if res := admin.post(t, "/admin/users/disable", url.Values{"email": {"moderator@example.org"}}); res.Status != 303 {
@@ -69,9 +79,11 @@ func TestUsersPage(t *testing.T) {
 	if res := admin.post(t, "/admin/users/password", url.Values{"email": {"moderator@example.org"}, "password": {"a brand new password"}}); res.Status != 303 {
 		t.Fatalf("set password: %d", res.Status)
 	}
-	if _, st := s.login(t, "moderator@example.org", "a brand new password"); st != 303 {
+	cookie, st = s.login(t, "moderator@example.org", "a brand new password")
+	if st != 303 {
 		t.Errorf("new password does not work: %d", st)
 	}
+	banner("a user whose password an admin reset", cookie)
 	if res := admin.post(t, "/admin/users/disable", url.Values{"email": {"admin@example.org"}}); res.Status != 422 {
 		t.Errorf("an admin disabled their own account: %d", res.Status)
 	}
