@@ -96,6 +96,7 @@ func (s *Server) routeTable() []route {
 		{post, "/admin/moderation/:id/reject", moderators, s.moderationReject},
 		{post, "/admin/moderation/:id/language", moderators, s.moderationLanguage},
 		{get, "/admin/translations", linguists, s.translationList},
+		{get, "/admin/translations/review", linguists, s.catalogReview},
 		{post, "/admin/translations/:id", translators, s.translationSave},
 		{post, "/admin/translations/:id/approve", moderators, s.translationReview(true)},
 		{post, "/admin/translations/:id/reject", moderators, s.translationReview(false)},

@@ -118,6 +118,9 @@ type Page struct {
 	Title string
 	// Org is the organisation profile; nil when none is published yet.
 	Org *site.Profile
+	// Switcher is this page in every shipped language, for the language
+	// switcher and the hreflang alternates; empty while only one ships.
+	Switcher []LanguageLink
 }
 
 // render writes a page with the given status.
@@ -137,7 +140,8 @@ func (s *Server) render(c *fiber.Ctx, status int, name string, data any) error {
 
 // page returns the common page data for the request.
 func (s *Server) page(c *fiber.Ctx, title string) Page {
-	p := Page{T: s.localizer(c), Title: title}
+	t := s.localizer(c)
+	p := Page{T: t, Title: title, Switcher: s.languageLinks(c, t.Tag())}
 	if org, ok := s.deps.Site.Profile(); ok {
 		p.Org = &org
 	}

@@ -6,6 +6,7 @@
 package i18n
 
 import (
+	"cmp"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -23,6 +24,11 @@ import (
 //go:embed locales/*.json
 var locales embed.FS
 
+// review holds the marks for review (review/README.md).
+//
+//go:embed review
+var review embed.FS
+
 // Default returns the language of the catalog's fallback messages.
 func Default() language.Tag { return language.English }
 
@@ -33,6 +39,18 @@ type Catalog struct {
 	matcher language.Matcher
 	// ids are the message IDs each language's files define.
 	ids map[language.Tag][]string
+	// texts are the messages as written, for the review page: the "other"
+	// form of plural ones.
+	texts map[language.Tag]map[string]string
+	// marks are the translations their translator was unsure of.
+	marks []Mark
+}
+
+// Mark is a translation marked for review by its translator, with why.
+type Mark struct {
+	Lang language.Tag
+	ID   string
+	Note string
 }
 
 // Load reads the embedded message files. A broken file is an error, so that
@@ -45,6 +63,7 @@ func Load() (*Catalog, error) {
 		return nil, fmt.Errorf("list message files: %w", err)
 	}
 	ids := map[language.Tag][]string{}
+	texts := map[language.Tag]map[string]string{}
 	for _, f := range files {
 		data, err := locales.ReadFile(f)
 		if err != nil {
@@ -54,8 +73,12 @@ func Load() (*Catalog, error) {
 		if err != nil {
 			return nil, fmt.Errorf("parse %s: %w", f, err)
 		}
+		if texts[mf.Tag] == nil {
+			texts[mf.Tag] = map[string]string{}
+		}
 		for _, m := range mf.Messages {
 			ids[mf.Tag] = append(ids[mf.Tag], m.ID)
+			texts[mf.Tag][m.ID] = cmp.Or(m.Other, m.One)
 		}
 	}
 	// The default language first: the matcher falls back to it.
@@ -68,8 +91,49 @@ func Load() (*Catalog, error) {
 	for _, list := range ids {
 		slices.Sort(list)
 	}
-	return &Catalog{bundle: b, tags: tags, matcher: language.NewMatcher(tags), ids: ids}, nil
+	marks, err := loadMarks()
+	if err != nil {
+		return nil, err
+	}
+	return &Catalog{bundle: b, tags: tags, matcher: language.NewMatcher(tags), ids: ids, texts: texts, marks: marks}, nil
 }
+
+// loadMarks reads review/<lang>.json, sorted by language and ID.
+func loadMarks() ([]Mark, error) {
+	files, err := fs.Glob(review, "review/*.json")
+	if err != nil {
+		return nil, fmt.Errorf("list review marks: %w", err)
+	}
+	var marks []Mark
+	for _, f := range files {
+		tag, err := language.Parse(strings.TrimSuffix(path.Base(f), ".json"))
+		if err != nil {
+			return nil, fmt.Errorf("review marks %s: %w", f, err)
+		}
+		data, err := review.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", f, err)
+		}
+		var notes map[string]string
+		if err := json.Unmarshal(data, &notes); err != nil {
+			return nil, fmt.Errorf("parse %s: %w", f, err)
+		}
+		for id, note := range notes {
+			marks = append(marks, Mark{Lang: tag, ID: id, Note: note})
+		}
+	}
+	slices.SortFunc(marks, func(a, b Mark) int {
+		return cmp.Or(strings.Compare(a.Lang.String(), b.Lang.String()), strings.Compare(a.ID, b.ID))
+	})
+	return marks, nil
+}
+
+// Marks returns the translations marked for review, by language and ID.
+func (c *Catalog) Marks() []Mark { return slices.Clone(c.marks) }
+
+// Text returns message id of the language as written (the "other" form of
+// a plural message), placeholders and all; "" when the language lacks it.
+func (c *Catalog) Text(tag language.Tag, id string) string { return c.texts[tag][id] }
 
 // IDs returns the message IDs that the files of the language define,
 // sorted; what the language lacks falls back to the default language. It

@@ -85,3 +85,22 @@ func TestIDs(t *testing.T) {
 		t.Error("IDs returns the catalog's own slice")
 	}
 }
+
+// Every mark for review names a message of its language's catalog, with a
+// note, and no mark is for English, the source.
+func TestMarksNameMessagesOfTheirLanguage(t *testing.T) {
+	c, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range c.Marks() {
+		switch {
+		case m.Lang == i18n.Default():
+			t.Errorf("%s is marked in English, the source language", m.ID)
+		case !slices.Contains(c.IDs(m.Lang), m.ID):
+			t.Errorf("the mark for %s names %q, which its catalog does not have", m.Lang, m.ID)
+		case m.Note == "":
+			t.Errorf("the mark for %s %q has no note", m.Lang, m.ID)
+		}
+	}
+}

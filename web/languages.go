@@ -1,0 +1,60 @@
+package web
+
+import (
+	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+)
+
+// LanguageLink is one language of the switcher on every page, and of the
+// page's hreflang alternates.
+type LanguageLink struct {
+	Lang    string // BCP 47 tag, for lang and hreflang
+	Name    string // the language's name in itself: "Беларуская"
+	Href    string // this page in that language (?lang=), relative
+	URL     string // the same, absolute, for hreflang
+	Current bool
+}
+
+// languageLinks lists this page in every shipped language, the current one
+// marked. A link keeps the page and its query and sets ?lang=, which
+// withLang remembers in a cookie holding nothing but the language. A page
+// drawn for a form post links to the page the form belongs to: the form's
+// address answers posts only.
+func (s *Server) languageLinks(c *fiber.Ctx, current language.Tag) []LanguageLink {
+	tags := s.deps.Messages.Languages()
+	if len(tags) < 2 {
+		return nil
+	}
+	path := c.Path()
+	q := url.Values{}
+	if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
+		q, _ = url.ParseQuery(string(c.Request().URI().QueryString()))
+	} else {
+		path = strings.TrimSuffix(path, "/sign")
+	}
+	base := s.baseURL(c)
+	out := make([]LanguageLink, 0, len(tags))
+	for _, t := range tags {
+		q.Set("lang", t.String())
+		href := path + "?" + q.Encode()
+		out = append(out, LanguageLink{Lang: t.String(), Name: selfName(t), Href: href, URL: base + href, Current: t == current})
+	}
+	return out
+}
+
+// selfName is a language's name in that language, capitalised as a menu
+// item: "Беларуская", "Polski".
+func selfName(t language.Tag) string {
+	name := display.Self.Name(t)
+	r, n := utf8.DecodeRuneInString(name)
+	if r == utf8.RuneError {
+		return t.String()
+	}
+	return string(unicode.ToUpper(r)) + name[n:]
+}
