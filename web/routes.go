@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 )
 
@@ -28,6 +29,7 @@ func (s *Server) routeTable() []route {
 	return []route{
 		{post, "/api/v1/campaigns/:slug/signatures", crossSite, s.apiSign},
 
+		{get, "/robots.txt", public, s.robots},
 		{get, "/healthz", public, s.healthz},
 		{get, "/readyz", public, s.readyz},
 		{get, "/static/:file", public, s.static},
@@ -156,6 +158,7 @@ func (s *Server) routes() error {
 	a.Use(s.accessLog) // outermost, so that recovered panics are logged too
 	a.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	a.Use(s.securityHeaders)
+	a.Use(compress.New(compress.Config{Next: uncompressed}))
 	s.register(table, true) // cross-site: before checkOrigin
 	a.Use(s.checkOrigin)
 	a.Group("/admin", s.withLang, s.withSession, s.checkSessionToken)
