@@ -106,18 +106,17 @@ func New(db Database, ks keys.Keys, opts Options) (*App, error) {
 	a.Signing = campaign.NewService(a.Campaigns, a.Moderation, ks.Email, now)
 	a.Partners = campaign.NewPartners(mdb, a.Signing)
 	a.Audit = audit.NewLog(mdb, ks.Data, now)
-	a.Builder = bundle.NewBuilder(a.Signing, a.Greetings)
-	a.Bundles = bundle.NewJobs(mdb, ks.Data, a.Builder, a.Audit, now, log.With("component", "bundles"))
-	a.Resealer = reseal.New(ks.Data, a.Campaigns, a.Partners, a.Greetings, a.Users, a.Audit, a.Bundles, log.With("component", "reseal"))
-	a.Org = site.NewCache(a.SiteStore)
 	var err error
-	if a.Accounts, err = account.NewService(a.Users, now); err != nil {
-		return nil, fmt.Errorf("build the account service: %w", err)
-	}
-
 	if a.Messages, err = i18n.Load(); err != nil {
 		return nil, fmt.Errorf("load the message catalog: %w", err)
 	}
 	a.Countries = country.NewCatalog(a.Messages.Languages()...)
+	a.Builder = bundle.NewBuilder(a.Signing, a.Greetings, a.Messages)
+	a.Bundles = bundle.NewJobs(mdb, ks.Data, a.Builder, a.Audit, now, log.With("component", "bundles"))
+	a.Resealer = reseal.New(ks.Data, a.Campaigns, a.Partners, a.Greetings, a.Users, a.Audit, a.Bundles, log.With("component", "reseal"))
+	a.Org = site.NewCache(a.SiteStore)
+	if a.Accounts, err = account.NewService(a.Users, now); err != nil {
+		return nil, fmt.Errorf("build the account service: %w", err)
+	}
 	return a, nil
 }

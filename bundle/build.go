@@ -20,6 +20,7 @@ import (
 
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/internal/country"
+	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/letters"
 	"github.com/solidarity-letters/solidarity/pdf"
 )
@@ -35,8 +36,9 @@ type Options struct {
 	Lang      string     `bson:"lang"`
 }
 
-// Validate fills defaults and checks the options.
-func (o *Options) Validate() error {
+// Validate fills defaults and checks the options. A bundle prints in any
+// language of the message catalog c.
+func (o *Options) Validate(c *i18n.Catalog) error {
 	if o.Layout == "" {
 		o.Layout = pdf.LayoutList
 	}
@@ -56,27 +58,30 @@ func (o *Options) Validate() error {
 		return fmt.Errorf("%w: paper %q is not A4 or letter", ErrInvalid, o.Paper)
 	case o.MaxSheets < 1 || o.MaxSheets > pdf.MaxMaxSheets:
 		return fmt.Errorf("%w: sheets per letter must be 1 to %d", ErrInvalid, pdf.MaxMaxSheets)
-	case !slices.Contains(pdf.Languages(), o.Lang):
-		return fmt.Errorf("%w: language %q is not one of %s", ErrInvalid, o.Lang, strings.Join(pdf.Languages(), ", "))
 	}
-	return nil
+	var codes []string
+	for _, t := range c.Languages() {
+		if t.String() == o.Lang {
+			return nil
+		}
+		codes = append(codes, t.String())
+	}
+	return fmt.Errorf("%w: language %q is not one of %s", ErrInvalid, o.Lang, strings.Join(codes, ", "))
 }
 
 // Builder reads a campaign's data and renders its bundle.
 type Builder struct {
 	campaigns *campaign.Service
 	greetings *letters.Store
+	messages  *i18n.Catalog
 	countries *country.Catalog
 }
 
-// NewBuilder returns a builder over the stores. Country names are printed
-// in every language the PDF texts exist in.
-func NewBuilder(campaigns *campaign.Service, greetings *letters.Store) *Builder {
-	var tags []language.Tag
-	for _, l := range pdf.Languages() {
-		tags = append(tags, language.Make(l))
-	}
-	return &Builder{campaigns: campaigns, greetings: greetings, countries: country.NewCatalog(tags...)}
+// NewBuilder returns a builder over the stores. Bundles print their fixed
+// texts and country names in any language of the message catalog.
+func NewBuilder(campaigns *campaign.Service, greetings *letters.Store, messages *i18n.Catalog) *Builder {
+	return &Builder{campaigns: campaigns, greetings: greetings, messages: messages,
+		countries: country.NewCatalog(messages.Languages()...)}
 }
 
 // Summary is what a bundle of a campaign will contain.
@@ -255,7 +260,7 @@ func (b *Builder) Summarize(ctx context.Context, c *campaign.Campaign) (Summary,
 // cut-off, else the cut-off, so a bundle rebuilt after an erasure keeps its
 // date.
 func (b *Builder) Build(ctx context.Context, c *campaign.Campaign, opts Options, scope Scope, w io.Writer, progress func(pdf.Progress)) (pdf.Manifest, error) {
-	if err := opts.Validate(); err != nil {
+	if err := opts.Validate(b.messages); err != nil {
 		return pdf.Manifest{}, err
 	}
 	if scope.Cutoff.IsZero() {
@@ -270,6 +275,7 @@ func (b *Builder) Build(ctx context.Context, c *campaign.Campaign, opts Options,
 		return pdf.Manifest{}, fmt.Errorf("bundle %s: %w", c.Slug, err)
 	}
 	lang := language.Make(opts.Lang)
+	fixed := texts(b.messages.Localizer(lang))
 	countryName := func(code string) string { return b.countries.Name(lang, code) }
 	date := scope.Cutoff
 	if c.Status(scope.Cutoff) == campaign.StatusClosed {
@@ -284,7 +290,7 @@ func (b *Builder) Build(ctx context.Context, c *campaign.Campaign, opts Options,
 		if r.held.Name {
 			choice = campaign.NameCountry
 		}
-		return pdf.PrintedName(r.name, pdf.NameChoice(choice), countryName(r.country), opts.Lang)
+		return fixed.PrintedName(r.name, pdf.NameChoice(choice), countryName(r.country))
 	}
 	total := len(d.rows)
 	for _, t := range d.tallies {
@@ -303,6 +309,7 @@ func (b *Builder) Build(ctx context.Context, c *campaign.Campaign, opts Options,
 		Sender:         sender,
 		SignatureCount: total,
 		CountryCount:   len(d.countries),
+		Texts:          fixed,
 		Lang:           opts.Lang,
 		Paper:          opts.Paper,
 		Layout:         opts.Layout,

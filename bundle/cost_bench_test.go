@@ -122,7 +122,7 @@ func buildCost(b *testing.B) (*costFixture, error) {
 		return nil, err
 	}
 	log := audit.NewLog(db, keys, now)
-	jobs := NewJobs(db, keys, NewBuilder(signing, greetings), log, now, slog.New(slog.DiscardHandler))
+	jobs := NewJobs(db, keys, NewBuilder(signing, greetings, testMessages(b)), log, now, slog.New(slog.DiscardHandler))
 	return &costFixture{signing: signing, jobs: jobs, c: c, search: fmt.Sprintf("%s %d", scripts[0][0], 0)}, nil
 }
 

@@ -64,7 +64,7 @@ func newFixture(t *testing.T) *fixture {
 	svc := campaign.NewService(store, letters.NewService(greetings, store, clk.Now), []byte("0123456789abcdef0123456789abcdef"), clk.Now)
 	log := audit.NewLog(db, testdb.Keys(t), clk.Now)
 	f := &fixture{db: db, clock: clk, svc: svc, greetings: greetings, log: log,
-		jobs: NewJobs(db, testdb.Keys(t), NewBuilder(svc, greetings), log, clk.Now, slog.New(slog.DiscardHandler))}
+		jobs: NewJobs(db, testdb.Keys(t), NewBuilder(svc, greetings, testMessages(t)), log, clk.Now, slog.New(slog.DiscardHandler))}
 	closes, err := campaign.Deadline("2027-07-12", "Europe/Minsk")
 	if err != nil {
 		t.Fatal(err)
@@ -263,7 +263,7 @@ func (f *fixture) auditEntries(t *testing.T, action audit.Action) []audit.Entry 
 func TestBuildHoldsWhatItsScopeHolds(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	b := NewBuilder(f.svc, f.greetings)
+	b := NewBuilder(f.svc, f.greetings, testMessages(t))
 	anna := f.sign(t, "Anna Nowak")
 	jan := f.sign(t, "Jan Kowalski")
 	ola := f.sign(t, "Ola Zielińska")

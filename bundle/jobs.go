@@ -128,7 +128,7 @@ func NewJobs(db *mongo.Database, keys *seal.Keyring, builder *Builder, audit Rec
 
 // Enqueue asks for a bundle of c; a worker builds it.
 func (j *Jobs) Enqueue(ctx context.Context, c *campaign.Campaign, opts Options, by string) (*Job, error) {
-	if err := opts.Validate(); err != nil {
+	if err := opts.Validate(j.builder.messages); err != nil {
 		return nil, err
 	}
 	now := j.now().UTC()

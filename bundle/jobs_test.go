@@ -20,7 +20,7 @@ import (
 // app node has, with its own clock.
 func (f *fixture) worker(t *testing.T, now func() time.Time) *Jobs {
 	t.Helper()
-	return NewJobs(f.db, testdb.Keys(t), NewBuilder(f.svc, f.greetings), f.log, now, slog.New(slog.DiscardHandler))
+	return NewJobs(f.db, testdb.Keys(t), NewBuilder(f.svc, f.greetings, testMessages(t)), f.log, now, slog.New(slog.DiscardHandler))
 }
 
 // put stores a job in the given state, created at the clock's time, and

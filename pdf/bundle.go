@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"strings"
 	"time"
 )
 
@@ -81,8 +82,11 @@ type Bundle struct {
 	// names; zero means SignatureRows. A zero CountryCount leaves the
 	// countries out.
 	SignatureCount, CountryCount int
-	// Lang is the language of the fixed texts (see Languages); country
+	// Texts are the fixed texts, already in the bundle's language; country
 	// names in Signer, Greeting and Recipient should be in it too.
+	Texts Texts
+	// Lang is the BCP 47 tag of that language ("be"), written into each PDF
+	// as its language; zero means "en".
 	Lang string
 	// Paper is the sheet size; zero means A4.
 	Paper Paper
@@ -136,7 +140,7 @@ type Signer struct {
 	// lost page noticeable. Zero means the row's position, from 1.
 	Number int
 	// Name is the name as the supporter chose it to be printed (see
-	// PrintedName). A name that cannot be printed (see Printable) is
+	// Texts.PrintedName). A name that cannot be printed (see Printable) is
 	// replaced with "a supporter from <Country>".
 	Name string
 	// City may be empty.
@@ -214,8 +218,11 @@ func (b Bundle) withDefaults() (Bundle, error) {
 	if b.Lang == "" {
 		b.Lang = "en"
 	}
-	if _, ok := languages[b.Lang]; !ok {
-		return b, fmt.Errorf("%w: unknown language %q", ErrInvalid, b.Lang)
+	if !langTag(b.Lang) {
+		return b, fmt.Errorf("%w: language %q is no BCP 47 tag", ErrInvalid, b.Lang)
+	}
+	if err := b.Texts.check(); err != nil {
+		return b, err
 	}
 	switch b.Paper {
 	case "":
@@ -250,4 +257,24 @@ func (b Bundle) withDefaults() (Bundle, error) {
 		b.SignatureCount = b.SignatureRows
 	}
 	return b, nil
+}
+
+// langTag reports whether s has the shape of a BCP 47 tag: subtags of one
+// to eight letters and digits joined by hyphens, the first of letters.
+func langTag(s string) bool {
+	if len(s) > 64 {
+		return false
+	}
+	for i, sub := range strings.Split(s, "-") {
+		if len(sub) < 1 || len(sub) > 8 {
+			return false
+		}
+		for _, c := range sub {
+			letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+			if !letter && (i == 0 || c < '0' || c > '9') {
+				return false
+			}
+		}
+	}
+	return true
 }

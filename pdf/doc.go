@@ -4,7 +4,7 @@
 // It depends on nothing else in solidarity: the caller fills a Bundle —
 // the cover letter, the recipient, and the signatures and greetings as
 // sequences it reads from its database — and Render writes the result to
-// an io.Writer. PrintedName and Printable serve the sign form and
+// an io.Writer. Texts.PrintedName and Printable serve the sign form and
 // moderation, which decide what a bundle will contain.
 //
 // # What is printed
@@ -75,9 +75,9 @@
 // "□". Words wider than a line are broken inside the word. No text, however
 // long or strange, fails a bundle.
 //
-// The fixed texts (footers, column heads, the cover's totals, dates) are
-// translated into each language Languages lists; the censor must be able to
-// read them.
+// The fixed texts (footers, column heads, the cover's totals, dates) come
+// translated in Bundle.Texts, in a language the censor reads: pdf prints
+// them and knows no language of its own.
 //
 // The same Bundle gives the same bytes: the files' dates come from
 // Bundle.Date, and nothing random goes into them.

@@ -154,7 +154,7 @@ func (r *renderer) drawSignatures(d *doc, rows []Signer) {
 	g := &r.plan.g
 	t := r.t
 	width := g.right - g.left
-	labels := []string{t.colNumber, t.colName, t.colCity, t.colCountry}
+	labels := []string{t.NumberColumn, t.NameColumn, t.CityColumn, t.CountryColumn}
 	for i, l := range labels {
 		x := g.cols[i][0]
 		if i == 0 {
@@ -170,7 +170,7 @@ func (r *renderer) drawSignatures(d *doc, rows []Signer) {
 		if i%2 == 1 {
 			d.f.Rect(g.left, top, width, g.rowH, "F")
 		}
-		d.textRight(g.cols[0][0]+g.cols[0][1], top+3.25, r.t.number(s.Number), sans, numberSize, inkFaint)
+		d.textRight(g.cols[0][0]+g.cols[0][1], top+3.25, r.t.Number(s.Number), sans, numberSize, inkFaint)
 		name, nf, _ := r.m.printName(s.Name, s.Country, t, sans)
 		r.cell(d, g.cols[1], top, name, nf, rowSizes, ink)
 		r.cell(d, g.cols[2], top, r.field(s.City), sans, cellSizes, inkSoft)

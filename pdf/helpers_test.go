@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -94,10 +95,52 @@ func testBundle(rows, greetings int) Bundle {
 		Recipient:      Address{Name: "Ales Bialiatski", Lines: []string{"Correctional Colony No. 9", "ul. Sovetskaya 22", "213410 Gorki"}, Country: "Belarus"},
 		Sender:         []string{"Solidarity Letters", "PO Box 12", "10117 Berlin", "Germany"},
 		SignatureCount: rows, CountryCount: len(places),
+		Texts:         englishTexts(),
 		Lang:          "en",
 		Signatures:    signers(rows),
 		SignatureRows: rows,
 		Greetings:     greetingSeq(testGreetings(greetings)),
+	}
+}
+
+// englishTexts are the fixed texts in English, worded as the catalog words
+// them; pdf knows no catalog, so its tests build their own.
+func englishTexts() Texts {
+	number := func(n int) string {
+		s := strconv.Itoa(n)
+		for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+			s = s[:i] + "," + s[i:]
+		}
+		return s
+	}
+	plural := func(n int, one, other string) string {
+		if n == 1 {
+			return number(n) + " " + one
+		}
+		return number(n) + " " + other
+	}
+	return Texts{
+		Signatures: "Signatures", Greetings: "Messages of support",
+		NumberColumn: "No.", NameColumn: "Name", CityColumn: "City", CountryColumn: "Country",
+		Original:    "Original:",
+		Unprintable: "The text of this message cannot be printed: its script is not supported.",
+		Footer: func(envelope, envelopes, page, pages int) string {
+			return fmt.Sprintf("Letter %d of %d · page %d of %d", envelope, envelopes, page, pages)
+		},
+		Envelope: func(envelope, envelopes int) string { return fmt.Sprintf("Letter %d of %d", envelope, envelopes) },
+		Title:    func(envelope, envelopes int) string { return fmt.Sprintf("letter %d of %d", envelope, envelopes) },
+		Signed: func(people, countries int) string {
+			if countries == 0 {
+				return "Signed by " + plural(people, "person", "people") + "."
+			}
+			return "Signed by " + plural(people, "person", "people") + " from " + plural(countries, "country", "countries") + "."
+		},
+		Totals: func(envelopes, pages int) string {
+			return fmt.Sprintf("Letters: %s. Pages: %s. Every page shows its letter and page number.", number(envelopes), number(pages))
+		},
+		Supporter: func(country string) string { return "a supporter from " + country },
+		Date:      func(t time.Time) string { return fmt.Sprintf("%d %s %d", t.Day(), t.Month(), t.Year()) },
+		Number:    number,
 	}
 }
 

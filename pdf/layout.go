@@ -123,7 +123,7 @@ type plan struct {
 // layout is the first pass: it measures the cover and every greeting and
 // assigns each to pages, and pages to envelopes. Signature pages need no
 // measuring: rows have a fixed height.
-func layout(ctx context.Context, b *Bundle, m *metrics, t *texts) (*plan, error) {
+func layout(ctx context.Context, b *Bundle, m *metrics, t *Texts) (*plan, error) {
 	p := &plan{g: newGeometry(b.Paper)}
 	// Signature pages.
 	var body []page
@@ -181,7 +181,7 @@ func splitEnvelopes(pages []page, max int) [][2]int {
 }
 
 // layoutGreetings ranges over the greetings once, measuring each card.
-func layoutGreetings(ctx context.Context, b *Bundle, m *metrics, t *texts, p *plan) ([]page, error) {
+func layoutGreetings(ctx context.Context, b *Bundle, m *metrics, t *Texts, p *plan) ([]page, error) {
 	var pages []page
 	g := &p.g
 	y := g.top
@@ -231,7 +231,7 @@ func layoutGreetings(ctx context.Context, b *Bundle, m *metrics, t *texts, p *pl
 // cardParts measures a greeting and splits it into the cards it needs:
 // one, unless it is longer than a page (list) or a postcard at the
 // smallest size.
-func cardParts(m *metrics, t *texts, cg *cleanGreeting, l Layout, g *geometry) ([]cardPlan, []cardRow) {
+func cardParts(m *metrics, t *Texts, cg *cleanGreeting, l Layout, g *geometry) ([]cardPlan, []cardRow) {
 	var rows []cardRow
 	var size, capacity float64
 	if l == LayoutPostcards {
@@ -292,7 +292,7 @@ type cleanGreeting struct {
 	nameFace           face
 }
 
-func (m *metrics) prepareGreeting(gr Greeting, t *texts) cleanGreeting {
+func (m *metrics) prepareGreeting(gr Greeting, t *Texts) cleanGreeting {
 	var cg cleanGreeting
 	text, original := gr.Text, gr.Original
 	if !printableLetters(text) && printableLetters(original) && strings.TrimSpace(original) != "" {
@@ -302,7 +302,7 @@ func (m *metrics) prepareGreeting(gr Greeting, t *texts) cleanGreeting {
 		cg.text, cg.textFace = m.clean(text, serif, true)
 	} else {
 		cg.unprintable = true
-		cg.text, cg.textFace = m.clean(t.unprintable, sans, true)
+		cg.text, cg.textFace = m.clean(t.Unprintable, sans, true)
 	}
 	if original != "" && printableLetters(original) {
 		o, f := m.clean(original, serif, true)
@@ -322,14 +322,14 @@ func (m *metrics) prepareGreeting(gr Greeting, t *texts) cleanGreeting {
 
 // printName cleans a supporter's name, replacing one that cannot be
 // printed with "a supporter from <country>"; named is false then.
-func (m *metrics) printName(name, country string, t *texts, f face) (_ string, _ face, named bool) {
+func (m *metrics) printName(name, country string, t *Texts, f face) (_ string, _ face, named bool) {
 	if printableLetters(name) {
 		if n, nf := m.clean(name, f, false); n != "" {
 			return n, nf, true
 		}
 	}
 	c, _ := m.clean(country, sans, false)
-	s, sf := m.clean(t.supporter(c), f, false)
+	s, sf := m.clean(t.Supporter(c), f, false)
 	return s, sf, false
 }
 
@@ -364,7 +364,7 @@ type cardRow struct {
 }
 
 // cardRows lays out a greeting's lines at text size size in width w.
-func (m *metrics) cardRows(cg *cleanGreeting, t *texts, w, size float64) []cardRow {
+func (m *metrics) cardRows(cg *cleanGreeting, t *Texts, w, size float64) []cardRow {
 	var rows []cardRow
 	lead := size * 1.4 * ptToMM
 	ts := size
@@ -385,7 +385,7 @@ func (m *metrics) cardRows(cg *cleanGreeting, t *texts, w, size float64) []cardR
 	if cg.original != "" {
 		os := math.Max(size-2, 6.5)
 		olead := os * 1.4 * ptToMM
-		label, lf := m.clean(t.original, sans, false)
+		label, lf := m.clean(t.Original, sans, false)
 		rows = append(rows, cardRow{text: label, f: lf, size: os - 0.5, h: olead, gap: 2, width: m.width(lf, os-0.5, label), gray: true})
 		for _, l := range m.wrap(cg.original, cg.origFace, os, w) {
 			r := cardRow{text: l.text, f: cg.origFace, size: os, h: olead, width: l.width, rtl: l.rtl, gray: true}
@@ -432,7 +432,7 @@ type coverItem struct {
 
 // layoutCover lays out the cover letter: the recipient's address and the
 // date, the letter, the organizer, and the totals.
-func layoutCover(b *Bundle, m *metrics, t *texts, g *geometry, envelopes, pages int) [][]coverItem {
+func layoutCover(b *Bundle, m *metrics, t *Texts, g *geometry, envelopes, pages int) [][]coverItem {
 	var out [][]coverItem
 	cur := []coverItem{}
 	y := g.top + 4
@@ -455,7 +455,7 @@ func layoutCover(b *Bundle, m *metrics, t *texts, g *geometry, envelopes, pages 
 	}
 
 	// Address block, date on the right of its first line.
-	date, df := m.clean(t.date(b.Date), sans, false)
+	date, df := m.clean(t.Date(b.Date), sans, false)
 	dateW := m.width(df, 10, date)
 	cur = append(cur, coverItem{x: g.right, y: y + 4.2*0.75, text: date, f: df, size: 10, right: true})
 	addrW := width - dateW - 8
@@ -503,9 +503,9 @@ func layoutCover(b *Bundle, m *metrics, t *texts, g *geometry, envelopes, pages 
 	// Totals, kept together.
 	signed := ""
 	if b.SignatureCount > 0 {
-		signed, _ = m.clean(t.signed(b.SignatureCount, b.CountryCount), sansBold, false)
+		signed, _ = m.clean(t.Signed(b.SignatureCount, max(b.CountryCount, 0)), sansBold, false)
 	}
-	note, nf := m.clean(fmt.Sprintf(t.envelopeTotals, t.number(envelopes), t.number(pages)), sans, false)
+	note, nf := m.clean(t.Totals(envelopes, pages), sans, false)
 	signedLines := m.wrap(signed, sansBold, 12, width)
 	noteLines := m.wrap(note, nf, 9, width)
 	y += 10

@@ -45,7 +45,7 @@ func Render(ctx context.Context, b Bundle, w io.Writer) (Manifest, error) {
 	if err != nil {
 		return Manifest{}, err
 	}
-	t := languages[b.Lang]
+	t := &b.Texts
 	p, err := layout(ctx, &b, m, t)
 	if err != nil {
 		return Manifest{}, err
@@ -60,7 +60,7 @@ func Render(ctx context.Context, b Bundle, w io.Writer) (Manifest, error) {
 type renderer struct {
 	b     *Bundle
 	m     *metrics
-	t     *texts
+	t     *Texts
 	plan  *plan
 	title string // cleaned
 }
@@ -256,10 +256,10 @@ func (r *renderer) drawEnvelope(job *envelopeJob) ([]byte, Envelope, error) {
 			break
 		}
 	}
-	title := r.title + " — " + fmt.Sprintf(t.titleSuffix, info.Number, envelopes)
+	title := r.title + " — " + t.Title(info.Number, envelopes)
 	d := newDoc(r.m, p.g.w, p.g.h, r.b.Date, title, r.b.Lang, faces...)
 	for i, pj := range job.pages {
-		footer := fmt.Sprintf(t.footer, info.Number, envelopes, i+1, info.Pages)
+		footer := t.Footer(info.Number, envelopes, i+1, info.Pages)
 		d.addPage()
 		switch pj.page.kind {
 		case pageCover:
@@ -271,7 +271,7 @@ func (r *renderer) drawEnvelope(job *envelopeJob) ([]byte, Envelope, error) {
 				info.FirstSignature = first
 			}
 			info.LastSignature = last
-			section := t.signatures + "  " + t.number(first) + "–" + t.number(last)
+			section := t.Signatures + "  " + t.Number(first) + "–" + t.Number(last)
 			r.frame(d, pageFrame{title: r.title, section: section, footer: footer})
 			r.drawSignatures(d, pj.rows)
 		case pageGreetings:
@@ -284,7 +284,7 @@ func (r *renderer) drawEnvelope(job *envelopeJob) ([]byte, Envelope, error) {
 			if r.b.Layout == LayoutPostcards {
 				err = r.drawPostcards(d, pj.cards, r.title, footer)
 			} else {
-				r.frame(d, pageFrame{title: r.title, section: t.greetings, footer: footer})
+				r.frame(d, pageFrame{title: r.title, section: t.Greetings, footer: footer})
 				err = r.drawGreetingList(d, pj.cards)
 			}
 			if err != nil {
@@ -306,7 +306,7 @@ func (r *renderer) drawEnvelopePages() ([]byte, error) {
 	d := newDoc(r.m, 220, 110, r.b.Date, r.title, r.b.Lang, sans, sansBold)
 	for i := range envelopes {
 		d.addPage()
-		mark, _ := r.m.clean(fmt.Sprintf(r.t.envelopeMark, i+1, envelopes), sans, false)
+		mark, _ := r.m.clean(r.t.Envelope(i+1, envelopes), sans, false)
 		r.drawEnvelopePage(d, mark)
 	}
 	data, err := d.bytes()

@@ -430,7 +430,7 @@ func TestEnvelopesAndManifest(t *testing.T) {
 		t.Errorf("progress %+v", progress)
 	}
 	cover := pdfText(t, r.files[man.Envelopes[0].File])
-	for _, s := range []string{"Signed by 1,000 people from 10 countries.", fmt.Sprintf("Letters: %d. Pages: %s.", len(man.Envelopes), languages["en"].number(pages)),
+	for _, s := range []string{"Signed by 1,000 people from 10 countries.", fmt.Sprintf("Letters: %d. Pages: %s.", len(man.Envelopes), englishTexts().Number(pages)),
 		"12 July 2026", "Ales Bialiatski", "Correctional Colony No. 9", "Viasna Solidarity Group", "Dear Ales,"} {
 		if !strings.Contains(cover, s) {
 			t.Errorf("cover lacks %q", s)
@@ -518,83 +518,60 @@ func TestNoLetterStartsMidCard(t *testing.T) {
 
 func layout2(t *testing.T, b *Bundle, m *metrics) (*plan, error) {
 	t.Helper()
-	return layout(context.Background(), b, m, languages[b.Lang])
+	return layout(context.Background(), b, m, &b.Texts)
 }
 
-func TestLanguages(t *testing.T) {
+// The texts a caller gives are printed where they belong, in whatever
+// language they are.
+func TestTextsArePrinted(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		lang, footer, signed, date, column string
-	}{
-		{"en", "Letter 1 of 1 · page 2 of 2", "Signed by 21 people from 2 countries.", "12 July 2026", "Country"},
-		{"be", "Ліст 1 з 1 · старонка 2 з 2", "Подпісы: 21 чалавек з 2 краін.", "12 ліпеня 2026 г.", "Краіна"},
-		{"ru", "Письмо 1 из 1 · страница 2 из 2", "Подписи: 21 человек из 2 стран.", "12 июля 2026 г.", "Страна"},
-		{"uk", "Лист 1 з 1 · сторінка 2 з 2", "Підписи: 21 людина з 2 країн.", "12 липня 2026 р.", "Країна"},
-	} {
-		t.Run(tc.lang, func(t *testing.T) {
-			t.Parallel()
-			b := testBundle(21, 0)
-			b.Lang, b.CountryCount = tc.lang, 2
-			text := allText(t, renderBundle(t, b))
-			for _, s := range []string{tc.footer, tc.signed, tc.date, tc.column} {
-				if !strings.Contains(text, s) {
-					t.Errorf("text lacks %q", s)
-				}
-			}
-		})
+	b := testBundle(21, 0)
+	b.Lang, b.CountryCount = "be", 2
+	b.Texts.Footer = func(envelope, envelopes, page, pages int) string {
+		return fmt.Sprintf("Ліст %d з %d · старонка %d з %d", envelope, envelopes, page, pages)
 	}
-}
-
-func TestSigned(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		lang              string
-		people, countries int
-		want              string
-	}{
-		{"en", 1, 1, "Signed by 1 person from 1 country."},
-		{"en", 12384, 47, "Signed by 12,384 people from 47 countries."},
-		{"en", 5, 0, "Signed by 5 people."},
-		{"ru", 1, 1, "Подписи: 1 человек из 1 страны."},
-		{"ru", 2, 3, "Подписи: 2 человека из 3 стран."},
-		{"ru", 11, 21, "Подписи: 11 человек из 21 страны."},
-		{"ru", 12384, 47, "Подписи: 12\u00A0384 человека из 47 стран."},
-		{"be", 22, 1, "Подпісы: 22 чалавекі з 1 краіны."},
-		{"be", 1000000, 112, "Подпісы: 1\u00A0000\u00A0000 чалавек з 112 краін."},
-		{"uk", 3, 5, "Підписи: 3 людини з 5 країн."},
-	} {
-		if got := languages[tc.lang].signed(tc.people, tc.countries); got != tc.want {
-			t.Errorf("%s signed(%d, %d) = %q, want %q", tc.lang, tc.people, tc.countries, got, tc.want)
+	b.Texts.Signed = func(people, countries int) string {
+		return fmt.Sprintf("Подпісы: %d чалавек з %d краін.", people, countries)
+	}
+	b.Texts.Date = func(time.Time) string { return "12 ліпеня 2026 г." }
+	b.Texts.CountryColumn = "Краіна"
+	b.Texts.Envelope = func(envelope, envelopes int) string { return fmt.Sprintf("Ліст %d з %d", envelope, envelopes) }
+	r := renderBundle(t, b)
+	text := allText(t, r)
+	for _, s := range []string{"Ліст 1 з 1 · старонка 2 з 2", "Подпісы: 21 чалавек з 2 краін.", "12 ліпеня 2026 г.", "Краіна"} {
+		if !strings.Contains(text, s) {
+			t.Errorf("text lacks %q", s)
 		}
+	}
+	if env := pdfText(t, r.files[EnvelopesFile]); !strings.Contains(env, "Ліст 1 з 1") {
+		t.Errorf("envelope page lacks its mark:\n%s", env)
 	}
 }
 
 func TestPrintedName(t *testing.T) {
 	t.Parallel()
+	tx := englishTexts()
 	for _, tc := range []struct {
 		full    string
 		choice  NameChoice
 		country string
-		lang    string
 		want    string
 	}{
-		{"Anna Maria Kowalska", NameFull, "Poland", "en", "Anna Maria Kowalska"},
-		{"  Anna   Kowalska ", NameFull, "Poland", "en", "Anna Kowalska"},
-		{"Anna Maria Kowalska", NameFirstInitial, "Poland", "en", "Anna K."},
-		{"Алесь Бяляцкі", NameFirstInitial, "Беларусь", "be", "Алесь Б."},
-		{"łukasz żak", NameFirstInitial, "Polska", "en", "łukasz Ż."},
-		{"ნინო ბერიძე", NameFirstInitial, "Georgia", "en", "ნინო ბ."}, // Georgian has no capitals in use
-		{"Արամ սարգսյան", NameFirstInitial, "Armenia", "en", "Արամ Ս."},
-		{"Madonna", NameFirstInitial, "Italy", "en", "Madonna"},
-		{"Anna Kowalska", NameCountry, "Lithuania", "en", "a supporter from Lithuania"},
-		{"Анна", NameCountry, "Литва", "ru", "сторонник из страны Литва"},
-		{"Анна", NameCountry, "Літва", "be", "прыхільнік з краіны Літва"},
-		{"", NameFull, "Latvia", "en", "a supporter from Latvia"},
-		{"Anna", "unknown", "Latvia", "en", "a supporter from Latvia"},
-		{"Anna", NameCountry, "Latvia", "xx", "a supporter from Latvia"},
+		{"Anna Maria Kowalska", NameFull, "Poland", "Anna Maria Kowalska"},
+		{"  Anna   Kowalska ", NameFull, "Poland", "Anna Kowalska"},
+		{"Anna Maria Kowalska", NameFirstInitial, "Poland", "Anna K."},
+		{"Алесь Бяляцкі", NameFirstInitial, "Беларусь", "Алесь Б."},
+		{"łukasz żak", NameFirstInitial, "Polska", "łukasz Ż."},
+		{"ნინო ბერიძე", NameFirstInitial, "Georgia", "ნინო ბ."}, // Georgian has no capitals in use
+		{"Արամ սարգսյան", NameFirstInitial, "Armenia", "Արամ Ս."},
+		{"Madonna", NameFirstInitial, "Italy", "Madonna"},
+		{"Anna Kowalska", NameCountry, "Lithuania", "a supporter from Lithuania"},
+		{"Anna Kowalska", NameCountry, " Lithuania ", "a supporter from Lithuania"},
+		{"", NameFull, "Latvia", "a supporter from Latvia"},
+		{"Anna", "unknown", "Latvia", "a supporter from Latvia"},
 	} {
-		if got := PrintedName(tc.full, tc.choice, tc.country, tc.lang); got != tc.want {
-			t.Errorf("PrintedName(%q, %q, %q, %q) = %q, want %q", tc.full, tc.choice, tc.country, tc.lang, got, tc.want)
+		if got := tx.PrintedName(tc.full, tc.choice, tc.country); got != tc.want {
+			t.Errorf("PrintedName(%q, %q, %q) = %q, want %q", tc.full, tc.choice, tc.country, got, tc.want)
 		}
 	}
 }
@@ -688,7 +665,9 @@ func TestRenderRejects(t *testing.T) {
 		change func(*Bundle)
 		want   error
 	}{
-		{"unknown language", func(b *Bundle) { b.Lang = "xx" }, ErrInvalid},
+		{"a language that is no tag", func(b *Bundle) { b.Lang = "en GB" }, ErrInvalid},
+		{"no texts", func(b *Bundle) { b.Texts = Texts{} }, ErrInvalid},
+		{"a missing text", func(b *Bundle) { b.Texts.Footer = nil }, ErrInvalid},
 		{"unknown paper", func(b *Bundle) { b.Paper = "A3" }, ErrInvalid},
 		{"unknown layout", func(b *Bundle) { b.Layout = "poster" }, ErrInvalid},
 		{"too many sheets", func(b *Bundle) { b.MaxSheets = MaxMaxSheets + 1 }, ErrInvalid},

@@ -7,12 +7,13 @@ import (
 
 // sampleBundle is a small bundle as a real campaign would send it; the
 // pictures in docs/ are made from it (testdata/samples.sh).
-func sampleBundle(lang string) Bundle {
+func sampleBundle() Bundle {
+	tx := englishTexts()
 	signers := []Signer{
 		{Name: "Anna Kowalska", City: "Kraków", Country: "Poland"},
 		{Name: "Jonas P.", City: "Vilnius", Country: "Lithuania"},
 		{Name: "Наталля Пінчук", City: "Гродна", Country: "Belarus"},
-		{Name: PrintedName("Mark Evans", NameCountry, "United Kingdom", lang), Country: "United Kingdom"},
+		{Name: tx.PrintedName("Mark Evans", NameCountry, "United Kingdom"), Country: "United Kingdom"},
 		{Name: "Γιώργος Παπαδόπουλος", City: "Θεσσαλονίκη", Country: "Greece"},
 		{Name: "ნინო ბერიძე", City: "ქუთაისი", Country: "Georgia"},
 		{Name: "Արամ Սարգսյան", City: "Գյումրի", Country: "Armenia"},
@@ -20,7 +21,7 @@ func sampleBundle(lang string) Bundle {
 		{Name: "Олена Шевченко", City: "Львів", Country: "Ukraine"},
 		{Name: "דוד כהן", City: "חיפה", Country: "Israel"},
 		{Name: "Marie Dubois", City: "Lyon", Country: "France"},
-		{Name: PrintedName("Jürgen Müller", NameFirstInitial, "Germany", lang), City: "Leipzig", Country: "Germany"},
+		{Name: tx.PrintedName("Jürgen Müller", NameFirstInitial, "Germany"), City: "Leipzig", Country: "Germany"},
 	}
 	var rows []Signer
 	for i := range 140 {
@@ -37,7 +38,6 @@ func sampleBundle(lang string) Bundle {
 		{Text: "Every Thursday a few of us stand in front of the embassy with your picture. People stop, ask who you are, and we tell them. Last week a schoolteacher took twenty leaflets for her class.\n\nWe hope this letter reaches you.", Name: "Søren Nørgaard", City: "Aarhus", Country: "Denmark"},
 	}
 	b := testBundle(0, 0)
-	b.Lang = lang
 	b.Letter = "Dear Ales,\n\n" +
 		"This letter comes from people in many countries who have followed your work for human rights and your trial. " +
 		"They ask us to tell you that they know where you are, that they think of you, and that they are waiting for you to be free.\n\n" +
@@ -53,7 +53,7 @@ func TestSampleBundle(t *testing.T) {
 	for _, layout := range []Layout{LayoutList, LayoutPostcards} {
 		t.Run(string(layout), func(t *testing.T) {
 			t.Parallel()
-			b := sampleBundle("en")
+			b := sampleBundle()
 			b.Layout = layout
 			r := renderBundle(t, b)
 			text := squeeze(allText(t, r))

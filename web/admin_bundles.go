@@ -69,11 +69,14 @@ func (s *Server) renderBundle(c *fiber.Ctx, status int, camp *campaign.Campaign,
 		return err
 	}
 	if problem == "" {
-		_ = opts.Validate() // fills the defaults shown
+		_ = opts.Validate(s.deps.Messages) // fills the defaults shown
 	}
 	t := s.localizer(c)
 	p := BundlePage{AdminPage: s.adminPage(c, t.T("admin.bundle.title", "Title", camp.Title)), Sub: s.campaignNav(c, camp),
-		ID: camp.ID, Campaign: camp.Title, Options: opts, Languages: pdf.Languages(), Error: problem}
+		ID: camp.ID, Campaign: camp.Title, Options: opts, Error: problem}
+	for _, tag := range s.deps.Messages.Languages() {
+		p.Languages = append(p.Languages, tag.String())
+	}
 	for _, j := range jobs {
 		bj := BundleJob{ID: j.ID, Status: string(j.Status), Created: j.CreatedAt.Format(consoleTime),
 			Error: j.Error, SHA256: j.SHA256, Percent: j.Percent(), Envelopes: j.TotalEnvelopes, Pages: j.Pages,

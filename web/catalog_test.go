@@ -17,7 +17,6 @@ import (
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/letters"
-	"github.com/solidarity-letters/solidarity/pdf"
 	"github.com/solidarity-letters/solidarity/web"
 )
 
@@ -41,7 +40,15 @@ type family struct {
 // families lists every prefix the code builds message IDs from. A new
 // composition in a template or in Go ("x.y." + v, printf "x.y.%s") fails
 // the test until it is listed here with its values.
-func families(code *sources) []family {
+func families(code *sources, c *i18n.Catalog) []family {
+	// The console names the languages of a prison's rules and those a
+	// bundle prints in, which are the catalog's.
+	languages := slices.Clone(web.PrisonLanguages)
+	for _, t := range c.Languages() {
+		if !slices.Contains(languages, t.String()) {
+			languages = append(languages, t.String())
+		}
+	}
 	consoleStatuses := append(code.consts("campaign", "Status"), "archived")
 	return []family{
 		{prefix: "admin.audit.action.", values: code.consts("audit", "Action")},
@@ -49,8 +56,7 @@ func families(code *sources) []family {
 		{prefix: "admin.status.", values: consoleStatuses},
 		{prefix: "admin.preview.banner.", values: consoleStatuses},
 		{prefix: "admin.bundle.status.", values: code.consts("bundle", "Status")},
-		{prefix: "admin.bundle.lang.", values: pdf.Languages()},
-		{prefix: "admin.language.", values: web.PrisonLanguages},
+		{prefix: "admin.language.", values: languages},
 		{prefix: "signatures.stats.greeting.", values: code.consts("letters", "Status")},
 		{prefix: "translations.status.", values: code.consts("letters", "TranslationStatus")},
 		{prefix: "moderation.flag.", values: code.consts("letters", "Flag")},
@@ -110,7 +116,7 @@ func TestCatalogMatchesTheCode(t *testing.T) {
 	for id, where := range code.asked {
 		need[id] = where
 	}
-	fams := families(code)
+	fams := families(code, c)
 	listed := map[string]bool{}
 	for _, f := range fams {
 		listed[f.prefix] = true

@@ -16,15 +16,17 @@ import (
 
 	"github.com/solidarity-letters/solidarity/audit"
 	"github.com/solidarity-letters/solidarity/bundle"
+	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/pdf"
 )
 
 const bundleUsage = `Usage:
   solidarity bundle --campaign SLUG --out FILE.zip [--layout list|postcards]
-                    [--paper A4|letter] [--max-sheets N] [--lang en|be|ru|uk]
+                    [--paper A4|letter] [--max-sheets N] [--lang CODE]
 
 Builds the printable bundle of a campaign: a ZIP with one PDF per envelope
-(letter-01.pdf, ...), envelopes.pdf and manifest.csv. The database is the
+(letter-01.pdf, ...), envelopes.pdf and manifest.csv, its fixed texts in
+any language of the message catalog (en, be, ru, ...). The database is the
 one serve uses; with the embedded database, stop the server first.
 `
 
@@ -49,7 +51,13 @@ func bundleCmd(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprint(stderr, bundleUsage)
 		return errors.New("bundle: --campaign and --out are required")
 	}
-	if err := opts.Validate(); err != nil {
+	// The options are checked before the database is opened, so a typo
+	// does not wait for it (or for a server that holds it).
+	messages, err := i18n.Load()
+	if err != nil {
+		return fmt.Errorf("bundle: %w", err)
+	}
+	if err := opts.Validate(messages); err != nil {
 		return fmt.Errorf("bundle: %w", err)
 	}
 	if getenv("GOMEMLIMIT") == "" {
