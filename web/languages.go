@@ -42,8 +42,11 @@ func (s *Server) languageLinks(c *fiber.Ctx, current language.Tag) []LanguageLin
 	out := make([]LanguageLink, 0, len(tags))
 	for _, t := range tags {
 		q.Set("lang", t.String())
-		href := path + "?" + q.Encode()
-		out = append(out, LanguageLink{Lang: t.String(), Name: selfName(t), Href: href, URL: base + href, Current: t == current})
+		// The alternates name the page itself, without what a visitor's
+		// link carried (a partner's ref, a filter).
+		alt := url.Values{"lang": {t.String()}}
+		out = append(out, LanguageLink{Lang: t.String(), Name: selfName(t), Href: path + "?" + q.Encode(),
+			URL: base + path + "?" + alt.Encode(), Current: t == current})
 	}
 	return out
 }
