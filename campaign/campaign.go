@@ -44,6 +44,10 @@ type Campaign struct {
 	Summary       string   `bson:"summary"`
 	Letter        string   `bson:"letter"` // the text supporters sign, addressed to the recipient
 	OrganizerName string   `bson:"organizer_name"`
+	// Language is the language its title, summary and letter are written
+	// in (a BCP 47 tag such as "be"); the letter's closing line is in it
+	// too. Empty, as for campaigns stored before it existed, is English.
+	Language string `bson:"language,omitempty"`
 	// ReturnAddress holds the sender's postal address lines printed on the
 	// envelopes; empty prints the organizer's name alone.
 	ReturnAddress []string `bson:"return_address,omitempty"`
@@ -217,4 +221,13 @@ func Deadline(date, tz string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("date %q is not YYYY-MM-DD", date)
 	}
 	return StartOfDay(day.Year(), day.Month(), day.Day(), loc), nil
+}
+
+// TextLanguage is the language the campaign's texts are written in: its
+// Language, or English.
+func (c *Campaign) TextLanguage() string {
+	if c.Language == "" {
+		return "en"
+	}
+	return c.Language
 }

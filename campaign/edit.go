@@ -91,6 +91,9 @@ func (c *Campaign) Problems() []FieldError {
 	case utf8.RuneCountInString(c.OrganizerName) > OrganizerMax:
 		out = append(out, FieldError{Field: "organizer_name", Problem: ProblemTooLong, Limit: OrganizerMax})
 	}
+	if c.Language != "" && !ValidLanguage(c.Language) {
+		out = append(out, FieldError{Field: "language", Problem: ProblemLanguage})
+	}
 	if c.Goal < 0 {
 		out = append(out, FieldError{Field: "goal", Problem: ProblemNumber})
 	}

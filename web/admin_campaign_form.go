@@ -45,6 +45,8 @@ type CampaignForm struct {
 	// ClosesTime).
 	CloseMode                          string
 	BeforeDate, ClosesDate, ClosesTime string
+	// Language is what the texts are written in (campaign.Campaign.Language).
+	Language string
 	// Zone is the chosen zone, ZoneOther one typed in, which wins.
 	Zone, ZoneOther                   string
 	GreetingsEnabled, GreetingsPublic bool
@@ -68,6 +70,7 @@ func campaignFormOf(camp *campaign.Campaign) CampaignForm {
 	f := CampaignForm{
 		Slug: camp.Slug, Title: camp.Title, Summary: camp.Summary, Letter: camp.Letter, Organizer: camp.OrganizerName,
 		ReturnAddress: strings.Join(camp.ReturnAddress, "\n"), RecipientID: camp.RecipientID, Zone: camp.TimeZone, CloseMode: closeBefore,
+		Language: camp.TextLanguage(),
 		GreetingsEnabled: camp.Greetings.Enabled, GreetingsPublic: camp.Greetings.ShowPublic,
 		GreetingsMax: strconv.Itoa(camp.Greetings.MaxLength), TransitDays: strconv.Itoa(DefaultTransitDays),
 		EmbedOrigins: strings.Join(camp.EmbedOrigins, "\n"), Version: versionOf(camp),
@@ -102,7 +105,7 @@ func readCampaignForm(c *fiber.Ctx) CampaignForm {
 	}
 	return CampaignForm{
 		Slug: v("slug"), Title: v("title"), Summary: text("summary"), Letter: text("letter"), Organizer: v("organizer_name"),
-		ReturnAddress: text("return_address"), RecipientID: v("recipient_id"), Goal: v("goal"),
+		ReturnAddress: text("return_address"), RecipientID: v("recipient_id"), Goal: v("goal"), Language: v("language"),
 		OpensDate: v("opens_date"), OpensTime: v("opens_time"),
 		CloseMode: v("close_mode"), BeforeDate: v("before_date"), ClosesDate: v("closes_date"), ClosesTime: v("closes_time"),
 		Zone: v("time_zone"), ZoneOther: v("time_zone_other"),
@@ -128,7 +131,7 @@ func (f *CampaignForm) zone() (string, *time.Location, bool) {
 
 // campaignFields is the order of the campaign form's fields, for the error
 // summary.
-var campaignFields = []string{"slug", "title", "summary", "letter", "organizer_name", "recipient_id", "goal",
+var campaignFields = []string{"slug", "title", "summary", "letter", "language", "organizer_name", "recipient_id", "goal",
 	"time_zone", "opens", "closes", "greetings_max", "at_risk", "embed_origins"}
 
 // apply writes the form onto camp and returns what is wrong with it, in
@@ -139,7 +142,7 @@ func (f *CampaignForm) apply(camp *campaign.Campaign, recipients []campaign.Reci
 		probs = append(probs, campaign.FieldError{Field: field, Problem: p})
 	}
 	camp.Slug, camp.Title, camp.Summary, camp.Letter = f.Slug, f.Title, f.Summary, f.Letter
-	camp.OrganizerName, camp.RecipientID = f.Organizer, f.RecipientID
+	camp.OrganizerName, camp.RecipientID, camp.Language = f.Organizer, f.RecipientID, f.Language
 	camp.ReturnAddress = nil
 	for line := range strings.SplitSeq(f.ReturnAddress, "\n") {
 		if line = strings.TrimSpace(line); line != "" {

@@ -116,6 +116,9 @@ type CampaignEditPage struct {
 	Form       CampaignForm
 	Recipients []campaign.Recipient
 	Zones      []string
+	// Languages are those a campaign can be written in: the catalog's,
+	// since the letter's closing line is printed in it.
+	Languages []LanguageOption
 	// Proposal says which closing date the deadline helper proposed.
 	Proposal string
 	State    CampaignState
@@ -176,6 +179,7 @@ func (s *Server) renderCampaignPage(c *fiber.Ctx, status int, stored *campaign.C
 		"slug":          t.T("admin.campaign.f.slug_hint"),
 		"summary":       t.T("admin.campaign.f.summary_hint"),
 		"letter":        t.T("admin.campaign.f.letter_hint"),
+		"language":      t.T("admin.campaign.f.language_hint"),
 		"goal":          t.T("admin.campaign.f.goal_hint"),
 		"opens":         t.T("admin.campaign.f.opens_hint"),
 		"time_zone":     t.T("admin.campaign.f.time_zone_hint"),
@@ -208,6 +212,7 @@ func (s *Server) renderCampaignPage(c *fiber.Ctx, status int, stored *campaign.C
 		zones = append([]string{form.Zone}, zones...)
 	}
 	p.Zones = zones
+	p.Languages = s.languageOptions()
 	if stored == nil {
 		p.AdminPage = s.adminPage(c, t.T("admin.campaign.new_title"))
 		if len(probs) > 0 {
@@ -308,6 +313,9 @@ func (s *Server) saveCampaign(c *fiber.Ctx, stored *campaign.Campaign) error {
 		return s.staleCampaignForm(c, stored, form)
 	}
 	probs := form.apply(camp, recipients)
+	if _, ok := s.deps.Messages.Supported(form.Language); !ok && form.Language != "" && !slices.ContainsFunc(probs, func(p campaign.FieldError) bool { return p.Field == "language" }) {
+		probs = append(probs, campaign.FieldError{Field: "language", Problem: campaign.ProblemLanguage})
+	}
 	if len(probs) > 0 {
 		return s.renderCampaignForm(c, fiber.StatusUnprocessableEntity, stored, form, probs, "")
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/solidarity-letters/solidarity/campaign"
-	"golang.org/x/text/language/display"
 )
 
 // EmbedBuilderPage is the console's snippet builder: the options of the
@@ -32,11 +31,6 @@ type EmbedBuilderPage struct {
 	Origins     string
 }
 
-// LanguageOption is a language in a list to choose from.
-type LanguageOption struct {
-	Code, Name string
-}
-
 func (s *Server) embedBuilder(c *fiber.Ctx) error {
 	camp, err := s.deps.Signing.Campaign(c.UserContext(), c.Params("id"))
 	if err != nil {
@@ -51,11 +45,9 @@ func (s *Server) embedBuilder(c *fiber.Ctx) error {
 		Compact: c.Query("compact") == "1",
 		Origins: strings.Join(camp.EmbedOrigins, ", "),
 	}
-	for _, tag := range s.deps.Messages.Languages() {
-		p.Languages = append(p.Languages, LanguageOption{Code: tag.String(), Name: display.Self.Name(tag)})
-		if c.Query("lang") == tag.String() {
-			p.Lang = tag.String()
-		}
+	p.Languages = s.languageOptions()
+	if tag, ok := s.deps.Messages.Supported(c.Query("lang")); ok {
+		p.Lang = tag.String()
 	}
 	if c.Query("theme") == "dark" {
 		p.Theme = "dark"

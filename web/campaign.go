@@ -12,6 +12,7 @@ import (
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/internal/country"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
+	"golang.org/x/text/language"
 )
 
 // CampaignView is a campaign as pages show it, dates in its time zone.
@@ -31,6 +32,11 @@ type CampaignView struct {
 	ClosesAt    string
 	ClosesAtISO string
 	Greetings   campaign.Greetings
+	// Lang is the language of the title, summary and letter, for their
+	// lang attributes; Signoff, the letter's closing line, is in it too,
+	// whatever the page's language.
+	Lang    string
+	Signoff string
 }
 
 func (s *Server) campaignView(c *fiber.Ctx, camp *campaign.Campaign) (CampaignView, error) {
@@ -42,7 +48,10 @@ func (s *Server) campaignView(c *fiber.Ctx, camp *campaign.Campaign) (CampaignVi
 	if closes.Hour() != 0 || closes.Minute() != 0 {
 		deadline = t.DateTime(closes)
 	}
+	lang := camp.TextLanguage()
 	v := CampaignView{
+		Lang:        lang,
+		Signoff:     s.deps.Messages.Localizer(language.Make(lang)).T("campaign.signoff", "Organizer", camp.OrganizerName),
 		Slug:        camp.Slug,
 		Title:       camp.Title,
 		Summary:     camp.Summary,

@@ -61,3 +61,17 @@ func selfName(t language.Tag) string {
 	}
 	return string(unicode.ToUpper(r)) + name[n:]
 }
+
+// LanguageOption is a language in a list to choose from, named in itself.
+type LanguageOption struct {
+	Code, Name string
+}
+
+// languageOptions lists the shipped languages for a form's choice.
+func (s *Server) languageOptions() []LanguageOption {
+	var out []LanguageOption
+	for _, tag := range s.deps.Messages.Languages() {
+		out = append(out, LanguageOption{Code: tag.String(), Name: selfName(tag)})
+	}
+	return out
+}

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"html"
 	"net/url"
 	"regexp"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/solidarity-letters/solidarity/account"
+	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 )
 
@@ -106,5 +108,39 @@ func TestCatalogReviewPage(t *testing.T) {
 	}
 	if list := translator.get(t, "/admin/translations"); !strings.Contains(list.Body, `href="/admin/translations/review"`) {
 		t.Error("the translations page does not link to the texts marked for review")
+	}
+}
+
+// A campaign written in Belarusian keeps its letter in Belarusian on a page
+// read in German: the closing line follows the letter, and the texts say
+// their language to screen readers. The console sets the language.
+func TestCampaignLanguage(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, dbs.Database(t))
+	c := s.addCampaign(t, "ales", func(c *campaign.Campaign) { c.Language = "be"; c.OrganizerName = "Вясна" })
+	page := s.get(t, "/c/ales?lang=de")
+	for _, want := range []string{`<html lang="de">`, `<h1 lang="be">`, `<div class="paper" lang="be">`, `<p class="signoff">Вясна і ўсе, хто падпісаўся</p>`} {
+		if !strings.Contains(page.Body, want) {
+			t.Errorf("the German page of a Belarusian campaign lacks %s", want)
+		}
+	}
+
+	org := s.loginAs(t, account.RoleOrganizer)
+	edit := org.get(t, "/admin/campaigns/"+c.ID)
+	if !strings.Contains(edit.Body, `<option value="be" lang="be" selected>Беларуская</option>`) {
+		t.Error("the campaign form does not show the campaign's language")
+	}
+	stored, err := s.Service.Campaign(context.Background(), c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := org.post(t, "/admin/campaigns/"+c.ID, campaignValues(stored, func(v url.Values) { v.Set("language", "ja") })); res.Status != 422 || !strings.Contains(res.Body, "Choose a language from the list.") {
+		t.Errorf("a language the site does not ship: %d, want 422 with the problem", res.Status)
+	}
+	if res := org.post(t, "/admin/campaigns/"+c.ID, campaignValues(stored, func(v url.Values) { v.Set("language", "uk") })); res.Status != 303 {
+		t.Fatalf("save in Ukrainian: %d", res.Status)
+	}
+	if got, _ := s.Service.Campaign(context.Background(), c.ID); got.Language != "uk" {
+		t.Errorf("stored language %q, want uk", got.Language)
 	}
 }
