@@ -70,7 +70,7 @@ func campaignFormOf(camp *campaign.Campaign) CampaignForm {
 	f := CampaignForm{
 		Slug: camp.Slug, Title: camp.Title, Summary: camp.Summary, Letter: camp.Letter, Organizer: camp.OrganizerName,
 		ReturnAddress: strings.Join(camp.ReturnAddress, "\n"), RecipientID: camp.RecipientID, Zone: camp.TimeZone, CloseMode: closeBefore,
-		Language: camp.TextLanguage(),
+		Language:         camp.TextLanguage(),
 		GreetingsEnabled: camp.Greetings.Enabled, GreetingsPublic: camp.Greetings.ShowPublic,
 		GreetingsMax: strconv.Itoa(camp.Greetings.MaxLength), TransitDays: strconv.Itoa(DefaultTransitDays),
 		EmbedOrigins: strings.Join(camp.EmbedOrigins, "\n"), Version: versionOf(camp),
