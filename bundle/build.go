@@ -86,14 +86,14 @@ func NewBuilder(campaigns *campaign.Service, greetings *letters.Store, messages 
 
 // Summary is what a bundle of a campaign will contain.
 type Summary struct {
-	Signatures   int // named rows, printed one per line
+	Signatures   int64 // named rows, printed one per line
 	OnPaper      int64
-	Countries    int
-	Greetings    int // approved greetings that will be printed
-	Translations int // of those, printed in their approved translation
+	Countries    int64
+	Greetings    int64 // approved greetings that will be printed
+	Translations int64 // of those, printed in their approved translation
 	// Untranslated are approved greetings in a language the prison does
 	// not let through and without an approved translation: left out.
-	Untranslated int
+	Untranslated int64
 }
 
 // Scope is which of a campaign's data a bundle holds: the signatures
@@ -242,7 +242,7 @@ func (b *Builder) Summarize(ctx context.Context, c *campaign.Campaign) (Summary,
 	if err != nil {
 		return Summary{}, err
 	}
-	s := Summary{Signatures: len(d.rows), Countries: len(d.countries), Greetings: len(d.greetings), Untranslated: d.untranslated}
+	s := Summary{Signatures: int64(len(d.rows)), Countries: int64(len(d.countries)), Greetings: int64(len(d.greetings)), Untranslated: int64(d.untranslated)}
 	for _, t := range d.tallies {
 		s.OnPaper += t.Count
 	}

@@ -148,7 +148,7 @@ func (s *Server) changePassword(c *fiber.Ctx) error {
 	case current == "":
 		problems["current"] = t.T("security.password.error.current")
 	case account.CheckPassword(next) != nil:
-		problems["password"] = t.T("admin.users.error.password", "Min", account.PasswordMin, "Max", account.PasswordMax)
+		problems["password"] = t.N("admin.users.error.password", account.PasswordMax, "Min", t.Number(account.PasswordMin))
 	case next != formValue(c, "again"):
 		problems["again"] = t.T("security.password.error.again")
 	}

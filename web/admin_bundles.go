@@ -37,7 +37,8 @@ type BundlePage struct {
 // BundleJob is one built or building bundle.
 type BundleJob struct {
 	ID, Status, Created, Error, SHA256 string
-	Percent, Envelopes, Pages          int
+	Percent                            int
+	Envelopes, Pages                   int64
 	Size                               string
 	Options                            bundle.Options
 	Ready                              bool
@@ -79,7 +80,7 @@ func (s *Server) renderBundle(c *fiber.Ctx, status int, camp *campaign.Campaign,
 	}
 	for _, j := range jobs {
 		bj := BundleJob{ID: j.ID, Status: string(j.Status), Created: j.CreatedAt.Format(consoleTime),
-			Error: j.Error, SHA256: j.SHA256, Percent: j.Percent(), Envelopes: j.TotalEnvelopes, Pages: j.Pages,
+			Error: j.Error, SHA256: j.SHA256, Percent: j.Percent(), Envelopes: int64(j.TotalEnvelopes), Pages: int64(j.Pages),
 			Size: fmt.Sprintf("%.1f MB", float64(j.Size)/1e6), Options: j.Options, Ready: j.Status == bundle.StatusDone,
 			Held: j.Held(), Retry: j.Held() || j.Status == bundle.StatusFailed, ReplacesSHA256: j.ReplacesSHA256}
 		if !j.Cutoff.IsZero() {

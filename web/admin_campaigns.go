@@ -391,8 +391,7 @@ func (s *Server) proposeDeadline(c *fiber.Ctx, stored *campaign.Campaign, form C
 		form.CloseMode = closeBefore
 		form.BeforeDate = closes.In(loc).Format(time.DateOnly)
 		arrival, _ := time.Parse(time.DateOnly, form.ArrivalDate)
-		proposal := t.T("admin.campaign.proposed", "Date", t.Date(closes.In(loc)), "Arrival", t.Date(arrival),
-			"Days", t.Number(int64(days)))
+		proposal := t.N("admin.campaign.proposed", int64(days), "Date", t.Date(closes.In(loc)), "Arrival", t.Date(arrival))
 		return s.renderCampaignForm(c, fiber.StatusOK, stored, form, nil, proposal)
 	}
 	return s.renderCampaignForm(c, fiber.StatusUnprocessableEntity, stored, form, probs, "")

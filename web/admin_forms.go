@@ -92,10 +92,9 @@ func (s *Server) formState(t *i18n.Localizer, probs []campaign.FieldError, hints
 // consoleProblem words a console form's problem: a message for the field
 // and problem, else for the problem, else the sign form's.
 func (s *Server) consoleProblem(t *i18n.Localizer, p campaign.FieldError) string {
-	limit := t.Number(int64(p.Limit))
 	for _, id := range []string{"admin.error." + p.Field + "." + string(p.Problem), "admin.error." + string(p.Problem)} {
 		if s.deps.Messages.Has(id) {
-			return t.T(id, "Limit", limit)
+			return limitMessage(t, id, p)
 		}
 	}
 	return s.problemMessage(t, p)

@@ -41,7 +41,7 @@ func (s *Server) renderOrganisationForm(c *fiber.Ctx, status int, form Organisat
 	t := s.localizer(c)
 	hints := map[string]string{
 		site.FieldName:        t.T("org.f.name_hint"),
-		site.FieldAddress:     t.T("org.f.address_hint", "Lines", site.AddressMaxLines),
+		site.FieldAddress:     t.N("org.f.address_hint", site.AddressMaxLines),
 		site.FieldEmail:       t.T("org.f.email_hint"),
 		site.FieldSignal:      t.T("org.f.signal_hint"),
 		site.FieldFingerprint: t.T("org.f.pgp_fingerprint_hint"),

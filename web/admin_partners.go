@@ -74,7 +74,7 @@ func (s *Server) addPartner(c *fiber.Ctx) error {
 
 // partnerProblem words a problem of the partner form.
 func partnerProblem(t *i18n.Localizer, f campaign.FieldError) string {
-	return t.T("partners.error."+f.Field+"."+string(f.Problem), "Limit", t.Number(int64(f.Limit)))
+	return limitMessage(t, "partners.error."+f.Field+"."+string(f.Problem), f)
 }
 
 // PartnerPage shows one partner: its signatures by campaign and day, its

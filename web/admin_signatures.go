@@ -176,10 +176,9 @@ func parseFilter(f SignatureFilterForm, loc *time.Location) (campaign.SignatureF
 
 // signatureProblem words a problem of the signature pages' forms.
 func (s *Server) signatureProblem(t *i18n.Localizer, p campaign.FieldError) string {
-	limit := t.Number(int64(p.Limit))
 	for _, id := range []string{"signatures.error." + p.Field + "." + string(p.Problem), "signatures.error." + string(p.Problem)} {
 		if s.deps.Messages.Has(id) {
-			return t.T(id, "Limit", limit)
+			return limitMessage(t, id, p)
 		}
 	}
 	return s.problemMessage(t, p)

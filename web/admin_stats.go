@@ -169,8 +169,8 @@ func dayChart(t *i18n.Localizer, days []DayRow) Chart {
 			peak = d
 		}
 	}
-	ch.Desc = t.T("signatures.stats.chart.desc", "From", days[0].Date, "To", days[len(days)-1].Date,
-		"Total", t.Number(total), "Peak", peak.Date, "PeakCount", t.Number(peak.Total))
+	ch.Desc = t.N("signatures.stats.chart.desc", total, "From", days[0].Date, "To", days[len(days)-1].Date,
+		"Peak", peak.Date, "PeakCount", t.Number(peak.Total))
 	top := niceCeil(peak.Total)
 	px := func(n int64) int { return int(math.Round(float64(n) * chartHeight / float64(top))) }
 	for i := int64(0); i <= 4; i++ {

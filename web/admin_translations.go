@@ -78,8 +78,13 @@ func (s *Server) translationSave(c *fiber.Ctx) error {
 		{letters.ErrTranslationInvalid, "text", "translations.error.invalid"},
 		{letters.ErrTranslationLanguage, "language", "translations.error.language"},
 	} {
-		if errors.Is(err, p.err) {
-			problems[p.field] = t.T(p.msgID, "Limit", t.Number(letters.MaxTranslation))
+		switch {
+		case !errors.Is(err, p.err):
+		case p.err == letters.ErrTranslationTooLong:
+			// The limit counts characters: a plural message.
+			problems[p.field] = t.N(p.msgID, letters.MaxTranslation)
+		default:
+			problems[p.field] = t.T(p.msgID)
 		}
 	}
 	if len(problems) > 0 {

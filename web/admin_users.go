@@ -84,7 +84,7 @@ func (s *Server) addUser(c *fiber.Ctx) error {
 	}
 	password := formValue(c, "password")
 	if err := account.CheckPassword(password); err != nil {
-		problems["password"] = t.T("admin.users.error.password", "Min", account.PasswordMin, "Max", account.PasswordMax)
+		problems["password"] = t.N("admin.users.error.password", account.PasswordMax, "Min", t.Number(account.PasswordMin))
 	}
 	if len(problems) == 0 {
 		u, err := s.deps.Accounts.InviteUser(c.UserContext(), form.Email, role, password)
@@ -133,7 +133,7 @@ func (s *Server) setUserPassword(c *fiber.Ctx) error {
 	switch {
 	case errors.Is(err, account.ErrWeakPassword):
 		return s.renderUsers(c, fiber.StatusUnprocessableEntity, UserForm{Role: string(account.RoleModerator)},
-			map[string]string{"reset": t.T("admin.users.error.password", "Min", account.PasswordMin, "Max", account.PasswordMax)})
+			map[string]string{"reset": t.N("admin.users.error.password", account.PasswordMax, "Min", t.Number(account.PasswordMin))})
 	case errors.Is(err, account.ErrNotFound):
 		return fiber.ErrNotFound
 	case err != nil:

@@ -12,6 +12,7 @@ import (
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/internal/country"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
+	"github.com/solidarity-letters/solidarity/site"
 	"golang.org/x/text/language"
 )
 
@@ -323,6 +324,18 @@ func (s *Server) problemMessage(t *i18n.Localizer, f campaign.FieldError) string
 	if !s.deps.Messages.Has(id) {
 		id = "error." + string(f.Problem)
 	}
+	return limitMessage(t, id, f)
+}
+
+// limitMessage fills the message id of a field's problem with the
+// problem's limit. Too long and too many lines count characters or lines,
+// so their messages are plural and take the limit as the count; a number's
+// limit ends its range and counts nothing.
+func limitMessage(t *i18n.Localizer, id string, f campaign.FieldError) string {
+	switch string(f.Problem) {
+	case string(campaign.ProblemTooLong), string(site.ProblemTooMany):
+		return t.N(id, int64(f.Limit))
+	}
 	return t.T(id, "Limit", t.Number(int64(f.Limit)))
 }
 
@@ -474,7 +487,7 @@ func displayOptions(t *i18n.Localizer) []country.Country {
 // greetingHint explains the greeting field: its limit, who reads it, and
 // whether it may appear on the public page.
 func greetingHint(t *i18n.Localizer, camp *campaign.Campaign) string {
-	hint := t.T("form.greeting_hint", "Limit", t.Number(int64(camp.Greetings.MaxLength)))
+	hint := t.N("form.greeting_hint", int64(camp.Greetings.MaxLength))
 	if camp.Greetings.ShowPublic {
 		hint += " " + t.T("form.greeting_public_hint")
 	}

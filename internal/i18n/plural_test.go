@@ -2,8 +2,11 @@ package i18n_test
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -44,8 +47,8 @@ func TestPluralForms(t *testing.T) {
 						t.Errorf("%s %s: no %q form, which %d needs", lang, id, categories[i], n)
 						continue
 					}
-					expected := fillCount(form, l.Number(n))
-					if got := l.N(id, n); got != expected {
+					expected, pairs := fillOthers(fillCount(form, l.Number(n)))
+					if got := l.N(id, n, pairs...); got != expected {
 						t.Errorf("%s %s for %d: %q, want the %s form %q", lang, id, n, got, categories[i], expected)
 					}
 				}
@@ -77,6 +80,19 @@ func pluralMessages(t *testing.T, lang string) map[string]map[string]string {
 // fillCount puts count where a form has {{.Count}}, as N does.
 func fillCount(form, count string) string {
 	return strings.ReplaceAll(form, "{{.Count}}", count)
+}
+
+// placeholder is a value other than the count that a message takes.
+var placeholder = regexp.MustCompile(`\{\{\.([A-Za-z]+)\}\}`)
+
+// fillOthers fills a form's placeholders other than the count with their
+// names in brackets, and returns the pairs that fill them so in N.
+func fillOthers(form string) (string, []any) {
+	var pairs []any
+	for _, m := range placeholder.FindAllStringSubmatch(form, -1) {
+		pairs = append(pairs, m[1], "["+m[1]+"]")
+	}
+	return placeholder.ReplaceAllString(form, "[$1]"), pairs
 }
 
 // catalogFiles reads the message files of one language: en.json or
@@ -122,6 +138,37 @@ func TestSignatureCountWords(t *testing.T) {
 		for i, n := range counts {
 			if got := l.N("campaign.signatures", n); got != words[i] {
 				t.Errorf("%s: %d %s, want %d %s", lang, n, got, n, words[i])
+			}
+		}
+	}
+}
+
+// A plural message has exactly the plural categories of its language,
+// which go-i18n chooses from, in every language: a message plural in one
+// language and plain in another would fail for some counts.
+func TestPluralCategories(t *testing.T) {
+	categories := map[string][]string{
+		"en": {"one", "other"}, "sv": {"one", "other"}, "de": {"one", "other"},
+		"fr": {"many", "one", "other"},
+		"be": {"few", "many", "one", "other"}, "ru": {"few", "many", "one", "other"},
+		"uk": {"few", "many", "one", "other"}, "pl": {"few", "many", "one", "other"},
+		"lt": {"few", "many", "one", "other"},
+	}
+	english := pluralMessages(t, "en")
+	for lang, want := range categories {
+		forms := pluralMessages(t, lang)
+		for id, byCategory := range forms {
+			got := slices.Sorted(maps.Keys(byCategory))
+			if !slices.Equal(got, want) {
+				t.Errorf("%s %s has the forms %v, want %v", lang, id, got, want)
+			}
+			if _, ok := english[id]; !ok {
+				t.Errorf("%s %s is plural, but not in English", lang, id)
+			}
+		}
+		for id := range english {
+			if _, ok := forms[id]; !ok {
+				t.Errorf("%s %s is not plural, but is in English", lang, id)
 			}
 		}
 	}
