@@ -168,8 +168,24 @@ type FieldProblem struct {
 	Message string
 }
 
-func (s *Server) campaignPage(c *fiber.Ctx) error {
+// publicCampaign reads the campaign the request's :slug names, for a
+// public page. A visitor who named no language the site ships (by the
+// switcher or their browser) reads the page in the campaign's language.
+func (s *Server) publicCampaign(c *fiber.Ctx) (*campaign.Campaign, error) {
 	camp, err := s.deps.Signing.Public(c.UserContext(), c.Params("slug"))
+	if err != nil {
+		return nil, err
+	}
+	if named, _ := c.Locals(langNamedKey{}).(bool); !named {
+		if tag, ok := s.deps.Messages.Supported(camp.TextLanguage()); ok {
+			c.Locals(localizerKey{}, s.deps.Messages.Localizer(tag))
+		}
+	}
+	return camp, nil
+}
+
+func (s *Server) campaignPage(c *fiber.Ctx) error {
+	camp, err := s.publicCampaign(c)
 	if err != nil {
 		return err
 	}
@@ -232,7 +248,7 @@ func signPurpose(c *campaign.Campaign) string { return "sign:" + c.ID }
 const honeypot = "hp_x7"
 
 func (s *Server) sign(c *fiber.Ctx) error {
-	camp, err := s.deps.Signing.Public(c.UserContext(), c.Params("slug"))
+	camp, err := s.publicCampaign(c)
 	if err != nil {
 		return err
 	}
@@ -355,7 +371,7 @@ type ShareLink struct {
 }
 
 func (s *Server) thanks(c *fiber.Ctx) error {
-	camp, err := s.deps.Signing.Public(c.UserContext(), c.Params("slug"))
+	camp, err := s.publicCampaign(c)
 	if err != nil {
 		return err
 	}

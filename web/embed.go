@@ -160,7 +160,7 @@ type EmbedPage struct {
 // embedCampaign reads the campaign and the options of an embed request,
 // and refuses an embedding site the campaign does not allow.
 func (s *Server) embedCampaign(c *fiber.Ctx, get func(string) string) (*campaign.Campaign, embedOptions, error) {
-	camp, err := s.deps.Signing.Public(c.UserContext(), c.Params("slug"))
+	camp, err := s.publicCampaign(c)
 	if err != nil {
 		return nil, embedOptions{}, err
 	}
@@ -311,7 +311,7 @@ const badgeTitleMax = 40
 // badge draws the campaign's title and count as a small SVG image, for
 // newsletters and READMEs, in which no script runs.
 func (s *Server) badge(c *fiber.Ctx) error {
-	camp, err := s.deps.Signing.Public(c.UserContext(), c.Params("slug"))
+	camp, err := s.publicCampaign(c)
 	if err != nil {
 		return err
 	}

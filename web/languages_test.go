@@ -125,6 +125,23 @@ func TestCampaignLanguage(t *testing.T) {
 		}
 	}
 
+	// A visitor who names no language the site ships reads the campaign's.
+	for _, tt := range []struct {
+		path    string
+		headers []string
+		want    string
+	}{
+		{"/c/ales", nil, "be"},
+		{"/c/ales", []string{"Accept-Language", "ja"}, "be"},
+		{"/c/ales", []string{"Accept-Language", "de"}, "de"},
+		{"/c/ales?lang=en", []string{"Accept-Language", "ja"}, "en"},
+		{"/embed/ales", nil, "be"},
+	} {
+		if page := s.get(t, tt.path, tt.headers...); !strings.Contains(page.Body, `<html lang="`+tt.want+`">`) {
+			t.Errorf("%s %v: not in %s", tt.path, tt.headers, tt.want)
+		}
+	}
+
 	org := s.loginAs(t, account.RoleOrganizer)
 	edit := org.get(t, "/admin/campaigns/"+c.ID)
 	if !strings.Contains(edit.Body, `<option value="be" lang="be" selected>Беларуская</option>`) {

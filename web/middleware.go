@@ -99,7 +99,8 @@ const langCookie = "lang"
 // Accept-Language. An explicit ?lang= is remembered in a cookie.
 func (s *Server) withLang(c *fiber.Ctx) error {
 	q := c.Query("lang")
-	tag := s.deps.Messages.Match([]string{q, c.Cookies(langCookie)}, c.Get(fiber.HeaderAcceptLanguage))
+	tag, named := s.deps.Messages.Match([]string{q, c.Cookies(langCookie)}, c.Get(fiber.HeaderAcceptLanguage))
+	c.Locals(langNamedKey{}, named)
 	if q != "" && tag.String() == q {
 		c.Cookie(&fiber.Cookie{
 			Name: langCookie, Value: q, Path: "/", MaxAge: 365 * 24 * 3600,
@@ -113,6 +114,10 @@ func (s *Server) withLang(c *fiber.Ctx) error {
 }
 
 type localizerKey struct{}
+
+// langNamedKey holds whether the request named a shipped language (a choice
+// or Accept-Language); publicCampaign reads it.
+type langNamedKey struct{}
 
 // localizer returns the request's translator.
 func (s *Server) localizer(c *fiber.Ctx) *i18n.Localizer {

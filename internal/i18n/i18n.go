@@ -161,22 +161,24 @@ func (c *Catalog) Supported(tag string) (language.Tag, bool) {
 
 // Match picks the language for a request: an explicit choice (a ?lang=
 // parameter, then the cookie) if it is shipped, then the best match for the
-// Accept-Language header, then the default.
-func (c *Catalog) Match(choices []string, acceptLanguage string) language.Tag {
+// Accept-Language header, then the default. It reports whether the request
+// named a shipped language; false means the default was taken for want of
+// one, and a page may then prefer its own (a campaign's language).
+func (c *Catalog) Match(choices []string, acceptLanguage string) (language.Tag, bool) {
 	for _, choice := range choices {
 		if t, ok := c.Supported(choice); ok {
-			return t
+			return t, true
 		}
 	}
 	prefs, _, err := language.ParseAcceptLanguage(acceptLanguage)
 	if err != nil || len(prefs) == 0 {
-		return Default()
+		return Default(), false
 	}
 	_, i, conf := c.matcher.Match(prefs...)
 	if conf == language.No {
-		return Default()
+		return Default(), false
 	}
-	return c.tags[i]
+	return c.tags[i], true
 }
 
 // Localizer returns the translator for one language.

@@ -20,17 +20,22 @@ func TestMatch(t *testing.T) {
 		choices []string
 		accept  string
 		want    string
+		named   bool
 	}{
-		{"nothing", nil, "", "en"},
-		{"explicit English", []string{"en"}, "de", "en"},
-		{"unknown choice falls through", []string{"xx", ""}, "en-GB,en;q=0.8", "en"},
-		{"garbage header", nil, ";;;q=x", "en"},
-		{"unsupported language", nil, "ja", "en"},
+		{"nothing", nil, "", "en", false},
+		{"explicit English", []string{"en"}, "de", "en", true},
+		{"explicit Belarusian", []string{"be"}, "de", "be", true},
+		{"the cookie after an unknown choice", []string{"xx", "uk"}, "de", "uk", true},
+		{"unknown choice falls through", []string{"xx", ""}, "en-GB,en;q=0.8", "en", true},
+		{"a regional variant", nil, "ru-RU,ru;q=0.9", "ru", true},
+		{"garbage header", nil, ";;;q=x", "en", false},
+		{"unsupported language", nil, "ja", "en", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := c.Match(tt.choices, tt.accept).String(); got != tt.want {
-				t.Errorf("Match = %s, want %s", got, tt.want)
+			got, named := c.Match(tt.choices, tt.accept)
+			if got.String() != tt.want || named != tt.named {
+				t.Errorf("Match = %s, %v; want %s, %v", got, named, tt.want, tt.named)
 			}
 		})
 	}
