@@ -6,6 +6,7 @@ package campaign
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -230,4 +231,11 @@ func (c *Campaign) TextLanguage() string {
 		return "en"
 	}
 	return c.Language
+}
+
+// AllowsLanguage reports whether letters in the language code reach the
+// recipient: the prison's list names it, or the list is empty (no rule
+// known).
+func (r *Recipient) AllowsLanguage(code string) bool {
+	return len(r.Languages) == 0 || slices.Contains(r.Languages, code)
 }

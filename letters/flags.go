@@ -132,11 +132,17 @@ func hasPhone(text string) bool {
 
 // hasCensored reports whether text contains one of words (each a word or a
 // phrase) as whole words, ignoring case.
-func hasCensored(text string, words []string) bool {
+func hasCensored(text string, words []string) bool { return len(CensoredWords(text, words)) > 0 }
+
+// CensoredWords returns those of words (each a word or a phrase, as a
+// recipient's censor words are kept) that text contains as whole words,
+// ignoring case, in the order of words.
+func CensoredWords(text string, words []string) []string {
 	if len(words) == 0 {
-		return false
+		return nil
 	}
 	tokens := lowerWords(text)
+	var found []string
 	for _, w := range words {
 		phrase := lowerWords(w)
 		if len(phrase) == 0 {
@@ -144,11 +150,12 @@ func hasCensored(text string, words []string) bool {
 		}
 		for i := 0; i+len(phrase) <= len(tokens); i++ {
 			if equalWords(tokens[i:i+len(phrase)], phrase) {
-				return true
+				found = append(found, w)
+				break
 			}
 		}
 	}
-	return false
+	return found
 }
 
 func lowerWords(s string) []string {

@@ -21,9 +21,13 @@ import (
 // and the bundles built so far.
 type BundlePage struct {
 	AdminPage
-	Sub       []NavItem
-	ID        string
-	Campaign  string // its title, above the sub-navigation as on the signature pages
+	Sub      []NavItem
+	ID       string
+	Campaign string // its title, above the sub-navigation as on the signature pages
+	// Warnings say why the letter may not reach the recipient (its
+	// language, the printed texts' language, censor words); building then
+	// takes a ticked confirmation.
+	Warnings  []string
 	Summary   bundle.Summary
 	Options   bundle.Options
 	Languages []string
@@ -69,12 +73,19 @@ func (s *Server) renderBundle(c *fiber.Ctx, status int, camp *campaign.Campaign,
 	if err != nil {
 		return err
 	}
+	t := s.localizer(c)
+	r, err := s.bundleRecipient(ctx, camp)
+	if err != nil {
+		return err
+	}
+	if opts.Lang == "" {
+		opts.Lang = s.printLanguage(r)
+	}
 	if problem == "" {
 		_ = opts.Validate(s.deps.Messages) // fills the defaults shown
 	}
-	t := s.localizer(c)
 	p := BundlePage{AdminPage: s.adminPage(c, t.T("admin.bundle.title", "Title", camp.Title)), Sub: s.campaignNav(c, camp),
-		ID: camp.ID, Campaign: camp.Title, Options: opts, Error: problem}
+		ID: camp.ID, Campaign: camp.Title, Options: opts, Error: problem, Warnings: letterWarnings(t, camp, r, opts.Lang)}
 	for _, tag := range s.deps.Messages.Languages() {
 		p.Languages = append(p.Languages, tag.String())
 	}
@@ -114,6 +125,16 @@ func (s *Server) bundleBuild(c *fiber.Ctx) error {
 		opts.MaxSheets = n
 	} else {
 		opts.MaxSheets = -1
+	}
+	r, err := s.bundleRecipient(c.UserContext(), camp)
+	if err != nil {
+		return err
+	}
+	if opts.Lang == "" {
+		opts.Lang = s.printLanguage(r)
+	}
+	if len(letterWarnings(s.localizer(c), camp, r, opts.Lang)) > 0 && formValue(c, "confirm") != "yes" {
+		return s.renderBundle(c, fiber.StatusUnprocessableEntity, camp, opts, s.localizer(c).T("admin.bundle.confirm_needed"))
 	}
 	_, err = s.deps.Bundles.Enqueue(c.UserContext(), camp, opts, currentUser(c).Email)
 	if errors.Is(err, bundle.ErrInvalid) {
