@@ -88,7 +88,9 @@ func (s *Server) home(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p := HomePage{Page: s.page(c, s.localizer(c).T("home.title"))}
+	t := s.localizer(c)
+	p := HomePage{Page: s.page(c, t.T("home.title"))}
+	p.Meta = s.pageMeta(c, t, t.T("home.title"), t.T("home.intro"), "/")
 	for _, list := range []struct {
 		from []campaign.Campaign
 		to   *[]CampaignView
@@ -108,7 +110,12 @@ func (s *Server) home(c *fiber.Ctx) error {
 type CampaignPage struct {
 	Page
 	Article CampaignArticle
+	// Others are campaigns still open, offered on a closed campaign's page.
+	Others []CampaignView
 }
+
+// othersShown is how many open campaigns a closed campaign's page offers.
+const othersShown = 3
 
 // CampaignArticle is the campaign as the public page draws it, and as the
 // console previews it (templates/partials/campaign_article.html).
@@ -204,7 +211,53 @@ func (s *Server) renderCampaign(c *fiber.Ctx, status int, camp *campaign.Campaig
 	}
 	form.Token = s.tokens.issue(signPurpose(camp))
 	p := CampaignPage{Page: s.page(c, title), Article: s.campaignArticle(c, camp, v, form)}
+	p.Meta = s.pageMeta(c, t, v.Title, campaignDescription(t, v), "/c/"+url.PathEscape(camp.Slug))
+	if !v.Open {
+		p.Others = s.openCampaigns(c, camp.ID, othersShown)
+	}
 	return s.render(c, status, "campaign", p)
+}
+
+// campaignDescription is what a shared link's preview says of a campaign:
+// the summary's first paragraph, the count and the deadline.
+func campaignDescription(t *i18n.Localizer, v CampaignView) string {
+	state := t.T("campaign.deadline", "Date", v.Deadline)
+	if !v.Open {
+		state = t.T("campaign.closed_short", "Date", v.Deadline)
+	}
+	d := t.Number(v.Count) + " " + t.N("campaign.signatures", v.Count) + " · " + state
+	if ps := paragraphs(v.Summary); len(ps) > 0 {
+		d = excerpt(ps[0], 200) + " " + d
+	}
+	return d
+}
+
+// openCampaigns returns up to max open public campaigns other than the one
+// with the given ID, closing soonest first, as the home page lists them.
+// They are an extra: if they cannot be read, the page goes without them
+// and the problem is logged.
+func (s *Server) openCampaigns(c *fiber.Ctx, except string, max int) []CampaignView {
+	l, err := s.deps.Signing.List(c.UserContext())
+	if err != nil {
+		s.log.Error("list open campaigns", "error", err)
+		return nil
+	}
+	var out []CampaignView
+	for i := range l.Open {
+		if len(out) == max {
+			break
+		}
+		if l.Open[i].ID == except {
+			continue
+		}
+		v, err := s.campaignView(c, &l.Open[i])
+		if err != nil {
+			s.log.Error("show open campaign", "campaign", l.Open[i].ID, "error", err)
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
 }
 
 // PublicGreeting is an approved greeting on the campaign page: the

@@ -11,10 +11,12 @@ import (
 	"mime"
 	"path"
 	"strings"
+	"unicode"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/site"
+	"golang.org/x/text/language"
 )
 
 //go:embed templates
@@ -121,6 +123,56 @@ type Page struct {
 	// Switcher is this page in every shipped language, for the language
 	// switcher and the hreflang alternates; empty while only one ships.
 	Switcher []LanguageLink
+	// Meta describes the page to search engines and to the previews chat
+	// apps and social networks draw of a shared link; zero for pages
+	// nobody shares.
+	Meta PageMeta
+}
+
+// PageMeta is what the layout's head says about a page besides its title:
+// a description, and with a canonical URL the Open Graph tags too.
+type PageMeta struct {
+	// Title is the page's own title for a preview, without the site's name
+	// or an error prefix.
+	Title       string
+	Description string
+	// URL is the canonical address, absolute and without a query, so that
+	// every language and every partner's ?ref= link counts as one page.
+	URL string
+	// Locale is the page's language as Open Graph writes it: be_BY, en_US.
+	Locale string
+}
+
+// pageMeta fills the page description for a shareable page at path
+// (e.g. "/c/ales"), in the reader's language.
+func (s *Server) pageMeta(c *fiber.Ctx, t *i18n.Localizer, title, description, path string) PageMeta {
+	return PageMeta{Title: title, Description: description, URL: s.baseURL(c) + path, Locale: ogLocale(t.Tag())}
+}
+
+// ogLocale writes a language as Open Graph's ll_CC, with the region the
+// language is most likely written in (be → be_BY), or ll when there is
+// none to guess.
+func ogLocale(tag language.Tag) string {
+	base, _ := tag.Base()
+	region, conf := tag.Region()
+	if conf == language.No || region.String() == "ZZ" {
+		return base.String()
+	}
+	return base.String() + "_" + region.String()
+}
+
+// excerpt shortens s to at most max characters, at a word's end, marking
+// the cut with an ellipsis.
+func excerpt(s string, max int) string {
+	r := []rune(s)
+	if len(r) <= max {
+		return s
+	}
+	cut := string(r[:max-1])
+	if i := strings.LastIndexFunc(cut, unicode.IsSpace); i > 0 {
+		cut = cut[:i]
+	}
+	return strings.TrimRightFunc(cut, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) }) + "…"
 }
 
 // render writes a page with the given status.
