@@ -80,7 +80,11 @@ func (s *Server) embedBuilder(c *fiber.Ctx) error {
 		script += ` data-compact`
 	}
 	p.Script = script + ` async></script>`
-	height := "720"
+	// A plain frame cannot follow its content: it is as tall as the whole
+	// form on a phone in the wordiest language (about 2,100 px at 360 px
+	// wide, measured by TestIFrameSnippetShowsTheWholeForm), with room for
+	// a longer title. On a desktop the form is about 1,600 px.
+	height := "2200"
 	if opts.Compact {
 		height = "260"
 	}

@@ -34,17 +34,7 @@ new MutationObserver((records, obs) => {
 <p id="after">After the widget.</p>
 <img id="badge" alt="" src="%[1]s/c/widget/badge.svg">
 </body></html>`, s.URL)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hostSrv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, host)
-	}), ReadHeaderTimeout: 5 * time.Second}
-	go hostSrv.Serve(ln)
-	t.Cleanup(func() { hostSrv.Close() })
-	hostURL := "http://" + ln.Addr().String()
+	hostURL := servePartner(t, map[string]string{"/": host})
 
 	b := newHeadless(t, 1024, 900)
 	ctx, do, eval, poll := b.ctx, b.do, b.eval, b.poll
@@ -136,4 +126,26 @@ new MutationObserver((records, obs) => {
 	eval("reload the badge", `document.getElementById('badge').src += '?again'`)
 	poll("the badge shows the new count", fmt.Sprintf(
 		`(() => { const b = document.getElementById('badge'); return b.complete && b.naturalWidth > 0 && String(b.naturalWidth) !== %q })()`, badgeBefore))
+}
+
+// servePartner serves pages, by path, as a partner's website on another
+// origin than the site's (a second port), and returns its address.
+func servePartner(t *testing.T, pages map[string]string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		page, ok := pages[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, page)
+	}), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return "http://" + ln.Addr().String()
 }

@@ -17,5 +17,12 @@
     var h = Math.ceil(+m.height);
     if (h > 0 && h < 10000) f.height = h;
     if (typeof m.title == 'string' && !a.title) f.title = m.title.slice(0, 200);
+    // The frame answers the supporter (thanks, or the form's errors) and
+    // may have shrunk from under them: show its top if it is out of sight.
+    // Never on first load. A sticky header can set scroll-margin-top on it.
+    if (m.reveal === true) {
+      var r = f.getBoundingClientRect();
+      if (r.top < 0 || r.bottom > innerHeight) f.scrollIntoView({ block: 'start' });
+    }
   });
 })(document);
