@@ -69,6 +69,7 @@ func TestAccessibilityWithAxe(t *testing.T) {
 	if res := s.post(t, "/c/open/sign", signForm(s.token(t, "open"), nil)); res.Status != 303 {
 		t.Fatalf("sign: status %d", res.Status)
 	}
+	s.addPartner(t, "ngo", "https://ngo.example")
 	if _, err := s.Accounts.AddUser(t.Context(), "admin@example.org", account.RoleAdmin, testPassword); err != nil {
 		t.Fatal(err)
 	}
@@ -116,6 +117,9 @@ func TestAccessibilityWithAxe(t *testing.T) {
 	visit := func(page, path string) {
 		t.Helper()
 		do("open "+page, chromedp.Navigate(s.URL+path), chromedp.WaitReady(chromedp.CSS("body")))
+		if got, want := eval("where "+page+" is", `location.pathname + location.search`), path; got != want {
+			t.Fatalf("%s: the browser is at %s, want %s", page, got, want)
+		}
 		check(page)
 	}
 	// submit sends the form of button with nothing filled in, past the
@@ -135,7 +139,10 @@ func TestAccessibilityWithAxe(t *testing.T) {
 	visit("thanks", "/c/open/thanks")
 	visit("closed campaign", "/c/closed")
 	visit("contact", "/contact")
+	visit("not found", "/c/no-such-campaign")
 	visit("embed", "/embed/open")
+	submit("embed form with errors", "form button[type=submit]")
+	visit("embed thanks", "/embed/open/thanks")
 	visit("console login", "/admin/login")
 
 	do("sign in",
@@ -148,22 +155,36 @@ func TestAccessibilityWithAxe(t *testing.T) {
 	}
 	check("dashboard")
 	visit("campaigns", "/admin/campaigns")
+	visit("campaign preview", "/admin/campaigns/"+open.ID+"/preview")
+	visit("campaign close", "/admin/campaigns/"+open.ID+"/close")
 	visit("campaign edit", "/admin/campaigns/"+open.ID)
 	eval("clear the title", `(() => { document.getElementById('f-title').value = ''; return '' })()`)
 	submit("campaign edit with errors", `button[name=action][value=save]:not(.visually-hidden)`)
 	visit("new campaign", "/admin/campaigns/new")
 	visit("recipients", "/admin/recipients")
 	visit("recipient edit", "/admin/recipients/r-open")
+	visit("new recipient", "/admin/recipients/new")
 	visit("signatures", "/admin/campaigns/"+open.ID+"/signatures")
+	do("open a signature's erasure", chromedp.Click(chromedp.CSS(`a[href*="/erase"]`)))
+	b.poll("the erasure form opens", `location.pathname.endsWith('/erase') && document.readyState === 'complete'`)
+	check("signature erasure")
 	visit("stats", "/admin/campaigns/"+open.ID+"/stats")
 	visit("paper", "/admin/campaigns/"+open.ID+"/paper")
 	visit("bundle", "/admin/campaigns/"+open.ID+"/bundle")
 	visit("embed builder", "/admin/campaigns/"+open.ID+"/embed")
 	visit("moderation", "/admin/moderation")
+	visit("name moderation", "/admin/moderation/names")
 	visit("translations", "/admin/translations")
+	visit("translation review", "/admin/translations/review")
 	visit("partners", "/admin/partners")
+	visit("partner", "/admin/partners/ngo")
+	do("make a stats link", chromedp.Click(chromedp.CSS(`form[action$="/link"] button`)))
+	b.poll("the new link shows", `document.getElementById('new-link') !== null && document.readyState === 'complete'`)
+	check("partner with a new stats link")
+	visit("partner stats", strings.TrimPrefix(eval("read the link", `document.getElementById('new-link').value`), s.URL))
 	visit("users", "/admin/users")
 	visit("organisation", "/admin/organisation")
 	visit("audit", "/admin/audit")
 	visit("account", "/admin/account")
+	visit("two-factor setup", "/admin/account/2fa")
 }
