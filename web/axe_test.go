@@ -122,14 +122,18 @@ func TestAccessibilityWithAxe(t *testing.T) {
 		}
 		check(page)
 	}
-	// submit sends the form of button with nothing filled in, past the
-	// browser's own checks, as a person who waited past the minimum fill
-	// time.
+	// submit sends the form of button as it is, past the browser's own
+	// checks, as a person who waited past the minimum fill time, and
+	// checks the answer, which must show what was wrong.
 	submit := func(page, button string) {
 		t.Helper()
 		s.Clock.Set(s.Clock.Now().Add(time.Minute))
-		eval("let the form skip the browser's checks", fmt.Sprintf(`(() => { document.querySelector(%q).form.noValidate = true; return '' })()`, button))
-		do("submit "+page, chromedp.Click(chromedp.CSS(button)), chromedp.WaitReady(chromedp.CSS(".error-summary")))
+		eval("mark the page before "+page, fmt.Sprintf(`(() => { window.axeBefore = true; document.querySelector(%q).form.noValidate = true; return '' })()`, button))
+		do("submit "+page, chromedp.Click(chromedp.CSS(button)))
+		b.poll("the answer to "+page, `window.axeBefore === undefined && document.readyState === 'complete'`)
+		if got := eval("look for the errors of "+page, `String(document.querySelector('.error-summary, [aria-invalid=true]') !== null)`); got != "true" {
+			t.Fatalf("%s: the answer shows no error", page)
+		}
 		check(page)
 	}
 
@@ -143,6 +147,8 @@ func TestAccessibilityWithAxe(t *testing.T) {
 	visit("embed", "/embed/open")
 	submit("embed form with errors", "form button[type=submit]")
 	visit("embed thanks", "/embed/open/thanks")
+	visit("console login", "/admin/login")
+	submit("console login with errors", "form button[type=submit]")
 	visit("console login", "/admin/login")
 
 	do("sign in",
@@ -164,27 +170,34 @@ func TestAccessibilityWithAxe(t *testing.T) {
 	visit("recipients", "/admin/recipients")
 	visit("recipient edit", "/admin/recipients/r-open")
 	visit("new recipient", "/admin/recipients/new")
+	submit("new recipient with errors", ".recipient-form button[type=submit]")
 	visit("signatures", "/admin/campaigns/"+open.ID+"/signatures")
 	do("open a signature's erasure", chromedp.Click(chromedp.CSS(`a[href*="/erase"]`)))
 	b.poll("the erasure form opens", `location.pathname.endsWith('/erase') && document.readyState === 'complete'`)
 	check("signature erasure")
 	visit("stats", "/admin/campaigns/"+open.ID+"/stats")
 	visit("paper", "/admin/campaigns/"+open.ID+"/paper")
+	submit("paper tally with errors", `form[action$="/paper/tally#tally"] button[type=submit]`)
 	visit("bundle", "/admin/campaigns/"+open.ID+"/bundle")
 	visit("embed builder", "/admin/campaigns/"+open.ID+"/embed")
 	visit("moderation", "/admin/moderation")
+	submit("moderation with errors", `form.reject button[type=submit]`)
 	visit("name moderation", "/admin/moderation/names")
 	visit("translations", "/admin/translations")
 	visit("translation review", "/admin/translations/review")
 	visit("partners", "/admin/partners")
+	submit("new partner with errors", `form[action="/admin/partners"] button[type=submit]`)
 	visit("partner", "/admin/partners/ngo")
 	do("make a stats link", chromedp.Click(chromedp.CSS(`form[action$="/link"] button`)))
 	b.poll("the new link shows", `document.getElementById('new-link') !== null && document.readyState === 'complete'`)
 	check("partner with a new stats link")
 	visit("partner stats", strings.TrimPrefix(eval("read the link", `document.getElementById('new-link').value`), s.URL))
 	visit("users", "/admin/users")
+	submit("new user with errors", `form[action="/admin/users"] button[type=submit]`)
 	visit("organisation", "/admin/organisation")
+	submit("organisation with errors", `.organisation-form button[type=submit]`)
 	visit("audit", "/admin/audit")
 	visit("account", "/admin/account")
+	submit("password change with errors", `form[action="/admin/account/password"] button[type=submit]`)
 	visit("two-factor setup", "/admin/account/2fa")
 }
