@@ -22,6 +22,13 @@ type headless struct {
 // the test ends. Without Chromium the test is skipped, except on CI.
 func newHeadless(t *testing.T, width, height int) *headless {
 	t.Helper()
+	return newHeadlessFor(t, width, height, 60*time.Second)
+}
+
+// newHeadlessFor is newHeadless for a test that drives the browser for up
+// to limit.
+func newHeadlessFor(t *testing.T, width, height int, limit time.Duration) *headless {
+	t.Helper()
 	if _, err := os.Stat(chromium); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("CI must install chromium: %v", err)
@@ -36,7 +43,7 @@ func newHeadless(t *testing.T, width, height int) *headless {
 		chromedp.NoFirstRun,
 		chromedp.WindowSize(width, height),
 	)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	t.Cleanup(cancel)
 	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	t.Cleanup(cancelAlloc)
