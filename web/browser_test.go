@@ -68,23 +68,8 @@ new MutationObserver((records, obs) => {
 		t.Errorf("host page reading the iframe: %q, want null or an exception", leak)
 	}
 
-	// The frame's document, as the browser (not the host page) sees it.
-	frame := func(ctx context.Context) chromedp.QueryOption {
-		t.Helper()
-		nodes, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS("iframe")))
-		if err != nil || len(nodes) == 0 {
-			t.Fatalf("find the frame: %v", err)
-		}
-		return chromedp.FromNode(nodes[0])
-	}
-	in := frame(ctx)
-	do("fill in the form inside the frame",
-		chromedp.WaitVisible(chromedp.CSS("#f-name"), in),
-		chromedp.SendKeys(chromedp.CSS("#f-name"), "Anna Nowak", in),
-		chromedp.SendKeys(chromedp.CSS("#f-email"), "anna@example.org", in),
-		chromedp.SetValue(chromedp.CSS("#f-country"), "PL", in),
-		chromedp.Click(chromedp.CSS("#f-consent"), in),
-	)
+	in := frameIn(t, ctx)
+	do("fill in the form inside the frame", fillWidgetForm(in)...)
 	s.Clock.Set(s.Clock.Now().Add(time.Minute)) // a person takes time to fill in the form
 	do("sign", chromedp.Click(chromedp.CSS("button[type=submit]"), in))
 
@@ -99,7 +84,7 @@ new MutationObserver((records, obs) => {
 	for {
 		tctx, tcancel := context.WithTimeout(ctx, 2*time.Second)
 		var err error
-		thanks, err = chromedp.Run(tctx, chromedp.Text(chromedp.CSS(".embed-thanks h2"), frame(ctx)))
+		thanks, err = chromedp.Run(tctx, chromedp.Text(chromedp.CSS(".embed-thanks h2"), frameIn(t, ctx)))
 		tcancel()
 		if err == nil && thanks != "" {
 			break

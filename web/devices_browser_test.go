@@ -24,6 +24,18 @@ func frameIn(t *testing.T, ctx context.Context) chromedp.QueryOption {
 	return chromedp.FromNode(nodes[0])
 }
 
+// fillWidgetForm fills in the widget's sign form, inside the frame in, as a
+// supporter does.
+func fillWidgetForm(in chromedp.QueryOption) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.WaitVisible(chromedp.CSS("#f-name"), in),
+		chromedp.SendKeys(chromedp.CSS("#f-name"), "Anna Nowak", in),
+		chromedp.SendKeys(chromedp.CSS("#f-email"), "anna@example.org", in),
+		chromedp.SetValue(chromedp.CSS("#f-country"), "PL", in),
+		chromedp.Click(chromedp.CSS("#f-consent"), in),
+	}
+}
+
 // On a phone, a partner's page longer than the screen: the supporter
 // scrolls down to the widget and signs; the frame shrinks to its thanks,
 // and the loader scrolls the thanks into view instead of leaving it above
@@ -50,13 +62,7 @@ func TestWidgetThanksInViewOnAPhone(t *testing.T) {
 	}
 
 	in := frameIn(t, ctx)
-	do("fill in the form inside the frame",
-		chromedp.WaitVisible(chromedp.CSS("#f-name"), in),
-		chromedp.SendKeys(chromedp.CSS("#f-name"), "Anna Nowak", in),
-		chromedp.SendKeys(chromedp.CSS("#f-email"), "anna@example.org", in),
-		chromedp.SetValue(chromedp.CSS("#f-country"), "PL", in),
-		chromedp.Click(chromedp.CSS("#f-consent"), in),
-	)
+	do("fill in the form inside the frame", fillWidgetForm(in)...)
 	s.Clock.Set(s.Clock.Now().Add(time.Minute)) // a person takes time to fill in the form
 	do("sign", chromedp.Click(chromedp.CSS("button[type=submit]"), in))
 	poll("the frame shrinks to the thanks", fmt.Sprintf(`+document.querySelector('iframe').getAttribute('height') < %s`, form))
