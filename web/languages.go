@@ -23,21 +23,13 @@ type LanguageLink struct {
 
 // languageLinks lists this page in every shipped language, the current one
 // marked. A link keeps the page and its query and sets ?lang=, which
-// withLang remembers in a cookie holding nothing but the language. A page
-// drawn for a form post links to the page the form belongs to: the form's
-// address answers posts only.
+// withLang remembers in a cookie holding nothing but the language.
 func (s *Server) languageLinks(c *fiber.Ctx, current language.Tag) []LanguageLink {
 	tags := s.deps.Messages.Languages()
 	if len(tags) < 2 {
 		return nil
 	}
-	path := c.Path()
-	q := url.Values{}
-	if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
-		q, _ = url.ParseQuery(string(c.Request().URI().QueryString()))
-	} else {
-		path = strings.TrimSuffix(path, "/sign")
-	}
+	path, q := s.pageOf(c)
 	base := s.baseURL(c)
 	out := make([]LanguageLink, 0, len(tags))
 	for _, t := range tags {
@@ -74,4 +66,21 @@ func (s *Server) languageOptions() []LanguageOption {
 		out = append(out, LanguageOption{Code: tag.String(), Name: selfName(tag)})
 	}
 	return out
+}
+
+// pageOf is the address a language link leads back to: the page itself,
+// or, for a page drawn in answer to a form post, the page the form was on
+// (its Referer, when it is ours), since a form's address may take posts
+// only; without one, a sign form's campaign page.
+func (s *Server) pageOf(c *fiber.Ctx) (string, url.Values) {
+	if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
+		q, _ := url.ParseQuery(string(c.Request().URI().QueryString()))
+		return c.Path(), q
+	}
+	if ref, err := url.Parse(c.Get(fiber.HeaderReferer)); err == nil && ref.Path != "" && strings.HasPrefix(c.Get(fiber.HeaderReferer), s.baseURL(c)+"/") {
+		q := ref.Query()
+		q.Del("lang")
+		return ref.Path, q
+	}
+	return strings.TrimSuffix(c.Path(), "/sign"), url.Values{}
 }

@@ -81,6 +81,17 @@ func TestLanguageSwitcher(t *testing.T) {
 	if !strings.Contains(res.Body, `href="/c/ales?lang=de" lang="de"`) {
 		t.Errorf("the form sent with errors does not switch to the campaign page:\n%s", res.Body)
 	}
+	// With the page the form was on at hand, it leads back there, query
+	// and all (but its old language).
+	res = s.post(t, "/c/ales/sign", url.Values{}, "Referer", s.URL+"/c/ales?lang=fr&ref=ngo")
+	if !strings.Contains(res.Body, `href="/c/ales?lang=de&amp;ref=ngo" lang="de"`) {
+		t.Errorf("the form sent with errors does not switch to the page it was on:\n%s", res.Body)
+	}
+	// Another site's address is not followed.
+	res = s.post(t, "/c/ales/sign", url.Values{}, "Referer", "https://elsewhere.example/x")
+	if strings.Contains(res.Body, "elsewhere") {
+		t.Error("a language link leads to another site")
+	}
 }
 
 // The console lists the translations their translators marked as
