@@ -3,6 +3,23 @@
 // supporter from <country>", and what signing means for someone from a
 // country whose signers are at risk. A progressive enhancement: without
 // it, the server shows the same notices when the form is sent.
+// When the server sends the form back with an error summary, focus moves
+// to the summary, so that a keyboard or screen reader user starts from the
+// list of problems. Without scripts, the summary is still the first thing
+// in the form's section, where the page's #sign link lands.
+(function () {
+  "use strict";
+  var summary = document.querySelector(".sign .error-summary");
+  if (!summary) return;
+  summary.setAttribute("tabindex", "-1");
+  // The browser clears focus when it scrolls to the page's #sign, after
+  // the page loads; so focus goes to the summary after that.
+  function focus() {
+    if (!document.activeElement || document.activeElement === document.body) summary.focus();
+  }
+  focus();
+  window.addEventListener("load", function () { setTimeout(focus, 0); });
+})();
 (function () {
   "use strict";
   var form = document.querySelector("[data-confirmed]");
