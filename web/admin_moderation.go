@@ -279,11 +279,7 @@ func (s *Server) renderQueue(c *fiber.Ctx, status int, st ListState, cur letters
 		return err
 	}
 	p := ModerationPage{AdminPage: s.adminPage(c, t.T("moderation.title"))}
-	for id, n := range pending {
-		if st.Campaign == "" || st.Campaign == id {
-			p.Pending += n
-		}
-	}
+	p.Pending = pendingIn(pending, st.Campaign)
 	names, err := s.deps.Moderation.PendingNameCounts(ctx)
 	if err != nil {
 		return err
@@ -456,4 +452,17 @@ func (s *Server) recordGreeting(c *fiber.Ctx, action audit.Action, campaignID, d
 		return err
 	}
 	return s.record(c, action, auditTarget(byID, campaignID), detail)
+}
+
+// pendingIn adds up the waiting counts of pending (by campaign ID) for the
+// campaign a queue page shows, or for all when campaignID is "".
+func pendingIn(pending map[string]int64, campaignID string) int64 {
+	if campaignID != "" {
+		return pending[campaignID]
+	}
+	var n int64
+	for _, c := range pending {
+		n += c
+	}
+	return n
 }

@@ -55,11 +55,7 @@ func (s *Server) nameQueue(c *fiber.Ctx) error {
 		return err
 	}
 	p := NamesPage{AdminPage: s.adminPage(c, t.T("names.title"))}
-	for id, n := range pending {
-		if st.Campaign == "" || st.Campaign == id {
-			p.Pending += n
-		}
-	}
+	p.Pending = pendingIn(pending, st.Campaign)
 	page, err := s.deps.Moderation.NameQueue(ctx, st.Campaign, cur, queuePage)
 	if err != nil {
 		return err
