@@ -30,6 +30,8 @@ func (a *App) Migrations() []migrate.Migration {
 		{Version: 4, Name: "name queue indexes", Up: a.Greetings.Names().EnsureIndexes},
 		{Version: 5, Name: "account indexes", Up: a.Users.EnsureIndexes},
 		{Version: 6, Name: "partner indexes", Up: a.Partners.EnsureIndexes},
+		// Campaigns gained translations; each now names its own language.
+		{Version: 7, Name: "campaigns state their language", Up: a.Campaigns.StateLanguages},
 	}
 }
 

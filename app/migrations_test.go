@@ -145,6 +145,11 @@ func TestPrepareMigratesAnOldDatabase(t *testing.T) {
 	if err != nil || c.Title != "Letters to Ales" {
 		t.Errorf("the campaign page's campaign: %v, %v", c, err)
 	}
+	// The campaign, stored without a language, states English, in which it
+	// was written.
+	if lang, err := db.Collection("campaigns").FindOne(ctx, bson.M{"_id": "c-ales"}).Raw(); err != nil || lang.Lookup("language").StringValue() != "en" {
+		t.Errorf("the stored campaign's language: %v, %v; want en", lang.Lookup("language"), err)
+	}
 
 	// The next start applies nothing again.
 	before := schemaDoc(t, db)

@@ -49,6 +49,12 @@ type Campaign struct {
 	// in (a BCP 47 tag such as "be"); the letter's closing line is in it
 	// too. Empty, as for campaigns stored before it existed, is English.
 	Language string `bson:"language,omitempty"`
+	// Share is the line share links propose in the campaign's language;
+	// empty lets the site's own line name the title.
+	Share string `bson:"share_text,omitempty"`
+	// Translations are the campaign's texts in other languages than its
+	// own, one per language (see Texts and TextIn).
+	Translations []Text `bson:"translations,omitempty"`
 	// ReturnAddress holds the sender's postal address lines printed on the
 	// envelopes; empty prints the organizer's name alone.
 	ReturnAddress []string `bson:"return_address,omitempty"`

@@ -163,3 +163,18 @@ func mapError(err error) error {
 	}
 	return err
 }
+
+// StateLanguages writes "en" into the language of every campaign stored
+// before campaigns said which language they are written in (for which an
+// empty language meant English), so that each names the language its
+// translations translate from. Running it again changes nothing.
+func (s *Store) StateLanguages(ctx context.Context) error {
+	filter := bson.D{{Key: "$or", Value: bson.A{
+		bson.D{{Key: "language", Value: bson.D{{Key: "$exists", Value: false}}}},
+		bson.D{{Key: "language", Value: ""}},
+	}}}
+	if _, err := s.campaigns.UpdateMany(ctx, filter, bson.D{{Key: "$set", Value: bson.D{{Key: "language", Value: "en"}}}}); err != nil {
+		return fmt.Errorf("state campaign languages: %w", err)
+	}
+	return nil
+}
