@@ -23,13 +23,17 @@ func Languages(c *campaign.Campaign, msgs *i18n.Catalog) []string {
 }
 
 // DefaultLanguage is the language a bundle of c to r is proposed in: the
-// first of Languages that r's rules allow, else the original's (which a
-// bundle then prints in only after a warning). r may be nil: no rules.
+// first language of r's rules, in their order, that is one of Languages;
+// else (no rules, or none the campaign has a text in) the original's,
+// which a bundle then prints in only after a warning. r may be nil: no
+// rules.
 func DefaultLanguage(c *campaign.Campaign, r *campaign.Recipient, msgs *i18n.Catalog) string {
 	langs := Languages(c, msgs)
-	for _, l := range langs {
-		if r == nil || r.AllowsLanguage(l) {
-			return l
+	if r != nil {
+		for _, code := range r.Languages {
+			if tag, ok := msgs.Supported(code); ok && slices.Contains(langs, tag.String()) && r.AllowsLanguage(tag.String()) {
+				return tag.String()
+			}
 		}
 	}
 	if len(langs) > 0 {

@@ -155,7 +155,8 @@ func TestGreetingPrintsItsOriginalWhereAllowed(t *testing.T) {
 }
 
 // The bundle form offers the languages the campaign has a text in that the
-// catalog prints, and proposes the first the prison allows.
+// catalog prints, and proposes the first of the prison's that is one of
+// them.
 func TestLanguagesAndDefault(t *testing.T) {
 	t.Parallel()
 	msgs := testMessages(t)
@@ -169,8 +170,9 @@ func TestLanguagesAndDefault(t *testing.T) {
 		want  string
 	}{
 		{nil, "en"},
-		{[]string{"be", "ru"}, "ru"},
-		{[]string{"be"}, "be"},
+		{[]string{"be", "ru"}, "be"},
+		{[]string{"ru", "be"}, "ru"},
+		{[]string{"uk", "pl"}, "pl"},
 		{[]string{"uk"}, "en"},
 	} {
 		r := &campaign.Recipient{Languages: tc.rules}
