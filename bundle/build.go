@@ -37,7 +37,9 @@ type Options struct {
 }
 
 // Validate fills defaults and checks the options. A bundle prints in any
-// language of the message catalog c.
+// language of the message catalog c; Jobs.Enqueue also asks that the
+// campaign have a text in it (see Languages), which a job stored before
+// that rule may lack: its cover letter prints the original.
 func (o *Options) Validate(c *i18n.Catalog) error {
 	if o.Layout == "" {
 		o.Layout = pdf.LayoutList
@@ -275,6 +277,9 @@ func (b *Builder) Build(ctx context.Context, c *campaign.Campaign, opts Options,
 		return pdf.Manifest{}, fmt.Errorf("bundle %s: %w", c.Slug, err)
 	}
 	lang := language.Make(opts.Lang)
+	// The cover letter in the bundle's language, or, for a job asked for
+	// before campaigns had translations, the original.
+	text, _ := c.TextIn(opts.Lang)
 	fixed := texts(b.messages.Localizer(lang))
 	countryName := func(code string) string { return b.countries.Name(lang, code) }
 	date := scope.Cutoff
@@ -301,8 +306,8 @@ func (b *Builder) Build(ctx context.Context, c *campaign.Campaign, opts Options,
 		sender = []string{c.OrganizerName}
 	}
 	bundle := pdf.Bundle{
-		Title:          c.Title,
-		Letter:         c.Letter,
+		Title:          text.Title,
+		Letter:         text.Letter,
 		Organizer:      c.OrganizerName,
 		Date:           date.In(c.Location()),
 		Recipient:      pdf.Address{Name: r.Name, Lines: r.Address, Country: countryName(r.Country)},
@@ -322,7 +327,7 @@ func (b *Builder) Build(ctx context.Context, c *campaign.Campaign, opts Options,
 				}
 			}
 		},
-		Greetings: greetingSeq(d, byID, printed, countryName),
+		Greetings: greetingSeq(d, r, byID, printed, countryName),
 		Progress:  progress,
 	}
 	m, err := pdf.Render(ctx, bundle, w)
@@ -333,10 +338,10 @@ func (b *Builder) Build(ctx context.Context, c *campaign.Campaign, opts Options,
 }
 
 // greetingSeq yields the approved greetings, in their approved translation
-// where there is one (the original is then in a language the prison does
-// not let through, so it is left out), signed as their signature is
-// printed.
-func greetingSeq(d *data, byID map[string]int, printed func(row) string, countryName func(string) string) iter.Seq2[pdf.Greeting, error] {
+// where there is one, signed as their signature is printed. A translated
+// greeting's original prints beside it only when the rules let its
+// language through too: the censor holds back a letter it cannot read.
+func greetingSeq(d *data, rules *campaign.Recipient, byID map[string]int, printed func(row) string, countryName func(string) string) iter.Seq2[pdf.Greeting, error] {
 	return func(yield func(pdf.Greeting, error) bool) {
 		for _, g := range d.greetings {
 			i, ok := byID[g.ID]
@@ -347,6 +352,9 @@ func greetingSeq(d *data, byID map[string]int, printed func(row) string, country
 			pg := pdf.Greeting{Text: g.Text, Name: printed(r), City: r.printedCity(), Country: countryName(r.country)}
 			if g.Translation.Approved() {
 				pg.Text = g.Translation.Text
+				if g.Language != "" && rules.AllowsLanguage(g.Language) {
+					pg.Original = g.Text
+				}
 			}
 			if !yield(pg, nil) {
 				return

@@ -341,6 +341,7 @@ func TestBuildHoldsWhatItsScopeHolds(t *testing.T) {
 func TestEraseRebuildsOnlyTheBundlesThatHoldIt(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
+	f.translate(t, beText)
 	anna := f.sign(t, "Anna Nowak")
 	f.sign(t, "Jan Kowalski")
 	before := f.enqueue(t, Options{Layout: pdf.LayoutList, Paper: pdf.A4, Lang: "en"})
@@ -427,6 +428,7 @@ func TestEraseRebuildsOnlyTheBundlesThatHoldIt(t *testing.T) {
 func TestEraseRestartsABundleBeingBuilt(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
+	f.translate(t, campaign.Text{Lang: "ru", Title: "Письма Алесю", Letter: "Дорогой Алесь,\n\nО тебе помнят."})
 	f.sign(t, "Anna Nowak")
 	erika := f.sign(t, "Erika Mustermann")
 	queued := f.enqueue(t, Options{})

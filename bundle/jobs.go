@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -126,10 +128,17 @@ func NewJobs(db *mongo.Database, keys *seal.Keyring, builder *Builder, audit Rec
 	return &Jobs{keys: keys, store: newStore(db), builder: builder, audit: audit, now: now, log: log}
 }
 
-// Enqueue asks for a bundle of c; a worker builds it.
+// Enqueue asks for a bundle of c; a worker builds it. It prints in
+// opts.Lang, which must be one of Languages(c); empty is the original's.
 func (j *Jobs) Enqueue(ctx context.Context, c *campaign.Campaign, opts Options, by string) (*Job, error) {
+	if opts.Lang == "" {
+		opts.Lang = c.TextLanguage()
+	}
 	if err := opts.Validate(j.builder.messages); err != nil {
 		return nil, err
+	}
+	if langs := Languages(c, j.builder.messages); !slices.Contains(langs, opts.Lang) {
+		return nil, fmt.Errorf("%w: campaign %s has no text in %q, only in %s", ErrInvalid, c.Slug, opts.Lang, strings.Join(langs, ", "))
 	}
 	now := j.now().UTC()
 	scope, err := j.builder.ScopeAt(ctx, c.ID, now)

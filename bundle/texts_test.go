@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/text/language"
 
+	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/pdf"
 )
@@ -160,18 +161,20 @@ func TestSignedPluralForms(t *testing.T) {
 	}
 }
 
-// A bundle prints in any language of the catalog, not only those pdf
-// once had texts for; a language outside it is refused.
+// A bundle prints in any language of the catalog the campaign has a text
+// in, not only those pdf once had texts for; a language outside the
+// catalog is refused.
 func TestBundleInACatalogLanguage(t *testing.T) {
 	f := newFixture(t)
 	f.sign(t, "Anna Nowak")
+	f.translate(t, campaign.Text{Lang: "lt", Title: "Laiškai Alesiui", Letter: "Brangus Alesi,\n\nMes jūsų nepamiršome."})
 	job := f.enqueue(t, Options{Lang: "lt"})
 	f.runAll(t)
 	if got := f.job(t, job.ID); got.Status != StatusDone {
 		t.Fatalf("job %s: %s", got.Status, got.Error)
 	}
 	if text, ok := f.text(t, f.job(t, job.ID)); ok {
-		for _, want := range []string{"Laiškas 1 iš 1 · puslapis 1 iš", "Pasirašė 1 asmuo iš 1 šalies.", "Eil. Nr."} {
+		for _, want := range []string{"Laiškas 1 iš 1 · puslapis 1 iš", "Pasirašė 1 asmuo iš 1 šalies.", "Eil. Nr.", "Mes jūsų nepamiršome."} {
 			if !strings.Contains(text, want) {
 				t.Errorf("the bundle lacks %q:\n%s", want, text)
 			}

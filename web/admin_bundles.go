@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -25,11 +26,12 @@ type BundlePage struct {
 	ID       string
 	Campaign string // its title, above the sub-navigation as on the signature pages
 	// Warnings say why the letter may not reach the recipient (its
-	// language, the printed texts' language, censor words); building then
-	// takes a ticked confirmation.
-	Warnings  []string
-	Summary   bundle.Summary
-	Options   bundle.Options
+	// language, censor words); building then takes a ticked confirmation.
+	Warnings []Warning
+	Summary  bundle.Summary
+	Options  bundle.Options
+	// Languages are those the campaign has a text in that a bundle prints
+	// in (bundle.Languages): the cover letter and fixed texts print in one.
 	Languages []string
 	Error     string
 	Jobs      []BundleJob
@@ -79,16 +81,14 @@ func (s *Server) renderBundle(c *fiber.Ctx, status int, camp *campaign.Campaign,
 		return err
 	}
 	if opts.Lang == "" {
-		opts.Lang = s.printLanguage(r)
+		opts.Lang = bundle.DefaultLanguage(camp, r, s.deps.Messages)
 	}
 	if problem == "" {
 		_ = opts.Validate(s.deps.Messages) // fills the defaults shown
 	}
 	p := BundlePage{AdminPage: s.adminPage(c, t.T("admin.bundle.title", "Title", camp.Title)), Sub: s.campaignNav(c, camp),
-		ID: camp.ID, Campaign: camp.Title, Options: opts, Error: problem, Warnings: letterWarnings(t, camp, r, opts.Lang)}
-	for _, tag := range s.deps.Messages.Languages() {
-		p.Languages = append(p.Languages, tag.String())
-	}
+		ID: camp.ID, Campaign: camp.Title, Options: opts, Error: problem, Languages: bundle.Languages(camp, s.deps.Messages),
+		Warnings: letterWarnings(t, s.deps.Messages, camp, r, opts.Lang)}
 	for _, j := range jobs {
 		bj := BundleJob{ID: j.ID, Status: string(j.Status), Created: j.CreatedAt.Format(consoleTime),
 			Error: j.Error, SHA256: j.SHA256, Percent: j.Percent(), Envelopes: int64(j.TotalEnvelopes), Pages: int64(j.Pages),
@@ -130,15 +130,20 @@ func (s *Server) bundleBuild(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	t := s.localizer(c)
 	if opts.Lang == "" {
-		opts.Lang = s.printLanguage(r)
+		opts.Lang = bundle.DefaultLanguage(camp, r, s.deps.Messages)
 	}
-	if len(letterWarnings(s.localizer(c), camp, r, opts.Lang)) > 0 && formValue(c, "confirm") != "yes" {
-		return s.renderBundle(c, fiber.StatusUnprocessableEntity, camp, opts, s.localizer(c).T("admin.bundle.confirm_needed"))
+	if !slices.Contains(bundle.Languages(camp, s.deps.Messages), opts.Lang) {
+		opts.Lang = "" // the page proposes one again
+		return s.renderBundle(c, fiber.StatusUnprocessableEntity, camp, opts, t.T("admin.bundle.invalid_language"))
+	}
+	if len(letterWarnings(t, s.deps.Messages, camp, r, opts.Lang)) > 0 && formValue(c, "confirm") != "yes" {
+		return s.renderBundle(c, fiber.StatusUnprocessableEntity, camp, opts, t.T("admin.bundle.confirm_needed"))
 	}
 	_, err = s.deps.Bundles.Enqueue(c.UserContext(), camp, opts, currentUser(c).Email)
 	if errors.Is(err, bundle.ErrInvalid) {
-		return s.renderBundle(c, fiber.StatusUnprocessableEntity, camp, opts, s.localizer(c).T("admin.bundle.invalid", "Max", pdf.MaxMaxSheets))
+		return s.renderBundle(c, fiber.StatusUnprocessableEntity, camp, opts, t.T("admin.bundle.invalid", "Max", pdf.MaxMaxSheets))
 	}
 	if err != nil {
 		return err

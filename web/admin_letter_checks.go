@@ -3,14 +3,15 @@ package web
 import (
 	"context"
 	"errors"
+	"net/url"
 	"strings"
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
 
+	"github.com/solidarity-letters/solidarity/bundle"
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
-	"github.com/solidarity-letters/solidarity/letters"
 )
 
 // bundleRecipient is the campaign's recipient, whose prison's rules the
@@ -26,43 +27,41 @@ func (s *Server) bundleRecipient(ctx context.Context, camp *campaign.Campaign) (
 	return r, err
 }
 
-// printLanguage is the language the bundle form proposes for the printed
-// texts: the first the recipient's prison lets through that the catalog
-// has, else English.
-func (s *Server) printLanguage(r *campaign.Recipient) string {
-	if r != nil {
-		for _, code := range r.Languages {
-			if tag, ok := s.deps.Messages.Supported(code); ok {
-				return tag.String()
-			}
-		}
-	}
-	return i18n.Default().String()
+// Warning is one reason a bundle may not reach the recipient. Href, when
+// set, is where to put it right, linked with the words Link.
+type Warning struct {
+	Text, Href, Link string
 }
 
 // letterWarnings says, in t's language, why a bundle of camp printed in
-// printLang may not reach the recipient r: the letter or the printed texts
-// in a language the prison does not let through, or words its censors are
-// known to reject in the letter. None for a recipient without rules.
-func letterWarnings(t *i18n.Localizer, camp *campaign.Campaign, r *campaign.Recipient, printLang string) []string {
-	if r == nil {
+// lang may not reach the recipient r: its letter (and with it the printed
+// texts) in a language the prison does not let through, with a link to
+// add a translation when the campaign has none the prison takes, or words
+// its censors are known to reject in the title or letter it prints. None
+// for a recipient without rules.
+func letterWarnings(t *i18n.Localizer, msgs *i18n.Catalog, camp *campaign.Campaign, r *campaign.Recipient, lang string) []Warning {
+	k := bundle.CheckLetter(camp, r, lang, msgs)
+	if r == nil || k.OK() {
 		return nil
 	}
 	names := display.Tags(t.Tag())
-	name := func(code string) string { return names.Name(language.Make(code)) }
-	allowed := make([]string, len(r.Languages))
-	for i, code := range r.Languages {
-		allowed[i] = name(code)
+	list := func(codes []string) string {
+		out := make([]string, len(codes))
+		for i, code := range codes {
+			out[i] = names.Name(language.Make(code))
+		}
+		return strings.Join(out, ", ")
 	}
-	var out []string
-	if !r.AllowsLanguage(camp.TextLanguage()) {
-		out = append(out, t.T("admin.bundle.warn.letter_language", "Language", name(camp.TextLanguage()), "Allowed", strings.Join(allowed, ", ")))
+	var out []Warning
+	if !k.Allowed {
+		out = append(out, Warning{Text: t.T("admin.bundle.warn.language", "Language", list([]string{lang}), "Allowed", list(r.Languages))})
 	}
-	if !r.AllowsLanguage(printLang) {
-		out = append(out, t.T("admin.bundle.warn.print_language", "Language", name(printLang), "Allowed", strings.Join(allowed, ", ")))
+	if !k.Allowable {
+		out = append(out, Warning{Text: t.T("admin.bundle.warn.no_text", "Languages", list(bundle.Languages(camp, msgs))),
+			Href: "/admin/campaigns/" + url.PathEscape(camp.ID) + "/texts", Link: t.T("admin.bundle.warn.add_translation")})
 	}
-	if words := letters.CensoredWords(camp.Letter, r.CensorWords); len(words) > 0 {
-		out = append(out, t.T("admin.bundle.warn.censor", "Words", strings.Join(words, ", ")))
+	if len(k.Censored) > 0 {
+		out = append(out, Warning{Text: t.T("admin.bundle.warn.censor", "Words", strings.Join(k.Censored, ", "))})
 	}
 	return out
 }

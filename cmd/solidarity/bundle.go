@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 
 	"github.com/solidarity-letters/solidarity/audit"
 	"github.com/solidarity-letters/solidarity/bundle"
+	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/pdf"
 )
@@ -25,9 +27,13 @@ const bundleUsage = `Usage:
                     [--paper A4|letter] [--max-sheets N] [--lang CODE]
 
 Builds the printable bundle of a campaign: a ZIP with one PDF per envelope
-(letter-01.pdf, ...), envelopes.pdf and manifest.csv, its fixed texts in
-any language of the message catalog (en, be, ru, ...). The database is the
-one serve uses; with the embedded database, stop the server first.
+(letter-01.pdf, ...), envelopes.pdf and manifest.csv. The cover letter and
+the fixed texts print in --lang, one of the languages the campaign has a
+text in (its own or a translation); without it, in the first language of
+the prison's rules the campaign has a text in, else in the campaign's own.
+A letter the prison's rules would stop is printed with a warning. The
+database is the one serve uses; with the embedded database, stop the server
+first.
 `
 
 // bundleMemory is the soft memory limit of the bundle command.
@@ -43,7 +49,7 @@ func bundleCmd(ctx context.Context, args []string, getenv func(string) string, s
 	fs.StringVar((*string)(&opts.Layout), "layout", string(pdf.LayoutList), "list or postcards")
 	fs.StringVar((*string)(&opts.Paper), "paper", string(pdf.A4), "A4 or letter")
 	fs.IntVar(&opts.MaxSheets, "max-sheets", pdf.DefaultMaxSheets, "sheets per envelope")
-	fs.StringVar(&opts.Lang, "lang", "en", "language of the printed texts")
+	fs.StringVar(&opts.Lang, "lang", "", "language of the letter and the printed texts")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("bundle: %w", err)
 	}
@@ -57,9 +63,11 @@ func bundleCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return fmt.Errorf("bundle: %w", err)
 	}
+	lang := opts.Lang // empty: chosen once the campaign is read
 	if err := opts.Validate(messages); err != nil {
 		return fmt.Errorf("bundle: %w", err)
 	}
+	opts.Lang = lang
 	if getenv("GOMEMLIMIT") == "" {
 		// The garbage collector works harder rather than let a large bundle
 		// double the heap: 73,000 signatures peak at 210 MB instead of 255.
@@ -76,6 +84,9 @@ func bundleCmd(ctx context.Context, args []string, getenv func(string) string, s
 	c, err := a.Campaigns.CampaignBySlug(ctx, *slug)
 	if err != nil {
 		return fmt.Errorf("bundle: %w", err)
+	}
+	if err := chooseLanguage(ctx, a.Signing, messages, c, &opts, stderr); err != nil {
+		return err
 	}
 
 	// Write next to the target and rename at the end: a failed build never
@@ -105,10 +116,41 @@ func bundleCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err := os.Rename(tmp.Name(), *out); err != nil {
 		return fmt.Errorf("bundle: %w", err)
 	}
-	fmt.Fprintf(stdout, "wrote %s: %d letters, %d pages, %d signatures, %d greetings\nsha256 %s\n",
-		*out, len(m.Envelopes), m.Pages, m.Signatures, m.Greetings, m.SHA256)
+	fmt.Fprintf(stdout, "wrote %s in %s: %d letters, %d pages, %d signatures, %d greetings\nsha256 %s\n",
+		*out, opts.Lang, len(m.Envelopes), m.Pages, m.Signatures, m.Greetings, m.SHA256)
 	detail := fmt.Sprintf("%d letters, %d pages, sha256 %s", len(m.Envelopes), m.Pages, m.SHA256)
 	return a.Audit.Record(ctx, "cli", audit.BundleBuilt, c.Slug, detail)
+}
+
+// chooseLanguage fills in the bundle's language as the console proposes
+// it, refuses one the campaign has no text in, and warns on w when the
+// prison's rules would stop the letter.
+func chooseLanguage(ctx context.Context, campaigns *campaign.Service, messages *i18n.Catalog, c *campaign.Campaign, opts *bundle.Options, w io.Writer) error {
+	var r *campaign.Recipient
+	if c.RecipientID != "" {
+		var err error
+		if r, err = campaigns.Recipient(ctx, c.RecipientID); err != nil {
+			return fmt.Errorf("bundle: recipient of %s: %w", c.Slug, err)
+		}
+	}
+	langs := bundle.Languages(c, messages)
+	if opts.Lang == "" {
+		opts.Lang = bundle.DefaultLanguage(c, r, messages)
+	}
+	if !slices.Contains(langs, opts.Lang) {
+		return fmt.Errorf("bundle: campaign %s has no text in %q; it has: %s", c.Slug, opts.Lang, strings.Join(langs, ", "))
+	}
+	k := bundle.CheckLetter(c, r, opts.Lang, messages)
+	if !k.Allowed {
+		fmt.Fprintf(w, "warning: the letter prints in %s, but the prison lets letters through only in %s\n", opts.Lang, strings.Join(r.Languages, ", "))
+		if !k.Allowable {
+			fmt.Fprintf(w, "warning: the campaign has no text in those languages: add a translation at /admin/campaigns/%s/texts\n", c.ID)
+		}
+	}
+	if len(k.Censored) > 0 {
+		fmt.Fprintf(w, "warning: the letter holds words the prison's censors are known to reject: %s\n", strings.Join(k.Censored, ", "))
+	}
+	return nil
 }
 
 // progressBar draws the build's progress on a terminal, and nothing

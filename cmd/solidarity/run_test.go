@@ -136,15 +136,35 @@ func TestServeDemoOnEmbeddedDatabase(t *testing.T) {
 		t.Fatalf("stop: %v", err)
 	}
 
-	// The command line builds the demo campaign's bundle.
+	// The command line builds the demo campaign's bundle, by default in
+	// Belarusian, the first language its prison takes, without a warning;
+	// in English only with one; not in a language it has no text in.
 	out := filepath.Join(t.TempDir(), "bundle.zip")
-	var msg bytes.Buffer
-	if err := run(context.Background(), []string{"bundle", "--campaign", "ales-bialiatski-july", "--out", out, "--lang", "be"},
-		env(vars), strings.NewReader(""), &msg, &msg); err != nil {
-		t.Fatalf("bundle: %v\n%s", err, msg.String())
+	for _, tc := range []struct {
+		args []string
+		want string // in what the command says
+		warn bool
+	}{
+		{nil, " in be: ", false},
+		{[]string{"--lang", "ru"}, " in ru: ", false},
+		{[]string{"--lang", "en"}, " in en: ", true},
+	} {
+		var msg bytes.Buffer
+		args := append([]string{"bundle", "--campaign", "ales-bialiatski-july", "--out", out}, tc.args...)
+		if err := run(context.Background(), args, env(vars), strings.NewReader(""), &msg, &msg); err != nil {
+			t.Fatalf("bundle %v: %v\n%s", tc.args, err, msg.String())
+		}
+		if info, err := os.Stat(out); err != nil || info.Size() == 0 || !strings.Contains(msg.String(), tc.want) {
+			t.Errorf("bundle %v wrote %v (%v): %s", tc.args, info, err, msg.String())
+		}
+		if got := strings.Contains(msg.String(), "warning:"); got != tc.warn || tc.warn && !strings.Contains(msg.String(), "warning: the letter prints in en, but the prison lets letters through only in be, ru") {
+			t.Errorf("bundle %v warned: %v, want %v\n%s", tc.args, got, tc.warn, msg.String())
+		}
 	}
-	if info, err := os.Stat(out); err != nil || info.Size() == 0 || !strings.Contains(msg.String(), "letters") {
-		t.Errorf("bundle wrote %v (%v): %s", info, err, msg.String())
+	var msg bytes.Buffer
+	if err := run(context.Background(), []string{"bundle", "--campaign", "ales-bialiatski-july", "--out", out, "--lang", "lt"},
+		env(vars), strings.NewReader(""), &msg, &msg); err == nil || !strings.Contains(err.Error(), "has no text in \"lt\"; it has: en, be, ru") {
+		t.Errorf("a bundle in Lithuanian, which the demo has no text in: %v", err)
 	}
 	if err := run(context.Background(), []string{"bundle", "--campaign", "nope", "--out", out}, env(vars), strings.NewReader(""), &msg, &msg); err == nil {
 		t.Error("a bundle of an unknown campaign succeeded")

@@ -189,6 +189,7 @@ func openCampaign(recipientID string, now time.Time, loc *time.Location) campaig
 			"We hope this letter brings a little of the world outside into your days. Take care of your health, keep " +
 			"writing, and know that many people are waiting to see you at home with Natallia and Adam.\n\n" +
 			"With respect and solidarity,",
+		Translations:  openTranslations(),
 		OrganizerName: "The Solidarity demo team",
 		RecipientID:   recipientID,
 		Goal:          1000,
@@ -214,6 +215,7 @@ func closedCampaign(recipientID string, now time.Time, loc *time.Location) campa
 			"that soon the sun will peep in at your window.\n\n" +
 			"May the dream of all political prisoners come true in the new year: to be free and at home.\n\n" +
 			"Happy New Year and merry Christmas,",
+		Translations:  closedTranslations(),
 		OrganizerName: "The Solidarity demo team",
 		RecipientID:   recipientID,
 		Goal:          200,
