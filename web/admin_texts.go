@@ -136,12 +136,20 @@ func (s *Server) renderTexts(c *fiber.Ctx, status int, camp *campaign.Campaign, 
 			fs.Name = f.ID + "-" + name
 			f.Fields[name] = fs
 		}
-		if f.Lang != "" {
+		if f.Lang != "" && s.deps.Messages.Has("admin.language."+f.Lang) {
 			f.LangName = languageName(t, f.Lang)
 		}
 		f.T = t
 		if len(probs) > 0 {
-			p.Problems = st.Problems
+			// The summary names the form: the page has one per language.
+			name := f.LangName
+			if f.RemoveHref == "" && name == "" {
+				name = t.T("admin.texts.add.heading")
+			}
+			for _, pr := range st.Problems {
+				pr.Message = t.T("admin.texts.problem", "Text", name, "Message", pr.Message)
+				p.Problems = append(p.Problems, pr)
+			}
 		}
 	}
 	placed := false

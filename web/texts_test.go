@@ -282,12 +282,12 @@ func TestConsoleEditsTranslations(t *testing.T) {
 	// Refused: no title, no language, the campaign's own language, and a
 	// language the catalog does not have; what was typed stays.
 	for _, tt := range []struct {
-		name, lang, title, field, message string
+		name, lang, title, field, message, form string
 	}{
-		{"empty title", "en", "  ", "t-new-title", "Enter a title."},
-		{"no language", "", "A letter", "t-new-lang", "Choose the language of this text."},
-		{"own language", "be", "A letter", "t-new-lang", "The campaign is written in this language: edit that text in the campaign form."},
-		{"unknown language", "xx", "A letter", "t-new-lang", "Choose a language from the list."},
+		{"empty title", "en", "  ", "t-new-title", "Enter a title.", "English"},
+		{"no language", "", "A letter", "t-new-lang", "Choose the language of this text.", "Add a language"},
+		{"own language", "be", "A letter", "t-new-lang", "The campaign is written in this language: edit that text in the campaign form.", "Belarusian"},
+		{"unknown language", "xx", "A letter", "t-new-lang", "Choose a language from the list.", "Add a language"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			res := org.post(t, base, textValues(v0, func(v url.Values) { v.Set("lang", tt.lang); v.Set("title", tt.title) }))
@@ -297,7 +297,7 @@ func TestConsoleEditsTranslations(t *testing.T) {
 			if got := fieldError(res.Body, tt.field); got != tt.message {
 				t.Errorf("error at %s: %q, want %q", tt.field, got, tt.message)
 			}
-			if !strings.Contains(res.Body, `<a href="#f-`+tt.field+`">`+tt.message+`</a>`) || !strings.Contains(res.Body, "<title>Error: ") {
+			if !strings.Contains(res.Body, `<a href="#f-`+tt.field+`">`+tt.form+": "+tt.message+`</a>`) || !strings.Contains(res.Body, "<title>Error: ") {
 				t.Error("the error summary and the page title do not say what is wrong")
 			}
 			if !strings.Contains(res.Body, "Dear Ales,\n\nhello.</textarea>") {
@@ -327,6 +327,11 @@ func TestConsoleEditsTranslations(t *testing.T) {
 		t.Error("English is offered again")
 	}
 	versions := formVersions(t, page.Body)
+	// The original cannot move onto the translation's language.
+	res = org.post(t, "/admin/campaigns/"+c.ID, campaignValues(stored(), func(v url.Values) { v.Set("language", "en") }))
+	if want := "This campaign has a translation into this language."; res.Status != http.StatusUnprocessableEntity || !strings.HasPrefix(fieldError(res.Body, "language"), want) {
+		t.Errorf("the campaign form moving the original to English: %d, %q", res.Status, fieldError(res.Body, "language"))
+	}
 
 	// Two organizers open the English form; the first saves, the
 	// second's save is refused with their text kept, then goes through
