@@ -91,8 +91,15 @@ func (c *Campaign) Problems() []FieldError {
 	case utf8.RuneCountInString(c.OrganizerName) > OrganizerMax:
 		out = append(out, FieldError{Field: "organizer_name", Problem: ProblemTooLong, Limit: OrganizerMax})
 	}
-	if c.Language != "" && !ValidLanguage(c.Language) {
+	if utf8.RuneCountInString(c.Share) > ShareMax {
+		out = append(out, FieldError{Field: "share", Problem: ProblemTooLong, Limit: ShareMax})
+	}
+	switch {
+	case c.Language != "" && !ValidLanguage(c.Language):
 		out = append(out, FieldError{Field: "language", Problem: ProblemLanguage})
+	case c.HasTranslation(c.TextLanguage()):
+		// Two texts in one language: readers would see only one of them.
+		out = append(out, FieldError{Field: "language", Problem: ProblemTaken})
 	}
 	if c.Goal < 0 {
 		out = append(out, FieldError{Field: "goal", Problem: ProblemNumber})
@@ -124,6 +131,8 @@ func ChangedFields(before, after *Campaign) []string {
 	add("title", before.Title != after.Title)
 	add("summary", before.Summary != after.Summary)
 	add("letter", before.Letter != after.Letter)
+	add("share text", before.Share != after.Share)
+	add("translations", !slices.Equal(before.Translations, after.Translations))
 	add("organizer", before.OrganizerName != after.OrganizerName)
 	add("return address", !slices.Equal(before.ReturnAddress, after.ReturnAddress))
 	add("recipient", before.RecipientID != after.RecipientID)

@@ -36,6 +36,8 @@ const (
 // CampaignForm is the campaign form as the organizer typed it.
 type CampaignForm struct {
 	Slug, Title, Summary, Letter, Organizer, RecipientID, Goal string
+	// Share is the line share links propose (campaign.Campaign.Share).
+	Share string
 	// ReturnAddress is the envelopes' sender address, one line per line.
 	ReturnAddress string
 	// OpensDate and OpensTime are in the campaign's zone; both empty make
@@ -68,7 +70,7 @@ type CampaignForm struct {
 // campaignFormOf fills the form from a stored campaign.
 func campaignFormOf(camp *campaign.Campaign) CampaignForm {
 	f := CampaignForm{
-		Slug: camp.Slug, Title: camp.Title, Summary: camp.Summary, Letter: camp.Letter, Organizer: camp.OrganizerName,
+		Slug: camp.Slug, Title: camp.Title, Summary: camp.Summary, Letter: camp.Letter, Share: camp.Share, Organizer: camp.OrganizerName,
 		ReturnAddress: strings.Join(camp.ReturnAddress, "\n"), RecipientID: camp.RecipientID, Zone: camp.TimeZone, CloseMode: closeBefore,
 		Language:         camp.TextLanguage(),
 		GreetingsEnabled: camp.Greetings.Enabled, GreetingsPublic: camp.Greetings.ShowPublic,
@@ -104,7 +106,7 @@ func readCampaignForm(c *fiber.Ctx) CampaignForm {
 		return strings.TrimSpace(strings.ReplaceAll(formValue(c, name), "\r\n", "\n"))
 	}
 	return CampaignForm{
-		Slug: v("slug"), Title: v("title"), Summary: text("summary"), Letter: text("letter"), Organizer: v("organizer_name"),
+		Slug: v("slug"), Title: v("title"), Summary: text("summary"), Letter: text("letter"), Share: v("share"), Organizer: v("organizer_name"),
 		ReturnAddress: text("return_address"), RecipientID: v("recipient_id"), Goal: v("goal"), Language: v("language"),
 		OpensDate: v("opens_date"), OpensTime: v("opens_time"),
 		CloseMode: v("close_mode"), BeforeDate: v("before_date"), ClosesDate: v("closes_date"), ClosesTime: v("closes_time"),
@@ -131,7 +133,7 @@ func (f *CampaignForm) zone() (string, *time.Location, bool) {
 
 // campaignFields is the order of the campaign form's fields, for the error
 // summary.
-var campaignFields = []string{"slug", "title", "summary", "letter", "language", "organizer_name", "recipient_id", "goal",
+var campaignFields = []string{"slug", "title", "summary", "letter", "share", "language", "organizer_name", "recipient_id", "goal",
 	"time_zone", "opens", "closes", "greetings_max", "at_risk", "embed_origins"}
 
 // apply writes the form onto camp and returns what is wrong with it, in
@@ -141,7 +143,7 @@ func (f *CampaignForm) apply(camp *campaign.Campaign, recipients []campaign.Reci
 	add := func(field string, p campaign.Problem) {
 		probs = append(probs, campaign.FieldError{Field: field, Problem: p})
 	}
-	camp.Slug, camp.Title, camp.Summary, camp.Letter = f.Slug, f.Title, f.Summary, f.Letter
+	camp.Slug, camp.Title, camp.Summary, camp.Letter, camp.Share = f.Slug, f.Title, f.Summary, f.Letter, f.Share
 	camp.OrganizerName, camp.RecipientID, camp.Language = f.Organizer, f.RecipientID, f.Language
 	camp.ReturnAddress = nil
 	for line := range strings.SplitSeq(f.ReturnAddress, "\n") {

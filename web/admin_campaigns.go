@@ -23,13 +23,14 @@ func consoleStatus(c *campaign.Campaign, now time.Time) string {
 }
 
 // campaignNav is the sub-navigation of a campaign's console pages: edit,
-// preview, signatures, statistics and paper signatures. Every page about
+// texts in other languages, preview, signatures, statistics and paper signatures. Every page about
 // one campaign shows it.
 func (s *Server) campaignNav(c *fiber.Ctx, camp *campaign.Campaign) []NavItem {
 	t := s.localizer(c)
 	base := "/admin/campaigns/" + url.PathEscape(camp.ID)
 	items := []struct{ href, label string }{
 		{base, "admin.campaign.nav.edit"},
+		{base + "/texts", "admin.campaign.nav.texts"},
 		{base + "/preview", "admin.campaign.nav.preview"},
 		{base + "/signatures", "admin.campaign.nav.signatures"},
 		{base + "/stats", "admin.campaign.nav.stats"},
@@ -179,6 +180,7 @@ func (s *Server) renderCampaignPage(c *fiber.Ctx, status int, stored *campaign.C
 		"slug":          t.T("admin.campaign.f.slug_hint"),
 		"summary":       t.T("admin.campaign.f.summary_hint"),
 		"letter":        t.T("admin.campaign.f.letter_hint"),
+		"share":         t.T("admin.campaign.f.share_hint", "Limit", t.Number(campaign.ShareMax)),
 		"language":      t.T("admin.campaign.f.language_hint"),
 		"goal":          t.T("admin.campaign.f.goal_hint"),
 		"opens":         t.T("admin.campaign.f.opens_hint"),

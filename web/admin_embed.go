@@ -81,10 +81,11 @@ func (s *Server) embedBuilder(c *fiber.Ctx) error {
 	}
 	p.Script = script + ` async></script>`
 	// A plain frame cannot follow its content: it is as tall as the whole
-	// form on a phone in the wordiest language (about 2,100 px at 360 px
-	// wide, measured by TestIFrameSnippetShowsTheWholeForm), with room for
-	// a longer title. On a desktop the form is about 1,600 px.
-	height := "2200"
+	// form on a phone in the wordiest language (about 2,250 px at 360 px
+	// wide with the note naming the campaign's language when it has no
+	// text in the reader's, measured by TestIFrameSnippetShowsTheWholeForm),
+	// with room for a longer title. On a desktop the form is about 1,650 px.
+	height := "2350"
 	if opts.Compact {
 		height = "260"
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -16,13 +17,22 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
+	"golang.org/x/text/language"
 )
 
-// APICampaign is a campaign in the public JSON API.
+// APICampaign is a campaign in the public JSON API. Its texts are in the
+// language ?lang= asked for when the campaign has one in it, else in the
+// language it was written in; Lang says which.
 type APICampaign struct {
-	Slug       string `json:"slug"`
-	Title      string `json:"title"`
-	Signatures int64  `json:"signatures"`
+	Slug    string `json:"slug"`
+	Title   string `json:"title"`
+	Summary string `json:"summary"`
+	Letter  string `json:"letter"`
+	// Lang is the language of Title, Summary and Letter; Languages are
+	// all those the campaign has a text in, its own first.
+	Lang       string   `json:"lang"`
+	Languages  []string `json:"languages"`
+	Signatures int64    `json:"signatures"`
 	// SignaturesByCountry counts signatures by ISO 3166-1 alpha-2 code.
 	SignaturesByCountry map[string]int64 `json:"signatures_by_country"`
 	Goal                int              `json:"goal"`
@@ -103,7 +113,7 @@ type apiState struct {
 // when the counts, the campaign list or a status changed.
 type apiCache struct {
 	mu     sync.RWMutex
-	bodies map[string]apiBody // by slug; "" is the list
+	bodies map[string]apiBody // by slug and language; "\x00" and a language is the list
 }
 
 type apiBody struct {
@@ -191,11 +201,35 @@ func etagMatches(header, etag string) bool {
 	return false
 }
 
-// apiCampaignView is a campaign as the API shows it.
-func (s *Server) apiCampaignView(c *fiber.Ctx, camp *campaign.Campaign, now time.Time) APICampaign {
+// apiLang is the base language a request's ?lang= asks for, "" for none
+// or one that cannot be read.
+func apiLang(c *fiber.Ctx) string {
+	q := c.Query("lang")
+	if q == "" || len(q) > 35 {
+		return ""
+	}
+	tag, err := language.Parse(q)
+	if err != nil {
+		return ""
+	}
+	base, conf := tag.Base()
+	if conf == language.No {
+		return ""
+	}
+	return base.String()
+}
+
+// apiCampaignView is a campaign as the API shows it, its texts in lang
+// when it has them.
+func (s *Server) apiCampaignView(camp *campaign.Campaign, lang string, now time.Time) APICampaign {
+	text, _ := camp.TextIn(lang)
 	return APICampaign{
 		Slug:                camp.Slug,
-		Title:               camp.Title,
+		Title:               text.Title,
+		Summary:             text.Summary,
+		Letter:              text.Letter,
+		Lang:                text.Lang,
+		Languages:           camp.Languages(),
 		Signatures:          s.deps.Signing.Count(camp.ID),
 		SignaturesByCountry: s.deps.Signing.Countries(camp.ID),
 		Goal:                camp.Goal,
@@ -228,10 +262,14 @@ func (s *Server) apiCampaign(c *fiber.Ctx) error {
 	}
 	status := camp.Status(now)
 	key := cacheKey(set.Gen, s.deps.Signing.CountVersion(camp.ID), statusKey(status))
-	b, ok := s.api.cache.get(camp.Slug, key)
+	// One answer per language the campaign has: a language it lacks gets
+	// the original's.
+	text, _ := camp.TextIn(apiLang(c))
+	slot := camp.Slug + "\x00" + text.Lang
+	b, ok := s.api.cache.get(slot, key)
 	if !ok {
 		var err error
-		if b, err = s.api.cache.put(camp.Slug, key, s.apiCampaignView(c, camp, now)); err != nil {
+		if b, err = s.api.cache.put(slot, key, s.apiCampaignView(camp, text.Lang, now)); err != nil {
 			return err
 		}
 	}
@@ -253,14 +291,21 @@ func (s *Server) apiCampaigns(c *fiber.Ctx) error {
 		parts = append(parts, s.deps.Signing.CountVersion(listed[i].ID), statusKey(listed[i].Status(now)))
 	}
 	key := cacheKey(parts...)
-	b, ok := s.api.cache.get("", key)
+	// One answer per language some listed campaign has a text in, so that
+	// what ?lang= asks cannot grow the cache.
+	lang := apiLang(c)
+	if !slices.ContainsFunc(listed, func(camp campaign.Campaign) bool { _, ok := camp.TextIn(lang); return ok }) {
+		lang = ""
+	}
+	slot := "\x00" + lang
+	b, ok := s.api.cache.get(slot, key)
 	if !ok {
 		out := APICampaignList{Campaigns: []APICampaign{}}
 		for i := range listed {
-			out.Campaigns = append(out.Campaigns, s.apiCampaignView(c, &listed[i], now))
+			out.Campaigns = append(out.Campaigns, s.apiCampaignView(&listed[i], lang, now))
 		}
 		var err error
-		if b, err = s.api.cache.put("", key, out); err != nil {
+		if b, err = s.api.cache.put(slot, key, out); err != nil {
 			return err
 		}
 	}

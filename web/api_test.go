@@ -464,7 +464,9 @@ func mustPublic(t *testing.T, s *site, slug string) *campaign.Campaign {
 func TestOpenAPIDescribesTheAPI(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, dbs.Database(t))
-	s.addCampaign(t, "open", nil)
+	s.addCampaign(t, "open", func(c *campaign.Campaign) {
+		c.Translations = []campaign.Text{{Lang: "pl", Title: "List do Alesia", Summary: "Słowa z zewnątrz.", Letter: "Drogi Alesiu"}}
+	})
 	s.addCampaign(t, "closed", func(c *campaign.Campaign) { c.ClosesAt = time.Date(2027, 5, 20, 0, 0, 0, 0, time.UTC) })
 	key := s.addPartner(t, "ngo-h", "")
 	raw := s.get(t, "/api/v1/openapi.json")
@@ -511,7 +513,9 @@ func TestOpenAPIDescribesTheAPI(t *testing.T) {
 		}
 	}
 	check("GET", "/campaigns", s.get(t, "/api/v1/campaigns"))
+	check("GET", "/campaigns", s.get(t, "/api/v1/campaigns?lang=pl"))
 	check("GET", "/campaigns/{slug}", s.get(t, "/api/v1/campaigns/open"))
+	check("GET", "/campaigns/{slug}", s.get(t, "/api/v1/campaigns/open?lang=pl"))
 	check("GET", "/campaigns/{slug}", s.get(t, "/api/v1/campaigns/nothing"))
 	check("OPTIONS", "/campaigns", s.do(t, preflight(t, s.URL+"/api/v1/campaigns")))
 	check("OPTIONS", "/campaigns/{slug}", s.do(t, preflight(t, s.URL+"/api/v1/campaigns/open")))

@@ -60,7 +60,9 @@ func TestAccessibilityWithAxe(t *testing.T) {
 	// Not parallel: one headless browser at a time.
 	axe := axeCoreJS(t)
 	s := newSite(t, dbs.Database(t))
-	open := s.addCampaign(t, "open", nil)
+	open := s.addCampaign(t, "open", func(c *campaign.Campaign) {
+		c.Translations = []campaign.Text{{Lang: "pl", Title: "List do Alesia", Summary: "Słowa z zewnątrz.", Letter: "Drogi Alesiu"}}
+	})
 	s.addCampaign(t, "closed", func(c *campaign.Campaign) {
 		c.ClosesAt = time.Date(2027, 5, 20, 21, 0, 0, 0, time.UTC)
 	})
@@ -138,7 +140,8 @@ func TestAccessibilityWithAxe(t *testing.T) {
 	}
 
 	visit("home", "/")
-	visit("campaign", "/c/open")
+	visit("campaign in a language it has no text in", "/c/open?lang=de")
+	visit("campaign", "/c/open?lang=en")
 	submit("campaign form with errors", "#sign button[type=submit]")
 	visit("thanks", "/c/open/thanks")
 	visit("closed campaign", "/c/closed")
@@ -166,6 +169,9 @@ func TestAccessibilityWithAxe(t *testing.T) {
 	visit("campaign edit", "/admin/campaigns/"+open.ID)
 	eval("clear the title", `(() => { document.getElementById('f-title').value = ''; return '' })()`)
 	submit("campaign edit with errors", `button[name=action][value=save]:not(.visually-hidden)`)
+	visit("campaign texts", "/admin/campaigns/"+open.ID+"/texts")
+	submit("campaign texts with errors", `#t-new button[type=submit]`)
+	visit("campaign text removal", "/admin/campaigns/"+open.ID+"/texts/pl/remove")
 	visit("new campaign", "/admin/campaigns/new")
 	visit("recipients", "/admin/recipients")
 	visit("recipient edit", "/admin/recipients/r-open")

@@ -16,7 +16,9 @@ import (
 	"golang.org/x/text/language"
 )
 
-// CampaignView is a campaign as pages show it, dates in its time zone.
+// CampaignView is a campaign as pages show it, dates in its time zone,
+// its words in the reader's language when it has a text in it, else in
+// the language it was written in.
 type CampaignView struct {
 	Slug      string
 	Title     string
@@ -38,6 +40,15 @@ type CampaignView struct {
 	// whatever the page's language.
 	Lang    string
 	Signoff string
+	// Share is the line share links propose in Lang; empty lets the
+	// site's own line name the title.
+	Share string
+	// WrittenIn says, in the reader's language, which language the texts
+	// are in, when the campaign has none in the reader's; AlsoIn then
+	// links to the page in the other languages the campaign has a text
+	// in.
+	WrittenIn string
+	AlsoIn    []LanguageLink
 }
 
 func (s *Server) campaignView(c *fiber.Ctx, camp *campaign.Campaign) (CampaignView, error) {
@@ -49,14 +60,15 @@ func (s *Server) campaignView(c *fiber.Ctx, camp *campaign.Campaign) (CampaignVi
 	if closes.Hour() != 0 || closes.Minute() != 0 {
 		deadline = t.DateTime(closes)
 	}
-	lang := camp.TextLanguage()
+	text, found := camp.TextIn(t.Tag().String())
 	v := CampaignView{
-		Lang:        lang,
-		Signoff:     s.deps.Messages.Localizer(language.Make(lang)).T("campaign.signoff", "Organizer", camp.OrganizerName),
+		Lang:        text.Lang,
+		Signoff:     s.deps.Messages.Localizer(language.Make(text.Lang)).T("campaign.signoff", "Organizer", camp.OrganizerName),
 		Slug:        camp.Slug,
-		Title:       camp.Title,
-		Summary:     camp.Summary,
-		Letter:      camp.Letter,
+		Title:       text.Title,
+		Summary:     text.Summary,
+		Letter:      text.Letter,
+		Share:       text.Share,
 		Organizer:   camp.OrganizerName,
 		Open:        camp.Status(s.cfg.Now()) == campaign.StatusOpen,
 		Count:       s.deps.Signing.Count(camp.ID),
@@ -65,6 +77,10 @@ func (s *Server) campaignView(c *fiber.Ctx, camp *campaign.Campaign) (CampaignVi
 		ClosesAt:    t.DateTime(closes),
 		ClosesAtISO: closes.Format(time.RFC3339),
 		Greetings:   camp.Greetings,
+	}
+	if !found {
+		v.WrittenIn = s.writtenIn(t, text.Lang)
+		v.AlsoIn = s.textLinks(c, camp, text.Lang)
 	}
 	if camp.RecipientID != "" {
 		r, err := s.deps.Signing.Recipient(c.UserContext(), camp.RecipientID)
@@ -137,7 +153,7 @@ type CampaignArticle struct {
 // campaignArticle lays out a campaign for the public page or a preview.
 func (s *Server) campaignArticle(c *fiber.Ctx, camp *campaign.Campaign, v CampaignView, form SignForm) CampaignArticle {
 	t := s.localizer(c)
-	a := CampaignArticle{Page: s.page(c, camp.Title), C: v, Form: form}
+	a := CampaignArticle{Page: s.page(c, v.Title), C: v, Form: form}
 	if v.Open {
 		a.Inputs, a.Checks = s.formViews(t, camp, v, form)
 		a.Safety = s.safetyView(t, camp, form)
@@ -205,9 +221,9 @@ func (s *Server) renderCampaign(c *fiber.Ctx, status int, camp *campaign.Campaig
 		return err
 	}
 	t := s.localizer(c)
-	title := camp.Title
+	title := v.Title
 	if len(form.Problems) > 0 || form.Notice != "" {
-		title = t.T("form.error_title", "Title", camp.Title)
+		title = t.T("form.error_title", "Title", v.Title)
 	}
 	form.Token = s.tokens.issue(signPurpose(camp))
 	p := CampaignPage{Page: s.page(c, title), Article: s.campaignArticle(c, camp, v, form)}
@@ -434,14 +450,17 @@ func (s *Server) thanks(c *fiber.Ctx) error {
 	}
 	t := s.localizer(c)
 	link := s.baseURL(c) + "/c/" + url.PathEscape(camp.Slug)
-	text := t.T("share.text", "Title", camp.Title)
+	text := v.Share
+	if text == "" {
+		text = t.T("share.text", "Title", v.Title)
+	}
 	q := url.QueryEscape
 	p := ThanksPage{
 		Page: s.page(c, t.T("thanks.title")),
 		C:    v,
 		URL:  link,
 		Shares: []ShareLink{
-			{t.T("share.email"), "mailto:?subject=" + mailtoEscape(camp.Title) + "&body=" + mailtoEscape(text+"\n\n"+link)},
+			{t.T("share.email"), "mailto:?subject=" + mailtoEscape(v.Title) + "&body=" + mailtoEscape(text+"\n\n"+link)},
 			{"Telegram", "https://t.me/share/url?url=" + q(link) + "&text=" + q(text)},
 			{"WhatsApp", "https://wa.me/?text=" + q(text+" "+link)},
 			{"Facebook", "https://www.facebook.com/sharer/sharer.php?u=" + q(link)},

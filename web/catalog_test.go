@@ -49,6 +49,10 @@ func families(code *sources, c *i18n.Catalog) []family {
 			languages = append(languages, t.String())
 		}
 	}
+	var catalogLanguages []string
+	for _, t := range c.Languages() {
+		catalogLanguages = append(catalogLanguages, t.String())
+	}
 	consoleStatuses := append(code.consts("campaign", "Status"), "archived")
 	return []family{
 		{prefix: "admin.audit.action.", values: code.consts("audit", "Action")},
@@ -57,6 +61,9 @@ func families(code *sources, c *i18n.Catalog) []family {
 		{prefix: "admin.preview.banner.", values: consoleStatuses},
 		{prefix: "admin.bundle.status.", values: code.consts("bundle", "Status")},
 		{prefix: "admin.language.", values: languages},
+		// A campaign page says which language it is written in, in a
+		// sentence per language of the catalog.
+		{prefix: "campaign.written_in.", values: catalogLanguages},
 		{prefix: "signatures.stats.greeting.", values: code.consts("letters", "Status")},
 		{prefix: "translations.status.", values: code.consts("letters", "TranslationStatus")},
 		{prefix: "moderation.flag.", values: code.consts("letters", "Flag")},

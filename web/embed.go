@@ -249,9 +249,9 @@ func (s *Server) renderEmbed(c *fiber.Ctx, status int, camp *campaign.Campaign, 
 		return err
 	}
 	t := s.localizer(c)
-	title := camp.Title
+	title := v.Title
 	if len(form.Problems) > 0 || form.Notice != "" {
-		title = t.T("form.error_title", "Title", camp.Title)
+		title = t.T("form.error_title", "Title", v.Title)
 	}
 	p := EmbedPage{
 		Page: s.page(c, title), C: v, Form: form, Signed: signed, Compact: o.Compact, Dark: o.Dark,
@@ -317,7 +317,8 @@ func (s *Server) badge(c *fiber.Ctx) error {
 	}
 	t := s.localizer(c)
 	n := s.deps.Signing.Count(camp.ID)
-	title := camp.Title
+	text, _ := camp.TextIn(t.Tag().String())
+	title := text.Title
 	if utf8.RuneCountInString(title) > badgeTitleMax {
 		title = strings.TrimSpace(string([]rune(title)[:badgeTitleMax-1])) + "…"
 	}

@@ -14,6 +14,8 @@ func fieldLimit(name string) (int, error) {
 	switch name {
 	case "title":
 		return campaign.TitleMax, nil
+	case "share":
+		return campaign.ShareMax, nil
 	case "organizer":
 		return campaign.OrganizerMax, nil
 	case "recipient_name":
