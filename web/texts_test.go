@@ -20,16 +20,16 @@ import (
 // Texts of the test campaign, written in Belarusian and translated into
 // English and Polish.
 const (
-	beTitle  = "Ліст Алесю Бяляцкаму"
-	beSum    = "Слова звонку шмат значаць."
-	beLetter = "Дарагі Алесь, пра цябе памятаюць."
-	enTitle  = "A letter to Ales Bialiatski"
-	enSum    = "Words from outside mean a lot."
-	enLetter = "Dear Ales, you are not forgotten."
-	enShare  = "I wrote to Ales Bialiatski in prison"
-	plTitle  = "List do Alesia Bialackiego"
-	plSum    = "Słowa z zewnątrz wiele znaczą."
-	plLetter = "Drogi Alesiu, pamiętamy o Tobie."
+	beTitle      = "Ліст Алесю Бяляцкаму"
+	beSum        = "Слова звонку шмат значаць."
+	beLetterText = "Дарагі Алесь, пра цябе памятаюць."
+	enTitle      = "A letter to Ales Bialiatski"
+	enSum        = "Words from outside mean a lot."
+	enLetterText = "Dear Ales, you are not forgotten."
+	enShare      = "I wrote to Ales Bialiatski in prison"
+	plTitle      = "List do Alesia Bialackiego"
+	plSum        = "Słowa z zewnątrz wiele znaczą."
+	plLetterText = "Drogi Alesiu, pamiętamy o Tobie."
 )
 
 // addTranslatedCampaign adds an open campaign written in Belarusian with
@@ -37,10 +37,10 @@ const (
 func (s *site) addTranslatedCampaign(t *testing.T, slug string) *campaign.Campaign {
 	t.Helper()
 	return s.addCampaign(t, slug, func(c *campaign.Campaign) {
-		c.Language, c.Title, c.Summary, c.Letter = "be", beTitle, beSum, beLetter
+		c.Language, c.Title, c.Summary, c.Letter = "be", beTitle, beSum, beLetterText
 		c.Translations = []campaign.Text{
-			{Lang: "en", Title: enTitle, Summary: enSum, Letter: enLetter, Share: enShare},
-			{Lang: "pl", Title: plTitle, Summary: plSum, Letter: plLetter},
+			{Lang: "en", Title: enTitle, Summary: enSum, Letter: enLetterText, Share: enShare},
+			{Lang: "pl", Title: plTitle, Summary: plSum, Letter: plLetterText},
 		}
 	})
 }
@@ -57,11 +57,11 @@ func TestCampaignPageInReadersLanguage(t *testing.T) {
 		title, summary, letter, notice string
 		signoff                        string
 	}{
-		{"en", "en", enTitle, enSum, enLetter, "", "Test NGO and everyone who signed"},
-		{"pl", "pl", plTitle, plSum, plLetter, "", "Test NGO i wszystkie osoby, które podpisały ten list"},
-		{"be", "be", beTitle, beSum, beLetter, "", "Test NGO і ўсе, хто падпісаўся"},
-		{"de", "be", beTitle, beSum, beLetter, "Diese Kampagne ist auf Belarussisch geschrieben.", "Test NGO і ўсе, хто падпісаўся"},
-		{"ru", "be", beTitle, beSum, beLetter, "Эта кампания написана на белорусском языке.", "Test NGO і ўсе, хто падпісаўся"},
+		{"en", "en", enTitle, enSum, enLetterText, "", "Test NGO and everyone who signed"},
+		{"pl", "pl", plTitle, plSum, plLetterText, "", "Test NGO i wszystkie osoby, które podpisały ten list"},
+		{"be", "be", beTitle, beSum, beLetterText, "", "Test NGO і ўсе, хто падпісаўся"},
+		{"de", "be", beTitle, beSum, beLetterText, "Diese Kampagne ist auf Belarussisch geschrieben.", "Test NGO і ўсе, хто падпісаўся"},
+		{"ru", "be", beTitle, beSum, beLetterText, "Эта кампания написана на белорусском языке.", "Test NGO і ўсе, хто падпісаўся"},
 	} {
 		t.Run(tt.lang, func(t *testing.T) {
 			res := s.get(t, "/c/ales?lang="+tt.lang)
@@ -159,8 +159,8 @@ func TestOtherPagesInReadersLanguage(t *testing.T) {
 
 	// The widget.
 	for _, tt := range []struct{ lang, text, title, letter, notice string }{
-		{"en", "en", enTitle, enLetter, ""},
-		{"de", "be", beTitle, beLetter, "Diese Kampagne ist auf Belarussisch geschrieben."},
+		{"en", "en", enTitle, enLetterText, ""},
+		{"de", "be", beTitle, beLetterText, "Diese Kampagne ist auf Belarussisch geschrieben."},
 	} {
 		b := s.get(t, "/embed/ales?lang="+tt.lang).Body
 		if !strings.Contains(b, `<h1 lang="`+tt.text+`"><a href="`+s.URL+`/c/ales" target="_blank" rel="noopener">`+tt.title+`</a></h1>`) {
@@ -191,12 +191,12 @@ func TestAPITextsInALanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct{ query, lang, title, summary, letter string }{
-		{"", "be", beTitle, beSum, beLetter},
-		{"?lang=en", "en", enTitle, enSum, enLetter},
-		{"?lang=en-GB", "en", enTitle, enSum, enLetter},
-		{"?lang=pl", "pl", plTitle, plSum, plLetter},
-		{"?lang=de", "be", beTitle, beSum, beLetter},
-		{"?lang=%%%", "be", beTitle, beSum, beLetter},
+		{"", "be", beTitle, beSum, beLetterText},
+		{"?lang=en", "en", enTitle, enSum, enLetterText},
+		{"?lang=en-GB", "en", enTitle, enSum, enLetterText},
+		{"?lang=pl", "pl", plTitle, plSum, plLetterText},
+		{"?lang=de", "be", beTitle, beSum, beLetterText},
+		{"?lang=%%%", "be", beTitle, beSum, beLetterText},
 	} {
 		var one campaignJSON
 		res := s.get(t, "/api/v1/campaigns/ales"+tt.query)
