@@ -166,11 +166,21 @@ func TestPagesAreSelfContainedAndSmall(t *testing.T) {
 		t.Fatal("no hashed sign.js")
 	}
 	script := s.get(t, js[1])
-	// The budget is before compression, which the test's client undoes.
-	if weight := len(page.Body) + len(sheet.Body) + len(script.Body); weight > 30*1024 {
-		t.Errorf("page weight (HTML %d + CSS %d + JS %d bytes) is over 30 KB", len(page.Body), len(sheet.Body), len(script.Body))
-	} else {
-		t.Logf("page weight: HTML %d + CSS %d + JS %d = %d bytes", len(page.Body), len(sheet.Body), len(script.Body), weight)
+	// The budget is before compression, which the test's client undoes,
+	// with the form open, in every language: the country list alone is
+	// twice as heavy in Cyrillic (two bytes a letter).
+	for _, lang := range uiLanguages {
+		t.Run(lang, func(t *testing.T) {
+			page := s.get(t, "/c/ales?lang="+lang)
+			if page.Status != 200 || !strings.Contains(page.Body, `<html lang="`+lang+`">`) || !strings.Contains(page.Body, `<select id="f-country"`) {
+				t.Fatalf("status %d; want the open campaign page in %s", page.Status, lang)
+			}
+			weight := len(page.Body) + len(sheet.Body) + len(script.Body)
+			if weight > 30*1024 {
+				t.Errorf("page weight (HTML %d + CSS %d + JS %d = %d bytes) is over 30 KB", len(page.Body), len(sheet.Body), len(script.Body), weight)
+			}
+			t.Logf("page weight: HTML %d + CSS %d + JS %d = %d bytes", len(page.Body), len(sheet.Body), len(script.Body), weight)
+		})
 	}
 	for _, field := range []string{"name", "email", "city", "country", "greeting", "consent", "updates"} {
 		if !strings.Contains(page.Body, fmt.Sprintf(`<label for="f-%s">`, field)) || !strings.Contains(page.Body, fmt.Sprintf(`id="f-%s"`, field)) {
