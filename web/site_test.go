@@ -189,6 +189,41 @@ func TestPagesAreSelfContainedAndSmall(t *testing.T) {
 	}
 }
 
+// TestPublicPagesMayFetchTheirSite checks the one thing the public pages'
+// policy allows beyond every page's: fetching from the site itself, which
+// audits of a page do to read /robots.txt (Lighthouse's SEO check fails
+// without it). The console keeps default-src 'none' for fetches.
+func TestPublicPagesMayFetchTheirSite(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, dbs.Database(t))
+	s.addCampaign(t, "ales", nil)
+	tests := []struct {
+		path    string
+		connect bool
+	}{
+		{"/", true},
+		{"/c/ales", true},
+		{"/c/ales/thanks", true},
+		{"/contact", true},
+		{"/admin/login", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			res := s.get(t, tt.path)
+			csp := res.Header.Get("Content-Security-Policy")
+			if res.Status != 200 || !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "frame-ancestors 'none'") {
+				t.Fatalf("status %d, CSP %q", res.Status, csp)
+			}
+			if got := strings.Contains(csp, "connect-src 'self'"); got != tt.connect {
+				t.Errorf("CSP %q: connect-src 'self' is %v, want %v", csp, got, tt.connect)
+			}
+			if strings.Contains(csp, "connect-src *") || strings.Contains(csp, "connect-src http") {
+				t.Errorf("CSP %q lets the page fetch from other sites", csp)
+			}
+		})
+	}
+}
+
 func TestLanguageChoice(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, dbs.Database(t))
