@@ -331,6 +331,9 @@ func TestSignFormSaysWhatIsPrinted(t *testing.T) {
 			if got := checkedDisplay(res.Body); got != "country" {
 				t.Errorf("the name choice is %q, want country", got)
 			}
+			if want := "<option value=" + tc.country + " selected>"; strings.Count(res.Body, " selected>") != 1 || !strings.Contains(res.Body, want) {
+				t.Errorf("the form sent back does not keep the country chosen: want only %s", want)
+			}
 			if got := confirmedValue(res.Body); got != tc.confirmed {
 				t.Errorf("confirmed = %q, want %q", got, tc.confirmed)
 			}
