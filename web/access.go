@@ -96,7 +96,7 @@ func (a access) allows(u *account.User) bool {
 func (s *Server) guard(a access) []fiber.Handler {
 	switch {
 	case a.lang:
-		return []fiber.Handler{s.withLang}
+		return []fiber.Handler{s.withLang, withPublicPolicy}
 	case a.kind == kindSignedIn:
 		return []fiber.Handler{s.signedIn}
 	case a.kind == kindRoles:

@@ -3,6 +3,7 @@ package web_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -152,6 +153,28 @@ func TestAccessibilityWithAxe(t *testing.T) {
 	visit("embed thanks", "/embed/open/thanks")
 	visit("console login", "/admin/login")
 	submit("console login with errors", "form button[type=submit]")
+
+	// The second step of a sign-in, for a user with two-factor
+	// authentication on: the code form, and the form after a wrong code.
+	s.addUser(t, "two@example.org", account.RoleOrganizer)
+	two := s.browser()
+	if res := two.signIn(t, "two@example.org", testPassword); res.Status != 303 {
+		t.Fatalf("sign in to enrol a second factor: %d", res.Status)
+	}
+	enrol(t, two)
+	visit("console login", "/admin/login")
+	do("sign in with the password of an account with a second factor",
+		chromedp.SendKeys(chromedp.CSS("#f-email"), "two@example.org"),
+		chromedp.SendKeys(chromedp.CSS("#f-password"), testPassword),
+		chromedp.Click(chromedp.CSS("form button[type=submit]")))
+	b.poll("the password leads to the code step", `location.pathname === '/admin/login/code' && document.readyState === 'complete'`)
+	if got := eval("look for the code field", `String(document.querySelector('input[autocomplete=one-time-code]') !== null)`); got != "true" {
+		t.Fatal("the second step has no code field")
+	}
+	check("console login code")
+	do("type a wrong code", chromedp.SendKeys(chromedp.CSS("#f-code"), "000000"))
+	submit("console login code with errors", "form button[type=submit]")
+
 	visit("console login", "/admin/login")
 
 	do("sign in",
@@ -185,6 +208,13 @@ func TestAccessibilityWithAxe(t *testing.T) {
 	visit("paper", "/admin/campaigns/"+open.ID+"/paper")
 	submit("paper tally with errors", `form[action$="/paper/tally#tally"] button[type=submit]`)
 	visit("bundle", "/admin/campaigns/"+open.ID+"/bundle")
+	// A finished bundle, listed with its download.
+	buildBundle(t, s, s.loginAs(t, account.RoleOrganizer), open.ID, url.Values{"layout": {"list"}, "paper": {"A4"}, "max_sheets": {"10"}, "lang": {"en"}})
+	do("open the bundle page again", chromedp.Navigate(s.URL+"/admin/campaigns/"+open.ID+"/bundle"), chromedp.WaitReady(chromedp.CSS("body")))
+	if got := eval("look for the download", `String(document.querySelector('a[href*="/bundle/"]') !== null)`); got != "true" {
+		t.Fatal("the bundle page lists no built bundle to download")
+	}
+	check("bundle with a built bundle")
 	visit("embed builder", "/admin/campaigns/"+open.ID+"/embed")
 	visit("moderation", "/admin/moderation")
 	submit("moderation with errors", `form.reject button[type=submit]`)

@@ -468,6 +468,10 @@ func (s *Server) thanks(c *fiber.Ctx) error {
 			{"X", "https://x.com/intent/post?text=" + q(text) + "&url=" + q(link)},
 		},
 	}
+	// A thanks page describes its campaign, whose page is its canonical
+	// address: a supporter who shares the address they are on shares the
+	// campaign, and search engines show the campaign's page.
+	p.Meta = s.pageMeta(c, t, v.Title, campaignDescription(t, v), "/c/"+url.PathEscape(camp.Slug))
 	return s.render(c, fiber.StatusOK, "thanks", p)
 }
 

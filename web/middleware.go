@@ -20,6 +20,19 @@ const contentSecurityPolicy = cspBase + "frame-ancestors 'none'"
 const cspBase = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"form-action 'self'; base-uri 'none'; "
 
+// publicPagePolicy is the policy of the public pages: every page's, and
+// the page may fetch from its own site. None of our scripts does; but
+// audits of a page read its site's /robots.txt from within the page, as
+// Lighthouse's SEO check does, and a policy that forbids that fails them.
+// Our own origin holds nothing a page could not already link to.
+const publicPagePolicy = cspBase + "connect-src 'self'; frame-ancestors 'none'"
+
+// withPublicPolicy sets publicPagePolicy on a public page.
+func withPublicPolicy(c *fiber.Ctx) error {
+	c.Set("Content-Security-Policy", publicPagePolicy)
+	return c.Next()
+}
+
 // allowFraming lets the sites in ancestors (origins; none means any site)
 // frame this response: the embedded widget's pages call it, and only they.
 // styleNonce, if set, admits the page's one <style> element (the

@@ -118,10 +118,23 @@ func TestShareTags(t *testing.T) {
 		}
 	})
 
+	// A supporter who shares the address they are on after signing shares
+	// the campaign; search engines are sent to the campaign's page.
+	for _, tt := range tests {
+		t.Run("thanks page in "+tt.lang, func(t *testing.T) {
+			got := headTags(t, s.get(t, "/c/ales/thanks?lang="+tt.lang).Body)
+			for name, want := range tt.want {
+				if got[name] != want {
+					t.Errorf("%s = %q, want %q", name, got[name], want)
+				}
+			}
+		})
+	}
+
 	t.Run("pages nobody shares have none", func(t *testing.T) {
-		got := headTags(t, s.get(t, "/c/ales/thanks").Body)
+		got := headTags(t, s.get(t, "/contact").Body)
 		if len(got) != 0 {
-			t.Errorf("the thanks page has share tags: %v", got)
+			t.Errorf("the contact page has share tags: %v", got)
 		}
 	})
 }

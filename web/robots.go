@@ -8,14 +8,15 @@ import (
 
 // robotsTxt keeps search engines to the public pages: the campaigns, the
 // home and contact pages. The console, the partners' pages, the embedded
-// forms (their partners' pages are what should be found), thanks pages
-// and the API are left out.
+// forms (their partners' pages are what should be found) and the API are
+// left out. A thanks page may be read: it holds nothing personal, and it
+// names its campaign's page as its canonical address, so that searches
+// lead to the campaign rather than to a thanks nobody earned.
 const robotsTxt = `User-agent: *
 Disallow: /admin
 Disallow: /api/
 Disallow: /embed/
 Disallow: /p/
-Disallow: /c/*/thanks
 Disallow: /c/*/sign
 `
 

@@ -22,14 +22,17 @@ const (
 	confirmRisk = "risk"
 )
 
-// countryPlaceholder stands for the country's name in the notices'
-// templates, which sign.js fills in as the supporter chooses a country.
-const countryPlaceholder = "{country}"
+// countryMark stands for the country's name while a notice's text is
+// built, to find where the name goes: the notice writes it in an element
+// of its own that sign.js fills in as the supporter chooses a country. A
+// character of Unicode's private use area, which no translation holds.
+const countryMark = "\ue000"
 
 // SafetyView is what the sign form tells a supporter about what prison
 // staff will read (templates/partials/sign_safety.html). Without
 // JavaScript the notices show when the posted form needs them; sign.js
-// shows them as the supporter types, from the templates.
+// shows them as the supporter types, and writes the chosen country into
+// them.
 type SafetyView struct {
 	// Risk lists the at-risk country codes, space-separated, for sign.js.
 	Risk string
@@ -38,38 +41,53 @@ type SafetyView struct {
 	// Unprintable and AtRisk show the notices; Ask adds the request to
 	// check the choice and send the form again.
 	Unprintable, AtRisk, Ask bool
-	// The notices' texts for the chosen country, and their templates with
-	// countryPlaceholder.
-	UnprintableText, UnprintableTemplate string
-	RiskHeading, RiskHeadingTemplate     string
-	RiskPrinted, RiskPrintedTemplate     string
+	// The notices' texts, with the chosen country's name or YourCountry.
+	UnprintableText, RiskHeading, RiskPrinted CountryText
 	// YourCountry stands for the country before one is chosen.
 	YourCountry string
 }
 
+// CountryText is a sentence that names a country: the text before the
+// name, the name and the text after it. Country is empty for a
+// translation that does not name it exactly once, whose text is all in
+// Before.
+type CountryText struct {
+	Before, Country, After string
+}
+
+// countryText builds a sentence around a country's name with text, which
+// writes the name it is given.
+func countryText(name string, text func(country string) string) CountryText {
+	marked := text(countryMark)
+	if strings.Count(marked, countryMark) != 1 {
+		return CountryText{Before: text(name)}
+	}
+	before, after, _ := strings.Cut(marked, countryMark)
+	return CountryText{Before: before, Country: name, After: after}
+}
+
 // safetyView lays out the notices for form.
 func (s *Server) safetyView(t *i18n.Localizer, camp *campaign.Campaign, form SignForm) SafetyView {
-	name := t.T("safety.your_country")
+	yours := t.T("safety.your_country")
+	name := yours
 	if form.Country != "" {
 		name = s.deps.Countries.Name(t.Tag(), strings.ToUpper(form.Country))
 	}
 	asCountry := func(country string) string { return t.T("safety.printed_as_country", "Country", country) }
-	unprintable := func(country string) string { return t.T("safety.unprintable", "Printed", asCountry(country)) }
-	heading := func(country string) string { return t.T("safety.risk_heading", "Country", country) }
-	printed := func(country string) string { return t.T("safety.risk_printed", "Printed", asCountry(country)) }
 	return SafetyView{
-		Risk:                strings.Join(camp.RiskCountries(), " "),
-		Confirmed:           strings.Join(form.Confirmed, " "),
-		Unprintable:         form.AskUnprintable,
-		AtRisk:              form.AskRisk,
-		Ask:                 form.AskUnprintable || form.AskRisk,
-		UnprintableText:     unprintable(name),
-		UnprintableTemplate: unprintable(countryPlaceholder),
-		RiskHeading:         heading(name),
-		RiskHeadingTemplate: heading(countryPlaceholder),
-		RiskPrinted:         printed(name),
-		RiskPrintedTemplate: printed(countryPlaceholder),
-		YourCountry:         t.T("safety.your_country"),
+		Risk:        strings.Join(camp.RiskCountries(), " "),
+		Confirmed:   strings.Join(form.Confirmed, " "),
+		Unprintable: form.AskUnprintable,
+		AtRisk:      form.AskRisk,
+		Ask:         form.AskUnprintable || form.AskRisk,
+		UnprintableText: countryText(name, func(country string) string {
+			return t.T("safety.unprintable", "Printed", asCountry(country))
+		}),
+		RiskHeading: countryText(name, func(country string) string { return t.T("safety.risk_heading", "Country", country) }),
+		RiskPrinted: countryText(name, func(country string) string {
+			return t.T("safety.risk_printed", "Printed", asCountry(country))
+		}),
+		YourCountry: yours,
 	}
 }
 

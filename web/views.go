@@ -40,19 +40,6 @@ type views struct {
 	urls   map[string]string // plain name → /static/hashed name
 }
 
-// dropLineComments removes the lines of a script that are comments only:
-// they are for the people who maintain it, and every supporter's phone
-// would download them.
-func dropLineComments(js []byte) []byte {
-	var out []byte
-	for line := range bytes.Lines(js) {
-		if !bytes.HasPrefix(bytes.TrimSpace(line), []byte("//")) {
-			out = append(out, line...)
-		}
-	}
-	return out
-}
-
 func loadViews() (*views, error) {
 	v := &views{pages: map[string]*template.Template{}, assets: map[string]asset{}, urls: map[string]string{}}
 	entries, err := fs.ReadDir(staticFiles, "static")
@@ -65,8 +52,13 @@ func loadViews() (*views, error) {
 			return nil, fmt.Errorf("read static file %s: %w", e.Name(), err)
 		}
 		ext := path.Ext(e.Name())
-		if ext == ".js" {
-			body = dropLineComments(body)
+		switch ext {
+		case ".js":
+			if body, err = trimScript(body); err != nil {
+				return nil, fmt.Errorf("trim script %s: %w", e.Name(), err)
+			}
+		case ".css":
+			body = minifyCSS(body)
 		}
 		sum := sha256.Sum256(body)
 		hashed := strings.TrimSuffix(e.Name(), ext) + "." + hex.EncodeToString(sum[:5]) + ext

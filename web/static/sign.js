@@ -65,8 +65,8 @@
   function fill(notice) {
     var opt = country.options[country.selectedIndex];
     var c = country.value && opt ? opt.text : yourCountry;
-    Array.prototype.forEach.call(notice.querySelectorAll("[data-template]"), function (el) {
-      el.textContent = el.getAttribute("data-template").split("{country}").join(c);
+    Array.prototype.forEach.call(notice.querySelectorAll("[data-country]"), function (el) {
+      el.textContent = c;
     });
   }
   function update(changed) {
