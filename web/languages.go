@@ -18,6 +18,9 @@ type LanguageLink struct {
 	Name    string // the language's name in itself: "Беларуская"
 	Href    string // this page in that language (?lang=), relative
 	URL     string // the same, absolute, for hreflang
+	// Default is the page without a language, absolute: it answers in the
+	// visitor's (hreflang x-default).
+	Default string
 	Current bool
 }
 
@@ -38,7 +41,7 @@ func (s *Server) languageLinks(c *fiber.Ctx, current language.Tag) []LanguageLin
 		// link carried (a partner's ref, a filter).
 		alt := url.Values{"lang": {t.String()}}
 		out = append(out, LanguageLink{Lang: t.String(), Name: selfName(t), Href: path + "?" + q.Encode(),
-			URL: base + path + "?" + alt.Encode(), Current: t == current})
+			URL: base + path + "?" + alt.Encode(), Default: base + path, Current: t == current})
 	}
 	return out
 }

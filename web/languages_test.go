@@ -60,6 +60,10 @@ func TestLanguageSwitcher(t *testing.T) {
 		`href="/c/ales?lang=ru&amp;ref=ngo" lang="ru" hreflang="ru">Русский</a>`,
 		`href="/c/ales?lang=en&amp;ref=ngo" lang="en" hreflang="en">English</a>`,
 		`<link rel="alternate" hreflang="lt" href="` + html.EscapeString(s.URL+"/c/ales?lang=lt") + `">`,
+		// The page without a language answers in the visitor's.
+		`<link rel="alternate" hreflang="x-default" href="` + html.EscapeString(s.URL+"/c/ales") + `">`,
+		// Each language version names itself as the one to index.
+		`<link rel="canonical" href="` + html.EscapeString(s.URL+"/c/ales?lang=be") + `">`,
 	} {
 		if !strings.Contains(page.Body, want) {
 			t.Errorf("the Belarusian campaign page lacks %s", want)

@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"io/fs"
 	"mime"
+	"net/url"
 	"path"
 	"strings"
 	"unicode"
@@ -144,11 +145,19 @@ type PageMeta struct {
 	// or an error prefix.
 	Title       string
 	Description string
-	// URL is the canonical address, absolute and without a query, so that
-	// every language and every partner's ?ref= link counts as one page.
+	// URL is the page's address for sharing (og:url), absolute and without
+	// a query, so that every language and every partner's ?ref= link
+	// counts as one page where links are counted.
 	URL string
 	// Locale is the page's language as Open Graph writes it: be_BY, en_US.
 	Locale string
+}
+
+// Canonical is the address search engines should index for the page in
+// the language lang: URL in that language, so that each language version
+// names itself, as its hreflang alternates name it.
+func (m PageMeta) Canonical(lang string) string {
+	return m.URL + "?" + url.Values{"lang": {lang}}.Encode()
 }
 
 // pageMeta fills the page description for a shareable page at path
