@@ -14,10 +14,10 @@ import (
 // LanguageLink is one language of the switcher on every page, and of the
 // page's hreflang alternates.
 type LanguageLink struct {
-	Lang    string // BCP 47 tag, for lang and hreflang
-	Name    string // the language's name in itself: "Беларуская"
-	Href    string // this page in that language (?lang=), relative
-	URL     string // the same, absolute, for hreflang
+	Lang string // BCP 47 tag, for lang and hreflang
+	Name string // the language's name in itself: "Беларуская"
+	Href string // this page in that language (?lang=), relative
+	URL  string // the same, absolute, for hreflang
 	// Default is the page without a language, absolute: it answers in the
 	// visitor's (hreflang x-default).
 	Default string
