@@ -44,6 +44,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			case "keys":
 				fmt.Fprint(stdout, keysUsage)
 				return nil
+			case "bench":
+				fmt.Fprint(stdout, benchUsage)
+				return nil
 			}
 			cmd = "help"
 		}
@@ -55,6 +58,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return bundleCmd(ctx, args, getenv, stdout, stderr)
 	case "keys":
 		return keysCmd(ctx, args, getenv, stdout, stderr, countSealed)
+	case "bench":
+		return benchCmd(ctx, args, stdout, stderr)
 	case "serve":
 		return serve(ctx, args, getenv, stdout, stderr)
 	case "version":
@@ -76,6 +81,7 @@ Usage:
   solidarity user ...          manage console accounts (solidarity user --help)
   solidarity bundle ...        build a campaign's printable bundle (solidarity bundle --help)
   solidarity keys ...          where the keys live, rotation (solidarity keys --help)
+  solidarity bench ...         measure speed on a fresh embedded database (solidarity bench --help)
   solidarity version           print the version
   solidarity help              show this help
 
