@@ -100,6 +100,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	if cfg.PprofAddr != "" {
+		// Started first, so that start-up can be profiled too.
+		stopPprof, err := startPprof(cfg.PprofAddr, logger)
+		if err != nil {
+			return err
+		}
+		defer func() { err = errors.Join(err, stopPprof()) }()
+	}
 	if cfg.MongoURI == "" {
 		if err := database.CheckWritable(cfg.DataDir); err != nil {
 			return err
