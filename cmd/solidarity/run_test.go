@@ -42,7 +42,16 @@ func (s *syncBuffer) String() string {
 // ~/.config/solidarity/keys.
 var configHome string
 
+// asBinary, set in the environment, makes the test binary run as the
+// solidarity command: the bench starts its own binary for start-up and
+// the bundle, and in the tests that is this one.
+const asBinary = "SOLIDARITY_TEST_AS_BINARY"
+
 func TestMain(m *testing.M) {
+	if os.Getenv(asBinary) == "1" {
+		main()
+		os.Exit(0)
+	}
 	dir, err := os.MkdirTemp("", "solidarity-config-*")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
