@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"time"
 
 	"github.com/solidarity-letters/solidarity/account"
@@ -220,7 +221,7 @@ func (b *bench) signs(ctx context.Context, slug, label, profile string, raw floa
 	signers := make([]*signer, signWorkers)
 	run := time.Now().UnixNano()
 	for w := range signers {
-		s, err := newSigner(ctx, client, b.svc.base, slug, fmt.Sprintf("sign-%d-%d", run, w), from.next())
+		s, err := newSigner(ctx, client, b.svc.base, slug, fmt.Sprintf("sign-%d-%d", run, w), from, b.opts.MinFillTime)
 		if err != nil {
 			b.add(row{path: label, err: err})
 			return result{}
@@ -229,11 +230,29 @@ func (b *bench) signs(ctx context.Context, slug, label, profile string, raw floa
 	}
 	// A person takes that long to fill in the form.
 	time.Sleep(b.opts.MinFillTime + 100*time.Millisecond)
+	once, err := signers[0].tokensSignOnce(ctx)
+	if err != nil {
+		b.add(row{path: label, err: err})
+		return result{}
+	}
+	if once {
+		b.logf("a form token signs once: a page load before each signature")
+		for _, s := range signers {
+			if err := s.loadAhead(ctx); err != nil {
+				b.add(row{path: label, err: err})
+				return result{}
+			}
+		}
+	}
 	stop := b.profile(profile)
 	r := load(ctx, signWorkers, b.opts.Duration, func(w int) op { return signers[w].sign })
 	stop()
 	ratio := r.rate() / raw
-	b.add(row{path: "POST /c/{slug}/sign, " + label[len("sign POST, "):], measured: r.String(),
+	measured := r.String()
+	if slices.ContainsFunc(signers, (*signer).pageLoads) {
+		measured += ", a page load before each"
+	}
+	b.add(row{path: "POST /c/{slug}/sign, " + label[len("sign POST, "):], measured: measured,
 		ratio: fmt.Sprintf("%.3f × InsertMany", ratio), goal: "≥ 0.5 × InsertMany", met: verdict(ratio >= 0.5), err: r.firstErr})
 	return r
 }

@@ -84,32 +84,87 @@ func tokenIn(status int, body string) (string, error) {
 }
 
 // signer posts the sign form of one campaign as one browser at a time:
-// a new supporter (distinct email) each request, one in ten with a
-// greeting. It uses its form token as long as the server takes it; when
-// the server refuses it, the next request carries the token of the form
-// the refusal showed again.
+// a new supporter (distinct email, client address) each request, one in
+// ten with a greeting. It signs with its form token as long as the server
+// takes it again; once the server says a token is spent (409), it loads
+// the page for every signature, as each supporter's browser does, and
+// signs with a token loaded at least the form's minimum fill-in time
+// before.
 type signer struct {
-	client   *http.Client
-	base     string
-	slug     string
-	series   string // email prefix, unique to this signer
-	from     string // client address
-	token    string
-	n        int
-	rejected error
+	client  *http.Client
+	base    string
+	slug    string
+	series  string // email prefix, unique to this signer
+	from    *clients
+	minFill time.Duration
+	token   string
+	// pages holds the tokens of pages loaded for later signatures, oldest
+	// first, once tokens are good for one signature only.
+	pages []loaded
+	once  bool
+	n     int
 }
 
+// loaded is a form token and when its page was loaded.
+type loaded struct {
+	token string
+	at    time.Time
+}
+
+// maxPages bounds the tokens a signer holds ahead.
+const maxPages = 4096
+
 // newSigner fetches the campaign page and takes its form token.
-func newSigner(ctx context.Context, client *http.Client, base, slug, series, from string) (*signer, error) {
-	tok, err := formToken(ctx, client, base, "/c/"+url.PathEscape(slug), from)
+func newSigner(ctx context.Context, client *http.Client, base, slug, series string, from *clients, minFill time.Duration) (*signer, error) {
+	s := &signer{client: client, base: base, slug: slug, series: series, from: from, minFill: minFill}
+	tok, err := s.page(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("sign form of %s: %w", slug, err)
+		return nil, err
 	}
-	return &signer{client: client, base: base, slug: slug, series: series, from: from, token: tok}, nil
+	s.token = tok
+	return s, nil
+}
+
+// page loads the campaign page and returns its form token.
+func (s *signer) page(ctx context.Context) (string, error) {
+	tok, err := formToken(ctx, s.client, s.base, "/c/"+url.PathEscape(s.slug), s.from.next())
+	if err != nil {
+		return "", fmt.Errorf("sign form of %s: %w", s.slug, err)
+	}
+	return tok, nil
+}
+
+// nextToken loads a page for a later signature and takes the oldest token,
+// loading more pages while the oldest is younger than the fill-in time.
+func (s *signer) nextToken(ctx context.Context) error {
+	for {
+		tok, err := s.page(ctx)
+		if err != nil {
+			return err
+		}
+		s.pages = append(s.pages, loaded{tok, time.Now()})
+		if time.Since(s.pages[0].at) >= s.minFill || len(s.pages) >= maxPages {
+			break
+		}
+	}
+	if wait := s.minFill - time.Since(s.pages[0].at); wait > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+	s.token, s.pages = s.pages[0].token, s.pages[1:]
+	return nil
 }
 
 // sign posts one signature and expects the 303 to the thanks page.
 func (s *signer) sign(ctx context.Context) (bool, error) {
+	if s.once {
+		if err := s.nextToken(ctx); err != nil {
+			return false, err
+		}
+	}
 	i := s.n
 	s.n++
 	p := person(i)
@@ -131,18 +186,49 @@ func (s *signer) sign(ctx context.Context) (bool, error) {
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", s.base)
-	req.Header.Set("X-Forwarded-For", s.from)
-	status, body, err := do(s.client, req, true)
+	req.Header.Set("X-Forwarded-For", s.from.next())
+	status, _, err := do(s.client, req, false)
 	if err != nil {
 		return false, err
 	}
-	if status == http.StatusSeeOther {
+	switch status {
+	case http.StatusSeeOther:
 		return true, nil
-	}
-	if tok, terr := tokenIn(status, body); terr == nil {
-		s.token = tok
+	case http.StatusConflict:
+		s.once = true // a token signs once: one page load per signature
 	}
 	return false, fmt.Errorf("sign: status %d", status)
+}
+
+// pageLoads reports whether the signer loads a page for each signature.
+func (s *signer) pageLoads() bool { return s.once }
+
+// tokensSignOnce finds out, before a measure, whether a form token signs
+// only once: the signer signs twice with its token, and the server's
+// answer to the second tells.
+func (s *signer) tokensSignOnce(ctx context.Context) (bool, error) {
+	if ok, err := s.sign(ctx); !ok {
+		return false, fmt.Errorf("first signature: %w", err)
+	}
+	if ok, err := s.sign(ctx); ok || !s.once {
+		return false, err
+	}
+	return true, nil
+}
+
+// loadAhead makes the signer load a page for each signature, and loads
+// pages for the fill-in time first, so that its measure starts with
+// tokens old enough to sign.
+func (s *signer) loadAhead(ctx context.Context) error {
+	s.once = true
+	for start := time.Now(); time.Since(start) < s.minFill && len(s.pages) < maxPages; {
+		tok, err := s.page(ctx)
+		if err != nil {
+			return err
+		}
+		s.pages = append(s.pages, loaded{tok, time.Now()})
+	}
+	return nil
 }
 
 // login signs in to the console and returns the cookies to send.
