@@ -179,7 +179,8 @@ func (b *bench) measure(ctx context.Context) error {
 // fill grows a campaign to n signatures and says how long it took.
 func (b *bench) fill(ctx context.Context, slug string, n int) error {
 	start := time.Now()
-	if err := fill(ctx, b.svc, slug, n); err != nil {
+	progress := func(have int) { b.logf("loading %s: %d signatures", slug, have) }
+	if err := fill(ctx, b.svc, slug, n, progress); err != nil {
 		return fmt.Errorf("load %s to %d: %w", slug, n, err)
 	}
 	b.logf("loaded %s to %d signatures in %s", slug, n, time.Since(start).Round(time.Millisecond))

@@ -47,17 +47,22 @@ func setUp(ctx context.Context, svc *service, slugs []string) error {
 
 // fill adds generated signatures to the campaign through the bulk path
 // the demo uses until it holds n, one in ten with an approved greeting.
-func fill(ctx context.Context, svc *service, slug string, n int) error {
+// It calls progress after every 100,000.
+func fill(ctx context.Context, svc *service, slug string, n int, progress func(have int)) error {
 	id := campaignID(slug)
 	rules, err := svc.app.Moderation.Rules(ctx, id)
 	if err != nil {
 		return err
 	}
-	at := time.Now().UTC().Truncate(time.Millisecond)
-	for have := int(svc.app.Signing.Count(id)); have < n; have = int(svc.app.Signing.Count(id)) {
+	// The signatures come one every step, the last of them now.
+	const step = 10 * time.Millisecond
+	have := int(svc.app.Signing.Count(id))
+	at := time.Now().UTC().Truncate(time.Millisecond).Add(-time.Duration(n-have) * step)
+	for ; have < n; have = int(svc.app.Signing.Count(id)) {
 		// The series is the count, so every batch has addresses of its own.
-		from := have
-		sigs, gs := batch(svc.keys.Email, id, "bulk-"+strconv.Itoa(from), from, from+min(loadBatch, n-have), at, rules)
+		from, to := have, have+min(loadBatch, n-have)
+		sigs, gs := batch(svc.keys.Email, id, "bulk-"+strconv.Itoa(from), from, to, at, step, rules)
+		at = at.Add(time.Duration(to-from) * step)
 		added, err := svc.app.Signing.AddSignatures(ctx, id, sigs)
 		if err != nil {
 			return err
@@ -67,6 +72,9 @@ func fill(ctx context.Context, svc *service, slug string, n int) error {
 		}
 		if err := svc.app.Greetings.InsertListed(ctx, gs); err != nil {
 			return err
+		}
+		if to%100_000 == 0 {
+			progress(to)
 		}
 	}
 	return nil

@@ -64,12 +64,14 @@ func email(series string, i int) string {
 	return fmt.Sprintf("%s-%d@example.org", series, i)
 }
 
-// batch makes the signatures from..to-1 of a series for one campaign, with
-// their greetings (approved, and checked as a new greeting is).
-func batch(emailKey []byte, campaignID, series string, from, to int, at time.Time, rules campaign.Rules) ([]campaign.Signature, []letters.Greeting) {
+// batch makes the signatures from..to-1 of a series for one campaign, the
+// first signed at first and each next one step later, with their
+// greetings (approved, and checked as a new greeting is).
+func batch(emailKey []byte, campaignID, series string, from, to int, first time.Time, step time.Duration, rules campaign.Rules) ([]campaign.Signature, []letters.Greeting) {
 	sigs := make([]campaign.Signature, 0, to-from)
 	var gs []letters.Greeting
 	for i := from; i < to; i++ {
+		at := first.Add(time.Duration(i-from) * step)
 		id := campaign.SignatureID(emailKey, campaignID, email(series, i))
 		text := greeting(i)
 		sigs = append(sigs, campaign.Signature{ID: id, SignedAt: at, Source: campaign.SourceWeb, HasGreeting: text != "", Person: person(i)})
