@@ -73,7 +73,7 @@ func fill(ctx context.Context, svc *service, slug string, n int, progress func(h
 		if err := svc.app.Greetings.InsertListed(ctx, gs); err != nil {
 			return err
 		}
-		if to%100_000 == 0 {
+		if to/100_000 > from/100_000 {
 			progress(to)
 		}
 	}
