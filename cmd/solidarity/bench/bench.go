@@ -59,6 +59,12 @@ func (o Options) sizes() sizes {
 	return sizes{base: 5_000, small: 1_000, list: 100_000, max: max(o.Max, 100_000), bundle: 100_000}
 }
 
+// requestTimeout bounds a request of a load measure, which stops issuing
+// requests after its duration: on the embedded database a page or a
+// signature can take tens of seconds at a million signatures on a busy
+// machine, and is measured, not cut short.
+const requestTimeout = 2 * time.Minute
+
 // Workers of the load measures: as the wrk runs.
 const (
 	getWorkers  = 32
@@ -196,7 +202,7 @@ type ratioGoal struct {
 // the reference row.
 func (b *bench) gets(ctx context.Context, path, profile string, goal *ratioGoal) result {
 	b.logf("GET %s", path)
-	client := newClient(getWorkers, 30*time.Second)
+	client := newClient(getWorkers, requestTimeout)
 	defer client.CloseIdleConnections()
 	from := &clients{}
 	stop := b.profile(profile)
@@ -216,7 +222,7 @@ func (b *bench) gets(ctx context.Context, path, profile string, goal *ratioGoal)
 // signs measures sign POSTs on a campaign against the raw insert rate.
 func (b *bench) signs(ctx context.Context, slug, label, profile string, raw float64) result {
 	b.logf("%s", label)
-	client := newClient(signWorkers, 30*time.Second)
+	client := newClient(signWorkers, requestTimeout)
 	defer client.CloseIdleConnections()
 	from := &clients{}
 	signers := make([]*signer, signWorkers)
@@ -274,7 +280,7 @@ func (b *bench) growth(first, last result) {
 func (b *bench) list(ctx context.Context, cookie string, n int) {
 	label := fmt.Sprintf("console signature list, %s", count(n))
 	b.logf("%s", label)
-	client := newClient(1, 5*time.Minute)
+	client := newClient(1, 5*requestTimeout)
 	defer client.CloseIdleConnections()
 	median, slowest, err := timePage(ctx, client, b.svc.base, "/admin/campaigns/"+campaignID(growSlug)+"/signatures", cookie, 3, b.opts.Duration)
 	rw := row{path: label, ratio: "-", goal: "≤ 0.3 s a page", err: err}
