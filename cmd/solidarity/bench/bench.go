@@ -341,7 +341,16 @@ func (b *bench) profile(name string) func() {
 	}
 }
 
-func (b *bench) add(r row) { b.rows = append(b.rows, r) }
+// add records a row of the table, and logs it at once: a long run that
+// is stopped still shows what it measured.
+func (b *bench) add(r row) {
+	b.rows = append(b.rows, r)
+	if r.err != nil {
+		b.logf("%s: %s (%v)", r.path, r.measured, r.err)
+		return
+	}
+	b.logf("%s: %s", r.path, r.measured)
+}
 
 func (b *bench) logf(format string, args ...any) {
 	fmt.Fprintf(b.opts.Log, "bench %6.1fs: %s\n", time.Since(b.clock).Seconds(), fmt.Sprintf(format, args...))
