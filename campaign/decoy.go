@@ -12,7 +12,7 @@ import (
 // signed. So Service.Sign gives both the same database work: the same
 // operations, of the same kinds and sizes, on collections with the same
 // indexes. Where a new signature's insert succeeds, a repeat's collides;
-// so for each new signature its batch (batch.go) also inserts a decoy that
+// so a batch (batch.go) with new signatures also inserts a decoy that
 // collides, and for each repeat one that is stored, into a decoy
 // collection, in one InsertMany after the batch's own (Store.decoyBatch).
 // Likewise for the greeting (letters.RehearseGreeting).
