@@ -193,3 +193,42 @@ func TestRepairGreetingsFromTheJournal(t *testing.T) {
 		t.Error("an entry younger than the cut-off was repaired")
 	}
 }
+
+// Calls whose requests are cancelled while their batch is written still
+// learn its outcome, and what the batch stored is stored: a leader's
+// cancellation does not cut the others' insert short, and nothing waits
+// for ever.
+func TestCancelledCallsDrainTheirBatch(t *testing.T) {
+	now := time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC)
+	db := dbs.Database(t)
+	svc := serviceOn(t, db, nopGreetings{}, now)
+	c := testCampaign("drain", now.AddDate(0, 0, -1), now.AddDate(0, 1, 0))
+	ctx, cancel := context.WithCancel(context.Background())
+	const calls = 60
+	errs := make([]error, calls)
+	var wg sync.WaitGroup
+	for i := range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = svc.Sign(ctx, c, campaign.SignInput{Name: "D", Email: fmt.Sprintf("d%d@example.org", i), Country: "SE", Consent: true})
+		}()
+	}
+	cancel()
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		if err == nil {
+			ok++
+		}
+	}
+	n, err := db.Collection("signatures").CountDocuments(context.Background(), bson.M{"campaign_id": c.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Nothing before the batch looks at the context here, so every call
+	// reaches it, and the batch is written whole.
+	if ok != calls || n != calls || svc.Count(c.ID) != n {
+		t.Errorf("%d of %d calls succeeded, %d signatures stored, count %d", ok, calls, n, svc.Count(c.ID))
+	}
+}

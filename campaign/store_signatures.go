@@ -16,6 +16,20 @@ import (
 // time: what bounds the memory of EachSignature and of the export.
 const readBatch = 500
 
+// InsertSignature stores one signature by itself, outside the group
+// commit that signing uses (batch.go); one whose ID is already stored is
+// ErrDuplicate.
+func (s *Store) InsertSignature(ctx context.Context, sig *Signature) error {
+	d, err := s.seal(sig)
+	if err != nil {
+		return err
+	}
+	if _, err := s.signatures.InsertOne(ctx, d); err != nil {
+		return fmt.Errorf("insert signature: %w", mapError(err))
+	}
+	return nil
+}
+
 // insertBatch stores the sealed documents in one unordered batch (see
 // batch.go) and returns each one's outcome, by index: nil when it is
 // stored, ErrDuplicate when its ID was stored already, another error when
