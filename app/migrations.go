@@ -32,6 +32,11 @@ func (a *App) Migrations() []migrate.Migration {
 		{Version: 6, Name: "partner indexes", Up: a.Partners.EnsureIndexes},
 		// Campaigns gained translations; each now names its own language.
 		{Version: 7, Name: "campaigns state their language", Up: a.Campaigns.StateLanguages},
+		// Signatures hold their greeting, sealed (the field "greeting"; older
+		// signatures have none, and their greeting is in the greetings
+		// collection only), and a journal names the greetings being copied
+		// from them (campaign/commit.go).
+		{Version: 8, Name: "signing journal", Up: a.Campaigns.EnsureJournal},
 	}
 }
 

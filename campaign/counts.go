@@ -181,13 +181,13 @@ func (s *Service) LoadCounts(ctx context.Context) error {
 
 // Run keeps the memory in step with the other nodes until ctx ends: every
 // RefreshInterval it writes this node's new counts, reads every campaign's
-// counts and reads the campaign list, and it clears the decoys repeats
-// wrote (decoy.go). Failures are logged and retried at the next tick; it
+// counts and reads the campaign list, it clears the decoys repeats wrote
+// (decoy.go) and keeps the signing journal (commit.go). Failures are logged and retried at the next tick; it
 // returns nil when ctx ends, after a last write.
 func (s *Service) Run(ctx context.Context, log *slog.Logger) error {
 	tick := time.NewTicker(RefreshInterval)
 	defer tick.Stop()
-	for {
+	for n := 1; ; n++ {
 		select {
 		case <-ctx.Done():
 			// Write what this node counted; the signatures are stored already.
@@ -197,6 +197,16 @@ func (s *Service) Run(ctx context.Context, log *slog.Logger) error {
 		case <-tick.C:
 			if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
 				log.Warn("refresh counts", "error", err)
+			}
+			// The signing journal (commit.go): entries done, and now and
+			// then those an error or another node's crash left.
+			if err := s.clearJournal(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("clear signing journal", "error", err)
+			}
+			if n%journalRepairEvery == 0 {
+				if err := s.RepairGreetings(ctx, s.now().Add(-journalGrace)); err != nil && ctx.Err() == nil {
+					log.Warn("repair greetings", "error", err)
+				}
 			}
 			if s.decoysWritten.Swap(false) {
 				if err := s.store.ClearDecoys(ctx); err != nil && ctx.Err() == nil {

@@ -43,6 +43,9 @@ func (s *syncBuffer) String() string {
 var configHome string
 
 func TestMain(m *testing.M) {
+	if os.Getenv(serveChildVar) != "" {
+		os.Exit(serveChild())
+	}
 	dir, err := os.MkdirTemp("", "solidarity-config-*")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
