@@ -32,6 +32,8 @@ func (a *App) Migrations() []migrate.Migration {
 		{Version: 6, Name: "partner indexes", Up: a.Partners.EnsureIndexes},
 		// Campaigns gained translations; each now names its own language.
 		{Version: 7, Name: "campaigns state their language", Up: a.Campaigns.StateLanguages},
+		// Nodes tell each other which campaigns' public greetings changed.
+		{Version: 8, Name: "public greetings versions", Up: a.Greetings.EnsureShownVersions},
 	}
 }
 

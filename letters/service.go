@@ -48,7 +48,6 @@ const PublicCount = 6
 // approval takes to show.
 const (
 	rulesTTL = time.Minute
-	shownTTL = 5 * time.Minute
 )
 
 // Service moderates greetings: it records them with their flags, serves
@@ -170,7 +169,21 @@ func (s *Service) Prepare(ctx context.Context) (int, error) {
 			translate[g.ID] = *g
 		}
 	}
-	err := s.store.All(ctx, func(g *Greeting) error {
+	// The versions are read before the greetings: a change made meanwhile
+	// has a newer one, and RunShown reads its campaign again.
+	versions, err := s.store.shownVersions(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("prepare greetings: %w", err)
+	}
+	approved := map[string][]Greeting{}
+	err = s.store.All(ctx, func(g *Greeting) error {
+		if g.Status == StatusApproved {
+			approved[g.CampaignID] = append(approved[g.CampaignID], *g)
+			if gs := approved[g.CampaignID]; len(gs) > 4*PublicCount {
+				slices.SortFunc(gs, newerGreeting)
+				approved[g.CampaignID] = gs[:PublicCount]
+			}
+		}
 		if !g.Checked {
 			unchecked = append(unchecked, *g)
 			return nil
@@ -206,6 +219,9 @@ func (s *Service) Prepare(ctx context.Context) (int, error) {
 	}
 	if err := s.store.Relist(ctx, queue, translate); err != nil {
 		return len(unchecked), err
+	}
+	if err := s.loadAllShown(ctx, approved, versions); err != nil {
+		return len(unchecked), fmt.Errorf("prepare public greetings: %w", err)
 	}
 	return len(unchecked), nil
 }
@@ -293,7 +309,7 @@ func (s *Service) Approve(ctx context.Context, id string) (*Greeting, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.showApproved(ctx, g); err != nil {
+	if err := s.shownChanged(ctx, g.CampaignID); err != nil {
 		return nil, err
 	}
 	return g, nil
@@ -321,8 +337,15 @@ func (s *Service) ApproveUnflagged(ctx context.Context, ids []string) ([]Greetin
 			return out, err
 		}
 		out = append(out, *g)
-		if err := s.showApproved(ctx, g); err != nil {
-			return out, err
+	}
+	// One reload per campaign, however many were approved.
+	changed := map[string]bool{}
+	for i := range out {
+		if !changed[out[i].CampaignID] {
+			changed[out[i].CampaignID] = true
+			if err := s.shownChanged(ctx, out[i].CampaignID); err != nil {
+				return out, err
+			}
 		}
 	}
 	return out, nil
@@ -410,8 +433,8 @@ func (s *Service) EraseGreeting(ctx context.Context, id string) error {
 	if err := s.store.Delete(ctx, id); err != nil {
 		return err
 	}
-	s.shownMu.Lock()
-	delete(s.shown, g.CampaignID)
-	s.shownMu.Unlock()
-	return nil
+	if g.Status != StatusApproved {
+		return nil
+	}
+	return s.shownChanged(ctx, g.CampaignID)
 }

@@ -82,11 +82,7 @@ func (s *Server) campaignView(c *fiber.Ctx, camp *campaign.Campaign) (CampaignVi
 		v.WrittenIn = s.writtenIn(t, text.Lang)
 		v.AlsoIn = s.textLinks(c, camp, text.Lang)
 	}
-	if camp.RecipientID != "" {
-		r, err := s.deps.Signing.Recipient(c.UserContext(), camp.RecipientID)
-		if err != nil && !errors.Is(err, campaign.ErrNotFound) {
-			return v, err
-		}
+	if r, ok := s.deps.Signing.Campaigns().Recipient(camp.RecipientID); ok {
 		v.Recipient = r
 	}
 	return v, nil
@@ -100,10 +96,7 @@ type HomePage struct {
 }
 
 func (s *Server) home(c *fiber.Ctx) error {
-	l, err := s.deps.Signing.List(c.UserContext())
-	if err != nil {
-		return err
-	}
+	l := s.deps.Signing.Campaigns().Listed(s.cfg.Now())
 	t := s.localizer(c)
 	p := HomePage{Page: s.page(c, t.T("home.title"))}
 	p.Meta = s.pageMeta(c, t, t.T("home.title"), t.T("home.intro"), "/")
@@ -195,7 +188,7 @@ type FieldProblem struct {
 // public page. A visitor who named no language the site ships (by the
 // switcher or their browser) reads the page in the campaign's language.
 func (s *Server) publicCampaign(c *fiber.Ctx) (*campaign.Campaign, error) {
-	camp, err := s.deps.Signing.Public(c.UserContext(), c.Params("slug"))
+	camp, err := s.deps.Signing.Campaigns().Public(c.Params("slug"), s.cfg.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -250,14 +243,9 @@ func campaignDescription(t *i18n.Localizer, v CampaignView) string {
 
 // openCampaigns returns up to max open public campaigns other than the one
 // with the given ID, closing soonest first, as the home page lists them.
-// They are an extra: if they cannot be read, the page goes without them
-// and the problem is logged.
+// They come from memory.
 func (s *Server) openCampaigns(c *fiber.Ctx, except string, max int) []CampaignView {
-	l, err := s.deps.Signing.List(c.UserContext())
-	if err != nil {
-		s.log.Error("list open campaigns", "error", err)
-		return nil
-	}
+	l := s.deps.Signing.Campaigns().Listed(s.cfg.Now())
 	var out []CampaignView
 	for i := range l.Open {
 		if len(out) == max {

@@ -158,7 +158,17 @@ func (s *site) addCampaign(t *testing.T, slug string, edit func(*campaign.Campai
 	if err := s.Service.Store().CreateCampaign(ctx, c); err != nil {
 		t.Fatal(err)
 	}
+	s.reload(t)
 	return c
+}
+
+// reload reads the campaigns and recipients into the app's memory again,
+// after a test wrote them to the database behind the services' back.
+func (s *site) reload(t *testing.T) {
+	t.Helper()
+	if err := s.Service.LoadCampaigns(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // response is a finished HTTP exchange.
