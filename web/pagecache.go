@@ -15,6 +15,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/valyala/fasthttp"
 )
 
 // The campaign page and the home page are drawn once per campaign,
@@ -47,7 +48,6 @@ type cachedPage struct {
 	key   uint64 // what it was drawn from
 	parts [][]byte
 	holes []hole
-	size  int
 	// gz are the parts as deflate data (see above); the CRC of the whole
 	// is computed as it is sent.
 	gz [][]byte
@@ -106,7 +106,6 @@ func (pc *pageCache) put(slot string, key uint64, body []byte) (*cachedPage, err
 	}
 	p.parts = append(p.parts, body)
 	for i, part := range p.parts {
-		p.size += len(part)
 		z, err := deflatePart(part, i == len(p.parts)-1)
 		if err != nil {
 			return nil, err
@@ -147,44 +146,43 @@ func deflatePart(b []byte, last bool) ([]byte, error) {
 // gzipHeader is a gzip member's header: deflate, no name, no time.
 var gzipHeader = []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff}
 
-// fill returns the page with its holes filled, plain or gzipped.
-func (p *cachedPage) fill(values [2]string, gz bool) []byte {
+// fill writes the page with its holes filled, plain or gzipped, to w
+// (a response body, whose buffer fasthttp reuses).
+func (p *cachedPage) fill(w *fasthttp.Response, values [2]string, gz bool) {
 	if !gz {
-		out := make([]byte, 0, p.size+len(p.holes)*48)
 		for i, part := range p.parts {
-			out = append(out, part...)
+			w.AppendBody(part)
 			if i < len(p.holes) {
-				out = append(out, values[p.holes[i]]...)
+				w.AppendBodyString(values[p.holes[i]])
 			}
 		}
-		return out
+		return
 	}
-	n := len(gzipHeader) + 8
-	for _, z := range p.gz {
-		n += len(z)
-	}
-	out := make([]byte, 0, n+len(p.holes)*(5+48))
-	out = append(out, gzipHeader...)
+	w.AppendBody(gzipHeader)
 	var crc uint32
 	size := 0
+	var stored [5]byte
 	for i, z := range p.gz {
-		out = append(out, z...)
+		w.AppendBody(z)
 		crc = crc32.Update(crc, crc32.IEEETable, p.parts[i])
 		size += len(p.parts[i])
 		if i < len(p.holes) {
 			v := values[p.holes[i]]
 			// A stored block, not final: the header's three bits and the
 			// padding to the byte, then the length and its complement.
-			out = append(out, 0)
-			out = binary.LittleEndian.AppendUint16(out, uint16(len(v)))
-			out = binary.LittleEndian.AppendUint16(out, ^uint16(len(v)))
-			out = append(out, v...)
+			stored[0] = 0
+			binary.LittleEndian.PutUint16(stored[1:], uint16(len(v)))
+			binary.LittleEndian.PutUint16(stored[3:], ^uint16(len(v)))
+			w.AppendBody(stored[:])
+			w.AppendBodyString(v)
 			crc = crc32.Update(crc, crc32.IEEETable, []byte(v))
 			size += len(v)
 		}
 	}
-	out = binary.LittleEndian.AppendUint32(out, crc)
-	return binary.LittleEndian.AppendUint32(out, uint32(size))
+	var trailer [8]byte
+	binary.LittleEndian.PutUint32(trailer[:4], crc)
+	binary.LittleEndian.PutUint32(trailer[4:], uint32(size))
+	w.AppendBody(trailer[:])
 }
 
 // pageSlot names the cache slot of the request's page, and false when the
@@ -266,5 +264,8 @@ func (s *Server) sendPage(c *fiber.Ctx, p *cachedPage, purpose, ref string) erro
 	if gz {
 		c.Set(fiber.HeaderContentEncoding, "gzip")
 	}
-	return c.Status(fiber.StatusOK).Send(p.fill(values, gz))
+	c.Status(fiber.StatusOK)
+	c.Response().ResetBody()
+	p.fill(c.Response(), values, gz)
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/valyala/fasthttp"
 )
 
 // A campaign page drawn once is sent again from memory; it must change as
@@ -226,4 +228,39 @@ func TestTwoNodesShowEachOthersChanges(t *testing.T) {
 		}
 	}
 	t.Logf("node b showed node a's changes after %v", time.Since(start))
+}
+
+// BenchmarkPublicPages measures the handlers of the public pages against
+// /healthz's, without the network: go test -run '^$' -bench PublicPages
+// -cpuprofile cpu.out ./web/.
+func BenchmarkPublicPages(b *testing.B) {
+	s := newSite(b, dbs.Database(b))
+	s.addCampaign(b, "ales", nil)
+	s.Logs.mu.Lock()
+	s.Logs.discard = true
+	s.Logs.mu.Unlock()
+	h := s.App.Handler()
+	for _, tt := range []struct{ path, accept string }{
+		{"/healthz", ""}, {"/c/ales", ""}, {"/c/ales", "gzip"}, {"/", ""}, {"/api/v1/campaigns/ales", ""},
+	} {
+		b.Run(strings.TrimPrefix(tt.path, "/")+"+"+tt.accept, func(b *testing.B) {
+			var ctx fasthttp.RequestCtx
+			var req fasthttp.Request
+			n := 0
+			for b.Loop() {
+				n++
+				req.Reset()
+				req.SetRequestURI(tt.path)
+				if tt.accept != "" {
+					req.Header.Set("Accept-Encoding", tt.accept)
+				}
+				// Many clients, as the API's limit per client expects.
+				ctx.Init(&req, &net.TCPAddr{IP: net.IPv4(10, byte(n>>16), byte(n>>8), byte(n)), Port: 40000}, nil)
+				h(&ctx)
+				if ctx.Response.StatusCode() != 200 {
+					b.Fatalf("%s: %d", tt.path, ctx.Response.StatusCode())
+				}
+			}
+		})
+	}
 }
