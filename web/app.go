@@ -156,6 +156,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		ProxyHeader:             proxyHeader(cfg.TrustedProxies),
 		StrictRouting:           false,
 		ServerHeader:            "",
+		WriteBufferSize:         32 << 10,
 	})
 	// Responses sent while shutting down close their connection, so that
 	// keep-alive clients do not hold the shutdown up.
