@@ -46,8 +46,13 @@ const PublicCount = 6
 // public greetings change in memory with each approval and erasure in
 // this process, so their time only bounds how long another process's
 // approval takes to show.
+//
+// The public greetings are read again shownTTL after they were last read
+// even when no change was noted: a change whose note failed to be written
+// shows then.
 const (
 	rulesTTL = time.Minute
+	shownTTL = 5 * time.Minute
 )
 
 // Service moderates greetings: it records them with their flags, serves
@@ -327,6 +332,20 @@ func (s *Service) Reject(ctx context.Context, id string, reason Reason) (*Greeti
 // are pending and carry no flag, and returns them. The others are left as
 // they are: a moderator decides on them one by one.
 func (s *Service) ApproveUnflagged(ctx context.Context, ids []string) ([]Greeting, error) {
+	out, err := s.approveUnflagged(ctx, ids)
+	// One reload per campaign, however many were approved, and also for
+	// those approved before an error.
+	changed := map[string]bool{}
+	for i := range out {
+		if !changed[out[i].CampaignID] {
+			changed[out[i].CampaignID] = true
+			err = errors.Join(err, s.shownChanged(ctx, out[i].CampaignID))
+		}
+	}
+	return out, err
+}
+
+func (s *Service) approveUnflagged(ctx context.Context, ids []string) ([]Greeting, error) {
 	var out []Greeting
 	for _, id := range ids {
 		g, err := s.store.Decide(ctx, id, StatusApproved, "", s.now(), true)
@@ -337,16 +356,6 @@ func (s *Service) ApproveUnflagged(ctx context.Context, ids []string) ([]Greetin
 			return out, err
 		}
 		out = append(out, *g)
-	}
-	// One reload per campaign, however many were approved.
-	changed := map[string]bool{}
-	for i := range out {
-		if !changed[out[i].CampaignID] {
-			changed[out[i].CampaignID] = true
-			if err := s.shownChanged(ctx, out[i].CampaignID); err != nil {
-				return out, err
-			}
-		}
 	}
 	return out, nil
 }

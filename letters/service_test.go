@@ -375,12 +375,30 @@ func TestLatest(t *testing.T) {
 	if _, again := f.svc.LatestVersion("c"); again != after {
 		t.Errorf("a refresh without changes moved the version from %d to %d", after, again)
 	}
+	// A change whose note was not written shows within shownTTL.
+	if _, err := f.svc.Store().Decide(ctx, f.greet(t, "c", "Unnoted", "Без нататкі"), letters.StatusApproved, "", f.clock.Now(), false); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.RefreshShown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if shown, _ = f.svc.Latest(ctx, "c"); shown[0].FirstName != "Late" {
+		t.Errorf("at once, Latest starts with %s, want the kept Late", shown[0].FirstName)
+	}
+	f.clock.Add(6 * time.Minute)
+	if err := f.svc.RefreshShown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if shown, _ = f.svc.Latest(ctx, "c"); shown[0].FirstName != "Unnoted" {
+		t.Errorf("after six minutes, Latest starts with %s, want Unnoted", shown[0].FirstName)
+	}
+
 	third := letters.NewService(f.svc.Store(), f.campaigns, f.clock.Now)
 	if _, err := third.Prepare(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if shown, _ = third.Latest(ctx, "c"); len(shown) != letters.PublicCount || shown[0].FirstName != "Late" {
-		t.Errorf("a node that starts shows %d greetings, first %v; want %d, Late first", len(shown), shown, letters.PublicCount)
+	if shown, _ = third.Latest(ctx, "c"); len(shown) != letters.PublicCount || shown[0].FirstName != "Unnoted" {
+		t.Errorf("a node that starts shows %d greetings, first %v; want %d, Unnoted first", len(shown), shown, letters.PublicCount)
 	}
 }
 

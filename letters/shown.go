@@ -42,9 +42,10 @@ type shownEntry struct {
 	shown []Shown
 	// stored is the campaign's version in shown_versions that shown was
 	// read at or after; gen grows with every change of shown, for
-	// ShownVersion.
+	// LatestVersion; loaded is when shown was last read.
 	stored int64
 	gen    uint64
+	loaded time.Time
 }
 
 // Latest returns a campaign's latest approved greetings (up to
@@ -83,15 +84,15 @@ func (s *Service) entry(campaignID string) *shownEntry {
 	return e
 }
 
-// setShown stores what was read at version stored of the campaign's
-// public greetings, unless memory holds a newer read already.
-func (e *shownEntry) set(shown []Shown, stored int64) {
+// set stores what was read at now and at version stored of the
+// campaign's public greetings, unless memory holds a newer read already.
+func (e *shownEntry) set(shown []Shown, stored int64, now time.Time) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if stored < e.stored {
 		return
 	}
-	e.stored = stored
+	e.stored, e.loaded = stored, now
 	if !slices.Equal(e.shown, shown) {
 		e.shown = shown
 		e.gen++
@@ -108,7 +109,7 @@ func (s *Service) reloadShown(ctx context.Context, campaignID string, stored int
 	if err != nil {
 		return err
 	}
-	e.set(shown, stored)
+	e.set(shown, stored, s.now())
 	return nil
 }
 
@@ -123,16 +124,25 @@ func (s *Service) shownChanged(ctx context.Context, campaignID string) error {
 }
 
 // RefreshShown reloads the public greetings of the campaigns whose
-// version in shown_versions differs from what memory was read at.
+// version in shown_versions differs from what memory was read at, and of
+// those read more than shownTTL ago.
 func (s *Service) RefreshShown(ctx context.Context) error {
 	versions, err := s.store.shownVersions(ctx)
 	if err != nil {
 		return err
 	}
+	s.shownMu.Lock()
+	for id := range s.shown {
+		if _, ok := versions[id]; !ok {
+			versions[id] = 0
+		}
+	}
+	s.shownMu.Unlock()
+	now := s.now()
 	for id, v := range versions {
 		e := s.entry(id)
 		e.mu.Lock()
-		current := e.stored == v
+		current := e.stored == v && now.Sub(e.loaded) < shownTTL && !now.Before(e.loaded)
 		e.mu.Unlock()
 		if current {
 			continue
@@ -184,7 +194,7 @@ func (s *Service) loadAllShown(ctx context.Context, approved map[string][]Greeti
 				out = append(out, sh)
 			}
 		}
-		s.entry(id).set(out, versions[id])
+		s.entry(id).set(out, versions[id], s.now())
 	}
 	return nil
 }
