@@ -37,6 +37,8 @@ func (a *App) Migrations() []migrate.Migration {
 		// collection only), and a journal names the greetings being copied
 		// from them (campaign/commit.go).
 		{Version: 8, Name: "signing journal", Up: a.Campaigns.EnsureJournal},
+		// Nodes tell each other which campaigns' public greetings changed.
+		{Version: 9, Name: "public greetings versions", Up: a.Greetings.EnsureShownVersions},
 	}
 }
 

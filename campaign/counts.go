@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"maps"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -41,7 +40,7 @@ type live struct {
 	pending map[string]*tally
 	version map[string]uint64
 
-	campaigns atomic.Pointer[CampaignSet]
+	memory memory
 }
 
 func newLive() live {
@@ -176,7 +175,7 @@ func (s *Service) LoadCounts(ctx context.Context) error {
 		l.version[id]++
 	}
 	l.mu.Unlock()
-	return s.loadCampaigns(ctx)
+	return s.LoadCampaigns(ctx)
 }
 
 // Run keeps the memory in step with the other nodes until ctx ends: every
@@ -247,7 +246,7 @@ func (s *Service) Refresh(ctx context.Context) error {
 		l.counts[d.ID] = t
 	}
 	l.mu.Unlock()
-	return s.loadCampaigns(ctx)
+	return s.LoadCampaigns(ctx)
 }
 
 // flush writes the deltas counted since the last flush, one $inc per
@@ -268,49 +267,4 @@ func (s *Service) flush(ctx context.Context) error {
 		}
 	}
 	return failed
-}
-
-// CampaignSet is the campaign list as last read from the database, for
-// readers that must not query it on every request (the public API).
-type CampaignSet struct {
-	// Gen grows with every read.
-	Gen    uint64
-	All    []Campaign
-	bySlug map[string]*Campaign
-}
-
-// BySlug returns the campaign with that slug, if it was in the list.
-func (cs *CampaignSet) BySlug(slug string) (*Campaign, bool) {
-	c, ok := cs.bySlug[slug]
-	return c, ok
-}
-
-func (s *Service) loadCampaigns(ctx context.Context) error {
-	all, err := s.store.Campaigns(ctx)
-	if err != nil {
-		return err
-	}
-	set := &CampaignSet{All: all, bySlug: make(map[string]*Campaign, len(all))}
-	for i := range all {
-		set.bySlug[all[i].Slug] = &all[i]
-	}
-	if old := s.live.campaigns.Load(); old != nil {
-		set.Gen = old.Gen + 1
-	}
-	s.live.campaigns.Store(set)
-	return nil
-}
-
-// Campaigns returns the campaign list as last read (by LoadCounts or
-// Refresh, at most RefreshInterval old while Run runs); never nil.
-func (s *Service) Campaigns() *CampaignSet {
-	if set := s.live.campaigns.Load(); set != nil {
-		return set
-	}
-	return &CampaignSet{}
-}
-
-// Listed returns the campaigns of set that the front page lists at now.
-func (cs *CampaignSet) Listed(now time.Time) Listing {
-	return listing(cs.All, now)
 }

@@ -90,8 +90,9 @@ type Server struct {
 	views   *views
 	tokens  tokens
 	log     *slog.Logger
-	api     apiState  // the public API's cache and rate limits
-	nav     []navLink // the console's navigation, with its routes' access
+	api     apiState   // the public API's cache and rate limits
+	pages   *pageCache // the campaign and home pages, drawn (pagecache.go)
+	nav     []navLink  // the console's navigation, with its routes' access
 
 	// serving guards the listener against a shutdown that comes before
 	// Fiber has taken it (see Serve).
@@ -128,7 +129,12 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	pages, err := newPageCache()
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{
+		pages:   pages,
 		trusted: trusted,
 		cfg:     cfg,
 		deps:    deps,
@@ -150,6 +156,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		ProxyHeader:             proxyHeader(cfg.TrustedProxies),
 		StrictRouting:           false,
 		ServerHeader:            "",
+		WriteBufferSize:         32 << 10,
 	})
 	// Responses sent while shutting down close their connection, so that
 	// keep-alive clients do not hold the shutdown up.

@@ -3,6 +3,7 @@ package web
 import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/solidarity-letters/solidarity/account"
+	"github.com/valyala/fasthttp"
 )
 
 // RouteRule is a line of the route table as the role-matrix test sees it.
@@ -44,3 +45,7 @@ func (s *Server) Routes() []string {
 	}
 	return out
 }
+
+// Handler returns the application's request handler, for benchmarks that
+// leave the network out.
+func (s *Server) Handler() fasthttp.RequestHandler { return s.app.Handler() }

@@ -482,6 +482,7 @@ func TestAtRiskCountriesInTheCampaignForm(t *testing.T) {
 	if _, err := s.DB.Collection("campaigns").UpdateOne(ctx, bson.M{"_id": c.ID}, bson.M{"$unset": bson.M{"at_risk_countries": ""}}); err != nil {
 		t.Fatal(err)
 	}
+	s.reload(t)
 	stored, err := s.Service.Campaign(ctx, c.ID)
 	if err != nil {
 		t.Fatal(err)
