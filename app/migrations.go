@@ -32,6 +32,9 @@ func (a *App) Migrations() []migrate.Migration {
 		{Version: 6, Name: "partner indexes", Up: a.Partners.EnsureIndexes},
 		// Campaigns gained translations; each now names its own language.
 		{Version: 7, Name: "campaigns state their language", Up: a.Campaigns.StateLanguages},
+		// Counters are corrected by recounts that other nodes' additions
+		// survive (campaign/recount.go), no longer rewritten at start-up.
+		{Version: 8, Name: "counter documents take recounts", Up: a.Campaigns.SealCounters},
 	}
 }
 

@@ -214,7 +214,7 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 		}
 		return fmt.Errorf("sign %s: %w", c.Slug, err)
 	}
-	s.add(c.ID, f.Signer.Country, 1)
+	s.add(c.ID, f.Signer.Country, 1, sig.SignedAt)
 	// The work of a repeat's colliding insert (repeat). Errors of decoy
 	// work are ignored: it stores nothing, and an answer that failed only
 	// for new signatures, or only for repeats, would tell them apart.

@@ -193,6 +193,6 @@ func (s *Service) EraseSignature(ctx context.Context, campaignID, id string) err
 		// Erased by someone else meanwhile; they took it off the count.
 		return fmt.Errorf("erase signature: %w", ErrNotFound)
 	}
-	s.add(campaignID, sig.Person.Country, -1)
+	s.add(campaignID, sig.Person.Country, -1, sig.SignedAt)
 	return nil
 }

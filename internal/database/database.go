@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -48,7 +49,13 @@ type DB struct {
 	*mongo.Database
 	client   *mongo.Client
 	embedded *Embedded
+	writes   sync.Mutex
 }
+
+// WriteLock is the lock the stores take around the writes that FerretDB
+// would not make atomic (campaign.Store.SetCounterLock): on the embedded
+// database this process is the only client, so it serializes them all.
+func (db *DB) WriteLock() sync.Locker { return &db.writes }
 
 // Embedded reports whether the database runs inside this process.
 func (db *DB) Embedded() bool { return db.embedded != nil }
