@@ -61,8 +61,19 @@ const (
 // returns how many it corrected. Campaigns another node is recounting are
 // skipped. The memory takes the corrected counts at the next Refresh.
 func (s *Service) Recount(ctx context.Context) (int, error) {
+	return s.recount(ctx, minuteOf(s.now().Add(-RecountMargin)))
+}
+
+// RecountAll is Recount with the cut-off at the next minute: it counts
+// every signature stored so far. It is for the migration that gives an
+// older database its counters, before this version's nodes sign; a
+// signature an older node stores meanwhile is counted by the next Recount.
+func (s *Service) RecountAll(ctx context.Context) (int, error) {
+	return s.recount(ctx, minuteOf(s.now())+1)
+}
+
+func (s *Service) recount(ctx context.Context, cutoff int64) (int, error) {
 	now := s.now().UTC()
-	cutoff := minuteOf(now.Add(-RecountMargin))
 	cutoffTime := time.Unix(cutoff*60, 0)
 	lease := now.Add(RecountLease).Truncate(time.Millisecond) // what BSON keeps
 
