@@ -16,7 +16,7 @@ import (
 //
 // Every addition to a counter goes, in the same $inc, to its total and to
 // one part of it: the paper part for paper counts, else the bucket of the
-// minute its signatures were signed in. A recount picks a cut-off minute
+// minute of the change: when its signatures were signed, or erased. A recount picks a cut-off minute
 // RecountMargin in the past: by then every signature signed before it is
 // stored, and any node alive has written its count. It then, per campaign:
 //
@@ -38,9 +38,9 @@ import (
 // counter taken over and corrects nothing (step 3 names the seal and the
 // lease in its filter), so two recounts never both correct. A recount
 // that dies after its seal leaves the additions it blocked uncounted until
-// the next recount. An erasure of a signature signed before the cut-off,
-// made between the scan and the correction, is off by one until the next
-// recount too.
+// the next recount. An erasure made in the margin before the cut-off or
+// during the scan may be counted off by one until the next recount too. Each recount makes the part
+// before its cut-off exact again, whatever came before.
 
 // Timing of the recount (Run).
 const (

@@ -28,8 +28,9 @@ type counterDoc struct {
 	Countries map[string]int64 `bson:"countries"`
 	// Paper is the part of Total and Countries that paper counts add.
 	Paper bucketDoc `bson:"paper"`
-	// Buckets hold what signatures added, by the minute they were signed
-	// in ("m" and the Unix minute), for the minutes since Sealed.
+	// Buckets hold what signatures added or erasures took away, by the
+	// minute of the change ("m" and the Unix minute), for the minutes
+	// since Sealed.
 	Buckets map[string]bucketDoc `bson:"buckets"`
 	// Sealed is the Unix minute of the last recount's cut-off: changes of
 	// signatures signed before it are no longer added, as that recount
