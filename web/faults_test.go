@@ -10,12 +10,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/solidarity-letters/solidarity/internal/testdb"
 	"github.com/solidarity-letters/solidarity/web"
 )
 
 // faultTimeout is the database deadline of the fault tests' requests,
-// production's.
+// production's (newSite's is longer).
 const faultTimeout = web.DefaultDBTimeout
+
+// newFaultySite is newSite through a fault proxy, with the production
+// database deadline.
+func newFaultySite(t *testing.T) (*testdb.Proxy, *site) {
+	t.Helper()
+	p, db := dbs.Faulty(t)
+	return p, newSiteWith(t, db.Database, func(cfg *web.Config) { cfg.DBTimeout = faultTimeout })
+}
 
 // slack is what an answer may take beyond its deadline on a loaded test
 // machine: rendering the page, scheduling.
@@ -50,8 +59,7 @@ func signAll(t *testing.T, s *site, slug, token string, n int, lang string) ([]r
 // and Retry-After, the API with its error shape, /readyz says why; when
 // the database returns, the same server signs again by itself.
 func TestDatabaseStopsUnderLoad(t *testing.T) {
-	p, db := dbs.Faulty(t)
-	s := newSite(t, db.Database)
+	p, s := newFaultySite(t)
 	c := s.addCampaign(t, "stops", nil)
 	key := s.addPartner(t, "ngo", "https://ngo.example.org")
 	token := s.token(t, c.Slug)
@@ -60,7 +68,7 @@ func TestDatabaseStopsUnderLoad(t *testing.T) {
 	res, slowest := signAll(t, s, c.Slug, token, 20, "de")
 	for i, r := range res {
 		if r.Status != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" {
-			t.Fatalf("sign %d while the database is stopped: %d, Retry-After %q; want 503 with Retry-After", i, r.Status, r.Header.Get("Retry-After"))
+			t.Fatalf("sign %d while the database is stopped: %d, Retry-After %q; want 503 with Retry-After\n%s", i, r.Status, r.Header.Get("Retry-After"), s.Logs.String())
 		}
 		if !strings.Contains(r.Body, "Diese Seite ist kurz nicht erreichbar") {
 			t.Fatalf("503 page in German does not say so:\n%s", r.Body)
@@ -102,8 +110,7 @@ func TestDatabaseStopsUnderLoad(t *testing.T) {
 // deadline, and once it is over the goroutines go back to their number
 // before: no request, driver connection or proxy copy is left waiting.
 func TestSlowDatabaseTimeoutsHold(t *testing.T) {
-	p, db := dbs.Faulty(t)
-	s := newSite(t, db.Database)
+	p, s := newFaultySite(t)
 	c := s.addCampaign(t, "slow", nil)
 	token := s.token(t, c.Slug)
 	// The same load once on a healthy database, so that the driver's pool

@@ -15,16 +15,17 @@ import (
 // requests, instead of requests piling up for the driver's server
 // selection timeout (database.ConnectTimeout, 10 s) or longer.
 //
-// Public pages and the API get DefaultDBTimeout, 3 s: their database work
-// is reads by _id and the batched signature insert, a few milliseconds
-// even at a million signatures, so 3 s is a stalled database and not a
-// busy one; it is also below the 5 s many clients and proxies give up
-// after. The console gets DefaultConsoleDBTimeout, 20 s: a few organizers
+// Public pages and the API get DefaultDBTimeout, 5 s: their database work
+// is reads by _id and the signature insert, milliseconds on a healthy
+// database; signing on the embedded database under load peaked at about
+// 2 s before group commit (issue 12), so 5 s leaves room for a busy
+// database and cuts off a stalled one, well before the driver's own 10 s
+// and the 30 s write timeout. The console gets DefaultConsoleDBTimeout, 20 s: a few organizers
 // use it, and on the embedded database some of its pages (statistics,
 // search) still scan a collection, which takes seconds at 100,000
 // signatures; 20 s stays below WriteTimeout.
 const (
-	DefaultDBTimeout        = 3 * time.Second
+	DefaultDBTimeout        = 5 * time.Second
 	DefaultConsoleDBTimeout = 20 * time.Second
 	// retryAfter is what a 503 asks clients to wait, in seconds.
 	retryAfter = "5"

@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/connstring"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
+	"go.mongodb.org/mongo-driver/x/mongo/driver"
 )
 
 // How Open waits for a MongoDB server that does not answer yet: each
@@ -84,6 +85,8 @@ func Unavailable(err error) bool {
 		mongo.IsTimeout(err) ||
 		mongo.IsNetworkError(err) ||
 		errors.As(err, &topology.ServerSelectionError{}) ||
+		errors.As(err, &topology.ConnectionError{}) ||
+		errors.As(err, new(driver.RetryablePoolError)) || // the pool was cleared after a failure
 		errors.Is(err, topology.ErrTopologyClosed)
 }
 
@@ -98,7 +101,7 @@ func Reason(err error) string {
 		return "canceled"
 	case errors.As(err, &sse):
 		return "no server answered in time"
-	case mongo.IsNetworkError(err):
+	case mongo.IsNetworkError(err), errors.As(err, &topology.ConnectionError{}), errors.As(err, new(driver.RetryablePoolError)):
 		return "connection lost"
 	case mongo.IsTimeout(err), errors.Is(err, context.DeadlineExceeded):
 		return "no answer in time"

@@ -3,6 +3,7 @@ package database_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -139,4 +140,47 @@ func TestOpenWaitsForTheDatabase(t *testing.T) {
 			t.Errorf("the log shows the password:\n%s", text)
 		}
 	})
+}
+
+// What the driver answers when the database is down or stalled is
+// Unavailable, with a reason that names no host; other errors are not.
+func TestUnavailable(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"deadline", fmt.Errorf("sign: %w", context.DeadlineExceeded), true},
+		{"other", errors.New("invalid campaign"), false},
+		{"nil", nil, false},
+	}
+	for _, tt := range tests {
+		if got := database.Unavailable(tt.err); got != tt.want {
+			t.Errorf("%s: Unavailable(%v) = %v, want %v", tt.name, tt.err, got, tt.want)
+		}
+	}
+	// A stopped server, through the real driver.
+	ctx := context.Background()
+	emb, err := database.StartEmbedded(ctx, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emb.Stop()
+	p := testdb.NewProxy(t, emb.URI())
+	db, err := database.Open(ctx, database.Options{URI: "mongodb://" + p.Addr() + "/u?directConnection=true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(ctx)
+	p.Stop()
+	opCtx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	_, err = db.Collection("c").InsertOne(opCtx, map[string]any{"_id": 1})
+	if !database.Unavailable(err) {
+		t.Errorf("insert on a stopped database: %v, not Unavailable", err)
+	}
+	if r := database.Reason(err); r == "" || strings.Contains(r, p.Addr()) {
+		t.Errorf("Reason = %q", r)
+	}
 }
