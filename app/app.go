@@ -15,6 +15,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -98,6 +99,9 @@ func New(db Database, ks keys.Keys, opts Options) (*App, error) {
 	a := &App{db: db, keys: ks, now: now, log: log}
 
 	a.Campaigns = campaign.NewStore(mdb, ks.Data)
+	if l, ok := db.(interface{ WriteLock() sync.Locker }); ok {
+		a.Campaigns.SetCounterLock(l.WriteLock())
+	}
 	a.Greetings = letters.NewStore(mdb, ks.Data)
 	a.Users = account.NewStore(mdb, ks.Data)
 	a.SiteStore = site.NewStore(mdb, now)

@@ -39,6 +39,9 @@ func (a *App) Migrations() []migrate.Migration {
 		{Version: 8, Name: "signing journal", Up: a.Campaigns.EnsureJournal},
 		// Nodes tell each other which campaigns' public greetings changed.
 		{Version: 9, Name: "public greetings versions", Up: a.Greetings.EnsureShownVersions},
+		// Counters are corrected by recounts that other nodes' additions
+		// survive (campaign/recount.go), no longer rewritten at start-up.
+		{Version: 10, Name: "counter documents take recounts", Up: a.readyCounters},
 	}
 }
 
@@ -60,4 +63,16 @@ func (a *App) sealStored(ctx context.Context) error {
 	}
 	// The plain values it replaced may linger in the write-ahead log.
 	return a.db.Scrub(ctx)
+}
+
+// readyCounters gives the counter documents of an older version what
+// recounts need, and counts every campaign's signatures once: the counter
+// documents are all start-up reads now, and an older version may not have
+// written any.
+func (a *App) readyCounters(ctx context.Context) error {
+	if err := a.Campaigns.SealCounters(ctx); err != nil {
+		return err
+	}
+	_, err := a.Signing.RecountAll(ctx)
+	return err
 }

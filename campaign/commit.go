@@ -112,7 +112,7 @@ func (s *Service) commit(ctx context.Context, batch []*pendingSignature) {
 		p.err = errs[i]
 		switch {
 		case p.err == nil:
-			s.add(p.sig.CampaignID, p.sig.Person.Country, 1)
+			s.add(p.sig.CampaignID, p.sig.Person.Country, 1, p.sig.SignedAt)
 			colliding++
 		case errors.Is(p.err, ErrDuplicate):
 			fresh++

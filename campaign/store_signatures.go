@@ -324,12 +324,12 @@ func (s *Store) eachReferral(ctx context.Context, fn func(campaignID string, sig
 		})
 }
 
-// eachCountry calls fn with the campaign and country of every signature
-// (Service.LoadCounts).
-func (s *Store) eachCountry(ctx context.Context, fn func(campaignID, country string)) error {
-	return s.scanPlain(ctx, bson.D{}, []string{"campaign_id", "person.country"},
+// eachCountry calls fn with the campaign, signing time and country of
+// every signature (Service.Recount).
+func (s *Store) eachCountry(ctx context.Context, fn func(campaignID string, signedAt time.Time, country string)) error {
+	return s.scanPlain(ctx, bson.D{}, []string{"campaign_id", "signed_at", "person.country"},
 		func(sig *plainSignature) error {
-			fn(sig.CampaignID, sig.Person.Country)
+			fn(sig.CampaignID, sig.SignedAt, sig.Person.Country)
 			return nil
 		})
 }

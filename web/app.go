@@ -53,6 +53,12 @@ type Config struct {
 	MinFillTime time.Duration
 	// Now is the clock; time.Now in production.
 	Now func() time.Time
+	// DBTimeout bounds the database work of one public request or API
+	// call; zero means DefaultDBTimeout.
+	DBTimeout time.Duration
+	// ConsoleDBTimeout bounds the database work of one console request;
+	// zero means DefaultConsoleDBTimeout.
+	ConsoleDBTimeout time.Duration
 }
 
 // Deps are the services the web layer calls.
@@ -114,6 +120,12 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.DBTimeout <= 0 {
+		cfg.DBTimeout = DefaultDBTimeout
+	}
+	if cfg.ConsoleDBTimeout <= 0 {
+		cfg.ConsoleDBTimeout = DefaultConsoleDBTimeout
 	}
 	if deps.Scrubber == nil {
 		return nil, errors.New("web: a Scrubber is required, or erased signatures would stay in the database files")

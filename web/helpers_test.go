@@ -103,7 +103,10 @@ func newSiteWith(t testing.TB, db *mongo.Database, edit func(*web.Config)) *site
 	if err := a.Prepare(ctx); err != nil {
 		t.Fatal(err)
 	}
-	cfg := web.Config{MinFillTime: 2 * time.Second}
+	// A generous database deadline: the test machine may be loaded far
+	// beyond production; the fault tests (faults_test.go) check the
+	// production deadline.
+	cfg := web.Config{MinFillTime: 2 * time.Second, DBTimeout: 30 * time.Second}
 	if edit != nil {
 		edit(&cfg)
 	}

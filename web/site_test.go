@@ -94,6 +94,10 @@ func TestSignaturesSurviveRestart(t *testing.T) {
 			t.Fatalf("sign %d: status %d", i, res.Status)
 		}
 	}
+	// The node writes its counts as it stops (campaign.Service.Run).
+	if err := s.Service.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if err := db.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
