@@ -22,6 +22,7 @@ import (
 	"github.com/solidarity-letters/solidarity/audit"
 	"github.com/solidarity-letters/solidarity/bundle"
 	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/campaign/abuse"
 	"github.com/solidarity-letters/solidarity/internal/country"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/letters"
@@ -53,6 +54,9 @@ type Config struct {
 	MinFillTime time.Duration
 	// Now is the clock; time.Now in production.
 	Now func() time.Time
+	// Abuse sets when the sign form asks for a proof of work; the zero
+	// value means abuse.DefaultPolicy.
+	Abuse abuse.Policy
 }
 
 // Deps are the services the web layer calls.
@@ -65,7 +69,8 @@ type Deps struct {
 	Partners   *campaign.Partners // partners, API keys, attribution (api.go, admin_partners.go)
 	Site       *site.Cache        // who runs the site, in memory: every public page shows it
 	DB         Pinger
-	Scrubber   Scrubber // called after a signature is erased
+	Scrubber   Scrubber     // called after a signature is erased
+	Spent      *abuse.Spent // the sign forms' tokens that have signed
 	Messages   *i18n.Catalog
 	Countries  *country.Catalog
 	Logger     *slog.Logger
@@ -90,8 +95,9 @@ type Server struct {
 	views   *views
 	tokens  tokens
 	log     *slog.Logger
-	api     apiState  // the public API's cache and rate limits
-	nav     []navLink // the console's navigation, with its routes' access
+	api     apiState   // the public API's cache and rate limits
+	abuse   abuseState // the sign form's defences (abuse.go)
+	nav     []navLink  // the console's navigation, with its routes' access
 
 	// serving guards the listener against a shutdown that comes before
 	// Fiber has taken it (see Serve).
@@ -117,6 +123,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if deps.Scrubber == nil {
 		return nil, errors.New("web: a Scrubber is required, or erased signatures would stay in the database files")
 	}
+	if deps.Spent == nil {
+		return nil, errors.New("web: the spent token record (Deps.Spent) is required, or a form token would sign more than once")
+	}
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -135,6 +144,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		views:   v,
 		tokens:  tokens{key: cfg.FormKey, now: cfg.Now, ttl: tokenTTL},
 		log:     deps.Logger,
+		abuse:   newAbuseState(cfg),
 	}
 	s.app = fiber.New(fiber.Config{
 		Immutable:               true,

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/campaign/abuse"
 	"github.com/solidarity-letters/solidarity/internal/country"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/site"
@@ -183,6 +183,9 @@ type SignForm struct {
 	// AskUnprintable and AskRisk show them and ask to send the form again.
 	Confirmed               []string
 	AskUnprintable, AskRisk bool
+	// Work is the proof of work the form asks for, if any (abuse.go).
+	Work  *WorkView
+	guard guard
 }
 
 // FieldProblem is a line of the error summary.
@@ -225,7 +228,7 @@ func (s *Server) renderCampaign(c *fiber.Ctx, status int, camp *campaign.Campaig
 	if len(form.Problems) > 0 || form.Notice != "" {
 		title = t.T("form.error_title", "Title", v.Title)
 	}
-	form.Token = s.tokens.issue(signPurpose(camp))
+	s.formToken(c, &form, signPurpose(camp))
 	p := CampaignPage{Page: s.page(c, title), Article: s.campaignArticle(c, camp, v, form)}
 	p.Meta = s.pageMeta(c, t, v.Title, campaignDescription(t, v), "/c/"+url.PathEscape(camp.Slug))
 	if !v.Open {
@@ -366,7 +369,10 @@ func (s *Server) signCampaign(c *fiber.Ctx, camp *campaign.Campaign, how signing
 		Confirmed: confirmedValues(c),
 	}
 	t := s.localizer(c)
-	issued, err := s.tokens.check(formValue(c, "token"), cmp.Or(how.Purpose, signPurpose(camp)))
+	// From here on, a form drawn again asks for the work the defences ask.
+	form.guard = s.assess(c, camp)
+	token := formValue(c, "token")
+	issued, err := s.tokens.check(token, cmp.Or(how.Purpose, signPurpose(camp)))
 	if err != nil {
 		form.Notice = t.T("form.token_invalid")
 		return how.Render(fiber.StatusForbidden, form)
@@ -375,8 +381,14 @@ func (s *Server) signCampaign(c *fiber.Ctx, camp *campaign.Campaign, how signing
 		form.Notice = t.T("form.too_fast")
 		return how.Render(fiber.StatusUnprocessableEntity, form)
 	}
-	if needsConfirmation(camp, &form) {
+	if needsConfirmation(camp, &form) || !s.workDone(c, &form, token) {
 		return how.Render(fiber.StatusUnprocessableEntity, form)
+	}
+	switch err := s.spendToken(c, camp, &form, token, issued); {
+	case errors.Is(err, abuse.ErrSpent):
+		return how.Render(fiber.StatusConflict, form)
+	case err != nil:
+		return err
 	}
 	err = s.deps.Signing.Sign(c.UserContext(), camp, campaign.SignInput{
 		Name: form.Name, Email: form.Email, City: form.City, Country: form.Country,
@@ -558,30 +570,4 @@ func (s *Server) formViews(t *i18n.Localizer, camp *campaign.Campaign, v Campaig
 type CardView struct {
 	T *i18n.Localizer
 	C CampaignView
-}
-
-// mailtoEscape escapes a mailto: header value; mail programs read "+" as
-// a plus sign, so spaces are written as %20.
-func mailtoEscape(s string) string {
-	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
-}
-
-// displayOptions are the choices of how a name is printed, as radio
-// buttons (Code is the value, Name the label).
-func displayOptions(t *i18n.Localizer) []country.Country {
-	var out []country.Country
-	for _, d := range campaign.NameDisplays() {
-		out = append(out, country.Country{Code: string(d), Name: t.T("form.display." + string(d))})
-	}
-	return out
-}
-
-// greetingHint explains the greeting field: its limit, who reads it, and
-// whether it may appear on the public page.
-func greetingHint(t *i18n.Localizer, camp *campaign.Campaign) string {
-	hint := t.N("form.greeting_hint", int64(camp.Greetings.MaxLength))
-	if camp.Greetings.ShowPublic {
-		hint += " " + t.T("form.greeting_public_hint")
-	}
-	return hint
 }

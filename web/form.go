@@ -1,7 +1,13 @@
 package web
 
 import (
+	"net/url"
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
+	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/internal/country"
+	"github.com/solidarity-letters/solidarity/internal/i18n"
 )
 
 // formValue returns the field key of a posted form, read from the request
@@ -26,4 +32,30 @@ func formValue(c *fiber.Ctx, key string, def ...string) string {
 		return def[0]
 	}
 	return ""
+}
+
+// mailtoEscape escapes a mailto: header value; mail programs read "+" as
+// a plus sign, so spaces are written as %20.
+func mailtoEscape(s string) string {
+	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
+}
+
+// displayOptions are the choices of how a name is printed, as radio
+// buttons (Code is the value, Name the label).
+func displayOptions(t *i18n.Localizer) []country.Country {
+	var out []country.Country
+	for _, d := range campaign.NameDisplays() {
+		out = append(out, country.Country{Code: string(d), Name: t.T("form.display." + string(d))})
+	}
+	return out
+}
+
+// greetingHint explains the greeting field: its limit, who reads it, and
+// whether it may appear on the public page.
+func greetingHint(t *i18n.Localizer, camp *campaign.Campaign) string {
+	hint := t.N("form.greeting_hint", int64(camp.Greetings.MaxLength))
+	if camp.Greetings.ShowPublic {
+		hint += " " + t.T("form.greeting_public_hint")
+	}
+	return hint
 }
