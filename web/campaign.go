@@ -377,11 +377,14 @@ func (s *Server) signCampaign(c *fiber.Ctx, camp *campaign.Campaign, how signing
 		form.Notice = t.T("form.token_invalid")
 		return how.Render(fiber.StatusForbidden, form)
 	}
-	if s.cfg.Now().Sub(issued) < s.cfg.MinFillTime {
+	// A form that did the work asked of it was filled in before, and may
+	// come back from pow.js at once: it is not too fast.
+	worked := s.workDone(c, &form, token)
+	if worked && !form.guard.ask.Asks() && s.cfg.Now().Sub(issued) < s.cfg.MinFillTime {
 		form.Notice = t.T("form.too_fast")
 		return how.Render(fiber.StatusUnprocessableEntity, form)
 	}
-	if needsConfirmation(camp, &form) || !s.workDone(c, &form, token) {
+	if !worked || needsConfirmation(camp, &form) {
 		return how.Render(fiber.StatusUnprocessableEntity, form)
 	}
 	switch err := s.spendToken(c, camp, &form, token, issued); {

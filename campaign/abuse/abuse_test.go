@@ -175,3 +175,19 @@ func TestSpent(t *testing.T) {
 		t.Errorf("token-a after the sweep: %v, want it removed", err)
 	}
 }
+
+// BenchmarkSpend measures the write a signature's token adds, on the test
+// database (the embedded one unless a MongoDB is named).
+func BenchmarkSpend(b *testing.B) {
+	ctx := context.Background()
+	s := abuse.NewSpent(dbs.Database(b), time.Now)
+	if err := s.EnsureIndexes(ctx); err != nil {
+		b.Fatal(err)
+	}
+	exp := time.Now().Add(24 * time.Hour)
+	for i := 0; b.Loop(); i++ {
+		if err := s.Spend(ctx, fmt.Sprint("token-", i), exp); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
