@@ -30,6 +30,7 @@ import (
 	"github.com/solidarity-letters/solidarity/letters"
 	"github.com/solidarity-letters/solidarity/reseal"
 	"github.com/solidarity-letters/solidarity/site"
+	"github.com/solidarity-letters/solidarity/web"
 )
 
 // Database is the database the application runs on: *database.DB in
@@ -117,7 +118,7 @@ func New(db Database, ks keys.Keys, opts Options) (*App, error) {
 	a.Bundles = bundle.NewJobs(mdb, ks.Data, a.Builder, a.Audit, now, log.With("component", "bundles"))
 	a.Resealer = reseal.New(ks.Data, a.Campaigns, a.Partners, a.Greetings, a.Users, a.Audit, a.Bundles, log.With("component", "reseal"))
 	a.Org = site.NewCache(a.SiteStore)
-	a.Spent = abuse.NewSpent(mdb, now)
+	a.Spent = abuse.NewSpent(mdb, web.TokenTTL, now)
 	if a.Accounts, err = account.NewService(a.Users, now); err != nil {
 		return nil, fmt.Errorf("build the account service: %w", err)
 	}

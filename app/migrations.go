@@ -32,9 +32,9 @@ func (a *App) Migrations() []migrate.Migration {
 		{Version: 6, Name: "partner indexes", Up: a.Partners.EnsureIndexes},
 		// Campaigns gained translations; each now names its own language.
 		{Version: 7, Name: "campaigns state their language", Up: a.Campaigns.StateLanguages},
-		// A sign form's token signs once: the spent ones are kept until
-		// they expire.
-		{Version: 8, Name: "spent form token index", Up: a.Spent.EnsureIndexes},
+		// A sign form's token signs once: the spent ones are kept, a
+		// collection an hour, until they expire.
+		{Version: 8, Name: "spent form token collections", Up: a.Spent.Prepare},
 	}
 }
 

@@ -74,10 +74,9 @@ type WorkView struct {
 // assess reads the request's network and what the defences ask of it.
 func (s *Server) assess(c *fiber.Ctx, camp *campaign.Campaign) guard {
 	now := s.cfg.Now()
-	addr, err := netip.ParseAddr(s.clientIP(c))
-	if err != nil {
-		addr = netip.Addr{}
-	}
+	// An address that cannot be read is the zero Addr: one network of
+	// its own for all such clients.
+	addr, _ := netip.ParseAddr(s.clientIP(c))
 	net := s.abuse.networks.Hash(addr, now)
 	return guard{network: net, ask: s.abuse.monitor.Assess(camp.ID, net, now)}
 }
@@ -131,7 +130,7 @@ func (s *Server) workDone(c *fiber.Ctx, form *SignForm, token string) bool {
 // abuse.ErrSpent, with a notice in form: the form is drawn again with a
 // new token.
 func (s *Server) spendToken(c *fiber.Ctx, camp *campaign.Campaign, form *SignForm, token string, issued time.Time) error {
-	err := s.deps.Spent.Spend(c.UserContext(), token, issued.Add(tokenTTL))
+	err := s.deps.Spent.Spend(c.UserContext(), token, issued)
 	if errors.Is(err, abuse.ErrSpent) {
 		form.Notice = s.localizer(c).T("abuse.token_spent")
 		return err

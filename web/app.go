@@ -142,7 +142,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		cfg:     cfg,
 		deps:    deps,
 		views:   v,
-		tokens:  tokens{key: cfg.FormKey, now: cfg.Now, ttl: tokenTTL},
+		tokens:  tokens{key: cfg.FormKey, now: cfg.Now, ttl: TokenTTL},
 		log:     deps.Logger,
 		abuse:   newAbuseState(cfg),
 	}

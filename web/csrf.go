@@ -19,8 +19,9 @@ import (
 // token signed for its purpose with the time it was issued, and every
 // unsafe request must come from our own origin (checkOrigin).
 
-// tokenTTL is how long a rendered form can be sent back.
-const tokenTTL = 24 * time.Hour
+// TokenTTL is how long a rendered form can be sent back; spent sign form
+// tokens are kept that long (app, campaign/abuse.Spent).
+const TokenTTL = 24 * time.Hour
 
 // Problems with a form token.
 var (

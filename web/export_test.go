@@ -50,5 +50,5 @@ func (s *Server) Routes() []string {
 // IssueToken issues a form token for purpose as if at at, for tests that
 // sign many times without loading the form each time.
 func (s *Server) IssueToken(purpose string, at time.Time) string {
-	return tokens{key: s.cfg.FormKey, now: func() time.Time { return at }, ttl: tokenTTL}.issue(purpose)
+	return tokens{key: s.cfg.FormKey, now: func() time.Time { return at }, ttl: TokenTTL}.issue(purpose)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 
@@ -141,38 +142,59 @@ func TestMonitor(t *testing.T) {
 func TestSpent(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
+	db := dbs.Database(t)
 	now := day
-	s := abuse.NewSpent(dbs.Database(t), func() time.Time { return now })
-	if err := s.EnsureIndexes(ctx); err != nil {
+	clock := func() time.Time { return now }
+	s := abuse.NewSpent(db, 24*time.Hour, clock)
+	if err := s.Prepare(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Spend(ctx, "token-a", day.Add(time.Hour)); err != nil {
+	if err := s.Prepare(ctx); err != nil {
+		t.Fatalf("prepare again: %v", err)
+	}
+	issued := day.Add(-time.Hour)
+	if err := s.Spend(ctx, "token-a", issued); err != nil {
 		t.Fatalf("first spend: %v", err)
 	}
-	if err := s.Spend(ctx, "token-a", day.Add(time.Hour)); !errors.Is(err, abuse.ErrSpent) {
+	if err := s.Spend(ctx, "token-a", issued); !errors.Is(err, abuse.ErrSpent) {
 		t.Fatalf("second spend: %v, want ErrSpent", err)
 	}
-	if err := s.Spend(ctx, "token-b", day.Add(3*time.Hour)); err != nil {
-		t.Fatalf("another token: %v", err)
+	// Another node shares the record.
+	other := abuse.NewSpent(db, 24*time.Hour, clock)
+	if err := other.Spend(ctx, "token-a", issued); !errors.Is(err, abuse.ErrSpent) {
+		t.Fatalf("spent on another node: %v, want ErrSpent", err)
 	}
-	// Two hours on, token-a has expired: one node sweeps it away, once in
-	// the period.
+	if err := s.Spend(ctx, "token-b", day.Add(-20*time.Hour)); err != nil {
+		t.Fatalf("a token of the day before: %v", err)
+	}
+	if err := s.Spend(ctx, "token-c", day.Add(-60*time.Hour)); err != nil {
+		t.Fatalf("a token of two days before: %v", err)
+	}
+	// Two hours on, every token issued in token-c's hour has expired, and
+	// those of token-b's may not have: one node drops token-c's hour, once
+	// in the period.
 	now = day.Add(2 * time.Hour)
-	swept, n, err := s.Sweep(ctx)
-	if err != nil || !swept || n != 1 {
-		t.Fatalf("sweep: %v, %d, %v; want true, 1 removed", swept, n, err)
+	swept, dropped, err := s.Sweep(ctx)
+	if err != nil || !swept || len(dropped) != 1 || dropped[0] != "spent_tokens_2027053000" {
+		t.Fatalf("sweep: %v, %v, %v; want spent_tokens_2027053000 dropped", swept, dropped, err)
 	}
-	other := abuse.NewSpent(s.Collection().Database(), func() time.Time { return now })
 	if swept, _, err := other.Sweep(ctx); err != nil || swept {
 		t.Errorf("a second node swept in the same period: %v, %v", swept, err)
 	}
-	// Removed, token-a could be spent again, but it has expired by now
-	// and no form accepts it; token-b is still spent.
-	if err := s.Spend(ctx, "token-b", day.Add(3*time.Hour)); !errors.Is(err, abuse.ErrSpent) {
-		t.Errorf("token-b after the sweep: %v, want ErrSpent", err)
+	if err := s.Spend(ctx, "token-b", day.Add(-20*time.Hour)); !errors.Is(err, abuse.ErrSpent) {
+		t.Errorf("token-b after the sweep: %v, want still spent", err)
 	}
-	if err := s.Spend(ctx, "token-a", day.Add(time.Hour)); err != nil {
-		t.Errorf("token-a after the sweep: %v, want it removed", err)
+	if err := s.Spend(ctx, "token-a", issued); !errors.Is(err, abuse.ErrSpent) {
+		t.Errorf("token-a after the sweep: %v, want still spent", err)
+	}
+	names, err := db.ListCollectionNames(ctx, map[string]any{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"spent_tokens_2027053116", "spent_tokens_2027060111", "spent_tokens_2027060114", "spent_tokens_2027060115"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("collections %v lack %s", names, want)
+		}
 	}
 }
 
@@ -180,13 +202,12 @@ func TestSpent(t *testing.T) {
 // database (the embedded one unless a MongoDB is named).
 func BenchmarkSpend(b *testing.B) {
 	ctx := context.Background()
-	s := abuse.NewSpent(dbs.Database(b), time.Now)
-	if err := s.EnsureIndexes(ctx); err != nil {
+	s := abuse.NewSpent(dbs.Database(b), 24*time.Hour, time.Now)
+	if err := s.Prepare(ctx); err != nil {
 		b.Fatal(err)
 	}
-	exp := time.Now().Add(24 * time.Hour)
 	for i := 0; b.Loop(); i++ {
-		if err := s.Spend(ctx, fmt.Sprint("token-", i), exp); err != nil {
+		if err := s.Spend(ctx, fmt.Sprint("token-", i), time.Now()); err != nil {
 			b.Fatal(err)
 		}
 	}
