@@ -20,7 +20,8 @@ import (
 // stored or logged, so yesterday's hashes cannot be linked to today's, nor
 // any hash to an address once the day is over. Each app node has its own
 // key, so the same network hashes differently on each node; the signals
-// built on it are per node (see Monitor).
+// built on it are per node (see Monitor). At midnight UTC a network's
+// recent count starts again under its new hash.
 type Networks struct {
 	mu  sync.Mutex
 	day string
