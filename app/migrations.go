@@ -42,6 +42,9 @@ func (a *App) Migrations() []migrate.Migration {
 		// Counters are corrected by recounts that other nodes' additions
 		// survive (campaign/recount.go), no longer rewritten at start-up.
 		{Version: 10, Name: "counter documents take recounts", Up: a.readyCounters},
+		// A sign form's token signs once: the spent ones are kept, a
+		// collection an hour, until they expire.
+		{Version: 11, Name: "spent form token collections", Up: a.Spent.Prepare},
 	}
 }
 

@@ -18,7 +18,9 @@ import (
 //     nodes changed;
 //   - the public greetings loop reads the greetings other nodes approved
 //     or erased;
-//   - the organisation loop reads profile saves made on other nodes.
+//   - the organisation loop reads profile saves made on other nodes;
+//   - the spent token sweep removes expired spent form tokens, on one node
+//     each time.
 //
 // A loop that fails early does not stop the others. Stop the web server
 // before ctx ends, and close the database only after Run returned.
@@ -39,6 +41,9 @@ func (a *App) Run(ctx context.Context) error {
 		{"organisation", func(ctx context.Context) error {
 			a.Org.Run(ctx, a.log.With("component", "organisation"))
 			return nil
+		}},
+		{"spent token sweep", func(ctx context.Context) error {
+			return a.Spent.Run(ctx, a.log.With("component", "spent-tokens"))
 		}},
 	}
 	errs := make([]error, len(loops))

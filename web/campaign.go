@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/campaign/abuse"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/site"
 	"golang.org/x/text/language"
@@ -206,6 +206,9 @@ type SignForm struct {
 	// AskUnprintable and AskRisk show them and ask to send the form again.
 	Confirmed               []string
 	AskUnprintable, AskRisk bool
+	// Work is the proof of work the form asks for, if any (abuse.go).
+	Work  *WorkView
+	guard guard
 }
 
 // FieldProblem is a line of the error summary.
@@ -274,7 +277,7 @@ func (s *Server) campaignPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderCampaign(c *fiber.Ctx, status int, camp *campaign.Campaign, form SignForm) error {
-	form.Token = s.tokens.issue(signPurpose(camp))
+	s.formToken(c, &form, signPurpose(camp))
 	p, err := s.campaignPageData(c, camp, form)
 	if err != nil {
 		return err
@@ -428,17 +431,29 @@ func (s *Server) signCampaign(c *fiber.Ctx, camp *campaign.Campaign, how signing
 		Confirmed: confirmedValues(c),
 	}
 	t := s.localizer(c)
-	issued, err := s.tokens.check(formValue(c, "token"), cmp.Or(how.Purpose, signPurpose(camp)))
+	// From here on, a form drawn again asks for the work the defences ask.
+	form.guard = s.assess(c, camp)
+	token := formValue(c, "token")
+	issued, err := s.tokens.check(token, cmp.Or(how.Purpose, signPurpose(camp)))
 	if err != nil {
 		form.Notice = t.T("form.token_invalid")
 		return how.Render(fiber.StatusForbidden, form)
 	}
-	if s.cfg.Now().Sub(issued) < s.cfg.MinFillTime {
+	// A form that did the work asked of it was filled in before, and may
+	// come back from pow.js at once: it is not too fast.
+	worked := s.workDone(c, &form, token)
+	if worked && !form.guard.ask.Asks() && s.cfg.Now().Sub(issued) < s.cfg.MinFillTime {
 		form.Notice = t.T("form.too_fast")
 		return how.Render(fiber.StatusUnprocessableEntity, form)
 	}
-	if needsConfirmation(camp, &form) {
+	if !worked || needsConfirmation(camp, &form) {
 		return how.Render(fiber.StatusUnprocessableEntity, form)
+	}
+	switch err := s.spendToken(c, camp, &form, token, issued); {
+	case errors.Is(err, abuse.ErrSpent):
+		return how.Render(fiber.StatusConflict, form)
+	case err != nil:
+		return err
 	}
 	err = s.deps.Signing.Sign(c.UserContext(), camp, campaign.SignInput{
 		Name: form.Name, Email: form.Email, City: form.City, Country: form.Country,
@@ -541,10 +556,4 @@ func (s *Server) thanks(c *fiber.Ctx) error {
 type CardView struct {
 	T *i18n.Localizer
 	C CampaignView
-}
-
-// mailtoEscape escapes a mailto: header value; mail programs read "+" as
-// a plus sign, so spaces are written as %20.
-func mailtoEscape(s string) string {
-	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
 }

@@ -1,6 +1,9 @@
 package web
 
 import (
+	"net/url"
+	"strings"
+
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/internal/country"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
@@ -103,4 +106,10 @@ func greetingHint(t *i18n.Localizer, camp *campaign.Campaign) string {
 		hint += " " + t.T("form.greeting_public_hint")
 	}
 	return hint
+}
+
+// mailtoEscape escapes a mailto: header value; mail programs read "+" as
+// a plus sign, so spaces are written as %20.
+func mailtoEscape(s string) string {
+	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
 }

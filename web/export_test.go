@@ -1,6 +1,8 @@
 package web
 
 import (
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 	"github.com/solidarity-letters/solidarity/account"
 	"github.com/valyala/fasthttp"
@@ -49,3 +51,9 @@ func (s *Server) Routes() []string {
 // Handler returns the application's request handler, for benchmarks that
 // leave the network out.
 func (s *Server) Handler() fasthttp.RequestHandler { return s.app.Handler() }
+
+// IssueToken issues a form token for purpose as if at at, for tests that
+// sign many times without loading the form each time.
+func (s *Server) IssueToken(purpose string, at time.Time) string {
+	return tokens{key: s.cfg.FormKey, now: func() time.Time { return at }, ttl: TokenTTL}.issue(purpose)
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/solidarity-letters/solidarity/app"
 	"github.com/solidarity-letters/solidarity/bundle"
 	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/campaign/abuse"
 	"github.com/solidarity-letters/solidarity/internal/keys"
 	"github.com/solidarity-letters/solidarity/internal/testclock"
 	"github.com/solidarity-letters/solidarity/internal/testdb"
@@ -103,10 +104,14 @@ func newSiteWith(t testing.TB, db *mongo.Database, edit func(*web.Config)) *site
 	if err := a.Prepare(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// Tests that are not about the abuse rules sign many times from one
+	// address: no limit asks them for work (see abuseSite).
+	lax := abuse.DefaultPolicy()
+	lax.AttackFloor, lax.NetworkLimit, lax.ShareMin = 1<<30, 1<<30, 1<<30
 	// A generous database deadline: the test machine may be loaded far
 	// beyond production; the fault tests (faults_test.go) check the
 	// production deadline.
-	cfg := web.Config{MinFillTime: 2 * time.Second, DBTimeout: 30 * time.Second}
+	cfg := web.Config{MinFillTime: 2 * time.Second, DBTimeout: 30 * time.Second, Abuse: lax}
 	if edit != nil {
 		edit(&cfg)
 	}
@@ -325,4 +330,15 @@ func (u *user) post(t *testing.T, path string, form url.Values) response {
 		form.Set("token", u.token)
 	}
 	return u.site.post(t, path, form, "Cookie", "solidarity_session="+u.cookie)
+}
+
+// freshToken is a new form token of the campaign with ID id, as a page
+// loaded 30 s ago carries, without loading it or moving the clock; embed
+// tokens name the embedding origin after "|" ("" for none).
+func (s *site) freshToken(id string, embed ...string) string {
+	purpose := "sign:" + id
+	if len(embed) > 0 {
+		purpose += "|" + embed[0]
+	}
+	return s.App.IssueToken(purpose, s.Clock.Now().Add(-30*time.Second))
 }
