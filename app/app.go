@@ -15,6 +15,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -23,12 +24,14 @@ import (
 	"github.com/solidarity-letters/solidarity/audit"
 	"github.com/solidarity-letters/solidarity/bundle"
 	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/campaign/abuse"
 	"github.com/solidarity-letters/solidarity/internal/country"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/internal/keys"
 	"github.com/solidarity-letters/solidarity/letters"
 	"github.com/solidarity-letters/solidarity/reseal"
 	"github.com/solidarity-letters/solidarity/site"
+	"github.com/solidarity-letters/solidarity/web"
 )
 
 // Database is the database the application runs on: *database.DB in
@@ -74,6 +77,7 @@ type App struct {
 	Bundles    *bundle.Jobs       // bundle builds queued from the console
 	Resealer   *reseal.Resealer   // seals stored values under the active key
 	Org        *site.Cache        // the organisation profile in memory
+	Spent      *abuse.Spent       // the sign forms' tokens that have signed
 
 	// Catalogs.
 	Messages  *i18n.Catalog
@@ -98,6 +102,9 @@ func New(db Database, ks keys.Keys, opts Options) (*App, error) {
 	a := &App{db: db, keys: ks, now: now, log: log}
 
 	a.Campaigns = campaign.NewStore(mdb, ks.Data)
+	if l, ok := db.(interface{ WriteLock() sync.Locker }); ok {
+		a.Campaigns.SetCounterLock(l.WriteLock())
+	}
 	a.Greetings = letters.NewStore(mdb, ks.Data)
 	a.Users = account.NewStore(mdb, ks.Data)
 	a.SiteStore = site.NewStore(mdb, now)
@@ -115,6 +122,7 @@ func New(db Database, ks keys.Keys, opts Options) (*App, error) {
 	a.Bundles = bundle.NewJobs(mdb, ks.Data, a.Builder, a.Audit, now, log.With("component", "bundles"))
 	a.Resealer = reseal.New(ks.Data, a.Campaigns, a.Partners, a.Greetings, a.Users, a.Audit, a.Bundles, log.With("component", "reseal"))
 	a.Org = site.NewCache(a.SiteStore)
+	a.Spent = abuse.NewSpent(mdb, web.TokenTTL, now)
 	if a.Accounts, err = account.NewService(a.Users, now); err != nil {
 		return nil, fmt.Errorf("build the account service: %w", err)
 	}

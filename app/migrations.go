@@ -32,6 +32,19 @@ func (a *App) Migrations() []migrate.Migration {
 		{Version: 6, Name: "partner indexes", Up: a.Partners.EnsureIndexes},
 		// Campaigns gained translations; each now names its own language.
 		{Version: 7, Name: "campaigns state their language", Up: a.Campaigns.StateLanguages},
+		// Signatures hold their greeting, sealed (the field "greeting"; older
+		// signatures have none, and their greeting is in the greetings
+		// collection only), and a journal names the greetings being copied
+		// from them (campaign/commit.go).
+		{Version: 8, Name: "signing journal", Up: a.Campaigns.EnsureJournal},
+		// Nodes tell each other which campaigns' public greetings changed.
+		{Version: 9, Name: "public greetings versions", Up: a.Greetings.EnsureShownVersions},
+		// Counters are corrected by recounts that other nodes' additions
+		// survive (campaign/recount.go), no longer rewritten at start-up.
+		{Version: 10, Name: "counter documents take recounts", Up: a.readyCounters},
+		// A sign form's token signs once: the spent ones are kept, a
+		// collection an hour, until they expire.
+		{Version: 11, Name: "spent form token collections", Up: a.Spent.Prepare},
 	}
 }
 
@@ -53,4 +66,16 @@ func (a *App) sealStored(ctx context.Context) error {
 	}
 	// The plain values it replaced may linger in the write-ahead log.
 	return a.db.Scrub(ctx)
+}
+
+// readyCounters gives the counter documents of an older version what
+// recounts need, and counts every campaign's signatures once: the counter
+// documents are all start-up reads now, and an older version may not have
+// written any.
+func (a *App) readyCounters(ctx context.Context) error {
+	if err := a.Campaigns.SealCounters(ctx); err != nil {
+		return err
+	}
+	_, err := a.Signing.RecountAll(ctx)
+	return err
 }

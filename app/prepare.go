@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // Step is one named step of what every start does after the migrations.
@@ -31,11 +32,13 @@ func (a *App) Reload(ctx context.Context) error {
 
 // Steps lists what Prepare runs at every start after the migrations, in
 // order: the key rotation's catch-up on the embedded database, the decoy
-// collections, then the loads (LoadSteps).
+// collections, the greetings a crash left in the signing journal, then the
+// loads (LoadSteps).
 func (a *App) Steps() []Step {
 	return append([]Step{
 		{"seal values under rotated-out keys", a.sealRotated},
 		{"decoy collections", a.ensureDecoys},
+		{"greetings a crash cut short", a.repairGreetings},
 	}, a.LoadSteps()...)
 }
 
@@ -57,6 +60,14 @@ func (a *App) LoadSteps() []Step {
 		{"greeting checks and lists", a.prepareGreetings},
 		{"organisation profile", a.Org.Load},
 	}
+}
+
+// repairGreetings copies into the greetings collection the greetings that
+// signatures named in the signing journal hold, when a crash came between
+// the two writes (campaign/commit.go). It reads the journal, not the
+// signatures.
+func (a *App) repairGreetings(ctx context.Context) error {
+	return a.Signing.RepairGreetings(ctx, time.Time{})
 }
 
 // sealRotated seals anew, on the embedded database, the values under a

@@ -14,7 +14,13 @@ import (
 //   - the resealer seals anew what is under a rotated-out key;
 //   - the counts loop shares this node's counts with the other nodes and
 //     reads theirs; it writes what it counted last when it stops;
-//   - the organisation loop reads profile saves made on other nodes.
+//   - the counts loop also reads the campaigns and recipients that other
+//     nodes changed;
+//   - the public greetings loop reads the greetings other nodes approved
+//     or erased;
+//   - the organisation loop reads profile saves made on other nodes;
+//   - the spent token sweep removes expired spent form tokens, on one node
+//     each time.
 //
 // A loop that fails early does not stop the others. Stop the web server
 // before ctx ends, and close the database only after Run returned.
@@ -28,9 +34,16 @@ func (a *App) Run(ctx context.Context) error {
 		{"counts", func(ctx context.Context) error {
 			return a.Signing.Run(ctx, a.log.With("component", "counts"))
 		}},
+		{"public greetings", func(ctx context.Context) error {
+			a.Moderation.RunShown(ctx, a.log.With("component", "greetings"))
+			return nil
+		}},
 		{"organisation", func(ctx context.Context) error {
 			a.Org.Run(ctx, a.log.With("component", "organisation"))
 			return nil
+		}},
+		{"spent token sweep", func(ctx context.Context) error {
+			return a.Spent.Run(ctx, a.log.With("component", "spent-tokens"))
 		}},
 	}
 	errs := make([]error, len(loops))

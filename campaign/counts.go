@@ -2,26 +2,24 @@ package campaign
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"maps"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
 // Counts are kept in memory so that pages and the API never count on the
 // database. With one application node that is all; with several, each
 // node adds what it stored to a counter document per campaign (one $inc
-// by _id per campaign and second, however many signatures arrived) and
-// reads every counter document back each second (Run). A signature made on
-// one node shows on every node within RefreshInterval plus one write.
+// by _id per campaign, second and minute signed in, however many
+// signatures arrived) and reads every counter document back each second
+// (Run). A signature made on one node shows on every node within
+// RefreshInterval plus one write.
 //
-// The counter documents are seeded from the signatures themselves at
-// start-up (LoadCounts), which also repairs the deltas a crashed node had
-// not yet written. A node that starts while others take signatures may
-// count the signatures of that one second twice until the next start-up;
-// the console's statistics always count the signatures themselves.
+// Start-up reads the counter documents (LoadCounts) and is ready at once.
+// What a node counted but could not write before it died, and anything
+// else that made a counter drift from the signatures, a background recount
+// corrects (Recount, recount.go), safely while other nodes write.
 
 // RefreshInterval is how often Run writes this node's new counts and reads
 // everybody's.
@@ -34,18 +32,36 @@ type tally struct {
 }
 
 // live is the service's memory: counts, the deltas not yet written to the
-// counter documents, and the last campaign list read.
+// counter documents (by campaign, then by the Unix minute their signatures
+// were signed in, or paperMinute), and the last campaign list read.
 type live struct {
 	mu      sync.RWMutex
 	counts  map[string]*tally
-	pending map[string]*tally
+	pending map[string]map[int64]*tally
 	version map[string]uint64
 
-	campaigns atomic.Pointer[CampaignSet]
+	memory memory
 }
 
 func newLive() live {
-	return live{counts: map[string]*tally{}, pending: map[string]*tally{}, version: map[string]uint64{}}
+	return live{counts: map[string]*tally{}, pending: map[string]map[int64]*tally{}, version: map[string]uint64{}}
+}
+
+// paperMinute stands for the minute of a change of a paper count: those
+// are not signatures, and recounts leave them alone.
+const paperMinute int64 = -1
+
+// minuteOf is the Unix minute of t, which names its counter bucket.
+func minuteOf(t time.Time) int64 { return t.Unix() / 60 }
+
+// pendingOf returns the pending tally of a campaign's minute.
+func (l *live) pendingOf(campaignID string, minute int64) *tally {
+	m, ok := l.pending[campaignID]
+	if !ok {
+		m = map[int64]*tally{}
+		l.pending[campaignID] = m
+	}
+	return tallyOf(m, minute)
 }
 
 func (t *tally) add(country string, n int64) {
@@ -76,7 +92,7 @@ func (t *tally) merge(o *tally) {
 	}
 }
 
-func tallyOf(m map[string]*tally, id string) *tally {
+func tallyOf[K comparable](m map[K]*tally, id K) *tally {
 	t, ok := m[id]
 	if !ok {
 		t = &tally{}
@@ -85,8 +101,19 @@ func tallyOf(m map[string]*tally, id string) *tally {
 	return t
 }
 
-// add counts n more signatures (fewer when negative) from country.
-func (s *Service) add(campaignID, country string, n int64) {
+// add counts n more signatures (fewer when negative) from country, signed
+// at signedAt.
+func (s *Service) add(campaignID, country string, n int64, signedAt time.Time) {
+	s.addMinute(campaignID, country, n, minuteOf(signedAt))
+}
+
+// addPaper counts n more paper signatures (fewer when negative) from
+// country.
+func (s *Service) addPaper(campaignID, country string, n int64) {
+	s.addMinute(campaignID, country, n, paperMinute)
+}
+
+func (s *Service) addMinute(campaignID, country string, n, minute int64) {
 	if n == 0 {
 		return
 	}
@@ -94,21 +121,24 @@ func (s *Service) add(campaignID, country string, n int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	tallyOf(l.counts, campaignID).add(country, n)
-	tallyOf(l.pending, campaignID).add(country, n)
+	l.pendingOf(campaignID, minute).add(country, n)
 	l.version[campaignID]++
 }
 
 // addSignatures counts the first n of sigs, which were stored in one batch;
-// when some were skipped their countries are unknown and only the total
-// counts them.
+// when some were skipped their countries and minutes are unknown and only
+// the total counts them, in the minute of the last (a recount puts them
+// right).
 func (s *Service) addSignatures(campaignID string, sigs []Signature, n int) {
 	if n == len(sigs) {
 		for i := range sigs {
-			s.add(campaignID, sigs[i].Person.Country, 1)
+			s.add(campaignID, sigs[i].Person.Country, 1, sigs[i].SignedAt)
 		}
 		return
 	}
-	s.add(campaignID, "", int64(n))
+	if n > 0 {
+		s.add(campaignID, "", int64(n), sigs[len(sigs)-1].SignedAt)
+	}
 }
 
 // Count returns the number of signatures of a campaign.
@@ -144,50 +174,59 @@ func (s *Service) Countries(campaignID string) map[string]int64 {
 	return out
 }
 
-// LoadCounts counts the stored signatures and paper counts of every
-// campaign once, by country, so that Count answers from memory afterwards,
-// writes the counts to the counter documents, and reads the campaign list.
-// Call it at start-up, before signatures arrive; it scans the signatures.
+// LoadCounts reads the counter documents, so that Count answers from
+// memory afterwards, and the campaign list. Call it at start-up: it reads
+// one small document per campaign, however many signatures there are; the
+// recount (Run) corrects what the documents missed.
 func (s *Service) LoadCounts(ctx context.Context) error {
-	counts := map[string]*tally{}
-	err := s.store.eachCountry(ctx, func(campaignID, country string) {
-		tallyOf(counts, campaignID).add(country, 1)
-	})
-	if err != nil {
-		return fmt.Errorf("count signatures: %w", err)
-	}
-	tallies, err := s.store.paperTallies(ctx, "")
+	docs, err := s.store.counterDocs(ctx)
 	if err != nil {
 		return err
 	}
-	for _, t := range tallies {
-		tallyOf(counts, t.CampaignID).add(t.Country, t.Count)
-	}
-	for id, t := range counts {
-		if err := s.store.setCounter(ctx, id, t.total, t.countries); err != nil {
-			return err
-		}
-	}
+	s.setCounts(docs)
+	return s.LoadCampaigns(ctx)
+}
+
+// setCounts makes the counter documents the counts in memory, with what
+// this node counted and has not written yet.
+func (s *Service) setCounts(docs []counterDoc) {
 	l := &s.live
 	l.mu.Lock()
-	l.counts = counts
-	l.pending = map[string]*tally{}
-	for id := range counts {
-		l.version[id]++
+	defer l.mu.Unlock()
+	for _, d := range docs {
+		t := &tally{total: d.Total, countries: map[string]int64{}}
+		for k, v := range d.Countries {
+			if v != 0 {
+				t.countries[k] = v
+			}
+		}
+		for _, p := range l.pending[d.ID] {
+			t.merge(p)
+		}
+		if old, ok := l.counts[d.ID]; !ok || old.total != t.total || !maps.Equal(old.countries, t.countries) {
+			l.version[d.ID]++
+		}
+		l.counts[d.ID] = t
 	}
-	l.mu.Unlock()
-	return s.loadCampaigns(ctx)
 }
 
 // Run keeps the memory in step with the other nodes until ctx ends: every
 // RefreshInterval it writes this node's new counts, reads every campaign's
-// counts and reads the campaign list, and it clears the decoys repeats
-// wrote (decoy.go). Failures are logged and retried at the next tick; it
+// counts and reads the campaign list, it clears the decoys repeats wrote
+// (decoy.go) and keeps the signing journal (commit.go); beside that it
+// recounts (recountLoop, recount.go). Failures are logged and retried at
+// the next tick; it
 // returns nil when ctx ends, after a last write.
 func (s *Service) Run(ctx context.Context, log *slog.Logger) error {
+	recounted := make(chan struct{})
+	go func() {
+		defer close(recounted)
+		s.recountLoop(ctx, log)
+	}()
+	defer func() { <-recounted }()
 	tick := time.NewTicker(RefreshInterval)
 	defer tick.Stop()
-	for {
+	for n := 1; ; n++ {
 		select {
 		case <-ctx.Done():
 			// Write what this node counted; the signatures are stored already.
@@ -197,6 +236,16 @@ func (s *Service) Run(ctx context.Context, log *slog.Logger) error {
 		case <-tick.C:
 			if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
 				log.Warn("refresh counts", "error", err)
+			}
+			// The signing journal (commit.go): entries done, and now and
+			// then those an error or another node's crash left.
+			if err := s.clearJournal(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("clear signing journal", "error", err)
+			}
+			if n%journalRepairEvery == 0 {
+				if err := s.RepairGreetings(ctx, s.now().Add(-journalGrace)); err != nil && ctx.Err() == nil {
+					log.Warn("repair greetings", "error", err)
+				}
 			}
 			if s.decoysWritten.Swap(false) {
 				if err := s.store.ClearDecoys(ctx); err != nil && ctx.Err() == nil {
@@ -218,89 +267,33 @@ func (s *Service) Refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	l := &s.live
-	l.mu.Lock()
-	for _, d := range docs {
-		t := &tally{total: d.Total, countries: map[string]int64{}}
-		for k, v := range d.Countries {
-			if v != 0 {
-				t.countries[k] = v
-			}
-		}
-		// What this node counted since the flush is not in the document yet.
-		if p, ok := l.pending[d.ID]; ok {
-			t.merge(p)
-		}
-		if old, ok := l.counts[d.ID]; !ok || old.total != t.total || !maps.Equal(old.countries, t.countries) {
-			l.version[d.ID]++
-		}
-		l.counts[d.ID] = t
-	}
-	l.mu.Unlock()
-	return s.loadCampaigns(ctx)
+	s.setCounts(docs)
+	return s.LoadCampaigns(ctx)
 }
 
 // flush writes the deltas counted since the last flush, one $inc per
-// campaign. Deltas that could not be written are kept for the next time.
+// campaign and minute. Deltas that could not be written are kept for the
+// next time; those of a minute a recount sealed meanwhile are dropped, as
+// the recount counted their signatures.
 func (s *Service) flush(ctx context.Context) error {
 	l := &s.live
 	l.mu.Lock()
 	pending := l.pending
-	l.pending = map[string]*tally{}
+	l.pending = map[string]map[int64]*tally{}
 	l.mu.Unlock()
 	var failed error
-	for id, t := range pending {
-		if err := s.store.addToCounter(ctx, id, t.total, t.countries); err != nil {
-			failed = err
-			l.mu.Lock()
-			tallyOf(l.pending, id).merge(t)
-			l.mu.Unlock()
+	for id, minutes := range pending {
+		for minute, t := range minutes {
+			if t.total == 0 && len(t.countries) == 0 {
+				continue
+			}
+			if _, err := s.store.addToCounter(ctx, id, minute, t); err != nil {
+				failed = err
+				l.mu.Lock()
+				l.pendingOf(id, minute).merge(t)
+				l.mu.Unlock()
+			}
 		}
 	}
 	return failed
-}
-
-// CampaignSet is the campaign list as last read from the database, for
-// readers that must not query it on every request (the public API).
-type CampaignSet struct {
-	// Gen grows with every read.
-	Gen    uint64
-	All    []Campaign
-	bySlug map[string]*Campaign
-}
-
-// BySlug returns the campaign with that slug, if it was in the list.
-func (cs *CampaignSet) BySlug(slug string) (*Campaign, bool) {
-	c, ok := cs.bySlug[slug]
-	return c, ok
-}
-
-func (s *Service) loadCampaigns(ctx context.Context) error {
-	all, err := s.store.Campaigns(ctx)
-	if err != nil {
-		return err
-	}
-	set := &CampaignSet{All: all, bySlug: make(map[string]*Campaign, len(all))}
-	for i := range all {
-		set.bySlug[all[i].Slug] = &all[i]
-	}
-	if old := s.live.campaigns.Load(); old != nil {
-		set.Gen = old.Gen + 1
-	}
-	s.live.campaigns.Store(set)
-	return nil
-}
-
-// Campaigns returns the campaign list as last read (by LoadCounts or
-// Refresh, at most RefreshInterval old while Run runs); never nil.
-func (s *Service) Campaigns() *CampaignSet {
-	if set := s.live.campaigns.Load(); set != nil {
-		return set
-	}
-	return &CampaignSet{}
-}
-
-// Listed returns the campaigns of set that the front page lists at now.
-func (cs *CampaignSet) Listed(now time.Time) Listing {
-	return listing(cs.All, now)
 }

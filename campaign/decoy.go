@@ -12,9 +12,20 @@ import (
 // signed. So Service.Sign gives both the same database work: the same
 // operations, of the same kinds and sizes, on collections with the same
 // indexes. Where a new signature's insert succeeds, a repeat's collides;
-// so a new signature also tries an insert that collides (CollideDecoy),
-// and a repeat also does an insert that succeeds (WriteDecoy), into a
-// decoy collection. Likewise for the greeting (letters.RehearseGreeting).
+// so a batch (batch.go) with new signatures also inserts a decoy that
+// collides, and for each repeat one that is stored, into a decoy
+// collection, in one InsertMany after the batch's own (Store.decoyBatch).
+// Likewise for the greeting (letters.RehearseGreeting).
+//
+// Every call in a batch is answered after both inserts, so a lone request
+// costs the same new or repeated. In a batch of several, one limit remains
+// on the embedded database: FerretDB writes an unordered batch in one
+// transaction, but when one document of it collides it writes the batch
+// again one document per transaction. A batch with a repeat among new
+// signatures therefore takes longer than one of new signatures only. To
+// read that, a prober must fill a batch alone, with new addresses of its
+// own, while nobody else signs, and the form tokens and the per-client
+// limits bound how often it can. Real MongoDB has no such fallback.
 //
 // Decoy collections are named DecoyPrefix + the collection they stand in
 // for, and hold filler only: random IDs and letters, no times, nothing

@@ -185,7 +185,11 @@ func (s *Service) CreateCampaign(ctx context.Context, c *Campaign) error {
 	now := s.now().UTC().Truncate(time.Millisecond)
 	c.OldSlugs = nil
 	c.CreatedAt, c.UpdatedAt = now, now
-	return s.store.CreateCampaign(ctx, c)
+	if err := s.store.CreateCampaign(ctx, c); err != nil {
+		return err
+	}
+	s.remember(c, nil)
+	return nil
 }
 
 // UpdateCampaign stores an organizer's edit of the campaign with c.ID and
@@ -221,7 +225,11 @@ func (s *Service) save(ctx context.Context, before, after *Campaign) error {
 		}
 	}
 	after.UpdatedAt = s.now().UTC().Truncate(time.Millisecond)
-	return s.store.ReplaceCampaign(ctx, after, before.UpdatedAt)
+	if err := s.store.ReplaceCampaign(ctx, after, before.UpdatedAt); err != nil {
+		return err
+	}
+	s.remember(after, nil)
+	return nil
 }
 
 // checkSlug returns ErrDuplicate if a campaign other than id has or had

@@ -155,7 +155,7 @@ func (s *Service) AddPaperTally(ctx context.Context, c *Campaign, in PaperTallyI
 	if err != nil {
 		return 0, fmt.Errorf("add paper count to %s: %w", c.Slug, err)
 	}
-	s.add(c.ID, code, n)
+	s.addPaper(c.ID, code, n)
 	return t, nil
 }
 

@@ -65,14 +65,22 @@ func (s *Service) SaveRecipient(ctx context.Context, r *Recipient) (created bool
 	if r.ID == "" {
 		r.ID = newID()
 		r.CreatedAt = s.now().UTC().Truncate(time.Millisecond)
-		return true, s.store.CreateRecipient(ctx, r)
+		if err := s.store.CreateRecipient(ctx, r); err != nil {
+			return false, err
+		}
+		s.remember(nil, r)
+		return true, nil
 	}
 	before, err := s.store.Recipient(ctx, r.ID)
 	if err != nil {
 		return false, err
 	}
 	r.CreatedAt = before.CreatedAt
-	return false, s.store.ReplaceRecipient(ctx, r)
+	if err := s.store.ReplaceRecipient(ctx, r); err != nil {
+		return false, err
+	}
+	s.remember(nil, r)
+	return false, nil
 }
 
 // Rules are what moderating a campaign's greetings needs to know: the

@@ -47,13 +47,18 @@ type Service struct {
 	// decoysWritten is set when a repeat wrote decoys that Run is to clear
 	// (decoy.go).
 	decoysWritten atomic.Bool
+
+	// batch stores concurrent signatures together (batch.go); journalDone
+	// holds the journal entries it wrote that Run is to clear (commit.go).
+	batch       *batcher
+	journalDone journalDone
 }
 
 // NewService returns a service over store. emailKey keys the HMAC that
 // stands in for email addresses; now is the clock (time.Now in production).
 func NewService(store *Store, greetings GreetingRecorder, emailKey []byte, now func() time.Time) *Service {
 	names, _ := greetings.(NameChecker)
-	return &Service{
+	s := &Service{
 		names:     names,
 		store:     store,
 		greetings: greetings,
@@ -62,6 +67,8 @@ func NewService(store *Store, greetings GreetingRecorder, emailKey []byte, now f
 		forms:     newFormRules(),
 		live:      newLive(),
 	}
+	s.batch = newBatcher(s.commit)
+	return s
 }
 
 // Store returns the service's store.
@@ -167,6 +174,10 @@ func listing(all []Campaign, now time.Time) Listing {
 // nobody can learn whether an address has signed. For the same reason a
 // repeat does the database work of a new signature, on decoys (decoy.go),
 // so that its answer does not come sooner.
+//
+// Concurrent calls store their signatures together (batch.go); each
+// returns once its own signature is stored, with the greeting in it
+// (commit.go).
 func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 	now := s.now().UTC()
 	switch c.Status(now) {
@@ -197,6 +208,7 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 		Referrer:    in.Referrer,
 		Updates:     f.Updates,
 		HasGreeting: f.Greeting != "",
+		Greeting:    f.Greeting,
 		Person:      Person{Name: f.Signer.Name, City: f.Signer.City, Country: f.Signer.Country, Display: f.Display},
 	}
 	if f.Updates {
@@ -205,20 +217,21 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 	if check.Held.Any() {
 		sig.Held = &check.Held
 	}
-	if err := s.store.InsertSignature(ctx, &sig); err != nil {
+	doc, err := s.store.seal(&sig)
+	if err != nil {
+		return fmt.Errorf("sign %s: %w", c.Slug, err)
+	}
+	p := &pendingSignature{sig: &sig, doc: doc}
+	if err := s.batch.store(ctx, p); err != nil {
 		if errors.Is(err, ErrDuplicate) {
 			if err := s.recoverHeld(ctx, c, sig.ID, check.Held); err != nil {
 				return err
 			}
-			return s.repeat(ctx, c, sig.ID, f.Greeting)
+			return s.repeat(ctx, c, p, f.Greeting)
 		}
 		return fmt.Errorf("sign %s: %w", c.Slug, err)
 	}
-	s.add(c.ID, f.Signer.Country, 1)
-	// The work of a repeat's colliding insert (repeat). Errors of decoy
-	// work are ignored: it stores nothing, and an answer that failed only
-	// for new signatures, or only for repeats, would tell them apart.
-	_ = s.store.CollideDecoy(ctx)
+	// Counted by the batch (commit.go).
 	if sig.Held != nil {
 		// The signature stands even if this fails: its held fields are not
 		// printed until a moderator approves them, and sending the form
@@ -233,40 +246,42 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 		// nothing scans the whole collection.
 		_, _ = s.store.Signature(ctx, sig.ID)
 		_ = s.greetings.ReadDecoyGreeting(ctx)
-		// The signature stands even if this fails; the supporter is told the
-		// request failed, and sending the form again stores the greeting
-		// (recoverGreeting).
+		// The greeting is stored in the signature already; if this fails
+		// the supporter is told the request failed, and the journal's
+		// repair or the form sent again records it (commit.go).
 		if err := s.greetings.RecordGreeting(ctx, c.ID, sig.ID, f.Greeting, sig.SignedAt); err != nil {
 			return fmt.Errorf("sign %s: record greeting: %w", c.Slug, err)
 		}
+		s.greetingDone(p.journal)
 	}
 	return nil
 }
 
 // repeat answers a signature whose address has signed: it stores nothing
 // (but a greeting that failed to store the first time, recoverGreeting)
-// and does, on decoys, the writes that a new signature does for real: the
-// signature's insert and the greeting's. Errors of the decoy writes are
-// ignored, for the reason given in Sign.
-func (s *Service) repeat(ctx context.Context, c *Campaign, id, greeting string) error {
-	_ = s.store.WriteDecoy(ctx)
-	s.decoysWritten.Store(true)
+// and does, on decoys, the greeting writes that a new signature does for
+// real (the batch did the signature's). Errors of the decoy writes are
+// ignored, for the reason given in commit.
+func (s *Service) repeat(ctx context.Context, c *Campaign, p *pendingSignature, greeting string) error {
 	if greeting == "" {
 		return ErrDuplicate
 	}
-	recorded, err := s.recoverGreeting(ctx, c, id, greeting)
+	recorded, err := s.recoverGreeting(ctx, c, p.sig.ID, greeting)
 	if err != nil {
 		return err
 	}
 	if !recorded {
 		_ = s.greetings.RehearseGreeting(ctx, c.ID, greeting)
 	}
+	s.greetingDone(p.journal)
 	return ErrDuplicate
 }
 
-// recoverGreeting stores the greeting of a repeated submission only when
-// the first one meant to store a greeting and failed to: the stored
-// signature says it has a greeting, but none is stored. A real repeat
+// recoverGreeting stores the greeting of a stored signature that says it
+// has one when none is stored: a crash or an error cut the first
+// submission short. The text is the one the stored signature holds; only
+// signatures stored before signatures held their greeting hold none, and
+// for them the repeat's text is taken, as it was then. A real repeat
 // stores nothing new, so nobody can add words under someone else's name.
 // It reports whether it stored the greeting.
 //
@@ -290,6 +305,9 @@ func (s *Service) recoverGreeting(ctx context.Context, c *Campaign, id, text str
 	}
 	if has {
 		return false, nil
+	}
+	if stored.Greeting != "" {
+		text = stored.Greeting
 	}
 	if err := s.greetings.RecordGreeting(ctx, c.ID, id, text, stored.SignedAt); err != nil {
 		return false, fmt.Errorf("sign %s: record greeting: %w", c.Slug, err)

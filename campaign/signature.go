@@ -44,6 +44,13 @@ type Signature struct {
 	// HasGreeting is true when a greeting came with the signature, so that
 	// lists and exports need not look for one.
 	HasGreeting bool `bson:"has_greeting,omitempty"`
+	// Greeting is the greeting's text as the supporter sent it, stored
+	// (sealed) in the signature itself, so that a signature and its
+	// greeting are written in one insert: a crash cannot keep one without
+	// the other. The greetings collection's copy, which moderation
+	// works on, is made from it (journal.go). Empty for signatures
+	// stored before, whose greeting is in the greetings collection only.
+	Greeting string `bson:"greeting,omitempty"`
 	// Held names the printed fields that wait for a moderator (see Held);
 	// nil when none does, or for a signature stored before names were
 	// checked.

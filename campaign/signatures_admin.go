@@ -193,6 +193,8 @@ func (s *Service) EraseSignature(ctx context.Context, campaignID, id string) err
 		// Erased by someone else meanwhile; they took it off the count.
 		return fmt.Errorf("erase signature: %w", ErrNotFound)
 	}
-	s.add(campaignID, sig.Person.Country, -1)
+	// Counted in the minute of the erasure, not of the signing: a recount
+	// that sealed the signing minute already must still see it go.
+	s.add(campaignID, sig.Person.Country, -1, s.now())
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/solidarity-letters/solidarity/internal/database"
@@ -31,6 +32,8 @@ type Store struct {
 	signatures *mongo.Collection
 	// keys seal the personal fields of what the store writes.
 	keys *seal.Keyring
+	// counterMu guards writes to the counter documents (SetCounterLock).
+	counterMu sync.Locker
 }
 
 // NewStore returns a store over db's collections that seals personal
@@ -38,6 +41,7 @@ type Store struct {
 func NewStore(db *mongo.Database, keys *seal.Keyring) *Store {
 	return &Store{
 		keys:       keys,
+		counterMu:  &sync.Mutex{},
 		campaigns:  db.Collection(campaignsCollection),
 		recipients: db.Collection(recipientsCollection),
 		signatures: db.Collection(signaturesCollection),

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"strconv"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -18,42 +21,107 @@ const (
 	paperTalliesCollection = "paper_tallies"
 )
 
-// counterDoc is a campaign's counter document.
+// counterDoc is a campaign's counter document (counts.go, recount.go).
 type counterDoc struct {
 	ID        string           `bson:"_id"` // the campaign ID
 	Total     int64            `bson:"total"`
 	Countries map[string]int64 `bson:"countries"`
+	// Paper is the part of Total and Countries that paper counts add.
+	Paper bucketDoc `bson:"paper"`
+	// Buckets hold what signatures added or erasures took away, by the
+	// minute of the change ("m" and the Unix minute), for the minutes
+	// since Sealed.
+	Buckets map[string]bucketDoc `bson:"buckets"`
+	// Sealed is the Unix minute of the last recount's cut-off: changes of
+	// signatures signed before it are no longer added, as that recount
+	// counted them.
+	Sealed int64 `bson:"sealed"`
+	// Lease is when the recount that set Sealed stops holding the
+	// document; zero when none does.
+	Lease time.Time `bson:"lease"`
 }
+
+// bucketDoc is a part of a counter: a total and its countries.
+type bucketDoc struct {
+	T int64            `bson:"t"`
+	C map[string]int64 `bson:"c"`
+}
+
+// SetCounterLock makes l guard every write of this store to the counter
+// documents (by default a lock of its own). The embedded database (FerretDB
+// v1) applies an update by reading the document and writing it back, so
+// two updates of one document at once can lose one; it has a single
+// client process, and the lock of that database (database.DB.WriteLock)
+// serializes the process's counter writes. MongoDB updates a document
+// atomically and needs no lock between nodes.
+func (s *Store) SetCounterLock(l sync.Locker) { s.counterMu = l }
 
 func (s *Store) counters() *mongo.Collection {
 	return s.campaigns.Database().Collection(countersCollection)
 }
 
-// setCounter stores a campaign's counts as its counter document, created
-// if there is none.
-func (s *Store) setCounter(ctx context.Context, campaignID string, total int64, countries map[string]int64) error {
-	doc := counterDoc{ID: campaignID, Total: total, Countries: countries}
-	if doc.Countries == nil {
-		doc.Countries = map[string]int64{}
+// bucketKey names the bucket of a Unix minute in a counter document.
+func bucketKey(minute int64) string { return "m" + strconv.FormatInt(minute, 10) }
+
+// incOf is the $inc that adds t to the counter and to the part at path
+// (paper, or a bucket).
+func incOf(t *tally, path string) bson.D {
+	inc := bson.D{{Key: "total", Value: t.total}, {Key: path + ".t", Value: t.total}}
+	for k, v := range t.countries {
+		inc = append(inc, bson.E{Key: "countries." + k, Value: v}, bson.E{Key: path + ".c." + k, Value: v})
 	}
-	if _, err := s.counters().ReplaceOne(ctx, bson.M{"_id": campaignID}, doc, options.Replace().SetUpsert(true)); err != nil {
-		return fmt.Errorf("write counter of %s: %w", campaignID, err)
-	}
-	return nil
+	return inc
 }
 
-// addToCounter adds to a campaign's counter document in one $inc by _id,
-// creating it if there is none.
-func (s *Store) addToCounter(ctx context.Context, campaignID string, total int64, countries map[string]int64) error {
-	inc := bson.D{{Key: "total", Value: total}}
-	for k, v := range countries {
-		inc = append(inc, bson.E{Key: "countries." + k, Value: v})
+// ensureCounter creates a campaign's counter document with zero counts,
+// unless it exists, and reports whether it created it.
+func (s *Store) ensureCounter(ctx context.Context, campaignID string) (bool, error) {
+	s.counterMu.Lock()
+	defer s.counterMu.Unlock()
+	doc := counterDoc{ID: campaignID, Countries: map[string]int64{}, Paper: bucketDoc{C: map[string]int64{}}, Buckets: map[string]bucketDoc{}}
+	_, err := s.counters().InsertOne(ctx, doc)
+	if mongo.IsDuplicateKeyError(err) {
+		return false, nil
 	}
-	_, err := s.counters().UpdateOne(ctx, bson.M{"_id": campaignID}, bson.M{"$inc": inc}, options.UpdateOne().SetUpsert(true))
 	if err != nil {
-		return fmt.Errorf("write counter of %s: %w", campaignID, err)
+		return false, fmt.Errorf("create counter of %s: %w", campaignID, err)
 	}
-	return nil
+	return true, nil
+}
+
+// addToCounter adds t to a campaign's counter document in one $inc by _id:
+// to the paper part when minute is paperMinute, else to the bucket of that
+// minute, unless a recount sealed the minute (it counted those signatures
+// itself); it reports whether it added.
+func (s *Store) addToCounter(ctx context.Context, campaignID string, minute int64, t *tally) (bool, error) {
+	filter := bson.D{{Key: "_id", Value: campaignID}}
+	path := "paper"
+	if minute != paperMinute {
+		path = "buckets." + bucketKey(minute)
+		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
+			bson.D{{Key: "sealed", Value: bson.D{{Key: "$lte", Value: minute}}}},
+			bson.D{{Key: "sealed", Value: bson.D{{Key: "$exists", Value: false}}}},
+		}})
+	}
+	for range 2 {
+		s.counterMu.Lock()
+		res, err := s.counters().UpdateOne(ctx, filter, bson.D{{Key: "$inc", Value: incOf(t, path)}})
+		s.counterMu.Unlock()
+		if err != nil {
+			return false, fmt.Errorf("write counter of %s: %w", campaignID, err)
+		}
+		if res.MatchedCount > 0 {
+			return true, nil
+		}
+		created, err := s.ensureCounter(ctx, campaignID)
+		if err != nil {
+			return false, err
+		}
+		if !created {
+			return false, nil // it exists, sealed past minute
+		}
+	}
+	return false, fmt.Errorf("write counter of %s: not found after creating it", campaignID)
 }
 
 // counterDocs reads every counter document.
@@ -67,6 +135,94 @@ func (s *Store) counterDocs(ctx context.Context) ([]counterDoc, error) {
 		return nil, fmt.Errorf("read counters: %w", err)
 	}
 	return docs, nil
+}
+
+// claimRecount seals a campaign's counter at cut-off (a Unix minute) for a
+// recount that holds it until lease, unless a recount holds it already or
+// sealed it at cut-off or later, and returns the document as it was
+// sealed; ok is false when another recount has it.
+func (s *Store) claimRecount(ctx context.Context, campaignID string, cutoff int64, now, lease time.Time) (doc counterDoc, ok bool, err error) {
+	s.counterMu.Lock()
+	defer s.counterMu.Unlock()
+	filter := bson.D{{Key: "_id", Value: campaignID}, {Key: "$and", Value: bson.A{
+		bson.D{{Key: "$or", Value: bson.A{
+			bson.D{{Key: "sealed", Value: bson.D{{Key: "$lt", Value: cutoff}}}},
+			bson.D{{Key: "sealed", Value: bson.D{{Key: "$exists", Value: false}}}},
+		}}},
+		bson.D{{Key: "$or", Value: bson.A{
+			bson.D{{Key: "lease", Value: bson.D{{Key: "$lt", Value: now}}}},
+			bson.D{{Key: "lease", Value: bson.D{{Key: "$exists", Value: false}}}},
+		}}},
+	}}}
+	update := bson.D{{Key: "$set", Value: bson.D{{Key: "sealed", Value: cutoff}, {Key: "lease", Value: lease}}}}
+	err = s.counters().FindOneAndUpdate(ctx, filter, update, options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&doc)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return doc, false, nil
+	}
+	if err != nil {
+		return doc, false, fmt.Errorf("seal counter of %s: %w", campaignID, err)
+	}
+	return doc, true, nil
+}
+
+// applyRecount adds a recount's correction to a counter it sealed at
+// cutoff and still holds until lease, drops the buckets before cutoff and
+// ends the lease; it reports false when another recount took the counter
+// over meanwhile, and then changes nothing.
+func (s *Store) applyRecount(ctx context.Context, campaignID string, cutoff int64, lease time.Time, fix *tally, drop []string) (bool, error) {
+	s.counterMu.Lock()
+	defer s.counterMu.Unlock()
+	filter := bson.D{{Key: "_id", Value: campaignID}, {Key: "sealed", Value: cutoff}, {Key: "lease", Value: lease}}
+	inc := bson.D{{Key: "total", Value: fix.total}}
+	for k, v := range fix.countries {
+		inc = append(inc, bson.E{Key: "countries." + k, Value: v})
+	}
+	update := bson.D{{Key: "$inc", Value: inc}, {Key: "$set", Value: bson.D{{Key: "lease", Value: time.Time{}}}}}
+	if len(drop) > 0 {
+		unset := bson.D{}
+		for _, k := range drop {
+			unset = append(unset, bson.E{Key: "buckets." + k, Value: ""})
+		}
+		update = append(update, bson.E{Key: "$unset", Value: unset})
+	}
+	res, err := s.counters().UpdateOne(ctx, filter, update)
+	if err != nil {
+		return false, fmt.Errorf("correct counter of %s: %w", campaignID, err)
+	}
+	return res.MatchedCount > 0, nil
+}
+
+// SealCounters gives the counter documents of an older version the fields
+// of recounts (sealed, lease, paper, buckets): nothing sealed, no lease,
+// and their paper part from the paper counts, which an older version's
+// start-up recount added to them.
+func (s *Store) SealCounters(ctx context.Context) error {
+	docs, err := s.counterDocs(ctx)
+	if err != nil {
+		return err
+	}
+	tallies, err := s.paperTallies(ctx, "")
+	if err != nil {
+		return err
+	}
+	paper := map[string]*tally{}
+	for _, t := range tallies {
+		tallyOf(paper, t.CampaignID).add(t.Country, t.Count)
+	}
+	for _, d := range docs {
+		p := bucketDoc{C: map[string]int64{}}
+		if t, ok := paper[d.ID]; ok {
+			p.T = t.total
+			maps.Copy(p.C, t.countries)
+		}
+		filter := bson.D{{Key: "_id", Value: d.ID}, {Key: "sealed", Value: bson.D{{Key: "$exists", Value: false}}}}
+		update := bson.D{{Key: "$set", Value: bson.D{{Key: "sealed", Value: int64(0)}, {Key: "lease", Value: time.Time{}},
+			{Key: "paper", Value: p}, {Key: "buckets", Value: bson.D{}}}}}
+		if _, err := s.counters().UpdateOne(ctx, filter, update); err != nil {
+			return fmt.Errorf("seal counter of %s: %w", d.ID, err)
+		}
+	}
+	return nil
 }
 
 func (s *Store) tallies() *mongo.Collection {

@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -34,31 +35,43 @@ func (s *Store) EnsureDecoys(ctx context.Context) error {
 	return s.ClearDecoys(ctx)
 }
 
-// WriteDecoy inserts a signature decoy: the work of a signature's insert,
-// for a repeat whose insert collided.
-func (s *Store) WriteDecoy(ctx context.Context) error {
-	return s.insertDecoy(ctx, DecoyID())
-}
-
-// insertDecoy stores a decoy signature sealed like a real one, so that the
-// work is the same.
-func (s *Store) insertDecoy(ctx context.Context, id string) error {
-	d, err := s.seal(decoySignature(id))
-	if err != nil {
-		return err
+// decoyBatch does on the signature decoys the inserts a batch's outcomes
+// did not do for real: one that collides for each signature stored, one
+// that succeeds for each repeat (see decoy.go). The decoys are sealed like
+// real signatures, so that the work is the same. Collisions are the point,
+// not errors.
+func (s *Store) decoyBatch(ctx context.Context, fresh, colliding int) error {
+	docs := make([]any, 0, fresh+colliding)
+	for i := range fresh + colliding {
+		id := CollideID
+		if i < fresh {
+			id = DecoyID()
+		}
+		d, err := s.seal(decoySignature(id))
+		if err != nil {
+			return err
+		}
+		docs = append(docs, d)
 	}
-	_, err = s.decoySignatures().InsertOne(ctx, d)
-	return err
-}
-
-// CollideDecoy tries to insert the decoy that is stored already: the work
-// of a repeat's colliding insert, for a new signature.
-func (s *Store) CollideDecoy(ctx context.Context) error {
-	err := s.insertDecoy(ctx, CollideID)
-	if err != nil && mongo.IsDuplicateKeyError(err) {
+	if len(docs) == 0 {
+		return nil
+	}
+	_, err := s.decoySignatures().InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	var bulk mongo.BulkWriteException
+	if errors.As(err, &bulk) && bulk.WriteConcernError == nil && onlyDuplicates(bulk) {
 		return nil
 	}
 	return err
+}
+
+// onlyDuplicates reports whether every write error of e is a duplicate key.
+func onlyDuplicates(e mongo.BulkWriteException) bool {
+	for _, we := range e.WriteErrors {
+		if !mongo.IsDuplicateKeyError(we) {
+			return false
+		}
+	}
+	return true
 }
 
 // ClearDecoys deletes the documents of every decoy collection but the one

@@ -19,6 +19,7 @@ type storedSignature struct {
 	Referrer    sealed.Text `bson:"referrer,omitempty"`
 	Updates     bool        `bson:"updates"`
 	HasGreeting bool        `bson:"has_greeting,omitempty"`
+	Greeting    sealed.Text `bson:"greeting,omitempty"`
 	Held        *Held       `bson:"held,omitempty"`
 	Person      struct {
 		Name    sealed.Text `bson:"name"`
@@ -35,12 +36,13 @@ const (
 	fieldCity     = "person.city"
 	fieldEmail    = "person.email"
 	fieldReferrer = "referrer"
+	fieldGreeting = "greeting"
 )
 
 // SignatureFields names the sealed fields of the signatures, for the
 // migration and key rotation (see package reseal).
 func (s *Store) SignatureFields() sealed.Fields {
-	return sealed.Fields{Collection: s.signatures, Paths: []string{fieldName, fieldCity, fieldEmail, fieldReferrer}}
+	return sealed.Fields{Collection: s.signatures, Paths: []string{fieldName, fieldCity, fieldEmail, fieldReferrer, fieldGreeting}}
 }
 
 func sigAAD(id, field string) []byte { return sealed.AAD(signaturesCollection, id, field) }
@@ -58,6 +60,7 @@ func (s *Store) seal(sig *Signature) (*storedSignature, error) {
 		path  string
 	}{
 		{&d.Referrer, sig.Referrer, fieldReferrer},
+		{&d.Greeting, sig.Greeting, fieldGreeting},
 		{&d.Person.Name, sig.Person.Name, fieldName},
 		{&d.Person.City, sig.Person.City, fieldCity},
 		{&d.Person.Email, sig.Person.Email, fieldEmail},
@@ -84,6 +87,7 @@ func (s *Store) open(d *storedSignature) (Signature, error) {
 		path string
 	}{
 		{&sig.Referrer, d.Referrer, fieldReferrer},
+		{&sig.Greeting, d.Greeting, fieldGreeting},
 		{&sig.Person.Name, d.Person.Name, fieldName},
 		{&sig.Person.City, d.Person.City, fieldCity},
 		{&sig.Person.Email, d.Person.Email, fieldEmail},

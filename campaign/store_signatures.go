@@ -16,8 +16,9 @@ import (
 // time: what bounds the memory of EachSignature and of the export.
 const readBatch = 500
 
-// InsertSignature stores a signature; one whose ID is already stored is
-// ErrDuplicate, which is how a repeat signature is detected without a query.
+// InsertSignature stores one signature by itself, outside the group
+// commit that signing uses (batch.go); one whose ID is already stored is
+// ErrDuplicate.
 func (s *Store) InsertSignature(ctx context.Context, sig *Signature) error {
 	d, err := s.seal(sig)
 	if err != nil {
@@ -27,6 +28,51 @@ func (s *Store) InsertSignature(ctx context.Context, sig *Signature) error {
 		return fmt.Errorf("insert signature: %w", mapError(err))
 	}
 	return nil
+}
+
+// insertBatch stores the sealed documents in one unordered batch (see
+// batch.go) and returns each one's outcome, by index: nil when it is
+// stored, ErrDuplicate when its ID was stored already, another error when
+// it failed or the database did not confirm it.
+func (s *Store) insertBatch(ctx context.Context, docs []*storedSignature) []error {
+	errs := make([]error, len(docs))
+	if len(docs) == 0 {
+		return errs
+	}
+	all := make([]any, len(docs))
+	for i, d := range docs {
+		all[i] = d
+	}
+	_, err := s.signatures.InsertMany(ctx, all, options.InsertMany().SetOrdered(false))
+	if err == nil {
+		return errs
+	}
+	var bulk mongo.BulkWriteException
+	if !errors.As(err, &bulk) {
+		for i := range errs {
+			errs[i] = fmt.Errorf("insert signatures: %w", err)
+		}
+		return errs
+	}
+	for _, we := range bulk.WriteErrors {
+		if we.Index < 0 || we.Index >= len(errs) {
+			continue
+		}
+		if mongo.IsDuplicateKeyError(we) {
+			errs[we.Index] = fmt.Errorf("insert signature: %w", ErrDuplicate)
+		} else {
+			errs[we.Index] = fmt.Errorf("insert signature: %w", we)
+		}
+	}
+	if bulk.WriteConcernError != nil {
+		// Written perhaps, but not as durably as asked: not confirmed.
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = fmt.Errorf("insert signatures: %w", err)
+			}
+		}
+	}
+	return errs
 }
 
 // InsertSignatures stores many signatures in one unordered batch; IDs
@@ -278,12 +324,12 @@ func (s *Store) eachReferral(ctx context.Context, fn func(campaignID string, sig
 		})
 }
 
-// eachCountry calls fn with the campaign and country of every signature
-// (Service.LoadCounts).
-func (s *Store) eachCountry(ctx context.Context, fn func(campaignID, country string)) error {
-	return s.scanPlain(ctx, bson.D{}, []string{"campaign_id", "person.country"},
+// eachCountry calls fn with the campaign, signing time and country of
+// every signature (Service.Recount).
+func (s *Store) eachCountry(ctx context.Context, fn func(campaignID string, signedAt time.Time, country string)) error {
+	return s.scanPlain(ctx, bson.D{}, []string{"campaign_id", "signed_at", "person.country"},
 		func(sig *plainSignature) error {
-			fn(sig.CampaignID, sig.Person.Country)
+			fn(sig.CampaignID, sig.SignedAt, sig.Person.Country)
 			return nil
 		})
 }

@@ -126,13 +126,31 @@ func (s *Service) PendingNameCounts(ctx context.Context) (map[string]int64, erro
 // ApproveName lets a held name (and city) be printed as the supporter
 // chose. A signature decided already is ErrDecided.
 func (s *Service) ApproveName(ctx context.Context, id string) (NameItem, error) {
-	return s.store.Names().Decide(ctx, id, StatusApproved, s.now())
+	it, err := s.store.Names().Decide(ctx, id, StatusApproved, s.now())
+	if err != nil {
+		return it, err
+	}
+	return it, s.nameDecided(ctx, &it)
+}
+
+// nameDecided reloads the public greetings of the decided name's campaign
+// if the name's greeting is among them: the name may show now.
+func (s *Service) nameDecided(ctx context.Context, it *NameItem) error {
+	shown, _ := s.LatestVersion(it.CampaignID)
+	if !slices.ContainsFunc(shown, func(sh Shown) bool { return sh.ID == it.ID }) {
+		return nil
+	}
+	return s.shownChanged(ctx, it.CampaignID)
 }
 
 // RejectName keeps a held name in the country form, and a held city off
 // the letter, for good.
 func (s *Service) RejectName(ctx context.Context, id string) (NameItem, error) {
-	return s.store.Names().Decide(ctx, id, StatusRejected, s.now())
+	it, err := s.store.Names().Decide(ctx, id, StatusRejected, s.now())
+	if err != nil {
+		return it, err
+	}
+	return it, s.nameDecided(ctx, &it)
 }
 
 // nameShown reports whether a signature's name and city may be shown as

@@ -46,6 +46,10 @@ const PublicCount = 6
 // public greetings change in memory with each approval and erasure in
 // this process, so their time only bounds how long another process's
 // approval takes to show.
+//
+// The public greetings are read again shownTTL after they were last read
+// even when no change was noted: a change whose note failed to be written
+// shows then.
 const (
 	rulesTTL = time.Minute
 	shownTTL = 5 * time.Minute
@@ -170,7 +174,21 @@ func (s *Service) Prepare(ctx context.Context) (int, error) {
 			translate[g.ID] = *g
 		}
 	}
-	err := s.store.All(ctx, func(g *Greeting) error {
+	// The versions are read before the greetings: a change made meanwhile
+	// has a newer one, and RunShown reads its campaign again.
+	versions, err := s.store.shownVersions(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("prepare greetings: %w", err)
+	}
+	approved := map[string][]Greeting{}
+	err = s.store.All(ctx, func(g *Greeting) error {
+		if g.Status == StatusApproved {
+			approved[g.CampaignID] = append(approved[g.CampaignID], *g)
+			if gs := approved[g.CampaignID]; len(gs) > 4*PublicCount {
+				slices.SortFunc(gs, newerGreeting)
+				approved[g.CampaignID] = gs[:PublicCount]
+			}
+		}
 		if !g.Checked {
 			unchecked = append(unchecked, *g)
 			return nil
@@ -206,6 +224,9 @@ func (s *Service) Prepare(ctx context.Context) (int, error) {
 	}
 	if err := s.store.Relist(ctx, queue, translate); err != nil {
 		return len(unchecked), err
+	}
+	if err := s.loadAllShown(ctx, approved, versions); err != nil {
+		return len(unchecked), fmt.Errorf("prepare public greetings: %w", err)
 	}
 	return len(unchecked), nil
 }
@@ -293,7 +314,7 @@ func (s *Service) Approve(ctx context.Context, id string) (*Greeting, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.showApproved(ctx, g); err != nil {
+	if err := s.shownChanged(ctx, g.CampaignID); err != nil {
 		return nil, err
 	}
 	return g, nil
@@ -311,6 +332,20 @@ func (s *Service) Reject(ctx context.Context, id string, reason Reason) (*Greeti
 // are pending and carry no flag, and returns them. The others are left as
 // they are: a moderator decides on them one by one.
 func (s *Service) ApproveUnflagged(ctx context.Context, ids []string) ([]Greeting, error) {
+	out, err := s.approveUnflagged(ctx, ids)
+	// One reload per campaign, however many were approved, and also for
+	// those approved before an error.
+	changed := map[string]bool{}
+	for i := range out {
+		if !changed[out[i].CampaignID] {
+			changed[out[i].CampaignID] = true
+			err = errors.Join(err, s.shownChanged(ctx, out[i].CampaignID))
+		}
+	}
+	return out, err
+}
+
+func (s *Service) approveUnflagged(ctx context.Context, ids []string) ([]Greeting, error) {
 	var out []Greeting
 	for _, id := range ids {
 		g, err := s.store.Decide(ctx, id, StatusApproved, "", s.now(), true)
@@ -321,9 +356,6 @@ func (s *Service) ApproveUnflagged(ctx context.Context, ids []string) ([]Greetin
 			return out, err
 		}
 		out = append(out, *g)
-		if err := s.showApproved(ctx, g); err != nil {
-			return out, err
-		}
 	}
 	return out, nil
 }
@@ -410,8 +442,8 @@ func (s *Service) EraseGreeting(ctx context.Context, id string) error {
 	if err := s.store.Delete(ctx, id); err != nil {
 		return err
 	}
-	s.shownMu.Lock()
-	delete(s.shown, g.CampaignID)
-	s.shownMu.Unlock()
-	return nil
+	if g.Status != StatusApproved {
+		return nil
+	}
+	return s.shownChanged(ctx, g.CampaignID)
 }

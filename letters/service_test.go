@@ -352,16 +352,53 @@ func TestLatest(t *testing.T) {
 		t.Errorf("erased greeting: %v, want ErrNotFound", err)
 	}
 
-	// A change made elsewhere (another process) shows within minutes.
-	if _, err := f.svc.Store().Decide(ctx, f.greet(t, "c", "Late", "Позна, але шчыра"), letters.StatusApproved, "", f.clock.Now(), false); err != nil {
+	// A change made by another node shows at this node's next refresh,
+	// and a node that starts reads what is shown.
+	other := letters.NewService(f.svc.Store(), f.campaigns, f.clock.Now)
+	if _, err := other.Approve(ctx, f.greet(t, "c", "Late", "Позна, але шчыра")); err != nil {
 		t.Fatal(err)
 	}
 	if shown, _ = f.svc.Latest(ctx, "c"); shown[0].FirstName != "Name6" {
-		t.Errorf("at once, Latest starts with %s, want the cached Name6", shown[0].FirstName)
+		t.Errorf("before a refresh, Latest starts with %s, want the kept Name6", shown[0].FirstName)
+	}
+	_, before := f.svc.LatestVersion("c")
+	if err := f.svc.RefreshShown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	shown, after := f.svc.LatestVersion("c")
+	if shown[0].FirstName != "Late" || after == before {
+		t.Errorf("after a refresh, Latest starts with %s at version %d (was %d), want Late at a new version", shown[0].FirstName, after, before)
+	}
+	if err := f.svc.RefreshShown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, again := f.svc.LatestVersion("c"); again != after {
+		t.Errorf("a refresh without changes moved the version from %d to %d", after, again)
+	}
+	// A change whose note was not written shows within shownTTL.
+	if _, err := f.svc.Store().Decide(ctx, f.greet(t, "c", "Unnoted", "Без нататкі"), letters.StatusApproved, "", f.clock.Now(), false); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.RefreshShown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if shown, _ = f.svc.Latest(ctx, "c"); shown[0].FirstName != "Late" {
+		t.Errorf("at once, Latest starts with %s, want the kept Late", shown[0].FirstName)
 	}
 	f.clock.Add(6 * time.Minute)
-	if shown, _ = f.svc.Latest(ctx, "c"); shown[0].FirstName != "Late" {
-		t.Errorf("after six minutes, Latest starts with %s, want Late", shown[0].FirstName)
+	if err := f.svc.RefreshShown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if shown, _ = f.svc.Latest(ctx, "c"); shown[0].FirstName != "Unnoted" {
+		t.Errorf("after six minutes, Latest starts with %s, want Unnoted", shown[0].FirstName)
+	}
+
+	third := letters.NewService(f.svc.Store(), f.campaigns, f.clock.Now)
+	if _, err := third.Prepare(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if shown, _ = third.Latest(ctx, "c"); len(shown) != letters.PublicCount || shown[0].FirstName != "Unnoted" {
+		t.Errorf("a node that starts shows %d greetings, first %v; want %d, Unnoted first", len(shown), shown, letters.PublicCount)
 	}
 }
 

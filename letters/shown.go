@@ -3,6 +3,7 @@ package letters
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -25,75 +26,185 @@ type Shown struct {
 	Country   string
 }
 
+// The public greetings are kept in memory for every campaign that has
+// any, so that no page waits on the database for them: Prepare reads them
+// at start-up, a change on this node (an approval, an erasure, a name
+// decision) reloads its campaign's at once, and RunShown reloads those
+// another node changed within RefreshInterval. Nodes tell each other by a
+// version per campaign in the shown_versions collection ({_id: campaign
+// ID, v: number}), which every change increments and RunShown reads.
+
 // shownEntry is one campaign's public greetings in memory.
 type shownEntry struct {
-	load sync.Mutex // held by the one request that reloads
+	load sync.Mutex // held while the entry is read from the database
 
-	mu     sync.Mutex // guards the fields below
-	shown  []Shown
-	valid  bool      // shown has been loaded once
-	loaded time.Time // when; zero when a load overlapped an approval
-	gen    uint64    // counts approvals, to notice a load that overlaps one
+	mu    sync.Mutex // guards the fields below
+	shown []Shown
+	// stored is the campaign's version in shown_versions that shown was
+	// read at or after; gen grows with every change of shown, for
+	// LatestVersion; loaded is when shown was last read.
+	stored int64
+	gen    uint64
+	loaded time.Time
 }
 
 // Latest returns a campaign's latest approved greetings (up to
-// PublicCount, newest first) for its public page, from memory.
-//
-// The first request for a campaign reads them from the database (a scan of
-// the greetings on the embedded database); approvals in this process then
-// update them in memory. They are read again shownTTL after, so that
-// approvals by another process show too; while one request reloads,
-// others get what was there before.
-func (s *Service) Latest(ctx context.Context, campaignID string) ([]Shown, error) {
+// PublicCount, newest first) for its public page, from memory: it never
+// reads the database. A campaign none of whose greetings was ever
+// approved has none.
+func (s *Service) Latest(_ context.Context, campaignID string) ([]Shown, error) {
+	shown, _ := s.LatestVersion(campaignID)
+	return shown, nil
+}
+
+// LatestVersion returns what Latest does and a number that changes
+// whenever that does, so that callers can keep what they built from the
+// greetings until it does.
+func (s *Service) LatestVersion(campaignID string) ([]Shown, uint64) {
 	s.shownMu.Lock()
+	e, ok := s.shown[campaignID]
+	s.shownMu.Unlock()
+	if !ok {
+		return nil, 0
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.shown, e.gen
+}
+
+// entry returns the campaign's entry, made empty if it has none.
+func (s *Service) entry(campaignID string) *shownEntry {
+	s.shownMu.Lock()
+	defer s.shownMu.Unlock()
 	e, ok := s.shown[campaignID]
 	if !ok {
 		e = &shownEntry{}
 		s.shown[campaignID] = e
 	}
-	s.shownMu.Unlock()
+	return e
+}
 
-	fresh := func() bool {
-		now := s.now()
-		return e.valid && !e.loaded.IsZero() && now.Sub(e.loaded) < shownTTL && !now.Before(e.loaded)
-	}
-	e.mu.Lock()
-	shown, valid, isFresh := e.shown, e.valid, fresh()
-	e.mu.Unlock()
-	if isFresh {
-		return shown, nil
-	}
-	if valid {
-		if !e.load.TryLock() {
-			return shown, nil // another request is reloading
-		}
-	} else {
-		e.load.Lock()
-	}
-	defer e.load.Unlock()
-	e.mu.Lock()
-	if fresh() {
-		shown = e.shown
-		e.mu.Unlock()
-		return shown, nil
-	}
-	gen := e.gen
-	e.mu.Unlock()
-
-	loaded, err := s.loadShown(ctx, campaignID)
-	if err != nil {
-		return nil, err
-	}
+// set stores what was read at now and at version stored of the
+// campaign's public greetings, unless memory holds a newer read already.
+func (e *shownEntry) set(shown []Shown, stored int64, now time.Time) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.gen != gen {
-		// An approval came in meanwhile and may be missing from what was
-		// read: keep what memory has, and read again next time.
-		e.loaded = time.Time{}
-		return e.shown, nil
+	if stored < e.stored {
+		return
 	}
-	e.shown, e.valid, e.loaded = loaded, true, s.now()
-	return loaded, nil
+	e.stored, e.loaded = stored, now
+	if !slices.Equal(e.shown, shown) {
+		e.shown = shown
+		e.gen++
+	}
+}
+
+// reloadShown reads the campaign's public greetings into memory; stored
+// is its version in shown_versions, read before.
+func (s *Service) reloadShown(ctx context.Context, campaignID string, stored int64) error {
+	e := s.entry(campaignID)
+	e.load.Lock()
+	defer e.load.Unlock()
+	shown, err := s.loadShown(ctx, campaignID)
+	if err != nil {
+		return err
+	}
+	e.set(shown, stored, s.now())
+	return nil
+}
+
+// shownChanged tells every node that the campaign's public greetings
+// changed, and reloads them on this one.
+func (s *Service) shownChanged(ctx context.Context, campaignID string) error {
+	v, err := s.store.bumpShown(ctx, campaignID)
+	if err != nil {
+		return err
+	}
+	return s.reloadShown(ctx, campaignID, v)
+}
+
+// RefreshShown reloads the public greetings of the campaigns whose
+// version in shown_versions differs from what memory was read at, and of
+// those read more than shownTTL ago.
+func (s *Service) RefreshShown(ctx context.Context) error {
+	versions, err := s.store.shownVersions(ctx)
+	if err != nil {
+		return err
+	}
+	s.shownMu.Lock()
+	for id := range s.shown {
+		if _, ok := versions[id]; !ok {
+			versions[id] = 0
+		}
+	}
+	s.shownMu.Unlock()
+	now := s.now()
+	for id, v := range versions {
+		e := s.entry(id)
+		e.mu.Lock()
+		current := e.stored == v && now.Sub(e.loaded) < shownTTL && !now.Before(e.loaded)
+		e.mu.Unlock()
+		if current {
+			continue
+		}
+		if err := s.reloadShown(ctx, id, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ShownRefreshInterval is how often RunShown looks for changes of the
+// public greetings made on other nodes.
+const ShownRefreshInterval = time.Second
+
+// RunShown keeps the public greetings in memory in step with the other
+// nodes until ctx ends (see RefreshShown); failures are logged and retried
+// at the next tick. It returns when ctx ends.
+func (s *Service) RunShown(ctx context.Context, log *slog.Logger) {
+	tick := time.NewTicker(ShownRefreshInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if err := s.RefreshShown(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("refresh public greetings", "error", err)
+			}
+		}
+	}
+}
+
+// loadAllShown reads the public greetings of every campaign, from the
+// approved greetings of a scan of them all (Prepare).
+func (s *Service) loadAllShown(ctx context.Context, approved map[string][]Greeting, versions map[string]int64) error {
+	for id, gs := range approved {
+		slices.SortFunc(gs, newerGreeting)
+		if len(gs) > PublicCount {
+			gs = gs[:PublicCount]
+		}
+		out := make([]Shown, 0, len(gs))
+		for i := range gs {
+			sh, ok, err := s.toShown(ctx, &gs[i])
+			if err != nil {
+				return err
+			}
+			if ok {
+				out = append(out, sh)
+			}
+		}
+		s.entry(id).set(out, versions[id], s.now())
+	}
+	return nil
+}
+
+// newerGreeting orders greetings newest first, as Store.Latest does.
+func newerGreeting(a, b Greeting) int {
+	if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+		return c
+	}
+	return strings.Compare(b.ID, a.ID)
 }
 
 func (s *Service) loadShown(ctx context.Context, campaignID string) ([]Shown, error) {
@@ -142,38 +253,4 @@ func (s *Service) toShown(ctx context.Context, g *Greeting) (Shown, bool, error)
 		}
 	}
 	return sh, true, nil
-}
-
-// showApproved adds a greeting just approved to its campaign's public
-// greetings in memory, if they are loaded and it is among the newest.
-func (s *Service) showApproved(ctx context.Context, g *Greeting) error {
-	s.shownMu.Lock()
-	e, ok := s.shown[g.CampaignID]
-	s.shownMu.Unlock()
-	if !ok {
-		return nil // read from the database when first asked for
-	}
-	sh, ok, err := s.toShown(ctx, g)
-	if err != nil || !ok {
-		return err
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.gen++
-	if !e.valid {
-		return nil
-	}
-	newer := func(a, b Shown) int {
-		if c := b.At.Compare(a.At); c != 0 {
-			return c
-		}
-		return strings.Compare(b.ID, a.ID)
-	}
-	list := append(slices.Clone(e.shown), sh)
-	slices.SortFunc(list, newer)
-	if len(list) > PublicCount {
-		list = list[:PublicCount]
-	}
-	e.shown = list
-	return nil
 }

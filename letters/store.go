@@ -42,6 +42,8 @@ type Store struct {
 	texts     *mongo.Collection
 	queue     *mongo.Collection
 	translate *mongo.Collection
+	// shown holds the versions of the campaigns' public greetings.
+	shown *mongo.Collection
 	// keys seal greeting texts and every copy of them.
 	keys *seal.Keyring
 }
@@ -55,6 +57,7 @@ func NewStore(db *mongo.Database, keys *seal.Keyring) *Store {
 		texts:     db.Collection(textsCollection),
 		queue:     db.Collection(queueCollection),
 		translate: db.Collection(translateCollection),
+		shown:     db.Collection(shownCollection),
 	}
 }
 

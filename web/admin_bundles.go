@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -170,7 +171,9 @@ func (s *Server) campaignJob(c *fiber.Ctx) (*campaign.Campaign, *bundle.Job, err
 }
 
 func (s *Server) bundleDownload(c *fiber.Ctx) error {
-	ctx := c.UserContext()
+	// The archive is read after this handler returns, past the request's
+	// database deadline (withDBDeadline), as long as it keeps flowing.
+	ctx := context.WithoutCancel(c.UserContext())
 	camp, job, err := s.campaignJob(c)
 	if err != nil {
 		return err

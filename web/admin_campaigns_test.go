@@ -135,9 +135,13 @@ func (s *site) signatureIDs(t *testing.T, campaignID string) []string {
 // signN signs the campaign n times with different addresses.
 func (s *site) signN(t *testing.T, slug string, n int) {
 	t.Helper()
-	tok := s.token(t, slug)
+	s.token(t, slug) // the page loads, and a person takes their time
+	c, err := s.Service.Public(context.Background(), slug)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := range n {
-		res := s.post(t, "/c/"+slug+"/sign", signForm(tok, func(v url.Values) {
+		res := s.post(t, "/c/"+slug+"/sign", signForm(s.freshToken(c.ID), func(v url.Values) {
 			v.Set("email", "supporter"+strconv.Itoa(i)+"@example.org")
 		}))
 		if res.Status != 303 {

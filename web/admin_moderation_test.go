@@ -35,9 +35,9 @@ func modCampaign(t *testing.T, s *site, slug string, show bool) *campaign.Campai
 
 // modGreet signs the campaign as name with the greeting, using a form
 // token from modToken, and returns the signature's (and greeting's) ID.
-func modGreet(t *testing.T, s *site, c *campaign.Campaign, token, name, email, greeting string) string {
+func modGreet(t *testing.T, s *site, c *campaign.Campaign, name, email, greeting string) string {
 	t.Helper()
-	res := s.post(t, "/c/"+c.Slug+"/sign", signForm(token, func(v url.Values) {
+	res := s.post(t, "/c/"+c.Slug+"/sign", signForm(s.freshToken(c.ID), func(v url.Values) {
 		v.Set("name", name)
 		v.Set("email", email)
 		v.Set("city", "Hrodna")
@@ -116,7 +116,6 @@ func TestModeratorClearsTwoHundredGreetings(t *testing.T) {
 func clearTwoHundred(t *testing.T, s *site) {
 	c := modCampaign(t, s, "ales", false)
 	other := modCampaign(t, s, "other", false)
-	tok := s.token(t, c.Slug)
 	flagged := 0
 	for i := range 200 {
 		text := fmt.Sprintf("Трымайцеся, Алесь! Мы з вамі, вітаем з горада нумар %d.", i)
@@ -128,9 +127,9 @@ func clearTwoHundred(t *testing.T, s *site) {
 			text = fmt.Sprintf("Stay strong, Ales! Greetings number %d.", i)
 			flagged++
 		}
-		modGreet(t, s, c, tok, fmt.Sprintf("Supporter %d", i), fmt.Sprintf("s%d@example.org", i), text)
+		modGreet(t, s, c, fmt.Sprintf("Supporter %d", i), fmt.Sprintf("s%d@example.org", i), text)
 	}
-	otherID := modGreet(t, s, other, s.token(t, other.Slug), "Olga", "olga@example.org", "Дарагі Алесь!")
+	otherID := modGreet(t, s, other, "Olga", "olga@example.org", "Дарагі Алесь!")
 
 	mod := s.loginAs(t, account.RoleModerator)
 	start := time.Now()
@@ -223,14 +222,13 @@ func TestModerationQueuePage(t *testing.T) {
 	s := newSite(t, dbs.Database(t))
 	c := modCampaign(t, s, "ales", false)
 	other := modCampaign(t, s, "other", false)
-	tok := s.token(t, c.Slug)
-	plain := modGreet(t, s, c, tok, "Anna Nowak", "anna@example.org", "Дарагі Алесь, трымайцеся! Мы памятаем пра вас.")
+	plain := modGreet(t, s, c, "Anna Nowak", "anna@example.org", "Дарагі Алесь, трымайцеся! Мы памятаем пра вас.")
 	s.Clock.Set(s.Clock.Now().Add(time.Minute))
-	flagged := modGreet(t, s, c, tok, "Jan Kowalski", "jan@example.org", "Trzymaj się, Ales! Zadzwoń +48 600 100 200")
+	flagged := modGreet(t, s, c, "Jan Kowalski", "jan@example.org", "Trzymaj się, Ales! Zadzwoń +48 600 100 200")
 	s.Clock.Set(s.Clock.Now().Add(time.Minute))
-	censored := modGreet(t, s, c, tok, "Olga", "olga@example.org", "Далоў Лукашенко!")
+	censored := modGreet(t, s, c, "Olga", "olga@example.org", "Далоў Лукашенко!")
 	s.Clock.Set(s.Clock.Now().Add(time.Minute))
-	elsewhere := modGreet(t, s, other, s.token(t, other.Slug), "Iryna", "iryna@example.org", "Дзякуй вам!")
+	elsewhere := modGreet(t, s, other, "Iryna", "iryna@example.org", "Дзякуй вам!")
 
 	mod := s.loginAs(t, account.RoleModerator)
 	cards, bulk, body := queue(t, mod, "/admin/moderation")
@@ -267,10 +265,9 @@ func TestModerationPaging(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := modCampaign(t, s, "ales", false)
-	tok := s.token(t, c.Slug)
 	var ids []string
 	for i := range 57 {
-		ids = append(ids, modGreet(t, s, c, tok, "Anna", fmt.Sprintf("a%d@example.org", i), fmt.Sprintf("Трымайцеся, нумар %d", i)))
+		ids = append(ids, modGreet(t, s, c, "Anna", fmt.Sprintf("a%d@example.org", i), fmt.Sprintf("Трымайцеся, нумар %d", i)))
 		if i%5 == 0 {
 			s.Clock.Set(s.Clock.Now().Add(time.Second)) // some share an instant
 		}
@@ -295,8 +292,8 @@ func TestModerationPaging(t *testing.T) {
 
 	// Bulk approval approves exactly the IDs the moderator saw, even if
 	// more arrived meanwhile; and an ID posted that is flagged stays.
-	late := modGreet(t, s, c, tok, "Late", "late@example.org", "Позна, але шчыра")
-	spam := modGreet(t, s, c, tok, "Spam", "spam@example.org", "Глядзі www.example.org")
+	late := modGreet(t, s, c, "Late", "late@example.org", "Позна, але шчыра")
+	spam := modGreet(t, s, c, "Spam", "spam@example.org", "Глядзі www.example.org")
 	res := mod.post(t, "/admin/moderation/approve", url.Values{"id": append(bulk, spam)})
 	if res.Status != 303 {
 		t.Fatalf("bulk approve: %d", res.Status)
@@ -324,9 +321,8 @@ func TestModerationDecisions(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := modCampaign(t, s, "ales", false)
-	tok := s.token(t, c.Slug)
-	a := modGreet(t, s, c, tok, "Anna Nowak", "anna@example.org", "Дарагі Алесь!")
-	b := modGreet(t, s, c, tok, "Jan Kowalski", "jan@example.org", "Мой тэлефон 8 029 123 45 67")
+	a := modGreet(t, s, c, "Anna Nowak", "anna@example.org", "Дарагі Алесь!")
+	b := modGreet(t, s, c, "Jan Kowalski", "jan@example.org", "Мой тэлефон 8 029 123 45 67")
 	mod := s.loginAs(t, account.RoleModerator)
 
 	// Rejecting needs a reason: the queue comes back with the problem next
@@ -396,10 +392,9 @@ func TestTranslations(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := modCampaign(t, s, "ales", false)
-	tok := s.token(t, c.Slug)
-	pl := modGreet(t, s, c, tok, "Ewa", "ewa@example.org", "Trzymaj się, Ales! Pozdrowienia z Białegostoku.")
-	be := modGreet(t, s, c, tok, "Anna", "anna@example.org", "Трымайцеся, Алесь!")
-	pending := modGreet(t, s, c, tok, "Jan", "jan@example.org", "Dear Ales, you are not forgotten.")
+	pl := modGreet(t, s, c, "Ewa", "ewa@example.org", "Trzymaj się, Ales! Pozdrowienia z Białegostoku.")
+	be := modGreet(t, s, c, "Anna", "anna@example.org", "Трымайцеся, Алесь!")
+	pending := modGreet(t, s, c, "Jan", "jan@example.org", "Dear Ales, you are not forgotten.")
 	mod := s.loginAs(t, account.RoleModerator)
 	for _, id := range []string{pl, be} {
 		if res := mod.post(t, "/admin/moderation/"+id+"/approve", nil); res.Status != 303 {
@@ -490,7 +485,7 @@ func TestModerationNeedsFormToken(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	c := modCampaign(t, s, "ales", false)
-	id := modGreet(t, s, c, s.token(t, c.Slug), "Anna", "anna@example.org", "Дарагі Алесь!")
+	id := modGreet(t, s, c, "Anna", "anna@example.org", "Дарагі Алесь!")
 	mod := s.loginAs(t, account.RoleModerator)
 	if res := mod.post(t, "/admin/moderation/"+id+"/approve", url.Values{"token": {"forged"}}); res.Status != 403 {
 		t.Errorf("approve without the form token: %d, want 403", res.Status)
@@ -505,16 +500,15 @@ func TestPublicGreetings(t *testing.T) {
 	s := newSite(t, dbs.Database(t))
 	c := modCampaign(t, s, "ales", true)
 	hidden := modCampaign(t, s, "quiet", false)
-	tok := s.token(t, c.Slug)
 	var ids []string
 	for i := range 8 {
-		ids = append(ids, modGreet(t, s, c, tok, fmt.Sprintf("Name%d Surname%d", i, i), fmt.Sprintf("p%d@example.org", i),
+		ids = append(ids, modGreet(t, s, c, fmt.Sprintf("Name%d Surname%d", i, i), fmt.Sprintf("p%d@example.org", i),
 			fmt.Sprintf("Прывітанне нумар %d", i)))
 		s.Clock.Set(s.Clock.Now().Add(time.Second))
 	}
-	rejected := modGreet(t, s, c, tok, "Bad Actor", "bad@example.org", "Нешта кепскае")
-	pendingID := modGreet(t, s, c, tok, "Waiting Person", "wait@example.org", "Яшчэ не праверана")
-	quiet := modGreet(t, s, hidden, s.token(t, hidden.Slug), "Quiet Person", "q@example.org", "Ціхае прывітанне")
+	rejected := modGreet(t, s, c, "Bad Actor", "bad@example.org", "Нешта кепскае")
+	pendingID := modGreet(t, s, c, "Waiting Person", "wait@example.org", "Яшчэ не праверана")
+	quiet := modGreet(t, s, hidden, "Quiet Person", "q@example.org", "Ціхае прывітанне")
 
 	if page := s.get(t, "/c/"+c.Slug); strings.Contains(page.Body, "Messages from supporters") {
 		t.Errorf("campaign page shows greetings before any is approved")

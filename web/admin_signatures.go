@@ -370,7 +370,9 @@ func (s *Server) signatureExport(c *fiber.Ctx) error {
 
 	// The rows are written as they are read, after this handler returns:
 	// nothing of the request may be used in there but these copies.
-	ctx, campaignID, slug, log := c.UserContext(), camp.ID, camp.Slug, s.log
+	// They are read past the request's database deadline (withDBDeadline),
+	// as long as the client keeps reading.
+	ctx, campaignID, slug, log := context.WithoutCancel(c.UserContext()), camp.ID, camp.Slug, s.log
 	conn := c.Context().Conn()
 	opts := campaign.ExportOptions{Header: header, Emails: withEmails}
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {

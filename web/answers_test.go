@@ -236,17 +236,19 @@ func TestRepeatSignatureDoesTheWorkOfANewOne(t *testing.T) {
 	c := s.addCampaign(t, "open", nil)
 	key := s.addPartner(t, "ngo-w", "")
 
-	// One token of each form, used for every signature, so that the clock
-	// stands still and caches stay warm; a first signature warms them.
-	formToken, embedToken := s.token(t, "open"), s.embedToken(t, "/embed/open")
+	// A fresh token of each form for every signature, without loading the
+	// form, so that the clock stands still and caches stay warm; a first
+	// signature warms them.
+	formToken := func() string { return s.freshToken(c.ID) }
+	embedToken := func() string { return s.freshToken(c.ID, "") }
 	type signer func(t *testing.T, email, greeting string) response
 	form := func(t *testing.T, email, greeting string) response {
 		log.start()
-		return s.post(t, "/c/open/sign", signForm(formToken, func(v url.Values) { v.Set("email", email); v.Set("greeting", greeting) }))
+		return s.post(t, "/c/open/sign", signForm(formToken(), func(v url.Values) { v.Set("email", email); v.Set("greeting", greeting) }))
 	}
 	embed := func(t *testing.T, email, greeting string) response {
 		log.start()
-		return s.post(t, "/embed/open/sign", signForm(embedToken, func(v url.Values) { v.Set("email", email); v.Set("greeting", greeting) }))
+		return s.post(t, "/embed/open/sign", signForm(embedToken(), func(v url.Values) { v.Set("email", email); v.Set("greeting", greeting) }))
 	}
 	api := func(t *testing.T, email, greeting string) response {
 		log.start()

@@ -248,17 +248,9 @@ func (s *Server) apiCampaign(c *fiber.Ctx) error {
 	}
 	now := s.cfg.Now()
 	set := s.deps.Signing.Campaigns()
-	camp, ok := set.BySlug(c.Params("slug"))
-	if !ok {
-		// Not in the list read last: a campaign created a moment ago, an
-		// old slug (redirected) or none. Ask the database.
-		var err error
-		if camp, err = s.deps.Signing.Public(c.UserContext(), c.Params("slug")); err != nil {
-			return err
-		}
-	}
-	if !camp.Public(now) {
-		return fiber.ErrNotFound
+	camp, err := set.Public(c.Params("slug"), now)
+	if err != nil {
+		return err // an old slug is redirected
 	}
 	status := camp.Status(now)
 	key := cacheKey(set.Gen, s.deps.Signing.CountVersion(camp.ID), statusKey(status))
@@ -268,7 +260,6 @@ func (s *Server) apiCampaign(c *fiber.Ctx) error {
 	slot := camp.Slug + "\x00" + text.Lang
 	b, ok := s.api.cache.get(slot, key)
 	if !ok {
-		var err error
 		if b, err = s.api.cache.put(slot, key, s.apiCampaignView(camp, text.Lang, now)); err != nil {
 			return err
 		}
@@ -402,7 +393,7 @@ func (s *Server) apiSignInner(c *fiber.Ctx) error {
 // apiSignOnce signs and writes the answer.
 func (s *Server) apiSignOnce(c *fiber.Ctx, partner *campaign.Partner, in APISignatureInput) error {
 	ctx := c.UserContext()
-	camp, err := s.deps.Signing.Public(ctx, c.Params("slug"))
+	camp, err := s.deps.Signing.Campaigns().Public(c.Params("slug"), s.cfg.Now())
 	if err != nil {
 		var moved *campaign.MovedError
 		if errors.As(err, &moved) {

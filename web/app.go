@@ -22,6 +22,7 @@ import (
 	"github.com/solidarity-letters/solidarity/audit"
 	"github.com/solidarity-letters/solidarity/bundle"
 	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/campaign/abuse"
 	"github.com/solidarity-letters/solidarity/internal/country"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/letters"
@@ -53,6 +54,15 @@ type Config struct {
 	MinFillTime time.Duration
 	// Now is the clock; time.Now in production.
 	Now func() time.Time
+	// DBTimeout bounds the database work of one public request or API
+	// call; zero means DefaultDBTimeout.
+	DBTimeout time.Duration
+	// ConsoleDBTimeout bounds the database work of one console request;
+	// zero means DefaultConsoleDBTimeout.
+	ConsoleDBTimeout time.Duration
+	// Abuse sets when the sign form asks for a proof of work; the zero
+	// value means abuse.DefaultPolicy.
+	Abuse abuse.Policy
 }
 
 // Deps are the services the web layer calls.
@@ -65,7 +75,8 @@ type Deps struct {
 	Partners   *campaign.Partners // partners, API keys, attribution (api.go, admin_partners.go)
 	Site       *site.Cache        // who runs the site, in memory: every public page shows it
 	DB         Pinger
-	Scrubber   Scrubber // called after a signature is erased
+	Scrubber   Scrubber     // called after a signature is erased
+	Spent      *abuse.Spent // the sign forms' tokens that have signed
 	Messages   *i18n.Catalog
 	Countries  *country.Catalog
 	Logger     *slog.Logger
@@ -90,8 +101,10 @@ type Server struct {
 	views   *views
 	tokens  tokens
 	log     *slog.Logger
-	api     apiState  // the public API's cache and rate limits
-	nav     []navLink // the console's navigation, with its routes' access
+	api     apiState   // the public API's cache and rate limits
+	pages   *pageCache // the campaign and home pages, drawn (pagecache.go)
+	abuse   abuseState // the sign form's defences (abuse.go)
+	nav     []navLink  // the console's navigation, with its routes' access
 
 	// serving guards the listener against a shutdown that comes before
 	// Fiber has taken it (see Serve).
@@ -114,8 +127,17 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.DBTimeout <= 0 {
+		cfg.DBTimeout = DefaultDBTimeout
+	}
+	if cfg.ConsoleDBTimeout <= 0 {
+		cfg.ConsoleDBTimeout = DefaultConsoleDBTimeout
+	}
 	if deps.Scrubber == nil {
 		return nil, errors.New("web: a Scrubber is required, or erased signatures would stay in the database files")
+	}
+	if deps.Spent == nil {
+		return nil, errors.New("web: the spent token record (Deps.Spent) is required, or a form token would sign more than once")
 	}
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
@@ -128,13 +150,19 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	pages, err := newPageCache()
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{
+		pages:   pages,
 		trusted: trusted,
 		cfg:     cfg,
 		deps:    deps,
 		views:   v,
-		tokens:  tokens{key: cfg.FormKey, now: cfg.Now, ttl: tokenTTL},
+		tokens:  tokens{key: cfg.FormKey, now: cfg.Now, ttl: TokenTTL},
 		log:     deps.Logger,
+		abuse:   newAbuseState(cfg),
 	}
 	s.app = fiber.New(fiber.Config{
 		Immutable:               true,
@@ -150,6 +178,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		ProxyHeader:             proxyHeader(cfg.TrustedProxies),
 		StrictRouting:           false,
 		ServerHeader:            "",
+		WriteBufferSize:         32 << 10,
 	})
 	// Responses sent while shutting down close their connection, so that
 	// keep-alive clients do not hold the shutdown up.

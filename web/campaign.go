@@ -5,12 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/solidarity-letters/solidarity/campaign"
-	"github.com/solidarity-letters/solidarity/internal/country"
+	"github.com/solidarity-letters/solidarity/campaign/abuse"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/site"
 	"golang.org/x/text/language"
@@ -82,11 +81,7 @@ func (s *Server) campaignView(c *fiber.Ctx, camp *campaign.Campaign) (CampaignVi
 		v.WrittenIn = s.writtenIn(t, text.Lang)
 		v.AlsoIn = s.textLinks(c, camp, text.Lang)
 	}
-	if camp.RecipientID != "" {
-		r, err := s.deps.Signing.Recipient(c.UserContext(), camp.RecipientID)
-		if err != nil && !errors.Is(err, campaign.ErrNotFound) {
-			return v, err
-		}
+	if r, ok := s.deps.Signing.Campaigns().Recipient(camp.RecipientID); ok {
 		v.Recipient = r
 	}
 	return v, nil
@@ -100,9 +95,15 @@ type HomePage struct {
 }
 
 func (s *Server) home(c *fiber.Ctx) error {
-	l, err := s.deps.Signing.List(c.UserContext())
-	if err != nil {
-		return err
+	set := s.deps.Signing.Campaigns()
+	l := set.Listed(s.cfg.Now())
+	slot, ref, cached := s.pageSlot(c, "home", "")
+	var key uint64
+	if cached {
+		key = s.pageKey(set, listedOf(l), 0)
+		if pg, ok := s.pages.get(slot, key); ok {
+			return s.sendPage(c, pg, "", ref)
+		}
 	}
 	t := s.localizer(c)
 	p := HomePage{Page: s.page(c, t.T("home.title"))}
@@ -119,7 +120,29 @@ func (s *Server) home(c *fiber.Ctx) error {
 			*list.to = append(*list.to, v)
 		}
 	}
-	return s.render(c, fiber.StatusOK, "home", p)
+	if !cached {
+		return s.render(c, fiber.StatusOK, "home", p)
+	}
+	body, err := s.drawPage("home", &p.Page, ref, p)
+	if err != nil {
+		return err
+	}
+	pg, err := s.pages.put(slot, key, body)
+	if err != nil {
+		return err
+	}
+	return s.sendPage(c, pg, "", ref)
+}
+
+// listedOf lists the campaigns of l, open ones first.
+func listedOf(l campaign.Listing) []*campaign.Campaign {
+	out := make([]*campaign.Campaign, 0, len(l.Open)+len(l.Closed))
+	for _, list := range [][]campaign.Campaign{l.Open, l.Closed} {
+		for i := range list {
+			out = append(out, &list[i])
+		}
+	}
+	return out
 }
 
 // CampaignPage shows a campaign and, while it is open, the sign form.
@@ -183,6 +206,9 @@ type SignForm struct {
 	// AskUnprintable and AskRisk show them and ask to send the form again.
 	Confirmed               []string
 	AskUnprintable, AskRisk bool
+	// Work is the proof of work the form asks for, if any (abuse.go).
+	Work  *WorkView
+	guard guard
 }
 
 // FieldProblem is a line of the error summary.
@@ -195,7 +221,7 @@ type FieldProblem struct {
 // public page. A visitor who named no language the site ships (by the
 // switcher or their browser) reads the page in the campaign's language.
 func (s *Server) publicCampaign(c *fiber.Ctx) (*campaign.Campaign, error) {
-	camp, err := s.deps.Signing.Public(c.UserContext(), c.Params("slug"))
+	camp, err := s.deps.Signing.Campaigns().Public(c.Params("slug"), s.cfg.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -212,26 +238,70 @@ func (s *Server) campaignPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.renderCampaign(c, fiber.StatusOK, camp, SignForm{Ref: refCode(c.Query("ref"))})
+	slot, ref, cached := s.pageSlot(c, "campaign", camp.Slug)
+	if !cached {
+		return s.renderCampaign(c, fiber.StatusOK, camp, SignForm{Ref: refCode(c.Query("ref"))})
+	}
+	set := s.deps.Signing.Campaigns()
+	// A closed campaign's page offers the open ones: their state counts.
+	listed := []*campaign.Campaign{camp}
+	if camp.Status(s.cfg.Now()) != campaign.StatusOpen {
+		listed = append(listed, listedOf(set.Listed(s.cfg.Now()))...)
+	}
+	var greetings uint64
+	if camp.Greetings.ShowPublic {
+		_, greetings = s.deps.Moderation.LatestVersion(camp.ID)
+	}
+	key := s.pageKey(set, listed, greetings)
+	if pg, ok := s.pages.get(slot, key); ok {
+		return s.sendPage(c, pg, signPurpose(camp), ref)
+	}
+	form := SignForm{}
+	if ref != "" {
+		form.Ref = s.pages.refMark
+	}
+	p, err := s.campaignPageData(c, camp, form)
+	if err != nil {
+		return err
+	}
+	p.Article.Form.Token = s.pages.tokenMark
+	body, err := s.drawPage("campaign", &p.Page, ref, p)
+	if err != nil {
+		return err
+	}
+	pg, err := s.pages.put(slot, key, body)
+	if err != nil {
+		return err
+	}
+	return s.sendPage(c, pg, signPurpose(camp), ref)
 }
 
 func (s *Server) renderCampaign(c *fiber.Ctx, status int, camp *campaign.Campaign, form SignForm) error {
-	v, err := s.campaignView(c, camp)
+	s.formToken(c, &form, signPurpose(camp))
+	p, err := s.campaignPageData(c, camp, form)
 	if err != nil {
 		return err
+	}
+	return s.render(c, status, "campaign", p)
+}
+
+// campaignPageData lays out the campaign page with form.
+func (s *Server) campaignPageData(c *fiber.Ctx, camp *campaign.Campaign, form SignForm) (CampaignPage, error) {
+	v, err := s.campaignView(c, camp)
+	if err != nil {
+		return CampaignPage{}, err
 	}
 	t := s.localizer(c)
 	title := v.Title
 	if len(form.Problems) > 0 || form.Notice != "" {
 		title = t.T("form.error_title", "Title", v.Title)
 	}
-	form.Token = s.tokens.issue(signPurpose(camp))
 	p := CampaignPage{Page: s.page(c, title), Article: s.campaignArticle(c, camp, v, form)}
 	p.Meta = s.pageMeta(c, t, v.Title, campaignDescription(t, v), "/c/"+url.PathEscape(camp.Slug))
 	if !v.Open {
 		p.Others = s.openCampaigns(c, camp.ID, othersShown)
 	}
-	return s.render(c, status, "campaign", p)
+	return p, nil
 }
 
 // campaignDescription is what a shared link's preview says of a campaign:
@@ -250,14 +320,9 @@ func campaignDescription(t *i18n.Localizer, v CampaignView) string {
 
 // openCampaigns returns up to max open public campaigns other than the one
 // with the given ID, closing soonest first, as the home page lists them.
-// They are an extra: if they cannot be read, the page goes without them
-// and the problem is logged.
+// They come from memory.
 func (s *Server) openCampaigns(c *fiber.Ctx, except string, max int) []CampaignView {
-	l, err := s.deps.Signing.List(c.UserContext())
-	if err != nil {
-		s.log.Error("list open campaigns", "error", err)
-		return nil
-	}
+	l := s.deps.Signing.Campaigns().Listed(s.cfg.Now())
 	var out []CampaignView
 	for i := range l.Open {
 		if len(out) == max {
@@ -366,17 +431,29 @@ func (s *Server) signCampaign(c *fiber.Ctx, camp *campaign.Campaign, how signing
 		Confirmed: confirmedValues(c),
 	}
 	t := s.localizer(c)
-	issued, err := s.tokens.check(formValue(c, "token"), cmp.Or(how.Purpose, signPurpose(camp)))
+	// From here on, a form drawn again asks for the work the defences ask.
+	form.guard = s.assess(c, camp)
+	token := formValue(c, "token")
+	issued, err := s.tokens.check(token, cmp.Or(how.Purpose, signPurpose(camp)))
 	if err != nil {
 		form.Notice = t.T("form.token_invalid")
 		return how.Render(fiber.StatusForbidden, form)
 	}
-	if s.cfg.Now().Sub(issued) < s.cfg.MinFillTime {
+	// A form that did the work asked of it was filled in before, and may
+	// come back from pow.js at once: it is not too fast.
+	worked := s.workDone(c, &form, token)
+	if worked && !form.guard.ask.Asks() && s.cfg.Now().Sub(issued) < s.cfg.MinFillTime {
 		form.Notice = t.T("form.too_fast")
 		return how.Render(fiber.StatusUnprocessableEntity, form)
 	}
-	if needsConfirmation(camp, &form) {
+	if !worked || needsConfirmation(camp, &form) {
 		return how.Render(fiber.StatusUnprocessableEntity, form)
+	}
+	switch err := s.spendToken(c, camp, &form, token, issued); {
+	case errors.Is(err, abuse.ErrSpent):
+		return how.Render(fiber.StatusConflict, form)
+	case err != nil:
+		return err
 	}
 	err = s.deps.Signing.Sign(c.UserContext(), camp, campaign.SignInput{
 		Name: form.Name, Email: form.Email, City: form.City, Country: form.Country,
@@ -475,113 +552,8 @@ func (s *Server) thanks(c *fiber.Ctx) error {
 	return s.render(c, fiber.StatusOK, "thanks", p)
 }
 
-// InputView is one field of the sign form as the template draws it.
-type InputView struct {
-	Name         string
-	Kind         string // text, email, textarea or select
-	Label        string
-	Hint         string
-	Optional     string // the word "optional" for fields that are
-	Value        string
-	Error        string
-	ErrorPrefix  string
-	Autocomplete string
-	MaxLength    int
-	Required     bool
-	Placeholder  string
-	Options      []country.Country
-}
-
-// DescribedBy lists the IDs of the field's hint and error.
-func (v InputView) DescribedBy() string { return describedBy(v.Name, v.Hint, v.Error) }
-
-// CheckView is a checkbox of the sign form.
-type CheckView struct {
-	Name        string
-	Label       string
-	Checked     bool
-	Required    bool
-	Error       string
-	ErrorPrefix string
-}
-
-// DescribedBy is the ID of the checkbox's error, if it has one.
-func (v CheckView) DescribedBy() string {
-	if v.Error == "" {
-		return ""
-	}
-	return "e-" + v.Name
-}
-
-// formViews lays out the sign form's fields.
-func (s *Server) formViews(t *i18n.Localizer, camp *campaign.Campaign, v CampaignView, f SignForm) ([]InputView, []CheckView) {
-	prefix := t.T("form.error_prefix")
-	optional := t.T("form.optional")
-	display := f.Display
-	if display == "" {
-		display = string(campaign.NameFull)
-	}
-	inputs := []InputView{
-		{Name: "name", Kind: "text", Label: t.T("form.name"), Hint: t.T("form.name_hint"), Value: f.Name, Autocomplete: "name", MaxLength: campaign.NameMax, Required: true},
-		{Name: "display", Kind: "radio", Label: t.T("form.display"), Hint: t.T("form.display_hint"), Value: display,
-			Options: displayOptions(t)},
-		{Name: "email", Kind: "email", Label: t.T("form.email"), Hint: t.T("form.email_hint"), Value: f.Email, Autocomplete: "email", MaxLength: campaign.EmailMax, Required: true},
-		{Name: "city", Kind: "text", Label: t.T("form.city"), Optional: optional, Value: f.City, Autocomplete: "address-level2", MaxLength: campaign.CityMax},
-		{Name: "country", Kind: "select", Label: t.T("form.country"), Value: f.Country, Autocomplete: "country", Required: true,
-			Placeholder: t.T("form.country_choose"), Options: s.deps.Countries.List(t.Tag())},
-	}
-	if camp.Greetings.Enabled {
-		name := ""
-		if v.Recipient != nil {
-			name = v.Recipient.Name
-		}
-		inputs = append(inputs, InputView{Name: "greeting", Kind: "textarea", Label: t.T("form.greeting", "Name", name), Optional: optional,
-			Hint:  greetingHint(t, camp),
-			Value: f.Greeting, MaxLength: camp.Greetings.MaxLength})
-	}
-	for i := range inputs {
-		inputs[i].Error = f.Errors[inputs[i].Name]
-		inputs[i].ErrorPrefix = prefix
-	}
-	recipient := t.T("form.the_recipient")
-	if v.Recipient != nil {
-		recipient = v.Recipient.Name
-	}
-	checks := []CheckView{
-		{Name: "consent", Label: t.T("form.consent", "Name", recipient), Checked: f.Consent, Required: true, Error: f.Errors["consent"], ErrorPrefix: prefix},
-		{Name: "updates", Label: t.T("form.updates"), Checked: f.Updates},
-	}
-	return inputs, checks
-}
-
 // CardView is a campaign in a list, with the translator the card needs.
 type CardView struct {
 	T *i18n.Localizer
 	C CampaignView
-}
-
-// mailtoEscape escapes a mailto: header value; mail programs read "+" as
-// a plus sign, so spaces are written as %20.
-func mailtoEscape(s string) string {
-	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
-}
-
-// displayOptions are the choices of how a name is printed, as radio
-// buttons (Code is the value, Name the label).
-func displayOptions(t *i18n.Localizer) []country.Country {
-	var out []country.Country
-	for _, d := range campaign.NameDisplays() {
-		out = append(out, country.Country{Code: string(d), Name: t.T("form.display." + string(d))})
-	}
-	return out
-}
-
-// greetingHint explains the greeting field: its limit, who reads it, and
-// whether it may appear on the public page.
-func greetingHint(t *i18n.Localizer, camp *campaign.Campaign) string {
-	hint := t.N("form.greeting_hint", int64(camp.Greetings.MaxLength))
-	if camp.Greetings.ShowPublic {
-		hint += " " + t.T("form.greeting_public_hint")
-	}
-	return hint
 }

@@ -76,7 +76,7 @@ func families(code *sources, c *i18n.Catalog) []family {
 		// a message shows nothing, which would hide a confirmation.
 		{prefix: "admin.done.", values: code.done, open: true},
 		// Error pages fall back to 400 and 500.
-		{prefix: "error_page.", values: []string{"400", "403", "404", "405", "410", "413", "500"}, suffixes: []string{".title", ".message"}, open: true},
+		{prefix: "error_page.", values: []string{"400", "403", "404", "405", "410", "413", "500", "503"}, suffixes: []string{".title", ".message"}, open: true},
 		// A field's problem falls back to the problem's general message.
 		{prefix: "error.", values: []string{"required", "too_long", "invalid_characters", "invisible", "email", "country"}, open: true},
 		{prefix: "admin.error.", open: true},

@@ -16,7 +16,10 @@ func TestCompression(t *testing.T) {
 	tests := []struct {
 		path, accept, want string
 	}{
-		{"/c/ales", "br, gzip", "br"},
+		// The campaign and home pages are kept gzipped (pagecache.go):
+		// their token cannot be spliced into a brotli stream.
+		{"/c/ales", "br, gzip", "gzip"},
+		{"/contact", "br, gzip", "br"},
 		{"/c/ales", "gzip", "gzip"},
 		{"/", "gzip", "gzip"},
 		{"/c/ales", "", ""},

@@ -2,6 +2,7 @@ package web
 
 import (
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
@@ -18,8 +19,9 @@ import (
 // token signed for its purpose with the time it was issued, and every
 // unsafe request must come from our own origin (checkOrigin).
 
-// tokenTTL is how long a rendered form can be sent back.
-const tokenTTL = 24 * time.Hour
+// TokenTTL is how long a rendered form can be sent back; spent sign form
+// tokens are kept that long (app, campaign/abuse.Spent).
+const TokenTTL = 24 * time.Hour
 
 // Problems with a form token.
 var (
@@ -35,20 +37,26 @@ type tokens struct {
 }
 
 // issue returns a token for a form with the given purpose, e.g. the action
-// it posts to.
+// it posts to: the time, 8 random bytes, so that no two forms share a
+// token (a sign form's token signs once, see spendToken), and the MAC of
+// both with the purpose. It is the one way a token is made.
 func (t tokens) issue(purpose string) string {
-	var issued [8]byte
-	binary.BigEndian.PutUint64(issued[:], uint64(t.now().Unix()))
-	return base64.RawURLEncoding.EncodeToString(append(issued[:], t.mac(purpose, issued[:])...))
+	var head [16]byte
+	binary.BigEndian.PutUint64(head[:8], uint64(t.now().Unix()))
+	_, _ = rand.Read(head[8:]) // never fails
+	return base64.RawURLEncoding.EncodeToString(append(head[:], t.mac(purpose, head[:])...))
 }
 
 // check verifies a token for purpose and returns when it was issued.
+// Tokens without the random part, which versions before single-use tokens
+// issued, pass until they expire.
 func (t tokens) check(token, purpose string) (time.Time, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil || len(raw) != 8+16 {
+	if err != nil || (len(raw) != 8+8+16 && len(raw) != 8+16) {
 		return time.Time{}, errTokenInvalid
 	}
-	if !hmac.Equal(raw[8:], t.mac(purpose, raw[:8])) {
+	head := raw[:len(raw)-16]
+	if !hmac.Equal(raw[len(head):], t.mac(purpose, head)) {
 		return time.Time{}, errTokenInvalid
 	}
 	issued := time.Unix(int64(binary.BigEndian.Uint64(raw[:8])), 0)
@@ -59,11 +67,11 @@ func (t tokens) check(token, purpose string) (time.Time, error) {
 	return issued, nil
 }
 
-func (t tokens) mac(purpose string, issued []byte) []byte {
+func (t tokens) mac(purpose string, head []byte) []byte {
 	m := hmac.New(sha256.New, t.key)
 	m.Write([]byte(purpose))
 	m.Write([]byte{0})
-	m.Write(issued)
+	m.Write(head)
 	return m.Sum(nil)[:16]
 }
 

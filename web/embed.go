@@ -262,7 +262,7 @@ func (s *Server) renderEmbed(c *fiber.Ctx, status int, camp *campaign.Campaign, 
 		FullURL: s.baseURL(c) + "/c/" + url.PathEscape(camp.Slug),
 	}
 	if v.Open && !signed && !o.Compact {
-		p.Form.Token = s.tokens.issue(embedPurpose(camp, o.Attribution))
+		s.formToken(c, &p.Form, embedPurpose(camp, o.Attribution))
 		p.Inputs, p.Checks = s.formViews(t, camp, v, form)
 		p.Safety = s.safetyView(t, camp, form)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/internal/database"
 )
 
 // ErrorPage explains a failed request.
@@ -30,6 +31,8 @@ func statusOf(err error) int {
 		return fiber.StatusNotFound
 	case errors.Is(err, campaign.ErrClosed):
 		return fiber.StatusGone
+	case database.Unavailable(err):
+		return fiber.StatusServiceUnavailable
 	}
 	return fiber.StatusInternalServerError
 }
@@ -44,7 +47,14 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		}
 	}
 	status := statusOf(err)
-	if status >= 500 {
+	switch {
+	case status == fiber.StatusServiceUnavailable:
+		// One line per request while the database is away, with no
+		// driver text: readyz and the database's own log say more.
+		s.log.Warn("database unavailable", "route", c.Route().Path, "reason", database.Reason(err))
+		c.Set(fiber.HeaderRetryAfter, retryAfter)
+		c.Set(fiber.HeaderCacheControl, "no-store")
+	case status >= 500:
 		s.log.Error("request failed", "route", c.Route().Path, "error", err)
 	}
 	if strings.HasPrefix(c.Path(), "/api/") {

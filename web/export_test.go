@@ -1,8 +1,11 @@
 package web
 
 import (
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 	"github.com/solidarity-letters/solidarity/account"
+	"github.com/valyala/fasthttp"
 )
 
 // RouteRule is a line of the route table as the role-matrix test sees it.
@@ -43,4 +46,14 @@ func (s *Server) Routes() []string {
 		}
 	}
 	return out
+}
+
+// Handler returns the application's request handler, for benchmarks that
+// leave the network out.
+func (s *Server) Handler() fasthttp.RequestHandler { return s.app.Handler() }
+
+// IssueToken issues a form token for purpose as if at at, for tests that
+// sign many times without loading the form each time.
+func (s *Server) IssueToken(purpose string, at time.Time) string {
+	return tokens{key: s.cfg.FormKey, now: func() time.Time { return at }, ttl: TokenTTL}.issue(purpose)
 }

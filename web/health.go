@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/solidarity-letters/solidarity/internal/database"
 )
 
 // The health checks for load balancers and orchestrators: /healthz says
@@ -23,8 +24,10 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), readyTimeout)
 	defer cancel()
 	if err := s.deps.DB.Ping(ctx); err != nil {
-		s.log.Warn("not ready", "error", err)
-		return c.Status(fiber.StatusServiceUnavailable).SendString("database unreachable")
+		reason := database.Reason(err)
+		s.log.Warn("not ready", "reason", reason)
+		c.Set(fiber.HeaderRetryAfter, retryAfter)
+		return c.Status(fiber.StatusServiceUnavailable).SendString("database unreachable: " + reason)
 	}
 	return c.SendString("ok")
 }

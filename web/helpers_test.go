@@ -17,6 +17,7 @@ import (
 	"github.com/solidarity-letters/solidarity/app"
 	"github.com/solidarity-letters/solidarity/bundle"
 	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/campaign/abuse"
 	"github.com/solidarity-letters/solidarity/internal/keys"
 	"github.com/solidarity-letters/solidarity/internal/testclock"
 	"github.com/solidarity-letters/solidarity/internal/testdb"
@@ -56,11 +57,17 @@ type site struct {
 type logBuffer struct {
 	mu sync.Mutex
 	b  strings.Builder
+	// discard drops what is written: benchmarks set it, so that the log
+	// does not grow with every request.
+	discard bool
 }
 
 func (l *logBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.discard {
+		return len(p), nil
+	}
 	return l.b.Write(p)
 }
 
@@ -71,13 +78,13 @@ func (l *logBuffer) String() string {
 }
 
 // testKeys are the keys of every test site.
-func testKeys(t *testing.T) keys.Keys {
+func testKeys(t testing.TB) keys.Keys {
 	t.Helper()
 	return keys.Keys{Email: emailKey, Form: formKey, Data: testdb.Keys(t)}
 }
 
 // newSite starts the app on db with the clock at 1 June 2027, 12:00 UTC.
-func newSite(t *testing.T, db *mongo.Database) *site {
+func newSite(t testing.TB, db *mongo.Database) *site {
 	t.Helper()
 	return newSiteWith(t, db, nil)
 }
@@ -85,7 +92,7 @@ func newSite(t *testing.T, db *mongo.Database) *site {
 // newSiteWith is newSite with the web settings changed by edit. It builds
 // the application as serve does (app.New, then the same Prepare), without
 // the background loops: tests that need one run it themselves.
-func newSiteWith(t *testing.T, db *mongo.Database, edit func(*web.Config)) *site {
+func newSiteWith(t testing.TB, db *mongo.Database, edit func(*web.Config)) *site {
 	t.Helper()
 	ctx := context.Background()
 	clk := testclock.New(time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC))
@@ -97,7 +104,14 @@ func newSiteWith(t *testing.T, db *mongo.Database, edit func(*web.Config)) *site
 	if err := a.Prepare(ctx); err != nil {
 		t.Fatal(err)
 	}
-	cfg := web.Config{MinFillTime: 2 * time.Second}
+	// Tests that are not about the abuse rules sign many times from one
+	// address: no limit asks them for work (see abuseSite).
+	lax := abuse.DefaultPolicy()
+	lax.AttackFloor, lax.NetworkLimit, lax.ShareMin = 1<<30, 1<<30, 1<<30
+	// A generous database deadline: the test machine may be loaded far
+	// beyond production; the fault tests (faults_test.go) check the
+	// production deadline.
+	cfg := web.Config{MinFillTime: 2 * time.Second, DBTimeout: 30 * time.Second, Abuse: lax}
 	if edit != nil {
 		edit(&cfg)
 	}
@@ -133,7 +147,7 @@ func newSiteWith(t *testing.T, db *mongo.Database, edit func(*web.Config)) *site
 
 // addCampaign stores an open campaign (1 May to "before 12 July 2027" in
 // Minsk) with its recipient, changed by edit.
-func (s *site) addCampaign(t *testing.T, slug string, edit func(*campaign.Campaign)) *campaign.Campaign {
+func (s *site) addCampaign(t testing.TB, slug string, edit func(*campaign.Campaign)) *campaign.Campaign {
 	t.Helper()
 	ctx := context.Background()
 	closes, err := campaign.Deadline("2027-07-12", "Europe/Minsk")
@@ -158,7 +172,17 @@ func (s *site) addCampaign(t *testing.T, slug string, edit func(*campaign.Campai
 	if err := s.Service.Store().CreateCampaign(ctx, c); err != nil {
 		t.Fatal(err)
 	}
+	s.reload(t)
 	return c
+}
+
+// reload reads the campaigns and recipients into the app's memory again,
+// after a test wrote them to the database behind the services' back.
+func (s *site) reload(t testing.TB) {
+	t.Helper()
+	if err := s.Service.LoadCampaigns(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // response is a finished HTTP exchange.
@@ -306,4 +330,15 @@ func (u *user) post(t *testing.T, path string, form url.Values) response {
 		form.Set("token", u.token)
 	}
 	return u.site.post(t, path, form, "Cookie", "solidarity_session="+u.cookie)
+}
+
+// freshToken is a new form token of the campaign with ID id, as a page
+// loaded 30 s ago carries, without loading it or moving the clock; embed
+// tokens name the embedding origin after "|" ("" for none).
+func (s *site) freshToken(id string, embed ...string) string {
+	purpose := "sign:" + id
+	if len(embed) > 0 {
+		purpose += "|" + embed[0]
+	}
+	return s.App.IssueToken(purpose, s.Clock.Now().Add(-30*time.Second))
 }

@@ -37,6 +37,7 @@ func lettersSite(t *testing.T, langs, censor []string, texts ...campaign.Text) (
 	if err := s.Service.Store().ReplaceRecipient(ctx, r); err != nil {
 		t.Fatal(err)
 	}
+	s.reload(t)
 	return s, c, s.loginAs(t, account.RoleOrganizer)
 }
 

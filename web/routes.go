@@ -163,6 +163,7 @@ func (s *Server) routes() error {
 	a.Use(s.accessLog) // outermost, so that recovered panics are logged too
 	a.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	a.Use(s.securityHeaders)
+	a.Use(s.withDBDeadline)
 	a.Use(compress.New(compress.Config{Next: uncompressed}))
 	s.register(table, true) // cross-site: before checkOrigin
 	a.Use(s.checkOrigin)

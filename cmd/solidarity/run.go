@@ -122,8 +122,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if cfg.LogLevel <= slog.LevelDebug {
 		dbLog = logger.With("component", "ferretdb")
 	}
-	db, err := database.Open(ctx, database.Options{URI: cfg.MongoURI, DataDir: cfg.DataDir, Logger: dbLog})
+	// A MongoDB server that is not up yet is waited for, with backoff; a
+	// stop (Ctrl-C, SIGTERM) during the wait ends serve without an error.
+	db, err := database.Open(ctx, database.Options{URI: cfg.MongoURI, DataDir: cfg.DataDir, Logger: dbLog,
+		Wait: true, WaitLog: logger.With("component", "database")})
 	if err != nil {
+		if ctx.Err() != nil && cfg.MongoURI != "" {
+			logger.Info("stopped while waiting for the database")
+			return nil
+		}
 		return err
 	}
 	defer func() {

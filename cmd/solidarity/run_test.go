@@ -43,8 +43,9 @@ func (s *syncBuffer) String() string {
 var configHome string
 
 // asBinary, set in the environment, makes the test binary run as the
-// solidarity command: the bench starts its own binary for start-up and
-// the bundle, and in the tests that is this one.
+// solidarity command, with its arguments: the bench starts its own binary
+// for start-up and the bundle, and the fault tests start serve as a
+// process of its own, to kill; in the tests that binary is this one.
 const asBinary = "SOLIDARITY_TEST_AS_BINARY"
 
 func TestMain(m *testing.M) {

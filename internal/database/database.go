@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -32,6 +33,14 @@ type Options struct {
 	DataDir string
 	// Logger receives the embedded database's own logs; nil keeps it quiet.
 	Logger *slog.Logger
+	// Wait makes Open wait for a MongoDB server that does not answer yet,
+	// retrying with backoff (see Wait), instead of failing after
+	// ConnectTimeout; it says so on WaitLog. The serve command waits (the
+	// database may start after the app, as with docker compose); the other
+	// commands fail at once.
+	Wait bool
+	// WaitLog receives the messages of the wait; nil discards them.
+	WaitLog *slog.Logger
 }
 
 // DB is an open database. Close it to release the driver and stop the
@@ -40,7 +49,13 @@ type DB struct {
 	*mongo.Database
 	client   *mongo.Client
 	embedded *Embedded
+	writes   sync.Mutex
 }
+
+// WriteLock is the lock the stores take around the writes that FerretDB
+// would not make atomic (campaign.Store.SetCounterLock): on the embedded
+// database this process is the only client, so it serializes them all.
+func (db *DB) WriteLock() sync.Locker { return &db.writes }
 
 // Embedded reports whether the database runs inside this process.
 func (db *DB) Embedded() bool { return db.embedded != nil }
@@ -61,7 +76,13 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		}
 		uri = emb.URI()
 	}
-	db, err := connect(ctx, uri)
+	connectOnce := connect
+	if opts.Wait && emb == nil {
+		connectOnce = func(ctx context.Context, uri string) (*DB, error) {
+			return connectWaiting(ctx, uri, opts.WaitLog)
+		}
+	}
+	db, err := connectOnce(ctx, uri)
 	if err != nil {
 		if emb != nil {
 			err = errors.Join(err, emb.Stop())
@@ -81,16 +102,7 @@ func connect(ctx context.Context, uri string) (*DB, error) {
 	if name == "" {
 		name = DefaultName
 	}
-	// Majority writes: a signature acknowledged to a supporter survives the
-	// loss of the app or of a replica afterwards.
-	// Options the URI sets itself win, since ApplyURI comes last.
-	clientOpts := options.Client().
-		SetAppName("solidarity").
-		SetServerSelectionTimeout(ConnectTimeout).
-		SetConnectTimeout(ConnectTimeout).
-		SetWriteConcern(writeconcern.Majority()).
-		ApplyURI(uri)
-	client, err := mongo.Connect(clientOpts)
+	client, err := mongo.Connect(ClientOptions(uri))
 	if err != nil {
 		return nil, fmt.Errorf("connect to MongoDB at %s: %w", redact(cs), err)
 	}
@@ -101,6 +113,20 @@ func connect(ctx context.Context, uri string) (*DB, error) {
 		return nil, fmt.Errorf("MongoDB at %s did not answer within %s: %w", redact(cs), ConnectTimeout, err)
 	}
 	return &DB{Database: client.Database(name), client: client}, nil
+}
+
+// ClientOptions are the driver's settings for the server at uri, the same
+// in production and in the tests that run through a fault proxy.
+func ClientOptions(uri string) *options.ClientOptions {
+	// Majority writes: a signature acknowledged to a supporter survives the
+	// loss of the app or of a replica afterwards.
+	// Options the URI sets itself win, since ApplyURI comes last.
+	return options.Client().
+		SetAppName("solidarity").
+		SetServerSelectionTimeout(ConnectTimeout).
+		SetConnectTimeout(ConnectTimeout).
+		SetWriteConcern(writeconcern.Majority()).
+		ApplyURI(uri)
 }
 
 // redact names the hosts of a connection string without its credentials.

@@ -44,6 +44,9 @@ type Catalog struct {
 	texts map[language.Tag]map[string]string
 	// marks are the translations their translator was unsure of.
 	marks []Mark
+	// localizers are made once per shipped language: every request needs
+	// one, and making one parses tags and builds a number printer.
+	localizers map[language.Tag]*Localizer
 }
 
 // Mark is a translation marked for review by its translator, with why.
@@ -95,7 +98,12 @@ func Load() (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Catalog{bundle: b, tags: tags, matcher: language.NewMatcher(tags), ids: ids, texts: texts, marks: marks}, nil
+	c := &Catalog{bundle: b, tags: tags, matcher: language.NewMatcher(tags), ids: ids, texts: texts, marks: marks}
+	c.localizers = make(map[language.Tag]*Localizer, len(tags))
+	for _, t := range tags {
+		c.localizers[t] = c.newLocalizer(t)
+	}
+	return c, nil
 }
 
 // loadMarks reads review/<lang>.json, sorted by language and ID.
@@ -181,8 +189,16 @@ func (c *Catalog) Match(choices []string, acceptLanguage string) (language.Tag, 
 	return c.tags[i], true
 }
 
-// Localizer returns the translator for one language.
+// Localizer returns the translator for one language. A Localizer is safe
+// for concurrent use; those of the shipped languages are shared.
 func (c *Catalog) Localizer(tag language.Tag) *Localizer {
+	if l, ok := c.localizers[tag]; ok {
+		return l
+	}
+	return c.newLocalizer(tag)
+}
+
+func (c *Catalog) newLocalizer(tag language.Tag) *Localizer {
 	return &Localizer{
 		tag:     tag,
 		l:       goi18n.NewLocalizer(c.bundle, tag.String(), Default().String()),

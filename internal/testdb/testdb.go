@@ -17,6 +17,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -35,6 +36,7 @@ type Server struct {
 	client   *mongo.Client
 	embedded *database.Embedded // nil on a MongoDB server
 	next     atomic.Int64
+	writes   sync.Mutex // WriteLock of every DB of the server
 }
 
 // Main starts a server, stores it in *srv, runs the tests, stops the server

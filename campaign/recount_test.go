@@ -1,0 +1,88 @@
+package campaign_test
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"testing"
+	"time"
+
+	"github.com/solidarity-letters/solidarity/campaign"
+)
+
+// sigsAt are n signatures of campaign c1 signed at, numbered from first,
+// from Poland and Sweden in turn.
+func sigsAt(first, n int, at time.Time) []campaign.Signature {
+	var sigs []campaign.Signature
+	for i := first; i < first+n; i++ {
+		sigs = append(sigs, campaign.Signature{ID: fmt.Sprintf("r%04d", i), SignedAt: at,
+			Person: campaign.Person{Name: "P", Country: []string{"PL", "SE"}[i%2]}})
+	}
+	return sigs
+}
+
+// The recount counts what a dead node never wrote, leaves what other
+// nodes add after its cut-off to them, and drops what arrives late for a
+// minute it sealed, counting it at the next recount instead.
+func TestRecountCorrectsDrift(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2027, 6, 1, 12, 0, 30, 0, time.UTC)
+	svc := newServiceWith(t, &now, nopGreetings{})
+	other := func() *campaign.Service { // another node on the same database
+		return campaign.NewService(svc.Store(), nopGreetings{}, nil, func() time.Time { return now })
+	}
+	add := func(s *campaign.Service, sigs []campaign.Signature) {
+		t.Helper()
+		if n, err := s.AddSignatures(ctx, "c1", sigs); err != nil || n != len(sigs) {
+			t.Fatalf("AddSignatures = %d, %v", n, err)
+		}
+	}
+	check := func(when string, s *campaign.Service, total int64, countries map[string]int64) {
+		t.Helper()
+		if err := s.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := s.Count("c1"); got != total || !maps.Equal(s.Countries("c1"), countries) {
+			t.Errorf("%s: count %d %v, want %d %v", when, got, s.Countries("c1"), total, countries)
+		}
+	}
+	start := now
+	add(svc, sigsAt(0, 5, now))
+	check("after signing", svc, 5, map[string]int64{"PL": 3, "SE": 2})
+	add(other(), sigsAt(5, 3, now)) // that node dies before it writes its count
+	check("after a node died", svc, 5, map[string]int64{"PL": 3, "SE": 2})
+
+	now = now.Add(campaign.RecountMargin + time.Minute)
+	add(svc, sigsAt(8, 4, now)) // after the cut-off, not written yet
+	if n, err := svc.Recount(ctx); err != nil || n != 1 {
+		t.Fatalf("Recount = %d, %v; want 1 campaign corrected", n, err)
+	}
+	if n, err := other().Recount(ctx); err != nil || n != 0 {
+		t.Errorf("second recount at the same cut-off = %d, %v; want nothing to do", n, err)
+	}
+	check("after the recount", svc, 12, map[string]int64{"PL": 6, "SE": 6})
+
+	// A node writes late what it counted before the cut-off: the recount
+	// sealed that minute, so it is dropped, and the next recount counts it.
+	late := other()
+	add(late, sigsAt(12, 1, start))
+	check("after a late count", late, 12, map[string]int64{"PL": 6, "SE": 6})
+	now = now.Add(time.Minute)
+	if n, err := svc.Recount(ctx); err != nil || n != 1 {
+		t.Fatalf("next Recount = %d, %v; want 1 campaign corrected", n, err)
+	}
+	check("after the next recount", svc, 13, map[string]int64{"PL": 7, "SE": 6})
+	// An erasure after the recount of a signature from before its cut-off
+	// counts at once, and stays counted.
+	if err := svc.EraseSignature(ctx, "c1", "r0000"); err != nil {
+		t.Fatal(err)
+	}
+	check("after an erasure", svc, 12, map[string]int64{"PL": 6, "SE": 6})
+	fresh := other()
+	if err := fresh.LoadCounts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := fresh.Count("c1"); got != 12 {
+		t.Errorf("count read at start-up = %d, want 12", got)
+	}
+}
