@@ -12,6 +12,7 @@ import (
 
 	"github.com/solidarity-letters/solidarity/account"
 	"github.com/solidarity-letters/solidarity/app"
+	"github.com/solidarity-letters/solidarity/campaign/abuse"
 	"github.com/solidarity-letters/solidarity/cmd/solidarity/demo"
 	"github.com/solidarity-letters/solidarity/internal/config"
 	"github.com/solidarity-letters/solidarity/internal/database"
@@ -160,7 +161,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := firstAdmin(ctx, a.Accounts, cfg, stdout, logger); err != nil {
 		return err
 	}
-	srv, err := a.Web(web.Config{BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, MinFillTime: minFillTime})
+	policy := abuse.DefaultPolicy()
+	if !cfg.ProofOfWork {
+		policy = abuse.NeverAsk()
+	}
+	srv, err := a.Web(web.Config{BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, MinFillTime: minFillTime, Abuse: policy})
 	if err != nil {
 		return err
 	}

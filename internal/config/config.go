@@ -39,6 +39,9 @@ type Config struct {
 	// PprofAddr is where net/http/pprof listens, on a loopback address
 	// only; empty: nowhere.
 	PprofAddr string
+	// ProofOfWork lets the sign form ask for a proof of work when signing
+	// looks like an attack; false never asks.
+	ProofOfWork bool
 }
 
 // Setting describes one setting for parsing and for --help.
@@ -65,6 +68,7 @@ func Settings() []Setting {
 		{"SOLIDARITY_ADMIN_PASSWORD", "", "", "password of that first admin (12 to 256 characters); remove it from the environment afterwards", parseAdminPassword},
 		{"SOLIDARITY_LOG_LEVEL", "log-level", "info", "debug, info, warn or error; debug also shows the embedded database's logs", parseLogLevel},
 		{"SOLIDARITY_PPROF_ADDR", "", "", "loopback address (e.g. 127.0.0.1:6060) for Go's profiler, net/http/pprof, on a listener of its own; empty: off", parsePprofAddr},
+		{"SOLIDARITY_PROOF_OF_WORK", "", "on", "on: the sign form asks for a proof of work (or a short wait) when signing looks like an attack; off: never, e.g. behind a proxy that hides client addresses", parseProofOfWork},
 	}
 }
 
@@ -194,14 +198,19 @@ func parseSecretFile(c *Config, v string) error {
 	return nil
 }
 
-func parseDemo(c *Config, v string) error {
+func parseDemo(c *Config, v string) error { return parseSwitch(&c.Demo, v) }
+
+func parseProofOfWork(c *Config, v string) error { return parseSwitch(&c.ProofOfWork, v) }
+
+// parseSwitch reads an on or off setting into to.
+func parseSwitch(to *bool, v string) error {
 	switch strings.ToLower(v) {
 	case "1", "true", "yes", "on":
-		c.Demo = true
+		*to = true
 	case "0", "false", "no", "off":
-		c.Demo = false
+		*to = false
 	default:
-		return fmt.Errorf("%q is not true or false", v)
+		return fmt.Errorf("%q is not on or off", v)
 	}
 	return nil
 }
