@@ -31,7 +31,10 @@ const (
 	batchMax  = 256
 	batchWait = 5 * time.Millisecond
 	// commitTimeout bounds one batch's writes. They run on a context of
-	// their own: a caller that gave up must not cancel the others' insert.
+	// their own: a caller that gave up must not cancel the others' insert;
+	// but the leader's deadline, such as its request's database deadline,
+	// holds when it is sooner, so that a slow database fails the batch in
+	// time instead of holding every request in it.
 	commitTimeout = 30 * time.Second
 )
 
@@ -94,7 +97,11 @@ func (b *batcher) store(ctx context.Context, p *pendingSignature) error {
 
 // lead commits batches until one has held p, then hands the role on.
 func (b *batcher) lead(ctx context.Context, p *pendingSignature) {
-	commitCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+	deadline := time.Now().Add(commitTimeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	commitCtx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
 	defer cancel()
 	for done := false; !done; {
 		batch := b.next()

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/internal/testdb"
 	"github.com/solidarity-letters/solidarity/web"
 )
@@ -30,9 +31,10 @@ func newFaultySite(t *testing.T) (*testdb.Proxy, *site) {
 // machine: rendering the page, scheduling.
 const slack = 2 * time.Second
 
-// signAll sends n sign forms at once, each with its own email address and
-// Accept-Language, and returns the answers and how long the slowest took.
-func signAll(t *testing.T, s *site, slug, token string, n int, lang string) ([]response, time.Duration) {
+// signAll sends n sign forms at once, each with its own form token and
+// email address and Accept-Language, and returns the answers and how long
+// the slowest took.
+func signAll(t *testing.T, s *site, c *campaign.Campaign, n int, lang string) ([]response, time.Duration) {
 	t.Helper()
 	res := make([]response, n)
 	took := make([]time.Duration, n)
@@ -40,7 +42,7 @@ func signAll(t *testing.T, s *site, slug, token string, n int, lang string) ([]r
 	for i := range n {
 		wg.Go(func() {
 			start := time.Now()
-			res[i] = s.post(t, "/c/"+slug+"/sign", signForm(token, func(v url.Values) {
+			res[i] = s.post(t, "/c/"+c.Slug+"/sign", signForm(s.freshToken(c.ID), func(v url.Values) {
 				v.Set("email", fmt.Sprintf("load%d-%d@example.org", time.Now().UnixNano(), i))
 			}), "Accept-Language", lang)
 			took[i] = time.Since(start)
@@ -62,10 +64,9 @@ func TestDatabaseStopsUnderLoad(t *testing.T) {
 	p, s := newFaultySite(t)
 	c := s.addCampaign(t, "stops", nil)
 	key := s.addPartner(t, "ngo", "https://ngo.example.org")
-	token := s.token(t, c.Slug)
 
 	p.Stop()
-	res, slowest := signAll(t, s, c.Slug, token, 20, "de")
+	res, slowest := signAll(t, s, c, 20, "de")
 	for i, r := range res {
 		if r.Status != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" {
 			t.Fatalf("sign %d while the database is stopped: %d, Retry-After %q; want 503 with Retry-After\n%s", i, r.Status, r.Header.Get("Retry-After"), s.Logs.String())
@@ -98,7 +99,7 @@ func TestDatabaseStopsUnderLoad(t *testing.T) {
 			t.Fatal("/readyz not ok within 30 s of the database's return")
 		}
 	}
-	res, _ = signAll(t, s, c.Slug, s.token(t, c.Slug), 5, "en")
+	res, _ = signAll(t, s, c, 5, "en")
 	for i, r := range res {
 		if r.Status != http.StatusSeeOther {
 			t.Errorf("sign %d after the database returned: %d, want 303", i, r.Status)
@@ -112,17 +113,16 @@ func TestDatabaseStopsUnderLoad(t *testing.T) {
 func TestSlowDatabaseTimeoutsHold(t *testing.T) {
 	p, s := newFaultySite(t)
 	c := s.addCampaign(t, "slow", nil)
-	token := s.token(t, c.Slug)
 	// The same load once on a healthy database, so that the driver's pool
 	// and the server's workers are as large as they will be.
-	if res, _ := signAll(t, s, c.Slug, token, 20, "en"); res[0].Status != http.StatusSeeOther {
+	if res, _ := signAll(t, s, c, 20, "en"); res[0].Status != http.StatusSeeOther {
 		t.Fatalf("sign on a healthy database: %d\n%s", res[0].Status, s.Logs.String())
 	}
 	s.client.CloseIdleConnections()
 	before := settledGoroutines(0, 0)
 
 	p.Slow(2 * faultTimeout)
-	res, slowest := signAll(t, s, c.Slug, token, 20, "fr")
+	res, slowest := signAll(t, s, c, 20, "fr")
 	for i, r := range res {
 		if r.Status != http.StatusServiceUnavailable || !strings.Contains(r.Body, "momentanément indisponible") {
 			t.Fatalf("sign %d on a slow database: %d, want the 503 page in French", i, r.Status)

@@ -1,6 +1,7 @@
 package abuse
 
 import (
+	"math"
 	"sync"
 	"time"
 )
@@ -53,6 +54,15 @@ func DefaultPolicy() Policy {
 		Easy: Work{Difficulty: 16, Wait: 10 * time.Second},
 		Hard: Work{Difficulty: 19, Wait: 30 * time.Second},
 	}
+}
+
+// NeverAsk is a policy that never asks for work: for a site whose proxy
+// hides its clients' addresses, and for measuring how many signatures the
+// service can store. Its thresholds are out of reach.
+func NeverAsk() Policy {
+	p := DefaultPolicy()
+	p.AttackFloor, p.NetworkLimit, p.ShareMin = math.MaxInt, math.MaxInt, math.MaxInt
+	return p
 }
 
 // Signal is a reason to ask for work.

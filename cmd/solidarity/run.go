@@ -12,6 +12,7 @@ import (
 
 	"github.com/solidarity-letters/solidarity/account"
 	"github.com/solidarity-letters/solidarity/app"
+	"github.com/solidarity-letters/solidarity/campaign/abuse"
 	"github.com/solidarity-letters/solidarity/cmd/solidarity/demo"
 	"github.com/solidarity-letters/solidarity/internal/config"
 	"github.com/solidarity-letters/solidarity/internal/database"
@@ -44,6 +45,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			case "keys":
 				fmt.Fprint(stdout, keysUsage)
 				return nil
+			case "bench":
+				fmt.Fprint(stdout, benchUsage)
+				return nil
 			}
 			cmd = "help"
 		}
@@ -55,6 +59,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return bundleCmd(ctx, args, getenv, stdout, stderr)
 	case "keys":
 		return keysCmd(ctx, args, getenv, stdout, stderr, countSealed)
+	case "bench":
+		return benchCmd(ctx, args, stdout, stderr)
 	case "serve":
 		return serve(ctx, args, getenv, stdout, stderr)
 	case "version":
@@ -76,6 +82,7 @@ Usage:
   solidarity user ...          manage console accounts (solidarity user --help)
   solidarity bundle ...        build a campaign's printable bundle (solidarity bundle --help)
   solidarity keys ...          where the keys live, rotation (solidarity keys --help)
+  solidarity bench ...         measure speed on a fresh embedded database (solidarity bench --help)
   solidarity version           print the version
   solidarity help              show this help
 
@@ -94,6 +101,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	if cfg.PprofAddr != "" {
+		// Started first, so that start-up can be profiled too.
+		stopPprof, err := startPprof(cfg.PprofAddr, logger)
+		if err != nil {
+			return err
+		}
+		defer func() { err = errors.Join(err, stopPprof()) }()
+	}
 	if cfg.MongoURI == "" {
 		if err := database.CheckWritable(cfg.DataDir); err != nil {
 			return err
@@ -146,7 +161,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := firstAdmin(ctx, a.Accounts, cfg, stdout, logger); err != nil {
 		return err
 	}
-	srv, err := a.Web(web.Config{BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, MinFillTime: minFillTime})
+	policy := abuse.DefaultPolicy()
+	if !cfg.ProofOfWork {
+		policy = abuse.NeverAsk()
+	}
+	srv, err := a.Web(web.Config{BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, MinFillTime: minFillTime, Abuse: policy})
 	if err != nil {
 		return err
 	}

@@ -42,9 +42,16 @@ func (s *syncBuffer) String() string {
 // ~/.config/solidarity/keys.
 var configHome string
 
+// asBinary, set in the environment, makes the test binary run as the
+// solidarity command, with its arguments: the bench starts its own binary
+// for start-up and the bundle, and the fault tests start serve as a
+// process of its own, to kill; in the tests that binary is this one.
+const asBinary = "SOLIDARITY_TEST_AS_BINARY"
+
 func TestMain(m *testing.M) {
-	if os.Getenv(serveChildVar) != "" {
-		os.Exit(serveChild())
+	if os.Getenv(asBinary) == "1" {
+		main()
+		os.Exit(0)
 	}
 	dir, err := os.MkdirTemp("", "solidarity-config-*")
 	if err != nil {

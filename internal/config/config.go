@@ -36,6 +36,12 @@ type Config struct {
 	// database.
 	AdminEmail    string
 	AdminPassword string
+	// PprofAddr is where net/http/pprof listens, on a loopback address
+	// only; empty: nowhere.
+	PprofAddr string
+	// ProofOfWork lets the sign form ask for a proof of work when signing
+	// looks like an attack; false never asks.
+	ProofOfWork bool
 }
 
 // Setting describes one setting for parsing and for --help.
@@ -61,6 +67,8 @@ func Settings() []Setting {
 		{"SOLIDARITY_ADMIN_EMAIL", "", "", "email of the first admin, created when no account exists", parseAdminEmail},
 		{"SOLIDARITY_ADMIN_PASSWORD", "", "", "password of that first admin (12 to 256 characters); remove it from the environment afterwards", parseAdminPassword},
 		{"SOLIDARITY_LOG_LEVEL", "log-level", "info", "debug, info, warn or error; debug also shows the embedded database's logs", parseLogLevel},
+		{"SOLIDARITY_PPROF_ADDR", "", "", "loopback address (e.g. 127.0.0.1:6060) for Go's profiler, net/http/pprof, on a listener of its own; empty: off", parsePprofAddr},
+		{"SOLIDARITY_PROOF_OF_WORK", "", "on", "on: the sign form asks for a proof of work (or a short wait) when signing looks like an attack; off: never, e.g. behind a proxy that hides client addresses", parseProofOfWork},
 	}
 }
 
@@ -190,14 +198,19 @@ func parseSecretFile(c *Config, v string) error {
 	return nil
 }
 
-func parseDemo(c *Config, v string) error {
+func parseDemo(c *Config, v string) error { return parseSwitch(&c.Demo, v) }
+
+func parseProofOfWork(c *Config, v string) error { return parseSwitch(&c.ProofOfWork, v) }
+
+// parseSwitch reads an on or off setting into to.
+func parseSwitch(to *bool, v string) error {
 	switch strings.ToLower(v) {
 	case "1", "true", "yes", "on":
-		c.Demo = true
+		*to = true
 	case "0", "false", "no", "off":
-		c.Demo = false
+		*to = false
 	default:
-		return fmt.Errorf("%q is not true or false", v)
+		return fmt.Errorf("%q is not on or off", v)
 	}
 	return nil
 }
@@ -248,5 +261,29 @@ func parseAdminPassword(c *Config, v string) error {
 		return errors.New("is needed with SOLIDARITY_ADMIN_EMAIL")
 	}
 	c.AdminPassword = v
+	return nil
+}
+
+// parsePprofAddr accepts only a loopback address: the profiler shows the
+// program's memory and must never be reachable from elsewhere.
+func parsePprofAddr(c *Config, v string) error {
+	if v == "" {
+		c.PprofAddr = ""
+		return nil
+	}
+	host, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port (e.g. 127.0.0.1:6060)", v)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%q has no valid port (0 to 65535)", v)
+	}
+	if host != "localhost" {
+		ip, err := netip.ParseAddr(host)
+		if err != nil || !ip.IsLoopback() {
+			return fmt.Errorf("%q is not a loopback address (127.0.0.1, ::1 or localhost): the profiler must not be reachable from other machines", v)
+		}
+	}
+	c.PprofAddr = v
 	return nil
 }

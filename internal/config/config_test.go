@@ -73,6 +73,13 @@ func TestLoadRejectsInvalidValues(t *testing.T) {
 		{"SOLIDARITY_DEMO", "maybe", "SOLIDARITY_DEMO"},
 		{"SOLIDARITY_TRUSTED_PROXIES", "10.0.0.1,proxy", `"proxy" is not an IP`},
 		{"SOLIDARITY_LOG_LEVEL", "loud", "SOLIDARITY_LOG_LEVEL"},
+		{"SOLIDARITY_PPROF_ADDR", ":6060", "not a loopback address"},
+		{"SOLIDARITY_PPROF_ADDR", "0.0.0.0:6060", "not a loopback address"},
+		{"SOLIDARITY_PPROF_ADDR", "[::]:6060", "not a loopback address"},
+		{"SOLIDARITY_PPROF_ADDR", "192.168.1.5:6060", "not a loopback address"},
+		{"SOLIDARITY_PPROF_ADDR", "example.org:6060", "not a loopback address"},
+		{"SOLIDARITY_PPROF_ADDR", "6060", "SOLIDARITY_PPROF_ADDR"},
+		{"SOLIDARITY_PPROF_ADDR", "127.0.0.1:x", "no valid port"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.env+"="+tt.value, func(t *testing.T) {
@@ -84,6 +91,20 @@ func TestLoadRejectsInvalidValues(t *testing.T) {
 	}
 	if _, err := config.Load([]string{"--nope"}, env(nil)); err == nil {
 		t.Error("unknown flag accepted")
+	}
+}
+
+// The profiler is off by default and listens only on loopback addresses.
+func TestPprofAddr(t *testing.T) {
+	c, err := config.Load(nil, env(nil))
+	if err != nil || c.PprofAddr != "" {
+		t.Fatalf("default PprofAddr = %q, %v; want it off", c.PprofAddr, err)
+	}
+	for _, addr := range []string{"127.0.0.1:6060", "127.0.0.2:0", "[::1]:6060", "localhost:6060"} {
+		c, err := config.Load(nil, env(map[string]string{"SOLIDARITY_PPROF_ADDR": addr}))
+		if err != nil || c.PprofAddr != addr {
+			t.Errorf("SOLIDARITY_PPROF_ADDR=%s gives %q, %v; want it taken", addr, c.PprofAddr, err)
+		}
 	}
 }
 
