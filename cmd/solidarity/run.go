@@ -214,6 +214,11 @@ func seedDemo(ctx context.Context, a *app.App, ks keys.Keys, logger *slog.Logger
 		return err
 	}
 	logger.Info("seeded the demo campaigns into the empty database", "campaign", "/c/"+demo.OpenSlug)
+	// The seed's counts go to the counter documents now, which the next
+	// start reads, rather than at the first tick of the counts loop.
+	if err := a.Signing.Refresh(ctx); err != nil {
+		return fmt.Errorf("write the demo's counts: %w", err)
+	}
 	return a.Reload(ctx)
 }
 
