@@ -93,18 +93,29 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	return db, nil
 }
 
-func connect(ctx context.Context, uri string) (*DB, error) {
+// newClient parses uri and makes a client for it, which has not reached a
+// server yet, with the database uri names (or DefaultName) and the parsed
+// string, for messages (redact).
+func newClient(uri string) (*mongo.Client, string, *connstring.ConnString, error) {
 	cs, err := connstring.ParseAndValidate(uri)
 	if err != nil {
-		return nil, fmt.Errorf("MONGODB_URI is not a valid MongoDB connection string: %w", err)
+		return nil, "", nil, fmt.Errorf("MONGODB_URI is not a valid MongoDB connection string: %w", err)
 	}
 	name := cs.Database
 	if name == "" {
 		name = DefaultName
 	}
-	client, err := mongo.Connect(ClientOptions(uri))
+	c, err := mongo.Connect(ClientOptions(uri))
 	if err != nil {
-		return nil, fmt.Errorf("connect to MongoDB at %s: %w", redact(cs), err)
+		return nil, "", nil, fmt.Errorf("connect to MongoDB at %s: %w", redact(cs), err)
+	}
+	return c, name, cs, nil
+}
+
+func connect(ctx context.Context, uri string) (*DB, error) {
+	client, name, cs, err := newClient(uri)
+	if err != nil {
+		return nil, err
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, ConnectTimeout)
 	defer cancel()

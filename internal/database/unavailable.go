@@ -9,7 +9,6 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
-	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/connstring"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
 	"go.mongodb.org/mongo-driver/x/mongo/driver"
 )
@@ -33,17 +32,9 @@ func connectWaiting(ctx context.Context, uri string, log *slog.Logger) (*DB, err
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	cs, err := connstring.ParseAndValidate(uri)
+	client, name, cs, err := newClient(uri)
 	if err != nil {
-		return nil, fmt.Errorf("MONGODB_URI is not a valid MongoDB connection string: %w", err)
-	}
-	name := cs.Database
-	if name == "" {
-		name = DefaultName
-	}
-	client, err := mongo.Connect(ClientOptions(uri))
-	if err != nil {
-		return nil, fmt.Errorf("connect to MongoDB at %s: %w", redact(cs), err)
+		return nil, err
 	}
 	backoff := FirstBackoff
 	for attempt := 1; ; attempt++ {
