@@ -69,7 +69,7 @@ func Rewrite(ctx context.Context, k *seal.Keyring, f Fields, plainOnly bool) (in
 		stale[id.String()] = true
 	}
 	copyColl := db.Collection(copyName)
-	if err := copyIndexes(ctx, f.Collection, copyColl); err != nil {
+	if err := CopyIndexes(ctx, f.Collection, copyColl); err != nil {
 		return 0, fmt.Errorf("reseal %s: %w", name, err)
 	}
 	var n int64
@@ -134,9 +134,9 @@ func empty(ctx context.Context, c *mongo.Collection) bool {
 	return errors.Is(c.FindOne(ctx, bson.D{}).Err(), mongo.ErrNoDocuments)
 }
 
-// copyIndexes gives to the indexes from (but _id's, which every
+// CopyIndexes gives to the indexes from (but _id's, which every
 // collection has).
-func copyIndexes(ctx context.Context, from, to *mongo.Collection) error {
+func CopyIndexes(ctx context.Context, from, to *mongo.Collection) error {
 	cur, err := from.Indexes().List(ctx)
 	if err != nil {
 		return fmt.Errorf("list indexes: %w", err)

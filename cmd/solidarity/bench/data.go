@@ -13,6 +13,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/internal/sealed"
 )
 
 // loadBatch is how many signatures one bulk insert of the loader holds.
@@ -100,7 +101,7 @@ func rawInsertRate(ctx context.Context, db *mongo.Database, campaignID string, n
 	}
 	dst := db.Collection("bench_raw_signatures")
 	defer dst.Drop(context.WithoutCancel(ctx))
-	if err := copyIndexes(ctx, src, dst); err != nil {
+	if err := sealed.CopyIndexes(ctx, src, dst); err != nil {
 		return 0, err
 	}
 	docs := make([]any, n)
@@ -123,32 +124,6 @@ func rawInsertRate(ctx context.Context, db *mongo.Database, campaignID string, n
 		}
 	}
 	return float64(n) / time.Since(start).Seconds(), nil
-}
-
-// copyIndexes makes on dst the indexes src has.
-func copyIndexes(ctx context.Context, src, dst *mongo.Collection) error {
-	cur, err := src.Indexes().List(ctx)
-	if err != nil {
-		return fmt.Errorf("list indexes: %w", err)
-	}
-	var specs []struct {
-		Name   string `bson:"name"`
-		Key    bson.D `bson:"key"`
-		Unique bool   `bson:"unique"`
-	}
-	if err := cur.All(ctx, &specs); err != nil {
-		return fmt.Errorf("list indexes: %w", err)
-	}
-	for _, s := range specs {
-		if s.Name == "_id_" {
-			continue
-		}
-		m := mongo.IndexModel{Keys: s.Key, Options: options.Index().SetName(s.Name).SetUnique(s.Unique)}
-		if _, err := dst.Indexes().CreateOne(ctx, m); err != nil {
-			return fmt.Errorf("copy index %s: %w", s.Name, err)
-		}
-	}
-	return nil
 }
 
 // campaignID is the ID of the bench's campaign with that slug.
