@@ -174,6 +174,67 @@ type data struct {
 // signature: one whose signature is out of scope or erased is left out.
 func (b *Builder) read(ctx context.Context, c *campaign.Campaign, scope Scope) (*data, error) {
 	d := &data{countries: map[string]bool{}, tallies: scope.Tallies}
+	// On the embedded database each of the two reads is a scan of its
+	// whole collection, done by the database's own goroutine: the
+	// greetings are read while the signatures are, on the other core.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var approved []letters.Greeting
+	greetingsRead := make(chan error, 1)
+	go func() {
+		greetingsRead <- b.greetings.EachApproved(ctx, c.ID, func(g *letters.Greeting) error {
+			approved = append(approved, *g)
+			return nil
+		})
+	}()
+	in, held, err := b.readSignatures(ctx, c, scope, d)
+	if err != nil {
+		cancel()
+		<-greetingsRead
+		return nil, err
+	}
+	if err := <-greetingsRead; err != nil {
+		return nil, err
+	}
+	slices.SortFunc(d.rows, func(a, b row) int { return cmp.Or(a.at.Compare(b.at), strings.Compare(a.id, b.id)) })
+	if held > 0 {
+		// What prison staff read: a held field prints only once approved.
+		decided, err := b.greetings.Names().Decisions(ctx, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		for i := range d.rows {
+			if decided[d.rows[i].id] == letters.StatusApproved {
+				d.rows[i].held = campaign.Held{}
+			}
+		}
+	}
+	for _, g := range approved {
+		if !in[g.ID] {
+			continue
+		}
+		// The censor holds back letters in other languages: a greeting
+		// that needs a translation goes only with an approved one.
+		if g.NeedsTranslation && !g.Translation.Approved() {
+			d.untranslated++
+			continue
+		}
+		d.greetings = append(d.greetings, g)
+	}
+	slices.SortFunc(d.greetings, func(a, b letters.Greeting) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
+	})
+	for _, t := range d.tallies {
+		d.countries[t.Country] = true
+	}
+	return d, nil
+}
+
+// readSignatures adds to d the rows of the campaign's signatures in
+// scope, and returns the set of their IDs and how many have a held
+// field. It is the one place the bundle chooses which signatures it
+// prints.
+func (b *Builder) readSignatures(ctx context.Context, c *campaign.Campaign, scope Scope, d *data) (map[string]bool, int, error) {
 	in := map[string]bool{}
 	held := 0
 	// The rows are small; holding them lets the bundle print in signing
@@ -194,44 +255,9 @@ func (b *Builder) read(ctx context.Context, c *campaign.Campaign, scope Scope) (
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	slices.SortFunc(d.rows, func(a, b row) int { return cmp.Or(a.at.Compare(b.at), strings.Compare(a.id, b.id)) })
-	if held > 0 {
-		// What prison staff read: a held field prints only once approved.
-		decided, err := b.greetings.Names().Decisions(ctx, c.ID)
-		if err != nil {
-			return nil, err
-		}
-		for i := range d.rows {
-			if decided[d.rows[i].id] == letters.StatusApproved {
-				d.rows[i].held = campaign.Held{}
-			}
-		}
-	}
-	err = b.greetings.EachApproved(ctx, c.ID, func(g *letters.Greeting) error {
-		if !in[g.ID] {
-			return nil
-		}
-		// The censor holds back letters in other languages: a greeting
-		// that needs a translation goes only with an approved one.
-		if g.NeedsTranslation && !g.Translation.Approved() {
-			d.untranslated++
-			return nil
-		}
-		d.greetings = append(d.greetings, *g)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	slices.SortFunc(d.greetings, func(a, b letters.Greeting) int {
-		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
-	})
-	for _, t := range d.tallies {
-		d.countries[t.Country] = true
-	}
-	return d, nil
+	return in, held, nil
 }
 
 // Summarize counts what a bundle of c asked for now would hold.
