@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/solidarity-letters/solidarity/cmd/solidarity/bench"
@@ -14,7 +15,7 @@ import (
 
 const benchUsage = `Usage:
   solidarity bench [--max N] [--duration D] [--quick] [--profile DIR]
-                   [--only bundle] [--baseline EXE]
+                   [--only bundle] [--baseline EXE[,EXE...]]
 
 Starts solidarity in this process on a fresh embedded database in a
 temporary folder, bound to 127.0.0.1, loads generated campaigns through the
@@ -33,8 +34,9 @@ Flags:
   --profile DIR  write CPU profiles there
   --only bundle  load the growing campaign to --max and the bundle's
                  campaign, and measure only the bundle
-  --baseline EXE build the same bundle with another solidarity binary
-                 first, for a row to compare with
+  --baseline EXE[,EXE...]
+                 build the same bundle with other solidarity binaries
+                 first, for rows to compare with
 `
 
 // benchCmd runs `solidarity bench`.
@@ -47,7 +49,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.BoolVar(&opts.Quick, "quick", false, "tiny sizes, seconds")
 	fs.StringVar(&opts.ProfileDir, "profile", "", "folder for CPU profiles")
 	fs.StringVar(&opts.Only, "only", "", "bundle: measure only the bundle")
-	fs.StringVar(&opts.Baseline, "baseline", "", "another solidarity binary to build the bundle with first")
+	baselines := fs.String("baseline", "", "other solidarity binaries to build the bundle with first, comma-separated")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("bench: %w", err)
 	}
@@ -56,6 +58,9 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if opts.Quick && !flagSet(fs, "duration") {
 		opts.Duration = time.Second
+	}
+	if *baselines != "" {
+		opts.Baselines = strings.Split(*baselines, ",")
 	}
 	if opts.Only != "" && opts.Only != "bundle" {
 		return fmt.Errorf("bench: --only %q: the only measure that runs alone is bundle", opts.Only)

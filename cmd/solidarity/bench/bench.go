@@ -42,10 +42,10 @@ type Options struct {
 	// Only, when "bundle", loads only the bundle's campaign and measures
 	// only the bundle.
 	Only string
-	// Baseline, when set, is another solidarity binary (an older build)
-	// that builds the same bundle on the same data just before Exe does,
-	// for a side-by-side row.
-	Baseline string
+	// Baselines are other solidarity binaries (older builds) that build
+	// the same bundle on the same data just before Exe does, in order, for
+	// rows side by side.
+	Baselines []string
 	// Out receives the table, Log the progress.
 	Out, Log io.Writer
 }
@@ -220,11 +220,11 @@ func (b *bench) measureBundle(ctx context.Context) error {
 	return nil
 }
 
-// bundles measures the bundle with the baseline binary, if there is one,
-// and then with this one.
+// bundles measures the bundle with each baseline binary and then with
+// this one.
 func (b *bench) bundles(ctx context.Context) {
-	if b.opts.Baseline != "" {
-		b.bundle(ctx, b.opts.Baseline, " (baseline)")
+	for _, exe := range b.opts.Baselines {
+		b.bundle(ctx, exe, " ("+filepath.Base(exe)+")")
 	}
 	b.bundle(ctx, b.opts.Exe, "")
 }
