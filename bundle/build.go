@@ -174,26 +174,8 @@ type data struct {
 // signature: one whose signature is out of scope or erased is left out.
 func (b *Builder) read(ctx context.Context, c *campaign.Campaign, scope Scope) (*data, error) {
 	d := &data{countries: map[string]bool{}, tallies: scope.Tallies}
-	// On the embedded database each of the two reads is a scan of its
-	// whole collection, done by the database's own goroutine: the
-	// greetings are read while the signatures are, on the other core.
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var approved []letters.Greeting
-	greetingsRead := make(chan error, 1)
-	go func() {
-		greetingsRead <- b.greetings.EachApproved(ctx, c.ID, func(g *letters.Greeting) error {
-			approved = append(approved, *g)
-			return nil
-		})
-	}()
 	in, held, err := b.readSignatures(ctx, c, scope, d)
 	if err != nil {
-		cancel()
-		<-greetingsRead
-		return nil, err
-	}
-	if err := <-greetingsRead; err != nil {
 		return nil, err
 	}
 	slices.SortFunc(d.rows, func(a, b row) int { return cmp.Or(a.at.Compare(b.at), strings.Compare(a.id, b.id)) })
@@ -209,17 +191,23 @@ func (b *Builder) read(ctx context.Context, c *campaign.Campaign, scope Scope) (
 			}
 		}
 	}
-	for _, g := range approved {
+	// One pass over the campaign's approved greetings: on the embedded
+	// database every read but one by _id scans the collection.
+	err = b.greetings.EachApproved(ctx, c.ID, func(g *letters.Greeting) error {
 		if !in[g.ID] {
-			continue
+			return nil
 		}
 		// The censor holds back letters in other languages: a greeting
 		// that needs a translation goes only with an approved one.
 		if g.NeedsTranslation && !g.Translation.Approved() {
 			d.untranslated++
-			continue
+			return nil
 		}
-		d.greetings = append(d.greetings, g)
+		d.greetings = append(d.greetings, *g)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	slices.SortFunc(d.greetings, func(a, b letters.Greeting) int {
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
