@@ -174,25 +174,7 @@ type data struct {
 // signature: one whose signature is out of scope or erased is left out.
 func (b *Builder) read(ctx context.Context, c *campaign.Campaign, scope Scope) (*data, error) {
 	d := &data{countries: map[string]bool{}, tallies: scope.Tallies}
-	in := map[string]bool{}
-	held := 0
-	// The rows are small; holding them lets the bundle print in signing
-	// order without asking the embedded database to sort the collection.
-	err := b.campaigns.Store().EachSignature(ctx, c.ID, func(s *campaign.Signature) error {
-		if !scope.Contains(s.SignedAt) {
-			return nil
-		}
-		in[s.ID] = true
-		r := row{id: s.ID, at: s.SignedAt, name: s.Person.Name, city: s.Person.City,
-			country: s.Person.Country, display: s.Person.Display}
-		if s.Held != nil {
-			r.held = *s.Held
-			held++
-		}
-		d.rows = append(d.rows, r)
-		d.countries[s.Person.Country] = true
-		return nil
-	})
+	in, held, err := b.readSignatures(ctx, c, scope, d)
 	if err != nil {
 		return nil, err
 	}
@@ -209,6 +191,8 @@ func (b *Builder) read(ctx context.Context, c *campaign.Campaign, scope Scope) (
 			}
 		}
 	}
+	// One pass over the campaign's approved greetings: on the embedded
+	// database every read but one by _id scans the collection.
 	err = b.greetings.EachApproved(ctx, c.ID, func(g *letters.Greeting) error {
 		if !in[g.ID] {
 			return nil
@@ -232,6 +216,36 @@ func (b *Builder) read(ctx context.Context, c *campaign.Campaign, scope Scope) (
 		d.countries[t.Country] = true
 	}
 	return d, nil
+}
+
+// readSignatures adds to d the rows of the campaign's signatures in
+// scope, and returns the set of their IDs and how many have a held
+// field. It is the one place the bundle chooses which signatures it
+// prints.
+func (b *Builder) readSignatures(ctx context.Context, c *campaign.Campaign, scope Scope, d *data) (map[string]bool, int, error) {
+	in := map[string]bool{}
+	held := 0
+	// The rows are small; holding them lets the bundle print in signing
+	// order without asking the embedded database to sort the collection.
+	err := b.campaigns.Store().EachSignature(ctx, c.ID, func(s *campaign.Signature) error {
+		if !scope.Contains(s.SignedAt) {
+			return nil
+		}
+		in[s.ID] = true
+		r := row{id: s.ID, at: s.SignedAt, name: s.Person.Name, city: s.Person.City,
+			country: s.Person.Country, display: s.Person.Display}
+		if s.Held != nil {
+			r.held = *s.Held
+			held++
+		}
+		d.rows = append(d.rows, r)
+		d.countries[s.Person.Country] = true
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return in, held, nil
 }
 
 // Summarize counts what a bundle of c asked for now would hold.

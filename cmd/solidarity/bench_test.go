@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -50,5 +52,41 @@ func TestBenchQuick(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("table:\n%s\nlog:\n%s", out.String(), log.String())
+	}
+}
+
+// solidarity bench --only bundle measures the bundle alone, once with each
+// --baseline binary and then with this one, and --profile receives the
+// bundle's CPU and heap profiles; another measure cannot run alone.
+func TestBenchOnlyBundle(t *testing.T) {
+	t.Setenv(asBinary, "1")
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var out, log syncBuffer
+	args := []string{"bench", "--quick", "--only", "bundle", "--baseline", exe, "--profile", dir}
+	if err := run(context.Background(), args, env(nil), strings.NewReader(""), &out, &log); err != nil {
+		t.Fatalf("bench --only bundle: %v\n%s", err, log.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	wantRows := []string{"bundle, 200 signatures + 20 greetings (" + filepath.Base(exe) + ") ", "bundle, 200 signatures + 20 greetings "}
+	if len(lines) != len(wantRows)+1 {
+		t.Fatalf("the table has %d lines, want a header and %d rows:\n%s\n%s", len(lines), len(wantRows), out.String(), log.String())
+	}
+	for i, want := range wantRows {
+		if row := lines[i+1]; !strings.HasPrefix(row, want) || strings.Contains(row, "failed") || !strings.Contains(row, "MB peak RSS") {
+			t.Errorf("row %d is %q, want %q first and a measure", i+1, row, want)
+		}
+	}
+	for _, name := range []string{"bundle-cpu.pprof", "bundle-heap.pprof"} {
+		if fi, err := os.Stat(filepath.Join(dir, name)); err != nil || fi.Size() == 0 {
+			t.Errorf("profile %s: %v", name, err)
+		}
+	}
+	err = run(context.Background(), []string{"bench", "--quick", "--only", "signing"}, env(nil), strings.NewReader(""), &out, &log)
+	if err == nil || !strings.Contains(err.Error(), "only measure that runs alone is bundle") {
+		t.Errorf("bench --only signing: %v, want a refusal", err)
 	}
 }

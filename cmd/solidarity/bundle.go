@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -50,6 +51,9 @@ func bundleCmd(ctx context.Context, args []string, getenv func(string) string, s
 	fs.StringVar((*string)(&opts.Paper), "paper", string(pdf.A4), "A4 or letter")
 	fs.IntVar(&opts.MaxSheets, "max-sheets", pdf.DefaultMaxSheets, "sheets per envelope")
 	fs.StringVar(&opts.Lang, "lang", "", "language of the letter and the printed texts")
+	// Profiles for `solidarity bench --profile`; not in the usage.
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the build there")
+	memProfile := fs.String("memprofile", "", "write a heap profile taken halfway through the build there")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("bundle: %w", err)
 	}
@@ -102,11 +106,19 @@ func bundleCmd(ctx context.Context, args []string, getenv func(string) string, s
 		}
 	}()
 	bar := progressBar(stderr)
+	if *memProfile != "" {
+		bar = heapProfileHalfway(*memProfile, bar, stderr)
+	}
 	scope, err := a.Builder.ScopeAt(ctx, c.ID, time.Now())
 	if err != nil {
 		return err
 	}
+	stop, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
+	}
 	m, err := a.Builder.Build(ctx, c, opts, scope, tmp, bar)
+	stop()
 	if err != nil {
 		return err
 	}
@@ -169,6 +181,49 @@ func progressBar(w io.Writer) func(pdf.Progress) {
 		fmt.Fprintf(w, "\rletter %d of %d [%s%s]", p.Envelopes, p.TotalEnvelopes, strings.Repeat("#", done), strings.Repeat(".", width-done))
 		if p.Envelopes == p.TotalEnvelopes {
 			fmt.Fprintln(w)
+		}
+	}
+}
+
+// startCPUProfile starts a CPU profile written to file, when it is set,
+// and returns what stops it.
+func startCPUProfile(file string) (func(), error) {
+	if file == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, fmt.Errorf("bundle: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("bundle: cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}
+
+// heapProfileHalfway wraps a progress function to write a heap profile to
+// file once half the envelopes are written: what the build holds while it
+// runs, not what is left at its end. A failure is said on w.
+func heapProfileHalfway(file string, next func(pdf.Progress), w io.Writer) func(pdf.Progress) {
+	written := false
+	return func(p pdf.Progress) {
+		if next != nil {
+			next(p)
+		}
+		if written || p.Envelopes < (p.TotalEnvelopes+1)/2 {
+			return
+		}
+		written = true
+		f, err := os.Create(file)
+		if err == nil {
+			err = errors.Join(pprof.WriteHeapProfile(f), f.Close())
+		}
+		if err != nil {
+			fmt.Fprintf(w, "heap profile: %v\n", err)
 		}
 	}
 }

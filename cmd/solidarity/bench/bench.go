@@ -39,6 +39,13 @@ type Options struct {
 	Exe string
 	// MinFillTime is the sign form's minimum fill-in time, as serve sets it.
 	MinFillTime time.Duration
+	// Only, when "bundle", loads only the bundle's campaign and measures
+	// only the bundle.
+	Only string
+	// Baselines are other solidarity binaries (older builds) that build
+	// the same bundle on the same data just before Exe does, in order, for
+	// rows side by side.
+	Baselines []string
 	// Out receives the table, Log the progress.
 	Out, Log io.Writer
 }
@@ -55,6 +62,9 @@ type sizes struct {
 func (o Options) sizes() sizes {
 	if o.Quick {
 		return sizes{base: 50, small: 20, list: 200, max: min(o.Max, 400), bundle: 200}
+	}
+	if o.Only == "bundle" {
+		return sizes{max: o.Max, bundle: 100_000}
 	}
 	return sizes{base: 5_000, small: 1_000, list: 100_000, max: max(o.Max, 100_000), bundle: 100_000}
 }
@@ -122,6 +132,9 @@ func Run(ctx context.Context, opts Options) (err error) {
 // measure runs every measure in order, growing the data between them.
 func (b *bench) measure(ctx context.Context) error {
 	sz := b.sizes
+	if b.opts.Only == "bundle" {
+		return b.measureBundle(ctx)
+	}
 	if err := setUp(ctx, b.svc, []string{mainSlug, growSlug, bundleSlug, otherSlug}); err != nil {
 		return err
 	}
@@ -182,8 +195,38 @@ func (b *bench) measure(ctx context.Context) error {
 	}
 	b.svc = nil
 	b.startUp(ctx)
-	b.bundle(ctx)
+	b.bundles(ctx)
 	return nil
+}
+
+// measureBundle loads the bundle's campaign, and the growing campaign to
+// Max as the full run does (on the embedded database the bundle reads
+// every stored signature to find its campaign's), and measures the bundle.
+func (b *bench) measureBundle(ctx context.Context) error {
+	if err := setUp(ctx, b.svc, []string{growSlug, bundleSlug}); err != nil {
+		return err
+	}
+	if err := b.fill(ctx, growSlug, b.sizes.max); err != nil {
+		return err
+	}
+	if err := b.fill(ctx, bundleSlug, b.sizes.bundle); err != nil {
+		return err
+	}
+	if err := b.svc.close(ctx); err != nil {
+		b.logf("%v", err)
+	}
+	b.svc = nil
+	b.bundles(ctx)
+	return nil
+}
+
+// bundles measures the bundle with each baseline binary and then with
+// this one.
+func (b *bench) bundles(ctx context.Context) {
+	for _, exe := range b.opts.Baselines {
+		b.bundle(ctx, exe, " ("+filepath.Base(exe)+")")
+	}
+	b.bundle(ctx, b.opts.Exe, "")
 }
 
 // fill grows a campaign to n signatures and says how long it took.
@@ -313,12 +356,19 @@ func (b *bench) startUp(ctx context.Context) {
 	b.add(rw)
 }
 
-// bundle runs `solidarity bundle` for the bundle campaign.
-func (b *bench) bundle(ctx context.Context) {
-	label := fmt.Sprintf("bundle, %s signatures + %s greetings", count(b.sizes.bundle), count(b.sizes.bundle/10))
+// bundle runs `solidarity bundle` of the binary exe for the bundle
+// campaign; suffix tells its row from another binary's. With ProfileDir
+// set, this binary's build writes its CPU and heap profiles there.
+func (b *bench) bundle(ctx context.Context, exe, suffix string) {
+	label := fmt.Sprintf("bundle, %s signatures + %s greetings%s", count(b.sizes.bundle), count(b.sizes.bundle/10), suffix)
 	b.logf("%s", label)
-	c := child{exe: b.opts.Exe, dataDir: filepath.Join(b.dir, "data"), secret: b.secret}
-	took, rss, err := c.bundle(ctx, bundleSlug, b.dir, 10*time.Minute)
+	c := child{exe: exe, dataDir: filepath.Join(b.dir, "data"), secret: b.secret}
+	var profile []string
+	if b.opts.ProfileDir != "" && exe == b.opts.Exe {
+		profile = []string{"--cpuprofile", filepath.Join(b.opts.ProfileDir, "bundle-cpu.pprof"),
+			"--memprofile", filepath.Join(b.opts.ProfileDir, "bundle-heap.pprof")}
+	}
+	took, rss, err := c.bundle(ctx, bundleSlug, b.dir, 10*time.Minute, profile...)
 	rw := row{path: label, ratio: "-", goal: "< 20 s, < 300 MB", err: err}
 	if err == nil {
 		rw.measured = fmt.Sprintf("%s, %d MB peak RSS", secs(took), rss>>20)

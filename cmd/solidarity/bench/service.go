@@ -166,12 +166,13 @@ func (c child) startUp(ctx context.Context, limit time.Duration) (time.Duration,
 }
 
 // bundle runs `solidarity bundle` for the campaign with that slug and
-// returns its time and its peak resident memory.
-func (c child) bundle(ctx context.Context, slug, dir string, limit time.Duration) (time.Duration, int64, error) {
+// returns its time and its peak resident memory; extra are more flags.
+func (c child) bundle(ctx context.Context, slug, dir string, limit time.Duration, extra ...string) (time.Duration, int64, error) {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	out := filepath.Join(dir, "bundle.zip")
-	cmd := c.command(ctx, "127.0.0.1:0", "bundle", "--campaign", slug, "--out", out)
+	args := append([]string{"bundle", "--campaign", slug, "--out", out}, extra...)
+	cmd := c.command(ctx, "127.0.0.1:0", args...)
 	cmd.Stderr, cmd.Stdout = &tail{}, &tail{}
 	start := time.Now()
 	err := cmd.Run()
