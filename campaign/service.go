@@ -52,6 +52,9 @@ type Service struct {
 	// holds the journal entries it wrote that Run is to clear (commit.go).
 	batch       *batcher
 	journalDone journalDone
+
+	// groups keys the hashes that group signatures into bursts (marks.go).
+	groups groupKeys
 }
 
 // NewService returns a service over store. emailKey keys the HMAC that
@@ -66,6 +69,7 @@ func NewService(store *Store, greetings GreetingRecorder, emailKey []byte, now f
 		now:       now,
 		forms:     newFormRules(),
 		live:      newLive(),
+		groups:    newGroupKeys(emailKey),
 	}
 	s.batch = newBatcher(s.commit)
 	return s
@@ -201,7 +205,7 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 		}
 	}
 	sig := Signature{
-		ID:          SignatureID(s.emailKey, c.ID, f.Email),
+		ID:          SignatureID(s.emailKey, c.ID, DuplicateKey(f.Email, c.MergeAliases)),
 		CampaignID:  c.ID,
 		SignedAt:    now.Truncate(time.Millisecond), // what BSON keeps
 		Source:      cmp.Or(in.Source, SourceWeb),
@@ -210,7 +214,12 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 		HasGreeting: f.Greeting != "",
 		Greeting:    f.Greeting,
 		Person:      Person{Name: f.Signer.Name, City: f.Signer.City, Country: f.Signer.Country, Display: f.Display},
+		Marks:       in.Marks,
+		Network:     truncate(in.Network, NetworkHashLen),
+		DomainKey:   s.groups.hash("domain", EmailDomain(f.Email)),
+		RefKey:      s.groups.hash("ref", in.Referrer),
 	}
+	sig.Person.Domain = EmailDomain(f.Email)
 	if f.Updates {
 		sig.Person.Email = f.Email
 	}

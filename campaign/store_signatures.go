@@ -118,11 +118,11 @@ func (s *Store) Signature(ctx context.Context, id string) (*Signature, error) {
 	return &sig, nil
 }
 
-// EachSignature calls fn with every signature of a campaign, in the order
-// they are stored (no sort: on the embedded database a sort would hold the
+// EachSignature calls fn with every signature of a campaign that is not
+// invalidated (bursts.go), in the order they are stored (no sort: on the embedded database a sort would hold the
 // whole collection in memory). It stops at fn's first error.
 func (s *Store) EachSignature(ctx context.Context, campaignID string, fn func(*Signature) error) error {
-	cur, err := s.signatures.Find(ctx, bson.M{"campaign_id": campaignID}, options.Find().SetBatchSize(readBatch))
+	cur, err := s.signatures.Find(ctx, bson.D{{Key: "campaign_id", Value: campaignID}, notInvalid}, options.Find().SetBatchSize(readBatch))
 	if err != nil {
 		return fmt.Errorf("read signatures of %s: %w", campaignID, err)
 	}
@@ -266,9 +266,32 @@ type plainSignature struct {
 	SignedAt   time.Time   `bson:"signed_at"`
 	Source     Source      `bson:"source"`
 	Referrer   sealed.Text `bson:"referrer"`
-	Person     struct {
-		Country string `bson:"country"`
+	// What the bursts read (bursts.go).
+	HasGreeting bool      `bson:"has_greeting"`
+	Marks       []Mark    `bson:"marks"`
+	Network     string    `bson:"net"`
+	DomainKey   string    `bson:"domain_key"`
+	RefKey      string    `bson:"ref_key"`
+	Invalid     bool      `bson:"invalid"`
+	Validity    time.Time `bson:"validity_at"`
+	Person      struct {
+		Country string      `bson:"country"`
+		Domain  sealed.Text `bson:"domain"`
 	} `bson:"person"`
+}
+
+// notInvalid leaves out the signatures an organizer invalidated.
+var notInvalid = bson.E{Key: "invalid", Value: bson.D{{Key: "$ne", Value: true}}}
+
+// countedAt reports whether the signature counted at cutoff: whether it
+// was valid then. An invalidation or restoration since the cut-off is
+// counted in the minute it was made, after the cut-off (recount.go), so
+// the signature stood the other way at the cut-off.
+func (p *plainSignature) countedAt(cutoff time.Time) bool {
+	if !p.Validity.IsZero() && !p.Validity.Before(cutoff) {
+		return p.Invalid
+	}
+	return !p.Invalid
 }
 
 // scanPlain calls fn with the named fields of every signature that passes
@@ -300,7 +323,7 @@ func (s *Store) scanPlain(ctx context.Context, filter bson.D, fields []string, f
 // eachSignedAt calls fn with the signing time, source and country of every
 // signature of the campaign (Service.Stats).
 func (s *Store) eachSignedAt(ctx context.Context, campaignID string, fn func(signedAt time.Time, src Source, country string)) error {
-	return s.scanPlain(ctx, bson.D{{Key: "campaign_id", Value: campaignID}}, []string{"signed_at", "source", "person.country"},
+	return s.scanPlain(ctx, bson.D{{Key: "campaign_id", Value: campaignID}, notInvalid}, []string{"signed_at", "source", "person.country"},
 		func(sig *plainSignature) error {
 			fn(sig.SignedAt, sig.Source, sig.Person.Country)
 			return nil
@@ -310,7 +333,7 @@ func (s *Store) eachSignedAt(ctx context.Context, campaignID string, fn func(sig
 // eachReferral calls fn with the campaign, signing time and opened
 // referrer of every signature that has a referrer (Partners.Stats).
 func (s *Store) eachReferral(ctx context.Context, fn func(campaignID string, signedAt time.Time, referrer string)) error {
-	return s.scanPlain(ctx, bson.D{}, []string{"campaign_id", "signed_at", "referrer"},
+	return s.scanPlain(ctx, bson.D{notInvalid}, []string{"campaign_id", "signed_at", "referrer"},
 		func(sig *plainSignature) error {
 			if sig.Referrer.IsZero() {
 				return nil
@@ -325,10 +348,13 @@ func (s *Store) eachReferral(ctx context.Context, fn func(campaignID string, sig
 }
 
 // eachCountry calls fn with the campaign, signing time and country of
-// every signature (Service.Recount).
-func (s *Store) eachCountry(ctx context.Context, fn func(campaignID string, signedAt time.Time, country string)) error {
-	return s.scanPlain(ctx, bson.D{}, []string{"campaign_id", "signed_at", "person.country"},
+// every signature that counted at cutoff (Service.Recount).
+func (s *Store) eachCountry(ctx context.Context, cutoff time.Time, fn func(campaignID string, signedAt time.Time, country string)) error {
+	return s.scanPlain(ctx, bson.D{}, []string{"campaign_id", "signed_at", "person.country", "invalid", "validity_at"},
 		func(sig *plainSignature) error {
+			if !sig.countedAt(cutoff) {
+				return nil
+			}
 			fn(sig.CampaignID, sig.SignedAt, sig.Person.Country)
 			return nil
 		})

@@ -225,11 +225,18 @@ func (s *Service) loadShown(ctx context.Context, campaignID string) ([]Shown, er
 	return out, nil
 }
 
+// GreetingsChanged reloads the campaign's public greetings on every node:
+// some of its signatures were invalidated or restored
+// (campaign.ShownGreetings).
+func (s *Service) GreetingsChanged(ctx context.Context, campaignID string) error {
+	return s.shownChanged(ctx, campaignID)
+}
+
 // toShown makes an approved greeting public: false when its signature is
-// gone.
+// gone or invalidated.
 func (s *Service) toShown(ctx context.Context, g *Greeting) (Shown, bool, error) {
 	sig, err := s.campaigns.Signature(ctx, g.ID)
-	if errors.Is(err, campaign.ErrNotFound) {
+	if errors.Is(err, campaign.ErrNotFound) || (err == nil && sig.Invalid) {
 		return Shown{}, false, nil
 	}
 	if err != nil {
