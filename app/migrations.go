@@ -45,6 +45,8 @@ func (a *App) Migrations() []migrate.Migration {
 		// A sign form's token signs once: the spent ones are kept, a
 		// collection an hour, until they expire.
 		{Version: 11, Name: "spent form token collections", Up: a.Spent.Prepare},
+		// The organisation's blocked email domains, an empty list at first.
+		{Version: 12, Name: "blocked email domains", Up: a.Signing.BlockList().Prepare},
 	}
 }
 

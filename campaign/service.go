@@ -55,6 +55,8 @@ type Service struct {
 
 	// groups keys the hashes that group signatures into bursts (marks.go).
 	groups groupKeys
+	// blocked are the email domains that may not sign (blocklist.go).
+	blocked *BlockList
 }
 
 // NewService returns a service over store. emailKey keys the HMAC that
@@ -70,6 +72,7 @@ func NewService(store *Store, greetings GreetingRecorder, emailKey []byte, now f
 		forms:     newFormRules(),
 		live:      newLive(),
 		groups:    newGroupKeys(emailKey),
+		blocked:   newBlockList(store.campaigns.Database(), now),
 	}
 	s.batch = newBatcher(s.commit)
 	return s
@@ -194,6 +197,12 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 	f, err := s.forms.signature(c, in)
 	if err != nil {
 		return err
+	}
+	switch blocked, err := s.blocked.Blocks(ctx, f.Email); {
+	case err != nil:
+		return fmt.Errorf("sign %s: %w", c.Slug, err)
+	case blocked:
+		return &ValidationError{Fields: []FieldError{{Field: "email", Problem: ProblemBlocked}}}
 	}
 	var check NameCheck
 	if s.names != nil {

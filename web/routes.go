@@ -135,6 +135,8 @@ func (s *Server) routeTable() []route {
 		{get, "/admin/audit", admins, s.auditPage},
 		{get, "/admin/organisation", admins, s.organisationForm},
 		{post, "/admin/organisation", admins, s.organisationSave},
+		{get, "/admin/blocklist", admins, s.blockListForm},
+		{post, "/admin/blocklist", admins, s.blockListSave},
 	}
 }
 
@@ -155,6 +157,7 @@ var consoleNav = []navLink{
 	{href: "/admin/translations", label: "admin.nav.translations"},
 	{href: "/admin/users", label: "admin.nav.users"},
 	{href: "/admin/organisation", label: "org.admin.nav"},
+	{href: "/admin/blocklist", label: "abuse2.blocklist.nav"},
 	{href: "/admin/audit", label: "admin.nav.audit"},
 }
 
