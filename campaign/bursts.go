@@ -18,15 +18,21 @@ import (
 // they were signed in, their network's hash, their email domain or their
 // partner, and an organizer can invalidate a group in bulk, and restore
 // it. An invalidated signature stays stored, with its marks, but is not
-// counted, printed in bundles, exported or shown with its greeting on the
-// public page; restoring it counts it again. The counts change through
-// the counts path, in the minute of the change (as an erasure does), and
-// the recount reads when each signature's validity last changed
-// (plainSignature.countedAt), so it neither loses nor doubles the change.
+// counted, printed in bundles, exported, in the statistics or shown with
+// its greeting on the public page; restoring it counts it again.
 //
-// Bulk changes run one filtered update and one scan of the signatures it
-// changed, found by an operation ID: two passes over the campaign's
-// signatures in the chosen time range, off the signing path.
+// An invalidation is one small document naming the group (its grouping,
+// key and time range), not a flag written into each signature: on the
+// embedded database an update of many documents rewrites them one by one,
+// each found by a scan of the collection (see ../docs/performance.md),
+// while holding the write lock that signing needs. The readers of
+// signatures (EachSignature, the statistics, the recount) read the
+// campaign's few invalidations and leave out the signatures they hold.
+//
+// The counts change through the counts path, in the minute of the change
+// (as an erasure does); each invalidation keeps when it was made and
+// restored, and the recount leaves out what an invalidation held at its
+// cut-off, so it neither loses nor doubles the change (recount.go).
 
 // BurstKind is what the bursts group by.
 type BurstKind string
@@ -71,9 +77,11 @@ type Burst struct {
 	Minute          time.Time
 	Domain, Partner string
 	// Total counts its signatures, Marked those with a mark, Invalid
-	// those invalidated; Reasons counts each mark.
-	Total, Marked, Invalid int
-	Reasons                map[Mark]int
+	// those invalidated (by this group's invalidation or another's);
+	// Restorable those that restoring the group counts again: those its
+	// own invalidation holds and no other. Reasons counts each mark.
+	Total, Marked, Invalid, Restorable int
+	Reasons                            map[Mark]int
 	// First and Last are its first and last signing times.
 	First, Last time.Time
 
@@ -84,23 +92,8 @@ type Burst struct {
 // Valid is how many of its signatures count.
 func (b *Burst) Valid() int { return b.Total - b.Invalid }
 
-// keyOf is the key of a signature in the grouping.
-func keyOf(kind BurstKind, p *plainSignature) string {
-	switch kind {
-	case BurstMinute:
-		return strconv.FormatInt(minuteOf(p.SignedAt), 10)
-	case BurstNetwork:
-		return p.Network
-	case BurstDomain:
-		return p.DomainKey
-	case BurstPartner:
-		return p.RefKey
-	}
-	return ""
-}
-
 // burstFields are what grouping reads of each signature.
-var burstFields = []string{"signed_at", "marks", "net", "domain_key", "ref_key", "invalid", "referrer", "person.domain"}
+var burstFields = append([]string{"marks", "referrer", "person.domain"}, groupFields...)
 
 // Bursts groups the query's signatures and returns the BurstsMax largest
 // groups, largest first (the newest first among equals).
@@ -108,15 +101,19 @@ func (s *Service) Bursts(ctx context.Context, q BurstQuery) ([]Burst, error) {
 	if !slices.Contains(BurstKinds(), q.Kind) {
 		return nil, fmt.Errorf("bursts by %q: %w", q.Kind, ErrBurstKey)
 	}
+	rules, err := s.store.invalidations(ctx, q.CampaignID)
+	if err != nil {
+		return nil, err
+	}
 	groups := map[string]*Burst{}
-	err := s.store.scanPlain(ctx, rangeFilter(q), burstFields, func(p *plainSignature) error {
-		key := keyOf(q.Kind, p)
+	err = s.store.scanPlain(ctx, rangeFilter(q), burstFields, func(p *plainSignature) error {
+		key := p.group().key(q.Kind)
 		b, ok := groups[key]
 		if !ok {
 			b = &Burst{Key: key, Reasons: map[Mark]int{}, First: p.SignedAt, domain: p.Person.Domain, partner: p.Referrer, id: p.ID}
 			groups[key] = b
 		}
-		tallyBurst(b, p)
+		tallyBurst(b, p, q.Kind, rules)
 		return nil
 	})
 	if err != nil {
@@ -138,7 +135,8 @@ func (s *Service) Bursts(ctx context.Context, q BurstQuery) ([]Burst, error) {
 	return out, nil
 }
 
-func tallyBurst(b *Burst, p *plainSignature) {
+// tallyBurst counts p in its group b of the grouping kind.
+func tallyBurst(b *Burst, p *plainSignature, kind BurstKind, rules invalidations) {
 	b.Total++
 	if len(p.Marks) > 0 {
 		b.Marked++
@@ -146,8 +144,24 @@ func tallyBurst(b *Burst, p *plainSignature) {
 	for _, m := range p.Marks {
 		b.Reasons[m]++
 	}
-	if p.Invalid {
+	g := p.group()
+	own, other := false, false
+	for i := range rules {
+		r := &rules[i]
+		if !r.holdsAt(never) || !r.matches(g) {
+			continue
+		}
+		if r.Kind == kind {
+			own = true // a rule of this grouping that matches has this key
+		} else {
+			other = true
+		}
+	}
+	if own || other {
 		b.Invalid++
+	}
+	if own && !other {
+		b.Restorable++
 	}
 	if p.SignedAt.Before(b.First) {
 		b.First = p.SignedAt
@@ -189,12 +203,16 @@ func (s *Service) Burst(ctx context.Context, q BurstQuery, key string) (Burst, e
 	if err != nil {
 		return Burst{}, err
 	}
+	rules, err := s.store.invalidations(ctx, q.CampaignID)
+	if err != nil {
+		return Burst{}, err
+	}
 	b := Burst{Key: key, Reasons: map[Mark]int{}}
 	err = s.store.scanPlain(ctx, filter, burstFields, func(p *plainSignature) error {
 		if b.Total == 0 {
 			b.First, b.domain, b.partner, b.id = p.SignedAt, p.Person.Domain, p.Referrer, p.ID
 		}
-		tallyBurst(&b, p)
+		tallyBurst(&b, p, q.Kind, rules)
 		return nil
 	})
 	if err != nil {
@@ -206,29 +224,69 @@ func (s *Service) Burst(ctx context.Context, q BurstQuery, key string) (Burst, e
 	return b, s.describe(q.Kind, &b)
 }
 
-// SetBurstValid invalidates (valid false) or restores the signatures of
-// one group of the query's grouping, and returns how many it changed. The
-// counts lose or regain them at once; the public greetings follow.
+// SetBurstValid invalidates (valid false) the signatures of one group of
+// the query's grouping that were signed by now, or restores (valid true)
+// what the group's invalidations hold, and returns how many signatures it
+// took off the count or counted again: those no other invalidation
+// holds. The counts change at once; the public greetings follow.
 func (s *Service) SetBurstValid(ctx context.Context, q BurstQuery, key string, valid bool) (int, error) {
 	filter, err := groupFilter(q, key)
 	if err != nil {
 		return 0, err
 	}
-	op := make([]byte, 12)
-	_, _ = rand.Read(op) // never fails
-	opID := hex.EncodeToString(op)
-	now := s.now().UTC().Truncate(time.Millisecond)
-	if _, err := s.store.setValidity(ctx, filter, valid, now, opID); err != nil {
-		return 0, fmt.Errorf("change validity of a burst of %s: %w", q.CampaignID, err)
+	rules, err := s.store.invalidations(ctx, q.CampaignID)
+	if err != nil {
+		return 0, err
 	}
-	// The changed signatures, by the operation's ID: exactly those the
-	// update changed, whatever arrived meanwhile.
+	now := s.now().UTC().Truncate(time.Millisecond)
+	// changed are the invalidations made or ended; others the ones that
+	// hold afterwards.
+	var changed, others invalidations
+	if valid {
+		for _, r := range rules {
+			if r.holdsAt(never) && r.Kind == q.Kind && r.Key == key {
+				changed = append(changed, r)
+			} else {
+				others = append(others, r)
+			}
+		}
+		if len(changed) == 0 {
+			return 0, nil
+		}
+		if err := s.store.restore(ctx, changed, now); err != nil {
+			return 0, err
+		}
+		// Every signature they held, whatever range the page shows now.
+		from, until := changed[0].From, changed[0].Until
+		for _, r := range changed {
+			from, until = minTime(from, r.From), maxTime(until, r.Until)
+		}
+		if filter, err = groupFilter(BurstQuery{CampaignID: q.CampaignID, Kind: q.Kind, From: from, Until: until}, key); err != nil {
+			return 0, err
+		}
+	} else {
+		op := make([]byte, 12)
+		_, _ = rand.Read(op) // never fails
+		// Signed by now: those signed later are not in it.
+		until := q.Until
+		if next := now.Add(time.Millisecond); until.IsZero() || until.After(next) {
+			until = next
+		}
+		r := invalidation{ID: hex.EncodeToString(op), CampaignID: q.CampaignID, Kind: q.Kind, Key: key, From: q.From, Until: until, At: now}
+		if err := s.store.addInvalidation(ctx, &r); err != nil {
+			return 0, err
+		}
+		changed, others = invalidations{r}, rules
+	}
 	n, greetings := 0, false
 	countries := map[string]int64{}
-	err = s.store.scanPlain(ctx, opFilter(q.CampaignID, opID), []string{"person.country", "has_greeting"}, func(p *plainSignature) error {
-		n++
-		countries[p.Person.Country]++
-		greetings = greetings || p.HasGreeting
+	err = s.store.scanPlain(ctx, filter, append([]string{"person.country", "has_greeting"}, groupFields...), func(p *plainSignature) error {
+		g := p.group()
+		if changedMatch(changed, g) && !others.invalid(g, never) {
+			n++
+			countries[p.Person.Country]++
+			greetings = greetings || p.HasGreeting
+		}
 		return nil
 	})
 	sign := int64(-1)
@@ -249,6 +307,30 @@ func (s *Service) SetBurstValid(ctx context.Context, q BurstQuery, key string, v
 		}
 	}
 	return n, nil
+}
+
+// changedMatch reports whether one of rs, held or ended, matches g.
+func changedMatch(rs invalidations, g signatureGroup) bool {
+	for i := range rs {
+		if rs[i].matches(g) {
+			return true
+		}
+	}
+	return false
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // ShownGreetings is what a GreetingRecorder that shows greetings in public

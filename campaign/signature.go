@@ -65,13 +65,6 @@ type Signature struct {
 	Network   string `bson:"net,omitempty"`
 	DomainKey string `bson:"domain_key,omitempty"`
 	RefKey    string `bson:"ref_key,omitempty"`
-	// Invalid is set when an organizer invalidated it: it is not counted,
-	// printed, exported or shown. ValidityAt is when it was last
-	// invalidated or restored (the recount reads it), ValidityOp which
-	// bulk operation did it.
-	Invalid    bool      `bson:"invalid,omitempty"`
-	ValidityAt time.Time `bson:"validity_at,omitempty"`
-	ValidityOp string    `bson:"validity_op,omitempty"`
 	// Person holds every personal field, and nothing else does, so that it
 	// can be encrypted or erased as one.
 	Person Person `bson:"person"`

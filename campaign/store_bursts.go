@@ -8,7 +8,131 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 )
+
+// invalidationsCollection holds the invalidations (bursts.go).
+const invalidationsCollection = "invalidations"
+
+// invalidation is an organizer's invalidation of one group of a
+// campaign's signatures: those signed in [From, Until) whose key in Kind
+// is Key. It holds from At until RestoredAt (zero while it holds). Until
+// is at most a millisecond after At (BSON's precision), so signatures
+// signed later are not in it.
+type invalidation struct {
+	ID         string    `bson:"_id"`
+	CampaignID string    `bson:"campaign_id"`
+	Kind       BurstKind `bson:"kind"`
+	Key        string    `bson:"key"`
+	From       time.Time `bson:"from"`
+	Until      time.Time `bson:"until"`
+	At         time.Time `bson:"at"`
+	RestoredAt time.Time `bson:"restored_at,omitempty"`
+}
+
+// signatureGroup is what places a signature in its groups.
+type signatureGroup struct {
+	CampaignID                 string
+	SignedAt                   time.Time
+	Network, DomainKey, RefKey string
+}
+
+func groupOf(sig *Signature) signatureGroup {
+	return signatureGroup{CampaignID: sig.CampaignID, SignedAt: sig.SignedAt, Network: sig.Network, DomainKey: sig.DomainKey, RefKey: sig.RefKey}
+}
+
+// key is the signature's key in a grouping.
+func (g signatureGroup) key(kind BurstKind) string {
+	switch kind {
+	case BurstMinute:
+		return strconv.FormatInt(minuteOf(g.SignedAt), 10)
+	case BurstNetwork:
+		return g.Network
+	case BurstDomain:
+		return g.DomainKey
+	case BurstPartner:
+		return g.RefKey
+	}
+	return ""
+}
+
+func (r *invalidation) matches(g signatureGroup) bool {
+	return g.CampaignID == r.CampaignID && !g.SignedAt.Before(r.From) && g.SignedAt.Before(r.Until) && g.key(r.Kind) == r.Key
+}
+
+// holdsAt reports whether the invalidation held at t.
+func (r *invalidation) holdsAt(t time.Time) bool {
+	return !t.Before(r.At) && (r.RestoredAt.IsZero() || t.Before(r.RestoredAt))
+}
+
+// never is a time after every invalidation and restoration: what holds
+// at never holds now and for good.
+var never = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
+type invalidations []invalidation
+
+// invalid reports whether an invalidation that held at t holds the
+// signature.
+func (rs invalidations) invalid(g signatureGroup, t time.Time) bool {
+	for i := range rs {
+		if rs[i].holdsAt(t) && rs[i].matches(g) {
+			return true
+		}
+	}
+	return false
+}
+
+// invalidations reads a campaign's invalidations, or every campaign's
+// when campaignID is empty; restored ones too, for the recount.
+func (s *Store) invalidations(ctx context.Context, campaignID string) (invalidations, error) {
+	filter := bson.D{}
+	if campaignID != "" {
+		filter = bson.D{{Key: "campaign_id", Value: campaignID}}
+	}
+	cur, err := s.invalidationsColl().Find(ctx, filter)
+	if err != nil {
+		return nil, fmt.Errorf("read invalidations: %w", err)
+	}
+	var out invalidations
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("read invalidations: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Store) invalidationsColl() *mongo.Collection {
+	return s.campaigns.Database().Collection(invalidationsCollection)
+}
+
+func (s *Store) addInvalidation(ctx context.Context, r *invalidation) error {
+	if _, err := s.invalidationsColl().InsertOne(ctx, r); err != nil {
+		return fmt.Errorf("store invalidation: %w", err)
+	}
+	return nil
+}
+
+// restore ends the invalidations rs at at.
+func (s *Store) restore(ctx context.Context, rs invalidations, at time.Time) error {
+	ids := make(bson.A, len(rs))
+	for i := range rs {
+		ids[i] = rs[i].ID
+	}
+	_, err := s.invalidationsColl().UpdateMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "restored_at", Value: at}}}})
+	if err != nil {
+		return fmt.Errorf("restore invalidations: %w", err)
+	}
+	return nil
+}
+
+// EnsureInvalidations creates the index the invalidations are read by.
+func (s *Store) EnsureInvalidations(ctx context.Context) error {
+	_, err := s.invalidationsColl().Indexes().CreateOne(ctx, mongo.IndexModel{Keys: bson.D{{Key: "campaign_id", Value: 1}}})
+	if err != nil {
+		return fmt.Errorf("index invalidations: %w", err)
+	}
+	return nil
+}
 
 // groupKey is what the keys of networks, domains and partners look like.
 var groupKey = regexp.MustCompile(`^[0-9a-f]{1,64}$`)
@@ -65,25 +189,12 @@ func groupFilter(q BurstQuery, key string) (bson.D, error) {
 	return nil, bad
 }
 
-// opFilter selects the signatures a bulk operation changed.
-func opFilter(campaignID, op string) bson.D {
-	return bson.D{{Key: "campaign_id", Value: campaignID}, {Key: "validity_op", Value: op}}
-}
-
-// setValidity invalidates (valid false) or restores the signatures that
-// pass filter and are not so already, naming the operation op in each;
-// it returns how many it changed.
-func (s *Store) setValidity(ctx context.Context, filter bson.D, valid bool, at time.Time, op string) (int64, error) {
-	state := bson.E{Key: "invalid", Value: true}
-	if !valid {
-		state = notInvalid
-	}
-	filter = append(filter, state)
-	res, err := s.signatures.UpdateMany(ctx, filter, bson.D{{Key: "$set", Value: bson.D{
-		{Key: "invalid", Value: !valid}, {Key: "validity_at", Value: at}, {Key: "validity_op", Value: op},
-	}}})
+// Invalidated reports whether an organizer's invalidation holds the
+// signature (bursts.go).
+func (s *Store) Invalidated(ctx context.Context, sig *Signature) (bool, error) {
+	rules, err := s.invalidations(ctx, sig.CampaignID)
 	if err != nil {
-		return 0, err
+		return false, err
 	}
-	return res.ModifiedCount, nil
+	return rules.invalid(groupOf(sig), never), nil
 }

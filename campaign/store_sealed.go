@@ -25,9 +25,6 @@ type storedSignature struct {
 	Network     string      `bson:"net,omitempty"`
 	DomainKey   string      `bson:"domain_key,omitempty"`
 	RefKey      string      `bson:"ref_key,omitempty"`
-	Invalid     bool        `bson:"invalid,omitempty"`
-	ValidityAt  time.Time   `bson:"validity_at,omitempty"`
-	ValidityOp  string      `bson:"validity_op,omitempty"`
 	Person      struct {
 		Name    sealed.Text `bson:"name"`
 		City    sealed.Text `bson:"city,omitempty"`
@@ -62,7 +59,6 @@ func (s *Store) seal(sig *Signature) (*storedSignature, error) {
 		ID: sig.ID, CampaignID: sig.CampaignID, SignedAt: sig.SignedAt, Source: sig.Source,
 		Updates: sig.Updates, HasGreeting: sig.HasGreeting, Held: sig.Held,
 		Marks: sig.Marks, Network: sig.Network, DomainKey: sig.DomainKey, RefKey: sig.RefKey,
-		Invalid: sig.Invalid, ValidityAt: sig.ValidityAt, ValidityOp: sig.ValidityOp,
 	}
 	d.Person.Country, d.Person.Display = sig.Person.Country, sig.Person.Display
 	for _, f := range []struct {
@@ -92,7 +88,6 @@ func (s *Store) open(d *storedSignature) (Signature, error) {
 		ID: d.ID, CampaignID: d.CampaignID, SignedAt: d.SignedAt, Source: d.Source,
 		Updates: d.Updates, HasGreeting: d.HasGreeting, Held: d.Held,
 		Marks: d.Marks, Network: d.Network, DomainKey: d.DomainKey, RefKey: d.RefKey,
-		Invalid: d.Invalid, ValidityAt: d.ValidityAt, ValidityOp: d.ValidityOp,
 	}
 	sig.Person.Country, sig.Person.Display = d.Person.Country, d.Person.Display
 	for _, f := range []struct {

@@ -122,7 +122,11 @@ func (s *Store) Signature(ctx context.Context, id string) (*Signature, error) {
 // invalidated (bursts.go), in the order they are stored (no sort: on the embedded database a sort would hold the
 // whole collection in memory). It stops at fn's first error.
 func (s *Store) EachSignature(ctx context.Context, campaignID string, fn func(*Signature) error) error {
-	cur, err := s.signatures.Find(ctx, bson.D{{Key: "campaign_id", Value: campaignID}, notInvalid}, options.Find().SetBatchSize(readBatch))
+	rules, err := s.invalidations(ctx, campaignID)
+	if err != nil {
+		return fmt.Errorf("read signatures of %s: %w", campaignID, err)
+	}
+	cur, err := s.signatures.Find(ctx, bson.M{"campaign_id": campaignID}, options.Find().SetBatchSize(readBatch))
 	if err != nil {
 		return fmt.Errorf("read signatures of %s: %w", campaignID, err)
 	}
@@ -131,6 +135,9 @@ func (s *Store) EachSignature(ctx context.Context, campaignID string, fn func(*S
 		sig, err := s.decodeSignature(cur)
 		if err != nil {
 			return fmt.Errorf("read signatures of %s: %w", campaignID, err)
+		}
+		if rules.invalid(groupOf(&sig), never) {
+			continue
 		}
 		if err := fn(&sig); err != nil {
 			return err
@@ -267,32 +274,24 @@ type plainSignature struct {
 	Source     Source      `bson:"source"`
 	Referrer   sealed.Text `bson:"referrer"`
 	// What the bursts read (bursts.go).
-	HasGreeting bool      `bson:"has_greeting"`
-	Marks       []Mark    `bson:"marks"`
-	Network     string    `bson:"net"`
-	DomainKey   string    `bson:"domain_key"`
-	RefKey      string    `bson:"ref_key"`
-	Invalid     bool      `bson:"invalid"`
-	Validity    time.Time `bson:"validity_at"`
+	HasGreeting bool   `bson:"has_greeting"`
+	Marks       []Mark `bson:"marks"`
+	Network     string `bson:"net"`
+	DomainKey   string `bson:"domain_key"`
+	RefKey      string `bson:"ref_key"`
 	Person      struct {
 		Country string      `bson:"country"`
 		Domain  sealed.Text `bson:"domain"`
 	} `bson:"person"`
 }
 
-// notInvalid leaves out the signatures an organizer invalidated.
-var notInvalid = bson.E{Key: "invalid", Value: bson.D{{Key: "$ne", Value: true}}}
-
-// countedAt reports whether the signature counted at cutoff: whether it
-// was valid then. An invalidation or restoration since the cut-off is
-// counted in the minute it was made, after the cut-off (recount.go), so
-// the signature stood the other way at the cut-off.
-func (p *plainSignature) countedAt(cutoff time.Time) bool {
-	if !p.Validity.IsZero() && !p.Validity.Before(cutoff) {
-		return p.Invalid
-	}
-	return !p.Invalid
+// group is what places a signature in its bursts.
+func (p *plainSignature) group() signatureGroup {
+	return signatureGroup{CampaignID: p.CampaignID, SignedAt: p.SignedAt, Network: p.Network, DomainKey: p.DomainKey, RefKey: p.RefKey}
 }
+
+// groupFields are the fields of signatureGroup, to project.
+var groupFields = []string{"campaign_id", "signed_at", "net", "domain_key", "ref_key"}
 
 // scanPlain calls fn with the named fields of every signature that passes
 // filter, in the order the database keeps them (no sort: the embedded
@@ -321,21 +320,33 @@ func (s *Store) scanPlain(ctx context.Context, filter bson.D, fields []string, f
 }
 
 // eachSignedAt calls fn with the signing time, source and country of every
-// signature of the campaign (Service.Stats).
+// signature of the campaign that is not invalidated (Service.Stats).
 func (s *Store) eachSignedAt(ctx context.Context, campaignID string, fn func(signedAt time.Time, src Source, country string)) error {
-	return s.scanPlain(ctx, bson.D{{Key: "campaign_id", Value: campaignID}, notInvalid}, []string{"signed_at", "source", "person.country"},
+	rules, err := s.invalidations(ctx, campaignID)
+	if err != nil {
+		return err
+	}
+	return s.scanPlain(ctx, bson.D{{Key: "campaign_id", Value: campaignID}}, append([]string{"source", "person.country"}, groupFields...),
 		func(sig *plainSignature) error {
+			if rules.invalid(sig.group(), never) {
+				return nil
+			}
 			fn(sig.SignedAt, sig.Source, sig.Person.Country)
 			return nil
 		})
 }
 
 // eachReferral calls fn with the campaign, signing time and opened
-// referrer of every signature that has a referrer (Partners.Stats).
+// referrer of every signature that has a referrer and is not invalidated
+// (Partners.Stats).
 func (s *Store) eachReferral(ctx context.Context, fn func(campaignID string, signedAt time.Time, referrer string)) error {
-	return s.scanPlain(ctx, bson.D{notInvalid}, []string{"campaign_id", "signed_at", "referrer"},
+	rules, err := s.invalidations(ctx, "")
+	if err != nil {
+		return err
+	}
+	return s.scanPlain(ctx, bson.D{}, append([]string{"referrer"}, groupFields...),
 		func(sig *plainSignature) error {
-			if sig.Referrer.IsZero() {
+			if sig.Referrer.IsZero() || rules.invalid(sig.group(), never) {
 				return nil
 			}
 			referrer, err := sig.Referrer.Open(s.keys, sigAAD(sig.ID, fieldReferrer))
@@ -348,11 +359,16 @@ func (s *Store) eachReferral(ctx context.Context, fn func(campaignID string, sig
 }
 
 // eachCountry calls fn with the campaign, signing time and country of
-// every signature that counted at cutoff (Service.Recount).
+// every signature that counted at cutoff: not invalidated then
+// (Service.Recount, bursts.go).
 func (s *Store) eachCountry(ctx context.Context, cutoff time.Time, fn func(campaignID string, signedAt time.Time, country string)) error {
-	return s.scanPlain(ctx, bson.D{}, []string{"campaign_id", "signed_at", "person.country", "invalid", "validity_at"},
+	rules, err := s.invalidations(ctx, "")
+	if err != nil {
+		return err
+	}
+	return s.scanPlain(ctx, bson.D{}, append([]string{"person.country"}, groupFields...),
 		func(sig *plainSignature) error {
-			if !sig.countedAt(cutoff) {
+			if rules.invalid(sig.group(), cutoff) {
 				return nil
 			}
 			fn(sig.CampaignID, sig.SignedAt, sig.Person.Country)

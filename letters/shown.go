@@ -236,10 +236,13 @@ func (s *Service) GreetingsChanged(ctx context.Context, campaignID string) error
 // gone or invalidated.
 func (s *Service) toShown(ctx context.Context, g *Greeting) (Shown, bool, error) {
 	sig, err := s.campaigns.Signature(ctx, g.ID)
-	if errors.Is(err, campaign.ErrNotFound) || (err == nil && sig.Invalid) {
+	if errors.Is(err, campaign.ErrNotFound) {
 		return Shown{}, false, nil
 	}
 	if err != nil {
+		return Shown{}, false, err
+	}
+	if invalid, err := s.campaigns.Invalidated(ctx, sig); err != nil || invalid {
 		return Shown{}, false, err
 	}
 	sh := Shown{ID: g.ID, At: g.CreatedAt, Text: g.Text, Language: g.Language, Country: sig.Person.Country}

@@ -152,7 +152,7 @@ func (s *Server) burstRow(t *i18n.Localizer, camp *campaign.Campaign, q campaign
 	if b.Valid() > 0 {
 		r.InvalidateHref = link(false)
 	}
-	if b.Invalid > 0 {
+	if b.Restorable > 0 {
 		r.RestoreHref = link(true)
 	}
 	return r
@@ -241,7 +241,7 @@ func (s *Server) burstChangeForm(c *fiber.Ctx) error {
 	}
 	if restore {
 		p.Title = t.T("abuse2.bursts.confirm.restore_title")
-		p.Count = int64(b.Invalid)
+		p.Count = int64(b.Restorable)
 		p.Fields.Set("restore", "yes")
 	}
 	return s.render(c, fiber.StatusOK, "admin/burst_change", p)
