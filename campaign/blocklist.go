@@ -26,8 +26,12 @@ import (
 // ProblemBlocked is an email address at a blocked domain.
 const ProblemBlocked Problem = "blocked_domain"
 
-// blockListTTL is how long a node keeps the list it read.
-const blockListTTL = 2 * time.Second
+// blockListTTL is how long a node keeps the list it read;
+// blockListTimeout bounds a read for a caller without a deadline.
+const (
+	blockListTTL     = 2 * time.Second
+	blockListTimeout = 5 * time.Second
+)
 
 // BlockListMax is how many domains the list holds at most.
 const BlockListMax = 2000
@@ -122,7 +126,16 @@ func (b *BlockList) Save(ctx context.Context, domains []string) (added, removed 
 // Blocks reports whether a normalised email address is at a blocked
 // domain or one of its subdomains.
 func (b *BlockList) Blocks(ctx context.Context, normalisedEmail string) (bool, error) {
-	list, err := b.Domains(ctx)
+	// Like the batch's writes (batch.go), the read does not end when the
+	// caller's request is cancelled, only at its deadline: a signature
+	// sent goes through to its outcome.
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(blockListTimeout)
+	}
+	rctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
+	defer cancel()
+	list, err := b.Domains(rctx)
 	if err != nil || len(list) == 0 {
 		return false, err
 	}
