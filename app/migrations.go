@@ -45,6 +45,14 @@ func (a *App) Migrations() []migrate.Migration {
 		// A sign form's token signs once: the spent ones are kept, a
 		// collection an hour, until they expire.
 		{Version: 11, Name: "spent form token collections", Up: a.Spent.Prepare},
+		// The organisation's blocked email domains, an empty list at first,
+		// and the invalidations of bursts of signatures, read by campaign.
+		{Version: 12, Name: "blocked email domains and invalidations", Up: func(ctx context.Context) error {
+			if err := a.Signing.BlockList().Prepare(ctx); err != nil {
+				return err
+			}
+			return a.Campaigns.EnsureInvalidations(ctx)
+		}},
 	}
 }
 

@@ -33,6 +33,12 @@ const (
 	PartnerLinkSet  Action = "partner_stats_link_created"
 	PartnerLinkGone Action = "partner_stats_link_revoked"
 	ProfileChanged  Action = "organisation_profile_changed"
+	// BurstInvalidated and BurstRestored: an organizer invalidated or
+	// restored a group of signatures in bulk; BlockListChanged: the email
+	// domains refused changed.
+	BurstInvalidated Action = "signatures_invalidated"
+	BurstRestored    Action = "signatures_restored"
+	BlockListChanged Action = "blocked_domains_changed"
 
 	PasswordChanged   Action = "password_changed"
 	TwoFactorEnabled  Action = "two_factor_enabled"

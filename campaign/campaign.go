@@ -78,8 +78,12 @@ type Campaign struct {
 	// ArchivedAt hides a campaign from the public and the console's lists;
 	// zero while it is not archived.
 	ArchivedAt time.Time `bson:"archived_at"`
-	CreatedAt  time.Time `bson:"created_at"`
-	UpdatedAt  time.Time `bson:"updated_at"`
+	// MergeAliases counts "name+tag@" and dotted Gmail addresses as one
+	// person's (aliases.go). Off, as for campaigns stored before it
+	// existed, counts every address apart.
+	MergeAliases bool      `bson:"merge_aliases,omitempty"`
+	CreatedAt    time.Time `bson:"created_at"`
+	UpdatedAt    time.Time `bson:"updated_at"`
 }
 
 // Greetings are a campaign's settings for the short personal messages that

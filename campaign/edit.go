@@ -144,6 +144,7 @@ func ChangedFields(before, after *Campaign) []string {
 	add("embed origins", !slices.Equal(before.EmbedOrigins, after.EmbedOrigins))
 	add("at-risk countries", !slices.Equal(before.RiskCountries(), after.RiskCountries()))
 	add("archived", before.Archived() != after.Archived())
+	add("merge aliases", before.MergeAliases != after.MergeAliases)
 	return out
 }
 

@@ -52,6 +52,11 @@ type Service struct {
 	// holds the journal entries it wrote that Run is to clear (commit.go).
 	batch       *batcher
 	journalDone journalDone
+
+	// groups keys the hashes that group signatures into bursts (marks.go).
+	groups groupKeys
+	// blocked are the email domains that may not sign (blocklist.go).
+	blocked *BlockList
 }
 
 // NewService returns a service over store. emailKey keys the HMAC that
@@ -66,6 +71,8 @@ func NewService(store *Store, greetings GreetingRecorder, emailKey []byte, now f
 		now:       now,
 		forms:     newFormRules(),
 		live:      newLive(),
+		groups:    newGroupKeys(emailKey),
+		blocked:   newBlockList(store.campaigns.Database(), now),
 	}
 	s.batch = newBatcher(s.commit)
 	return s
@@ -191,6 +198,12 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 	if err != nil {
 		return err
 	}
+	switch blocked, err := s.blocked.Blocks(ctx, f.Email); {
+	case err != nil:
+		return fmt.Errorf("sign %s: %w", c.Slug, err)
+	case blocked:
+		return &ValidationError{Fields: []FieldError{{Field: "email", Problem: ProblemBlocked}}}
+	}
 	var check NameCheck
 	if s.names != nil {
 		if check, err = s.names.CheckName(ctx, c.ID, f.Signer.Name, f.Signer.City); err != nil {
@@ -201,7 +214,7 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 		}
 	}
 	sig := Signature{
-		ID:          SignatureID(s.emailKey, c.ID, f.Email),
+		ID:          SignatureID(s.emailKey, c.ID, DuplicateKey(f.Email, c.MergeAliases)),
 		CampaignID:  c.ID,
 		SignedAt:    now.Truncate(time.Millisecond), // what BSON keeps
 		Source:      cmp.Or(in.Source, SourceWeb),
@@ -210,7 +223,12 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 		HasGreeting: f.Greeting != "",
 		Greeting:    f.Greeting,
 		Person:      Person{Name: f.Signer.Name, City: f.Signer.City, Country: f.Signer.Country, Display: f.Display},
+		Marks:       in.Marks,
+		Network:     truncate(in.Network, NetworkHashLen),
+		DomainKey:   s.groups.hash("domain", EmailDomain(f.Email)),
+		RefKey:      s.groups.hash("ref", in.Referrer),
 	}
+	sig.Person.Domain = EmailDomain(f.Email)
 	if f.Updates {
 		sig.Person.Email = f.Email
 	}

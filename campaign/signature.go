@@ -55,6 +55,16 @@ type Signature struct {
 	// nil when none does, or for a signature stored before names were
 	// checked.
 	Held *Held `bson:"held,omitempty"`
+	// Marks are the reasons it looked suspicious when it was made
+	// (marks.go); it counts all the same until it is invalidated.
+	Marks []Mark `bson:"marks,omitempty"`
+	// Network is a short hash of the network it was sent from, with the
+	// signing node's key of the day (NetworkHashLen digits); DomainKey and
+	// RefKey are keyed hashes of its email domain and its referrer. They
+	// group signatures into bursts; each is empty when unknown.
+	Network   string `bson:"net,omitempty"`
+	DomainKey string `bson:"domain_key,omitempty"`
+	RefKey    string `bson:"ref_key,omitempty"`
 	// Person holds every personal field, and nothing else does, so that it
 	// can be encrypted or erased as one.
 	Person Person `bson:"person"`
@@ -70,6 +80,9 @@ type Person struct {
 	Display NameDisplay `bson:"display,omitempty"`
 	// Email is kept only when the supporter asked for updates.
 	Email string `bson:"email,omitempty"`
+	// Domain is the email address's domain, kept for the console's
+	// bursts; empty for signatures stored before it was kept.
+	Domain string `bson:"domain,omitempty"`
 }
 
 // NameDisplay is how a supporter wants their name printed on the letter
@@ -101,6 +114,10 @@ type SignInput struct {
 	Source Source
 	// Referrer attributes it to a partner (see Signature.Referrer).
 	Referrer string
+	// Marks are the reasons it looks suspicious, Network the short hash
+	// of its network (see Signature).
+	Marks   []Mark
+	Network string
 }
 
 // Problem names what is wrong with one field, as a code the web layer turns

@@ -21,12 +21,17 @@ type storedSignature struct {
 	HasGreeting bool        `bson:"has_greeting,omitempty"`
 	Greeting    sealed.Text `bson:"greeting,omitempty"`
 	Held        *Held       `bson:"held,omitempty"`
+	Marks       []Mark      `bson:"marks,omitempty"`
+	Network     string      `bson:"net,omitempty"`
+	DomainKey   string      `bson:"domain_key,omitempty"`
+	RefKey      string      `bson:"ref_key,omitempty"`
 	Person      struct {
 		Name    sealed.Text `bson:"name"`
 		City    sealed.Text `bson:"city,omitempty"`
 		Country string      `bson:"country"`
 		Display NameDisplay `bson:"display,omitempty"`
 		Email   sealed.Text `bson:"email,omitempty"`
+		Domain  sealed.Text `bson:"domain,omitempty"`
 	} `bson:"person"`
 }
 
@@ -37,12 +42,13 @@ const (
 	fieldEmail    = "person.email"
 	fieldReferrer = "referrer"
 	fieldGreeting = "greeting"
+	fieldDomain   = "person.domain"
 )
 
 // SignatureFields names the sealed fields of the signatures, for the
 // migration and key rotation (see package reseal).
 func (s *Store) SignatureFields() sealed.Fields {
-	return sealed.Fields{Collection: s.signatures, Paths: []string{fieldName, fieldCity, fieldEmail, fieldReferrer, fieldGreeting}}
+	return sealed.Fields{Collection: s.signatures, Paths: []string{fieldName, fieldCity, fieldEmail, fieldReferrer, fieldGreeting, fieldDomain}}
 }
 
 func sigAAD(id, field string) []byte { return sealed.AAD(signaturesCollection, id, field) }
@@ -52,6 +58,7 @@ func (s *Store) seal(sig *Signature) (*storedSignature, error) {
 	d := &storedSignature{
 		ID: sig.ID, CampaignID: sig.CampaignID, SignedAt: sig.SignedAt, Source: sig.Source,
 		Updates: sig.Updates, HasGreeting: sig.HasGreeting, Held: sig.Held,
+		Marks: sig.Marks, Network: sig.Network, DomainKey: sig.DomainKey, RefKey: sig.RefKey,
 	}
 	d.Person.Country, d.Person.Display = sig.Person.Country, sig.Person.Display
 	for _, f := range []struct {
@@ -64,6 +71,7 @@ func (s *Store) seal(sig *Signature) (*storedSignature, error) {
 		{&d.Person.Name, sig.Person.Name, fieldName},
 		{&d.Person.City, sig.Person.City, fieldCity},
 		{&d.Person.Email, sig.Person.Email, fieldEmail},
+		{&d.Person.Domain, sig.Person.Domain, fieldDomain},
 	} {
 		t, err := sealed.Seal(s.keys, f.value, sigAAD(sig.ID, f.path))
 		if err != nil {
@@ -79,6 +87,7 @@ func (s *Store) open(d *storedSignature) (Signature, error) {
 	sig := Signature{
 		ID: d.ID, CampaignID: d.CampaignID, SignedAt: d.SignedAt, Source: d.Source,
 		Updates: d.Updates, HasGreeting: d.HasGreeting, Held: d.Held,
+		Marks: d.Marks, Network: d.Network, DomainKey: d.DomainKey, RefKey: d.RefKey,
 	}
 	sig.Person.Country, sig.Person.Display = d.Person.Country, d.Person.Display
 	for _, f := range []struct {
@@ -91,6 +100,7 @@ func (s *Store) open(d *storedSignature) (Signature, error) {
 		{&sig.Person.Name, d.Person.Name, fieldName},
 		{&sig.Person.City, d.Person.City, fieldCity},
 		{&sig.Person.Email, d.Person.Email, fieldEmail},
+		{&sig.Person.Domain, d.Person.Domain, fieldDomain},
 	} {
 		v, err := f.src.Open(s.keys, sigAAD(d.ID, f.path))
 		if err != nil {

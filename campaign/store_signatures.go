@@ -118,10 +118,14 @@ func (s *Store) Signature(ctx context.Context, id string) (*Signature, error) {
 	return &sig, nil
 }
 
-// EachSignature calls fn with every signature of a campaign, in the order
-// they are stored (no sort: on the embedded database a sort would hold the
+// EachSignature calls fn with every signature of a campaign that is not
+// invalidated (bursts.go), in the order they are stored (no sort: on the embedded database a sort would hold the
 // whole collection in memory). It stops at fn's first error.
 func (s *Store) EachSignature(ctx context.Context, campaignID string, fn func(*Signature) error) error {
+	rules, err := s.invalidations(ctx, campaignID)
+	if err != nil {
+		return fmt.Errorf("read signatures of %s: %w", campaignID, err)
+	}
 	cur, err := s.signatures.Find(ctx, bson.M{"campaign_id": campaignID}, options.Find().SetBatchSize(readBatch))
 	if err != nil {
 		return fmt.Errorf("read signatures of %s: %w", campaignID, err)
@@ -131,6 +135,9 @@ func (s *Store) EachSignature(ctx context.Context, campaignID string, fn func(*S
 		sig, err := s.decodeSignature(cur)
 		if err != nil {
 			return fmt.Errorf("read signatures of %s: %w", campaignID, err)
+		}
+		if rules.invalid(groupOf(&sig), never) {
+			continue
 		}
 		if err := fn(&sig); err != nil {
 			return err
@@ -266,10 +273,25 @@ type plainSignature struct {
 	SignedAt   time.Time   `bson:"signed_at"`
 	Source     Source      `bson:"source"`
 	Referrer   sealed.Text `bson:"referrer"`
-	Person     struct {
-		Country string `bson:"country"`
+	// What the bursts read (bursts.go).
+	HasGreeting bool   `bson:"has_greeting"`
+	Marks       []Mark `bson:"marks"`
+	Network     string `bson:"net"`
+	DomainKey   string `bson:"domain_key"`
+	RefKey      string `bson:"ref_key"`
+	Person      struct {
+		Country string      `bson:"country"`
+		Domain  sealed.Text `bson:"domain"`
 	} `bson:"person"`
 }
+
+// group is what places a signature in its bursts.
+func (p *plainSignature) group() signatureGroup {
+	return signatureGroup{CampaignID: p.CampaignID, SignedAt: p.SignedAt, Network: p.Network, DomainKey: p.DomainKey, RefKey: p.RefKey}
+}
+
+// groupFields are the fields of signatureGroup, to project.
+var groupFields = []string{"campaign_id", "signed_at", "net", "domain_key", "ref_key"}
 
 // scanPlain calls fn with the named fields of every signature that passes
 // filter, in the order the database keeps them (no sort: the embedded
@@ -298,21 +320,33 @@ func (s *Store) scanPlain(ctx context.Context, filter bson.D, fields []string, f
 }
 
 // eachSignedAt calls fn with the signing time, source and country of every
-// signature of the campaign (Service.Stats).
+// signature of the campaign that is not invalidated (Service.Stats).
 func (s *Store) eachSignedAt(ctx context.Context, campaignID string, fn func(signedAt time.Time, src Source, country string)) error {
-	return s.scanPlain(ctx, bson.D{{Key: "campaign_id", Value: campaignID}}, []string{"signed_at", "source", "person.country"},
+	rules, err := s.invalidations(ctx, campaignID)
+	if err != nil {
+		return err
+	}
+	return s.scanPlain(ctx, bson.D{{Key: "campaign_id", Value: campaignID}}, append([]string{"source", "person.country"}, groupFields...),
 		func(sig *plainSignature) error {
+			if rules.invalid(sig.group(), never) {
+				return nil
+			}
 			fn(sig.SignedAt, sig.Source, sig.Person.Country)
 			return nil
 		})
 }
 
 // eachReferral calls fn with the campaign, signing time and opened
-// referrer of every signature that has a referrer (Partners.Stats).
+// referrer of every signature that has a referrer and is not invalidated
+// (Partners.Stats).
 func (s *Store) eachReferral(ctx context.Context, fn func(campaignID string, signedAt time.Time, referrer string)) error {
-	return s.scanPlain(ctx, bson.D{}, []string{"campaign_id", "signed_at", "referrer"},
+	rules, err := s.invalidations(ctx, "")
+	if err != nil {
+		return err
+	}
+	return s.scanPlain(ctx, bson.D{}, append([]string{"referrer"}, groupFields...),
 		func(sig *plainSignature) error {
-			if sig.Referrer.IsZero() {
+			if sig.Referrer.IsZero() || rules.invalid(sig.group(), never) {
 				return nil
 			}
 			referrer, err := sig.Referrer.Open(s.keys, sigAAD(sig.ID, fieldReferrer))
@@ -325,10 +359,18 @@ func (s *Store) eachReferral(ctx context.Context, fn func(campaignID string, sig
 }
 
 // eachCountry calls fn with the campaign, signing time and country of
-// every signature (Service.Recount).
-func (s *Store) eachCountry(ctx context.Context, fn func(campaignID string, signedAt time.Time, country string)) error {
-	return s.scanPlain(ctx, bson.D{}, []string{"campaign_id", "signed_at", "person.country"},
+// every signature that counted at cutoff: not invalidated then
+// (Service.Recount, bursts.go).
+func (s *Store) eachCountry(ctx context.Context, cutoff time.Time, fn func(campaignID string, signedAt time.Time, country string)) error {
+	rules, err := s.invalidations(ctx, "")
+	if err != nil {
+		return err
+	}
+	return s.scanPlain(ctx, bson.D{}, append([]string{"person.country"}, groupFields...),
 		func(sig *plainSignature) error {
+			if rules.invalid(sig.group(), cutoff) {
+				return nil
+			}
 			fn(sig.CampaignID, sig.SignedAt, sig.Person.Country)
 			return nil
 		})

@@ -18,6 +18,9 @@ import (
 type Campaigns interface {
 	CampaignRules(ctx context.Context, campaignID string) (campaign.Rules, error)
 	Signature(ctx context.Context, id string) (*campaign.Signature, error)
+	// Invalidated reports whether an organizer invalidated the signature:
+	// its greeting is not shown then.
+	Invalidated(ctx context.Context, sig *campaign.Signature) (bool, error)
 }
 
 // Problems with a translation as a translator wrote it; a translation can

@@ -225,14 +225,24 @@ func (s *Service) loadShown(ctx context.Context, campaignID string) ([]Shown, er
 	return out, nil
 }
 
+// GreetingsChanged reloads the campaign's public greetings on every node:
+// some of its signatures were invalidated or restored
+// (campaign.ShownGreetings).
+func (s *Service) GreetingsChanged(ctx context.Context, campaignID string) error {
+	return s.shownChanged(ctx, campaignID)
+}
+
 // toShown makes an approved greeting public: false when its signature is
-// gone.
+// gone or invalidated.
 func (s *Service) toShown(ctx context.Context, g *Greeting) (Shown, bool, error) {
 	sig, err := s.campaigns.Signature(ctx, g.ID)
 	if errors.Is(err, campaign.ErrNotFound) {
 		return Shown{}, false, nil
 	}
 	if err != nil {
+		return Shown{}, false, err
+	}
+	if invalid, err := s.campaigns.Invalidated(ctx, sig); err != nil || invalid {
 		return Shown{}, false, err
 	}
 	sh := Shown{ID: g.ID, At: g.CreatedAt, Text: g.Text, Language: g.Language, Country: sig.Person.Country}

@@ -141,3 +141,31 @@ func (s *Server) spendToken(c *fiber.Ctx, camp *campaign.Campaign, form *SignFor
 	s.abuse.monitor.Record(camp.ID, form.guard.network, s.cfg.Now())
 	return nil
 }
+
+// signalMarks are the marks the defences' signals give a signature.
+var signalMarks = []struct {
+	signal abuse.Signal
+	mark   campaign.Mark
+}{
+	{abuse.CampaignRate, campaign.MarkCampaignRate},
+	{abuse.NetworkBusy | abuse.NetworkFlood, campaign.MarkNetworkBusy},
+	{abuse.NetworkShare, campaign.MarkNetworkShare},
+}
+
+// marks are the reasons a sign form that passed looks suspicious, stored
+// with its signature (campaign.Mark), which counts all the same: the
+// signals that asked it for work, and a form sent back sooner than twice
+// the time a person needs to fill it in (possible only once the work is
+// done: a form without work is refused sooner than MinFillTime).
+func (s *Server) marks(g guard, issued time.Time) []campaign.Mark {
+	var out []campaign.Mark
+	for _, sm := range signalMarks {
+		if g.ask.Signals&sm.signal != 0 {
+			out = append(out, sm.mark)
+		}
+	}
+	if s.cfg.Now().Sub(issued) < 2*s.cfg.MinFillTime {
+		out = append(out, campaign.MarkFast)
+	}
+	return out
+}

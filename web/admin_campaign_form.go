@@ -60,6 +60,8 @@ type CampaignForm struct {
 	// keeps the stored list.
 	AtRisk     string
 	AtRiskSent bool
+	// MergeAliases is campaign.Campaign.MergeAliases.
+	MergeAliases bool
 	// ArrivalDate and TransitDays are the deadline helper's.
 	ArrivalDate, TransitDays string
 	// Version is when the campaign the form was filled from was last
@@ -76,7 +78,7 @@ func campaignFormOf(camp *campaign.Campaign) CampaignForm {
 		GreetingsEnabled: camp.Greetings.Enabled, GreetingsPublic: camp.Greetings.ShowPublic,
 		GreetingsMax: strconv.Itoa(camp.Greetings.MaxLength), TransitDays: strconv.Itoa(DefaultTransitDays),
 		EmbedOrigins: strings.Join(camp.EmbedOrigins, "\n"), Version: versionOf(camp),
-		AtRisk: strings.Join(camp.RiskCountries(), " "),
+		AtRisk: strings.Join(camp.RiskCountries(), " "), MergeAliases: camp.MergeAliases,
 	}
 	if camp.Goal > 0 {
 		f.Goal = strconv.Itoa(camp.Goal)
@@ -115,6 +117,7 @@ func readCampaignForm(c *fiber.Ctx) CampaignForm {
 		GreetingsMax: v("greetings_max"), ArrivalDate: v("arrival_date"), TransitDays: v("transit_days"),
 		EmbedOrigins: text("embed_origins"), Version: v("version"),
 		AtRisk: v("at_risk"), AtRiskSent: c.Request().PostArgs().Has("at_risk"),
+		MergeAliases: formValue(c, "merge_aliases") != "",
 	}
 }
 
@@ -217,6 +220,7 @@ func (f *CampaignForm) apply(camp *campaign.Campaign, recipients []campaign.Reci
 	} else {
 		f.AtRisk = strings.Join(camp.RiskCountries(), " ")
 	}
+	camp.MergeAliases = f.MergeAliases
 	camp.EmbedOrigins = nil
 	for line := range strings.FieldsSeq(strings.ReplaceAll(f.EmbedOrigins, ",", " ")) {
 		o, ok := campaign.ParseOrigin(line)

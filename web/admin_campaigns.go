@@ -33,6 +33,7 @@ func (s *Server) campaignNav(c *fiber.Ctx, camp *campaign.Campaign) []NavItem {
 		{base + "/texts", "admin.campaign.nav.texts"},
 		{base + "/preview", "admin.campaign.nav.preview"},
 		{base + "/signatures", "admin.campaign.nav.signatures"},
+		{base + "/bursts", "abuse2.nav.bursts"},
 		{base + "/stats", "admin.campaign.nav.stats"},
 		{base + "/paper", "admin.campaign.nav.paper"},
 		{base + "/bundle", "admin.campaign.nav.bundle"},

@@ -460,6 +460,7 @@ func (s *Server) signCampaign(c *fiber.Ctx, camp *campaign.Campaign, how signing
 		Greeting: form.Greeting, Consent: form.Consent, Updates: form.Updates,
 		Display: campaign.NameDisplay(form.Display),
 		Source:  how.Source, Referrer: how.Referrer,
+		Marks: s.marks(form.guard, issued), Network: form.guard.network,
 	})
 	var verr *campaign.ValidationError
 	switch {

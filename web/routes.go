@@ -86,6 +86,9 @@ func (s *Server) routeTable() []route {
 		{get, "/admin/campaigns/:id/signatures/:sig/erase", organizers, s.signatureEraseForm},
 		{post, "/admin/campaigns/:id/signatures/:sig/erase", organizers, s.signatureErase},
 		{get, "/admin/campaigns/:id/stats", organizers, s.campaignStats},
+		{get, "/admin/campaigns/:id/bursts", organizers, s.burstList},
+		{get, "/admin/campaigns/:id/bursts/change", organizers, s.burstChangeForm},
+		{post, "/admin/campaigns/:id/bursts/change", organizers, s.burstChange},
 		{get, "/admin/campaigns/:id/paper", organizers, s.paperPage},
 		{post, "/admin/campaigns/:id/paper/tally", organizers, s.paperTally},
 		{post, "/admin/campaigns/:id/paper/rows", organizers, s.paperRows},
@@ -132,6 +135,8 @@ func (s *Server) routeTable() []route {
 		{get, "/admin/audit", admins, s.auditPage},
 		{get, "/admin/organisation", admins, s.organisationForm},
 		{post, "/admin/organisation", admins, s.organisationSave},
+		{get, "/admin/blocklist", admins, s.blockListForm},
+		{post, "/admin/blocklist", admins, s.blockListSave},
 	}
 }
 
@@ -152,6 +157,7 @@ var consoleNav = []navLink{
 	{href: "/admin/translations", label: "admin.nav.translations"},
 	{href: "/admin/users", label: "admin.nav.users"},
 	{href: "/admin/organisation", label: "org.admin.nav"},
+	{href: "/admin/blocklist", label: "abuse2.blocklist.nav"},
 	{href: "/admin/audit", label: "admin.nav.audit"},
 }
 

@@ -22,6 +22,15 @@ import (
 // key, so the same network hashes differently on each node; the signals
 // built on it are per node (see Monitor). At midnight UTC a network's
 // recent count starts again under its new hash.
+//
+// Signatures keep the first campaign.NetworkHashLen digits of it, so that
+// the console can group bursts by network. The key stays per node on
+// purpose: a key shared by the nodes would have to be stored, or derived
+// from a secret that is, and whoever seized a server or a backup could then
+// hash all 2^24 IPv4 /24s and map every stored hash back to its network.
+// With a key that only one process's memory held for one day, a stored
+// hash says nothing once the day is over. The cost: with several nodes,
+// one network's burst shows as one group per node (the page says so).
 type Networks struct {
 	mu  sync.Mutex
 	day string
