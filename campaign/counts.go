@@ -224,6 +224,12 @@ func (s *Service) Run(ctx context.Context, log *slog.Logger) error {
 		s.recountLoop(ctx, log)
 	}()
 	defer func() { <-recounted }()
+	indexed := make(chan struct{})
+	go func() {
+		defer close(indexed)
+		s.buildLoop(ctx, log)
+	}()
+	defer func() { <-indexed }()
 	tick := time.NewTicker(RefreshInterval)
 	defer tick.Stop()
 	for n := 1; ; n++ {
@@ -236,6 +242,9 @@ func (s *Service) Run(ctx context.Context, log *slog.Logger) error {
 		case <-tick.C:
 			if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
 				log.Warn("refresh counts", "error", err)
+			}
+			if err := s.syncIndex(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("read other nodes' signatures into the index", "error", err)
 			}
 			// The signing journal (commit.go): entries done, and now and
 			// then those an error or another node's crash left.
