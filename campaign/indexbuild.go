@@ -296,3 +296,15 @@ func (s *Service) indexStored(sigs []Signature, errs []error) {
 		}
 	}
 }
+
+// IndexProgress returns how far the build of the index is while it runs,
+// and nil when none runs.
+func (s *Service) IndexProgress() *PreparingError {
+	x := &s.index
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.state != indexBuilding {
+		return nil
+	}
+	return &PreparingError{Read: x.read.Load(), Total: x.total.Load()}
+}
