@@ -183,4 +183,3 @@ func (s *Store) eachSignedAt(ctx context.Context, campaignID string, fn func(sig
 			return nil
 		})
 }
-
