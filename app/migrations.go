@@ -45,6 +45,9 @@ func (a *App) Migrations() []migrate.Migration {
 		// A sign form's token signs once: the spent ones are kept, a
 		// collection an hour, until they expire.
 		{Version: 11, Name: "spent form token collections", Up: a.Spent.Prepare},
+		// Nodes tell each other which signatures were erased, to take them
+		// out of the console's index of signatures (campaign/indexsync.go).
+		{Version: 12, Name: "signature erasures", Up: a.Campaigns.EnsureErasures},
 	}
 }
 

@@ -213,9 +213,10 @@ func (s *Service) setCounts(docs []counterDoc) {
 // Run keeps the memory in step with the other nodes until ctx ends: every
 // RefreshInterval it writes this node's new counts, reads every campaign's
 // counts and reads the campaign list, it clears the decoys repeats wrote
-// (decoy.go) and keeps the signing journal (commit.go); beside that it
-// recounts (recountLoop, recount.go). Failures are logged and retried at
-// the next tick; it
+// (decoy.go), keeps the signing journal (commit.go) and reads other nodes'
+// signatures into the console's index (indexsync.go); beside that it
+// recounts (recountLoop, recount.go) and builds the index (buildLoop,
+// indexbuild.go). Failures are logged and retried at the next tick; it
 // returns nil when ctx ends, after a last write.
 func (s *Service) Run(ctx context.Context, log *slog.Logger) error {
 	recounted := make(chan struct{})

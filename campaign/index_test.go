@@ -176,8 +176,8 @@ func samePage(t *testing.T, what string, got, want campaign.SignaturePage) {
 // TestIndexReadsOtherNodesSignatures runs two nodes on one database: a
 // signature stored on one shows in the other's list within the delay
 // indexsync.go states for a small database (two refreshes, here with a
-// generous bound for a loaded machine), and an erasure on this node takes
-// the row out of its list at once.
+// generous bound for a loaded machine); an erasure on that node takes the
+// row out of its list at once, and out of the first node's soon after.
 func TestIndexReadsOtherNodesSignatures(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	db := dbs.Database(t)
@@ -187,6 +187,9 @@ func TestIndexReadsOtherNodesSignatures(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := store.EnsureDecoys(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.EnsureErasures(ctx); err != nil {
 			t.Fatal(err)
 		}
 		return campaign.NewService(store, nopGreetings{}, []byte("0123456789abcdef0123456789abcdef"), time.Now)
@@ -248,11 +251,28 @@ func TestIndexReadsOtherNodesSignatures(t *testing.T) {
 	if err != nil || len(p.Signatures) != 0 {
 		t.Fatalf("after erasure: %v, %v; want no rows", ids(p.Signatures), err)
 	}
+	// The node where it was signed takes it out too.
+	erased := time.Now()
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		p, err := a.ListSignatures(ctx, c.ID, campaign.ListRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Signatures) == 0 {
+			t.Logf("erasure shown on the other node after %s", time.Since(erased).Round(time.Millisecond))
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the erased signature is still in the other node's list after 15 s")
+		}
+	}
 	// A read of other nodes' signatures that began before the erasure
 	// must not bring it back: wait for two more.
 	time.Sleep(2500 * time.Millisecond)
-	if p, _ := b.ListSignatures(ctx, c.ID, campaign.ListRequest{}); len(p.Signatures) != 0 {
-		t.Fatalf("erased signature back in the list: %v", ids(p.Signatures))
+	for _, n := range []*campaign.Service{a, b} {
+		if p, _ := n.ListSignatures(ctx, c.ID, campaign.ListRequest{}); len(p.Signatures) != 0 {
+			t.Fatalf("erased signature back in the list: %v", ids(p.Signatures))
+		}
 	}
 }
 

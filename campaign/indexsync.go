@@ -13,6 +13,11 @@ import (
 // before its insert is acknowledged: a batch is stamped before it is
 // written, and its write may take up to commitTimeout.
 //
+// Erasures on other nodes come through the collection of erasures
+// (store_erasures.go), read with the signatures: a row erased there is
+// taken out here, and kept out of later reads. A node that could read
+// neither for erasureKeep (an hour) may miss an erasure until it restarts.
+//
 // A read is due when a campaign's count (which Run reads from the counter
 // documents every RefreshInterval) moved apart from its rows in the index
 // since the last read: this node's own signatures move both together, so
@@ -45,6 +50,8 @@ type indexSync struct {
 	// gaps are the campaigns' counts less their rows, as they were before
 	// the last read.
 	gaps map[string]int64
+	// dropped is the wall time old erasures were last deleted.
+	dropped time.Time
 	// erased holds this node's erasures by when they were made (wall
 	// time): a read that began before an erasure may still return the
 	// erased row, and must not put it back.
@@ -90,6 +97,16 @@ func (s *Service) syncIndex(ctx context.Context) error {
 		found = append(found, campaignRow{sig.CampaignID, newRow(sig, x.referrers.intern)})
 		return nil
 	})
+	var erased []erasureDoc
+	if err == nil {
+		// After the signatures: an erasure made in between is read.
+		erased, err = s.store.erasuresSince(ctx, since)
+	}
+	if err == nil && wall.Sub(x.sync.dropped) > erasureKeep/4 {
+		if err = s.store.dropErasures(ctx, start.Add(-erasureKeep)); err == nil {
+			x.sync.dropped = wall
+		}
+	}
 	took := time.Since(wall)
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -98,6 +115,15 @@ func (s *Service) syncIndex(ctx context.Context) error {
 		return err
 	}
 	x.sync.last, x.sync.gaps = wall, gaps
+	for _, e := range erased {
+		k := campaignKey{e.CampaignID, e.SignedAt.UnixMilli(), e.Signature}
+		if c, ok := x.campaigns[k.campaignID]; ok {
+			c.mu.Lock()
+			c.remove(k.at, k.id)
+			c.mu.Unlock()
+		}
+		x.noteErased(k)
+	}
 	for _, f := range found {
 		if _, gone := x.sync.erased[campaignKey{f.campaignID, f.row.at, f.row.id}]; gone {
 			continue

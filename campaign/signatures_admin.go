@@ -168,6 +168,12 @@ func (s *Service) EraseSignature(ctx context.Context, campaignID, id string) err
 	if err != nil {
 		return err
 	}
+	// Other nodes learn of it from this note (indexsync.go), written
+	// first: if it fails nothing is erased yet, and the erasure can be
+	// asked again.
+	if err := s.store.noteErasure(ctx, sig, s.now()); err != nil {
+		return err
+	}
 	if err := s.greetings.EraseGreeting(ctx, id); err != nil {
 		return fmt.Errorf("erase greeting: %w", err)
 	}
