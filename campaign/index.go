@@ -202,10 +202,15 @@ func (f *rowFilter) match(r *indexRow) bool {
 			return false
 		}
 	}
-	if f.search != "" && !strings.Contains(r.foldedName(), f.search) && !strings.Contains(r.foldedCity(), f.search) {
+	if f.search == "" {
+		return true
+	}
+	// One look at both folded texts first, as most rows do not match; a
+	// match is then checked not to run from the name into the city.
+	if !strings.Contains(r.text[r.cityEnd:], f.search) {
 		return false
 	}
-	return true
+	return strings.Contains(r.foldedName(), f.search) || strings.Contains(r.foldedCity(), f.search)
 }
 
 // chunkMax bounds the rows of one chunk: an insertion moves at most that

@@ -54,7 +54,7 @@ func TestIndexPagesEqualTheDatabaseQuery(t *testing.T) {
 	if err := svc.Store().CreateCampaign(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	first := indexFixture(t, svc, c, 560, 1)
+	first := indexFixture(t, svc, c, 400, 1)
 	if err := svc.BuildIndex(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func TestIndexPagesEqualTheDatabaseQuery(t *testing.T) {
 
 	// Rows signed out of order (another node's, typed in from paper) and
 	// erased ones.
-	indexFixture(t, svc, c, 200, 2)
+	indexFixture(t, svc, c, 160, 2)
 	for _, s := range first[:40] {
 		if err := svc.EraseSignature(ctx, c.ID, s.ID); err != nil {
 			t.Fatal(err)
