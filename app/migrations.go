@@ -53,6 +53,9 @@ func (a *App) Migrations() []migrate.Migration {
 			}
 			return a.Campaigns.EnsureInvalidations(ctx)
 		}},
+		// Nodes tell each other which signatures were erased, to take them
+		// out of the console's index of signatures (campaign/indexsync.go).
+		{Version: 13, Name: "signature erasures", Up: a.Campaigns.EnsureErasures},
 	}
 }
 

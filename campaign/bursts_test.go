@@ -86,6 +86,21 @@ func TestBurstInvalidateAndRestore(t *testing.T) {
 		if got := exported(); got != want {
 			t.Errorf("%s: exported %d, want %d", step, got, want)
 		}
+		// The console's list and statistics, from the index in memory.
+		page, err := svc.ListSignatures(ctx, c.ID, campaign.ListRequest{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := int64(len(page.Signatures)); got != want {
+			t.Errorf("%s: the console lists %d signatures, want %d", step, got, want)
+		}
+		st, err := svc.Stats(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Web != want {
+			t.Errorf("%s: statistics count %d web signatures, want %d", step, st.Web, want)
+		}
 		// The counters are written, and a recount right after the change
 		// and one later leave them right.
 		if err := svc.Refresh(ctx); err != nil {

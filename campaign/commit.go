@@ -113,6 +113,7 @@ func (s *Service) commit(ctx context.Context, batch []*pendingSignature) {
 		switch {
 		case p.err == nil:
 			s.add(p.sig.CampaignID, p.sig.Person.Country, 1, p.sig.SignedAt)
+			s.indexSignature(p.sig)
 			colliding++
 		case errors.Is(p.err, ErrDuplicate):
 			fresh++

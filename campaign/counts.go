@@ -213,9 +213,10 @@ func (s *Service) setCounts(docs []counterDoc) {
 // Run keeps the memory in step with the other nodes until ctx ends: every
 // RefreshInterval it writes this node's new counts, reads every campaign's
 // counts and reads the campaign list, it clears the decoys repeats wrote
-// (decoy.go) and keeps the signing journal (commit.go); beside that it
-// recounts (recountLoop, recount.go). Failures are logged and retried at
-// the next tick; it
+// (decoy.go), keeps the signing journal (commit.go) and reads other nodes'
+// signatures into the console's index (indexsync.go); beside that it
+// recounts (recountLoop, recount.go) and builds the index (buildLoop,
+// indexbuild.go). Failures are logged and retried at the next tick; it
 // returns nil when ctx ends, after a last write.
 func (s *Service) Run(ctx context.Context, log *slog.Logger) error {
 	recounted := make(chan struct{})
@@ -224,6 +225,12 @@ func (s *Service) Run(ctx context.Context, log *slog.Logger) error {
 		s.recountLoop(ctx, log)
 	}()
 	defer func() { <-recounted }()
+	indexed := make(chan struct{})
+	go func() {
+		defer close(indexed)
+		s.buildLoop(ctx, log)
+	}()
+	defer func() { <-indexed }()
 	tick := time.NewTicker(RefreshInterval)
 	defer tick.Stop()
 	for n := 1; ; n++ {
@@ -236,6 +243,9 @@ func (s *Service) Run(ctx context.Context, log *slog.Logger) error {
 		case <-tick.C:
 			if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
 				log.Warn("refresh counts", "error", err)
+			}
+			if err := s.syncIndex(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("read other nodes' signatures into the index", "error", err)
 			}
 			// The signing journal (commit.go): entries done, and now and
 			// then those an error or another node's crash left.

@@ -89,8 +89,9 @@ func (s *Service) AddPaperRows(ctx context.Context, c *Campaign, rows []PaperRow
 	if len(sigs) == 0 {
 		return 0, ErrNothingToAdd
 	}
-	n, err := s.store.InsertSignatures(ctx, sigs)
+	errs, n, err := s.store.insertNew(ctx, sigs)
 	s.addSignatures(c.ID, sigs, n)
+	s.indexStored(sigs, errs)
 	if err != nil {
 		return n, fmt.Errorf("add paper signatures to %s: %w", c.Slug, err)
 	}

@@ -57,6 +57,9 @@ type Service struct {
 	groups groupKeys
 	// blocked are the email domains that may not sign (blocklist.go).
 	blocked *BlockList
+	// index holds every campaign's signatures for the console
+	// (index.go).
+	index signatureIndex
 }
 
 // NewService returns a service over store. emailKey keys the HMAC that
@@ -361,8 +364,9 @@ func (s *Service) AddSignatures(ctx context.Context, campaignID string, sigs []S
 	for i := range sigs {
 		sigs[i].CampaignID = campaignID
 	}
-	n, err := s.store.InsertSignatures(ctx, sigs)
+	errs, n, err := s.store.insertNew(ctx, sigs)
 	s.addSignatures(campaignID, sigs, n)
+	s.indexStored(sigs, errs)
 	if err != nil {
 		return n, fmt.Errorf("add signatures to %s: %w", campaignID, err)
 	}

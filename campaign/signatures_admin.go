@@ -97,65 +97,54 @@ type SignaturePage struct {
 }
 
 // ListSignatures returns one page of the campaign's signatures that pass
-// the filter, newest first.
-//
-// It is a keyset query: on MongoDB the (campaign_id, signed_at) index
-// serves the range on the key, so a page deep in a million signatures costs
-// what the first one does. The embedded database scans the campaign's
-// signatures for every page.
+// the filter, newest first, from the index in memory (index.go): a page
+// costs the same at any depth and on any database, and a search tests the
+// rows' folded names and cities, which the database holds sealed. While
+// the index is being built the error is a *PreparingError.
 func (s *Service) ListSignatures(ctx context.Context, campaignID string, req ListRequest) (SignaturePage, error) {
 	limit := req.Limit
 	if limit <= 0 {
 		limit = PageSize
 	}
-	if !req.Before.IsZero() {
-		rows, err := s.store.signaturePage(ctx, campaignID, req.Filter, req.Before, true, limit+1)
+	var search string
+	if req.Filter.Search != "" {
+		q, err := textnorm.Line(req.Filter.Search)
 		if err != nil {
-			return SignaturePage{}, err
+			return SignaturePage{}, fmt.Errorf("search %q: %w", req.Filter.Search, err)
 		}
-		if len(rows) > limit {
+		search = q
+	}
+	rows, err := s.indexed(ctx, campaignID)
+	if err != nil {
+		return SignaturePage{}, err
+	}
+	f := newRowFilter(req.Filter, search)
+	if f.invalid, err = s.invalidRows(ctx, campaignID); err != nil {
+		return SignaturePage{}, err
+	}
+	if !req.Before.IsZero() {
+		sigs := rows.page(campaignID, &f, req.Before, true, limit+1)
+		if len(sigs) > limit {
 			// Newest first, like every page; there are newer rows still.
-			rows = rows[:limit]
-			slices.Reverse(rows)
-			return SignaturePage{Signatures: rows, Prev: cursorOf(&rows[0]), Next: cursorOf(&rows[len(rows)-1])}, nil
+			sigs = sigs[:limit]
+			slices.Reverse(sigs)
+			return SignaturePage{Signatures: sigs, Prev: cursorOf(&sigs[0]), Next: cursorOf(&sigs[len(sigs)-1])}, nil
 		}
 		// Fewer than a page is newer than Before: show the first page
 		// rather than a short one.
 		req.After = Cursor{}
 	}
-	rows, err := s.store.signaturePage(ctx, campaignID, req.Filter, req.After, false, limit+1)
-	if err != nil {
-		return SignaturePage{}, err
-	}
+	sigs := rows.page(campaignID, &f, req.After, false, limit+1)
 	var p SignaturePage
-	if len(rows) > limit {
-		rows = rows[:limit]
-		p.Next = cursorOf(&rows[len(rows)-1])
+	if len(sigs) > limit {
+		sigs = sigs[:limit]
+		p.Next = cursorOf(&sigs[len(sigs)-1])
 	}
-	if !req.After.IsZero() && len(rows) > 0 {
-		p.Prev = cursorOf(&rows[0])
+	if !req.After.IsZero() && len(sigs) > 0 {
+		p.Prev = cursorOf(&sigs[0])
 	}
-	p.Signatures = rows
+	p.Signatures = sigs
 	return p, nil
-}
-
-// searchMatcher returns what tells whether a name or city contains the
-// search term, in any case; nil when there is no term. Names and cities
-// are stored normalised; the term is normalised the same way so that
-// composed and decomposed letters match.
-func searchMatcher(search string) (func(string) bool, error) {
-	if search == "" {
-		return nil, nil
-	}
-	q, err := textnorm.Line(search)
-	if err != nil {
-		return nil, fmt.Errorf("search %q: %w", search, err)
-	}
-	re, err := regexp.Compile("(?i)" + regexp.QuoteMeta(q))
-	if err != nil {
-		return nil, fmt.Errorf("search %q: %w", search, err)
-	}
-	return re.MatchString, nil
 }
 
 // CampaignSignature returns the signature with that ID if it belongs to
@@ -182,6 +171,12 @@ func (s *Service) EraseSignature(ctx context.Context, campaignID, id string) err
 	if err != nil {
 		return err
 	}
+	// Other nodes learn of it from this note (indexsync.go), written
+	// first: if it fails nothing is erased yet, and the erasure can be
+	// asked again.
+	if err := s.store.noteErasure(ctx, sig, s.now()); err != nil {
+		return err
+	}
 	if err := s.greetings.EraseGreeting(ctx, id); err != nil {
 		return fmt.Errorf("erase greeting: %w", err)
 	}
@@ -193,6 +188,7 @@ func (s *Service) EraseSignature(ctx context.Context, campaignID, id string) err
 		// Erased by someone else meanwhile; they took it off the count.
 		return fmt.Errorf("erase signature: %w", ErrNotFound)
 	}
+	s.unindexSignature(campaignID, sig.SignedAt, sig.ID)
 	// Counted in the minute of the erasure, not of the signing: a recount
 	// that sealed the signing minute already must still see it go.
 	s.add(campaignID, sig.Person.Country, -1, s.now())

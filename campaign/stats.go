@@ -3,7 +3,6 @@ package campaign
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"slices"
 	"time"
 )
@@ -56,10 +55,9 @@ type CountryCount struct {
 // Total is the country's signatures from both sources.
 func (c CountryCount) Total() int64 { return c.Web + c.Paper }
 
-// Stats computes the campaign's figures at the service clock's time. It
-// reads the campaign's signatures once, with a cursor and in the order the
-// database keeps them, holding only a counter per day and per country, and
-// reads the campaign's paper counts.
+// Stats computes the campaign's figures at the service clock's time, from
+// the index of signatures in memory (index.go) and the campaign's paper
+// counts. While the index is being built the error is a *PreparingError.
 func (s *Service) Stats(ctx context.Context, c *Campaign) (Stats, error) {
 	now := s.now().UTC()
 	loc := c.Location()
@@ -75,31 +73,15 @@ func (s *Service) Stats(ctx context.Context, c *Campaign) (Stats, error) {
 		return cc
 	}
 
-	dayAgo := now.Add(-24 * time.Hour)
-	err := s.store.eachSignedAt(ctx, c.ID, func(signedAt time.Time, src Source, country string) {
-		date := dateIn(signedAt, loc)
-		d, ok := days[date.Unix()]
-		if !ok {
-			d = &DayCount{Date: date}
-			days[date.Unix()] = d
-		}
-		cc := countryOf(country)
-		if src == SourcePaper {
-			st.PaperRows++
-			d.Paper++
-			cc.Paper++
-		} else {
-			st.Web++
-			d.Web++
-			cc.Web++
-		}
-		if signedAt.After(dayAgo) && !signedAt.After(now) {
-			st.LastDay++
-		}
-	})
+	rows, err := s.indexed(ctx, c.ID)
 	if err != nil {
-		return Stats{}, fmt.Errorf("statistics of %s: %w", c.Slug, err)
+		return Stats{}, err
 	}
+	invalid, err := s.invalidRows(ctx, c.ID)
+	if err != nil {
+		return Stats{}, err
+	}
+	rows.tally(loc, now, invalid, &st, days, countryOf)
 
 	tallies, err := s.PaperTallies(ctx, c.ID)
 	if err != nil {
@@ -122,6 +104,50 @@ func (s *Service) Stats(ctx context.Context, c *Campaign) (Stats, error) {
 		return cmp.Compare(a.Code, b.Code)
 	})
 	return st, nil
+}
+
+// tally counts the rows that no invalidation holds into st, days and the countries: by source, by
+// calendar day in loc and over the 24 hours up to now. The rows come in
+// time order, so a day's bounds are worked out once per day, not per row.
+func (c *campaignRows) tally(loc *time.Location, now time.Time, invalid rowRules, st *Stats, days map[int64]*DayCount, countryOf func(string) *CountryCount) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	dayAgo, nowMS := now.Add(-24*time.Hour).UnixMilli(), now.UnixMilli()
+	var d *DayCount
+	var dayEnd int64 = -1 << 63
+	var cc *CountryCount
+	var ccCode [2]byte
+	c.walk(0, 0, false, func(r *indexRow) bool {
+		if invalid.holds(r) {
+			return true
+		}
+		if d == nil || r.at >= dayEnd {
+			t := time.UnixMilli(r.at)
+			date := dateIn(t, loc)
+			if d = days[date.Unix()]; d == nil {
+				d = &DayCount{Date: date}
+				days[date.Unix()] = d
+			}
+			y, m, dd := t.In(loc).Date()
+			dayEnd = time.Date(y, m, dd+1, 0, 0, 0, 0, loc).UnixMilli()
+		}
+		if cc == nil || r.country != ccCode {
+			cc, ccCode = countryOf(r.countryCode()), r.country
+		}
+		if sources[r.source] == SourcePaper {
+			st.PaperRows++
+			d.Paper++
+			cc.Paper++
+		} else {
+			st.Web++
+			d.Web++
+			cc.Web++
+		}
+		if r.at > dayAgo && r.at <= nowMS {
+			st.LastDay++
+		}
+		return true
+	})
 }
 
 // dateIn returns the calendar date of t in loc, as midnight UTC.

@@ -78,35 +78,33 @@ func (s *Store) insertBatch(ctx context.Context, docs []*storedSignature) []erro
 // InsertSignatures stores many signatures in one unordered batch; IDs
 // already stored are skipped. It returns how many were stored.
 func (s *Store) InsertSignatures(ctx context.Context, sigs []Signature) (int, error) {
-	if len(sigs) == 0 {
-		return 0, nil
-	}
-	docs := make([]any, len(sigs))
+	_, n, err := s.insertNew(ctx, sigs)
+	return n, err
+}
+
+// insertNew is InsertSignatures that also says which of sigs it stored:
+// those whose error in the returned list is nil.
+func (s *Store) insertNew(ctx context.Context, sigs []Signature) ([]error, int, error) {
+	docs := make([]*storedSignature, len(sigs))
 	for i := range sigs {
 		d, err := s.seal(&sigs[i])
 		if err != nil {
-			return 0, err
+			return nil, 0, err
 		}
 		docs[i] = d
 	}
-	res, err := s.signatures.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	errs := s.insertBatch(ctx, docs)
 	n := 0
-	if res != nil {
-		n = len(res.InsertedIDs)
-	}
-	var bulk mongo.BulkWriteException
-	if errors.As(err, &bulk) && bulk.WriteConcernError == nil {
-		for _, we := range bulk.WriteErrors {
-			if !mongo.IsDuplicateKeyError(we) {
-				return n, fmt.Errorf("insert signatures: %w", err)
-			}
+	var failed error
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			n++
+		case !errors.Is(err, ErrDuplicate) && failed == nil:
+			failed = err
 		}
-		return len(sigs) - len(bulk.WriteErrors), nil
 	}
-	if err != nil {
-		return n, fmt.Errorf("insert signatures: %w", err)
-	}
-	return n, nil
+	return errs, n, failed
 }
 
 // Signature returns the signature with that ID, or ErrNotFound.
@@ -157,112 +155,6 @@ func (s *Store) deleteSignature(ctx context.Context, id string) (bool, error) {
 		return false, fmt.Errorf("delete signature: %w", err)
 	}
 	return res.DeletedCount > 0, nil
-}
-
-// signaturePage reads up to limit signatures of the campaign that pass f,
-// from key on: older than key, newest first, or when newer is true newer
-// than key, oldest first.
-func (s *Store) signaturePage(ctx context.Context, campaignID string, f SignatureFilter, key Cursor, newer bool, limit int) ([]Signature, error) {
-	filter, err := signatureFilter(campaignID, f, key, newer)
-	if err != nil {
-		return nil, err
-	}
-	// Names and cities are sealed, so the database cannot search them: the
-	// rows in the range are opened and searched here, in the page's order,
-	// until the page is full.
-	match, err := searchMatcher(f.Search)
-	if err != nil {
-		return nil, err
-	}
-	dir := -1
-	if newer {
-		dir = 1
-	}
-	opts := options.Find().SetSort(bson.D{{Key: "signed_at", Value: dir}, {Key: "_id", Value: dir}})
-	if match == nil {
-		opts.SetLimit(int64(limit))
-	} else {
-		opts.SetBatchSize(500)
-	}
-	cur, err := s.signatures.Find(ctx, filter, opts)
-	if err != nil {
-		return nil, fmt.Errorf("list signatures of %s: %w", campaignID, err)
-	}
-	defer cur.Close(ctx)
-	out := make([]Signature, 0, limit)
-	for len(out) < limit && cur.Next(ctx) {
-		sig, err := s.decodeSignature(cur)
-		if err != nil {
-			return nil, fmt.Errorf("list signatures of %s: %w", campaignID, err)
-		}
-		if match == nil || match(sig.Person.Name) || match(sig.Person.City) {
-			out = append(out, sig)
-		}
-	}
-	if err := cur.Err(); err != nil {
-		return nil, fmt.Errorf("list signatures of %s: %w", campaignID, err)
-	}
-	return out, nil
-}
-
-// signatureFilter builds the query of one page. The campaign and the range
-// on signed_at stand at the top level, where MongoDB's planner turns them
-// into bounds on the (campaign_id, signed_at) index; the key's tie-break on
-// _id and the other filters are checked on the rows in that range.
-//
-// The search term is not in it: names and cities are sealed (see
-// Store.signaturePage).
-func signatureFilter(campaignID string, f SignatureFilter, key Cursor, newer bool) (bson.D, error) {
-	// The bounds on signed_at: the date range narrowed by the key. Each
-	// operator appears once (the embedded database fails on repeats).
-	lower, upper := f.From.UTC(), f.Until.UTC()
-	lowerOp, upperOp := "$gte", "$lt"
-	var and bson.A
-	if !key.IsZero() {
-		// (signed_at, _id) beyond the key, written so that the index bound
-		// is a plain range: signed_at <= t and (signed_at < t or _id < id),
-		// or the same with > for newer rows.
-		strict, idOp := "$lt", "$lt"
-		if newer {
-			strict, idOp = "$gt", "$gt"
-			if lower.IsZero() || !key.SignedAt.Before(lower) {
-				lower, lowerOp = key.SignedAt, "$gte"
-			}
-		} else if upper.IsZero() || key.SignedAt.Before(upper) {
-			upper, upperOp = key.SignedAt, "$lte"
-		}
-		and = append(and, bson.D{{Key: "$or", Value: bson.A{
-			bson.D{{Key: "signed_at", Value: bson.D{{Key: strict, Value: key.SignedAt}}}},
-			bson.D{{Key: "_id", Value: bson.D{{Key: idOp, Value: key.ID}}}},
-		}}})
-	}
-	signedAt := bson.D{}
-	if !lower.IsZero() {
-		signedAt = append(signedAt, bson.E{Key: lowerOp, Value: lower})
-	}
-	if !upper.IsZero() {
-		signedAt = append(signedAt, bson.E{Key: upperOp, Value: upper})
-	}
-	filter := bson.D{{Key: "campaign_id", Value: campaignID}}
-	if len(signedAt) > 0 {
-		filter = append(filter, bson.E{Key: "signed_at", Value: signedAt})
-	}
-	if f.Country != "" {
-		filter = append(filter, bson.E{Key: "person.country", Value: f.Country})
-	}
-	if f.Source != "" {
-		filter = append(filter, bson.E{Key: "source", Value: f.Source})
-	}
-	switch f.Greeting {
-	case WithGreeting:
-		filter = append(filter, bson.E{Key: "has_greeting", Value: true})
-	case WithoutGreeting:
-		filter = append(filter, bson.E{Key: "has_greeting", Value: bson.D{{Key: "$ne", Value: true}}})
-	}
-	if len(and) > 0 {
-		filter = append(filter, bson.E{Key: "$and", Value: and})
-	}
-	return filter, nil
 }
 
 // plainSignature is what a stored signature keeps in plain, and its sealed
@@ -319,23 +211,6 @@ func (s *Store) scanPlain(ctx context.Context, filter bson.D, fields []string, f
 	return cur.Err()
 }
 
-// eachSignedAt calls fn with the signing time, source and country of every
-// signature of the campaign that is not invalidated (Service.Stats).
-func (s *Store) eachSignedAt(ctx context.Context, campaignID string, fn func(signedAt time.Time, src Source, country string)) error {
-	rules, err := s.invalidations(ctx, campaignID)
-	if err != nil {
-		return err
-	}
-	return s.scanPlain(ctx, bson.D{{Key: "campaign_id", Value: campaignID}}, append([]string{"source", "person.country"}, groupFields...),
-		func(sig *plainSignature) error {
-			if rules.invalid(sig.group(), never) {
-				return nil
-			}
-			fn(sig.SignedAt, sig.Source, sig.Person.Country)
-			return nil
-		})
-}
-
 // eachReferral calls fn with the campaign, signing time and opened
 // referrer of every signature that has a referrer and is not invalidated
 // (Partners.Stats).
@@ -374,4 +249,43 @@ func (s *Store) eachCountry(ctx context.Context, cutoff time.Time, fn func(campa
 			fn(sig.CampaignID, sig.SignedAt, sig.Person.Country)
 			return nil
 		})
+}
+
+// eachListed calls fn with every signature of the campaigns named (all
+// campaigns when none is) signed at since or later (any time when zero),
+// opened as far as the console's index needs: the greeting and the email
+// address are not read. It stops at fn's first error. On MongoDB the
+// (campaign_id, signed_at) index serves a read with both; the embedded
+// database scans the collection for any of them.
+func (s *Store) eachListed(ctx context.Context, campaignIDs []string, since time.Time, fn func(*Signature) error) error {
+	filter := bson.D{}
+	if len(campaignIDs) > 0 {
+		filter = append(filter, bson.E{Key: "campaign_id", Value: bson.D{{Key: "$in", Value: campaignIDs}}})
+	}
+	if !since.IsZero() {
+		filter = append(filter, bson.E{Key: "signed_at", Value: bson.D{{Key: "$gte", Value: since.UTC()}}})
+	}
+	opts := options.Find().SetBatchSize(1000).SetProjection(bson.D{{Key: fieldGreeting, Value: 0}, {Key: fieldEmail, Value: 0}})
+	cur, err := s.signatures.Find(ctx, filter, opts)
+	if err != nil {
+		return fmt.Errorf("read signatures for the index: %w", err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var d storedSignature
+		if err := cur.Decode(&d); err != nil {
+			return fmt.Errorf("read signatures for the index: %w", err)
+		}
+		sig, err := s.open(&d)
+		if err != nil {
+			return fmt.Errorf("read signatures for the index: %w", err)
+		}
+		if err := fn(&sig); err != nil {
+			return err
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return fmt.Errorf("read signatures for the index: %w", err)
+	}
+	return nil
 }

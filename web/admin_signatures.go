@@ -218,6 +218,9 @@ func (s *Server) signatureList(c *fiber.Ctx) error {
 		return s.render(c, fiber.StatusUnprocessableEntity, "admin/signatures", p)
 	}
 	page, err := s.deps.Signing.ListSignatures(ctx, camp.ID, campaign.ListRequest{Filter: filter, After: after, Before: before})
+	if ok, err := s.preparing(c, camp, "/signatures", p.Title, err); ok {
+		return err
+	}
 	if err != nil {
 		return err
 	}

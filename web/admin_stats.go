@@ -60,6 +60,9 @@ func (s *Server) campaignStats(c *fiber.Ctx) error {
 		return err
 	}
 	st, err := s.deps.Signing.Stats(ctx, camp)
+	if ok, err := s.preparing(c, camp, "/stats", s.localizer(c).T("signatures.stats.title", "Title", camp.Title), err); ok {
+		return err
+	}
 	if err != nil {
 		return err
 	}
