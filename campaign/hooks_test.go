@@ -1,6 +1,11 @@
 package campaign
 
-import "go.mongodb.org/mongo-driver/v2/mongo"
+import (
+	"context"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+)
 
 // Hooks for the benchmarks of package campaign_test.
 
@@ -13,3 +18,14 @@ func (s *Store) SealForTest(sig *Signature) (any, error) { return s.seal(sig) }
 
 // SignaturesForTest returns the signatures collection.
 func (s *Store) SignaturesForTest() *mongo.Collection { return s.signatures }
+
+// BeginCountForTest records sigs as a batch in flight in the campaign's
+// counter document, as a batch does before its insert (commit.go).
+func (s *Store) BeginCountForTest(ctx context.Context, campaignID, batch string, at time.Time, sigs []Signature) error {
+	rec := inflightDoc{At: at}
+	for _, sig := range sigs {
+		rec.IDs = append(rec.IDs, sig.ID)
+		rec.Signed = append(rec.Signed, sig.SignedAt.UTC().Truncate(time.Millisecond))
+	}
+	return s.beginCount(ctx, campaignID, batch, rec)
+}

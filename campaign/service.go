@@ -344,7 +344,7 @@ func (s *Service) AddSignatures(ctx context.Context, campaignID string, sigs []S
 		sigs[i].CampaignID = campaignID
 	}
 	n, err := s.store.InsertSignatures(ctx, sigs)
-	s.addSignatures(campaignID, sigs, n)
+	s.addSignatures(ctx, campaignID, sigs, n)
 	if err != nil {
 		return n, fmt.Errorf("add signatures to %s: %w", campaignID, err)
 	}

@@ -39,6 +39,18 @@ type counterDoc struct {
 	// Lease is when the recount that set Sealed stops holding the
 	// document; zero when none does.
 	Lease time.Time `bson:"lease"`
+	// Inflight holds, by batch, the signatures a batch of signing is
+	// inserting and has not counted yet (Service.commit).
+	Inflight map[string]inflightDoc `bson:"inflight,omitempty"`
+}
+
+// inflightDoc is a batch's record in a counter document: the IDs of the
+// signatures it inserts, and the time each was signed at, which tells the
+// signature the batch stored from an earlier one with the same ID.
+type inflightDoc struct {
+	At     time.Time   `bson:"at"`
+	IDs    []string    `bson:"ids"`
+	Signed []time.Time `bson:"signed"`
 }
 
 // bucketDoc is a part of a counter: a total and its countries.
@@ -54,7 +66,14 @@ type bucketDoc struct {
 // client process, and the lock of that database (database.DB.WriteLock)
 // serializes the process's counter writes. MongoDB updates a document
 // atomically and needs no lock between nodes.
-func (s *Store) SetCounterLock(l sync.Locker) { s.counterMu = l }
+//
+// Setting the lock also says that this process is the database's only
+// client: then start-up settles every batch left in flight at once
+// (LoadCounts), since none can be another node's, still being written.
+func (s *Store) SetCounterLock(l sync.Locker) {
+	s.counterMu = l
+	s.onlyClient = true
+}
 
 func (s *Store) counters() *mongo.Collection {
 	return s.campaigns.Database().Collection(countersCollection)
@@ -63,14 +82,28 @@ func (s *Store) counters() *mongo.Collection {
 // bucketKey names the bucket of a Unix minute in a counter document.
 func bucketKey(minute int64) string { return "m" + strconv.FormatInt(minute, 10) }
 
-// incOf is the $inc that adds t to the counter and to the part at path
-// (paper, or a bucket).
-func incOf(t *tally, path string) bson.D {
-	inc := bson.D{{Key: "total", Value: t.total}, {Key: path + ".t", Value: t.total}}
-	for k, v := range t.countries {
-		inc = append(inc, bson.E{Key: "countries." + k, Value: v}, bson.E{Key: path + ".c." + k, Value: v})
+// incOf is the $inc that adds the tallies of minutes to the counter and
+// each to its part: the paper part for paperMinute, else the bucket of
+// its minute.
+func incOf(minutes minutes) bson.D {
+	sum := &tally{}
+	var parts bson.D
+	for minute, t := range minutes {
+		sum.merge(t)
+		path := "paper"
+		if minute != paperMinute {
+			path = "buckets." + bucketKey(minute)
+		}
+		parts = append(parts, bson.E{Key: path + ".t", Value: t.total})
+		for k, v := range t.countries {
+			parts = append(parts, bson.E{Key: path + ".c." + k, Value: v})
+		}
 	}
-	return inc
+	inc := bson.D{{Key: "total", Value: sum.total}}
+	for k, v := range sum.countries {
+		inc = append(inc, bson.E{Key: "countries." + k, Value: v})
+	}
+	return append(inc, parts...)
 }
 
 // ensureCounter creates a campaign's counter document with zero counts,
@@ -78,6 +111,11 @@ func incOf(t *tally, path string) bson.D {
 func (s *Store) ensureCounter(ctx context.Context, campaignID string) (bool, error) {
 	s.counterMu.Lock()
 	defer s.counterMu.Unlock()
+	return s.createCounter(ctx, campaignID)
+}
+
+// createCounter is ensureCounter for a caller that holds the counter lock.
+func (s *Store) createCounter(ctx context.Context, campaignID string) (bool, error) {
 	doc := counterDoc{ID: campaignID, Countries: map[string]int64{}, Paper: bucketDoc{C: map[string]int64{}}, Buckets: map[string]bucketDoc{}}
 	_, err := s.counters().InsertOne(ctx, doc)
 	if mongo.IsDuplicateKeyError(err) {
@@ -89,39 +127,119 @@ func (s *Store) ensureCounter(ctx context.Context, campaignID string) (bool, err
 	return true, nil
 }
 
-// addToCounter adds t to a campaign's counter document in one $inc by _id:
-// to the paper part when minute is paperMinute, else to the bucket of that
-// minute, unless a recount sealed the minute (it counted those signatures
-// itself); it reports whether it added.
-func (s *Store) addToCounter(ctx context.Context, campaignID string, minute int64, t *tally) (bool, error) {
-	filter := bson.D{{Key: "_id", Value: campaignID}}
-	path := "paper"
-	if minute != paperMinute {
-		path = "buckets." + bucketKey(minute)
-		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
-			bson.D{{Key: "sealed", Value: bson.D{{Key: "$lte", Value: minute}}}},
-			bson.D{{Key: "sealed", Value: bson.D{{Key: "$exists", Value: false}}}},
-		}})
+// withCounterLock calls fn holding the counter lock, for writes of
+// incCounter and what goes with them in the memory (counts.go).
+func (s *Store) withCounterLock(fn func() error) error {
+	s.counterMu.Lock()
+	defer s.counterMu.Unlock()
+	return fn()
+}
+
+// incCounter adds the tallies of minutes (by Unix minute, or
+// paperMinute) to a campaign's counter document, in one $inc by _id, but
+// not those of minutes a recount sealed: it counted those signatures
+// itself. With settle, the name of a batch in flight (beginCount), it
+// removes the batch's record in the same update, and adds nothing when
+// the record is gone: whoever removed it counted the batch. The caller
+// holds the counter lock (withCounterLock).
+func (s *Store) incCounter(ctx context.Context, campaignID string, m minutes, settle string) (bool, error) {
+	m = maps.Clone(m)
+	for minute, t := range m {
+		if t.total == 0 && len(t.countries) == 0 {
+			delete(m, minute)
+		}
 	}
-	for range 2 {
-		s.counterMu.Lock()
-		res, err := s.counters().UpdateOne(ctx, filter, bson.D{{Key: "$inc", Value: incOf(t, path)}})
-		s.counterMu.Unlock()
+	if len(m) == 0 && settle == "" {
+		return true, nil
+	}
+	for range 4 {
+		filter := bson.D{{Key: "_id", Value: campaignID}}
+		if earliest, ok := m.earliest(); ok {
+			filter = append(filter, bson.E{Key: "$or", Value: bson.A{
+				bson.D{{Key: "sealed", Value: bson.D{{Key: "$lte", Value: earliest}}}},
+				bson.D{{Key: "sealed", Value: bson.D{{Key: "$exists", Value: false}}}},
+			}})
+		}
+		var update bson.D
+		if len(m) > 0 {
+			update = append(update, bson.E{Key: "$inc", Value: incOf(m)})
+		}
+		if settle != "" {
+			filter = append(filter, bson.E{Key: inflightKey(settle), Value: bson.D{{Key: "$exists", Value: true}}})
+			update = append(update, bson.E{Key: "$unset", Value: bson.D{{Key: inflightKey(settle), Value: ""}}})
+		}
+		res, err := s.counters().UpdateOne(ctx, filter, update)
 		if err != nil {
 			return false, fmt.Errorf("write counter of %s: %w", campaignID, err)
 		}
 		if res.MatchedCount > 0 {
 			return true, nil
 		}
-		created, err := s.ensureCounter(ctx, campaignID)
-		if err != nil {
-			return false, err
+		// Why not: no counter yet, the batch settled by another, or a
+		// recount sealed some of the minutes (counting them itself).
+		var doc counterDoc
+		err = s.counters().FindOne(ctx, bson.D{{Key: "_id", Value: campaignID}}).Decode(&doc)
+		switch {
+		case errors.Is(err, mongo.ErrNoDocuments):
+			if _, err := s.createCounter(ctx, campaignID); err != nil {
+				return false, err
+			}
+			continue
+		case err != nil:
+			return false, fmt.Errorf("write counter of %s: %w", campaignID, err)
 		}
-		if !created {
-			return false, nil // it exists, sealed past minute
+		if _, ok := doc.Inflight[settle]; settle != "" && !ok {
+			return false, nil
+		}
+		for minute := range m {
+			if minute != paperMinute && minute < doc.Sealed {
+				delete(m, minute)
+			}
+		}
+		if len(m) == 0 && settle == "" {
+			return true, nil
 		}
 	}
-	return false, fmt.Errorf("write counter of %s: not found after creating it", campaignID)
+	return false, fmt.Errorf("write counter of %s: it changed under every try", campaignID)
+}
+
+// inflightKey is the path of a batch's record in a counter document.
+func inflightKey(batch string) string { return "inflight." + batch }
+
+// beginCount records in a campaign's counter document, under the counter
+// lock, the signatures a batch is about to insert (see Service.commit).
+func (s *Store) beginCount(ctx context.Context, campaignID, batch string, rec inflightDoc) error {
+	return s.withCounterLock(func() error {
+		update := bson.D{{Key: "$set", Value: bson.D{{Key: inflightKey(batch), Value: rec}}}}
+		for range 2 {
+			res, err := s.counters().UpdateOne(ctx, bson.D{{Key: "_id", Value: campaignID}}, update)
+			if err != nil {
+				return fmt.Errorf("record batch in counter of %s: %w", campaignID, err)
+			}
+			if res.MatchedCount > 0 {
+				return nil
+			}
+			if _, err := s.createCounter(ctx, campaignID); err != nil {
+				return err
+			}
+		}
+		return fmt.Errorf("record batch in counter of %s: not found after creating it", campaignID)
+	})
+}
+
+// readCounters reads every counter document and, still holding the
+// counter lock, gives them to then: so each write of incCounter, and
+// what its caller did to the memory, is either wholly before the read or
+// wholly after.
+func (s *Store) readCounters(ctx context.Context, then func([]counterDoc)) error {
+	s.counterMu.Lock()
+	defer s.counterMu.Unlock()
+	docs, err := s.counterDocs(ctx)
+	if err != nil {
+		return err
+	}
+	then(docs)
+	return nil
 }
 
 // counterDocs reads every counter document.
