@@ -75,8 +75,9 @@ func (s *Service) clearJournal(ctx context.Context) error {
 }
 
 // commit stores one batch of signatures (batch.go): it journals the
-// greetings, inserts the documents in one unordered InsertMany, counts the
-// new ones, and does the decoy inserts that make every outcome cost the
+// greetings, counts the documents in advance (batch_count.go), inserts
+// them in one unordered InsertMany, takes off the count what was not
+// stored, and does the decoy inserts that make every outcome cost the
 // same (decoy.go). Each pending's err says what became of it.
 func (s *Service) commit(ctx context.Context, batch []*pendingSignature) {
 	var greeted []string
@@ -106,7 +107,7 @@ func (s *Service) commit(ctx context.Context, batch []*pendingSignature) {
 			docs = append(docs, p.doc)
 		}
 	}
-	settle := s.beginCounts(ctx, insert)
+	counting := s.beginCounts(ctx, insert)
 	errs := s.store.insertBatch(ctx, docs)
 	fresh, colliding := 0, 0
 	counted := map[string]minutes{}
@@ -125,7 +126,7 @@ func (s *Service) commit(ctx context.Context, batch []*pendingSignature) {
 			fresh++
 		}
 	}
-	s.endCounts(ctx, settle, counted)
+	s.endCounts(ctx, counting, counted)
 	// Errors of decoy work are ignored: it stores nothing, and an answer
 	// that failed only for new signatures, or only for repeats, would
 	// tell them apart. One colliding decoy stands for all the batch's new
@@ -137,108 +138,6 @@ func (s *Service) commit(ctx context.Context, batch []*pendingSignature) {
 	if fresh > 0 {
 		s.decoysWritten.Store(true)
 	}
-}
-
-// Counting a batch. Its count goes to the counter documents before any of
-// its requests is answered (counts.go), but the insert and that write are
-// two writes, and a crash between them would leave signatures stored and
-// not counted. So before the insert, each campaign's counter document
-// records the batch in flight: its ID and the IDs and signing times of
-// its signatures (beginCount). After the insert, one update per campaign
-// adds the count and removes the record (endCounts). A record that a
-// crash left behind is settled from the signatures it names (SettleCounts):
-// those stored with its signing times are counted, in the same kind of
-// update, so a batch is counted once, by whoever removes its record.
-//
-// A campaign whose signatures in a batch were all repeats makes the same
-// two writes, adding nothing, so that its answer costs what a new one's
-// does (decoy.go).
-
-// beginCounts records the batch in flight in the counter document of each
-// of its campaigns, and returns, by campaign, the name of the record to
-// settle: empty when it could not be written, and then its count is added
-// without it (a crash before that write leaves it to the recount).
-func (s *Service) beginCounts(ctx context.Context, batch []*pendingSignature) map[string]string {
-	recs := map[string]*inflightDoc{}
-	at := s.now().UTC().Truncate(time.Millisecond)
-	for _, p := range batch {
-		rec, ok := recs[p.sig.CampaignID]
-		if !ok {
-			rec = &inflightDoc{At: at}
-			recs[p.sig.CampaignID] = rec
-		}
-		rec.IDs = append(rec.IDs, p.sig.ID)
-		rec.Signed = append(rec.Signed, p.sig.SignedAt.UTC().Truncate(time.Millisecond))
-	}
-	id := newID()
-	settle := make(map[string]string, len(recs))
-	for campaignID, rec := range recs {
-		settle[campaignID] = ""
-		if s.store.beginCount(ctx, campaignID, id, *rec) == nil {
-			settle[campaignID] = id
-		}
-	}
-	return settle
-}
-
-// endCounts adds the count of what the batch stored, by campaign, and
-// settles its records. A failed write keeps the count in memory and: with
-// a record, leaves it for SettleCounts; without one, for Run to write
-// again (countNow).
-func (s *Service) endCounts(ctx context.Context, settle map[string]string, counted map[string]minutes) {
-	for campaignID, name := range settle {
-		m := counted[campaignID]
-		if name == "" {
-			_ = s.countNow(ctx, campaignID, m)
-			continue
-		}
-		if err := s.settleNow(ctx, campaignID, m, name); err != nil {
-			s.live.count(campaignID, m, false)
-		}
-	}
-}
-
-// SettleCounts counts the batches of signing that the counter documents
-// record in flight since before cutoff (all of them when cutoff is zero),
-// as a crash between a batch's insert and its count leaves them: each
-// signature a record names that is stored, signed at the time the record
-// gives, is counted, and the record removed in the same update. Start-up
-// settles them all when this process is the database's only client (the
-// embedded database), and Run those older than journalGrace.
-func (s *Service) SettleCounts(ctx context.Context, cutoff time.Time) error {
-	docs, err := s.store.counterDocs(ctx)
-	if err != nil {
-		return err
-	}
-	for _, d := range docs {
-		for name, rec := range d.Inflight {
-			if !cutoff.IsZero() && !rec.At.Before(cutoff) {
-				continue
-			}
-			m := minutes{}
-			seen := map[string]bool{}
-			for i, id := range rec.IDs {
-				if seen[id] {
-					continue // a repeat within the batch
-				}
-				seen[id] = true
-				sig, err := s.store.Signature(ctx, id)
-				if errors.Is(err, ErrNotFound) {
-					continue
-				}
-				if err != nil {
-					return fmt.Errorf("settle counts of %s: %w", d.ID, err)
-				}
-				if i < len(rec.Signed) && sig.CampaignID == d.ID && sig.SignedAt.Equal(rec.Signed[i]) {
-					m.add(minuteOf(sig.SignedAt), sig.Person.Country, 1)
-				}
-			}
-			if err := s.settleNow(ctx, d.ID, m, name); err != nil {
-				return fmt.Errorf("settle counts of %s: %w", d.ID, err)
-			}
-		}
-	}
-	return nil
 }
 
 // RepairGreetings records the greetings that signatures in the journal

@@ -13,7 +13,7 @@ import (
 // database. Every change is also added to a counter document per campaign
 // (one $inc by _id, with a part per minute signed in, for recounts) before
 // the request that made it is answered: a batch of signatures adds its
-// count in one write per campaign (commit.go), an erasure or a paper count
+// count in one write per campaign (batch_count.go), an erasure or a paper count
 // in one of its own (countNow). So whatever was answered is counted in the
 // database too, and a node killed at any moment leaves its counters exact.
 // Each node reads every counter document back each second (Run), so a
@@ -49,12 +49,19 @@ type live struct {
 	counts  map[string]*tally
 	pending map[string]map[int64]*tally
 	version map[string]uint64
+	// unsettled holds, by campaign and batch, what a batch counted in
+	// advance and did not store, to take off its counter with its record
+	// (batch_count.go); clean names, by campaign, the last batch whose
+	// record is to be dropped by the next write.
+	unsettled map[string]map[string]minutes
+	clean     map[string]string
 
 	memory memory
 }
 
 func newLive() live {
-	return live{counts: map[string]*tally{}, pending: map[string]map[int64]*tally{}, version: map[string]uint64{}}
+	return live{counts: map[string]*tally{}, pending: map[string]map[int64]*tally{}, version: map[string]uint64{},
+		unsettled: map[string]map[string]minutes{}, clean: map[string]string{}}
 }
 
 // paperMinute stands for the minute of a change of a paper count: those
@@ -159,28 +166,17 @@ func (s *Service) addMinute(ctx context.Context, campaignID, country string, n, 
 // error is returned for a caller that wants to log it; the change is not
 // lost either way.
 func (s *Service) countNow(ctx context.Context, campaignID string, m minutes) error {
-	err := s.settleNow(ctx, campaignID, m, "")
+	err := s.store.withCounterLock(func() error {
+		if _, err := s.store.incCounter(ctx, campaignID, m, ""); err != nil {
+			return err
+		}
+		s.live.count(campaignID, m, false)
+		return nil
+	})
 	if err != nil {
 		s.live.count(campaignID, m, true)
 	}
 	return err
-}
-
-// settleNow adds a campaign's change of counts to its counter document,
-// removing the record of the batch settle in the same write when settle
-// is not empty (commit.go), and then to the memory; when the write
-// fails, or the batch was settled by another meanwhile, neither.
-func (s *Service) settleNow(ctx context.Context, campaignID string, m minutes, settle string) error {
-	return s.store.withCounterLock(func() error {
-		counted, err := s.store.incCounter(ctx, campaignID, m, settle)
-		if err != nil {
-			return err
-		}
-		if counted {
-			s.live.count(campaignID, m, false)
-		}
-		return nil
-	})
 }
 
 // count adds m to a campaign's counts in memory and, when pending, to the
@@ -291,6 +287,11 @@ func (s *Service) setCounts(docs []counterDoc) {
 		for _, p := range l.pending[d.ID] {
 			t.merge(p)
 		}
+		for _, m := range l.unsettled[d.ID] {
+			for _, p := range m {
+				t.merge(p)
+			}
+		}
 		if old, ok := l.counts[d.ID]; !ok || old.total != t.total || !maps.Equal(old.countries, t.countries) {
 			l.version[d.ID]++
 		}
@@ -361,34 +362,34 @@ func (s *Service) Refresh(ctx context.Context) error {
 }
 
 // flush writes again the changes whose counter write failed, one $inc
-// per campaign. Those that fail again are kept for the next time; those of
-// a minute a recount sealed meanwhile are dropped, as the recount counted
-// their signatures.
+// per campaign, and settles the batches that counted in advance what they
+// did not store (batch_count.go). Those that fail again are kept for the
+// next time; those of a minute a recount sealed meanwhile are dropped, as
+// the recount counted their signatures.
 //
-// A campaign's changes leave the pending map under the counter lock, and
-// go back to it if the write fails, so a read of the counters
-// (readCounters) finds each change either pending or in the documents.
+// A change leaves the memory's list under the counter lock, and goes back
+// to it if the write fails, so a read of the counters (readCounters)
+// finds each change either listed or in the documents.
 func (s *Service) flush(ctx context.Context) error {
+	type job struct{ campaignID, batch string }
 	l := &s.live
 	l.mu.RLock()
-	ids := make([]string, 0, len(l.pending))
+	var jobs []job
 	for id := range l.pending {
-		ids = append(ids, id)
+		jobs = append(jobs, job{id, ""})
+	}
+	for id, batches := range l.unsettled {
+		for b := range batches {
+			jobs = append(jobs, job{id, b})
+		}
 	}
 	l.mu.RUnlock()
 	var errs []error
-	for _, id := range ids {
+	for _, j := range jobs {
 		err := s.store.withCounterLock(func() error {
-			l.mu.Lock()
-			m := l.pending[id]
-			delete(l.pending, id)
-			l.mu.Unlock()
-			if _, err := s.store.incCounter(ctx, id, m, ""); err != nil {
-				l.mu.Lock()
-				for minute, t := range m {
-					l.pendingOf(id, minute).merge(t)
-				}
-				l.mu.Unlock()
+			m := l.take(j.campaignID, j.batch)
+			if _, err := s.store.incCounter(ctx, j.campaignID, m, j.batch); err != nil {
+				l.putBack(j.campaignID, j.batch, m)
 				return err
 			}
 			return nil
@@ -396,4 +397,38 @@ func (s *Service) flush(ctx context.Context) error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// take removes and returns a campaign's pending changes (batch empty) or
+// what a batch is to take off its counter.
+func (l *live) take(campaignID, batch string) minutes {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if batch == "" {
+		m := l.pending[campaignID]
+		delete(l.pending, campaignID)
+		return m
+	}
+	m := l.unsettled[campaignID][batch]
+	delete(l.unsettled[campaignID], batch)
+	if len(l.unsettled[campaignID]) == 0 {
+		delete(l.unsettled, campaignID)
+	}
+	return m
+}
+
+// putBack undoes take.
+func (l *live) putBack(campaignID, batch string, m minutes) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if batch == "" {
+		for minute, t := range m {
+			l.pendingOf(campaignID, minute).merge(t)
+		}
+		return
+	}
+	if l.unsettled[campaignID] == nil {
+		l.unsettled[campaignID] = map[string]minutes{}
+	}
+	l.unsettled[campaignID][batch] = m
 }

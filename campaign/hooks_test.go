@@ -19,13 +19,19 @@ func (s *Store) SealForTest(sig *Signature) (any, error) { return s.seal(sig) }
 // SignaturesForTest returns the signatures collection.
 func (s *Store) SignaturesForTest() *mongo.Collection { return s.signatures }
 
-// BeginCountForTest records sigs as a batch in flight in the campaign's
-// counter document, as a batch does before its insert (commit.go).
-func (s *Store) BeginCountForTest(ctx context.Context, campaignID, batch string, at time.Time, sigs []Signature) error {
+// StartCountForTest counts sigs in advance as a batch in flight named
+// batch, as a batch does before its insert (batch_count.go).
+func (s *Store) StartCountForTest(ctx context.Context, campaignID, batch string, at time.Time, sigs []Signature) error {
 	rec := inflightDoc{At: at}
+	m := minutes{}
 	for _, sig := range sigs {
 		rec.IDs = append(rec.IDs, sig.ID)
 		rec.Signed = append(rec.Signed, sig.SignedAt.UTC().Truncate(time.Millisecond))
+		m.add(minuteOf(sig.SignedAt), sig.Person.Country, 1)
 	}
-	return s.beginCount(ctx, campaignID, batch, rec)
+	rec.Expected = m.buckets()
+	return s.withCounterLock(func() error {
+		_, err := s.startCount(ctx, campaignID, batch, rec, m, "")
+		return err
+	})
 }

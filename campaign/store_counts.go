@@ -45,12 +45,14 @@ type counterDoc struct {
 }
 
 // inflightDoc is a batch's record in a counter document: the IDs of the
-// signatures it inserts, and the time each was signed at, which tells the
-// signature the batch stored from an earlier one with the same ID.
+// signatures it inserts, the time each was signed at, which tells the
+// signature the batch stored from an earlier one with the same ID, and
+// what the batch added to the counter in advance, by bucket (bucketKey).
 type inflightDoc struct {
-	At     time.Time   `bson:"at"`
-	IDs    []string    `bson:"ids"`
-	Signed []time.Time `bson:"signed"`
+	At       time.Time            `bson:"at"`
+	IDs      []string             `bson:"ids"`
+	Signed   []time.Time          `bson:"signed"`
+	Expected map[string]bucketDoc `bson:"expected"`
 }
 
 // bucketDoc is a part of a counter: a total and its countries.
@@ -138,7 +140,7 @@ func (s *Store) withCounterLock(fn func() error) error {
 // incCounter adds the tallies of minutes (by Unix minute, or
 // paperMinute) to a campaign's counter document, in one $inc by _id, but
 // not those of minutes a recount sealed: it counted those signatures
-// itself. With settle, the name of a batch in flight (beginCount), it
+// itself. With settle, the name of a batch in flight (startCount), it
 // removes the batch's record in the same update, and adds nothing when
 // the record is gone: whoever removed it counted the batch. The caller
 // holds the counter lock (withCounterLock).
@@ -206,25 +208,40 @@ func (s *Store) incCounter(ctx context.Context, campaignID string, m minutes, se
 // inflightKey is the path of a batch's record in a counter document.
 func inflightKey(batch string) string { return "inflight." + batch }
 
-// beginCount records in a campaign's counter document, under the counter
-// lock, the signatures a batch is about to insert (see Service.commit).
-func (s *Store) beginCount(ctx context.Context, campaignID, batch string, rec inflightDoc) error {
-	return s.withCounterLock(func() error {
-		update := bson.D{{Key: "$set", Value: bson.D{{Key: inflightKey(batch), Value: rec}}}}
-		for range 2 {
-			res, err := s.counters().UpdateOne(ctx, bson.D{{Key: "_id", Value: campaignID}}, update)
-			if err != nil {
-				return fmt.Errorf("record batch in counter of %s: %w", campaignID, err)
-			}
-			if res.MatchedCount > 0 {
-				return nil
-			}
-			if _, err := s.createCounter(ctx, campaignID); err != nil {
-				return err
-			}
+// startCount adds m, what a batch is about to insert (Service.commit), to
+// a campaign's counter document and records the batch in flight as name,
+// in one update by _id, which also drops the record of the batch drop (if
+// not empty). It reports false, and writes nothing, when a recount has
+// sealed the earliest minute of m. The caller holds the counter lock.
+func (s *Store) startCount(ctx context.Context, campaignID, name string, rec inflightDoc, m minutes, drop string) (bool, error) {
+	filter := bson.D{{Key: "_id", Value: campaignID}}
+	if earliest, ok := m.earliest(); ok {
+		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
+			bson.D{{Key: "sealed", Value: bson.D{{Key: "$lte", Value: earliest}}}},
+			bson.D{{Key: "sealed", Value: bson.D{{Key: "$exists", Value: false}}}},
+		}})
+	}
+	update := bson.D{{Key: "$inc", Value: incOf(m)}, {Key: "$set", Value: bson.D{{Key: inflightKey(name), Value: rec}}}}
+	if drop != "" {
+		update = append(update, bson.E{Key: "$unset", Value: bson.D{{Key: inflightKey(drop), Value: ""}}})
+	}
+	for range 2 {
+		res, err := s.counters().UpdateOne(ctx, filter, update)
+		if err != nil {
+			return false, fmt.Errorf("count batch in counter of %s: %w", campaignID, err)
 		}
-		return fmt.Errorf("record batch in counter of %s: not found after creating it", campaignID)
-	})
+		if res.MatchedCount > 0 {
+			return true, nil
+		}
+		created, err := s.createCounter(ctx, campaignID)
+		if err != nil {
+			return false, err
+		}
+		if !created {
+			return false, nil // sealed past the earliest minute
+		}
+	}
+	return false, fmt.Errorf("count batch in counter of %s: not found after creating it", campaignID)
 }
 
 // readCounters reads every counter document and, still holding the
