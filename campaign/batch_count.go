@@ -66,7 +66,7 @@ func (s *Service) beginCounts(ctx context.Context, batch []*pendingSignature) ma
 	for id, rec := range recs {
 		c := counts[id]
 		rec.Expected = c.expected.buckets()
-		_ = s.store.withCounterLock(func() error {
+		_ = s.store.withCounterLock(ctx, func(ctx context.Context) error {
 			l.mu.RLock()
 			drop := l.clean[id]
 			l.mu.RUnlock()
@@ -208,7 +208,7 @@ func (s *Service) storedOf(ctx context.Context, campaignID string, rec inflightD
 // (as a batch of its own that Run had not settled yet).
 func (s *Service) settle(ctx context.Context, campaignID, name string, fix minutes) error {
 	l := &s.live
-	return s.store.withCounterLock(func() error {
+	return s.store.withCounterLock(ctx, func(ctx context.Context) error {
 		counted, err := s.store.incCounter(ctx, campaignID, fix, name)
 		if err != nil || !counted {
 			return err

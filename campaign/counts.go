@@ -166,7 +166,7 @@ func (s *Service) addMinute(ctx context.Context, campaignID, country string, n, 
 // error is returned for a caller that wants to log it; the change is not
 // lost either way.
 func (s *Service) countNow(ctx context.Context, campaignID string, m minutes) error {
-	err := s.store.withCounterLock(func() error {
+	err := s.store.withCounterLock(ctx, func(ctx context.Context) error {
 		if _, err := s.store.incCounter(ctx, campaignID, m, ""); err != nil {
 			return err
 		}
@@ -318,8 +318,10 @@ func (s *Service) Run(ctx context.Context, log *slog.Logger) error {
 	for n := 1; ; n++ {
 		select {
 		case <-ctx.Done():
-			// Write what this node counted; the signatures are stored already.
-			last, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			// Write what this node counted; the signatures are stored
+			// already. Long enough to wait out one holder of the counter
+			// lock (counterHold) and still write.
+			last, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*counterHold)
 			defer cancel()
 			return s.flush(last)
 		case <-tick.C:
@@ -386,7 +388,7 @@ func (s *Service) flush(ctx context.Context) error {
 	l.mu.RUnlock()
 	var errs []error
 	for _, j := range jobs {
-		err := s.store.withCounterLock(func() error {
+		err := s.store.withCounterLock(ctx, func(ctx context.Context) error {
 			m := l.take(j.campaignID, j.batch)
 			if _, err := s.store.incCounter(ctx, j.campaignID, m, j.batch); err != nil {
 				l.putBack(j.campaignID, j.batch, m)

@@ -30,8 +30,14 @@ func (s *Store) StartCountForTest(ctx context.Context, campaignID, batch string,
 		m.add(minuteOf(sig.SignedAt), sig.Person.Country, 1)
 	}
 	rec.Expected = m.buckets()
-	return s.withCounterLock(func() error {
+	return s.withCounterLock(ctx, func(ctx context.Context) error {
 		_, err := s.startCount(ctx, campaignID, batch, rec, m, "")
 		return err
 	})
+}
+
+// ReadCountersForTest reads the counter documents under the counter lock,
+// as Refresh does.
+func (s *Store) ReadCountersForTest(ctx context.Context) error {
+	return s.readCounters(ctx, func([]counterDoc) {})
 }

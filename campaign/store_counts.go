@@ -110,10 +110,12 @@ func incOf(minutes minutes) bson.D {
 
 // ensureCounter creates a campaign's counter document with zero counts,
 // unless it exists, and reports whether it created it.
-func (s *Store) ensureCounter(ctx context.Context, campaignID string) (bool, error) {
-	s.counterMu.Lock()
-	defer s.counterMu.Unlock()
-	return s.createCounter(ctx, campaignID)
+func (s *Store) ensureCounter(ctx context.Context, campaignID string) (created bool, err error) {
+	err = s.withCounterLock(ctx, func(ctx context.Context) error {
+		created, err = s.createCounter(ctx, campaignID)
+		return err
+	})
+	return created, err
 }
 
 // createCounter is ensureCounter for a caller that holds the counter lock.
@@ -129,12 +131,48 @@ func (s *Store) createCounter(ctx context.Context, campaignID string) (bool, err
 	return true, nil
 }
 
+// counterHold bounds how long one holder keeps the counter lock: the
+// database work it does under the lock gets this deadline, when its own is
+// later. Without it, a write to a database that stopped answering held the
+// lock for as long as its context lived, which for Run is until it stops,
+// and every other counter write of the process waited behind it: the
+// final write at shutdown timed out so (its 5 s), as the test servers of
+// a package share one lock.
+const counterHold = 5 * time.Second
+
 // withCounterLock calls fn holding the counter lock, for writes of
-// incCounter and what goes with them in the memory (counts.go).
-func (s *Store) withCounterLock(fn func() error) error {
-	s.counterMu.Lock()
+// incCounter and what goes with them in the memory (counts.go), with a
+// context that ends within counterHold. It waits for the lock only as long
+// as ctx lives, when the lock can tell (sync.Mutex can).
+func (s *Store) withCounterLock(ctx context.Context, fn func(ctx context.Context) error) error {
+	if err := s.lockCounters(ctx); err != nil {
+		return err
+	}
 	defer s.counterMu.Unlock()
-	return fn()
+	ctx, cancel := context.WithTimeout(ctx, counterHold)
+	defer cancel()
+	return fn(ctx)
+}
+
+// lockCounters takes the counter lock, or gives up when ctx ends. A
+// sync.Locker cannot wait on a context; one that can TryLock is polled,
+// from every millisecond to every 20.
+func (s *Store) lockCounters(ctx context.Context) error {
+	try, ok := s.counterMu.(interface{ TryLock() bool })
+	if !ok {
+		s.counterMu.Lock()
+		return nil
+	}
+	for wait := time.Millisecond; !try.TryLock(); wait = min(2*wait, 20*time.Millisecond) {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("wait for the counter lock: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
+	return nil
 }
 
 // incCounter adds the tallies of minutes (by Unix minute, or
@@ -249,14 +287,14 @@ func (s *Store) startCount(ctx context.Context, campaignID, name string, rec inf
 // what its caller did to the memory, is either wholly before the read or
 // wholly after.
 func (s *Store) readCounters(ctx context.Context, then func([]counterDoc)) error {
-	s.counterMu.Lock()
-	defer s.counterMu.Unlock()
-	docs, err := s.counterDocs(ctx)
-	if err != nil {
-		return err
-	}
-	then(docs)
-	return nil
+	return s.withCounterLock(ctx, func(ctx context.Context) error {
+		docs, err := s.counterDocs(ctx)
+		if err != nil {
+			return err
+		}
+		then(docs)
+		return nil
+	})
 }
 
 // counterDocs reads every counter document.
@@ -277,8 +315,6 @@ func (s *Store) counterDocs(ctx context.Context) ([]counterDoc, error) {
 // sealed it at cut-off or later, and returns the document as it was
 // sealed; ok is false when another recount has it.
 func (s *Store) claimRecount(ctx context.Context, campaignID string, cutoff int64, now, lease time.Time) (doc counterDoc, ok bool, err error) {
-	s.counterMu.Lock()
-	defer s.counterMu.Unlock()
 	filter := bson.D{{Key: "_id", Value: campaignID}, {Key: "$and", Value: bson.A{
 		bson.D{{Key: "$or", Value: bson.A{
 			bson.D{{Key: "sealed", Value: bson.D{{Key: "$lt", Value: cutoff}}}},
@@ -290,7 +326,9 @@ func (s *Store) claimRecount(ctx context.Context, campaignID string, cutoff int6
 		}}},
 	}}}
 	update := bson.D{{Key: "$set", Value: bson.D{{Key: "sealed", Value: cutoff}, {Key: "lease", Value: lease}}}}
-	err = s.counters().FindOneAndUpdate(ctx, filter, update, options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&doc)
+	err = s.withCounterLock(ctx, func(ctx context.Context) error {
+		return s.counters().FindOneAndUpdate(ctx, filter, update, options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&doc)
+	})
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return doc, false, nil
 	}
@@ -305,8 +343,6 @@ func (s *Store) claimRecount(ctx context.Context, campaignID string, cutoff int6
 // ends the lease; it reports false when another recount took the counter
 // over meanwhile, and then changes nothing.
 func (s *Store) applyRecount(ctx context.Context, campaignID string, cutoff int64, lease time.Time, fix *tally, drop []string) (bool, error) {
-	s.counterMu.Lock()
-	defer s.counterMu.Unlock()
 	filter := bson.D{{Key: "_id", Value: campaignID}, {Key: "sealed", Value: cutoff}, {Key: "lease", Value: lease}}
 	inc := bson.D{{Key: "total", Value: fix.total}}
 	for k, v := range fix.countries {
@@ -320,7 +356,11 @@ func (s *Store) applyRecount(ctx context.Context, campaignID string, cutoff int6
 		}
 		update = append(update, bson.E{Key: "$unset", Value: unset})
 	}
-	res, err := s.counters().UpdateOne(ctx, filter, update)
+	var res *mongo.UpdateResult
+	err := s.withCounterLock(ctx, func(ctx context.Context) (err error) {
+		res, err = s.counters().UpdateOne(ctx, filter, update)
+		return err
+	})
 	if err != nil {
 		return false, fmt.Errorf("correct counter of %s: %w", campaignID, err)
 	}
