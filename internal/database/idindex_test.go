@@ -59,3 +59,45 @@ func TestEmbeddedFindsByIDThroughItsIndex(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkEmbeddedFind finds one document of 50k by _id and by a field
+// without an index, on the embedded database: the first is a search of
+// the _id index, the second a scan (third_party/ferretdb/README.md).
+// Compare the ns/op of one run:
+//
+//	go test -run '^$' -bench BenchmarkEmbeddedFind ./internal/database/
+func BenchmarkEmbeddedFind(b *testing.B) {
+	const n = 50000
+	ctx := context.Background()
+	db, err := database.Open(ctx, database.Options{DataDir: b.TempDir()})
+	if err != nil {
+		b.Fatalf("open: %v", err)
+	}
+	defer db.Close(ctx)
+	coll := db.Collection("things")
+	docs := make([]any, 0, 1000)
+	for i := range n {
+		docs = append(docs, bson.D{{Key: "_id", Value: fmt.Sprintf("id-%06d", i)}, {Key: "n", Value: i}})
+		if len(docs) == cap(docs) {
+			if _, err := coll.InsertMany(ctx, docs); err != nil {
+				b.Fatalf("insert: %v", err)
+			}
+			docs = docs[:0]
+		}
+	}
+	for _, tt := range []struct {
+		name   string
+		filter func(i int) bson.D
+	}{
+		{"by-id", func(i int) bson.D { return bson.D{{Key: "_id", Value: fmt.Sprintf("id-%06d", i)}} }},
+		{"by-field", func(i int) bson.D { return bson.D{{Key: "n", Value: i}} }},
+	} {
+		b.Run(tt.name, func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				if err := coll.FindOne(ctx, tt.filter(i*7919%n)).Err(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
