@@ -165,18 +165,48 @@ func (s *Service) addMinute(ctx context.Context, campaignID, country string, n, 
 // succeeds: the change is stored already, and the counts show it. The
 // error is returned for a caller that wants to log it; the change is not
 // lost either way.
+//
+// A change of many minutes (an import) is written counterChunk minutes an
+// update: FerretDB checks an update's fields pair by pair, and one of
+// thousands of minutes took it minutes.
 func (s *Service) countNow(ctx context.Context, campaignID string, m minutes) error {
-	err := s.store.withCounterLock(ctx, func(ctx context.Context) error {
-		if _, err := s.store.incCounter(ctx, campaignID, m, ""); err != nil {
-			return err
+	var failed error
+	for _, part := range m.chunks(counterChunk) {
+		if failed == nil {
+			failed = s.store.withCounterLock(ctx, func(ctx context.Context) error {
+				if _, err := s.store.incCounter(ctx, campaignID, part, ""); err != nil {
+					return err
+				}
+				s.live.count(campaignID, part, false)
+				return nil
+			})
+			if failed == nil {
+				continue
+			}
 		}
-		s.live.count(campaignID, m, false)
-		return nil
-	})
-	if err != nil {
-		s.live.count(campaignID, m, true)
+		s.live.count(campaignID, part, true)
 	}
-	return err
+	return failed
+}
+
+// counterChunk is how many minutes one counter update adds at most.
+const counterChunk = 64
+
+// chunks splits m into parts of at most n minutes, in no order.
+func (m minutes) chunks(n int) []minutes {
+	var out []minutes
+	part := minutes{}
+	for minute, t := range m {
+		if len(part) == n {
+			out = append(out, part)
+			part = minutes{}
+		}
+		part[minute] = t
+	}
+	if len(part) > 0 {
+		out = append(out, part)
+	}
+	return out
 }
 
 // count adds m to a campaign's counts in memory and, when pending, to the
@@ -205,14 +235,21 @@ func (l *live) count(campaignID string, m minutes, pending bool) {
 // the total counts them, in the minute of the last (a recount puts them
 // right).
 func (s *Service) addSignatures(ctx context.Context, campaignID string, sigs []Signature, n int) {
+	// Minutes older than any coming recount's cut-off need no bucket of
+	// their own (recount.go): the next recount counts them anyway. They
+	// share the minute before the earliest cut-off, so that an import of
+	// signatures a minute apart makes one bucket, not thousands in one
+	// counter document.
+	floor := minuteOf(s.now().Add(-RecountMargin)) - 1
+	minute := func(t time.Time) int64 { return max(minuteOf(t), floor) }
 	m := minutes{}
 	switch {
 	case n == len(sigs):
 		for i := range sigs {
-			m.add(minuteOf(sigs[i].SignedAt), sigs[i].Person.Country, 1)
+			m.add(minute(sigs[i].SignedAt), sigs[i].Person.Country, 1)
 		}
 	case n > 0:
-		m.add(minuteOf(sigs[len(sigs)-1].SignedAt), "", int64(n))
+		m.add(minute(sigs[len(sigs)-1].SignedAt), "", int64(n))
 	}
 	if len(m) > 0 {
 		_ = s.countNow(ctx, campaignID, m) // kept to write again when it fails
@@ -390,6 +427,18 @@ func (s *Service) flush(ctx context.Context) error {
 	for _, j := range jobs {
 		err := s.store.withCounterLock(ctx, func(ctx context.Context) error {
 			m := l.take(j.campaignID, j.batch)
+			if j.batch == "" {
+				parts := m.chunks(counterChunk)
+				for i, part := range parts {
+					if _, err := s.store.incCounter(ctx, j.campaignID, part, ""); err != nil {
+						for _, left := range parts[i:] {
+							l.putBack(j.campaignID, "", left)
+						}
+						return err
+					}
+				}
+				return nil
+			}
 			if _, err := s.store.incCounter(ctx, j.campaignID, m, j.batch); err != nil {
 				l.putBack(j.campaignID, j.batch, m)
 				return err
