@@ -4,8 +4,11 @@
 FROM golang:1.26 AS build
 WORKDIR /src
 ENV CGO_ENABLED=0
-# Modules first, so editing the code does not refetch them.
+# Modules first, so editing the code does not refetch them. go.mod replaces
+# FerretDB with the patched copy in third_party/ferretdb, which go mod
+# download reads too.
 COPY go.mod go.sum ./
+COPY third_party/ third_party/
 RUN --mount=type=cache,target=/go/pkg/mod \
     go mod download
 COPY . .

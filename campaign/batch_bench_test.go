@@ -3,6 +3,8 @@ package campaign_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -33,6 +35,13 @@ func benchSignature(run string, n int) campaign.SignInput {
 // benchStored signatures.
 func benchService(b *testing.B) (*campaign.Service, *campaign.Campaign) {
 	b.Helper()
+	return benchServiceWith(b, benchStored)
+}
+
+// benchServiceWith returns a service on a fresh database whose campaign
+// holds stored signatures.
+func benchServiceWith(b *testing.B, stored int) (*campaign.Service, *campaign.Campaign) {
+	b.Helper()
 	now := time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC)
 	svc := serviceOn(b, dbs.Database(b), nopGreetings{}, now)
 	c := testCampaign("bench", now.AddDate(0, 0, -1), now.AddDate(0, 1, 0))
@@ -41,11 +50,11 @@ func benchService(b *testing.B) (*campaign.Service, *campaign.Campaign) {
 		b.Fatal(err)
 	}
 	sigs := make([]campaign.Signature, 0, 1000)
-	for i := range benchStored {
+	for i := range stored {
 		in := benchSignature("stored", i)
 		sigs = append(sigs, campaign.Signature{ID: campaign.SignatureID(testEmailKey, c.ID, in.Email), SignedAt: now,
 			Source: campaign.SourceWeb, Person: campaign.Person{Name: in.Name, City: in.City, Country: in.Country}})
-		if len(sigs) == cap(sigs) || i == benchStored-1 {
+		if len(sigs) == cap(sigs) || i == stored-1 {
 			if _, err := svc.AddSignatures(ctx, c.ID, sigs); err != nil {
 				b.Fatal(err)
 			}
@@ -129,6 +138,31 @@ func BenchmarkSign(b *testing.B) {
 				_, err := coll.InsertMany(ctx, docs[i*size:min((i+1)*size, b.N)], options.InsertMany().SetOrdered(false))
 				return err
 			})
+			b.ReportMetric(float64(b.N)/took.Seconds(), "sigs/s")
+		})
+	}
+}
+
+// BenchmarkSignAsStoredGrows measures batched signing, as BenchmarkSign
+// does, with 5k signatures stored and with SOLIDARITY_BENCH_STORED (50k
+// unless set; loading 200k takes minutes). Compare the sigs/s of one run:
+//
+//	SOLIDARITY_BENCH_STORED=200000 go test -run '^$' -bench BenchmarkSignAsStoredGrows -benchtime 5000x -timeout 30m ./campaign/
+func BenchmarkSignAsStoredGrows(b *testing.B) {
+	large := 50000
+	if v := os.Getenv("SOLIDARITY_BENCH_STORED"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			b.Fatalf("SOLIDARITY_BENCH_STORED: %v", err)
+		}
+		large = n
+	}
+	for _, stored := range []int{benchStored, large} {
+		b.Run(fmt.Sprintf("stored-%d", stored), func(b *testing.B) {
+			svc, c := benchServiceWith(b, stored)
+			ctx := context.Background()
+			b.ResetTimer()
+			took := parallel(b, b.N, func(i int) error { return svc.Sign(ctx, c, benchSignature("grows", i)) })
 			b.ReportMetric(float64(b.N)/took.Seconds(), "sigs/s")
 		})
 	}

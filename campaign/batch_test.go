@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -230,5 +231,160 @@ func TestCancelledCallsDrainTheirBatch(t *testing.T) {
 	// reaches it, and the batch is written whole.
 	if ok != calls || n != calls || svc.Count(c.ID) != n {
 		t.Errorf("%d of %d calls succeeded, %d signatures stored, count %d", ok, calls, n, svc.Count(c.ID))
+	}
+}
+
+// Each batch's count is in the counter document before its calls return,
+// in a fixed number of writes per campaign and batch, while another
+// goroutine reads the counters back as Run does: a node started
+// afterwards, which reads only the counter documents, counts every
+// signature, and the memory neither misses nor doubles one. A lone repeat
+// makes the counter writes a new signature makes, so that it costs the
+// same.
+func TestBatchCountIsStoredBeforeTheAnswer(t *testing.T) {
+	var counterWrites atomic.Int32
+	monitor := &event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
+		if coll, _ := e.Command.Lookup("update").StringValueOK(); coll == "counters" {
+			counterWrites.Add(1)
+		}
+	}}
+	client, err := mongo.Connect(options.Client().ApplyURI(dbs.URI).SetMonitor(monitor))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
+	db := client.Database(dbs.Database(t).Name())
+	now := time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC)
+	svc := serviceOn(t, db, nopGreetings{}, now)
+	c := testCampaign("counted", now.AddDate(0, 0, -1), now.AddDate(0, 1, 0))
+	ctx := context.Background()
+	in := func(i int) campaign.SignInput {
+		return campaign.SignInput{Name: fmt.Sprintf("Signer %d", i), Email: fmt.Sprintf("c%d@example.org", i), Country: "PL", Consent: true}
+	}
+
+	const signers = 80
+	refreshed := make(chan struct{})
+	stop := make(chan struct{})
+	go func() {
+		defer close(refreshed)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := svc.Refresh(ctx); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for i := range signers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := svc.Sign(ctx, c, in(i)); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	<-refreshed
+	t.Logf("%d counter writes for %d signatures", counterWrites.Load(), signers)
+	if got := counterWrites.Load(); got < 1 || got >= signers {
+		t.Errorf("%d counter writes for %d signatures, want a few a batch", got, signers)
+	}
+
+	// A repeat, then one more with nobody reading the counters back after
+	// it. The repeat is counted in advance, and taken off at the next
+	// Refresh.
+	counterWrites.Store(0)
+	if err := svc.Sign(ctx, c, in(0)); !errors.Is(err, campaign.ErrDuplicate) {
+		t.Fatalf("repeat: %v, want ErrDuplicate", err)
+	}
+	forRepeat := counterWrites.Swap(0)
+	if got := svc.Count(c.ID); got != signers {
+		t.Errorf("count in memory after a repeat %d, want %d", got, signers)
+	}
+	if err := svc.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	counterWrites.Store(0)
+	if err := svc.Sign(ctx, c, in(signers)); err != nil {
+		t.Fatal(err)
+	}
+	if forNew := counterWrites.Load(); forNew < 1 || forRepeat != forNew {
+		t.Errorf("a lone new signature wrote %d counters and a lone repeat %d, want the same", forNew, forRepeat)
+	}
+	const want = signers + 1
+
+	if got := svc.Count(c.ID); got != want {
+		t.Errorf("count in memory %d, want %d", got, want)
+	}
+	fresh := campaign.NewService(svc.Store(), nopGreetings{}, testEmailKey, func() time.Time { return now })
+	if err := fresh.LoadCounts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, countries := fresh.Count(c.ID), fresh.Countries(c.ID); got != want || countries["PL"] != want {
+		t.Errorf("count read from the counter documents %d %v, want %d from PL", got, countries, want)
+	}
+}
+
+// A batch counts its signatures in advance and records itself in flight;
+// a crash before it settles leaves the record. Start-up counts from it the
+// signatures the batch stored, not those it failed to store nor an earlier
+// signature with the same ID, and drops it, so that it counts once.
+func TestCrashedBatchIsCountedAtStartUp(t *testing.T) {
+	now := time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC)
+	svc := serviceOn(t, dbs.Database(t), nopGreetings{}, now)
+	c := testCampaign("crashed", now.AddDate(0, 0, -1), now.AddDate(0, 1, 0))
+	ctx := context.Background()
+	if err := svc.Sign(ctx, c, campaign.SignInput{Name: "Early", Email: "early@example.org", Country: "SE", Consent: true}); err != nil {
+		t.Fatal(err)
+	}
+	later := now.Add(time.Second)
+	sig := func(id, country string) campaign.Signature {
+		return campaign.Signature{ID: id, CampaignID: c.ID, SignedAt: later, Person: campaign.Person{Name: "P", Country: country}}
+	}
+	stored := sig("stored", "PL")
+	lost := sig("lost", "PL")                                                          // the insert failed
+	repeat := sig(campaign.SignatureID(testEmailKey, c.ID, "early@example.org"), "DE") // signed before
+	store := svc.Store()
+	if err := store.StartCountForTest(ctx, c.ID, "b1", later, []campaign.Signature{stored, lost, repeat, stored}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := store.InsertSignatures(ctx, []campaign.Signature{stored}); err != nil || n != 1 {
+		t.Fatalf("InsertSignatures = %d, %v", n, err)
+	}
+
+	settled := map[string]int64{"SE": 1, "PL": 1}
+	tests := []struct {
+		name       string
+		onlyClient bool
+		want       map[string]int64
+	}{
+		// Another node may still be writing a batch so new: it stays
+		// counted in advance.
+		{"with other clients", false, map[string]int64{"SE": 1, "PL": 3, "DE": 1}},
+		{"as the only client", true, settled},
+		{"again", true, settled},
+	}
+	for _, tt := range tests {
+		if tt.onlyClient {
+			store.SetCounterLock(&sync.Mutex{})
+		}
+		fresh := campaign.NewService(store, nopGreetings{}, testEmailKey, func() time.Time { return later })
+		if err := fresh.LoadCounts(ctx); err != nil {
+			t.Fatal(err)
+		}
+		want := int64(0)
+		for _, n := range tt.want {
+			want += n
+		}
+		if got, countries := fresh.Count(c.ID), fresh.Countries(c.ID); got != want || !maps.Equal(countries, tt.want) {
+			t.Errorf("%s: count at start-up %d %v, want %d %v", tt.name, got, countries, want, tt.want)
+		}
 	}
 }

@@ -293,8 +293,14 @@ func (s *Service) SetBurstValid(ctx context.Context, q BurstQuery, key string, v
 	if valid {
 		sign = 1
 	}
-	for country, k := range countries {
-		s.add(q.CampaignID, country, sign*k, now)
+	if len(countries) > 0 {
+		// One counter write for the whole burst; a failed one is written
+		// again by Run, and the memory has the change at once.
+		m := minutes{}
+		for country, k := range countries {
+			m.add(minuteOf(now), country, sign*k)
+		}
+		_ = s.countNow(ctx, q.CampaignID, m)
 	}
 	if err != nil {
 		return n, fmt.Errorf("count a burst of %s: %w", q.CampaignID, err)

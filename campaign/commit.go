@@ -75,8 +75,9 @@ func (s *Service) clearJournal(ctx context.Context) error {
 }
 
 // commit stores one batch of signatures (batch.go): it journals the
-// greetings, inserts the documents in one unordered InsertMany, counts the
-// new ones, and does the decoy inserts that make every outcome cost the
+// greetings, counts the documents in advance (batch_count.go), inserts
+// them in one unordered InsertMany, takes off the count what was not
+// stored, and does the decoy inserts that make every outcome cost the
 // same (decoy.go). Each pending's err says what became of it.
 func (s *Service) commit(ctx context.Context, batch []*pendingSignature) {
 	var greeted []string
@@ -106,19 +107,27 @@ func (s *Service) commit(ctx context.Context, batch []*pendingSignature) {
 			docs = append(docs, p.doc)
 		}
 	}
+	counting := s.beginCounts(ctx, insert)
 	errs := s.store.insertBatch(ctx, docs)
 	fresh, colliding := 0, 0
+	counted := map[string]minutes{}
 	for i, p := range insert {
 		p.err = errs[i]
 		switch {
 		case p.err == nil:
-			s.add(p.sig.CampaignID, p.sig.Person.Country, 1, p.sig.SignedAt)
+			m, ok := counted[p.sig.CampaignID]
+			if !ok {
+				m = minutes{}
+				counted[p.sig.CampaignID] = m
+			}
+			m.add(minuteOf(p.sig.SignedAt), p.sig.Person.Country, 1)
 			s.indexSignature(p.sig)
 			colliding++
 		case errors.Is(p.err, ErrDuplicate):
 			fresh++
 		}
 	}
+	s.endCounts(ctx, counting, counted)
 	// Errors of decoy work are ignored: it stores nothing, and an answer
 	// that failed only for new signatures, or only for repeats, would
 	// tell them apart. One colliding decoy stands for all the batch's new

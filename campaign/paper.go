@@ -90,7 +90,7 @@ func (s *Service) AddPaperRows(ctx context.Context, c *Campaign, rows []PaperRow
 		return 0, ErrNothingToAdd
 	}
 	errs, n, err := s.store.insertNew(ctx, sigs)
-	s.addSignatures(c.ID, sigs, n)
+	s.addSignatures(ctx, c.ID, sigs, n)
 	s.indexStored(sigs, errs)
 	if err != nil {
 		return n, fmt.Errorf("add paper signatures to %s: %w", c.Slug, err)
@@ -156,7 +156,7 @@ func (s *Service) AddPaperTally(ctx context.Context, c *Campaign, in PaperTallyI
 	if err != nil {
 		return 0, fmt.Errorf("add paper count to %s: %w", c.Slug, err)
 	}
-	s.addPaper(c.ID, code, n)
+	s.addPaper(ctx, c.ID, code, n)
 	return t, nil
 }
 

@@ -4,10 +4,15 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"sync"
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
 	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/internal/testdb"
 )
 
 // sigsAt are n signatures of campaign c1 signed at, numbered from first,
@@ -17,6 +22,14 @@ func sigsAt(first, n int, at time.Time) []campaign.Signature {
 	for i := first; i < first+n; i++ {
 		sigs = append(sigs, campaign.Signature{ID: fmt.Sprintf("r%04d", i), SignedAt: at,
 			Person: campaign.Person{Name: "P", Country: []string{"PL", "SE"}[i%2]}})
+	}
+	return sigs
+}
+
+// withCampaign sets the campaign of sigs.
+func withCampaign(sigs []campaign.Signature, id string) []campaign.Signature {
+	for i := range sigs {
+		sigs[i].CampaignID = id
 	}
 	return sigs
 }
@@ -49,7 +62,11 @@ func TestRecountCorrectsDrift(t *testing.T) {
 	start := now
 	add(svc, sigsAt(0, 5, now))
 	check("after signing", svc, 5, map[string]int64{"PL": 3, "SE": 2})
-	add(other(), sigsAt(5, 3, now)) // that node dies before it writes its count
+	// Another node stores three signatures and dies before it counts them
+	// (its counter write failed, say).
+	if n, err := svc.Store().InsertSignatures(ctx, withCampaign(sigsAt(5, 3, now), "c1")); err != nil || n != 3 {
+		t.Fatalf("InsertSignatures = %d, %v", n, err)
+	}
 	check("after a node died", svc, 5, map[string]int64{"PL": 3, "SE": 2})
 
 	now = now.Add(campaign.RecountMargin + time.Minute)
@@ -84,5 +101,66 @@ func TestRecountCorrectsDrift(t *testing.T) {
 	}
 	if got := fresh.Count("c1"); got != 12 {
 		t.Errorf("count read at start-up = %d, want 12", got)
+	}
+}
+
+// A counter write that hangs on a database that stopped answering holds
+// the counter lock for counterHold at most, not for as long as its caller
+// waits: the test servers of a package share one lock (as the stores of
+// one process share the embedded database's), and a node's final write at
+// shutdown once timed out behind another's hung Refresh.
+func TestHungCounterWriteLetsTheLockGo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the counter lock's hold limit")
+	}
+	ctx := context.Background()
+	now := time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC)
+	direct := dbs.Database(t)
+	proxy := testdb.NewProxy(t, dbs.URI)
+	client, err := mongo.Connect(options.Client().ApplyURI(proxy.URI()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
+	lock := &sync.Mutex{}
+	hung := serviceOn(t, client.Database(direct.Name()), nopGreetings{}, now)
+	hung.Store().SetCounterLock(lock)
+	healthy := serviceOn(t, direct, nopGreetings{}, now)
+	healthy.Store().SetCounterLock(lock)
+	if err := hung.Refresh(ctx); err != nil { // connects while it can
+		t.Fatal(err)
+	}
+
+	// Slow enough to outlast the other node's 10 s: the read under way on
+	// each connection when it slows down still goes through at once, so
+	// one quick read first.
+	proxy.Slow(20 * time.Second)
+	if err := hung.Store().ReadCountersForTest(ctx); err != nil {
+		t.Fatal(err)
+	}
+	refreshed := make(chan error, 1)
+	go func() { refreshed <- hung.Store().ReadCountersForTest(ctx) }()      // no deadline of its own
+	for start := time.Now(); lock.TryLock(); time.Sleep(time.Millisecond) { // until the hung read holds the lock
+		lock.Unlock()
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("the hung read never took the counter lock")
+		}
+	}
+	// The other node's write, with the 10 s its final write gets.
+	last, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if n, err := healthy.AddSignatures(last, "c1", sigsAt(0, 2, now)); err != nil || n != 2 {
+		t.Fatalf("AddSignatures = %d, %v", n, err)
+	}
+	fresh := campaign.NewService(healthy.Store(), nopGreetings{}, nil, func() time.Time { return now })
+	if err := fresh.LoadCounts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := fresh.Count("c1"); got != 2 {
+		t.Errorf("count written beside a hung write: %d, want 2", got)
+	}
+	proxy.Resume()
+	if err := <-refreshed; err == nil {
+		t.Error("the hung read succeeded")
 	}
 }

@@ -365,7 +365,7 @@ func (s *Service) AddSignatures(ctx context.Context, campaignID string, sigs []S
 		sigs[i].CampaignID = campaignID
 	}
 	errs, n, err := s.store.insertNew(ctx, sigs)
-	s.addSignatures(campaignID, sigs, n)
+	s.addSignatures(ctx, campaignID, sigs, n)
 	s.indexStored(sigs, errs)
 	if err != nil {
 		return n, fmt.Errorf("add signatures to %s: %w", campaignID, err)

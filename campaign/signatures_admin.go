@@ -191,6 +191,6 @@ func (s *Service) EraseSignature(ctx context.Context, campaignID, id string) err
 	s.unindexSignature(campaignID, sig.SignedAt, sig.ID)
 	// Counted in the minute of the erasure, not of the signing: a recount
 	// that sealed the signing minute already must still see it go.
-	s.add(campaignID, sig.Person.Country, -1, s.now())
+	s.add(ctx, campaignID, sig.Person.Country, -1, s.now())
 	return nil
 }

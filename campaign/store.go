@@ -34,6 +34,9 @@ type Store struct {
 	keys *seal.Keyring
 	// counterMu guards writes to the counter documents (SetCounterLock).
 	counterMu sync.Locker
+	// onlyClient says this process is the database's only client
+	// (SetCounterLock).
+	onlyClient bool
 }
 
 // NewStore returns a store over db's collections that seals personal

@@ -39,6 +39,20 @@ type counterDoc struct {
 	// Lease is when the recount that set Sealed stops holding the
 	// document; zero when none does.
 	Lease time.Time `bson:"lease"`
+	// Inflight holds, by batch, the signatures a batch of signing is
+	// inserting and has not counted yet (Service.commit).
+	Inflight map[string]inflightDoc `bson:"inflight,omitempty"`
+}
+
+// inflightDoc is a batch's record in a counter document: the IDs of the
+// signatures it inserts, the time each was signed at, which tells the
+// signature the batch stored from an earlier one with the same ID, and
+// what the batch added to the counter in advance, by bucket (bucketKey).
+type inflightDoc struct {
+	At       time.Time            `bson:"at"`
+	IDs      []string             `bson:"ids"`
+	Signed   []time.Time          `bson:"signed"`
+	Expected map[string]bucketDoc `bson:"expected"`
 }
 
 // bucketDoc is a part of a counter: a total and its countries.
@@ -54,7 +68,14 @@ type bucketDoc struct {
 // client process, and the lock of that database (database.DB.WriteLock)
 // serializes the process's counter writes. MongoDB updates a document
 // atomically and needs no lock between nodes.
-func (s *Store) SetCounterLock(l sync.Locker) { s.counterMu = l }
+//
+// Setting the lock also says that this process is the database's only
+// client: then start-up settles every batch left in flight at once
+// (LoadCounts), since none can be another node's, still being written.
+func (s *Store) SetCounterLock(l sync.Locker) {
+	s.counterMu = l
+	s.onlyClient = true
+}
 
 func (s *Store) counters() *mongo.Collection {
 	return s.campaigns.Database().Collection(countersCollection)
@@ -63,21 +84,42 @@ func (s *Store) counters() *mongo.Collection {
 // bucketKey names the bucket of a Unix minute in a counter document.
 func bucketKey(minute int64) string { return "m" + strconv.FormatInt(minute, 10) }
 
-// incOf is the $inc that adds t to the counter and to the part at path
-// (paper, or a bucket).
-func incOf(t *tally, path string) bson.D {
-	inc := bson.D{{Key: "total", Value: t.total}, {Key: path + ".t", Value: t.total}}
-	for k, v := range t.countries {
-		inc = append(inc, bson.E{Key: "countries." + k, Value: v}, bson.E{Key: path + ".c." + k, Value: v})
+// incOf is the $inc that adds the tallies of minutes to the counter and
+// each to its part: the paper part for paperMinute, else the bucket of
+// its minute.
+func incOf(minutes minutes) bson.D {
+	sum := &tally{}
+	var parts bson.D
+	for minute, t := range minutes {
+		sum.merge(t)
+		path := "paper"
+		if minute != paperMinute {
+			path = "buckets." + bucketKey(minute)
+		}
+		parts = append(parts, bson.E{Key: path + ".t", Value: t.total})
+		for k, v := range t.countries {
+			parts = append(parts, bson.E{Key: path + ".c." + k, Value: v})
+		}
 	}
-	return inc
+	inc := bson.D{{Key: "total", Value: sum.total}}
+	for k, v := range sum.countries {
+		inc = append(inc, bson.E{Key: "countries." + k, Value: v})
+	}
+	return append(inc, parts...)
 }
 
 // ensureCounter creates a campaign's counter document with zero counts,
 // unless it exists, and reports whether it created it.
-func (s *Store) ensureCounter(ctx context.Context, campaignID string) (bool, error) {
-	s.counterMu.Lock()
-	defer s.counterMu.Unlock()
+func (s *Store) ensureCounter(ctx context.Context, campaignID string) (created bool, err error) {
+	err = s.withCounterLock(ctx, func(ctx context.Context) error {
+		created, err = s.createCounter(ctx, campaignID)
+		return err
+	})
+	return created, err
+}
+
+// createCounter is ensureCounter for a caller that holds the counter lock.
+func (s *Store) createCounter(ctx context.Context, campaignID string) (bool, error) {
 	doc := counterDoc{ID: campaignID, Countries: map[string]int64{}, Paper: bucketDoc{C: map[string]int64{}}, Buckets: map[string]bucketDoc{}}
 	_, err := s.counters().InsertOne(ctx, doc)
 	if mongo.IsDuplicateKeyError(err) {
@@ -89,39 +131,170 @@ func (s *Store) ensureCounter(ctx context.Context, campaignID string) (bool, err
 	return true, nil
 }
 
-// addToCounter adds t to a campaign's counter document in one $inc by _id:
-// to the paper part when minute is paperMinute, else to the bucket of that
-// minute, unless a recount sealed the minute (it counted those signatures
-// itself); it reports whether it added.
-func (s *Store) addToCounter(ctx context.Context, campaignID string, minute int64, t *tally) (bool, error) {
-	filter := bson.D{{Key: "_id", Value: campaignID}}
-	path := "paper"
-	if minute != paperMinute {
-		path = "buckets." + bucketKey(minute)
-		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
-			bson.D{{Key: "sealed", Value: bson.D{{Key: "$lte", Value: minute}}}},
-			bson.D{{Key: "sealed", Value: bson.D{{Key: "$exists", Value: false}}}},
-		}})
+// counterHold bounds how long one holder keeps the counter lock: the
+// database work it does under the lock gets this deadline, when its own is
+// later. Without it, a write to a database that stopped answering held the
+// lock for as long as its context lived, which for Run is until it stops,
+// and every other counter write of the process waited behind it: the
+// final write at shutdown timed out so (its 5 s), as the test servers of
+// a package share one lock.
+const counterHold = 5 * time.Second
+
+// withCounterLock calls fn holding the counter lock, for writes of
+// incCounter and what goes with them in the memory (counts.go), with a
+// context that ends within counterHold. It waits for the lock only as long
+// as ctx lives, when the lock can tell (sync.Mutex can).
+func (s *Store) withCounterLock(ctx context.Context, fn func(ctx context.Context) error) error {
+	if err := s.lockCounters(ctx); err != nil {
+		return err
 	}
-	for range 2 {
+	defer s.counterMu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, counterHold)
+	defer cancel()
+	return fn(ctx)
+}
+
+// lockCounters takes the counter lock, or gives up when ctx ends. A
+// sync.Locker cannot wait on a context; one that can TryLock is polled,
+// from every millisecond to every 20.
+func (s *Store) lockCounters(ctx context.Context) error {
+	try, ok := s.counterMu.(interface{ TryLock() bool })
+	if !ok {
 		s.counterMu.Lock()
-		res, err := s.counters().UpdateOne(ctx, filter, bson.D{{Key: "$inc", Value: incOf(t, path)}})
-		s.counterMu.Unlock()
+		return nil
+	}
+	for wait := time.Millisecond; !try.TryLock(); wait = min(2*wait, 20*time.Millisecond) {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("wait for the counter lock: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// incCounter adds the tallies of minutes (by Unix minute, or
+// paperMinute) to a campaign's counter document, in one $inc by _id, but
+// not those of minutes a recount sealed: it counted those signatures
+// itself. With settle, the name of a batch in flight (startCount), it
+// removes the batch's record in the same update, and adds nothing when
+// the record is gone: whoever removed it counted the batch. The caller
+// holds the counter lock (withCounterLock).
+func (s *Store) incCounter(ctx context.Context, campaignID string, m minutes, settle string) (bool, error) {
+	m = maps.Clone(m)
+	for minute, t := range m {
+		if t.total == 0 && len(t.countries) == 0 {
+			delete(m, minute)
+		}
+	}
+	if len(m) == 0 && settle == "" {
+		return true, nil
+	}
+	for range 4 {
+		filter := bson.D{{Key: "_id", Value: campaignID}}
+		if earliest, ok := m.earliest(); ok {
+			filter = append(filter, bson.E{Key: "$or", Value: bson.A{
+				bson.D{{Key: "sealed", Value: bson.D{{Key: "$lte", Value: earliest}}}},
+				bson.D{{Key: "sealed", Value: bson.D{{Key: "$exists", Value: false}}}},
+			}})
+		}
+		var update bson.D
+		if len(m) > 0 {
+			update = append(update, bson.E{Key: "$inc", Value: incOf(m)})
+		}
+		if settle != "" {
+			filter = append(filter, bson.E{Key: inflightKey(settle), Value: bson.D{{Key: "$exists", Value: true}}})
+			update = append(update, bson.E{Key: "$unset", Value: bson.D{{Key: inflightKey(settle), Value: ""}}})
+		}
+		res, err := s.counters().UpdateOne(ctx, filter, update)
 		if err != nil {
 			return false, fmt.Errorf("write counter of %s: %w", campaignID, err)
 		}
 		if res.MatchedCount > 0 {
 			return true, nil
 		}
-		created, err := s.ensureCounter(ctx, campaignID)
+		// Why not: no counter yet, the batch settled by another, or a
+		// recount sealed some of the minutes (counting them itself).
+		var doc counterDoc
+		err = s.counters().FindOne(ctx, bson.D{{Key: "_id", Value: campaignID}}).Decode(&doc)
+		switch {
+		case errors.Is(err, mongo.ErrNoDocuments):
+			if _, err := s.createCounter(ctx, campaignID); err != nil {
+				return false, err
+			}
+			continue
+		case err != nil:
+			return false, fmt.Errorf("write counter of %s: %w", campaignID, err)
+		}
+		if _, ok := doc.Inflight[settle]; settle != "" && !ok {
+			return false, nil
+		}
+		for minute := range m {
+			if minute != paperMinute && minute < doc.Sealed {
+				delete(m, minute)
+			}
+		}
+		if len(m) == 0 && settle == "" {
+			return true, nil
+		}
+	}
+	return false, fmt.Errorf("write counter of %s: it changed under every try", campaignID)
+}
+
+// inflightKey is the path of a batch's record in a counter document.
+func inflightKey(batch string) string { return "inflight." + batch }
+
+// startCount adds m, what a batch is about to insert (Service.commit), to
+// a campaign's counter document and records the batch in flight as name,
+// in one update by _id, which also drops the record of the batch drop (if
+// not empty). It reports false, and writes nothing, when a recount has
+// sealed the earliest minute of m. The caller holds the counter lock.
+func (s *Store) startCount(ctx context.Context, campaignID, name string, rec inflightDoc, m minutes, drop string) (bool, error) {
+	filter := bson.D{{Key: "_id", Value: campaignID}}
+	if earliest, ok := m.earliest(); ok {
+		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
+			bson.D{{Key: "sealed", Value: bson.D{{Key: "$lte", Value: earliest}}}},
+			bson.D{{Key: "sealed", Value: bson.D{{Key: "$exists", Value: false}}}},
+		}})
+	}
+	update := bson.D{{Key: "$inc", Value: incOf(m)}, {Key: "$set", Value: bson.D{{Key: inflightKey(name), Value: rec}}}}
+	if drop != "" {
+		update = append(update, bson.E{Key: "$unset", Value: bson.D{{Key: inflightKey(drop), Value: ""}}})
+	}
+	for range 2 {
+		res, err := s.counters().UpdateOne(ctx, filter, update)
+		if err != nil {
+			return false, fmt.Errorf("count batch in counter of %s: %w", campaignID, err)
+		}
+		if res.MatchedCount > 0 {
+			return true, nil
+		}
+		created, err := s.createCounter(ctx, campaignID)
 		if err != nil {
 			return false, err
 		}
 		if !created {
-			return false, nil // it exists, sealed past minute
+			return false, nil // sealed past the earliest minute
 		}
 	}
-	return false, fmt.Errorf("write counter of %s: not found after creating it", campaignID)
+	return false, fmt.Errorf("count batch in counter of %s: not found after creating it", campaignID)
+}
+
+// readCounters reads every counter document and, still holding the
+// counter lock, gives them to then: so each write of incCounter, and
+// what its caller did to the memory, is either wholly before the read or
+// wholly after.
+func (s *Store) readCounters(ctx context.Context, then func([]counterDoc)) error {
+	return s.withCounterLock(ctx, func(ctx context.Context) error {
+		docs, err := s.counterDocs(ctx)
+		if err != nil {
+			return err
+		}
+		then(docs)
+		return nil
+	})
 }
 
 // counterDocs reads every counter document.
@@ -142,8 +315,6 @@ func (s *Store) counterDocs(ctx context.Context) ([]counterDoc, error) {
 // sealed it at cut-off or later, and returns the document as it was
 // sealed; ok is false when another recount has it.
 func (s *Store) claimRecount(ctx context.Context, campaignID string, cutoff int64, now, lease time.Time) (doc counterDoc, ok bool, err error) {
-	s.counterMu.Lock()
-	defer s.counterMu.Unlock()
 	filter := bson.D{{Key: "_id", Value: campaignID}, {Key: "$and", Value: bson.A{
 		bson.D{{Key: "$or", Value: bson.A{
 			bson.D{{Key: "sealed", Value: bson.D{{Key: "$lt", Value: cutoff}}}},
@@ -155,7 +326,9 @@ func (s *Store) claimRecount(ctx context.Context, campaignID string, cutoff int6
 		}}},
 	}}}
 	update := bson.D{{Key: "$set", Value: bson.D{{Key: "sealed", Value: cutoff}, {Key: "lease", Value: lease}}}}
-	err = s.counters().FindOneAndUpdate(ctx, filter, update, options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&doc)
+	err = s.withCounterLock(ctx, func(ctx context.Context) error {
+		return s.counters().FindOneAndUpdate(ctx, filter, update, options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&doc)
+	})
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return doc, false, nil
 	}
@@ -170,8 +343,6 @@ func (s *Store) claimRecount(ctx context.Context, campaignID string, cutoff int6
 // ends the lease; it reports false when another recount took the counter
 // over meanwhile, and then changes nothing.
 func (s *Store) applyRecount(ctx context.Context, campaignID string, cutoff int64, lease time.Time, fix *tally, drop []string) (bool, error) {
-	s.counterMu.Lock()
-	defer s.counterMu.Unlock()
 	filter := bson.D{{Key: "_id", Value: campaignID}, {Key: "sealed", Value: cutoff}, {Key: "lease", Value: lease}}
 	inc := bson.D{{Key: "total", Value: fix.total}}
 	for k, v := range fix.countries {
@@ -185,7 +356,11 @@ func (s *Store) applyRecount(ctx context.Context, campaignID string, cutoff int6
 		}
 		update = append(update, bson.E{Key: "$unset", Value: unset})
 	}
-	res, err := s.counters().UpdateOne(ctx, filter, update)
+	var res *mongo.UpdateResult
+	err := s.withCounterLock(ctx, func(ctx context.Context) (err error) {
+		res, err = s.counters().UpdateOne(ctx, filter, update)
+		return err
+	})
 	if err != nil {
 		return false, fmt.Errorf("correct counter of %s: %w", campaignID, err)
 	}
