@@ -67,19 +67,7 @@ func (c *collection) Query(ctx context.Context, params *backends.QueryParams) (*
 
 	q := prepareSelectClause(meta.TableName, params.Comment, meta.Capped(), params.OnlyRecordIDs)
 
-	var whereClause string
-	var args []any
-
-	// that logic should exist in one place
-	// TODO https://github.com/FerretDB/FerretDB/issues/3235
-	if params.Filter.Len() == 1 {
-		v, _ := params.Filter.Get("_id")
-		switch v.(type) {
-		case string, types.ObjectID:
-			whereClause = fmt.Sprintf(` WHERE %s = ?`, metadata.IDColumn)
-			args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}
-		}
-	}
+	whereClause, args := prepareWhereClause(meta, params.Filter)
 
 	q += whereClause
 	q += prepareOrderByClause(params.Sort)
@@ -269,21 +257,8 @@ func (c *collection) Explain(ctx context.Context, params *backends.ExplainParams
 
 	selectClause := prepareSelectClause(meta.TableName, "", meta.Capped(), false)
 
-	var filterPushdown bool
-	var whereClause string
-	var args []any
-
-	// that logic should exist in one place
-	// TODO https://github.com/FerretDB/FerretDB/issues/3235
-	if params.Filter.Len() == 1 {
-		v, _ := params.Filter.Get("_id")
-		switch v.(type) {
-		case string, types.ObjectID:
-			filterPushdown = true
-			whereClause = fmt.Sprintf(` WHERE %s = ?`, metadata.IDColumn)
-			args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}
-		}
-	}
+	whereClause, args := prepareWhereClause(meta, params.Filter)
+	filterPushdown := whereClause != ""
 
 	orderByClause := prepareOrderByClause(params.Sort)
 	sortPushdown := orderByClause != ""
@@ -535,3 +510,50 @@ func (c *collection) DropIndexes(ctx context.Context, params *backends.DropIndex
 var (
 	_ backends.Collection = (*collection)(nil)
 )
+
+// prepareWhereClause returns the WHERE clause and its arguments that narrow
+// a query by the filter, or "" when it cannot (the handler filters every
+// document it gets in any case).
+//
+// PATCHED for solidarity (see README.md): upstream pushed down only a
+// filter that is exactly {_id: <string or ObjectID>}, in both Query and
+// Explain. This also pushes down an equality on a string that is a
+// top-level field leading one of the collection's indexes, with the
+// index's own expression, so that SQLite searches the index instead of
+// scanning the table. Caveat: a document whose field holds an array
+// containing the string matches in MongoDB but not here; solidarity never
+// stores an array in a field that leads an index.
+func prepareWhereClause(meta *metadata.Collection, filter *types.Document) (string, []any) {
+	if filter.Len() == 1 {
+		v, _ := filter.Get("_id")
+		switch v.(type) {
+		case string, types.ObjectID:
+			return fmt.Sprintf(` WHERE %s = ?`, metadata.IDColumn), []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}
+		}
+	}
+
+	for _, k := range filter.Keys() {
+		if k == "_id" || strings.HasPrefix(k, "$") || strings.Contains(k, ".") {
+			continue
+		}
+		v, _ := filter.Get(k)
+		if _, ok := v.(string); !ok || !leadsIndex(meta, k) {
+			continue
+		}
+		// The expression registry.go indexes the field with.
+		return fmt.Sprintf(` WHERE %s->%q = ?`, metadata.DefaultColumn, k), []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}
+	}
+
+	return "", nil
+}
+
+// leadsIndex reports whether field is the first key of one of the
+// collection's indexes. PATCHED for solidarity (see README.md).
+func leadsIndex(meta *metadata.Collection, field string) bool {
+	for _, ix := range meta.Settings.Indexes {
+		if len(ix.Key) > 0 && ix.Key[0].Field == field {
+			return true
+		}
+	}
+	return false
+}
