@@ -175,13 +175,18 @@ func (c child) bundle(ctx context.Context, slug, dir string, limit time.Duration
 	cmd := c.command(ctx, "127.0.0.1:0", args...)
 	cmd.Stderr, cmd.Stdout = &tail{}, &tail{}
 	start := time.Now()
-	err := cmd.Run()
+	if err := cmd.Start(); err != nil {
+		return 0, 0, fmt.Errorf("bundle: %w", err)
+	}
+	peak := watchPeak(cmd.Process.Pid)
+	err := cmd.Wait()
 	took := time.Since(start)
+	rss := peak(cmd.ProcessState)
 	if err != nil {
 		return took, 0, fmt.Errorf("bundle: %w: %s", err, cmd.Stderr)
 	}
 	os.Remove(out)
-	return took, maxRSS(cmd.ProcessState), nil
+	return took, rss, nil
 }
 
 // freePort asks the system for a port free on 127.0.0.1.
