@@ -40,18 +40,8 @@ func serviceOn(t testing.TB, db *mongo.Database, greetings campaign.GreetingReco
 // another in the same batch, fails only itself; every new one is counted
 // and stored once.
 func TestConcurrentSignaturesAreBatched(t *testing.T) {
-	var inserts atomic.Int32
-	monitor := &event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
-		if coll, _ := e.Command.Lookup("insert").StringValueOK(); coll == "signatures" {
-			inserts.Add(1)
-		}
-	}}
-	client, err := mongo.Connect(options.Client().ApplyURI(dbs.URI).SetMonitor(monitor))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
-	db := client.Database(dbs.Database(t).Name())
+	inserts := new(atomic.Int32)
+	db := countingDatabase(t, "insert", "signatures", inserts)
 	now := time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC)
 	svc := serviceOn(t, db, nopGreetings{}, now)
 	c := testCampaign("batch", now.AddDate(0, 0, -1), now.AddDate(0, 1, 0))
@@ -242,18 +232,8 @@ func TestCancelledCallsDrainTheirBatch(t *testing.T) {
 // makes the counter writes a new signature makes, so that it costs the
 // same.
 func TestBatchCountIsStoredBeforeTheAnswer(t *testing.T) {
-	var counterWrites atomic.Int32
-	monitor := &event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
-		if coll, _ := e.Command.Lookup("update").StringValueOK(); coll == "counters" {
-			counterWrites.Add(1)
-		}
-	}}
-	client, err := mongo.Connect(options.Client().ApplyURI(dbs.URI).SetMonitor(monitor))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
-	db := client.Database(dbs.Database(t).Name())
+	counterWrites := new(atomic.Int32)
+	db := countingDatabase(t, "update", "counters", counterWrites)
 	now := time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC)
 	svc := serviceOn(t, db, nopGreetings{}, now)
 	c := testCampaign("counted", now.AddDate(0, 0, -1), now.AddDate(0, 1, 0))
@@ -387,4 +367,22 @@ func TestCrashedBatchIsCountedAtStartUp(t *testing.T) {
 			t.Errorf("%s: count at start-up %d %v, want %d %v", tt.name, got, countries, want, tt.want)
 		}
 	}
+}
+
+// countingDatabase returns a fresh test database through a client of its
+// own that adds one to n for every command named command on the
+// collection coll.
+func countingDatabase(t *testing.T, command, coll string, n *atomic.Int32) *mongo.Database {
+	t.Helper()
+	monitor := &event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
+		if c, _ := e.Command.Lookup(command).StringValueOK(); c == coll {
+			n.Add(1)
+		}
+	}}
+	client, err := mongo.Connect(options.Client().ApplyURI(dbs.URI).SetMonitor(monitor))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
+	return client.Database(dbs.Database(t).Name())
 }
