@@ -98,7 +98,7 @@ func (s *Server) home(c *fiber.Ctx) error {
 	set := s.deps.Signing.Campaigns()
 	l := set.Listed(s.cfg.Now())
 	slot, ref, cached := s.pageSlot(c, "home", "")
-	var key uint64
+	var key pageState
 	if cached {
 		key = s.pageKey(set, listedOf(l), 0)
 		if pg, ok := s.pages.get(slot, key); ok {

@@ -57,3 +57,6 @@ func (s *Server) Handler() fasthttp.RequestHandler { return s.app.Handler() }
 func (s *Server) IssueToken(purpose string, at time.Time) string {
 	return tokens{key: s.cfg.FormKey, now: func() time.Time { return at }, ttl: TokenTTL}.issue(purpose)
 }
+
+// CountLag is how old the counts a cached page shows may be.
+const CountLag = countLag
