@@ -34,16 +34,17 @@ type RepairReport struct {
 	// Relisted is how many greetings had their entries in the console's
 	// lists put right.
 	Relisted int
-	// Rebuilt is how many campaigns' lists of public greetings were read
-	// again from the greetings.
+	// Rebuilt is how many campaigns' lists of public greetings missed
+	// approved greetings, read again from the greetings.
 	Rebuilt int
 }
 
 // Repair computes the flags of greetings stored without them (demo data,
 // imports, greetings from before flags existed), oldest first so that the
 // first of a text is the original; puts right the console's lists where a
-// change was cut short; and reads again the list of a campaign's public
-// greetings where it misses an approved one or its writer failed. It reads
+// change was cut short; and adds to a campaign's list of public greetings
+// the approved ones it misses (a crash between a decision and its note),
+// from a read of the campaign's newest. It reads
 // every greeting once, as it was at the time, and before each write reads
 // the greeting it writes for again by _id, so that it is safe while
 // requests and other nodes change greetings.
@@ -138,7 +139,7 @@ func (s *Service) Repair(ctx context.Context) (RepairReport, error) {
 		d, ok := docs[id]
 		switch {
 		case !ok && len(approved[id]) == 0:
-		case !ok || !d.current() || missesApproved(d.IDs, approved[id]):
+		case !ok || missesApproved(d.IDs, approved[id]):
 			if err := s.shownChanged(ctx, id, shownChange{rebuild: true}); err != nil {
 				return r, err
 			}

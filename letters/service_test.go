@@ -30,7 +30,7 @@ type fixture struct {
 	n         int
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	db := dbs.Database(t)

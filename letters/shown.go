@@ -42,19 +42,16 @@ type shownEntry struct {
 
 	mu    sync.Mutex // guards the fields below
 	shown []Shown
-	// stored is the version of the campaign's list (ids_v) that shown was
-	// read from; gen grows with every change of shown, for LatestVersion;
+	// stored is the version of the campaign's list that shown was read
+	// from; gen grows with every change of shown, for LatestVersion;
 	// loaded is when shown was last read.
 	stored int64
 	gen    uint64
 	loaded time.Time
 	// rebuild is set when a change on this node could not be noted: the
-	// next refresh reads the campaign's list from the greetings. behind is
-	// the version at which the stored list was first seen behind its
-	// campaign's version, and behindSince when.
-	rebuild     bool
-	behind      int64
-	behindSince time.Time
+	// next refresh adds the newest approved greetings, read from the
+	// greetings, to the campaign's list.
+	rebuild bool
 }
 
 // Latest returns a campaign's latest approved greetings (up to
@@ -118,7 +115,7 @@ func (s *Service) reloadShown(ctx context.Context, doc shownDoc) error {
 	if err != nil {
 		return err
 	}
-	e.set(shown, doc.IDsV, s.now())
+	e.set(shown, doc.V, s.now())
 	return nil
 }
 
@@ -169,8 +166,7 @@ func (s *Service) shownChanged(ctx context.Context, campaignID string, change sh
 }
 
 // LoadShown reads every campaign's public greetings into memory, from the
-// greetings their lists name (start-up). A list behind its campaign's
-// version is read as it is; RefreshShown rebuilds it if it stays behind.
+// greetings their lists name (start-up).
 func (s *Service) LoadShown(ctx context.Context) error {
 	docs, err := s.store.shownDocs(ctx)
 	if err != nil {
@@ -184,18 +180,14 @@ func (s *Service) LoadShown(ctx context.Context) error {
 	return nil
 }
 
-// shownBehind is how long a campaign's list may stay behind its version
-// (a change noted, its list not written yet) before a refresh takes its
-// writer for failed and rebuilds it from the greetings.
-const shownBehind = 30 * time.Second
-
 // RefreshShown reloads the public greetings of the campaigns whose list
 // changed since memory was read, and of those read more than shownTTL ago
 // (a signature invalidated or a name decided whose note failed shows
-// then): each from the greetings its list names, by _id. It rebuilds from
-// the greetings (on the embedded database a read of all the campaign's)
-// only a list whose change this node failed to note, or that stayed
-// behind its version for shownBehind.
+// then): each from the greetings its list names, by _id. It reads the
+// greetings of a campaign (on the embedded database all of the
+// campaign's) only to repair a list whose change this node failed to
+// note. A change that a crash kept from being noted is found by the next
+// start's Repair.
 func (s *Service) RefreshShown(ctx context.Context) error {
 	docs, err := s.store.shownDocs(ctx)
 	if err != nil {
@@ -205,23 +197,15 @@ func (s *Service) RefreshShown(ctx context.Context) error {
 	for id, d := range docs {
 		e := s.entry(id)
 		e.mu.Lock()
-		current := e.stored == d.IDsV && now.Sub(e.loaded) < shownTTL && !now.Before(e.loaded)
+		current := e.stored == d.V && now.Sub(e.loaded) < shownTTL && !now.Before(e.loaded)
 		rebuild := e.rebuild
-		switch {
-		case d.current():
-			e.behind = 0
-		case e.behind != d.V:
-			e.behind, e.behindSince = d.V, now
-		case now.Sub(e.behindSince) >= shownBehind:
-			rebuild = true
-		}
 		e.mu.Unlock()
 		if rebuild {
 			if err := s.shownChanged(ctx, id, shownChange{rebuild: true}); err != nil {
 				return err
 			}
 			e.mu.Lock()
-			e.rebuild, e.behind = false, 0
+			e.rebuild = false
 			e.mu.Unlock()
 			continue
 		}

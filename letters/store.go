@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/solidarity-letters/solidarity/internal/database"
@@ -43,8 +44,10 @@ type Store struct {
 	texts     *mongo.Collection
 	queue     *mongo.Collection
 	translate *mongo.Collection
-	// shown holds the versions of the campaigns' public greetings.
-	shown *mongo.Collection
+	// shown holds the lists of the campaigns' public greetings, and
+	// writes guards their compare-and-set writes (SetWriteLock).
+	shown  *mongo.Collection
+	writes sync.Locker
 	// keys seal greeting texts and every copy of them.
 	keys *seal.Keyring
 }
@@ -59,6 +62,7 @@ func NewStore(db *mongo.Database, keys *seal.Keyring) *Store {
 		queue:     db.Collection(queueCollection),
 		translate: db.Collection(translateCollection),
 		shown:     db.Collection(shownCollection),
+		writes:    &sync.Mutex{},
 	}
 }
 

@@ -6,25 +6,31 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // shownCollection holds one small document per campaign that has or had
 // approved greetings:
 //
-//	{_id: campaign ID, v: version, ids_v: version, ids: [{_id, at}]}
+//	{_id: campaign ID, v: version, ids: [{_id, at}]}
 //
-// v grows with every change of the campaign's public greetings (an
-// approval, an erasure, an invalidation, a name decision); ids are the
-// campaign's newest approved greetings, up to ShownListed, newest first,
-// as they were at version ids_v. Nodes read the collection every second
-// to learn which campaigns' greetings to read again, and at start-up to
-// read the public greetings by _id instead of scanning the greetings
-// (shown.go). It holds greeting IDs and arrival times, nothing personal.
+// ids are the campaign's newest approved greetings, up to ShownListed,
+// newest first; v grows with every write of the document, which every
+// change of the campaign's public greetings makes (an approval, an
+// erasure, an invalidation, a name decision). Nodes read the collection
+// every second to learn which campaigns' greetings to read again, and at
+// start-up to read the public greetings by _id instead of scanning the
+// greetings (shown.go). It holds greeting IDs and arrival times, nothing
+// personal.
+//
+// A change is written by compare-and-set on v: the list is computed from
+// the one stored, and written only if v is still what was read, else
+// computed again from the newer one. So a slower node never overwrites a
+// newer list, and no change is lost to another written at the same time.
 const shownCollection = "shown_versions"
 
 // ShownListed is how many of a campaign's newest approved greetings its
@@ -41,16 +47,10 @@ type shownRef struct {
 
 // shownDoc is a campaign's document in shownCollection.
 type shownDoc struct {
-	CampaignID string `bson:"_id"`
-	V          int64  `bson:"v"`
-	// IDsV is the version IDs are right at; 0 when none was written. A
-	// list behind V is being written, or its writer failed (stale).
-	IDsV int64      `bson:"ids_v"`
-	IDs  []shownRef `bson:"ids"`
+	CampaignID string     `bson:"_id"`
+	V          int64      `bson:"v"`
+	IDs        []shownRef `bson:"ids"`
 }
-
-// current reports whether the list is right at the document's version.
-func (d *shownDoc) current() bool { return d.IDsV != 0 && d.IDsV == d.V }
 
 // shownChange is what changed in a campaign's approved greetings: some
 // were approved (or stored approved), one was erased. The zero change is
@@ -58,8 +58,8 @@ func (d *shownDoc) current() bool { return d.IDsV != 0 && d.IDsV == d.V }
 type shownChange struct {
 	approved []shownRef
 	erased   string
-	// rebuild reads the list from the greetings whatever the document
-	// says (a repair).
+	// rebuild reads the newest approved greetings from the greetings and
+	// adds them to the list (a repair).
 	rebuild bool
 }
 
@@ -71,90 +71,130 @@ func newerRef(a, b shownRef) int {
 	return strings.Compare(b.ID, a.ID)
 }
 
+// merged returns the newest ShownListed of the references in lists, each
+// once.
+func merged(lists ...[]shownRef) []shownRef {
+	var out []shownRef
+	for _, l := range lists {
+		for _, r := range l {
+			if !slices.ContainsFunc(out, func(x shownRef) bool { return x.ID == r.ID }) {
+				out = append(out, r)
+			}
+		}
+	}
+	slices.SortFunc(out, newerRef)
+	return out[:min(len(out), ShownListed)]
+}
+
+// without returns list without the reference to id.
+func without(list []shownRef, id string) []shownRef {
+	return slices.DeleteFunc(slices.Clone(list), func(r shownRef) bool { return r.ID == id })
+}
+
 // apply returns the list after the change, from the list right just
 // before it, and false when the list cannot say (an erased greeting of a
 // full list: the next newest is not named).
 func (c shownChange) apply(before []shownRef) ([]shownRef, bool) {
-	list := slices.Clone(before)
-	if c.erased != "" {
-		i := slices.IndexFunc(list, func(r shownRef) bool { return r.ID == c.erased })
-		if i >= 0 && len(list) >= ShownListed {
-			return nil, false
-		}
-		if i >= 0 {
-			list = slices.Delete(list, i, i+1)
-		}
+	if c.erased != "" && len(before) >= ShownListed && slices.ContainsFunc(before, func(r shownRef) bool { return r.ID == c.erased }) {
+		return nil, false
 	}
-	for _, r := range c.approved {
-		if !slices.ContainsFunc(list, func(x shownRef) bool { return x.ID == r.ID }) {
-			list = append(list, r)
-		}
-	}
-	slices.SortFunc(list, newerRef)
 	// A list shorter than ShownListed names every approved greeting, so an
 	// approval older than all of them still belongs; a full one names the
 	// newest, and what falls off its end is not among them.
-	return list[:min(len(list), ShownListed)], true
+	return merged(without(before, c.erased), c.approved), true
 }
+
+// errNeedLatest says that a list cannot be computed from the stored one.
+var errNeedLatest = errors.New("the list does not say")
 
 // noteShown records a change of the campaign's public greetings, made in
-// the greetings before this call: it increments the campaign's version and
-// writes the list at that version, unless another change incremented it
-// meanwhile (that one writes a list that includes this change). The list
-// comes from the one stored when that was right just before this change,
-// else from the greetings (Latest: on the embedded database a read of all
-// the campaign's greetings). It returns the document as written.
+// the greetings before this call, and returns the document as written.
+// The list comes from the one stored; when that cannot say, or for a
+// rebuild, from the greetings (Latest: on the embedded database a read of
+// all the campaign's greetings) together with what the stored list names.
 func (s *Store) noteShown(ctx context.Context, campaignID string, change shownChange) (shownDoc, error) {
-	doc, err := s.bumpShown(ctx, campaignID)
+	if !change.rebuild {
+		doc, err := s.updateShown(ctx, campaignID, func(current []shownRef) ([]shownRef, error) {
+			if list, ok := change.apply(current); ok {
+				return list, nil
+			}
+			return nil, errNeedLatest
+		})
+		if !errors.Is(err, errNeedLatest) {
+			return doc, err
+		}
+	}
+	gs, err := s.Latest(ctx, campaignID, ShownListed)
 	if err != nil {
 		return shownDoc{}, err
 	}
-	list, ok := []shownRef(nil), false
-	if !change.rebuild && doc.IDsV != 0 && doc.IDsV == doc.V-1 {
-		list, ok = change.apply(doc.IDs)
+	latest := make([]shownRef, len(gs))
+	for i := range gs {
+		latest[i] = shownRef{ID: gs[i].ID, At: gs[i].CreatedAt}
 	}
-	if !ok {
-		gs, err := s.Latest(ctx, campaignID, ShownListed)
-		if err != nil {
-			return shownDoc{}, err
-		}
-		list = make([]shownRef, len(gs))
-		for i := range gs {
-			list[i] = shownRef{ID: gs[i].ID, At: gs[i].CreatedAt}
-		}
-	}
-	if err := s.writeShown(ctx, campaignID, doc.V, list); err != nil {
-		return shownDoc{}, err
-	}
-	doc.IDsV, doc.IDs = doc.V, list
-	return doc, nil
+	// Approvals written since the read are in the stored list; an erasure
+	// since leaves a reference that the page passes over.
+	return s.updateShown(ctx, campaignID, func(current []shownRef) ([]shownRef, error) {
+		return merged(latest, without(current, change.erased)), nil
+	})
 }
 
-// bumpShown increments the campaign's version and returns its document
-// after that; one update by _id.
-func (s *Store) bumpShown(ctx context.Context, campaignID string) (shownDoc, error) {
+// updateShown writes the campaign's list that next computes from the
+// stored one, by compare-and-set on the version, again from the newer
+// list when another write came first. The embedded database applies an
+// update by reading the document and writing it back, so the read and the
+// write are made under the store's write lock (SetWriteLock); MongoDB
+// makes the conditional update atomic between nodes.
+func (s *Store) updateShown(ctx context.Context, campaignID string, next func(current []shownRef) ([]shownRef, error)) (shownDoc, error) {
+	for range 50 {
+		written, ok, err := s.casShown(ctx, campaignID, next)
+		if err != nil || ok {
+			return written, err
+		}
+	}
+	return shownDoc{}, fmt.Errorf("write the public greetings of %s: it kept changing", campaignID)
+}
+
+// casShown is one try of updateShown: false when another write came
+// first.
+func (s *Store) casShown(ctx context.Context, campaignID string, next func(current []shownRef) ([]shownRef, error)) (shownDoc, bool, error) {
+	s.writes.Lock()
+	defer s.writes.Unlock()
 	var doc shownDoc
-	err := s.shown.FindOneAndUpdate(ctx, bson.M{"_id": campaignID}, bson.M{"$inc": bson.M{"v": int64(1)}},
-		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&doc)
-	if err != nil {
-		return shownDoc{}, fmt.Errorf("note greetings change of %s: %w", campaignID, err)
+	err := s.shown.FindOne(ctx, bson.M{"_id": campaignID}).Decode(&doc)
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+		return shownDoc{}, false, fmt.Errorf("read the public greetings of %s: %w", campaignID, err)
 	}
-	return doc, nil
-}
-
-// writeShown stores the campaign's list as right at version v, if v is
-// still the campaign's version: a slower writer never overwrites a newer
-// list.
-func (s *Store) writeShown(ctx context.Context, campaignID string, v int64, list []shownRef) error {
+	list, err := next(doc.IDs)
+	if err != nil {
+		return shownDoc{}, false, err
+	}
 	if list == nil {
 		list = []shownRef{}
 	}
-	_, err := s.shown.UpdateOne(ctx, bson.M{"_id": campaignID, "v": v}, bson.M{"$set": bson.M{"ids_v": v, "ids": list}})
-	if err != nil {
-		return fmt.Errorf("write the public greetings of %s: %w", campaignID, err)
+	written := shownDoc{CampaignID: campaignID, V: doc.V + 1, IDs: list}
+	if doc.V == 0 {
+		_, err = s.shown.InsertOne(ctx, written)
+		if mongo.IsDuplicateKeyError(err) {
+			return shownDoc{}, false, nil
+		}
+		if err != nil {
+			return shownDoc{}, false, fmt.Errorf("write the public greetings of %s: %w", campaignID, err)
+		}
+		return written, true, nil
 	}
-	return nil
+	res, err := s.shown.UpdateOne(ctx, bson.M{"_id": campaignID, "v": doc.V}, bson.M{"$set": bson.M{"v": written.V, "ids": list}})
+	if err != nil {
+		return shownDoc{}, false, fmt.Errorf("write the public greetings of %s: %w", campaignID, err)
+	}
+	return written, res.MatchedCount == 1, nil
 }
+
+// SetWriteLock makes l guard the compare-and-set writes of the public
+// greetings' lists (by default a lock of the store's own): on the
+// embedded database, whose only client is this process, its lock
+// (database.DB.WriteLock), so that every store of the process shares it.
+func (s *Store) SetWriteLock(l sync.Locker) { s.writes = l }
 
 // noteApproved notes greetings stored approved without a decision (demo
 // data, imports, the bench), campaign by campaign.
@@ -206,10 +246,8 @@ func (s *Store) EnsureShownVersions(ctx context.Context) error {
 // greetings into its shown_versions document, from one read of every
 // greeting: for a database of a version that kept no lists (a
 // migration). Campaigns with a document but no approved greeting get an
-// empty list. It is safe to repeat, and while other nodes write: a list
-// is written as right at the version read before the greetings were, and
-// only if the version is still that; a campaign changed meanwhile keeps a
-// list behind its version, which RefreshShown repairs.
+// empty list. It is safe to repeat, and while other nodes write: each
+// list is written by compare-and-set, with what the stored one names.
 func (s *Store) FillShownLists(ctx context.Context) error {
 	docs, err := s.shownDocs(ctx)
 	if err != nil {
@@ -229,20 +267,10 @@ func (s *Store) FillShownLists(ctx context.Context) error {
 		return fmt.Errorf("fill the public greetings' lists: %w", err)
 	}
 	for id, list := range lists {
-		slices.SortFunc(list, newerRef)
-		list = list[:min(len(list), ShownListed)]
-		if list == nil {
-			list = []shownRef{}
-		}
-		d, ok := docs[id]
-		if !ok {
-			_, err := s.shown.InsertOne(ctx, shownDoc{CampaignID: id, V: 1, IDsV: 1, IDs: list})
-			if err != nil && !mongo.IsDuplicateKeyError(err) {
-				return fmt.Errorf("fill the public greetings' list of %s: %w", id, err)
-			}
-			continue
-		}
-		if err := s.writeShown(ctx, id, d.V, list); err != nil {
+		_, err := s.updateShown(ctx, id, func(current []shownRef) ([]shownRef, error) {
+			return merged(list, current), nil
+		})
+		if err != nil {
 			return err
 		}
 	}
