@@ -443,12 +443,29 @@ func TestRepair(t *testing.T) {
 	if g := f.greeting(t, "a"); g.Status != letters.StatusPending {
 		t.Errorf("the unchecked a is %s, want pending", g.Status)
 	}
+	printed := func() []string {
+		t.Helper()
+		var ids []string
+		if err := f.svc.Store().EachApproved(ctx, "c", func(g *letters.Greeting) error {
+			ids = append(ids, g.ID)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	if got := printed(); len(got) != 0 {
+		t.Errorf("before Repair, the bundle gets the unchecked %v", got)
+	}
 	r, err := f.svc.Repair(ctx)
 	if err != nil || r.Checked != 3 || r.Read != 3 {
 		t.Fatalf("Repair = %+v, %v; want 3 read and checked", r, err)
 	}
 	if shown, _ := f.svc.Latest(ctx, "c"); len(shown) != 1 || shown[0].ID != "b" || shown[0].FirstName != "Bob" {
 		t.Errorf("after Repair, shown %+v; want b by Bob", shown)
+	}
+	if got := printed(); !slices.Equal(got, []string{"b"}) {
+		t.Errorf("after Repair, the bundle gets %v, want b", got)
 	}
 	if g := f.greeting(t, "a"); !slices.Equal(g.Flags, []letters.Flag{letters.FlagScript}) || g.Language != "en" || !g.NeedsTranslation {
 		t.Errorf("older greeting: %+v, want script flag, en, needs translation", g)

@@ -470,9 +470,12 @@ func (s *Store) CountByStatus(ctx context.Context) (map[string]map[Status]int64,
 }
 
 // EachApproved calls fn with every approved greeting of a campaign, in no
-// particular order. It stops at fn's first error.
+// particular order; not those stored approved but not checked yet (demo
+// data, imports), whose language and need of a translation are not known
+// until Service.Repair checks them after the start. It stops at fn's
+// first error.
 func (s *Store) EachApproved(ctx context.Context, campaignID string, fn func(*Greeting) error) error {
-	cur, err := s.greetings.Find(ctx, bson.M{"campaign_id": campaignID, "status": StatusApproved})
+	cur, err := s.greetings.Find(ctx, bson.M{"campaign_id": campaignID, "status": StatusApproved, "checked": true})
 	if err != nil {
 		return fmt.Errorf("read approved greetings of %s: %w", campaignID, err)
 	}
