@@ -49,9 +49,12 @@ const PublicCount = 6
 // this process, so their time only bounds how long another process's
 // approval takes to show.
 //
-// The public greetings are read again shownTTL after they were last read
-// even when no change was noted: a change whose note failed to be written
-// shows then.
+// The public greetings are read again, from the greetings their list
+// names, shownTTL after they were last read even when no change was
+// noted: an invalidation or a name decision whose note failed to be
+// written shows then. An approval whose note failed is added to the list
+// by this node's next refresh, and one that a crash kept from being noted
+// by the next start's Repair.
 const (
 	rulesTTL = time.Minute
 	shownTTL = 5 * time.Minute

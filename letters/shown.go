@@ -193,6 +193,16 @@ func (s *Service) RefreshShown(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// A campaign whose first note failed has no document yet.
+	s.shownMu.Lock()
+	for id, e := range s.shown {
+		e.mu.Lock()
+		if _, ok := docs[id]; !ok && e.rebuild {
+			docs[id] = shownDoc{CampaignID: id}
+		}
+		e.mu.Unlock()
+	}
+	s.shownMu.Unlock()
 	now := s.now()
 	for id, d := range docs {
 		e := s.entry(id)
