@@ -5,11 +5,16 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/internal/testdb"
 	"github.com/solidarity-letters/solidarity/letters"
+	"go.mongodb.org/mongo-driver/v2/event"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // A node slower to write a campaign's list than another that wrote after
@@ -175,4 +180,53 @@ func BenchmarkShownReload(b *testing.B) {
 			b.Fatalf("shown %v", shown)
 		}
 	})
+}
+
+// An approval whose note failed is added to the list by the node's next
+// refresh.
+func TestFailedNoteIsRepairedByTheNextRefresh(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	first := f.greet(t, "c", "Anna", "Трымайся")
+	if _, err := f.svc.Approve(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	// A node whose request is cut short when it first reaches the lists.
+	var cut atomic.Pointer[context.CancelFunc]
+	monitor := &event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
+		for _, name := range []string{"find", "update", "insert"} {
+			if c, _ := e.Command.Lookup(name).StringValueOK(); c == "shown_versions" {
+				if cancel := cut.Swap(nil); cancel != nil {
+					(*cancel)()
+				}
+			}
+		}
+	}}
+	client, err := mongo.Connect(options.Client().ApplyURI(dbs.URI).SetMonitor(monitor))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
+	node := letters.NewService(letters.NewStore(client.Database(f.db.Name()), testdb.Keys(t)), f.campaigns, f.clock.Now)
+	second := f.greet(t, "c", "Olga", "Жыве")
+	reqCtx, cancel := context.WithCancel(ctx)
+	cut.Store(&cancel)
+	if _, err := node.Approve(reqCtx, second); err == nil {
+		t.Fatal("the approval's note did not fail")
+	}
+	if g := f.greeting(t, second); g.Status != letters.StatusApproved {
+		t.Fatalf("the greeting is %s, want approved", g.Status)
+	}
+	if ids, _, err := f.svc.Store().ShownList(ctx, "c"); err != nil || !slices.Equal(ids, []string{first}) {
+		t.Fatalf("list after the failed note %v, %v; want only %s", ids, err, first)
+	}
+	if err := node.RefreshShown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ids, _, err := f.svc.Store().ShownList(ctx, "c"); err != nil || !slices.Equal(ids, []string{second, first}) {
+		t.Errorf("list after the refresh %v, %v; want %s, %s", ids, err, second, first)
+	}
+	if shown, _ := node.Latest(ctx, "c"); len(shown) != 2 || shown[0].ID != second {
+		t.Errorf("shown after the refresh %+v, want %s first", shown, second)
+	}
 }
