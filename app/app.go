@@ -106,6 +106,9 @@ func New(db Database, ks keys.Keys, opts Options) (*App, error) {
 		a.Campaigns.SetCounterLock(l.WriteLock())
 	}
 	a.Greetings = letters.NewStore(mdb, ks.Data)
+	if l, ok := db.(interface{ WriteLock() sync.Locker }); ok {
+		a.Greetings.SetWriteLock(l.WriteLock())
+	}
 	a.Users = account.NewStore(mdb, ks.Data)
 	a.SiteStore = site.NewStore(mdb, now)
 

@@ -56,6 +56,9 @@ func (a *App) Migrations() []migrate.Migration {
 		// Nodes tell each other which signatures were erased, to take them
 		// out of the console's index of signatures (campaign/indexsync.go).
 		{Version: 13, Name: "signature erasures", Up: a.Campaigns.EnsureErasures},
+		// Each campaign's shown_versions document names its newest approved
+		// greetings, which start-up reads by _id instead of every greeting.
+		{Version: 14, Name: "lists of public greetings", Up: a.Greetings.FillShownLists},
 	}
 }
 

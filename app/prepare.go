@@ -23,11 +23,18 @@ func (a *App) Prepare(ctx context.Context) error {
 	return run(ctx, a.Steps())
 }
 
-// Reload runs the loading steps of Prepare again (LoadSteps): for after
-// something wrote to the stores behind the services' backs, as the demo
-// seed does.
+// Reload runs the loading steps of Prepare again (LoadSteps), and the
+// greetings' checks and lists that Run does in the background after each
+// start (letters.Service.Repair) at once: for after something wrote to
+// the stores behind the services' backs, as the demo seed does.
 func (a *App) Reload(ctx context.Context) error {
-	return run(ctx, a.LoadSteps())
+	if err := run(ctx, a.LoadSteps()); err != nil {
+		return err
+	}
+	if _, err := a.Moderation.Repair(ctx); err != nil {
+		return fmt.Errorf("reload: %w", err)
+	}
+	return nil
 }
 
 // Steps lists what Prepare runs at every start after the migrations, in
@@ -51,13 +58,16 @@ func (a *App) ensureDecoys(ctx context.Context) error {
 	return a.Greetings.EnsureDecoys(ctx)
 }
 
-// LoadSteps read what the services answer from memory, and repair what
-// they keep beside the data (the moderation lists, whose change a crash
-// may have cut short).
+// LoadSteps read what the services answer from memory. None reads a
+// collection that grows with signatures or greetings: the counts come from
+// the counter documents, the public greetings from the few that each
+// campaign's list names. What needs a read of every greeting (their
+// checks, the moderation lists a crash may have cut short) Run does in the
+// background.
 func (a *App) LoadSteps() []Step {
 	return []Step{
 		{"signature counts", a.Signing.LoadCounts},
-		{"greeting checks and lists", a.prepareGreetings},
+		{"public greetings", a.Moderation.LoadShown},
 		{"organisation profile", a.Org.Load},
 	}
 }
@@ -81,13 +91,6 @@ func (a *App) sealRotated(ctx context.Context) error {
 		return nil
 	}
 	return a.sealStored(ctx)
-}
-
-// prepareGreetings computes the flags of unchecked greetings (demo data,
-// greetings from before flags existed) and rebuilds the console's lists.
-func (a *App) prepareGreetings(ctx context.Context) error {
-	_, err := a.Moderation.Prepare(ctx)
-	return err
 }
 
 // run runs steps in order.

@@ -18,6 +18,10 @@ import (
 //     nodes changed;
 //   - the public greetings loop reads the greetings other nodes approved
 //     or erased;
+//   - the greetings' repair, once at start, checks the greetings stored
+//     unchecked and puts right the moderation lists and the public
+//     greetings' lists where a change was cut short (letters.Service.Repair:
+//     it reads every greeting, so it is not done before /readyz);
 //   - the organisation loop reads profile saves made on other nodes;
 //   - the spent token sweep removes expired spent form tokens, on one node
 //     each time.
@@ -36,6 +40,10 @@ func (a *App) Run(ctx context.Context) error {
 		}},
 		{"public greetings", func(ctx context.Context) error {
 			a.Moderation.RunShown(ctx, a.log.With("component", "greetings"))
+			return nil
+		}},
+		{"greetings repair", func(ctx context.Context) error {
+			a.Moderation.RunRepair(ctx, a.log.With("component", "greetings"))
 			return nil
 		}},
 		{"organisation", func(ctx context.Context) error {

@@ -140,7 +140,7 @@ func (s *Service) nameDecided(ctx context.Context, it *NameItem) error {
 	if !slices.ContainsFunc(shown, func(sh Shown) bool { return sh.ID == it.ID }) {
 		return nil
 	}
-	return s.shownChanged(ctx, it.CampaignID)
+	return s.shownChanged(ctx, it.CampaignID, shownChange{})
 }
 
 // RejectName keeps a held name in the country form, and a held city off

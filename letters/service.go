@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -50,9 +49,12 @@ const PublicCount = 6
 // this process, so their time only bounds how long another process's
 // approval takes to show.
 //
-// The public greetings are read again shownTTL after they were last read
-// even when no change was noted: a change whose note failed to be written
-// shows then.
+// The public greetings are read again, from the greetings their list
+// names, shownTTL after they were last read even when no change was
+// noted: an invalidation or a name decision whose note failed to be
+// written shows then. An approval whose note failed is added to the list
+// by this node's next refresh, and one that a crash kept from being noted
+// by the next start's Repair.
 const (
 	rulesTTL = time.Minute
 	shownTTL = 5 * time.Minute
@@ -159,81 +161,6 @@ func (s *Service) check(ctx context.Context, g *Greeting, rules campaign.Rules) 
 	return nil
 }
 
-// Prepare readies the greetings at start-up, before requests: it computes
-// the flags of greetings stored without them (demo data, imports,
-// greetings from before flags existed), oldest first so that the first of
-// a text is the original, and rebuilds the console's lists from the
-// greetings, repairing any change that was cut short. It reads every
-// greeting once and returns how many it checked.
-func (s *Service) Prepare(ctx context.Context) (int, error) {
-	var unchecked []Greeting
-	queue, translate := map[string]Greeting{}, map[string]Greeting{}
-	list := func(g *Greeting) {
-		inQueue, inTranslate := listed(g)
-		if inQueue {
-			queue[g.ID] = *g
-		}
-		if inTranslate {
-			translate[g.ID] = *g
-		}
-	}
-	// The versions are read before the greetings: a change made meanwhile
-	// has a newer one, and RunShown reads its campaign again.
-	versions, err := s.store.shownVersions(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("prepare greetings: %w", err)
-	}
-	approved := map[string][]Greeting{}
-	err = s.store.All(ctx, func(g *Greeting) error {
-		if g.Status == StatusApproved {
-			approved[g.CampaignID] = append(approved[g.CampaignID], *g)
-			if gs := approved[g.CampaignID]; len(gs) > 4*PublicCount {
-				slices.SortFunc(gs, newerGreeting)
-				approved[g.CampaignID] = gs[:PublicCount]
-			}
-		}
-		if !g.Checked {
-			unchecked = append(unchecked, *g)
-			return nil
-		}
-		list(g)
-		return nil
-	})
-	if err != nil {
-		return 0, fmt.Errorf("prepare greetings: %w", err)
-	}
-	slices.SortFunc(unchecked, func(a, b Greeting) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	for i := range unchecked {
-		g := &unchecked[i]
-		rules, err := s.Rules(ctx, g.CampaignID)
-		if errors.Is(err, campaign.ErrNotFound) {
-			rules, err = campaign.Rules{CampaignID: g.CampaignID}, nil
-		}
-		if err != nil {
-			return i, fmt.Errorf("check greetings: %w", err)
-		}
-		if err := s.check(ctx, g, rules); err != nil {
-			return i, fmt.Errorf("check greetings: %w", err)
-		}
-		if err := s.store.SaveCheck(ctx, g); err != nil {
-			return i, err
-		}
-		list(g)
-	}
-	if err := s.store.Relist(ctx, queue, translate); err != nil {
-		return len(unchecked), err
-	}
-	if err := s.loadAllShown(ctx, approved, versions); err != nil {
-		return len(unchecked), fmt.Errorf("prepare public greetings: %w", err)
-	}
-	return len(unchecked), nil
-}
-
 // CountByStatus counts the greetings of every campaign by moderation
 // status. It reads every greeting (a scan on the embedded database): for
 // statistics; PendingCounts is cheap.
@@ -317,7 +244,7 @@ func (s *Service) Approve(ctx context.Context, id string) (*Greeting, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.shownChanged(ctx, g.CampaignID); err != nil {
+	if err := s.shownChanged(ctx, g.CampaignID, shownChange{approved: []shownRef{{ID: g.ID, At: g.CreatedAt}}}); err != nil {
 		return nil, err
 	}
 	return g, nil
@@ -336,14 +263,19 @@ func (s *Service) Reject(ctx context.Context, id string, reason Reason) (*Greeti
 // they are: a moderator decides on them one by one.
 func (s *Service) ApproveUnflagged(ctx context.Context, ids []string) ([]Greeting, error) {
 	out, err := s.approveUnflagged(ctx, ids)
-	// One reload per campaign, however many were approved, and also for
+	// One note per campaign, however many were approved, and also for
 	// those approved before an error.
-	changed := map[string]bool{}
+	changed := map[string][]shownRef{}
+	var order []string
 	for i := range out {
-		if !changed[out[i].CampaignID] {
-			changed[out[i].CampaignID] = true
-			err = errors.Join(err, s.shownChanged(ctx, out[i].CampaignID))
+		id := out[i].CampaignID
+		if _, ok := changed[id]; !ok {
+			order = append(order, id)
 		}
+		changed[id] = append(changed[id], shownRef{ID: out[i].ID, At: out[i].CreatedAt})
+	}
+	for _, id := range order {
+		err = errors.Join(err, s.shownChanged(ctx, id, shownChange{approved: changed[id]}))
 	}
 	return out, err
 }
@@ -448,5 +380,5 @@ func (s *Service) EraseGreeting(ctx context.Context, id string) error {
 	if g.Status != StatusApproved {
 		return nil
 	}
-	return s.shownChanged(ctx, g.CampaignID)
+	return s.shownChanged(ctx, g.CampaignID, shownChange{erased: id})
 }

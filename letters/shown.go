@@ -3,6 +3,7 @@ package letters
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -27,12 +28,13 @@ type Shown struct {
 }
 
 // The public greetings are kept in memory for every campaign that has
-// any, so that no page waits on the database for them: Prepare reads them
-// at start-up, a change on this node (an approval, an erasure, a name
-// decision) reloads its campaign's at once, and RunShown reloads those
-// another node changed within RefreshInterval. Nodes tell each other by a
-// version per campaign in the shown_versions collection ({_id: campaign
-// ID, v: number}), which every change increments and RunShown reads.
+// any, so that no page waits on the database for them. Each campaign's
+// document in shown_versions (store_shown.go) names its newest approved
+// greetings and has a version that every change increments: LoadShown
+// reads them at start-up by _id, a change on this node (an approval, an
+// erasure, a name decision, an invalidation) writes the list and reloads
+// its campaign at once, and RunShown reloads those another node changed
+// within ShownRefreshInterval. No read of them scans the greetings.
 
 // shownEntry is one campaign's public greetings in memory.
 type shownEntry struct {
@@ -40,12 +42,16 @@ type shownEntry struct {
 
 	mu    sync.Mutex // guards the fields below
 	shown []Shown
-	// stored is the campaign's version in shown_versions that shown was
-	// read at or after; gen grows with every change of shown, for
-	// LatestVersion; loaded is when shown was last read.
+	// stored is the version of the campaign's list that shown was read
+	// from; gen grows with every change of shown, for LatestVersion;
+	// loaded is when shown was last read.
 	stored int64
 	gen    uint64
 	loaded time.Time
+	// rebuild is set when a change on this node could not be noted: the
+	// next refresh adds the newest approved greetings, read from the
+	// greetings, to the campaign's list.
+	rebuild bool
 }
 
 // Latest returns a campaign's latest approved greetings (up to
@@ -84,8 +90,8 @@ func (s *Service) entry(campaignID string) *shownEntry {
 	return e
 }
 
-// set stores what was read at now and at version stored of the
-// campaign's public greetings, unless memory holds a newer read already.
+// set stores what was read at now from the campaign's list at version
+// stored, unless memory holds what a newer list gave already.
 func (e *shownEntry) set(shown []Shown, stored int64, now time.Time) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -99,55 +105,124 @@ func (e *shownEntry) set(shown []Shown, stored int64, now time.Time) {
 	}
 }
 
-// reloadShown reads the campaign's public greetings into memory; stored
-// is its version in shown_versions, read before.
-func (s *Service) reloadShown(ctx context.Context, campaignID string, stored int64) error {
-	e := s.entry(campaignID)
+// reloadShown reads into memory the public greetings a campaign's list
+// names.
+func (s *Service) reloadShown(ctx context.Context, doc shownDoc) error {
+	e := s.entry(doc.CampaignID)
 	e.load.Lock()
 	defer e.load.Unlock()
-	shown, err := s.loadShown(ctx, campaignID)
+	shown, err := s.fromList(ctx, doc.IDs)
 	if err != nil {
 		return err
 	}
-	e.set(shown, stored, s.now())
+	e.set(shown, doc.V, s.now())
 	return nil
 }
 
-// shownChanged tells every node that the campaign's public greetings
-// changed, and reloads them on this one.
-func (s *Service) shownChanged(ctx context.Context, campaignID string) error {
-	v, err := s.store.bumpShown(ctx, campaignID)
-	if err != nil {
-		return err
+// fromList reads the greetings a list names, newest first, by _id, until
+// PublicCount of them may be shown. A greeting gone, not approved or not
+// checked yet is passed over, as is one that toShown keeps off the page.
+func (s *Service) fromList(ctx context.Context, list []shownRef) ([]Shown, error) {
+	out := make([]Shown, 0, PublicCount)
+	for _, r := range list {
+		if len(out) == PublicCount {
+			break
+		}
+		g, err := s.store.Greeting(ctx, r.ID)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if g.Status != StatusApproved || !g.Checked {
+			continue
+		}
+		sh, ok, err := s.toShown(ctx, g)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, sh)
+		}
 	}
-	return s.reloadShown(ctx, campaignID, v)
+	return out, nil
 }
 
-// RefreshShown reloads the public greetings of the campaigns whose
-// version in shown_versions differs from what memory was read at, and of
-// those read more than shownTTL ago.
+// shownChanged tells every node that the campaign's public greetings
+// changed (change says how), and reloads them on this one. When the note
+// fails, the next refresh on this node reads the campaign's list from the
+// greetings.
+func (s *Service) shownChanged(ctx context.Context, campaignID string, change shownChange) error {
+	doc, err := s.store.noteShown(ctx, campaignID, change)
+	if err != nil {
+		e := s.entry(campaignID)
+		e.mu.Lock()
+		e.rebuild = true
+		e.mu.Unlock()
+		return err
+	}
+	return s.reloadShown(ctx, doc)
+}
+
+// LoadShown reads every campaign's public greetings into memory, from the
+// greetings their lists name (start-up).
+func (s *Service) LoadShown(ctx context.Context) error {
+	docs, err := s.store.shownDocs(ctx)
+	if err != nil {
+		return fmt.Errorf("load public greetings: %w", err)
+	}
+	for _, d := range docs {
+		if err := s.reloadShown(ctx, d); err != nil {
+			return fmt.Errorf("load public greetings: %w", err)
+		}
+	}
+	return nil
+}
+
+// RefreshShown reloads the public greetings of the campaigns whose list
+// changed since memory was read, and of those read more than shownTTL ago
+// (a signature invalidated or a name decided whose note failed shows
+// then): each from the greetings its list names, by _id. It reads the
+// greetings of a campaign (on the embedded database all of the
+// campaign's) only to repair a list whose change this node failed to
+// note. A change that a crash kept from being noted is found by the next
+// start's Repair.
 func (s *Service) RefreshShown(ctx context.Context) error {
-	versions, err := s.store.shownVersions(ctx)
+	docs, err := s.store.shownDocs(ctx)
 	if err != nil {
 		return err
 	}
+	// A campaign whose first note failed has no document yet.
 	s.shownMu.Lock()
-	for id := range s.shown {
-		if _, ok := versions[id]; !ok {
-			versions[id] = 0
+	for id, e := range s.shown {
+		e.mu.Lock()
+		if _, ok := docs[id]; !ok && e.rebuild {
+			docs[id] = shownDoc{CampaignID: id}
 		}
+		e.mu.Unlock()
 	}
 	s.shownMu.Unlock()
 	now := s.now()
-	for id, v := range versions {
+	for id, d := range docs {
 		e := s.entry(id)
 		e.mu.Lock()
-		current := e.stored == v && now.Sub(e.loaded) < shownTTL && !now.Before(e.loaded)
+		current := e.stored == d.V && now.Sub(e.loaded) < shownTTL && !now.Before(e.loaded)
+		rebuild := e.rebuild
 		e.mu.Unlock()
+		if rebuild {
+			if err := s.shownChanged(ctx, id, shownChange{rebuild: true}); err != nil {
+				return err
+			}
+			e.mu.Lock()
+			e.rebuild = false
+			e.mu.Unlock()
+			continue
+		}
 		if current {
 			continue
 		}
-		if err := s.reloadShown(ctx, id, v); err != nil {
+		if err := s.reloadShown(ctx, d); err != nil {
 			return err
 		}
 	}
@@ -176,60 +251,11 @@ func (s *Service) RunShown(ctx context.Context, log *slog.Logger) {
 	}
 }
 
-// loadAllShown reads the public greetings of every campaign, from the
-// approved greetings of a scan of them all (Prepare).
-func (s *Service) loadAllShown(ctx context.Context, approved map[string][]Greeting, versions map[string]int64) error {
-	for id, gs := range approved {
-		slices.SortFunc(gs, newerGreeting)
-		if len(gs) > PublicCount {
-			gs = gs[:PublicCount]
-		}
-		out := make([]Shown, 0, len(gs))
-		for i := range gs {
-			sh, ok, err := s.toShown(ctx, &gs[i])
-			if err != nil {
-				return err
-			}
-			if ok {
-				out = append(out, sh)
-			}
-		}
-		s.entry(id).set(out, versions[id], s.now())
-	}
-	return nil
-}
-
-// newerGreeting orders greetings newest first, as Store.Latest does.
-func newerGreeting(a, b Greeting) int {
-	if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
-		return c
-	}
-	return strings.Compare(b.ID, a.ID)
-}
-
-func (s *Service) loadShown(ctx context.Context, campaignID string) ([]Shown, error) {
-	gs, err := s.store.Latest(ctx, campaignID, PublicCount)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Shown, 0, len(gs))
-	for i := range gs {
-		sh, ok, err := s.toShown(ctx, &gs[i])
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			out = append(out, sh)
-		}
-	}
-	return out, nil
-}
-
 // GreetingsChanged reloads the campaign's public greetings on every node:
 // some of its signatures were invalidated or restored
 // (campaign.ShownGreetings).
 func (s *Service) GreetingsChanged(ctx context.Context, campaignID string) error {
-	return s.shownChanged(ctx, campaignID)
+	return s.shownChanged(ctx, campaignID, shownChange{})
 }
 
 // toShown makes an approved greeting public: false when its signature is

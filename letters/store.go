@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/solidarity-letters/solidarity/internal/database"
@@ -36,14 +37,17 @@ const (
 // console's lists (the moderation queue, the greetings to translate) are
 // kept as small collections of their own, holding a copy of each listed
 // greeting, which the store updates with each change of a greeting,
-// repairs when a change finds it stale, and rebuilds at start-up.
+// repairs when a change finds it stale, and Service.Repair puts right
+// after each start.
 type Store struct {
 	greetings *mongo.Collection
 	texts     *mongo.Collection
 	queue     *mongo.Collection
 	translate *mongo.Collection
-	// shown holds the versions of the campaigns' public greetings.
-	shown *mongo.Collection
+	// shown holds the lists of the campaigns' public greetings, and
+	// writes guards their compare-and-set writes (SetWriteLock).
+	shown  *mongo.Collection
+	writes sync.Locker
 	// keys seal greeting texts and every copy of them.
 	keys *seal.Keyring
 }
@@ -58,6 +62,7 @@ func NewStore(db *mongo.Database, keys *seal.Keyring) *Store {
 		queue:     db.Collection(queueCollection),
 		translate: db.Collection(translateCollection),
 		shown:     db.Collection(shownCollection),
+		writes:    &sync.Mutex{},
 	}
 }
 
@@ -90,8 +95,13 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 	return nil
 }
 
-// listed reports in which lists a greeting belongs.
+// listed reports in which lists a greeting belongs. A greeting not
+// checked yet is in none: nobody decides on it before its flags are known
+// (Service.Repair).
 func listed(g *Greeting) (queue, translate bool) {
+	if !g.Checked {
+		return false, false
+	}
 	return g.Status == StatusPending,
 		g.Status == StatusApproved && g.NeedsTranslation && !g.Translation.Approved()
 }
@@ -160,8 +170,10 @@ func (s *Store) Create(ctx context.Context, g *Greeting) error {
 }
 
 // Insert stores greetings made elsewhere (demo data, later imports) with
-// the status they carry. They are listed, with their flags, by
-// Service.Prepare at the next start-up.
+// the status they carry, and names the approved ones in their campaigns'
+// lists of public greetings. Those not checked are checked and listed by
+// Service.Repair after the next start (or App.Reload), and not shown or
+// decided on before.
 func (s *Store) Insert(ctx context.Context, gs []Greeting) error {
 	if len(gs) == 0 {
 		return nil
@@ -173,11 +185,13 @@ func (s *Store) Insert(ctx context.Context, gs []Greeting) error {
 	if _, err := s.greetings.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil {
 		return fmt.Errorf("insert greetings: %w", err)
 	}
-	return nil
+	return s.noteApproved(ctx, gs)
 }
 
 // InsertListed stores checked greetings and their list entries in
 // unordered batches; greetings (and entries) stored already are skipped.
+// Approved ones are named in their campaigns' lists of public greetings
+// (no write when none is).
 func (s *Store) InsertListed(ctx context.Context, gs []Greeting) error {
 	if len(gs) == 0 {
 		return nil
@@ -220,7 +234,7 @@ func (s *Store) InsertListed(ctx context.Context, gs []Greeting) error {
 			return fmt.Errorf("insert greetings: %w", err)
 		}
 	}
-	return nil
+	return s.noteApproved(ctx, gs)
 }
 
 func onlyDuplicates(e mongo.BulkWriteException) bool {
@@ -282,85 +296,22 @@ func (s *Store) Latest(ctx context.Context, campaignID string, n int) ([]Greetin
 	return out, nil
 }
 
-// All calls fn with every greeting, in no particular order. It is for
-// start-up, not for requests.
-func (s *Store) All(ctx context.Context, fn func(*Greeting) error) error {
-	cur, err := s.greetings.Find(ctx, bson.M{})
-	if err != nil {
-		return fmt.Errorf("read greetings: %w", err)
+// SaveCheck stores what checking an unchecked greeting computed, and
+// reports false when the stored greeting is checked already or its
+// language was corrected since it was read: it then stays as it is.
+func (s *Store) SaveCheck(ctx context.Context, g *Greeting) (bool, error) {
+	filter := bson.M{"_id": g.ID, "checked": false}
+	if !g.LanguageCorrected {
+		filter["language_corrected"] = bson.M{"$ne": true}
 	}
-	defer cur.Close(ctx)
-	for cur.Next(ctx) {
-		g, err := s.decodeGreeting(greetingsCollection, cur)
-		if err != nil {
-			return fmt.Errorf("read greetings: %w", err)
-		}
-		if err := fn(&g); err != nil {
-			return err
-		}
-	}
-	if err := cur.Err(); err != nil {
-		return fmt.Errorf("read greetings: %w", err)
-	}
-	return nil
-}
-
-// Relist rebuilds the console's lists from the greetings that belong in
-// each, by ID: entries of greetings that no longer belong are removed and
-// missing ones added. It is for start-up.
-func (s *Store) Relist(ctx context.Context, queue, translate map[string]Greeting) error {
-	for _, l := range []struct {
-		c    *mongo.Collection
-		want map[string]Greeting
-	}{{s.queue, queue}, {s.translate, translate}} {
-		cur, err := l.c.Find(ctx, bson.M{})
-		if err != nil {
-			return fmt.Errorf("read greeting list: %w", err)
-		}
-		var have []struct {
-			ID string `bson:"_id"`
-		}
-		if err := cur.All(ctx, &have); err != nil {
-			return fmt.Errorf("read greeting list: %w", err)
-		}
-		present := make(map[string]bool, len(have))
-		for _, e := range have {
-			present[e.ID] = true
-			if _, ok := l.want[e.ID]; !ok {
-				if _, err := l.c.DeleteOne(ctx, bson.M{"_id": e.ID}); err != nil {
-					return fmt.Errorf("relist greetings: %w", err)
-				}
-			}
-		}
-		var missing []any
-		for id, e := range l.want {
-			if !present[id] {
-				d, err := s.sealGreeting(l.c.Name(), &e)
-				if err != nil {
-					return err
-				}
-				missing = append(missing, d)
-			}
-		}
-		if len(missing) > 0 {
-			if _, err := l.c.InsertMany(ctx, missing, options.InsertMany().SetOrdered(false)); err != nil {
-				return fmt.Errorf("relist greetings: %w", err)
-			}
-		}
-	}
-	return nil
-}
-
-// SaveCheck stores what checking a greeting computed.
-func (s *Store) SaveCheck(ctx context.Context, g *Greeting) error {
-	_, err := s.greetings.UpdateOne(ctx, bson.M{"_id": g.ID}, bson.M{"$set": bson.M{
+	res, err := s.greetings.UpdateOne(ctx, filter, bson.M{"$set": bson.M{
 		"checked": true, "flags": g.Flags, "flagged": g.Flagged, "language": g.Language,
 		"text_key": s.tag(g.TextKey), "needs_translation": g.NeedsTranslation,
 	}})
 	if err != nil {
-		return fmt.Errorf("save greeting check: %w", err)
+		return false, fmt.Errorf("save greeting check: %w", err)
 	}
-	return nil
+	return res.MatchedCount == 1, nil
 }
 
 // update applies change to the greeting with that ID if ok says the
@@ -403,9 +354,10 @@ func (s *Store) update(ctx context.Context, id string, ok func(*Greeting) bool, 
 
 // Decide moves a pending greeting to status (approved or rejected, with
 // the reason). With unflaggedOnly a flagged greeting is left pending and
-// reported as ErrDecided.
+// reported as ErrDecided; so is one not checked yet, whose flags are not
+// known (Service.Repair checks it).
 func (s *Store) Decide(ctx context.Context, id string, status Status, reason Reason, at time.Time, unflaggedOnly bool) (*Greeting, error) {
-	filter := bson.M{"status": StatusPending}
+	filter := bson.M{"status": StatusPending, "checked": true}
 	if unflaggedOnly {
 		filter["flagged"] = false
 	}
@@ -414,7 +366,7 @@ func (s *Store) Decide(ctx context.Context, id string, status Status, reason Rea
 		set["reason"] = reason
 	}
 	return s.update(ctx, id, func(g *Greeting) bool {
-		return g.Status == StatusPending && !(unflaggedOnly && g.Flagged)
+		return g.Status == StatusPending && g.Checked && !(unflaggedOnly && g.Flagged)
 	}, filter, bson.M{"$set": set})
 }
 
@@ -518,9 +470,12 @@ func (s *Store) CountByStatus(ctx context.Context) (map[string]map[Status]int64,
 }
 
 // EachApproved calls fn with every approved greeting of a campaign, in no
-// particular order. It stops at fn's first error.
+// particular order; not those stored approved but not checked yet (demo
+// data, imports), whose language and need of a translation are not known
+// until Service.Repair checks them after the start. It stops at fn's
+// first error.
 func (s *Store) EachApproved(ctx context.Context, campaignID string, fn func(*Greeting) error) error {
-	cur, err := s.greetings.Find(ctx, bson.M{"campaign_id": campaignID, "status": StatusApproved})
+	cur, err := s.greetings.Find(ctx, bson.M{"campaign_id": campaignID, "status": StatusApproved, "checked": true})
 	if err != nil {
 		return fmt.Errorf("read approved greetings of %s: %w", campaignID, err)
 	}
