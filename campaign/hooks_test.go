@@ -31,7 +31,7 @@ func (s *Store) StartCountForTest(ctx context.Context, campaignID, batch string,
 	}
 	rec.Expected = m.buckets()
 	return s.withCounterLock(ctx, func(ctx context.Context) error {
-		_, err := s.startCount(ctx, campaignID, batch, rec, m, "")
+		_, err := s.startCount(ctx, campaignID, batch, rec, m, "", nil)
 		return err
 	})
 }

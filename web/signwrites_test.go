@@ -105,6 +105,9 @@ func TestConcurrentSigningSharesWrites(t *testing.T) {
 		lines = append(lines, fmt.Sprintf("%s: %d", k, counts[k]))
 	}
 	t.Logf("%d write commands for %d signatures (%.2f a signature):\n%s", total, n, float64(total)/n, strings.Join(lines, "\n"))
+	if total >= n {
+		t.Errorf("%d write commands for %d signatures, want fewer than one a signature", total, n)
+	}
 	if got := s.Service.Count(c.ID); got != n {
 		t.Errorf("count %d, want %d", got, n)
 	}
