@@ -3,14 +3,17 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
+	"github.com/solidarity-letters/solidarity/web"
 	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -49,7 +52,7 @@ func (w *writeCounter) count(on bool) map[string]int {
 
 // writesDatabase returns a fresh test database through a client of its
 // own whose write commands w counts.
-func writesDatabase(t *testing.T, w *writeCounter) *mongo.Database {
+func writesDatabase(t testing.TB, w *writeCounter) *mongo.Database {
 	t.Helper()
 	client, err := mongo.Connect(options.Client().ApplyURI(dbs.URI).SetMonitor(&event.CommandMonitor{Started: w.started}))
 	if err != nil {
@@ -111,4 +114,79 @@ func TestConcurrentSigningSharesWrites(t *testing.T) {
 	if got := s.Service.Count(c.ID); got != n {
 		t.Errorf("count %d, want %d", got, n)
 	}
+}
+
+// BenchmarkSignOverHTTP signs over real HTTP as the bench's sign measure
+// does: 16 clients on 2 cores, each loading the campaign page for a fresh
+// form token before each signature, one signature in ten with a greeting.
+// It reports the write commands a signature costs beside the time.
+func BenchmarkSignOverHTTP(b *testing.B) {
+	w := &writeCounter{}
+	s := newSiteWith(b, writesDatabase(b, w), func(c *web.Config) { c.MinFillTime = 0 })
+	c := s.addCampaign(b, "bench", nil)
+	s.Logs.discard = true
+	var next atomic.Int64
+	w.count(true)
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := next.Add(1)
+			if err := signOnce(s, c.Slug, i); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	total := 0
+	counts := w.count(false)
+	var lines []string
+	for _, k := range slices.Sorted(maps.Keys(counts)) {
+		total += counts[k]
+		lines = append(lines, fmt.Sprintf("%s: %.3f", k, float64(counts[k])/float64(b.N)))
+	}
+	b.Logf("write commands a signature: %s", strings.Join(lines, ", "))
+	b.ReportMetric(float64(total)/float64(b.N), "writes/op")
+}
+
+// signOnce loads the campaign page and signs with its token as the i-th
+// supporter.
+func signOnce(s *site, slug string, i int64) error {
+	res, err := s.client.Get(s.URL + "/c/" + slug)
+	if err != nil {
+		return err
+	}
+	body, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil {
+		return err
+	}
+	m := tokenRE.FindSubmatch(body)
+	if m == nil {
+		return fmt.Errorf("no form token (status %d)", res.StatusCode)
+	}
+	form := signForm(string(m[1]), func(v url.Values) {
+		v.Set("email", fmt.Sprintf("bench%d@example.org", i))
+		v.Set("greeting", "")
+		if i%10 == 0 {
+			v.Set("greeting", fmt.Sprintf("Greeting %d, stay strong.", i))
+		}
+	})
+	req, err := http.NewRequest(http.MethodPost, s.URL+"/c/"+slug+"/sign", strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", s.URL)
+	res, err = s.client.Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		return fmt.Errorf("sign %d: status %d", i, res.StatusCode)
+	}
+	return nil
 }
