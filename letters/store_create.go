@@ -12,10 +12,10 @@ import (
 )
 
 // createBatch stores a batch of new greetings and lists them, and does a
-// rehearsal's writes on the decoys (record.go), in at most six writes
-// whatever the batch's size: the texts' claims, the greetings and their
-// queue entries, each an unordered InsertMany, for the real ones and for
-// the decoys. It returns each one's result. A greeting whose ID is stored
+// rehearsal's writes on the decoys (record.go), in one unordered
+// InsertMany per collection whatever the batch's size: the texts' claims,
+// the greetings and their queue entries, for the real ones and for the
+// decoys. It returns each one's result. A greeting whose ID is stored
 // already is ErrDuplicate, and the stored one stays as it is.
 //
 // A new greeting is in no list yet, so its entries are inserted rather
@@ -73,36 +73,31 @@ func (s *Store) createBatch(ctx context.Context, batch []*pendingGreeting) []err
 	}
 	greetings.insert(ctx, s.greetings, errs, false, "record greeting")
 	decoys.insert(ctx, s.decoy(s.greetings), errs, false, "rehearse greeting")
-	// Queue entries of the greetings just stored; a new greeting is
-	// pending, so never for translation, but listed says.
+	// List entries of the greetings just stored (a new greeting is
+	// pending: queued, not for translation, but listed says).
 	var queue, translate, decoyQueue insertion
+	list := func(to *insertion, c *mongo.Collection, i int, g *Greeting) {
+		d, err := s.sealGreeting(c.Name(), g)
+		if err != nil {
+			errs[i] = err
+			return
+		}
+		to.add(i, d)
+	}
 	for i, p := range batch {
 		if errs[i] != nil {
 			continue
 		}
-		l := []struct {
-			in bool
-			c  *mongo.Collection
-			to *insertion
-		}{{p.rehearsal, s.decoy(s.queue), &decoyQueue}}
-		if !p.rehearsal {
-			inQueue, inTranslate := listed(p.g)
-			l = []struct {
-				in bool
-				c  *mongo.Collection
-				to *insertion
-			}{{inQueue, s.queue, &queue}, {inTranslate, s.translate, &translate}}
+		if p.rehearsal {
+			list(&decoyQueue, s.decoy(s.queue), i, p.g)
+			continue
 		}
-		for _, e := range l {
-			if !e.in {
-				continue
-			}
-			d, err := s.sealGreeting(e.c.Name(), p.g)
-			if err != nil {
-				errs[i] = err
-				break
-			}
-			e.to.add(i, d)
+		inQueue, inTranslate := listed(p.g)
+		if inQueue {
+			list(&queue, s.queue, i, p.g)
+		}
+		if inTranslate {
+			list(&translate, s.translate, i, p.g)
 		}
 	}
 	// An entry left by an earlier failure is the same greeting's.
