@@ -68,15 +68,16 @@ func (s *Service) beginCounts(ctx context.Context, batch []*pendingSignature) ma
 		rec.Expected = c.expected.buckets()
 		_ = s.store.withCounterLock(ctx, func(ctx context.Context) error {
 			l.mu.RLock()
-			drop := l.clean[id]
+			drop, fold := l.clean[id], l.fold[id]
 			l.mu.RUnlock()
-			ok, err := s.store.startCount(ctx, id, name, *rec, c.expected, drop)
+			ok, err := s.store.startCount(ctx, id, name, *rec, c.expected, drop, fold)
 			if err != nil || !ok {
 				return err // counted after the insert instead
 			}
 			c.record = name
 			l.mu.Lock()
 			delete(l.clean, id)
+			delete(l.fold, id)
 			l.mu.Unlock()
 			l.count(id, c.expected, false)
 			return nil
@@ -226,4 +227,31 @@ func (s *Service) settle(ctx context.Context, campaignID, name string, fix minut
 		}
 		return nil
 	})
+}
+
+// Folding a counter document's buckets. Every batch's counter write is an
+// update of the campaign's counter document, which the embedded database
+// applies by reading the whole document and writing it back; and each
+// minute of signing adds a bucket (with its countries) that only the next
+// recount, every RecountInterval, drops. A recount needs only the buckets
+// of its cut-off minute and later (recount.go: the ones before are in the
+// total either way), and every recount's cut-off is at least RecountMargin
+// in the past on its node's clock. So the buckets older than twice the
+// margin, which no coming recount needs even on a node whose clock is a
+// margin behind, are dropped by the next batch's counter write, in the
+// same update: the document stays a few minutes of buckets long.
+
+// foldFloor is the earliest minute whose bucket a coming recount may need.
+func foldFloor(now time.Time) int64 { return minuteOf(now.Add(-2 * RecountMargin)) }
+
+// foldable returns the keys of d's buckets older than floor, in no
+// particular order.
+func foldable(d counterDoc, floor int64) []string {
+	var keys []string
+	for k := range d.Buckets {
+		if m, ok := bucketMinute(k); ok && m < floor {
+			keys = append(keys, k)
+		}
+	}
+	return keys
 }

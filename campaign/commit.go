@@ -78,8 +78,9 @@ func (s *Service) clearJournal(ctx context.Context) error {
 // greetings, counts the documents in advance (batch_count.go), inserts
 // them in one unordered InsertMany, takes off the count what was not
 // stored, and does the decoy inserts that make every outcome cost the
-// same (decoy.go). Each pending's err says what became of it.
-func (s *Service) commit(ctx context.Context, batch []*pendingSignature) {
+// same (decoy.go). It returns what became of each pending, as its err
+// says too.
+func (s *Service) commit(ctx context.Context, batch []*pendingSignature) []error {
 	var greeted []string
 	for _, p := range batch {
 		if p.sig.Greeting != "" {
@@ -139,6 +140,11 @@ func (s *Service) commit(ctx context.Context, batch []*pendingSignature) {
 	if fresh > 0 {
 		s.decoysWritten.Store(true)
 	}
+	out := make([]error, len(batch))
+	for i, p := range batch {
+		out[i] = p.err
+	}
+	return out
 }
 
 // RepairGreetings records the greetings that signatures in the journal

@@ -55,13 +55,17 @@ type live struct {
 	// record is to be dropped by the next write.
 	unsettled map[string]map[string]minutes
 	clean     map[string]string
+	// fold names, by campaign, the buckets of its counter document, as
+	// last read, that no recount needs any more: the next batch's counter
+	// write drops them (foldable).
+	fold map[string][]string
 
 	memory memory
 }
 
 func newLive() live {
 	return live{counts: map[string]*tally{}, pending: map[string]map[int64]*tally{}, version: map[string]uint64{},
-		unsettled: map[string]map[string]minutes{}, clean: map[string]string{}}
+		unsettled: map[string]map[string]minutes{}, clean: map[string]string{}, fold: map[string][]string{}}
 }
 
 // paperMinute stands for the minute of a change of a paper count: those
@@ -312,9 +316,15 @@ func (s *Service) LoadCounts(ctx context.Context) error {
 // this node counted and has not written yet.
 func (s *Service) setCounts(docs []counterDoc) {
 	l := &s.live
+	floor := foldFloor(s.now())
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, d := range docs {
+		if keys := foldable(d, floor); len(keys) > 0 {
+			l.fold[d.ID] = keys
+		} else {
+			delete(l.fold, d.ID)
+		}
 		t := &tally{total: d.Total, countries: map[string]int64{}}
 		for k, v := range d.Countries {
 			if v != 0 {

@@ -11,7 +11,7 @@ import (
 
 // SetBatchMax sets how many signatures one batch holds at most; 1 stores
 // them one by one.
-func (s *Service) SetBatchMax(n int) { s.batch.max = n }
+func (s *Service) SetBatchMax(n int) { s.batch = newBatcher(s.commit, n) }
 
 // SealForTest returns the document the store would insert for sig.
 func (s *Store) SealForTest(sig *Signature) (any, error) { return s.seal(sig) }
@@ -31,7 +31,7 @@ func (s *Store) StartCountForTest(ctx context.Context, campaignID, batch string,
 	}
 	rec.Expected = m.buckets()
 	return s.withCounterLock(ctx, func(ctx context.Context) error {
-		_, err := s.startCount(ctx, campaignID, batch, rec, m, "")
+		_, err := s.startCount(ctx, campaignID, batch, rec, m, "", nil)
 		return err
 	})
 }

@@ -50,7 +50,7 @@ type Service struct {
 
 	// batch stores concurrent signatures together (batch.go); journalDone
 	// holds the journal entries it wrote that Run is to clear (commit.go).
-	batch       *batcher
+	batch       batcher
 	journalDone journalDone
 
 	// groups keys the hashes that group signatures into bursts (marks.go).
@@ -77,7 +77,7 @@ func NewService(store *Store, greetings GreetingRecorder, emailKey []byte, now f
 		groups:    newGroupKeys(emailKey),
 		blocked:   newBlockList(store.campaigns.Database(), now),
 	}
-	s.batch = newBatcher(s.commit)
+	s.batch = newBatcher(s.commit, batchMax)
 	return s
 }
 

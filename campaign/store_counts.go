@@ -249,9 +249,10 @@ func inflightKey(batch string) string { return "inflight." + batch }
 // startCount adds m, what a batch is about to insert (Service.commit), to
 // a campaign's counter document and records the batch in flight as name,
 // in one update by _id, which also drops the record of the batch drop (if
-// not empty). It reports false, and writes nothing, when a recount has
-// sealed the earliest minute of m. The caller holds the counter lock.
-func (s *Store) startCount(ctx context.Context, campaignID, name string, rec inflightDoc, m minutes, drop string) (bool, error) {
+// not empty) and the buckets fold (bucket keys, see foldable). It reports
+// false, and writes nothing, when a recount has sealed the earliest minute
+// of m. The caller holds the counter lock.
+func (s *Store) startCount(ctx context.Context, campaignID, name string, rec inflightDoc, m minutes, drop string, fold []string) (bool, error) {
 	filter := bson.D{{Key: "_id", Value: campaignID}}
 	if earliest, ok := m.earliest(); ok {
 		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
@@ -260,8 +261,18 @@ func (s *Store) startCount(ctx context.Context, campaignID, name string, rec inf
 		}})
 	}
 	update := bson.D{{Key: "$inc", Value: incOf(m)}, {Key: "$set", Value: bson.D{{Key: inflightKey(name), Value: rec}}}}
+	var unset bson.D
 	if drop != "" {
-		update = append(update, bson.E{Key: "$unset", Value: bson.D{{Key: inflightKey(drop), Value: ""}}})
+		unset = append(unset, bson.E{Key: inflightKey(drop), Value: ""})
+	}
+	for _, k := range fold {
+		// Never a bucket this update adds to: the paths would conflict.
+		if minute, ok := bucketMinute(k); ok && m[minute] == nil {
+			unset = append(unset, bson.E{Key: "buckets." + k, Value: ""})
+		}
+	}
+	if len(unset) > 0 {
+		update = append(update, bson.E{Key: "$unset", Value: unset})
 	}
 	for range 2 {
 		res, err := s.counters().UpdateOne(ctx, filter, update)

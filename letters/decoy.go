@@ -2,7 +2,6 @@ package letters
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/solidarity-letters/solidarity/campaign"
@@ -27,24 +26,6 @@ func decoyGreeting(id string) *Greeting {
 		Status: StatusPending, CreatedAt: time.Unix(0, 0).UTC(), Checked: true,
 		TextKey: campaign.Filler(32),
 	}
-}
-
-// RehearseGreeting does the work of RecordGreeting for text without
-// storing it or anything about it: the same checks, and the same writes
-// on decoys. Signing calls it for a repeated signature, so that its answer
-// takes as long as a new one's. It implements campaign.GreetingRecorder.
-func (s *Service) RehearseGreeting(ctx context.Context, campaignID, text string) error {
-	rules, err := s.Rules(ctx, campaignID)
-	if err != nil {
-		return fmt.Errorf("rehearse greeting: %w", err)
-	}
-	language := Detect(text)
-	flags := Check(text, rules)
-	_ = NeedsTranslation(language, flags, rules.Languages)
-	if err := s.store.rehearse(ctx, campaignID, TextKey(text)); err != nil {
-		return fmt.Errorf("rehearse greeting: %w", err)
-	}
-	return nil
 }
 
 // ReadDecoyGreeting reads the decoy greeting that is always stored: the

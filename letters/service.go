@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/internal/groupcommit"
 	"github.com/solidarity-letters/solidarity/internal/textnorm"
 )
 
@@ -74,6 +75,9 @@ type Service struct {
 
 	shownMu sync.Mutex
 	shown   map[string]*shownEntry
+
+	// recorder writes new greetings in batches (record.go).
+	recorder *groupcommit.Batcher[*pendingGreeting]
 }
 
 type cachedRules struct {
@@ -84,7 +88,8 @@ type cachedRules struct {
 // NewService returns a service over store that reads campaign rules and
 // signatures from campaigns; now is the clock (time.Now in production).
 func NewService(store *Store, campaigns Campaigns, now func() time.Time) *Service {
-	return &Service{store: store, campaigns: campaigns, now: now, rules: map[string]cachedRules{}, shown: map[string]*shownEntry{}}
+	return &Service{store: store, campaigns: campaigns, now: now, rules: map[string]cachedRules{}, shown: map[string]*shownEntry{},
+		recorder: newRecorder(store)}
 }
 
 // Store returns the service's store.
@@ -108,24 +113,6 @@ func (s *Service) Rules(ctx context.Context, campaignID string) (campaign.Rules,
 	s.rules[campaignID] = cachedRules{rules: r, at: now}
 	s.rulesMu.Unlock()
 	return r, nil
-}
-
-// RecordGreeting stores a new greeting, pending moderation, with its flags
-// and detected language. Recording the same signature's greeting twice
-// keeps the first. It implements campaign.GreetingRecorder.
-func (s *Service) RecordGreeting(ctx context.Context, campaignID, signatureID, text string, at time.Time) error {
-	rules, err := s.Rules(ctx, campaignID)
-	if err != nil {
-		return fmt.Errorf("record greeting: %w", err)
-	}
-	g := Greeting{ID: signatureID, CampaignID: campaignID, Text: text, Status: StatusPending, CreatedAt: at.UTC()}
-	if err := s.check(ctx, &g, rules); err != nil {
-		return err
-	}
-	if err := s.store.Create(ctx, &g); err != nil && !errors.Is(err, ErrDuplicate) {
-		return err
-	}
-	return nil
 }
 
 // HasGreeting reports whether the greeting of a signature is stored.

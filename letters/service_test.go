@@ -32,8 +32,13 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
+	return newFixtureOn(t, dbs.Database(t))
+}
+
+// newFixtureOn is newFixture on db, a fresh database.
+func newFixtureOn(t *testing.T, db *mongo.Database) *fixture {
+	t.Helper()
 	ctx := context.Background()
-	db := dbs.Database(t)
 	cs := campaign.NewStore(db, testdb.Keys(t))
 	r := campaign.Recipient{ID: "r", Name: "Ales", Country: "BY", Languages: rulesBeRu.Languages, CensorWords: rulesBeRu.CensorWords}
 	if err := cs.CreateRecipient(ctx, &r); err != nil {

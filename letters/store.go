@@ -131,44 +131,6 @@ func (s *Store) sync(ctx context.Context, g *Greeting) error {
 	return nil
 }
 
-// Create stores a new greeting and lists it; one whose ID is stored
-// already is ErrDuplicate, and the stored one stays as it is.
-//
-// A new greeting is in no list yet, so its entries are inserted rather
-// than upserted as sync does: on the embedded database an update scans
-// the whole list, and signing must not slow down as the queue grows (nor
-// cost more than a repeat's rehearsal of it, store_decoy.go).
-func (s *Store) Create(ctx context.Context, g *Greeting) error {
-	d, err := s.sealGreeting(greetingsCollection, g)
-	if err != nil {
-		return err
-	}
-	if _, err := s.greetings.InsertOne(ctx, d); err != nil {
-		if database.IsDuplicate(err) {
-			return fmt.Errorf("record greeting: %w", ErrDuplicate)
-		}
-		return fmt.Errorf("record greeting: %w", err)
-	}
-	inQueue, inTranslate := listed(g)
-	for _, l := range []struct {
-		c  *mongo.Collection
-		in bool
-	}{{s.queue, inQueue}, {s.translate, inTranslate}} {
-		if !l.in {
-			continue
-		}
-		entry, err := s.sealGreeting(l.c.Name(), g)
-		if err != nil {
-			return err
-		}
-		// An entry left by an earlier failure is the same greeting's.
-		if _, err := l.c.InsertOne(ctx, entry); err != nil && !database.IsDuplicate(err) {
-			return fmt.Errorf("list greeting: %w", err)
-		}
-	}
-	return nil
-}
-
 // Insert stores greetings made elsewhere (demo data, later imports) with
 // the status they carry, and names the approved ones in their campaigns'
 // lists of public greetings. Those not checked are checked and listed by

@@ -2,7 +2,6 @@ package letters
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/solidarity-letters/solidarity/campaign"
@@ -46,39 +45,6 @@ func (s *Store) EnsureDecoys(ctx context.Context) error {
 	if _, err := s.decoy(s.texts).ReplaceOne(ctx, bson.M{"_id": campaign.CollideID}, bson.D{{Key: "greeting_id", Value: campaign.CollideID}},
 		options.Replace().SetUpsert(true)); err != nil {
 		return fmt.Errorf("store greeting decoy: %w", err)
-	}
-	return nil
-}
-
-// rehearse does, on the decoys, the writes of ClaimText (for a text with a
-// duplicate key) and of Create for a new pending greeting. The claim is
-// read as ClaimText reads it, and the decoy insert collides when the real
-// one would, so that a text claimed before costs a repeat what it costs a
-// new signature.
-func (s *Store) rehearse(ctx context.Context, campaignID, key string) error {
-	g := decoyGreeting(campaign.DecoyID())
-	if key != "" {
-		err := s.texts.FindOne(ctx, bson.M{"_id": campaignID + "/" + s.tag(key)}).Err()
-		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-			return err
-		}
-		id := "decoy/" + g.TextKey
-		if err == nil {
-			id = campaign.CollideID
-		}
-		if _, err := s.decoy(s.texts).InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "greeting_id", Value: g.ID}}); err != nil && !mongo.IsDuplicateKeyError(err) {
-			return err
-		}
-	}
-	// Sealed like the real ones, so that the work is the same.
-	for _, c := range []*mongo.Collection{s.decoy(s.greetings), s.decoy(s.queue)} { // a new greeting is pending: queued, not for translation
-		d, err := s.sealGreeting(c.Name(), g)
-		if err != nil {
-			return err
-		}
-		if _, err := c.InsertOne(ctx, d); err != nil {
-			return err
-		}
 	}
 	return nil
 }

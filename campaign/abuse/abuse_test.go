@@ -6,11 +6,16 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/solidarity-letters/solidarity/campaign/abuse"
 	"github.com/solidarity-letters/solidarity/internal/testdb"
+	"go.mongodb.org/mongo-driver/v2/event"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 var dbs *testdb.Server
@@ -194,6 +199,84 @@ func TestSpent(t *testing.T) {
 	for _, want := range []string{"spent_tokens_2027053116", "spent_tokens_2027060111", "spent_tokens_2027060114", "spent_tokens_2027060115"} {
 		if !slices.Contains(names, want) {
 			t.Errorf("collections %v lack %s", names, want)
+		}
+	}
+}
+
+// Concurrent spends are written in batches, and each caller learns its
+// own token's result: of 50 spends at once, the second spend of a token
+// in the same burst and the spend of a token spent before fail with
+// ErrSpent, and only they; tokens of two hours go to their two
+// collections; and the burst costs fewer inserts than spends.
+func TestConcurrentSpendsFailOnlyTheirOwn(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var inserts atomic.Int32
+	monitor := &event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
+		if e.CommandName == "insert" {
+			inserts.Add(1)
+		}
+	}}
+	client, err := mongo.Connect(options.Client().ApplyURI(dbs.URI).SetMonitor(monitor))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
+	db := client.Database(dbs.Database(t).Name())
+	s := abuse.NewSpent(db, 24*time.Hour, func() time.Time { return day })
+	if err := s.Prepare(ctx); err != nil {
+		t.Fatal(err)
+	}
+	issued := func(i int) time.Time { return day.Add(-time.Duration(i%2) * time.Hour) }
+	if err := s.Spend(ctx, "spent-before", issued(11)); err != nil {
+		t.Fatal(err)
+	}
+	const n = 50
+	tokens := make([]string, n)
+	for i := range tokens {
+		tokens[i] = fmt.Sprint("burst-", i)
+	}
+	tokens[7] = tokens[3] // the same form sent twice at once
+	tokens[11] = "spent-before"
+	inserts.Store(0)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			errs[i] = s.Spend(ctx, tokens[i], issued(i))
+		})
+	}
+	close(start)
+	wg.Wait()
+	spent := 0
+	for i, err := range errs {
+		switch {
+		case i == 3 || i == 7:
+			if errors.Is(err, abuse.ErrSpent) {
+				spent++
+			} else if err != nil {
+				t.Errorf("spend %d: %v", i, err)
+			}
+		case i == 11:
+			if !errors.Is(err, abuse.ErrSpent) {
+				t.Errorf("token spent before: %v, want ErrSpent", err)
+			}
+		case err != nil:
+			t.Errorf("spend %d: %v, want nil", i, err)
+		}
+	}
+	if spent != 1 {
+		t.Errorf("of the token sent twice, %d spends failed, want 1", spent)
+	}
+	if got := inserts.Load(); got >= n/2 {
+		t.Errorf("%d inserts for %d spends, want fewer than %d", got, n, n/2)
+	}
+	// Each is spent now, in its hour's collection.
+	for i, tok := range tokens {
+		if err := s.Spend(ctx, tok, issued(i)); !errors.Is(err, abuse.ErrSpent) {
+			t.Errorf("token %d again: %v, want ErrSpent", i, err)
 		}
 	}
 }

@@ -1,0 +1,302 @@
+package groupcommit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+)
+
+// recorder is a Commit that records its batches and can hold them at a
+// gate until the test lets them through.
+type recorder struct {
+	mu      sync.Mutex
+	batches [][]int
+	// gates, when set, holds the n-th batch (from 0) until its channel
+	// is closed.
+	gates map[int]chan struct{}
+	// fail makes the commit fail the items it names.
+	fail func(int) error
+	// ctxErr is the commit context's error after each batch's gate.
+	ctxErr []error
+}
+
+func (r *recorder) commit(ctx context.Context, items []int) []error {
+	r.mu.Lock()
+	n := len(r.batches)
+	r.batches = append(r.batches, slices.Clone(items))
+	gate := r.gates[n]
+	r.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
+	r.mu.Lock()
+	r.ctxErr = append(r.ctxErr, ctx.Err())
+	r.mu.Unlock()
+	if r.fail == nil {
+		return nil
+	}
+	errs := make([]error, len(items))
+	for i, it := range items {
+		errs[i] = r.fail(it)
+	}
+	return errs
+}
+
+func (r *recorder) sizes() []int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []int
+	for _, b := range r.batches {
+		out = append(out, len(b))
+	}
+	return out
+}
+
+func (r *recorder) committed() []int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []int
+	for _, b := range r.batches {
+		out = append(out, b...)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// waitFor polls until cond holds, or fails the test after 10 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func (b *Batcher[T]) queued() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.queue)
+}
+
+// do calls b.Do(ctx, item) in a goroutine and returns its result's channel.
+func do(ctx context.Context, b *Batcher[int], item int) chan error {
+	out := make(chan error, 1)
+	go func() { out <- b.Do(ctx, item) }()
+	return out
+}
+
+func TestBatcher(t *testing.T) {
+	errOdd := errors.New("odd")
+	tests := []struct {
+		name string
+		opts Options
+		run  func(t *testing.T, r *recorder, b *Batcher[int])
+	}{
+		{
+			name: "a lone call commits at once, alone",
+			opts: Options{Wait: time.Hour},
+			run: func(t *testing.T, r *recorder, b *Batcher[int]) {
+				if err := b.Do(context.Background(), 1); err != nil {
+					t.Fatal(err)
+				}
+				if got := r.sizes(); !slices.Equal(got, []int{1}) {
+					t.Errorf("batches %v, want [1]", got)
+				}
+			},
+		},
+		{
+			name: "batches hold at most Max items",
+			opts: Options{Max: 4},
+			run: func(t *testing.T, r *recorder, b *Batcher[int]) {
+				gate := make(chan struct{})
+				r.gates = map[int]chan struct{}{0: gate}
+				first := do(context.Background(), b, 0)
+				waitFor(t, "the first batch is committing", func() bool { return len(r.sizes()) == 1 })
+				var rest []chan error
+				for i := 1; i <= 10; i++ {
+					rest = append(rest, do(context.Background(), b, i))
+				}
+				waitFor(t, "ten calls are queued", func() bool { return b.queued() == 10 })
+				close(gate)
+				for _, c := range append(rest, first) {
+					if err := <-c; err != nil {
+						t.Fatal(err)
+					}
+				}
+				if got := r.sizes(); !slices.Equal(got, []int{1, 4, 4, 2}) {
+					t.Errorf("batches %v, want [1 4 4 2]", got)
+				}
+				if got, want := r.committed(), []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}; !slices.Equal(got, want) {
+					t.Errorf("committed %v, want each of %v once", got, want)
+				}
+			},
+		},
+		{
+			name: "the leader waits for as many calls as the last batch held",
+			opts: Options{Wait: time.Hour},
+			run: func(t *testing.T, r *recorder, b *Batcher[int]) {
+				gate := make(chan struct{})
+				r.gates = map[int]chan struct{}{0: gate}
+				first := do(context.Background(), b, 0)
+				waitFor(t, "the first batch is committing", func() bool { return len(r.sizes()) == 1 })
+				second := []chan error{do(context.Background(), b, 1), do(context.Background(), b, 2)}
+				waitFor(t, "two calls are queued", func() bool { return b.queued() == 2 })
+				close(gate)
+				for _, c := range append(second, first) {
+					if err := <-c; err != nil {
+						t.Fatal(err)
+					}
+				}
+				// The last batch held 2: a lone call waits for a second.
+				third := do(context.Background(), b, 3)
+				waitFor(t, "one call is queued", func() bool { return b.queued() == 1 })
+				fourth := do(context.Background(), b, 4)
+				for _, c := range []chan error{third, fourth} {
+					if err := <-c; err != nil {
+						t.Fatal(err)
+					}
+				}
+				if got := r.sizes(); !slices.Equal(got, []int{1, 2, 2}) {
+					t.Errorf("batches %v, want [1 2 2]", got)
+				}
+			},
+		},
+		{
+			name: "the leader waits at most Wait",
+			opts: Options{Wait: 20 * time.Millisecond},
+			run: func(t *testing.T, r *recorder, b *Batcher[int]) {
+				gate := make(chan struct{})
+				r.gates = map[int]chan struct{}{0: gate}
+				first := do(context.Background(), b, 0)
+				waitFor(t, "the first batch is committing", func() bool { return len(r.sizes()) == 1 })
+				second := []chan error{do(context.Background(), b, 1), do(context.Background(), b, 2)}
+				waitFor(t, "two calls are queued", func() bool { return b.queued() == 2 })
+				close(gate)
+				for _, c := range append(second, first) {
+					if err := <-c; err != nil {
+						t.Fatal(err)
+					}
+				}
+				// Nobody joins the lone call: it is committed alone.
+				if err := b.Do(context.Background(), 3); err != nil {
+					t.Fatal(err)
+				}
+				if got := r.sizes(); !slices.Equal(got, []int{1, 2, 1}) {
+					t.Errorf("batches %v, want [1 2 1]", got)
+				}
+			},
+		},
+		{
+			name: "each call gets its own item's result",
+			run: func(t *testing.T, r *recorder, b *Batcher[int]) {
+				r.fail = func(i int) error {
+					if i%2 == 1 {
+						return fmt.Errorf("item %d: %w", i, errOdd)
+					}
+					return nil
+				}
+				var wg sync.WaitGroup
+				errs := make([]error, 50)
+				for i := range errs {
+					wg.Go(func() { errs[i] = b.Do(context.Background(), i) })
+				}
+				wg.Wait()
+				for i, err := range errs {
+					if got, want := errors.Is(err, errOdd), i%2 == 1; got != want {
+						t.Errorf("item %d: error %v, want an error: %t", i, err, want)
+					}
+				}
+				if got := r.committed(); len(got) != 50 {
+					t.Errorf("committed %d items, want 50", len(got))
+				}
+			},
+		},
+		{
+			name: "a call whose context ends before a batch takes its item writes nothing",
+			run: func(t *testing.T, r *recorder, b *Batcher[int]) {
+				gate := make(chan struct{})
+				r.gates = map[int]chan struct{}{0: gate}
+				first := do(context.Background(), b, 0)
+				waitFor(t, "the first batch is committing", func() bool { return len(r.sizes()) == 1 })
+				ctx, cancel := context.WithCancel(context.Background())
+				gone := do(ctx, b, 1)
+				waitFor(t, "one call is queued", func() bool { return b.queued() == 1 })
+				next := do(context.Background(), b, 2)
+				waitFor(t, "two calls are queued", func() bool { return b.queued() == 2 })
+				cancel()
+				if err := <-gone; !errors.Is(err, context.Canceled) {
+					t.Errorf("cancelled call: %v, want context.Canceled", err)
+				}
+				close(gate)
+				for _, c := range []chan error{first, next} {
+					if err := <-c; err != nil {
+						t.Fatal(err)
+					}
+				}
+				if got := r.committed(); !slices.Equal(got, []int{0, 2}) {
+					t.Errorf("committed %v, want [0 2]", got)
+				}
+				if err := b.Do(context.Background(), 3); err != nil {
+					t.Errorf("a later call: %v", err)
+				}
+			},
+		},
+		{
+			name: "a call whose item is being committed waits for the result",
+			run: func(t *testing.T, r *recorder, b *Batcher[int]) {
+				gate0, gate1 := make(chan struct{}), make(chan struct{})
+				r.gates = map[int]chan struct{}{0: gate0, 1: gate1}
+				first := do(context.Background(), b, 0)
+				waitFor(t, "the first batch is committing", func() bool { return len(r.sizes()) == 1 })
+				ctx, cancel := context.WithCancel(context.Background())
+				held := do(ctx, b, 1)
+				waitFor(t, "one call is queued", func() bool { return b.queued() == 1 })
+				close(gate0)
+				waitFor(t, "the second batch is committing", func() bool { return len(r.sizes()) == 2 })
+				cancel()
+				select {
+				case err := <-held:
+					t.Fatalf("returned %v before its batch was committed", err)
+				default:
+				}
+				close(gate1)
+				if err := <-held; err != nil {
+					t.Errorf("held call: %v, want its batch's result", err)
+				}
+				if err := <-first; err != nil {
+					t.Fatal(err)
+				}
+			},
+		},
+		{
+			name: "the leader's cancelled context does not cancel its batch",
+			run: func(t *testing.T, r *recorder, b *Batcher[int]) {
+				gate := make(chan struct{})
+				r.gates = map[int]chan struct{}{0: gate}
+				ctx, cancel := context.WithCancel(context.Background())
+				first := do(ctx, b, 0)
+				waitFor(t, "the first batch is committing", func() bool { return len(r.sizes()) == 1 })
+				cancel()
+				close(gate)
+				if err := <-first; err != nil {
+					t.Fatal(err)
+				}
+				if r.ctxErr[0] != nil {
+					t.Errorf("the commit's context ended: %v", r.ctxErr[0])
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &recorder{}
+			tt.run(t, r, New(r.commit, tt.opts))
+		})
+	}
+}
