@@ -36,7 +36,7 @@ func newFixture(t testing.TB) *fixture {
 }
 
 // newFixtureOn is newFixture on db, a fresh database.
-func newFixtureOn(t *testing.T, db *mongo.Database) *fixture {
+func newFixtureOn(t testing.TB, db *mongo.Database) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	cs := campaign.NewStore(db, testdb.Keys(t))
