@@ -56,6 +56,10 @@ func (a *App) Migrations() []migrate.Migration {
 		// Nodes tell each other which signatures were erased, to take them
 		// out of the console's index of signatures (campaign/indexsync.go).
 		{Version: 13, Name: "signature erasures", Up: a.Campaigns.EnsureErasures},
+		// Organizers record what happened to a campaign's letter after it
+		// closed (delivery/): the events, by campaign, and the version
+		// the nodes read to learn of changes.
+		{Version: 14, Name: "delivery events", Up: a.Events.EnsureIndexes},
 	}
 }
 

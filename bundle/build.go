@@ -178,7 +178,7 @@ func (b *Builder) read(ctx context.Context, c *campaign.Campaign, scope Scope) (
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(d.rows, func(a, b row) int { return cmp.Or(a.at.Compare(b.at), strings.Compare(a.id, b.id)) })
+	sortRows(d.rows)
 	if held > 0 {
 		// What prison staff read: a held field prints only once approved.
 		decided, err := b.greetings.Names().Decisions(ctx, c.ID)
@@ -216,6 +216,13 @@ func (b *Builder) read(ctx context.Context, c *campaign.Campaign, scope Scope) (
 		d.countries[t.Country] = true
 	}
 	return d, nil
+}
+
+// sortRows puts rows in the order the letter numbers them: by signing
+// time, then ID. Numbered relies on it to find a printed number's
+// signature.
+func sortRows(rows []row) {
+	slices.SortFunc(rows, func(a, b row) int { return cmp.Or(a.at.Compare(b.at), strings.Compare(a.id, b.id)) })
 }
 
 // readSignatures adds to d the rows of the campaign's signatures in
