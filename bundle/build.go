@@ -322,6 +322,9 @@ func (b *Builder) Build(ctx context.Context, c *campaign.Campaign, opts Options,
 	for _, t := range d.tallies {
 		total += int(t.Count)
 	}
+	// A recipient transferred since the campaign opened gets the letter at
+	// the address valid on the day the bundle was asked for.
+	built := scope.Cutoff.In(c.Location()).Format(time.DateOnly)
 	sender := c.ReturnAddress
 	if len(sender) == 0 {
 		sender = []string{c.OrganizerName}
@@ -331,7 +334,7 @@ func (b *Builder) Build(ctx context.Context, c *campaign.Campaign, opts Options,
 		Letter:         text.Letter,
 		Organizer:      c.OrganizerName,
 		Date:           date.In(c.Location()),
-		Recipient:      pdf.Address{Name: r.Name, Lines: r.Address, Country: countryName(r.Country)},
+		Recipient:      pdf.Address{Name: r.Name, Lines: r.AddressOn(built), Country: countryName(r.Country)},
 		Sender:         sender,
 		SignatureCount: total,
 		CountryCount:   len(d.countries),

@@ -72,6 +72,7 @@ type Deps struct {
 	Moderation *letters.Service   // greeting moderation and translation
 	Bundles    *bundle.Jobs       // print bundles built from the console
 	Delivery   *delivery.Service  // the delivery log and the campaign pages' timeline
+	Posts      PublishedPosts     // which posts a reply may link; nil links none
 	Accounts   *account.Service   // sign-in, sessions, the users page
 	Audit      *audit.Log         // the console's audit log
 	Partners   *campaign.Partners // partners, API keys, attribution (api.go, admin_partners.go)
