@@ -59,7 +59,7 @@ func (a *App) LoadSteps() []Step {
 		{"signature counts", a.Signing.LoadCounts},
 		{"greeting checks and lists", a.prepareGreetings},
 		{"organisation profile", a.Org.Load},
-		{"delivery events", a.Delivery.Load},
+		{"public delivery events", a.Delivery.Load},
 	}
 }
 
