@@ -25,6 +25,7 @@ import (
 	"github.com/solidarity-letters/solidarity/bundle"
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/campaign/abuse"
+	"github.com/solidarity-letters/solidarity/delivery"
 	"github.com/solidarity-letters/solidarity/internal/country"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/internal/keys"
@@ -66,6 +67,7 @@ type App struct {
 	Greetings *letters.Store  // greetings and their names' queue
 	Users     *account.Store  // console accounts
 	SiteStore *site.Store     // the organisation profile as stored
+	Events    *delivery.Store // the delivery log's events
 
 	// Services.
 	Signing    *campaign.Service  // campaigns, signing, live counts
@@ -78,6 +80,7 @@ type App struct {
 	Resealer   *reseal.Resealer   // seals stored values under the active key
 	Org        *site.Cache        // the organisation profile in memory
 	Spent      *abuse.Spent       // the sign forms' tokens that have signed
+	Delivery   *delivery.Service  // the delivery log, its public events in memory
 
 	// Catalogs.
 	Messages  *i18n.Catalog
@@ -125,6 +128,8 @@ func New(db Database, ks keys.Keys, opts Options) (*App, error) {
 	a.Bundles = bundle.NewJobs(mdb, ks.Data, a.Builder, a.Audit, now, log.With("component", "bundles"))
 	a.Resealer = reseal.New(ks.Data, a.Campaigns, a.Partners, a.Greetings, a.Users, a.Audit, a.Bundles, log.With("component", "reseal"))
 	a.Org = site.NewCache(a.SiteStore)
+	a.Events = delivery.NewStore(mdb)
+	a.Delivery = delivery.NewService(a.Events, a.Bundles, now)
 	a.Spent = abuse.NewSpent(mdb, web.TokenTTL, now)
 	if a.Accounts, err = account.NewService(a.Users, now); err != nil {
 		return nil, fmt.Errorf("build the account service: %w", err)

@@ -59,6 +59,10 @@ func (a *App) Migrations() []migrate.Migration {
 		// Each campaign's shown_versions document names its newest approved
 		// greetings, which start-up reads by _id instead of every greeting.
 		{Version: 14, Name: "lists of public greetings", Up: a.Greetings.FillShownLists},
+		// Organizers record what happened to a campaign's letter after it
+		// closed (delivery/): the events, by campaign, and the version
+		// the nodes read to learn of changes.
+		{Version: 15, Name: "delivery events", Up: a.Events.EnsureIndexes},
 	}
 }
 

@@ -69,6 +69,7 @@ func (a *App) LoadSteps() []Step {
 		{"signature counts", a.Signing.LoadCounts},
 		{"public greetings", a.Moderation.LoadShown},
 		{"organisation profile", a.Org.Load},
+		{"public delivery events", a.Delivery.Load},
 	}
 }
 

@@ -23,6 +23,7 @@ import (
 //     greetings' lists where a change was cut short (letters.Service.Repair:
 //     it reads every greeting, so it is not done before /readyz);
 //   - the organisation loop reads profile saves made on other nodes;
+//   - the delivery loop reads delivery events recorded on other nodes;
 //   - the spent token sweep removes expired spent form tokens, on one node
 //     each time.
 //
@@ -48,6 +49,10 @@ func (a *App) Run(ctx context.Context) error {
 		}},
 		{"organisation", func(ctx context.Context) error {
 			a.Org.Run(ctx, a.log.With("component", "organisation"))
+			return nil
+		}},
+		{"delivery events", func(ctx context.Context) error {
+			a.Delivery.Run(ctx, a.log.With("component", "delivery"))
 			return nil
 		}},
 		{"spent token sweep", func(ctx context.Context) error {

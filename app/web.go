@@ -15,6 +15,7 @@ func (a *App) Web(cfg web.Config) (*web.Server, error) {
 		Partners:   a.Partners,
 		Site:       a.Org,
 		Bundles:    a.Bundles,
+		Delivery:   a.Delivery,
 		Spent:      a.Spent,
 		DB:         a.db,
 		Scrubber:   a.db,

@@ -39,6 +39,13 @@ const (
 	BurstInvalidated Action = "signatures_invalidated"
 	BurstRestored    Action = "signatures_restored"
 	BlockListChanged Action = "blocked_domains_changed"
+	// DeliveryRecorded, DeliveryChanged and DeliveryRemoved: an event of
+	// a campaign's delivery log; RecipientStatus: a recipient's situation
+	// recorded or removed.
+	DeliveryRecorded Action = "delivery_event_recorded"
+	DeliveryChanged  Action = "delivery_event_changed"
+	DeliveryRemoved  Action = "delivery_event_removed"
+	RecipientStatus  Action = "recipient_status_changed"
 
 	PasswordChanged   Action = "password_changed"
 	TwoFactorEnabled  Action = "two_factor_enabled"

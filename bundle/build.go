@@ -178,7 +178,7 @@ func (b *Builder) read(ctx context.Context, c *campaign.Campaign, scope Scope) (
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(d.rows, func(a, b row) int { return cmp.Or(a.at.Compare(b.at), strings.Compare(a.id, b.id)) })
+	sortRows(d.rows)
 	if held > 0 {
 		// What prison staff read: a held field prints only once approved.
 		decided, err := b.greetings.Names().Decisions(ctx, c.ID)
@@ -216,6 +216,13 @@ func (b *Builder) read(ctx context.Context, c *campaign.Campaign, scope Scope) (
 		d.countries[t.Country] = true
 	}
 	return d, nil
+}
+
+// sortRows puts rows in the order the letter numbers them: by signing
+// time, then ID. Numbered relies on it to find a printed number's
+// signature.
+func sortRows(rows []row) {
+	slices.SortFunc(rows, func(a, b row) int { return cmp.Or(a.at.Compare(b.at), strings.Compare(a.id, b.id)) })
 }
 
 // readSignatures adds to d the rows of the campaign's signatures in
@@ -315,6 +322,9 @@ func (b *Builder) Build(ctx context.Context, c *campaign.Campaign, opts Options,
 	for _, t := range d.tallies {
 		total += int(t.Count)
 	}
+	// A recipient transferred since the campaign opened gets the letter at
+	// the address valid on the day the bundle was asked for.
+	built := scope.Cutoff.In(c.Location()).Format(time.DateOnly)
 	sender := c.ReturnAddress
 	if len(sender) == 0 {
 		sender = []string{c.OrganizerName}
@@ -324,7 +334,7 @@ func (b *Builder) Build(ctx context.Context, c *campaign.Campaign, opts Options,
 		Letter:         text.Letter,
 		Organizer:      c.OrganizerName,
 		Date:           date.In(c.Location()),
-		Recipient:      pdf.Address{Name: r.Name, Lines: r.Address, Country: countryName(r.Country)},
+		Recipient:      pdf.Address{Name: r.Name, Lines: r.AddressOn(built), Country: countryName(r.Country)},
 		Sender:         sender,
 		SignatureCount: total,
 		CountryCount:   len(d.countries),

@@ -112,8 +112,13 @@ type Recipient struct {
 	Languages []string `bson:"languages"`
 	// CensorWords are words that prison censors are known to reject;
 	// greetings containing one are flagged in moderation.
-	CensorWords []string  `bson:"censor_words"`
-	CreatedAt   time.Time `bson:"created_at"`
+	CensorWords []string `bson:"censor_words"`
+	// Changes are what happened to the recipient since: transfers (with
+	// the address from then on), release, incommunicado, death; by day
+	// (recipients_status.go). Address stays the address before the first
+	// transfer. Recipients stored before it existed have none.
+	Changes   []StatusChange `bson:"status_changes,omitempty"`
+	CreatedAt time.Time      `bson:"created_at"`
 }
 
 // Status derives the campaign's status at the instant now.

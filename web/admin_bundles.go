@@ -89,7 +89,7 @@ func (s *Server) renderBundle(c *fiber.Ctx, status int, camp *campaign.Campaign,
 	}
 	p := BundlePage{AdminPage: s.adminPage(c, t.T("admin.bundle.title", "Title", camp.Title)), Sub: s.campaignNav(c, camp),
 		ID: camp.ID, Campaign: camp.Title, Options: opts, Error: problem, Languages: bundle.Languages(camp, s.deps.Messages),
-		Warnings: letterWarnings(t, s.deps.Messages, camp, r, opts.Lang)}
+		Warnings: s.bundleWarnings(t, camp, r, opts.Lang)}
 	for _, j := range jobs {
 		bj := BundleJob{ID: j.ID, Status: string(j.Status), Created: j.CreatedAt.Format(consoleTime),
 			Error: j.Error, SHA256: j.SHA256, Percent: j.Percent(), Envelopes: int64(j.TotalEnvelopes), Pages: int64(j.Pages),
@@ -139,7 +139,7 @@ func (s *Server) bundleBuild(c *fiber.Ctx) error {
 		opts.Lang = "" // the page proposes one again
 		return s.renderBundle(c, fiber.StatusUnprocessableEntity, camp, opts, t.T("admin.bundle.invalid_language"))
 	}
-	if len(letterWarnings(t, s.deps.Messages, camp, r, opts.Lang)) > 0 && formValue(c, "confirm") != "yes" {
+	if len(s.bundleWarnings(t, camp, r, opts.Lang)) > 0 && formValue(c, "confirm") != "yes" {
 		return s.renderBundle(c, fiber.StatusUnprocessableEntity, camp, opts, t.T("admin.bundle.confirm_needed"))
 	}
 	_, err = s.deps.Bundles.Enqueue(c.UserContext(), camp, opts, currentUser(c).Email)

@@ -37,6 +37,7 @@ func (s *Server) campaignNav(c *fiber.Ctx, camp *campaign.Campaign) []NavItem {
 		{base + "/stats", "admin.campaign.nav.stats"},
 		{base + "/paper", "admin.campaign.nav.paper"},
 		{base + "/bundle", "admin.campaign.nav.bundle"},
+		{base + "/delivery", "delivery.nav"},
 		{base + "/embed", "admin.campaign.nav.embed"},
 	}
 	out := make([]NavItem, len(items))

@@ -76,6 +76,10 @@ type RecipientEditPage struct {
 	Countries []country.Country
 	Choices   []LanguageChoice
 	Campaigns []CampaignRow // the campaigns that write to the recipient
+	// Status is the recipient's situation and its history, with the form
+	// to record a change (admin_recipients_status.go); empty for a new
+	// recipient.
+	Status RecipientStatusView
 }
 
 func recipientFormOf(r *campaign.Recipient) RecipientForm {
@@ -137,6 +141,12 @@ func (s *Server) recipientEdit(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderRecipientForm(c *fiber.Ctx, status int, id string, form RecipientForm, probs []campaign.FieldError) error {
+	return s.renderRecipientPage(c, status, id, form, probs, StatusForm{}, nil)
+}
+
+// renderRecipientPage draws the recipient form, and for a stored
+// recipient its status history with the status form sf and its problems.
+func (s *Server) renderRecipientPage(c *fiber.Ctx, status int, id string, form RecipientForm, probs []campaign.FieldError, sf StatusForm, sprobs []campaign.FieldError) error {
 	t := s.localizer(c)
 	hints := map[string]string{
 		"address":        t.T("admin.recipient.f.address_hint"),
@@ -169,8 +179,11 @@ func (s *Server) renderRecipientForm(c *fiber.Ctx, status int, id string, form R
 				p.Campaigns = append(p.Campaigns, CampaignRow{ID: all[i].ID, Title: all[i].Title, Status: consoleStatus(&all[i], now)})
 			}
 		}
+		if p.Status, err = s.recipientStatusView(c, id, sf, sprobs); err != nil {
+			return err
+		}
 	}
-	if len(probs) > 0 {
+	if len(probs) > 0 || len(sprobs) > 0 {
 		title = t.T("admin.form.error_title", "Title", title)
 	}
 	p.AdminPage = s.adminPage(c, title)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/delivery"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"golang.org/x/text/language"
 )
@@ -42,6 +43,24 @@ type APICampaign struct {
 	Deadline string          `json:"deadline"`
 	TimeZone string          `json:"time_zone"`
 	Status   campaign.Status `json:"status"`
+	// Delivery is what happened to the letter, as the campaign page's
+	// timeline shows it: the public events only, oldest first.
+	Delivery []APIDeliveryEvent `json:"delivery"`
+}
+
+// APIDeliveryEvent is a public event of a campaign's delivery log. The
+// fields a kind does not have are left out.
+type APIDeliveryEvent struct {
+	ID   string        `json:"id"`
+	Kind delivery.Kind `json:"kind"`
+	// Day is the calendar day, YYYY-MM-DD, in the campaign's time zone.
+	Day        string          `json:"day"`
+	Note       string          `json:"note,omitempty"`
+	Method     delivery.Method `json:"method,omitempty"`
+	Envelopes  int             `json:"envelopes,omitempty"`
+	Signatures int             `json:"signatures,omitempty"`
+	Reason     string          `json:"reason,omitempty"`
+	Post       string          `json:"post,omitempty"`
 }
 
 // APICampaignList is the answer of GET /api/v1/campaigns.
@@ -238,7 +257,22 @@ func (s *Server) apiCampaignView(camp *campaign.Campaign, lang string, now time.
 		Deadline:            camp.ClosesAt.In(camp.Location()).Format(time.RFC3339),
 		TimeZone:            camp.Location().String(),
 		Status:              camp.Status(now),
+		Delivery:            s.apiDelivery(camp.ID),
 	}
+}
+
+// apiDelivery lists the campaign's public delivery events, from memory.
+func (s *Server) apiDelivery(campaignID string) []APIDeliveryEvent {
+	out := []APIDeliveryEvent{}
+	if s.deps.Delivery == nil {
+		return out
+	}
+	events, _ := s.deps.Delivery.Timeline(campaignID)
+	for _, e := range events {
+		out = append(out, APIDeliveryEvent{ID: e.ID, Kind: e.Kind, Day: e.Day, Note: e.Note, Method: e.Method,
+			Envelopes: e.Envelopes, Signatures: e.Signatures, Reason: e.Reason, Post: e.Post})
+	}
+	return out
 }
 
 // apiCampaign answers GET /api/v1/campaigns/{slug} from memory.
@@ -253,7 +287,7 @@ func (s *Server) apiCampaign(c *fiber.Ctx) error {
 		return err // an old slug is redirected
 	}
 	status := camp.Status(now)
-	key := cacheKey(set.Gen, s.deps.Signing.CountVersion(camp.ID), statusKey(status))
+	key := cacheKey(set.Gen, s.deps.Signing.CountVersion(camp.ID), statusKey(status), s.deliveryGen())
 	// One answer per language the campaign has: a language it lacks gets
 	// the original's.
 	text, _ := camp.TextIn(apiLang(c))
@@ -277,7 +311,7 @@ func (s *Server) apiCampaigns(c *fiber.Ctx) error {
 	set := s.deps.Signing.Campaigns()
 	l := set.Listed(now)
 	listed := append(l.Open, l.Closed...)
-	parts := []uint64{set.Gen, uint64(len(listed))}
+	parts := []uint64{set.Gen, uint64(len(listed)), s.deliveryGen()}
 	for i := range listed {
 		parts = append(parts, s.deps.Signing.CountVersion(listed[i].ID), statusKey(listed[i].Status(now)))
 	}

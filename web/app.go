@@ -23,6 +23,7 @@ import (
 	"github.com/solidarity-letters/solidarity/bundle"
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/campaign/abuse"
+	"github.com/solidarity-letters/solidarity/delivery"
 	"github.com/solidarity-letters/solidarity/internal/country"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/letters"
@@ -70,6 +71,8 @@ type Deps struct {
 	Signing    *campaign.Service  // campaigns, signing, the console's campaign and signature pages, live counts for the API
 	Moderation *letters.Service   // greeting moderation and translation
 	Bundles    *bundle.Jobs       // print bundles built from the console
+	Delivery   *delivery.Service  // the delivery log and the campaign pages' timeline
+	Posts      PublishedPosts     // which posts a reply may link; nil links none
 	Accounts   *account.Service   // sign-in, sessions, the users page
 	Audit      *audit.Log         // the console's audit log
 	Partners   *campaign.Partners // partners, API keys, attribution (api.go, admin_partners.go)

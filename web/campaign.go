@@ -48,6 +48,13 @@ type CampaignView struct {
 	// in.
 	WrittenIn string
 	AlsoIn    []LanguageLink
+	// Timeline is what happened to the letter since signing closed
+	// (campaign_timeline.go); Latest is its last line's text, which a
+	// closed campaign's header shows. Status is the recipient's situation
+	// when one was recorded ("Released on 3 March 2027").
+	Timeline []TimelineItem
+	Latest   string
+	Status   string
 }
 
 func (s *Server) campaignView(c *fiber.Ctx, camp *campaign.Campaign) (CampaignView, error) {
@@ -84,6 +91,11 @@ func (s *Server) campaignView(c *fiber.Ctx, camp *campaign.Campaign) (CampaignVi
 	if r, ok := s.deps.Signing.Campaigns().Recipient(camp.RecipientID); ok {
 		v.Recipient = r
 	}
+	v.Timeline = s.timeline(t, camp, v.Recipient)
+	if n := len(v.Timeline); n > 0 && v.Timeline[n-1].Kind != "closed" {
+		v.Latest = v.Timeline[n-1].Text
+	}
+	v.Status = s.recipientStatus(t, camp, v.Recipient)
 	return v, nil
 }
 
@@ -252,7 +264,10 @@ func (s *Server) campaignPage(c *fiber.Ctx) error {
 	if camp.Greetings.ShowPublic {
 		_, greetings = s.deps.Moderation.LatestVersion(camp.ID)
 	}
-	key := s.pageKey(set, listed, greetings)
+	// The recipient's status is the one of today: a change recorded for a
+	// later day shows from that day on.
+	today := uint64(s.cfg.Now().Unix() / 86400)
+	key := s.pageKey(set, listed, greetings, s.deliveryGen(), today)
 	if pg, ok := s.pages.get(slot, key); ok {
 		return s.sendPage(c, pg, signPurpose(camp), ref)
 	}
@@ -308,7 +323,10 @@ func (s *Server) campaignPageData(c *fiber.Ctx, camp *campaign.Campaign, form Si
 // the summary's first paragraph, the count and the deadline.
 func campaignDescription(t *i18n.Localizer, v CampaignView) string {
 	state := t.T("campaign.deadline", "Date", v.Deadline)
-	if !v.Open {
+	switch {
+	case v.Latest != "":
+		state = v.Latest
+	case !v.Open:
 		state = t.T("campaign.closed_short", "Date", v.Deadline)
 	}
 	d := t.Number(v.Count) + " " + t.N("campaign.signatures", v.Count) + " · " + state

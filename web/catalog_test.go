@@ -15,6 +15,7 @@ import (
 
 	"github.com/solidarity-letters/solidarity/account"
 	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/delivery"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/letters"
 	"github.com/solidarity-letters/solidarity/web"
@@ -60,6 +61,16 @@ func families(code *sources, c *i18n.Catalog) []family {
 		{prefix: "admin.status.", values: consoleStatuses},
 		{prefix: "admin.preview.banner.", values: consoleStatuses},
 		{prefix: "admin.bundle.status.", values: code.consts("bundle", "Status")},
+		// The delivery log and the campaign page's timeline word each kind
+		// of event, each way of sending, and each situation of a recipient;
+		// a bundle warns of the situations in which a letter cannot reach
+		// them.
+		{prefix: "delivery.kind.", values: strs(delivery.Kinds)},
+		{prefix: "delivery.tl.", values: strs(delivery.Kinds)},
+		{prefix: "delivery.method.", values: strs(delivery.Methods)},
+		{prefix: "delivery.status.", values: strs(campaign.Situations)},
+		{prefix: "delivery.rs.situation.", values: strs(campaign.Situations)},
+		{prefix: "delivery.warn.", values: []string{string(campaign.SituationReleased), string(campaign.SituationIncommunicado), string(campaign.SituationDeceased)}},
 		{prefix: "admin.language.", values: languages},
 		// A campaign page says which language it is written in, in a
 		// sentence per language of the catalog.

@@ -231,14 +231,15 @@ func (s *Server) pageSlot(c *fiber.Ctx, name, slug string) (slot, ref string, ok
 
 // pageKey sums up the state a public page is drawn from: the campaign
 // set, the organisation profile, and of each listed campaign its status
-// and counts; greetings is the version of the public greetings shown.
-func (s *Server) pageKey(set *campaign.CampaignSet, listed []*campaign.Campaign, greetings uint64) pageState {
+// and counts; versions are those of what else the page shows (the public
+// greetings, the delivery timeline).
+func (s *Server) pageKey(set *campaign.CampaignSet, listed []*campaign.Campaign, versions ...uint64) pageState {
 	now := s.cfg.Now()
 	var profile int64
 	if p, ok := s.deps.Site.Profile(); ok {
 		profile = p.Version
 	}
-	parts := []uint64{set.Gen, uint64(profile), greetings, uint64(len(listed))}
+	parts := append([]uint64{set.Gen, uint64(profile), uint64(len(listed))}, versions...)
 	counts := make([]uint64, 0, len(listed))
 	for _, c := range listed {
 		h := fnv.New64a()

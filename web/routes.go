@@ -96,6 +96,13 @@ func (s *Server) routeTable() []route {
 		{post, "/admin/campaigns/:id/bundle", organizers, s.bundleBuild},
 		{get, "/admin/campaigns/:id/bundle/:job", organizers, s.bundleDownload},
 		{post, "/admin/campaigns/:id/bundle/:job/retry", organizers, s.bundleRetry},
+		{get, "/admin/campaigns/:id/delivery", organizers, s.deliveryPage},
+		{post, "/admin/campaigns/:id/delivery", organizers, s.deliverySave},
+		{get, "/admin/campaigns/:id/delivery/:event", organizers, s.deliveryEdit},
+		{post, "/admin/campaigns/:id/delivery/:event", organizers, s.deliverySave},
+		{post, "/admin/campaigns/:id/delivery/:event/remove", organizers, s.deliveryRemove},
+		{post, "/admin/recipients/:id/status", organizers, s.recipientStatusAdd},
+		{post, "/admin/recipients/:id/status/:change/remove", organizers, s.recipientStatusRemove},
 
 		{get, "/admin/moderation", moderators, s.moderationQueue},
 		{post, "/admin/moderation/approve", moderators, s.moderationBulkApprove},

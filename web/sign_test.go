@@ -368,7 +368,10 @@ func TestAPICampaign(t *testing.T) {
 	if langs, ok := got["languages"].([]any); !ok || len(langs) != 1 || langs[0] != "en" {
 		t.Errorf("API languages = %v, want [en]", got["languages"])
 	}
-	if len(got) != len(want)+2 {
+	if d, ok := got["delivery"].([]any); !ok || len(d) != 0 {
+		t.Errorf("API delivery = %v, want no events", got["delivery"])
+	}
+	if len(got) != len(want)+3 {
 		t.Errorf("API fields = %v, want exactly %v", got, want)
 	}
 	for k, v := range want {

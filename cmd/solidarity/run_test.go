@@ -120,6 +120,12 @@ func TestServeDemoOnEmbeddedDatabase(t *testing.T) {
 	if !strings.Contains(home, "New Year greetings for Ales Bialiatski") {
 		t.Error("home page does not list the closed demo campaign")
 	}
+	// The closed campaign closed weeks ago, whatever today is, and says
+	// what happened to its letter since.
+	status, closed := get(t, base+"/c/ales-bialiatski-new-year")
+	if status != 200 || !strings.Contains(closed, `<p class="deadline closed">Reply received on `) || !strings.Contains(closed, "3 letters sent on ") {
+		t.Errorf("closed demo campaign: %d, without its delivery timeline", status)
+	}
 	status, page := get(t, base+"/c/ales-bialiatski-july")
 	if status != 200 || !strings.Contains(page, "DEMO") && !strings.Contains(page, "demo campaign") {
 		t.Errorf("demo campaign page: %d, not marked as a demo", status)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/delivery"
 	"github.com/solidarity-letters/solidarity/letters"
 	"github.com/solidarity-letters/solidarity/site"
 )
@@ -32,6 +33,8 @@ type Seeder struct {
 	Greetings *letters.Store
 	// Site receives the demo organisation profile.
 	Site *site.Store
+	// Delivery receives the closed campaign's delivery log.
+	Delivery *delivery.Service
 	// EmailKey keys the signature IDs, as for real signatures.
 	EmailKey []byte
 	Now      func() time.Time
@@ -73,6 +76,9 @@ func (s *Seeder) Seed(ctx context.Context) error {
 		if err := s.sign(ctx, rng, c.campaign, c.n, now); err != nil {
 			return err
 		}
+	}
+	if err := s.deliveryLog(ctx, &closed); err != nil {
+		return err
 	}
 	// A profile an admin saved already stays.
 	if _, err := s.Site.Save(ctx, Profile(), 0); err != nil && !errors.Is(err, site.ErrConflict) {
@@ -202,14 +208,20 @@ func openCampaign(recipientID string, now time.Time, loc *time.Location) campaig
 	}
 }
 
+// closedDaysAgo is how long ago the closed campaign closed: its dates
+// move with today, as the open one's do, so that it is always a campaign
+// that closed recently and whose letter has a story since.
+const closedDaysAgo = 45
+
 func closedCampaign(recipientID string, now time.Time, loc *time.Location) campaign.Campaign {
-	closes := nextDay(now.AddDate(-1, 0, 0), time.December, 21, loc)
+	ago := now.In(loc).AddDate(0, 0, -closedDaysAgo)
+	closes := campaign.StartOfDay(ago.Year(), ago.Month(), ago.Day(), loc)
 	return campaign.Campaign{
 		ID:    "demo-bialiatski-new-year",
 		Slug:  ClosedSlug,
 		Title: "New Year greetings for Ales Bialiatski",
-		Summary: "Cards for the New Year and Christmas, sent to Ales and to all political prisoners on 21 December. " +
-			"Ales answered with colour postcards to the people who wrote to him. This is a demo campaign.",
+		Summary: "Cards for the New Year and Christmas, for Ales and for all political prisoners. Below is what " +
+			"happened to the letter after signing closed. This is a demo campaign.",
 		Letter: "Dear Ales,\n\n" +
 			"For the New Year we wish you good health, optimism and happiness, faith in a better future, and the hope " +
 			"that soon the sun will peep in at your window.\n\n" +
@@ -226,4 +238,29 @@ func closedCampaign(recipientID string, now time.Time, loc *time.Location) campa
 		CreatedAt:     now,
 		UpdatedAt:     now,
 	}
+}
+
+// deliveryLog records what happened to the closed campaign's letter,
+// counted in days from its close.
+func (s *Seeder) deliveryLog(ctx context.Context, c *campaign.Campaign) error {
+	if s.Delivery == nil {
+		return nil
+	}
+	day := func(after int) string {
+		return c.ClosesAt.In(c.Location()).AddDate(0, 0, after).Format(time.DateOnly)
+	}
+	for _, e := range []delivery.Event{
+		{Kind: delivery.KindPosted, Day: day(3), Public: true, Method: delivery.MethodRegistered, Envelopes: 3,
+			Tracking: "RR000000000BY (demo)", InternalNote: "Posted at the main post office; the receipts are in the campaign folder."},
+		{Kind: delivery.KindDelivered, Day: day(14), Public: true},
+		{Kind: delivery.KindConfirmed, Day: day(22), Public: true,
+			PublicNote: "In a letter to a friend he wrote that the envelopes came on the same day, thick with names, and that he read every greeting."},
+		{Kind: delivery.KindReply, Day: day(30), Public: true,
+			PublicNote: "Ales sent back colour postcards, drawn by a fellow prisoner, to the people who wrote to him."},
+	} {
+		if _, err := s.Delivery.Save(ctx, c, &e, "demo"); err != nil {
+			return fmt.Errorf("demo delivery log: %w", err)
+		}
+	}
+	return nil
 }

@@ -1,0 +1,236 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/solidarity-letters/solidarity/bundle"
+	"github.com/solidarity-letters/solidarity/campaign"
+)
+
+// RefreshInterval is how often Run looks for changes made on other nodes,
+// so that a public page there shows them within about that long.
+const RefreshInterval = time.Second
+
+// Service records events and keeps the public ones in memory. The memory
+// is read at start-up (Load), again at once after a change on this node,
+// and by Run when the stored version shows a change made on another one
+// (as site.Cache and the public greetings do).
+type Service struct {
+	store   *Store
+	bundles *bundle.Jobs
+	now     func() time.Time
+	// mem is the public events as last read; loadMu orders the reads.
+	mem    atomic.Pointer[memory]
+	loadMu sync.Mutex
+}
+
+// memory is the public events of every campaign, by day.
+type memory struct {
+	version int64  // the stored version they were read at
+	gen     uint64 // grows with every change of what memory holds
+	byID    map[string][]Public
+}
+
+// NewService returns the service over store; bundles find the bundles
+// that events name.
+func NewService(store *Store, bundles *bundle.Jobs, now func() time.Time) *Service {
+	s := &Service{store: store, bundles: bundles, now: now}
+	s.mem.Store(&memory{byID: map[string][]Public{}})
+	return s
+}
+
+// Timeline returns the campaign's public events, oldest first, from
+// memory, and a number that changes whenever they do.
+func (s *Service) Timeline(campaignID string) ([]Public, uint64) {
+	m := s.mem.Load()
+	return m.byID[campaignID], m.gen
+}
+
+// Gen is a number that changes whenever any campaign's public events do.
+func (s *Service) Gen() uint64 { return s.mem.Load().gen }
+
+// Load reads the public events into memory.
+func (s *Service) Load(ctx context.Context) error {
+	s.loadMu.Lock()
+	defer s.loadMu.Unlock()
+	v, err := s.store.version(ctx)
+	if err != nil {
+		return err
+	}
+	return s.load(ctx, v)
+}
+
+// load reads the public events, known to be at version v or newer. Call
+// it with loadMu held.
+func (s *Service) load(ctx context.Context, v int64) error {
+	all, err := s.store.find(ctx, bson.M{"public": true})
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(all, order)
+	by := map[string][]Public{}
+	for i := range all {
+		by[all[i].CampaignID] = append(by[all[i].CampaignID], all[i].public())
+	}
+	old := s.mem.Load()
+	if v < old.version {
+		return nil
+	}
+	s.mem.Store(&memory{version: v, gen: old.gen + 1, byID: by})
+	return nil
+}
+
+// Refresh reads the public events again if another node changed them.
+func (s *Service) Refresh(ctx context.Context) error {
+	v, err := s.store.version(ctx)
+	if err != nil {
+		return err
+	}
+	if v == s.mem.Load().version {
+		return nil
+	}
+	s.loadMu.Lock()
+	defer s.loadMu.Unlock()
+	return s.load(ctx, v)
+}
+
+// Run refreshes memory every RefreshInterval until ctx ends; failures are
+// logged and retried at the next tick. It returns when ctx ends.
+func (s *Service) Run(ctx context.Context, log *slog.Logger) {
+	tick := time.NewTicker(RefreshInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("refresh delivery events", "error", err)
+			}
+		}
+	}
+}
+
+// changed tells every node that events changed, and reloads them here.
+func (s *Service) changed(ctx context.Context) error {
+	s.loadMu.Lock()
+	defer s.loadMu.Unlock()
+	v, err := s.store.bump(ctx)
+	if err != nil {
+		return err
+	}
+	return s.load(ctx, v)
+}
+
+// Events returns every event of the campaign, public or not, oldest
+// first, from the database: for the console.
+func (s *Service) Events(ctx context.Context, campaignID string) ([]Event, error) {
+	all, err := s.store.find(ctx, bson.M{"campaign_id": campaignID})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(all, order)
+	return all, nil
+}
+
+// Event returns the campaign's event with that ID, or ErrNotFound.
+func (s *Service) Event(ctx context.Context, campaignID, id string) (*Event, error) {
+	return s.store.event(ctx, campaignID, id)
+}
+
+// Save stores a new event of c (empty ID: it gets one, recorded by by)
+// or an edit of a stored one, which keeps its ID, creation time and
+// recorder, and reports whether it was new. A built bundle's SHA-256 and
+// counts are taken from the bundle; a reply's signature numbers are
+// looked up in its bundle. Problems are a *campaign.ValidationError,
+// including numbers the bundle does not have; an unknown ID is
+// ErrNotFound.
+func (s *Service) Save(ctx context.Context, c *campaign.Campaign, e *Event, by string) (created bool, err error) {
+	e.CampaignID, e.RecipientID = c.ID, c.RecipientID
+	e.clean()
+	probs := e.Problems()
+	if len(probs) == 0 {
+		if probs, err = s.resolve(ctx, c, e); err != nil {
+			return false, err
+		}
+	}
+	if len(probs) > 0 {
+		return false, fmt.Errorf("save delivery event: %w", &campaign.ValidationError{Fields: probs})
+	}
+	now := s.now().UTC().Truncate(time.Millisecond)
+	e.UpdatedAt = now
+	if e.ID == "" {
+		e.ID, e.CreatedAt, e.RecordedBy = bson.NewObjectID().Hex(), now, by
+		if err := s.store.insert(ctx, e); err != nil {
+			return false, err
+		}
+		return true, s.changed(ctx)
+	}
+	before, err := s.store.event(ctx, c.ID, e.ID)
+	if err != nil {
+		return false, err
+	}
+	e.CreatedAt, e.RecordedBy = before.CreatedAt, before.RecordedBy
+	if err := s.store.replace(ctx, e); err != nil {
+		return false, err
+	}
+	return false, s.changed(ctx)
+}
+
+// resolve fills in what the event's bundle says: a built bundle's hash
+// and counts, and the signatures a reply's numbers are.
+func (s *Service) resolve(ctx context.Context, c *campaign.Campaign, e *Event) ([]campaign.FieldError, error) {
+	if e.Bundle == "" {
+		if len(e.Numbers) > 0 {
+			return []campaign.FieldError{{Field: "bundle", Problem: campaign.ProblemRequired}}, nil
+		}
+		return nil, nil
+	}
+	n, err := s.bundles.Numbered(ctx, c, e.Bundle)
+	if errors.Is(err, bundle.ErrNotFound) {
+		return []campaign.FieldError{{Field: "bundle", Problem: ProblemBundle}}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if e.Kind == KindBuilt {
+		e.SHA256, e.Envelopes, e.Pages, e.Signatures = n.Job.SHA256, n.Job.TotalEnvelopes, n.Job.Pages, n.Total
+		return nil, nil
+	}
+	e.SignatureIDs = make([]string, 0, len(e.Numbers))
+	for _, num := range e.Numbers {
+		if num > len(n.IDs) {
+			return []campaign.FieldError{{Field: "numbers", Problem: ProblemNoSuch, Limit: len(n.IDs)}}, nil
+		}
+		e.SignatureIDs = append(e.SignatureIDs, n.IDs[num-1])
+	}
+	return nil, nil
+}
+
+// Remove deletes the campaign's event with that ID and returns it; an
+// unknown ID is ErrNotFound.
+func (s *Service) Remove(ctx context.Context, campaignID, id string) (*Event, error) {
+	e, err := s.store.event(ctx, campaignID, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.delete(ctx, campaignID, id); err != nil {
+		return nil, err
+	}
+	return e, s.changed(ctx)
+}
+
+// Today is the calendar day it is now in c's time zone, YYYY-MM-DD: the
+// day a new event proposes.
+func (s *Service) Today(c *campaign.Campaign) string {
+	return s.now().In(c.Location()).Format(time.DateOnly)
+}

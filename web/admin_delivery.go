@@ -1,0 +1,239 @@
+package web
+
+import (
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/solidarity-letters/solidarity/audit"
+	"github.com/solidarity-letters/solidarity/bundle"
+	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/delivery"
+)
+
+// The delivery log of a campaign: what happened to its letter after
+// signing, as organizers record it, and the form to add or edit an event.
+
+// DeliveryPage lists a campaign's delivery events and holds the form for
+// a new one or the one being edited.
+type DeliveryPage struct {
+	AdminPage
+	FormState
+	Sub      []NavItem
+	ID       string // the campaign's
+	Campaign string // its title
+	Base     string // the log's address
+	Rows     []DeliveryRow
+	Form     DeliveryForm
+	// Editing is the ID of the event the form edits; empty for a new one.
+	Editing string
+	Kinds   []DeliveryChoice
+	Methods []DeliveryChoice
+	Bundles []DeliveryChoice
+	// PublicHref is the campaign's public page, where public events show.
+	PublicHref string
+}
+
+// DeliveryChoice is an option of a select.
+type DeliveryChoice struct{ Value, Label string }
+
+// DeliveryRow is one event in the console's list.
+type DeliveryRow struct {
+	ID, Kind, Day, Summary          string
+	Public                          bool
+	PublicNote, InternalNote        string
+	Tracking, Numbers, SHA256, Post string
+	RecordedBy                      string
+}
+
+// DeliveryForm is the event form as typed.
+type DeliveryForm struct {
+	Kind, Day, Bundle, Method, Envelopes, Tracking, Reason, Post, Numbers string
+	PublicNote, InternalNote                                              string
+	Public                                                                bool
+}
+
+func deliveryBase(camp *campaign.Campaign) string {
+	return "/admin/campaigns/" + url.PathEscape(camp.ID) + "/delivery"
+}
+
+func (s *Server) deliveryPage(c *fiber.Ctx) error {
+	camp, err := s.deps.Signing.Campaign(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	form := DeliveryForm{Kind: string(delivery.KindPosted), Day: s.deps.Delivery.Today(camp), Public: true, Method: string(delivery.MethodRegistered)}
+	return s.renderDelivery(c, fiber.StatusOK, camp, "", form, nil)
+}
+
+func (s *Server) deliveryEdit(c *fiber.Ctx) error {
+	camp, err := s.deps.Signing.Campaign(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	e, err := s.deps.Delivery.Event(c.UserContext(), camp.ID, c.Params("event"))
+	if errors.Is(err, delivery.ErrNotFound) {
+		return fiber.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	return s.renderDelivery(c, fiber.StatusOK, camp, e.ID, deliveryFormOf(e), nil)
+}
+
+func deliveryFormOf(e *delivery.Event) DeliveryForm {
+	f := DeliveryForm{Kind: string(e.Kind), Day: e.Day, Bundle: e.Bundle, Method: string(e.Method), Tracking: e.Tracking,
+		Reason: e.Reason, Post: e.Post, Numbers: delivery.FormatNumbers(e.Numbers), PublicNote: e.PublicNote,
+		InternalNote: e.InternalNote, Public: e.Public}
+	if e.Kind == delivery.KindPosted {
+		f.Envelopes = strconv.Itoa(e.Envelopes)
+	}
+	return f
+}
+
+func (s *Server) renderDelivery(c *fiber.Ctx, status int, camp *campaign.Campaign, editing string, form DeliveryForm, probs []campaign.FieldError) error {
+	ctx := c.UserContext()
+	t := s.localizer(c)
+	events, err := s.deps.Delivery.Events(ctx, camp.ID)
+	if err != nil {
+		return err
+	}
+	jobs, err := s.deps.Bundles.ForCampaign(ctx, camp.ID)
+	if err != nil {
+		return err
+	}
+	hints := map[string]string{
+		"numbers": t.T("delivery.f.numbers_hint"),
+		"post":    t.T("delivery.f.post_hint"),
+		"bundle":  t.T("delivery.f.bundle_hint"),
+	}
+	base := deliveryBase(camp)
+	title := t.T("delivery.title", "Title", camp.Title)
+	if len(probs) > 0 {
+		title = t.T("admin.form.error_title", "Title", title)
+	}
+	p := DeliveryPage{AdminPage: s.adminPage(c, title), FormState: s.formState(t, probs, hints, nil),
+		Sub: s.campaignNav(c, camp), ID: camp.ID, Campaign: camp.Title, Base: base, Form: form, Editing: editing,
+		PublicHref: "/c/" + url.PathEscape(camp.Slug)}
+	for _, k := range delivery.Kinds {
+		p.Kinds = append(p.Kinds, DeliveryChoice{string(k), t.T("delivery.kind." + string(k))})
+	}
+	for _, m := range delivery.Methods {
+		p.Methods = append(p.Methods, DeliveryChoice{string(m), t.T("delivery.method." + string(m))})
+	}
+	for _, j := range jobs {
+		if j.Status == bundle.StatusDone {
+			p.Bundles = append(p.Bundles, DeliveryChoice{j.ID, t.T("delivery.f.bundle_option", "Date", j.CreatedAt.Format(consoleTime), "SHA", shortHash(j.SHA256))})
+		}
+	}
+	var r *campaign.Recipient
+	if rr, ok := s.deps.Signing.Campaigns().Recipient(camp.RecipientID); ok {
+		r = rr
+	}
+	name := ""
+	if r != nil {
+		name = r.Name
+	}
+	for _, e := range events {
+		row := DeliveryRow{ID: e.ID, Kind: t.T("delivery.kind." + string(e.Kind)), Day: e.Day, Public: e.Public,
+			PublicNote: e.PublicNote, InternalNote: e.InternalNote, Tracking: e.Tracking, SHA256: e.SHA256, Post: e.Post,
+			Numbers: delivery.FormatNumbers(e.Numbers), RecordedBy: e.RecordedBy}
+		it := s.timelineItem(t, publicOf(&e), name)
+		row.Summary = it.Text
+		if e.Kind == delivery.KindReturned && e.Reason != "" {
+			row.Summary += " " + t.T("delivery.tl.reason", "Reason", e.Reason)
+		}
+		p.Rows = append(p.Rows, row)
+	}
+	return s.render(c, status, "admin/delivery", p)
+}
+
+// publicOf is what the timeline would show of e, for the console's
+// summary of it.
+func publicOf(e *delivery.Event) delivery.Public {
+	return delivery.Public{ID: e.ID, Kind: e.Kind, Day: e.Day, Date: e.Date(), Method: e.Method, Envelopes: e.Envelopes,
+		Signatures: e.Signatures, Pages: e.Pages, Post: e.Post}
+}
+
+func shortHash(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}
+
+func (s *Server) deliverySave(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	camp, err := s.deps.Signing.Campaign(ctx, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	id := c.Params("event")
+	form := DeliveryForm{
+		Kind: formValue(c, "kind"), Day: strings.TrimSpace(formValue(c, "day")), Bundle: formValue(c, "bundle"),
+		Method: formValue(c, "method"), Envelopes: strings.TrimSpace(formValue(c, "envelopes")),
+		Tracking: strings.TrimSpace(formValue(c, "tracking")), Reason: strings.TrimSpace(formValue(c, "reason")),
+		Post: strings.TrimSpace(formValue(c, "post")), Numbers: strings.TrimSpace(formValue(c, "numbers")),
+		PublicNote: strings.TrimSpace(formValue(c, "public_note")), InternalNote: strings.TrimSpace(formValue(c, "internal_note")),
+		Public: formValue(c, "public") != "",
+	}
+	e := &delivery.Event{ID: id, Kind: delivery.Kind(form.Kind), Day: form.Day, Bundle: form.Bundle, Method: delivery.Method(form.Method),
+		Tracking: form.Tracking, Reason: form.Reason, Post: form.Post, PublicNote: form.PublicNote, InternalNote: form.InternalNote,
+		Public: form.Public}
+	var probs []campaign.FieldError
+	if e.Kind == delivery.KindPosted {
+		if n, err := strconv.Atoi(form.Envelopes); err == nil {
+			e.Envelopes = n
+		} else {
+			e.Envelopes = -1 // a problem Save names
+		}
+	}
+	if e.Kind == delivery.KindReply {
+		if e.Numbers, err = delivery.ParseNumbers(form.Numbers); err != nil {
+			probs = append(probs, campaign.FieldError{Field: "numbers", Problem: delivery.ProblemNumbers, Limit: delivery.ReplyMax})
+		}
+	}
+	if len(probs) > 0 {
+		return s.renderDelivery(c, fiber.StatusUnprocessableEntity, camp, id, form, probs)
+	}
+	created, err := s.deps.Delivery.Save(ctx, camp, e, currentUser(c).Email)
+	var verr *campaign.ValidationError
+	switch {
+	case errors.As(err, &verr):
+		return s.renderDelivery(c, fiber.StatusUnprocessableEntity, camp, id, form, verr.Fields)
+	case errors.Is(err, delivery.ErrNotFound):
+		return fiber.ErrNotFound
+	case err != nil:
+		return err
+	}
+	action := audit.DeliveryChanged
+	if created {
+		action = audit.DeliveryRecorded
+	}
+	if err := s.record(c, action, camp.Slug, string(e.Kind)+" "+e.Day+" "+e.ID); err != nil {
+		return err
+	}
+	return c.Redirect(deliveryBase(camp)+"?done=delivery_saved", fiber.StatusSeeOther)
+}
+
+func (s *Server) deliveryRemove(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	camp, err := s.deps.Signing.Campaign(ctx, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	e, err := s.deps.Delivery.Remove(ctx, camp.ID, c.Params("event"))
+	if errors.Is(err, delivery.ErrNotFound) {
+		return fiber.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.record(c, audit.DeliveryRemoved, camp.Slug, string(e.Kind)+" "+e.Day+" "+e.ID); err != nil {
+		return err
+	}
+	return c.Redirect(deliveryBase(camp)+"?done=delivery_removed", fiber.StatusSeeOther)
+}

@@ -1,0 +1,117 @@
+package web
+
+import (
+	"net/url"
+	"time"
+
+	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/delivery"
+	"github.com/solidarity-letters/solidarity/internal/i18n"
+)
+
+// PublishedPosts tells which posts (letters from the recipient, news) are
+// published, so that a reply in the timeline links the post that holds
+// it. Implemented by the posts service; nil links no post.
+type PublishedPosts interface {
+	// Published reports whether a published, listed or unlisted post has
+	// the slug.
+	Published(slug string) bool
+	// Gen changes whenever a post is published or withdrawn, for the page
+	// cache.
+	Gen() uint64
+}
+
+// TimelineItem is one line of a campaign's public timeline: what
+// happened to its letter, in the reader's language.
+type TimelineItem struct {
+	Kind string // a delivery.Kind, or "closed"
+	ISO  string // the day, for <time datetime>
+	Text string
+	// Note is the organizer's public note, or why letters came back.
+	Note string
+	// Href links the post that holds a reply, when one is published.
+	Href string
+}
+
+// timeline lays out what happened to camp's letter: the close of signing,
+// then the public delivery events, oldest first.
+func (s *Server) timeline(t *i18n.Localizer, camp *campaign.Campaign, r *campaign.Recipient) []TimelineItem {
+	var out []TimelineItem
+	loc := camp.Location()
+	if camp.Status(s.cfg.Now()) == campaign.StatusClosed {
+		closes := camp.ClosesAt.In(loc)
+		out = append(out, TimelineItem{Kind: "closed", ISO: closes.Format(time.DateOnly), Text: t.T("delivery.tl.closed", "Date", t.Date(closes))})
+	}
+	if s.deps.Delivery == nil {
+		return out
+	}
+	events, _ := s.deps.Delivery.Timeline(camp.ID)
+	name := ""
+	if r != nil {
+		name = r.Name
+	}
+	for _, e := range events {
+		out = append(out, s.timelineItem(t, e, name))
+	}
+	return out
+}
+
+// timelineItem words one public event.
+func (s *Server) timelineItem(t *i18n.Localizer, e delivery.Public, name string) TimelineItem {
+	date := t.Date(e.Date)
+	it := TimelineItem{Kind: string(e.Kind), ISO: e.Day, Note: e.Note}
+	switch e.Kind {
+	case delivery.KindBuilt:
+		it.Text = t.N("delivery.tl.built", int64(e.Signatures), "Date", date)
+	case delivery.KindPosted:
+		it.Text = t.N("delivery.tl.posted", int64(e.Envelopes), "Date", date, "Method", t.T("delivery.method."+string(e.Method)))
+	case delivery.KindReturned:
+		it.Text = t.T("delivery.tl.returned", "Date", date)
+		if e.Reason != "" {
+			it.Note = joinNote(t.T("delivery.tl.reason", "Reason", e.Reason), e.Note)
+		}
+	case delivery.KindConfirmed:
+		it.Text = t.T("delivery.tl.confirmed", "Date", date, "Name", name)
+	case delivery.KindReply:
+		it.Text = t.T("delivery.tl.reply", "Date", date)
+		if e.Post != "" && s.deps.Posts != nil && s.deps.Posts.Published(e.Post) {
+			it.Href = "/letters/" + url.PathEscape(e.Post)
+		}
+	default: // delivered, blocked
+		it.Text = t.T("delivery.tl."+string(e.Kind), "Date", date)
+	}
+	return it
+}
+
+func joinNote(a, b string) string {
+	if b == "" {
+		return a
+	}
+	return a + " " + b
+}
+
+// recipientStatus words the recipient's situation as it stands today in
+// camp's time zone, or "" when nothing was recorded.
+func (s *Server) recipientStatus(t *i18n.Localizer, camp *campaign.Campaign, r *campaign.Recipient) string {
+	if r == nil {
+		return ""
+	}
+	ch, ok := r.StatusOn(s.cfg.Now().In(camp.Location()).Format(time.DateOnly))
+	if !ok {
+		return ""
+	}
+	return t.T("delivery.status."+string(ch.Situation), "Name", r.Name, "Date", t.Date(ch.Date()))
+}
+
+// deliveryGen is what the campaign pages' cache keys need to know of the
+// timeline: it changes when any public event or published post does.
+func (s *Server) deliveryGen() uint64 {
+	var g uint64
+	if s.deps.Delivery != nil {
+		g = s.deps.Delivery.Gen()
+	}
+	if s.deps.Posts != nil {
+		g ^= s.deps.Posts.Gen() << 32
+	}
+	return g
+}
