@@ -29,6 +29,7 @@ import (
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/internal/keys"
 	"github.com/solidarity-letters/solidarity/letters"
+	"github.com/solidarity-letters/solidarity/letters/posts"
 	"github.com/solidarity-letters/solidarity/reseal"
 	"github.com/solidarity-letters/solidarity/site"
 	"github.com/solidarity-letters/solidarity/web"
@@ -78,6 +79,7 @@ type App struct {
 	Resealer   *reseal.Resealer   // seals stored values under the active key
 	Org        *site.Cache        // the organisation profile in memory
 	Spent      *abuse.Spent       // the sign forms' tokens that have signed
+	Posts      *posts.Service     // letters and news under /letters, the public ones in memory
 
 	// Catalogs.
 	Messages  *i18n.Catalog
@@ -123,6 +125,7 @@ func New(db Database, ks keys.Keys, opts Options) (*App, error) {
 	a.Resealer = reseal.New(ks.Data, a.Campaigns, a.Partners, a.Greetings, a.Users, a.Audit, a.Bundles, log.With("component", "reseal"))
 	a.Org = site.NewCache(a.SiteStore)
 	a.Spent = abuse.NewSpent(mdb, web.TokenTTL, now)
+	a.Posts = posts.NewService(posts.NewStore(mdb, ks.Data), a.Signing, a.Audit, now)
 	if a.Accounts, err = account.NewService(a.Users, now); err != nil {
 		return nil, fmt.Errorf("build the account service: %w", err)
 	}

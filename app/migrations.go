@@ -56,6 +56,9 @@ func (a *App) Migrations() []migrate.Migration {
 		// Nodes tell each other which signatures were erased, to take them
 		// out of the console's index of signatures (campaign/indexsync.go).
 		{Version: 13, Name: "signature erasures", Up: a.Campaigns.EnsureErasures},
+		// Letters and news under /letters: the posts, with a unique slug,
+		// and their scans by content hash.
+		{Version: 14, Name: "posts and their scans", Up: a.Posts.Store().EnsureCollections},
 	}
 }
 

@@ -59,6 +59,7 @@ func (a *App) LoadSteps() []Step {
 		{"signature counts", a.Signing.LoadCounts},
 		{"greeting checks and lists", a.prepareGreetings},
 		{"organisation profile", a.Org.Load},
+		{"published posts", a.Posts.Load},
 	}
 }
 

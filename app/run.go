@@ -19,6 +19,7 @@ import (
 //   - the public greetings loop reads the greetings other nodes approved
 //     or erased;
 //   - the organisation loop reads profile saves made on other nodes;
+//   - the posts loop reads the posts other nodes changed;
 //   - the spent token sweep removes expired spent form tokens, on one node
 //     each time.
 //
@@ -36,6 +37,10 @@ func (a *App) Run(ctx context.Context) error {
 		}},
 		{"public greetings", func(ctx context.Context) error {
 			a.Moderation.RunShown(ctx, a.log.With("component", "greetings"))
+			return nil
+		}},
+		{"posts", func(ctx context.Context) error {
+			a.Posts.Run(ctx, a.log.With("component", "posts"))
 			return nil
 		}},
 		{"organisation", func(ctx context.Context) error {

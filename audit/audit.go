@@ -39,6 +39,12 @@ const (
 	BurstInvalidated Action = "signatures_invalidated"
 	BurstRestored    Action = "signatures_restored"
 	BlockListChanged Action = "blocked_domains_changed"
+	// A post under /letters was published, scheduled, taken back to a
+	// draft, or unlisted or listed again.
+	PostPublished   Action = "post_published"
+	PostScheduled   Action = "post_scheduled"
+	PostUnpublished Action = "post_unpublished"
+	PostVisibility  Action = "post_visibility_changed"
 
 	PasswordChanged   Action = "password_changed"
 	TwoFactorEnabled  Action = "two_factor_enabled"

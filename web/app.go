@@ -26,6 +26,7 @@ import (
 	"github.com/solidarity-letters/solidarity/internal/country"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/letters"
+	"github.com/solidarity-letters/solidarity/letters/posts"
 	"github.com/solidarity-letters/solidarity/site"
 )
 
@@ -74,6 +75,7 @@ type Deps struct {
 	Audit      *audit.Log         // the console's audit log
 	Partners   *campaign.Partners // partners, API keys, attribution (api.go, admin_partners.go)
 	Site       *site.Cache        // who runs the site, in memory: every public page shows it
+	Posts      *posts.Service     // letters and news under /letters (posts.go, admin_posts.go)
 	DB         Pinger
 	Scrubber   Scrubber     // called after a signature is erased
 	Spent      *abuse.Spent // the sign forms' tokens that have signed
