@@ -75,10 +75,6 @@ func (links) Transform(doc *ast.Document, reader text.Reader, _ parser.Context) 
 			u := string(n.URL(source))
 			if n.AutoLinkType == ast.AutoLinkEmail {
 				u = "mailto:" + u
-			} else if n.Protocol == nil {
-				// Linkify's www.example.org: goldmark writes it as is, a
-				// relative address; it means a web address.
-				u = "http://" + u
 			}
 			if !allowedLink(u) {
 				unlink = append(unlink, n)
