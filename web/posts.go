@@ -19,9 +19,10 @@ import (
 // only a scan's bytes are read, by _id, and then cached for good by the
 // browser.
 
-// ScanBodyLimit is the largest request body of a scan upload: the largest
-// picture accepted and room for the form around it.
-const ScanBodyLimit = scanimage.MaxBytes + 64<<10
+// ScanBodyLimit is the largest request body of a scan upload: twice the
+// largest picture accepted, so that a file somewhat too large gets the
+// form's message rather than a refused request, and room for the form.
+const ScanBodyLimit = 2*scanimage.MaxBytes + 64<<10
 
 // postsPerPage is how many posts a list page shows.
 const postsPerPage = 10

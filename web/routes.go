@@ -245,8 +245,10 @@ func (s *Server) register(table []route, crossSiteOnly bool) {
 // bodyLimits returns what the HTTP server asks, once a request's header
 // is read and before its body is, for how large a body to accept: the
 // limit of the route the method and path name, when it has one of its
-// own; else zero, which is BodyLimit. A larger body is answered 413
-// without being read.
+// own and the request carries a console session cookie (only signed-in
+// users upload; the session itself is checked after the body is read);
+// else zero, which is BodyLimit. A larger body is answered 413 without
+// being read.
 func bodyLimits(table []route) func(*fasthttp.RequestHeader) fasthttp.RequestConfig {
 	type limited struct {
 		method string
@@ -260,6 +262,9 @@ func bodyLimits(table []route) func(*fasthttp.RequestHeader) fasthttp.RequestCon
 		}
 	}
 	return func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+		if len(h.Cookie(sessionCookie)) == 0 {
+			return fasthttp.RequestConfig{}
+		}
 		uri := h.RequestURI()
 		if i := bytes.IndexByte(uri, '?'); i >= 0 {
 			uri = uri[:i]
