@@ -17,6 +17,7 @@ import (
 
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/letters"
+	"github.com/solidarity-letters/solidarity/letters/posts"
 	"github.com/solidarity-letters/solidarity/site"
 )
 
@@ -34,6 +35,8 @@ type Seeder struct {
 	Site *site.Store
 	// EmailKey keys the signature IDs, as for real signatures.
 	EmailKey []byte
+	// Posts receives the demo letters and news; nil seeds none.
+	Posts *posts.Service
 	Now      func() time.Time
 }
 
@@ -47,7 +50,8 @@ func (s *Seeder) SeedIfEmpty(ctx context.Context) (bool, error) {
 	return true, s.Seed(ctx)
 }
 
-// Seed writes the demo recipient, both campaigns and their signatures.
+// Seed writes the demo recipient, both campaigns and their signatures,
+// and the demo letters and news.
 func (s *Seeder) Seed(ctx context.Context) error {
 	now := s.Now().UTC()
 	store := s.Campaigns.Store()
@@ -71,6 +75,11 @@ func (s *Seeder) Seed(ctx context.Context) error {
 			return fmt.Errorf("demo: %w", err)
 		}
 		if err := s.sign(ctx, rng, c.campaign, c.n, now); err != nil {
+			return err
+		}
+	}
+	if s.Posts != nil {
+		if err := s.seedPosts(ctx, r.ID, closed.ID); err != nil {
 			return err
 		}
 	}
