@@ -37,7 +37,7 @@ type Seeder struct {
 	EmailKey []byte
 	// Posts receives the demo letters and news; nil seeds none.
 	Posts *posts.Service
-	Now      func() time.Time
+	Now   func() time.Time
 }
 
 // SeedIfEmpty writes the demo data when no campaign is stored yet, and

@@ -46,7 +46,7 @@ func demoPosts(campaignID string) []posts.Input {
 		{
 			Title: "Honorary citizen of Paris", Kind: string(posts.KindNews),
 			WrittenOn: "2013-01-10",
-			Excerpt: "His son read Ales's words at Paris City Hall when the city made him an honorary citizen.",
+			Excerpt:   "His son read Ales's words at Paris City Hall when the city made him an honorary citizen.",
 			Body: demoNote + "On 10 December Paris made Ales an honorary citizen. At the ceremony in the City Hall his son read a message his father had sent from the penitentiary in Babruysk.\n\n" +
 				"Ales thanked the Council of Paris, the Mayor and the councillors of the 11th arrondissement, who proposed it. " +
 				"He called such honours an advance on what is still to be done, and a signal to people of good and bad will in Belarus.",
