@@ -126,6 +126,9 @@ func New(db Database, ks keys.Keys, opts Options) (*App, error) {
 	a.Org = site.NewCache(a.SiteStore)
 	a.Spent = abuse.NewSpent(mdb, web.TokenTTL, now)
 	a.Posts = posts.NewService(posts.NewStore(mdb, ks.Data), a.Signing, a.Audit, now)
+	// Who consented to a post's publication is sealed: rotated keys seal
+	// it anew, and a key it is under is not retired.
+	a.Resealer.Add(a.Posts.Store().Fields())
 	if a.Accounts, err = account.NewService(a.Users, now); err != nil {
 		return nil, fmt.Errorf("build the account service: %w", err)
 	}
