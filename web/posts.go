@@ -174,11 +174,21 @@ type PostListPage struct {
 func (s *Server) postList(c *fiber.Ctx) error { return s.renderPostList(c, "") }
 
 func (s *Server) postTag(c *fiber.Ctx) error {
-	tag := posts.NormaliseTag(c.Params("tag"))
+	tag := tagParam(c)
 	if tag == "" {
 		return fiber.ErrNotFound
 	}
 	return s.renderPostList(c, tag)
+}
+
+// tagParam is the tag a path names: Fiber leaves parameters escaped, and
+// tags may be in any script (/letters/tag/%D0%BB%D1%96%D1%81%D1%82%D1%8B).
+func tagParam(c *fiber.Ctx) string {
+	raw, err := url.PathUnescape(c.Params("tag"))
+	if err != nil {
+		return ""
+	}
+	return posts.NormaliseTag(raw)
 }
 
 func (s *Server) renderPostList(c *fiber.Ctx, tag string) error {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/solidarity-letters/solidarity/letters/posts"
 )
 
 // The Atom feeds of the posts (RFC 4287): all listed posts, or a tag's.
@@ -64,7 +63,7 @@ type atomEntry struct {
 func (s *Server) postFeed(c *fiber.Ctx) error { return s.sendFeed(c, "") }
 
 func (s *Server) postTagFeed(c *fiber.Ctx) error {
-	tag := posts.NormaliseTag(c.Params("tag"))
+	tag := tagParam(c)
 	if tag == "" {
 		return fiber.ErrNotFound
 	}

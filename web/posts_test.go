@@ -151,6 +151,17 @@ func TestPostsVisibility(t *testing.T) {
 	if res := s.get(t, "/letters/later-letter"); res.Status != 200 {
 		t.Errorf("scheduled post after its time: status %d", res.Status)
 	}
+	// Tags in any script have their page and feed.
+	s.addPost(t, "Ліст", now, func(in *posts.Input) { in.Tags = "Новы год" })
+	for _, path := range []string{"/letters/tag/" + url.PathEscape("новы-год"), "/letters/tag/" + url.PathEscape("новы-год") + "/feed.atom"} {
+		if res := s.get(t, path); res.Status != 200 || !strings.Contains(res.Body, "Ліст") {
+			t.Errorf("%s: status %d", path, res.Status)
+		}
+	}
+	if body := s.get(t, "/letters/list").Body; !strings.Contains(body, `href="/letters/tag/%d0%bd%d0%be%d0%b2%d1%8b-%d0%b3%d0%be%d0%b4"`) {
+		i := strings.Index(body, "tag/")
+		t.Errorf("the post does not link its Cyrillic tag's page: %s", body[max(i-20, 0):min(i+120, len(body))])
+	}
 	// A tag nobody uses has no page.
 	if res := s.get(t, "/letters/tag/nothing"); res.Status != 404 {
 		t.Errorf("unused tag: status %d", res.Status)
