@@ -17,7 +17,7 @@ import (
 // addPost stores a post about the recipient of the campaign "ales" (which
 // the site must have), changed by edit, and publishes it at publish when
 // that is not zero.
-func (s *site) addPost(t *testing.T, title string, publish time.Time, edit func(*posts.Input)) posts.Post {
+func (s *site) addPost(t testing.TB, title string, publish time.Time, edit func(*posts.Input)) posts.Post {
 	t.Helper()
 	ctx := context.Background()
 	in := posts.Input{Title: title, Lang: "en", RecipientID: "r-ales", Kind: "from", WrittenOn: "2012-12-02",
