@@ -143,7 +143,9 @@ func (s *Server) sendFeed(c *fiber.Ctx, tag string) error {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "application/atom+xml; charset=utf-8")
-	c.Set(fiber.HeaderCacheControl, "public, max-age=60")
+	// Readers ask again each time: a post unpublished or unlisted leaves
+	// the feed at once, not when a cached copy expires.
+	c.Set(fiber.HeaderCacheControl, "no-cache")
 	return c.Send(append([]byte(xml.Header), out...))
 }
 
