@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -323,10 +322,4 @@ func NormaliseTag(t string) string {
 		hyphen = true
 	}
 	return b.String()
-}
-
-// dateOnly reads a YYYY-MM-DD day.
-func dateOnly(s string) (time.Time, bool) {
-	t, err := time.Parse(time.DateOnly, s)
-	return t, err == nil
 }
