@@ -12,6 +12,8 @@ import (
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/internal/scanimage"
 	"github.com/solidarity-letters/solidarity/letters/posts"
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
 )
 
 // The letters and news under /letters: the list, a tag's list, one post,
@@ -144,7 +146,9 @@ func (s *Server) postView(c *fiber.Ctx, p *posts.Post, body map[string]template.
 		}
 	}
 	if !found {
-		v.WrittenIn = s.writtenIn(t, text.Lang)
+		// The language named alone, as a label: a sentence would need the
+		// name's grammatical case in several of the languages.
+		v.WrittenIn = t.T("posts.written_in", "Language", display.Tags(t.Tag()).Name(language.Make(text.Lang)))
 		path, q := s.pageOf(c)
 		for _, lang := range p.Languages() {
 			tag, ok := s.deps.Messages.Supported(lang)

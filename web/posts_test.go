@@ -247,7 +247,7 @@ func TestPostPage(t *testing.T) {
 		t.Errorf("the Belarusian page does not date the letter in Belarusian")
 	}
 	pl := s.get(t, "/letters/"+p.Slug+"?lang=pl").Body
-	if !strings.Contains(pl, `<h1 lang="en">Paris`) || !strings.Contains(pl, `hreflang="be">Беларуская</a>`) {
+	if !strings.Contains(pl, `<h1 lang="en">Paris`) || !strings.Contains(pl, `hreflang="be">Беларуская</a>`) || !strings.Contains(pl, "Język oryginału: angielski.") {
 		t.Error("the Polish page does not show the original with a link to the translation")
 	}
 }
