@@ -30,6 +30,7 @@ import (
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/internal/keys"
 	"github.com/solidarity-letters/solidarity/letters"
+	"github.com/solidarity-letters/solidarity/letters/posts"
 	"github.com/solidarity-letters/solidarity/reseal"
 	"github.com/solidarity-letters/solidarity/site"
 	"github.com/solidarity-letters/solidarity/web"
@@ -81,6 +82,7 @@ type App struct {
 	Org        *site.Cache        // the organisation profile in memory
 	Spent      *abuse.Spent       // the sign forms' tokens that have signed
 	Delivery   *delivery.Service  // the delivery log, its public events in memory
+	Posts      *posts.Service     // letters and news under /letters, the public ones in memory
 
 	// Catalogs.
 	Messages  *i18n.Catalog
@@ -131,6 +133,10 @@ func New(db Database, ks keys.Keys, opts Options) (*App, error) {
 	a.Events = delivery.NewStore(mdb)
 	a.Delivery = delivery.NewService(a.Events, a.Bundles, now)
 	a.Spent = abuse.NewSpent(mdb, web.TokenTTL, now)
+	a.Posts = posts.NewService(posts.NewStore(mdb, ks.Data), a.Signing, a.Audit, now)
+	// Who consented to a post's publication is sealed: rotated keys seal
+	// it anew, and a key it is under is not retired.
+	a.Resealer.Add(a.Posts.Store().Fields())
 	if a.Accounts, err = account.NewService(a.Users, now); err != nil {
 		return nil, fmt.Errorf("build the account service: %w", err)
 	}

@@ -63,6 +63,9 @@ func (a *App) Migrations() []migrate.Migration {
 		// closed (delivery/): the events, by campaign, and the version
 		// the nodes read to learn of changes.
 		{Version: 15, Name: "delivery events", Up: a.Events.EnsureIndexes},
+		// Letters and news under /letters: the posts, with a unique slug,
+		// and their scans by content hash.
+		{Version: 16, Name: "posts and their scans", Up: a.Posts.Store().EnsureCollections},
 	}
 }
 

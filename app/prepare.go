@@ -70,6 +70,7 @@ func (a *App) LoadSteps() []Step {
 		{"public greetings", a.Moderation.LoadShown},
 		{"organisation profile", a.Org.Load},
 		{"public delivery events", a.Delivery.Load},
+		{"published posts", a.Posts.Load},
 	}
 }
 

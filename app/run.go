@@ -24,6 +24,7 @@ import (
 //     it reads every greeting, so it is not done before /readyz);
 //   - the organisation loop reads profile saves made on other nodes;
 //   - the delivery loop reads delivery events recorded on other nodes;
+//   - the posts loop reads the posts other nodes changed;
 //   - the spent token sweep removes expired spent form tokens, on one node
 //     each time.
 //
@@ -45,6 +46,10 @@ func (a *App) Run(ctx context.Context) error {
 		}},
 		{"greetings repair", func(ctx context.Context) error {
 			a.Moderation.RunRepair(ctx, a.log.With("component", "greetings"))
+			return nil
+		}},
+		{"posts", func(ctx context.Context) error {
+			a.Posts.Run(ctx, a.log.With("component", "posts"))
 			return nil
 		}},
 		{"organisation", func(ctx context.Context) error {

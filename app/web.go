@@ -14,6 +14,7 @@ func (a *App) Web(cfg web.Config) (*web.Server, error) {
 		Audit:      a.Audit,
 		Partners:   a.Partners,
 		Site:       a.Org,
+		Posts:      a.Posts,
 		Bundles:    a.Bundles,
 		Delivery:   a.Delivery,
 		Spent:      a.Spent,

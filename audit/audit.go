@@ -46,6 +46,12 @@ const (
 	DeliveryChanged  Action = "delivery_event_changed"
 	DeliveryRemoved  Action = "delivery_event_removed"
 	RecipientStatus  Action = "recipient_status_changed"
+	// A post under /letters was published, scheduled, taken back to a
+	// draft, or unlisted or listed again.
+	PostPublished   Action = "post_published"
+	PostScheduled   Action = "post_scheduled"
+	PostUnpublished Action = "post_unpublished"
+	PostVisibility  Action = "post_visibility_changed"
 
 	PasswordChanged   Action = "password_changed"
 	TwoFactorEnabled  Action = "two_factor_enabled"

@@ -40,6 +40,12 @@ func New(keys *seal.Keyring, signatures *campaign.Store, partners *campaign.Part
 	return &Resealer{keys: keys, fields: fields, greetings: greetings, bundles: bundles, log: log}
 }
 
+// Add names more stores' sealed fields, for stores built after the
+// resealer (the posts). Call it before Migrate, Pass, Run or Usage.
+func (r *Resealer) Add(fields ...sealed.Fields) {
+	r.fields = append(r.fields, fields...)
+}
+
 // Migrate seals every value stored plain by a version before sealing. It
 // is for start-up, before requests: safe to repeat, and stopped half way it
 // loses nothing and goes on where it stopped the next time. With exclusive

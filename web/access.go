@@ -38,6 +38,9 @@ type access struct {
 	// lang says whether a public page is given the visitor's language
 	// (withLang); console routes get it from their group.
 	lang bool
+	// bodyLimit is the largest request body the route takes, when it is
+	// more than BodyLimit (upTo); zero means BodyLimit.
+	bodyLimit int
 }
 
 // Who may use a route.

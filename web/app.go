@@ -27,6 +27,7 @@ import (
 	"github.com/solidarity-letters/solidarity/internal/country"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/letters"
+	"github.com/solidarity-letters/solidarity/letters/posts"
 	"github.com/solidarity-letters/solidarity/site"
 )
 
@@ -72,11 +73,11 @@ type Deps struct {
 	Moderation *letters.Service   // greeting moderation and translation
 	Bundles    *bundle.Jobs       // print bundles built from the console
 	Delivery   *delivery.Service  // the delivery log and the campaign pages' timeline
-	Posts      PublishedPosts     // which posts a reply may link; nil links none
 	Accounts   *account.Service   // sign-in, sessions, the users page
 	Audit      *audit.Log         // the console's audit log
 	Partners   *campaign.Partners // partners, API keys, attribution (api.go, admin_partners.go)
 	Site       *site.Cache        // who runs the site, in memory: every public page shows it
+	Posts      *posts.Service     // letters and news under /letters (posts.go, admin_posts.go), and the posts a reply in a timeline links
 	DB         Pinger
 	Scrubber   Scrubber     // called after a signature is erased
 	Spent      *abuse.Spent // the sign forms' tokens that have signed

@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/solidarity-letters/solidarity/account"
 	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/letters/posts"
 )
 
 // axeTags are the rule sets every page must pass: WCAG 2.0, 2.1 and 2.2,
@@ -147,6 +148,12 @@ func TestAccessibilityWithAxe(t *testing.T) {
 	visit("thanks", "/c/open/thanks")
 	visit("closed campaign", "/c/closed")
 	visit("contact", "/contact")
+	s.addPost(t, "A letter", s.Clock.Now(), func(in *posts.Input) {
+		in.RecipientID, in.CampaignID = open.RecipientID, open.ID
+		in.Body = "Dear friends,\n\n> A quotation.\n\n[A link](https://example.org)"
+	})
+	visit("letters", "/letters")
+	visit("a letter", "/letters/a-letter")
 	visit("not found", "/c/no-such-campaign")
 	visit("embed", "/embed/open")
 	submit("embed form with errors", "form button[type=submit]")

@@ -9,18 +9,6 @@ import (
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 )
 
-// PublishedPosts tells which posts (letters from the recipient, news) are
-// published, so that a reply in the timeline links the post that holds
-// it. Implemented by the posts service; nil links no post.
-type PublishedPosts interface {
-	// Published reports whether a published, listed or unlisted post has
-	// the slug.
-	Published(slug string) bool
-	// Gen changes whenever a post is published or withdrawn, for the page
-	// cache.
-	Gen() uint64
-}
-
 // TimelineItem is one line of a campaign's public timeline: what
 // happened to its letter, in the reader's language.
 type TimelineItem struct {
@@ -74,8 +62,10 @@ func (s *Server) timelineItem(t *i18n.Localizer, e delivery.Public, name string)
 		it.Text = t.T("delivery.tl.confirmed", "Date", date, "Name", name)
 	case delivery.KindReply:
 		it.Text = t.T("delivery.tl.reply", "Date", date)
-		if e.Post != "" && s.deps.Posts != nil && s.deps.Posts.Published(e.Post) {
-			it.Href = "/letters/" + url.PathEscape(e.Post)
+		if e.Post != "" && s.deps.Posts != nil {
+			if _, ok := s.deps.Posts.Published(e.Post); ok {
+				it.Href = "/letters/" + url.PathEscape(e.Post)
+			}
 		}
 	default: // delivered, blocked
 		it.Text = t.T("delivery.tl."+string(e.Kind), "Date", date)
@@ -111,7 +101,7 @@ func (s *Server) deliveryGen() uint64 {
 		g = s.deps.Delivery.Gen()
 	}
 	if s.deps.Posts != nil {
-		g ^= s.deps.Posts.Gen() << 32
+		g ^= s.deps.Posts.Posts().Gen << 32
 	}
 	return g
 }

@@ -1,19 +1,31 @@
 package web
 
 import (
+	"bytes"
 	"fmt"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/valyala/fasthttp"
 )
 
-// route is one line of the route table: who may use which handler.
+// route is one line of the route table: who may use which handler, and
+// (access.upTo) how large a request body it takes when that is not
+// BodyLimit.
 type route struct {
 	method  string
 	path    string
 	access  access
 	handler fiber.Handler
+}
+
+// upTo is a's access to a route that takes request bodies of up to n
+// bytes, more than BodyLimit: an upload.
+func (a access) upTo(n int) access {
+	a.bodyLimit = n
+	return a
 }
 
 const (
@@ -47,6 +59,12 @@ func (s *Server) routeTable() []route {
 		{get, "/c/:slug/thanks", publicPage, s.thanks},
 		{get, "/c/:slug/badge.svg", publicPage, s.badge},
 		{get, "/contact", publicPage, s.contact},
+		{get, "/letters", publicPage, s.postList},
+		{get, "/letters/feed.atom", public, s.postFeed},
+		{get, "/letters/scans/:scan.jpg", public, s.postScan},
+		{get, "/letters/tag/:tag", publicPage, s.postTag},
+		{get, "/letters/tag/:tag/feed.atom", public, s.postTagFeed},
+		{get, "/letters/:slug", publicPage, s.postPage},
 		{get, "/embed/:slug", publicPage, s.embedPage},
 		{post, "/embed/:slug/sign", publicPage, s.embedSign},
 		{get, "/embed/:slug/thanks", publicPage, s.embedThanks},
@@ -80,6 +98,18 @@ func (s *Server) routeTable() []route {
 		{post, "/admin/recipients/new", organizers, s.recipientSave},
 		{get, "/admin/recipients/:id", organizers, s.recipientEdit},
 		{post, "/admin/recipients/:id", organizers, s.recipientSave},
+
+		{get, "/admin/posts", organizers, s.adminPostList},
+		{get, "/admin/posts/new", organizers, s.adminPostNew},
+		{post, "/admin/posts/new", organizers, s.adminPostCreate},
+		{get, "/admin/posts/scans/:scan.jpg", organizers, s.adminPostScan},
+		{get, "/admin/posts/:id", organizers, s.adminPostEdit},
+		{post, "/admin/posts/:id", organizers, s.adminPostSave},
+		{post, "/admin/posts/:id/publish", organizers, s.adminPostPublish},
+		{post, "/admin/posts/:id/unpublish", organizers, s.adminPostUnpublish},
+		{post, "/admin/posts/:id/unlist", organizers, s.adminPostUnlist},
+		{post, "/admin/posts/:id/scans", organizers.upTo(ScanBodyLimit), s.adminPostScanAdd},
+		{post, "/admin/posts/:id/scans/:scan/remove", organizers, s.adminPostScanRemove},
 
 		{get, "/admin/campaigns/:id/signatures", organizers, s.signatureList},
 		{get, "/admin/campaigns/:id/signatures.csv", organizers, s.signatureExport},
@@ -159,6 +189,7 @@ var consoleNav = []navLink{
 	{href: "/admin", label: "admin.nav.home"},
 	{href: "/admin/campaigns", label: "admin.nav.campaigns"},
 	{href: "/admin/recipients", label: "admin.nav.recipients"},
+	{href: "/admin/posts", label: "posts.admin.nav"},
 	{href: "/admin/partners", label: "admin.nav.partners"},
 	{href: "/admin/moderation", label: "admin.nav.moderation"},
 	{href: "/admin/translations", label: "admin.nav.translations"},
@@ -183,6 +214,7 @@ func (s *Server) routes() error {
 	a.Group("/admin", s.withLang, s.withSession, s.checkSessionToken)
 	s.register(table, false)
 	a.Use(s.withLang, s.notFound)
+	a.Server().HeaderReceived = bodyLimits(table)
 
 	gets := map[string]access{}
 	for _, r := range table {
@@ -215,4 +247,61 @@ func (s *Server) register(table []route, crossSiteOnly bool) {
 			s.app.Add(r.method, r.path, handlers...)
 		}
 	}
+}
+
+// bodyLimits returns what the HTTP server asks, once a request's header
+// is read and before its body is, for how large a body to accept: the
+// limit of the route the method and path name, when it has one of its
+// own and the request carries a console session cookie (only signed-in
+// users upload; the session itself is checked after the body is read);
+// else zero, which is BodyLimit. A larger body is answered 413 without
+// being read.
+func bodyLimits(table []route) func(*fasthttp.RequestHeader) fasthttp.RequestConfig {
+	type limited struct {
+		method string
+		parts  []string
+		limit  int
+	}
+	var routes []limited
+	for _, r := range table {
+		if r.access.bodyLimit > 0 {
+			routes = append(routes, limited{r.method, strings.Split(strings.Trim(r.path, "/"), "/"), r.access.bodyLimit})
+		}
+	}
+	return func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+		if len(h.Cookie(sessionCookie)) == 0 {
+			return fasthttp.RequestConfig{}
+		}
+		uri := h.RequestURI()
+		if i := bytes.IndexByte(uri, '?'); i >= 0 {
+			uri = uri[:i]
+		}
+		parts := strings.Split(strings.Trim(string(uri), "/"), "/")
+		for _, r := range routes {
+			if string(h.Method()) == r.method && matchPath(r.parts, parts) {
+				return fasthttp.RequestConfig{MaxRequestBodySize: r.limit}
+			}
+		}
+		return fasthttp.RequestConfig{}
+	}
+}
+
+// matchPath reports whether a path's segments match a route's: a
+// parameter (":id") matches any one segment that is not empty.
+func matchPath(pattern, path []string) bool {
+	if len(pattern) != len(path) {
+		return false
+	}
+	for i, p := range pattern {
+		if strings.HasPrefix(p, ":") {
+			if path[i] == "" {
+				return false
+			}
+			continue
+		}
+		if p != path[i] {
+			return false
+		}
+	}
+	return true
 }

@@ -151,6 +151,11 @@ type PageMeta struct {
 	URL string
 	// Locale is the page's language as Open Graph writes it: be_BY, en_US.
 	Locale string
+	// Type is the Open Graph type; "" is "website".
+	Type string
+	// NoIndex asks search engines to leave the page out: a page reachable
+	// by its link only.
+	NoIndex bool
 }
 
 // Canonical is the address search engines should index for the page in

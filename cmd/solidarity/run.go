@@ -208,7 +208,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 // reloads what the services keep in memory, since the seed writes to the
 // stores behind their backs.
 func seedDemo(ctx context.Context, a *app.App, ks keys.Keys, logger *slog.Logger) error {
-	seeder := demo.Seeder{Campaigns: a.Signing, Greetings: a.Greetings, Site: a.SiteStore, Delivery: a.Delivery, EmailKey: ks.Email, Now: time.Now}
+	seeder := demo.Seeder{Campaigns: a.Signing, Greetings: a.Greetings, Site: a.SiteStore, Delivery: a.Delivery, EmailKey: ks.Email, Posts: a.Posts, Now: time.Now}
 	seeded, err := seeder.SeedIfEmpty(ctx)
 	if err != nil || !seeded {
 		return err

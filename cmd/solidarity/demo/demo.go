@@ -18,6 +18,7 @@ import (
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/delivery"
 	"github.com/solidarity-letters/solidarity/letters"
+	"github.com/solidarity-letters/solidarity/letters/posts"
 	"github.com/solidarity-letters/solidarity/site"
 )
 
@@ -37,7 +38,9 @@ type Seeder struct {
 	Delivery *delivery.Service
 	// EmailKey keys the signature IDs, as for real signatures.
 	EmailKey []byte
-	Now      func() time.Time
+	// Posts receives the demo letters and news; nil seeds none.
+	Posts *posts.Service
+	Now   func() time.Time
 }
 
 // SeedIfEmpty writes the demo data when no campaign is stored yet, and
@@ -50,7 +53,8 @@ func (s *Seeder) SeedIfEmpty(ctx context.Context) (bool, error) {
 	return true, s.Seed(ctx)
 }
 
-// Seed writes the demo recipient, both campaigns and their signatures.
+// Seed writes the demo recipient, both campaigns and their signatures,
+// and the demo letters and news.
 func (s *Seeder) Seed(ctx context.Context) error {
 	now := s.Now().UTC()
 	store := s.Campaigns.Store()
@@ -79,6 +83,11 @@ func (s *Seeder) Seed(ctx context.Context) error {
 	}
 	if err := s.deliveryLog(ctx, &closed); err != nil {
 		return err
+	}
+	if s.Posts != nil {
+		if err := s.seedPosts(ctx, r.ID, closed.ID); err != nil {
+			return err
+		}
 	}
 	// A profile an admin saved already stays.
 	if _, err := s.Site.Save(ctx, Profile(), 0); err != nil && !errors.Is(err, site.ErrConflict) {
@@ -255,7 +264,7 @@ func (s *Seeder) deliveryLog(ctx context.Context, c *campaign.Campaign) error {
 		{Kind: delivery.KindDelivered, Day: day(14), Public: true},
 		{Kind: delivery.KindConfirmed, Day: day(22), Public: true,
 			PublicNote: "In a letter to a friend he wrote that the envelopes came on the same day, thick with names, and that he read every greeting."},
-		{Kind: delivery.KindReply, Day: day(30), Public: true,
+		{Kind: delivery.KindReply, Day: day(30), Public: true, Post: replyPost,
 			PublicNote: "Ales sent back colour postcards, drawn by a fellow prisoner, to the people who wrote to him."},
 	} {
 		if _, err := s.Delivery.Save(ctx, c, &e, "demo"); err != nil {

@@ -1,0 +1,314 @@
+package posts_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/solidarity-letters/solidarity/audit"
+	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/internal/testclock"
+	"github.com/solidarity-letters/solidarity/internal/testdb"
+	"github.com/solidarity-letters/solidarity/letters/posts"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+)
+
+var dbs *testdb.Server
+
+func TestMain(m *testing.M) { testdb.Main(m, &dbs) }
+
+// nopGreetings records nothing; these tests are about posts.
+type nopGreetings struct{}
+
+func (nopGreetings) RecordGreeting(context.Context, string, string, string, time.Time) error {
+	return nil
+}
+func (nopGreetings) HasGreeting(context.Context, string) (bool, error)      { return false, nil }
+func (nopGreetings) EraseGreeting(context.Context, string) error            { return nil }
+func (nopGreetings) RehearseGreeting(context.Context, string, string) error { return nil }
+func (nopGreetings) ReadDecoyGreeting(context.Context) error                { return nil }
+
+// records keeps the audit entries.
+type records struct {
+	mu      sync.Mutex
+	entries []audit.Entry
+}
+
+func (r *records) Record(_ context.Context, actor string, action audit.Action, target, detail string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.entries = append(r.entries, audit.Entry{Actor: actor, Action: action, Target: target, Detail: detail})
+	return nil
+}
+
+type env struct {
+	svc   *posts.Service
+	clock *testclock.Clock
+	audit *records
+	db    *mongo.Database
+}
+
+// newEnv makes a posts service over a fresh database with one recipient
+// (r-1) and one campaign (c-1).
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	db := dbs.Database(t)
+	clk := testclock.New(time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC))
+	cs := campaign.NewStore(db, testdb.Keys(t))
+	if err := cs.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := cs.CreateRecipient(ctx, &campaign.Recipient{ID: "r-1", Name: "Ales Bialiatski", Country: "BY"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cs.CreateCampaign(ctx, &campaign.Campaign{ID: "c-1", Slug: "ales", Title: "T", RecipientID: "r-1",
+		OpensAt: clk.Now(), ClosesAt: clk.Now().Add(24 * time.Hour), TimeZone: "UTC"}); err != nil {
+		t.Fatal(err)
+	}
+	camps := campaign.NewService(cs, nopGreetings{}, []byte("0123456789abcdef0123456789abcdef"), clk.Now)
+	if err := camps.LoadCampaigns(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rec := &records{}
+	store := posts.NewStore(db, testdb.Keys(t))
+	for range 2 { // the migration may run again
+		if err := store.EnsureCollections(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	svc := posts.NewService(store, camps, rec, clk.Now)
+	if err := svc.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return &env{svc: svc, clock: clk, audit: rec, db: db}
+}
+
+func validInput() posts.Input {
+	return posts.Input{Title: "Paris, Paris… but I return home", Lang: "en", RecipientID: "r-1", Kind: "from",
+		WrittenOn: "2012-12-02", WrittenAt: "Babruysk", ReceivedOn: "2013-01-10", ReceivedBy: "family",
+		Consent: true, ConsentBy: "Natallia Pinchuk, his wife", Excerpt: "Excerpts of letters.", Body: "Dear friends,\n\n*thank you*.",
+		Tags: "New Year, replies, New Year", CampaignID: "c-1"}
+}
+
+// Each field's rules, with the field's own problem.
+func TestValidation(t *testing.T) {
+	e := newEnv(t)
+	tests := []struct {
+		name  string
+		edit  func(*posts.Input)
+		field string
+		want  campaign.Problem
+	}{
+		{"title missing", func(in *posts.Input) { in.Title = "  " }, "title", campaign.ProblemRequired},
+		{"title too long", func(in *posts.Input) { in.Title = strings.Repeat("я", posts.TitleMax+1) }, "title", campaign.ProblemTooLong},
+		{"title control", func(in *posts.Input) { in.Title = "a\u202eb" }, "title", campaign.ProblemInvalid},
+		{"slug wrong", func(in *posts.Input) { in.Slug = "Not a slug!" }, "slug", campaign.ProblemSlug},
+		{"language wrong", func(in *posts.Input) { in.Lang = "english" }, "lang", campaign.ProblemLanguage},
+		{"recipient missing", func(in *posts.Input) { in.RecipientID = "" }, "recipient_id", campaign.ProblemRequired},
+		{"recipient unknown", func(in *posts.Input) { in.RecipientID = "nobody" }, "recipient_id", campaign.ProblemUnknown},
+		{"kind wrong", func(in *posts.Input) { in.Kind = "poem" }, "kind", campaign.ProblemChoice},
+		{"written date wrong", func(in *posts.Input) { in.WrittenOn = "2 December 2012" }, "written_on", campaign.ProblemDate},
+		{"received by wrong", func(in *posts.Input) { in.ReceivedBy = "pigeon" }, "received_by", campaign.ProblemChoice},
+		{"consent without whom", func(in *posts.Input) { in.ConsentBy = "" }, "consent_by", campaign.ProblemRequired},
+		{"body missing", func(in *posts.Input) { in.Body = "\n\n" }, "body", campaign.ProblemRequired},
+		{"body control", func(in *posts.Input) { in.Body = "a\x00b" }, "body", campaign.ProblemInvalid},
+		{"tag too long", func(in *posts.Input) { in.Tags = strings.Repeat("x", posts.TagMax+1) }, "tags", campaign.ProblemTooLong},
+		{"campaign unknown", func(in *posts.Input) { in.CampaignID = "c-404" }, "campaign_id", campaign.ProblemUnknown},
+		{"translation without body", func(in *posts.Input) {
+			in.Translations = []posts.Translation{{Lang: "be", Title: "Парыж"}}
+		}, "tr_be", campaign.ProblemRequired},
+		{"translation into the original", func(in *posts.Input) {
+			in.Translations = []posts.Translation{{Lang: "en", Title: "x", Body: "y"}}
+		}, "tr_en", campaign.ProblemLanguage},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := validInput()
+			tt.edit(&in)
+			_, err := e.svc.Create(context.Background(), in)
+			var verr *campaign.ValidationError
+			if !errors.As(err, &verr) {
+				t.Fatalf("got %v, want a validation error", err)
+			}
+			if len(verr.Fields) != 1 || verr.Fields[0].Field != tt.field || verr.Fields[0].Problem != tt.want {
+				t.Errorf("got %v, want only %s: %s", verr.Fields, tt.field, tt.want)
+			}
+		})
+	}
+}
+
+func TestCreateNormalisesAndSealsConsent(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	p, err := e.svc.Create(ctx, validInput())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Slug != "paris-paris-but-i-return-home" {
+		t.Errorf("slug = %q", p.Slug)
+	}
+	if strings.Join(p.Tags, "|") != "new-year|replies" {
+		t.Errorf("tags = %q", p.Tags)
+	}
+	if p.State != posts.Draft {
+		t.Errorf("state = %s", p.State)
+	}
+	raw, err := e.db.Collection("posts").FindOne(ctx, bson.M{"_id": p.ID}).Raw()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(raw.String(), "Pinchuk") {
+		t.Error("who consented is stored in the clear")
+	}
+	got, err := e.svc.Post(ctx, p.ID)
+	if err != nil || got.ConsentBy != "Natallia Pinchuk, his wife" {
+		t.Errorf("read back consent %q, %v", got.ConsentBy, err)
+	}
+	// A second post with the same title needs another slug.
+	_, err = e.svc.Create(ctx, validInput())
+	var verr *campaign.ValidationError
+	if !errors.As(err, &verr) || verr.Fields[0].Field != "slug" || verr.Fields[0].Problem != campaign.ProblemTaken {
+		t.Errorf("duplicate slug: %v", err)
+	}
+	in := validInput()
+	in.Title = "Лісты з Бабруйска"
+	if p, err := e.svc.Create(ctx, in); err != nil || p.Slug != "listy-z-babruiska" {
+		t.Errorf("Cyrillic title's slug %q, %v", p.Slug, err)
+	}
+}
+
+// Drafts, posts scheduled for later and unlisted posts are in no list;
+// unlisted ones are found by their slug.
+func TestVisibility(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	mk := func(title string) posts.Post {
+		in := validInput()
+		in.Title = title
+		p, err := e.svc.Create(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	draft := mk("Draft")
+	now := mk("Now")
+	later := mk("Later")
+	unlisted := mk("Unlisted")
+	var err error
+	if now, err = e.svc.Publish(ctx, now.ID, now.Version, time.Time{}, "org@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	if later, err = e.svc.Publish(ctx, later.ID, later.Version, e.clock.Now().Add(time.Hour), "org@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	if later.State != posts.Scheduled {
+		t.Errorf("state %s, want scheduled", later.State)
+	}
+	if unlisted, err = e.svc.Publish(ctx, unlisted.ID, unlisted.Version, time.Time{}, "org@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	if unlisted, err = e.svc.SetUnlisted(ctx, unlisted.ID, unlisted.Version, true, "org@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	check := func(t *testing.T, svc *posts.Service, wantListed []string, wantPublic map[string]bool) {
+		t.Helper()
+		set := svc.Posts()
+		var got []string
+		for _, e := range set.Listed(e.clock.Now(), "") {
+			got = append(got, e.Post.Slug)
+		}
+		if strings.Join(got, ",") != strings.Join(wantListed, ",") {
+			t.Errorf("listed %v, want %v", got, wantListed)
+		}
+		for slug, want := range wantPublic {
+			if _, ok := set.Public(slug, e.clock.Now()); ok != want {
+				t.Errorf("%s public: %v, want %v", slug, ok, want)
+			}
+		}
+	}
+	public := map[string]bool{draft.Slug: false, now.Slug: true, later.Slug: false, unlisted.Slug: true}
+	check(t, e.svc, []string{now.Slug}, public)
+
+	// Another node reads the same from the database.
+	other := posts.NewService(posts.NewStore(e.db, testdb.Keys(t)), nil, &records{}, e.clock.Now)
+	if err := other.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check(t, other, []string{now.Slug}, public)
+
+	e.clock.Set(e.clock.Now().Add(2 * time.Hour))
+	public[later.Slug] = true
+	check(t, e.svc, []string{later.Slug, now.Slug}, public)
+	if _, ok := e.svc.Published(later.Slug); !ok {
+		t.Error("Published does not find the scheduled post once its time came")
+	}
+
+	if _, err := e.svc.Unpublish(ctx, now.ID, now.Version, "org@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	public[now.Slug] = false
+	check(t, e.svc, []string{later.Slug}, public)
+	if err := other.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check(t, other, []string{later.Slug}, public)
+
+	var actions []string
+	for _, a := range e.audit.entries {
+		actions = append(actions, string(a.Action))
+	}
+	want := "post_published,post_scheduled,post_published,post_visibility_changed,post_unpublished"
+	if strings.Join(actions, ",") != want {
+		t.Errorf("audit %v, want %s", actions, want)
+	}
+}
+
+// A letter from the recipient is published only with a recorded consent.
+func TestPublishNeedsConsent(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	in := validInput()
+	in.Consent, in.ConsentBy = false, ""
+	p, err := e.svc.Create(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.svc.Publish(ctx, p.ID, p.Version, time.Time{}, "org@example.org")
+	var verr *campaign.ValidationError
+	if !errors.As(err, &verr) || verr.Fields[0].Field != "consent" {
+		t.Fatalf("publish without consent: %v", err)
+	}
+	if _, ok := e.svc.Published(p.Slug); ok {
+		t.Error("published without consent")
+	}
+	in.Kind = "news"
+	if p, err = e.svc.Update(ctx, p.ID, p.Version, in); err != nil {
+		t.Fatal(err)
+	}
+	if _, err = e.svc.Publish(ctx, p.ID, p.Version, time.Time{}, "org@example.org"); err != nil {
+		t.Errorf("news needs no consent: %v", err)
+	}
+	// A stale version is refused.
+	if _, err := e.svc.Update(ctx, p.ID, p.Version, in); !errors.Is(err, posts.ErrConflict) {
+		t.Errorf("stale update: %v", err)
+	}
+}
+
+func TestSlugify(t *testing.T) {
+	for in, want := range map[string]string{
+		"Ales Bialiatski: “All prizes…”": "ales-bialiatski-all-prizes",
+		"Алесь Бяляцкі":                  "ales-bialiatski",
+		"Łódź, Kraków":                   "lodz-krakow",
+		"!!!":                            "",
+	} {
+		if got := posts.Slugify(in); got != want {
+			t.Errorf("Slugify(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

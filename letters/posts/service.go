@@ -1,0 +1,241 @@
+package posts
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/solidarity-letters/solidarity/audit"
+	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/internal/markdown"
+	"github.com/solidarity-letters/solidarity/internal/scanimage"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// Recorder writes audit entries (audit.Log).
+type Recorder interface {
+	Record(ctx context.Context, actor string, action audit.Action, target, detail string) error
+}
+
+// Service writes posts, keeps the public ones in memory (cache.go) and
+// records publications in the audit log.
+type Service struct {
+	store     *Store
+	campaigns *campaign.Service
+	audit     Recorder
+	now       func() time.Time
+	md        *markdown.Renderer
+	rules     rules
+	mem       memory
+}
+
+// NewService returns the posts service over store; campaigns tells which
+// recipients and campaigns exist.
+func NewService(store *Store, campaigns *campaign.Service, rec Recorder, now func() time.Time) *Service {
+	return &Service{store: store, campaigns: campaigns, audit: rec, now: now, md: markdown.New(), rules: newRules()}
+}
+
+// Store returns the service's store.
+func (s *Service) Store() *Store { return s.store }
+
+// Markdown returns the renderer the public pages use, for previews.
+func (s *Service) Markdown() *markdown.Renderer { return s.md }
+
+// refs answers from the campaigns in memory.
+type refs struct{ set *campaign.CampaignSet }
+
+func (r refs) RecipientExists(id string) bool { _, ok := r.set.Recipient(id); return ok }
+func (r refs) CampaignExists(id string) bool {
+	return slices.ContainsFunc(r.set.All, func(c campaign.Campaign) bool { return c.ID == id })
+}
+
+// Check normalises and validates in as a new post or an edit of base,
+// without storing it: for the console's preview. Problems are a
+// *campaign.ValidationError.
+func (s *Service) Check(in Input, base Post) (Post, error) {
+	return s.rules.normalise(in, base, refs{s.campaigns.Campaigns()})
+}
+
+// Create stores a new draft. Problems are a *campaign.ValidationError,
+// a slug another post has among them.
+func (s *Service) Create(ctx context.Context, in Input) (Post, error) {
+	now := s.now().UTC().Truncate(time.Millisecond)
+	p, err := s.Check(in, Post{ID: bson.NewObjectID().Hex(), State: Draft, CreatedAt: now, UpdatedAt: now, Version: 1})
+	if err != nil {
+		return p, err
+	}
+	if err := s.store.Create(ctx, &p); err != nil {
+		return p, slugTaken(err)
+	}
+	return p, s.remember(p)
+}
+
+// slugTaken words a duplicate slug as the form's problem.
+func slugTaken(err error) error {
+	if errors.Is(err, ErrDuplicate) {
+		return &campaign.ValidationError{Fields: []campaign.FieldError{{Field: "slug", Problem: campaign.ProblemTaken}}}
+	}
+	return err
+}
+
+// Update stores in over the post id of version prev. A published letter
+// from the recipient cannot lose its consent. Problems are a
+// *campaign.ValidationError; a post saved since prev ErrConflict.
+func (s *Service) Update(ctx context.Context, id string, prev int64, in Input) (Post, error) {
+	base, err := s.store.Post(ctx, id)
+	if err != nil {
+		return Post{}, err
+	}
+	if base.Version != prev {
+		return base, fmt.Errorf("save post %s over version %d: %w", id, prev, ErrConflict)
+	}
+	p, err := s.Check(in, base)
+	if err == nil && p.State != Draft {
+		err = consentProblem(&p)
+	}
+	if err != nil {
+		return p, err
+	}
+	return p, s.save(ctx, &p, prev)
+}
+
+// save stores p as the next version after prev and keeps it in memory.
+func (s *Service) save(ctx context.Context, p *Post, prev int64) error {
+	p.Version = prev + 1
+	p.UpdatedAt = s.now().UTC().Truncate(time.Millisecond)
+	if err := s.store.Replace(ctx, p, prev); err != nil {
+		return slugTaken(err)
+	}
+	return s.remember(*p)
+}
+
+// consentProblem is the problem of a letter from the recipient published
+// without a recorded consent.
+func consentProblem(p *Post) error {
+	if p.NeedsConsent() && (!p.Consent || p.ConsentBy == "") {
+		return &campaign.ValidationError{Fields: []campaign.FieldError{{Field: "consent", Problem: campaign.ProblemRequired}}}
+	}
+	return nil
+}
+
+// Post returns the post with that ID, whatever its state.
+func (s *Service) Post(ctx context.Context, id string) (Post, error) { return s.store.Post(ctx, id) }
+
+// All returns every post for the console, newest change first.
+func (s *Service) All(ctx context.Context) ([]Post, error) {
+	all, err := s.store.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(all, func(a, b Post) int { return cmp.Or(b.UpdatedAt.Compare(a.UpdatedAt), cmp.Compare(a.ID, b.ID)) })
+	return all, nil
+}
+
+// Publish makes the post public at at (now or earlier: at once; later:
+// scheduled), by the console user by. A letter from the recipient needs
+// its consent recorded first (a *campaign.ValidationError).
+func (s *Service) Publish(ctx context.Context, id string, prev int64, at time.Time, by string) (Post, error) {
+	p, err := s.store.Post(ctx, id)
+	if err != nil {
+		return Post{}, err
+	}
+	if p.Version != prev {
+		return p, fmt.Errorf("publish post %s over version %d: %w", id, prev, ErrConflict)
+	}
+	if err := consentProblem(&p); err != nil {
+		return p, err
+	}
+	now := s.now().UTC().Truncate(time.Millisecond)
+	action := audit.PostPublished
+	p.State, p.PublishAt = Published, now
+	if at.After(now) {
+		action = audit.PostScheduled
+		p.State, p.PublishAt = Scheduled, at.UTC().Truncate(time.Second)
+	}
+	if err := s.save(ctx, &p, prev); err != nil {
+		return p, err
+	}
+	return p, s.audit.Record(ctx, by, action, p.Slug, p.PublishAt.Format(time.RFC3339))
+}
+
+// Unpublish takes the post back to a draft: no page shows it any more.
+func (s *Service) Unpublish(ctx context.Context, id string, prev int64, by string) (Post, error) {
+	p, err := s.store.Post(ctx, id)
+	if err != nil {
+		return Post{}, err
+	}
+	if p.Version != prev {
+		return p, fmt.Errorf("unpublish post %s over version %d: %w", id, prev, ErrConflict)
+	}
+	p.State, p.PublishAt = Draft, time.Time{}
+	if err := s.save(ctx, &p, prev); err != nil {
+		return p, err
+	}
+	return p, s.audit.Record(ctx, by, audit.PostUnpublished, p.Slug, "")
+}
+
+// SetUnlisted makes the post reachable by its link only, or listed again.
+func (s *Service) SetUnlisted(ctx context.Context, id string, prev int64, unlisted bool, by string) (Post, error) {
+	p, err := s.store.Post(ctx, id)
+	if err != nil {
+		return Post{}, err
+	}
+	if p.Version != prev {
+		return p, fmt.Errorf("list post %s over version %d: %w", id, prev, ErrConflict)
+	}
+	p.Unlisted = unlisted
+	if err := s.save(ctx, &p, prev); err != nil {
+		return p, err
+	}
+	detail := "listed"
+	if unlisted {
+		detail = "unlisted"
+	}
+	return p, s.audit.Record(ctx, by, audit.PostVisibility, p.Slug, detail)
+}
+
+// AddScan checks and re-encodes a picture (package scanimage: its errors
+// say why one is refused), stores it and adds it to the post's scans.
+func (s *Service) AddScan(ctx context.Context, id string, prev int64, data []byte) (Post, error) {
+	p, err := s.store.Post(ctx, id)
+	if err != nil {
+		return Post{}, err
+	}
+	if p.Version != prev {
+		return p, fmt.Errorf("add scan to post %s over version %d: %w", id, prev, ErrConflict)
+	}
+	pic, err := scanimage.Process(data)
+	if err != nil {
+		return p, err
+	}
+	sc := Scan{ID: pic.ID, Width: pic.Width, Height: pic.Height}
+	if err := s.store.PutScan(ctx, sc, pic.JPEG, s.now().UTC()); err != nil {
+		return p, err
+	}
+	if !slices.ContainsFunc(p.Scans, func(x Scan) bool { return x.ID == sc.ID }) {
+		p.Scans = append(p.Scans, sc)
+	}
+	return p, s.save(ctx, &p, prev)
+}
+
+// RemoveScan takes a scan off the post. The picture stays stored, by its
+// hash, for other posts that show it; no page serves it for this one.
+func (s *Service) RemoveScan(ctx context.Context, id string, prev int64, scanID string) (Post, error) {
+	p, err := s.store.Post(ctx, id)
+	if err != nil {
+		return Post{}, err
+	}
+	if p.Version != prev {
+		return p, fmt.Errorf("remove scan of post %s over version %d: %w", id, prev, ErrConflict)
+	}
+	p.Scans = slices.DeleteFunc(p.Scans, func(x Scan) bool { return x.ID == scanID })
+	return p, s.save(ctx, &p, prev)
+}
+
+// ScanJPEG returns a stored scan's JPEG.
+func (s *Service) ScanJPEG(ctx context.Context, id string) ([]byte, error) {
+	return s.store.ScanJPEG(ctx, id)
+}
