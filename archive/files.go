@@ -37,9 +37,10 @@ func (s *Service) writeGreetings(ctx context.Context, z *writer, c *campaign.Cam
 	cw := csv.NewWriter(f)
 	_ = cw.Write([]string{"date", "name", "city", "country", "language", "greeting", "translation_language", "translation"})
 	n := 0
+	loc := c.Location() // loaded from the zone database on each call
 	err = s.bundles.EachPrinted(ctx, c, scope, lang, func(p *bundle.Printed) error {
 		n++
-		return cw.Write([]string{p.CreatedAt.In(c.Location()).Format(time.DateOnly), p.Name, p.City, p.Country, p.Language,
+		return cw.Write([]string{p.CreatedAt.In(loc).Format(time.DateOnly), p.Name, p.City, p.Country, p.Language,
 			p.Text, p.TranslationLanguage, p.Translation})
 	})
 	if err != nil {
