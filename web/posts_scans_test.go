@@ -156,8 +156,9 @@ func TestPostScans(t *testing.T) {
 	if res.Status != 200 || res.Header.Get("Content-Type") != "image/jpeg" {
 		t.Fatalf("scan: status %d, type %q", res.Status, res.Header.Get("Content-Type"))
 	}
-	if cc := res.Header.Get("Cache-Control"); !strings.Contains(cc, "immutable") || !strings.Contains(cc, "max-age=31536000") {
-		t.Errorf("Cache-Control %q", cc)
+	// A withdrawn post's scans must not live on in shared caches.
+	if cc := res.Header.Get("Cache-Control"); cc != "private, max-age=3600" {
+		t.Errorf("Cache-Control %q, want private, max-age=3600", cc)
 	}
 	img, err := jpeg.Decode(strings.NewReader(res.Body))
 	if err != nil || img.Bounds().Dx() != 40 {
