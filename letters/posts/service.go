@@ -30,12 +30,19 @@ type Service struct {
 	md        *markdown.Renderer
 	rules     rules
 	mem       memory
+	// decoding holds a token while a scan is decoded: one at a time, as
+	// each may take up to scanimage.MaxMemory.
+	decoding chan struct{}
 }
+
+// MaxDecoding is how many scans are decoded at once.
+const MaxDecoding = 1
 
 // NewService returns the posts service over store; campaigns tells which
 // recipients and campaigns exist.
 func NewService(store *Store, campaigns *campaign.Service, rec Recorder, now func() time.Time) *Service {
-	return &Service{store: store, campaigns: campaigns, audit: rec, now: now, md: markdown.New(), rules: newRules()}
+	return &Service{store: store, campaigns: campaigns, audit: rec, now: now, md: markdown.New(), rules: newRules(),
+		decoding: make(chan struct{}, MaxDecoding)}
 }
 
 // Store returns the service's store.
@@ -205,7 +212,7 @@ func (s *Service) AddScan(ctx context.Context, id string, prev int64, data []byt
 	if err != nil {
 		return p, err
 	}
-	pic, err := scanimage.Process(data)
+	pic, err := s.process(ctx, data)
 	if err != nil {
 		return p, err
 	}
@@ -217,6 +224,18 @@ func (s *Service) AddScan(ctx context.Context, id string, prev int64, data []byt
 		p.Scans = append(p.Scans, sc)
 	}
 	return p, s.save(ctx, &p, prev)
+}
+
+// process runs scanimage.Process when no more than MaxDecoding others
+// run, waiting for its turn as long as ctx lets it.
+func (s *Service) process(ctx context.Context, data []byte) (scanimage.Picture, error) {
+	select {
+	case s.decoding <- struct{}{}:
+	case <-ctx.Done():
+		return scanimage.Picture{}, fmt.Errorf("wait to decode a scan: %w", ctx.Err())
+	}
+	defer func() { <-s.decoding }()
+	return scanimage.Process(data)
 }
 
 // RemoveScan takes a scan off the post. The picture stays stored, by its
