@@ -127,7 +127,8 @@ func (s *Server) postInput(c *fiber.Ctx) posts.Input {
 		RecipientID: formValue(c, "post_recipient_id"), Kind: formValue(c, "post_kind"),
 		WrittenOn: formValue(c, "post_written_on"), WrittenAt: formValue(c, "post_written_at"),
 		ReceivedOn: formValue(c, "post_received_on"), ReceivedBy: formValue(c, "post_received_by"),
-		Consent: formValue(c, "post_consent") == "yes", ConsentBy: formValue(c, "post_consent_by"),
+		ShowReceivedBy: formValue(c, "post_show_received_by") == "yes",
+		Consent:        formValue(c, "post_consent") == "yes", ConsentBy: formValue(c, "post_consent_by"),
 		Excerpt: formValue(c, "post_excerpt"), Body: formValue(c, "post_body"), Tags: formValue(c, "post_tags"),
 		CampaignID: formValue(c, "post_campaign_id"),
 	}

@@ -120,7 +120,7 @@ func (s *Server) postView(c *fiber.Ctx, p *posts.Post, body map[string]template.
 	}
 	if date := day(t, p.ReceivedOn); date != "" || p.ReceivedBy != "" {
 		how := ""
-		if id, ok := postChannels[p.ReceivedBy]; ok {
+		if id, ok := postChannels[p.ReceivedBy]; ok && p.ShowReceivedBy {
 			how = t.T(id)
 		}
 		switch {

@@ -217,7 +217,8 @@ func TestPostPage(t *testing.T) {
 	en := s.get(t, "/letters/"+p.Slug+"?lang=en").Body
 	for _, want := range []string{
 		`<time datetime="2012-12-02">2 December 2012, Babruysk</time>`,
-		"Reached us on 10 January 2013, through the family.",
+		// How it reached us is the console's unless shown on purpose.
+		"Reached us on 10 January 2013.",
 		"<p><em>Thank you</em> for the postcards.</p>",
 		`<a href="/letters/tag/new-year">new-year</a>`,
 		`<a href="/c/ales">Send a message to Ales Bialiatski before 12 July</a>`,
@@ -229,6 +230,22 @@ func TestPostPage(t *testing.T) {
 	}
 	if strings.Contains(en, "Natallia") {
 		t.Error("the page shows who consented")
+	}
+	if strings.Contains(en, "through the family") {
+		t.Error("the page says how the letter reached us, which the post does not show")
+	}
+	shown := s.addPost(t, "Through the lawyer", s.Clock.Now(), func(in *posts.Input) {
+		in.ReceivedBy, in.ShowReceivedBy = "lawyer", true
+	})
+	if page := s.get(t, "/letters/"+shown.Slug+"?lang=en").Body; !strings.Contains(page, "Reached us on 10 January 2013, through the lawyer.") {
+		t.Error("a post shown with how it reached us does not say it")
+	}
+	if e, ok := s.Core.Posts.Posts().Public(p.Slug, s.Clock.Now()); !ok || e.Post.ConsentBy != "" {
+		t.Errorf("the public cache holds who consented: %q (found %t)", e.Post.ConsentBy, ok)
+	}
+	form := s.loginAs(t, "organizer").get(t, "/admin/posts/new").Body
+	if !strings.Contains(form, `name="post_show_received_by" type="checkbox" value="yes" aria-describedby="h-post_show_received_by">`) {
+		t.Error("the new post's form lacks the unticked \"show publicly\" box with its hint")
 	}
 	tags := headTags(t, en)
 	for name, want := range map[string]string{

@@ -114,6 +114,8 @@ func (s *Service) Published(slug string) (*Post, bool) {
 
 // entry renders p's bodies.
 func (s *Service) entry(p Post) (*Entry, error) {
+	// Who consented is for the console only: no public path may reach it.
+	p.ConsentBy = ""
 	e := &Entry{Post: p, HTML: make(map[string]template.HTML, 1+len(p.Translations))}
 	for _, lang := range p.Languages() {
 		text, _ := p.TextIn(lang)

@@ -94,6 +94,10 @@ type Post struct {
 	// how.
 	ReceivedOn string  `bson:"received_on,omitempty"`
 	ReceivedBy Channel `bson:"received_by,omitempty"`
+	// ShowReceivedBy says that the public pages may say how it reached
+	// us. Absent, as in older posts, only the console shows it: that a
+	// letter came through the family or a lawyer can expose them.
+	ShowReceivedBy bool `bson:"show_received_by,omitempty"`
 	// Consent says that publication was agreed to, and ConsentBy by whom
 	// (kept in memory only: the store seals it).
 	Consent   bool   `bson:"consent"`
