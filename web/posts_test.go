@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
+	"html"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -266,6 +268,38 @@ func TestPostPage(t *testing.T) {
 	pl := s.get(t, "/letters/"+p.Slug+"?lang=pl").Body
 	if !strings.Contains(pl, `<h1 lang="en">Paris`) || !strings.Contains(pl, `hreflang="be">Беларуская</a>`) || !strings.Contains(pl, "Język oryginału: angielski.") {
 		t.Error("the Polish page does not show the original with a link to the translation")
+	}
+}
+
+// A feed's content has no relative links or images: feed readers would
+// resolve them against the feed, or not at all.
+func TestPostFeedLinksAreAbsolute(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, dbs.Database(t))
+	s.addCampaign(t, "ales", nil)
+	scan := "/letters/scans/" + strings.Repeat("ab", 32) + ".jpg"
+	p := s.addPost(t, "Links", s.Clock.Now(), func(in *posts.Input) {
+		in.Body = "See [the campaign](/c/ales), [the note](#note), [Viasna](https://spring96.org/en) and\n\n![page 1](" + scan + ")"
+	})
+	f := s.feed(t, "/letters/feed.atom")
+	if len(f.Entries) != 1 {
+		t.Fatalf("%d entries", len(f.Entries))
+	}
+	content := f.Entries[0].Content
+	for _, want := range []string{
+		`href="` + s.URL + `/c/ales"`,
+		`href="` + s.URL + `/letters/` + p.Slug + `#note"`,
+		`href="https://spring96.org/en"`,
+		`src="` + s.URL + scan + `"`,
+	} {
+		if !strings.Contains(content, want) {
+			t.Errorf("content lacks %s\n%s", want, content)
+		}
+	}
+	for _, rel := range regexp.MustCompile(`(?:href|src)="([^"]*)"`).FindAllStringSubmatch(content, -1) {
+		if u, err := url.Parse(html.UnescapeString(rel[1])); err != nil || !u.IsAbs() {
+			t.Errorf("relative address %q in the feed's content", rel[1])
+		}
 	}
 }
 
