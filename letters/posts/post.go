@@ -22,6 +22,9 @@ var (
 	ErrNotFound = errors.New("post not found")
 	// ErrConflict: the post was changed since the form was opened.
 	ErrConflict = errors.New("post was changed by someone else")
+	// ErrSkipped: Load left out posts it could not read (their consent
+	// cannot be unsealed, say); the others are in memory.
+	ErrSkipped = errors.New("posts left out")
 )
 
 // Kind is what a post is.
