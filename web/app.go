@@ -110,6 +110,7 @@ type Server struct {
 	abuse   abuseState   // the sign form's defences (abuse.go)
 	nav     []navLink    // the console's navigation, with its routes' access
 	uploads *uploadSlots // the large uploads under way (uploads.go)
+	zones   sync.Map     // time zone name → *time.Location (localDay)
 
 	// serving guards the listener against a shutdown that comes before
 	// Fiber has taken it (see Serve).

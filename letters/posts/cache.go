@@ -42,6 +42,8 @@ type Set struct {
 	all    []*Entry // newest first
 	bySlug map[string]*Entry
 	scans  map[string][]*Entry // the posts that show each scan
+	// starts are the times the posts go or went public, ascending.
+	starts []time.Time
 }
 
 func newSet(entries []*Entry) *Set {
@@ -52,8 +54,29 @@ func newSet(entries []*Entry) *Set {
 		for _, sc := range e.Post.Scans {
 			st.scans[sc.ID] = append(st.scans[sc.ID], e)
 		}
+		if !e.Post.PublishAt.IsZero() {
+			st.starts = append(st.starts, e.Post.PublishAt)
+		}
 	}
+	slices.SortFunc(st.starts, time.Time.Compare)
 	return st
+}
+
+// LastStart is the latest time at or before now at which a post went
+// public, zero for none. It changes when a scheduled post goes live,
+// which Gen does not: with Gen, it keys the caches of pages that show
+// posts.
+func (st *Set) LastStart(now time.Time) time.Time {
+	i, _ := slices.BinarySearchFunc(st.starts, now, func(t, now time.Time) int {
+		if t.After(now) {
+			return 1
+		}
+		return -1
+	})
+	if i == 0 {
+		return time.Time{}
+	}
+	return st.starts[i-1]
 }
 
 // Listed returns the posts that lists and feeds show at now, newest
