@@ -2,8 +2,11 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/solidarity-letters/solidarity/letters/posts"
 )
 
 // Step is one named step of what every start does after the migrations.
@@ -70,8 +73,19 @@ func (a *App) LoadSteps() []Step {
 		{"public greetings", a.Moderation.LoadShown},
 		{"organisation profile", a.Org.Load},
 		{"public delivery events", a.Delivery.Load},
-		{"published posts", a.Posts.Load},
+		{"published posts", a.loadPosts},
 	}
+}
+
+// loadPosts loads the published posts; one that cannot be read is left
+// out and logged, not a reason to refuse to start.
+func (a *App) loadPosts(ctx context.Context) error {
+	err := a.Posts.Load(ctx)
+	if errors.Is(err, posts.ErrSkipped) {
+		a.log.Warn("published posts left out", "error", err)
+		return nil
+	}
+	return err
 }
 
 // repairGreetings copies into the greetings collection the greetings that

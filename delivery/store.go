@@ -2,7 +2,6 @@ package delivery
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -41,12 +40,7 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("index %s: %w", eventsCollection, err)
 	}
-	err = s.versions.Database().CreateCollection(ctx, versionsCollection)
-	var cerr mongo.CommandError
-	if err != nil && !(errors.As(err, &cerr) && cerr.Name == "NamespaceExists") {
-		return fmt.Errorf("create %s: %w", versionsCollection, err)
-	}
-	return nil
+	return database.EnsureCollection(ctx, s.versions.Database(), versionsCollection)
 }
 
 func (s *Store) insert(ctx context.Context, e *Event) error {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/internal/database"
 )
 
 // What every start does with the greetings after it is ready: Repair
@@ -37,6 +38,10 @@ type RepairReport struct {
 	// Rebuilt is how many campaigns' lists of public greetings missed
 	// approved greetings, read again from the greetings.
 	Rebuilt int
+	// Skipped are the greetings that could not be checked (one that
+	// cannot be read, say), by ID, with why: left unchecked, in no list,
+	// for the next start to try again, not a reason to stop the others.
+	Skipped map[string]error
 }
 
 // Repair computes the flags of greetings stored without them (demo data,
@@ -80,8 +85,16 @@ func (s *Service) Repair(ctx context.Context) (RepairReport, error) {
 	show := map[string]bool{}
 	for _, u := range unchecked {
 		g, checked, err := s.checkStored(ctx, u.ID)
-		if err != nil {
+		if err != nil && (ctx.Err() != nil || database.Unavailable(err)) {
 			return r, fmt.Errorf("check greetings: %w", err)
+		}
+		if err != nil {
+			if r.Skipped == nil {
+				r.Skipped = map[string]error{}
+			}
+			r.Skipped[u.ID] = err
+			done[u.ID] = true // the lists leave it alone too
+			continue
 		}
 		done[u.ID] = true
 		if checked {
@@ -220,8 +233,11 @@ func (s *Service) RunRepair(ctx context.Context, log *slog.Logger) {
 		start := time.Now()
 		r, err := s.Repair(ctx)
 		if err == nil {
+			for id, err := range r.Skipped {
+				log.Warn("greeting left unchecked", "greeting", id, "error", err)
+			}
 			log.Info("greetings checked and listed", "read", r.Read, "checked", r.Checked, "relisted", r.Relisted,
-				"public_lists_rebuilt", r.Rebuilt, "took", time.Since(start).Round(time.Millisecond))
+				"public_lists_rebuilt", r.Rebuilt, "skipped", len(r.Skipped), "took", time.Since(start).Round(time.Millisecond))
 			return
 		}
 		if ctx.Err() != nil {

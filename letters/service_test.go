@@ -567,3 +567,38 @@ func FuzzParseCursor(f *testing.F) {
 		}
 	})
 }
+
+// A greeting that cannot be read does not stop Repair: it is skipped,
+// named in the report, and the others are checked.
+func TestRepairSkipsAnUnreadableGreeting(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	at := f.clock.Now().Truncate(time.Millisecond)
+	gs := []letters.Greeting{
+		{ID: "a", CampaignID: "c", Text: "Stay strong", Status: letters.StatusPending, CreatedAt: at},
+		{ID: "b", CampaignID: "c", Text: "Hold on", Status: letters.StatusPending, CreatedAt: at.Add(time.Second)},
+		{ID: "c", CampaignID: "c", Text: "We remember", Status: letters.StatusPending, CreatedAt: at.Add(2 * time.Second)},
+	}
+	if err := f.svc.Store().Insert(ctx, gs); err != nil {
+		t.Fatal(err)
+	}
+	// b gets a's sealed text: sealed for another ID, it does not open.
+	coll := f.db.Collection("greetings")
+	var raw bson.M
+	if err := coll.FindOne(ctx, bson.M{"_id": "a"}).Decode(&raw); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := coll.UpdateByID(ctx, "b", bson.M{"$set": bson.M{"text": raw["text"]}}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := f.svc.Repair(ctx)
+	if err != nil {
+		t.Fatalf("Repair: %v, want the others checked", err)
+	}
+	if _, ok := r.Skipped["b"]; !ok || len(r.Skipped) != 1 || r.Checked != 2 {
+		t.Errorf("Repair = %+v; want b skipped and a, c checked", r)
+	}
+	if g := f.greeting(t, "c"); !g.Checked {
+		t.Error("the greeting after the unreadable one is unchecked")
+	}
+}

@@ -203,30 +203,40 @@ func (s *Service) RefreshShown(ctx context.Context) error {
 		e.mu.Unlock()
 	}
 	s.shownMu.Unlock()
+	// One campaign that fails does not keep the others from being read:
+	// its error is returned with theirs, and the next call tries again.
 	now := s.now()
+	var errs []error
 	for id, d := range docs {
+		if ctx.Err() != nil {
+			errs = append(errs, ctx.Err())
+			break
+		}
 		e := s.entry(id)
 		e.mu.Lock()
 		current := e.stored == d.V && now.Sub(e.loaded) < shownTTL && !now.Before(e.loaded)
 		rebuild := e.rebuild
+		// Cleared before the rebuild, so that a failure noted while it
+		// runs sets it again and is not lost; restored if it fails.
+		e.rebuild = false
 		e.mu.Unlock()
 		if rebuild {
 			if err := s.shownChanged(ctx, id, shownChange{rebuild: true}); err != nil {
-				return err
+				e.mu.Lock()
+				e.rebuild = true
+				e.mu.Unlock()
+				errs = append(errs, fmt.Errorf("rebuild the public greetings of %s: %w", id, err))
 			}
-			e.mu.Lock()
-			e.rebuild = false
-			e.mu.Unlock()
 			continue
 		}
 		if current {
 			continue
 		}
 		if err := s.reloadShown(ctx, d); err != nil {
-			return err
+			errs = append(errs, fmt.Errorf("reload the public greetings of %s: %w", id, err))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // ShownRefreshInterval is how often RunShown looks for changes of the

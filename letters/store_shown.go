@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/solidarity-letters/solidarity/internal/database"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 )
@@ -234,12 +235,7 @@ func (s *Store) shownDocs(ctx context.Context) (map[string]shownDoc, error) {
 // EnsureShownVersions creates the collection of the public greetings'
 // versions; it is safe to call again.
 func (s *Store) EnsureShownVersions(ctx context.Context) error {
-	err := s.shown.Database().CreateCollection(ctx, shownCollection)
-	var cerr mongo.CommandError
-	if err != nil && !(errors.As(err, &cerr) && cerr.Name == "NamespaceExists") {
-		return fmt.Errorf("create %s: %w", shownCollection, err)
-	}
-	return nil
+	return database.EnsureCollection(ctx, s.shown.Database(), shownCollection)
 }
 
 // FillShownLists writes the list of every campaign's newest approved

@@ -21,6 +21,7 @@ import (
 	"github.com/solidarity-letters/solidarity/bundle"
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/delivery"
+	"github.com/solidarity-letters/solidarity/letters/posts"
 )
 
 // closedWithBundle adds a campaign (closing before 12 July 2027 in Minsk)
@@ -506,5 +507,52 @@ func TestBundlePrintsTheAddressValidOnItsDay(t *testing.T) {
 		if !strings.Contains(text, tc.want) || strings.Contains(text, tc.not) {
 			t.Errorf("built at %s: the envelope does not print %q alone:\n%s", tc.now, tc.want, text)
 		}
+	}
+}
+
+// A scheduled post a reply links shows on the campaign's cached page once
+// it goes live, though nothing else changed.
+func TestTimelineLinksAScheduledReplyOnceLive(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, dbs.Database(t))
+	c, org, _, _ := closedWithBundle(t, s, "sched", nil)
+	s.addPost(t, "Reply", s.Clock.Now().Add(time.Hour), func(in *posts.Input) {
+		in.Slug, in.RecipientID, in.CampaignID = "reply-later", c.RecipientID, c.ID
+	})
+	recordEvent(t, org, c, url.Values{"kind": {string(delivery.KindReply)}, "day": {"2027-09-02"}, "post": {"reply-later"}, "public": {"yes"}})
+	link := `href="/letters/reply-later"`
+	for i := range 2 { // drawn, then from the cache
+		if page := s.get(t, "/c/sched?lang=en").Body; strings.Contains(page, link) {
+			t.Fatalf("request %d: the page links the post before it is live", i+1)
+		}
+	}
+	s.Clock.Set(s.Clock.Now().Add(2 * time.Hour))
+	if page := s.get(t, "/c/sched?lang=en").Body; !strings.Contains(page, link) {
+		t.Error("the page does not link the post once it is live")
+	}
+}
+
+// The campaign page's cache turns over at midnight in the campaign's time
+// zone: a status recorded for the next day shows from its start there,
+// while the day in UTC is still the same.
+func TestCampaignPageTurnsOverAtLocalMidnight(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, dbs.Database(t))
+	org := s.loginAs(t, account.RoleOrganizer)
+	c := s.addCampaign(t, "kiritimati", func(c *campaign.Campaign) { c.TimeZone = "Pacific/Kiritimati" }) // UTC+14
+	if res := org.post(t, "/admin/recipients/"+c.RecipientID+"/status", url.Values{"situation": {string(campaign.SituationReleased)},
+		"day": {"2027-06-03"}}); res.Status != 303 || res.Header.Get("Location") == "/admin/login" {
+		t.Fatalf("record: %d %s\n%s", res.Status, res.Header.Get("Location"), res.Body)
+	}
+	s.Clock.Set(time.Date(2027, 6, 2, 9, 0, 0, 0, time.UTC)) // 23:00 on 2 June there
+	const released = "was released on 3 June 2027"
+	for i := range 2 { // drawn, then from the cache
+		if page := s.get(t, "/c/kiritimati?lang=en").Body; strings.Contains(page, released) {
+			t.Fatalf("request %d: the page says the recipient was released before the day", i+1)
+		}
+	}
+	s.Clock.Set(time.Date(2027, 6, 2, 10, 30, 0, 0, time.UTC)) // 00:30 on 3 June there
+	if res := s.get(t, "/c/kiritimati?lang=en"); !strings.Contains(res.Body, released) {
+		t.Errorf("the page does not say the recipient was released once the day began in the campaign's zone: status %d", res.Status)
 	}
 }

@@ -127,7 +127,8 @@ func (s *Server) postInput(c *fiber.Ctx) posts.Input {
 		RecipientID: formValue(c, "post_recipient_id"), Kind: formValue(c, "post_kind"),
 		WrittenOn: formValue(c, "post_written_on"), WrittenAt: formValue(c, "post_written_at"),
 		ReceivedOn: formValue(c, "post_received_on"), ReceivedBy: formValue(c, "post_received_by"),
-		Consent: formValue(c, "post_consent") == "yes", ConsentBy: formValue(c, "post_consent_by"),
+		ShowReceivedBy: formValue(c, "post_show_received_by") == "yes",
+		Consent:        formValue(c, "post_consent") == "yes", ConsentBy: formValue(c, "post_consent_by"),
 		Excerpt: formValue(c, "post_excerpt"), Body: formValue(c, "post_body"), Tags: formValue(c, "post_tags"),
 		CampaignID: formValue(c, "post_campaign_id"),
 	}
@@ -156,14 +157,25 @@ func (s *Server) adminPostCreate(c *fiber.Ctx) error {
 		return s.renderPreview(c, nil, in)
 	}
 	p, err := s.deps.Posts.Create(c.UserContext(), in)
+	return s.postChanged(c, err, nil, in, "/admin/posts/"+url.PathEscape(p.ID)+"?done=post_saved")
+}
+
+// postChanged answers a change of a post: the form again with the problem
+// when err is a *campaign.ValidationError (422) or ErrConflict (409, the
+// post was saved meanwhile), the error page for another error, else a
+// redirect to next.
+func (s *Server) postChanged(c *fiber.Ctx, err error, stored *posts.Post, in posts.Input, next string) error {
 	var verr *campaign.ValidationError
 	switch {
 	case errors.As(err, &verr):
-		return s.renderPostForm(c, fiber.StatusUnprocessableEntity, nil, in, verr.Fields, nil)
+		return s.renderPostForm(c, fiber.StatusUnprocessableEntity, stored, in, verr.Fields, nil)
+	case errors.Is(err, posts.ErrConflict):
+		return s.renderPostForm(c, fiber.StatusConflict, stored, in,
+			[]campaign.FieldError{{Field: "version", Problem: campaign.ProblemStale}}, nil)
 	case err != nil:
-		return err
+		return postError(err)
 	}
-	return c.Redirect("/admin/posts/"+url.PathEscape(p.ID)+"?done=post_saved", fiber.StatusSeeOther)
+	return c.Redirect(next, fiber.StatusSeeOther)
 }
 
 // renderPreview shows the form again with the post drawn as its public
@@ -207,17 +219,7 @@ func (s *Server) adminPostSave(c *fiber.Ctx) error {
 	}
 	version, _ := strconv.ParseInt(formValue(c, "version"), 10, 64)
 	_, err = s.deps.Posts.Update(ctx, stored.ID, version, in)
-	var verr *campaign.ValidationError
-	switch {
-	case errors.As(err, &verr):
-		return s.renderPostForm(c, fiber.StatusUnprocessableEntity, &stored, in, verr.Fields, nil)
-	case errors.Is(err, posts.ErrConflict):
-		return s.renderPostForm(c, fiber.StatusConflict, &stored, in,
-			[]campaign.FieldError{{Field: "version", Problem: campaign.ProblemStale}}, nil)
-	case err != nil:
-		return postError(err)
-	}
-	return c.Redirect("/admin/posts/"+url.PathEscape(stored.ID)+"?done=post_saved", fiber.StatusSeeOther)
+	return s.postChanged(c, err, &stored, in, "/admin/posts/"+url.PathEscape(stored.ID)+"?done=post_saved")
 }
 
 // postAction runs a change of a stored post that the console's small
@@ -231,17 +233,7 @@ func (s *Server) postAction(c *fiber.Ctx, done string, change func(p *posts.Post
 	}
 	version, _ := strconv.ParseInt(formValue(c, "version"), 10, 64)
 	_, err = change(&stored, version)
-	var verr *campaign.ValidationError
-	switch {
-	case errors.As(err, &verr):
-		return s.renderPostForm(c, fiber.StatusUnprocessableEntity, &stored, posts.InputOf(&stored), verr.Fields, nil)
-	case errors.Is(err, posts.ErrConflict):
-		return s.renderPostForm(c, fiber.StatusConflict, &stored, posts.InputOf(&stored),
-			[]campaign.FieldError{{Field: "version", Problem: campaign.ProblemStale}}, nil)
-	case err != nil:
-		return postError(err)
-	}
-	return c.Redirect("/admin/posts/"+url.PathEscape(stored.ID)+"?done="+done, fiber.StatusSeeOther)
+	return s.postChanged(c, err, &stored, posts.InputOf(&stored), "/admin/posts/"+url.PathEscape(stored.ID)+"?done="+done)
 }
 
 // actor is the signed-in user's email, for the audit log.
@@ -344,14 +336,7 @@ func (s *Server) adminPostScanAdd(c *fiber.Ctx) error {
 			return refuse(t.T(p.id, "MB", scanimage.MaxBytes>>20))
 		}
 	}
-	if errors.Is(err, posts.ErrConflict) {
-		return s.renderPostForm(c, fiber.StatusConflict, &stored, posts.InputOf(&stored),
-			[]campaign.FieldError{{Field: "version", Problem: campaign.ProblemStale}}, nil)
-	}
-	if err != nil {
-		return postError(err)
-	}
-	return c.Redirect("/admin/posts/"+url.PathEscape(stored.ID)+"?done=post_scan_added#scans", fiber.StatusSeeOther)
+	return s.postChanged(c, err, &stored, posts.InputOf(&stored), "/admin/posts/"+url.PathEscape(stored.ID)+"?done=post_scan_added#scans")
 }
 
 func (s *Server) adminPostScanRemove(c *fiber.Ctx) error {

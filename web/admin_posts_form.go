@@ -34,12 +34,13 @@ func (s *Server) renderPostForm(c *fiber.Ctx, status int, stored *posts.Post, in
 func (s *Server) renderPostFormWith(c *fiber.Ctx, status int, stored *posts.Post, in posts.Input, probs []campaign.FieldError, preview *PostArticle, scanError string) error {
 	t := s.localizer(c)
 	hints := map[string]string{
-		"post_slug":       t.T("posts.admin.f.slug_hint"),
-		"post_written_on": t.T("posts.admin.f.date_hint"),
-		"post_consent_by": t.T("posts.admin.f.consent_by_hint"),
-		"post_tags":       t.T("posts.admin.f.tags_hint"),
-		"post_excerpt":    t.T("posts.admin.f.excerpt_hint"),
-		"post_body":       t.T("posts.admin.f.body_hint"),
+		"post_slug":             t.T("posts.admin.f.slug_hint"),
+		"post_written_on":       t.T("posts.admin.f.date_hint"),
+		"post_consent_by":       t.T("posts.admin.f.consent_by_hint"),
+		"post_show_received_by": t.T("posts.admin.f.show_received_by_hint"),
+		"post_tags":             t.T("posts.admin.f.tags_hint"),
+		"post_excerpt":          t.T("posts.admin.f.excerpt_hint"),
+		"post_body":             t.T("posts.admin.f.body_hint"),
 	}
 	fields := consoleFields(probs)
 	p := AdminPostEditPage{FormState: s.formState(t, fields, hints, func(f string) string {

@@ -105,10 +105,12 @@ type Server struct {
 	views   *views
 	tokens  tokens
 	log     *slog.Logger
-	api     apiState   // the public API's cache and rate limits
-	pages   *pageCache // the campaign and home pages, drawn (pagecache.go)
-	abuse   abuseState // the sign form's defences (abuse.go)
-	nav     []navLink  // the console's navigation, with its routes' access
+	api     apiState     // the public API's cache and rate limits
+	pages   *pageCache   // the campaign and home pages, drawn (pagecache.go)
+	abuse   abuseState   // the sign form's defences (abuse.go)
+	nav     []navLink    // the console's navigation, with its routes' access
+	uploads *uploadSlots // the large uploads under way (uploads.go)
+	zones   sync.Map     // time zone name → *time.Location (localDay)
 
 	// serving guards the listener against a shutdown that comes before
 	// Fiber has taken it (see Serve).
@@ -167,6 +169,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		tokens:  tokens{key: cfg.FormKey, now: cfg.Now, ttl: TokenTTL},
 		log:     deps.Logger,
 		abuse:   newAbuseState(cfg),
+		// Leases are of real time, whatever clock the pages use.
+		uploads: newUploadSlots(MaxLargeUploads, 2*ReadTimeout, time.Now),
 	}
 	s.app = fiber.New(fiber.Config{
 		Immutable:               true,

@@ -264,10 +264,9 @@ func (s *Server) campaignPage(c *fiber.Ctx) error {
 	if camp.Greetings.ShowPublic {
 		_, greetings = s.deps.Moderation.LatestVersion(camp.ID)
 	}
-	// The recipient's status is the one of today: a change recorded for a
-	// later day shows from that day on.
-	today := uint64(s.cfg.Now().Unix() / 86400)
-	key := s.pageKey(set, listed, greetings, s.deliveryGen(), today)
+	// The recipient's status is the one of today in the campaign's zone: a
+	// change recorded for a later day shows from that day on.
+	key := s.pageKey(set, listed, greetings, s.deliveryGen(), s.localDay(camp))
 	if pg, ok := s.pages.get(slot, key); ok {
 		return s.sendPage(c, pg, signPurpose(camp), ref)
 	}

@@ -94,14 +94,29 @@ func (s *Server) recipientStatus(t *i18n.Localizer, camp *campaign.Campaign, r *
 }
 
 // deliveryGen is what the campaign pages' cache keys need to know of the
-// timeline: it changes when any public event or published post does.
+// timeline: it changes when any public event or published post does, and
+// when a scheduled post goes live.
 func (s *Server) deliveryGen() uint64 {
 	var g uint64
 	if s.deps.Delivery != nil {
 		g = s.deps.Delivery.Gen()
 	}
 	if s.deps.Posts != nil {
-		g ^= s.deps.Posts.Posts().Gen << 32
+		set := s.deps.Posts.Posts()
+		g ^= set.Gen<<32 ^ uint64(set.LastStart(s.cfg.Now()).UnixMilli())*0x9E3779B97F4A7C15
 	}
 	return g
+}
+
+// localDay is today's date in camp's time zone, as a number (20270601),
+// for cache keys: what a campaign page shows of today (its status, the
+// recipient's) changes at the zone's midnight, not UTC's.
+func (s *Server) localDay(camp *campaign.Campaign) uint64 {
+	loc, ok := s.zones.Load(camp.TimeZone)
+	if !ok {
+		// time.LoadLocation parses the zone's file on every call.
+		loc, _ = s.zones.LoadOrStore(camp.TimeZone, camp.Location())
+	}
+	y, m, d := s.cfg.Now().In(loc.(*time.Location)).Date()
+	return uint64(y)*10000 + uint64(m)*100 + uint64(d)
 }

@@ -46,8 +46,14 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 			return s.redirectMoved(c, to)
 		}
 	}
+	if c.Get(uploadsBusyHeader) != "" && statusOf(err) == fiber.StatusRequestEntityTooLarge {
+		err = errUploadsBusy
+	}
 	status := statusOf(err)
 	switch {
+	case errors.Is(err, errUploadsBusy):
+		c.Set(fiber.HeaderRetryAfter, "60")
+		c.Set(fiber.HeaderCacheControl, "no-store")
 	case status == fiber.StatusServiceUnavailable:
 		// One line per request while the database is away, with no
 		// driver text: readyz and the database's own log say more.
@@ -76,6 +82,10 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		Page:    s.page(c, t.T("error_page."+key+".title")),
 		Status:  status,
 		Message: t.T("error_page." + key + ".message"),
+	}
+	if errors.Is(err, errUploadsBusy) {
+		p.Page = s.page(c, t.T("error_page.uploads_busy.title"))
+		p.Message, p.Console = t.T("error_page.uploads_busy.message"), true
 	}
 	if errors.Is(err, errNotAllowed) {
 		p.Page = s.page(c, t.T("error_page.role.title"))

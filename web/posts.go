@@ -120,7 +120,7 @@ func (s *Server) postView(c *fiber.Ctx, p *posts.Post, body map[string]template.
 	}
 	if date := day(t, p.ReceivedOn); date != "" || p.ReceivedBy != "" {
 		how := ""
-		if id, ok := postChannels[p.ReceivedBy]; ok {
+		if id, ok := postChannels[p.ReceivedBy]; ok && p.ShowReceivedBy {
 			how = t.T(id)
 		}
 		switch {
@@ -264,15 +264,21 @@ func (s *Server) postPage(c *fiber.Ctx) error {
 }
 
 // postScan serves a scan that a post visitors may read shows. A scan's
-// address is the hash of its bytes, which never change: browsers keep it
-// for good, and ask again only with its ETag.
+// address is the hash of its bytes, which never change, yet the right to
+// show them can: a post is withdrawn when its consent is. So no shared
+// cache may keep a scan (private), and a browser keeps it an hour, then
+// asks again with its ETag, which costs a 304 while it is still shown and
+// gets a 404 once it is not.
 func (s *Server) postScan(c *fiber.Ctx) error {
 	id := c.Params("scan")
 	if !s.deps.Posts.Posts().ScanShown(id, s.cfg.Now()) {
 		return fiber.ErrNotFound
 	}
-	return s.sendScan(c, id, "public, max-age=31536000, immutable")
+	return s.sendScan(c, id, scanCache)
 }
+
+// scanCache is the caching of a public scan (see postScan).
+const scanCache = "private, max-age=3600"
 
 // sendScan sends the stored scan id with the given caching.
 func (s *Server) sendScan(c *fiber.Ctx, id, cache string) error {

@@ -119,7 +119,7 @@ func (s *Server) sendFeed(c *fiber.Ctx, tag string) error {
 			Updated:   updated.UTC().Format(time.RFC3339),
 			Published: p.PublishAt.UTC().Format(time.RFC3339),
 			Links:     []atomLink{{Rel: "alternate", Href: link, Type: "text/html", HrefLang: p.Lang}},
-			Content:   atomText{Type: "html", Lang: p.Lang, Body: string(e.HTML[p.Lang])},
+			Content:   atomText{Type: "html", Lang: p.Lang, Body: absoluteLinks(string(e.HTML[p.Lang]), base, link)},
 		}
 		for _, tr := range p.Translations {
 			if tag, ok := s.deps.Messages.Supported(tr.Lang); ok {
@@ -156,4 +156,18 @@ func hostOf(base string) string {
 		return "localhost"
 	}
 	return strings.ToLower(u.Hostname())
+}
+
+// absoluteLinks makes the links and images of a post's rendered body
+// absolute, for feed readers, which resolve relative ones against the feed
+// or not at all: a path gets the site's base, a fragment the post's page.
+// The body comes from package markdown, which writes every attribute in
+// double quotes, escapes quotes in text and lets no raw HTML through, and
+// whose links are absolute, site paths ("/…", never "//…") or fragments.
+func absoluteLinks(html, base, page string) string {
+	return strings.NewReplacer(
+		` href="/`, ` href="`+base+`/`,
+		` src="/`, ` src="`+base+`/`,
+		` href="#`, ` href="`+page+`#`,
+	).Replace(html)
 }

@@ -4,15 +4,18 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"io"
 	"mime/multipart"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -116,15 +119,19 @@ func TestPostScans(t *testing.T) {
 	}
 	// Far over the route's limit, or over the app's without a session:
 	// refused as the header arrives, before the body is read.
+	// A session cookie counts only when it names a live session: anyone
+	// can send one.
 	for _, tt := range []struct {
 		name   string
 		length int
-		cookie bool
+		cookie string
 	}{
-		{"far too large", web.ScanBodyLimit + 1, true},
-		{"no session", web.BodyLimit + 1, false},
+		{"far too large", web.ScanBodyLimit + 1, u.cookie},
+		{"no session", web.BodyLimit + 1, ""},
+		{"made-up session", 1 << 20, "x"},
+		{"ended session", 1 << 20, strings.Repeat("a", len(u.cookie))},
 	} {
-		if got := statusBeforeBody(t, s, path, tt.length, tt.cookie, u); got != 413 {
+		if got := statusBeforeBody(t, s, path, tt.length, tt.cookie); got != 413 {
 			t.Errorf("%s: status %d, want 413", tt.name, got)
 		}
 	}
@@ -156,8 +163,9 @@ func TestPostScans(t *testing.T) {
 	if res.Status != 200 || res.Header.Get("Content-Type") != "image/jpeg" {
 		t.Fatalf("scan: status %d, type %q", res.Status, res.Header.Get("Content-Type"))
 	}
-	if cc := res.Header.Get("Cache-Control"); !strings.Contains(cc, "immutable") || !strings.Contains(cc, "max-age=31536000") {
-		t.Errorf("Cache-Control %q", cc)
+	// A withdrawn post's scans must not live on in shared caches.
+	if cc := res.Header.Get("Cache-Control"); cc != "private, max-age=3600" {
+		t.Errorf("Cache-Control %q, want private, max-age=3600", cc)
 	}
 	img, err := jpeg.Decode(strings.NewReader(res.Body))
 	if err != nil || img.Bounds().Dx() != 40 {
@@ -197,26 +205,80 @@ func crc32IEEE(b []byte) uint32 { return crc32.ChecksumIEEE(b) }
 
 // statusBeforeBody sends only a request's header, announcing a body of
 // length bytes, and returns the status the server answers with.
-func statusBeforeBody(t *testing.T, s *site, path string, length int, cookie bool, u *user) int {
+func statusBeforeBody(t *testing.T, s *site, path string, length int, cookie string) int {
 	t.Helper()
-	conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := sendHeader(t, s, path, length, cookie)
 	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
-	head := "POST " + path + " HTTP/1.1\r\nHost: " + strings.TrimPrefix(s.URL, "http://") +
-		"\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: " + strconv.Itoa(length) + "\r\n"
-	if cookie {
-		head += "Cookie: solidarity_session=" + u.cookie + "\r\n"
-	}
-	if _, err := conn.Write([]byte(head + "\r\n")); err != nil {
-		t.Fatal(err)
-	}
 	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		t.Fatalf("read the answer: %v", err)
 	}
 	res.Body.Close()
 	return res.StatusCode
+}
+
+// sendHeader opens a connection and sends a form post's header only,
+// announcing a body of length bytes, with the session cookie unless it is
+// empty.
+func sendHeader(t *testing.T, s *site, path string, length int, cookie string) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	head := "POST " + path + " HTTP/1.1\r\nHost: " + strings.TrimPrefix(s.URL, "http://") +
+		"\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: " + strconv.Itoa(length) + "\r\n"
+	if cookie != "" {
+		head += "Cookie: solidarity_session=" + cookie + "\r\n"
+	}
+	if _, err := conn.Write([]byte(head + "\r\n")); err != nil {
+		conn.Close()
+		t.Fatal(err)
+	}
+	return conn
+}
+
+// Large uploads are bounded: while MaxLargeUploads requests send their
+// bodies, another is answered 503 with a message, before its body is read.
+func TestLargeUploadsAreBounded(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, dbs.Database(t))
+	s.addCampaign(t, "ales", nil)
+	p := s.addPost(t, "Busy", time.Time{}, nil)
+	u := s.loginAs(t, "organizer")
+	path := "/admin/posts/" + p.ID + "/scans"
+	for range web.MaxLargeUploads {
+		conn := sendHeader(t, s, path, 4<<20, u.cookie)
+		defer conn.Close()
+	}
+	// The held requests take their slots as their headers are read: poll
+	// until another is refused. A probe that got a slot instead waits for
+	// its body: it is given up, and keeps its slot until its lease ends.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if time.Now().After(deadline) {
+			t.Fatalf("no 503 while %d uploads run", web.MaxLargeUploads)
+		}
+		conn := sendHeader(t, s, path, 4<<20, u.cookie)
+		_ = conn.SetReadDeadline(time.Now().Add(time.Second))
+		res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			conn.Close()
+			continue
+		}
+		if err != nil {
+			t.Fatalf("read the answer: %v", err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		conn.Close()
+		if res.StatusCode == 503 {
+			if !strings.Contains(string(body), "Other pictures are being uploaded") {
+				t.Errorf("503 without the message:\n%s", body)
+			}
+			break
+		}
+		t.Fatalf("status %d while %d uploads run, want 503", res.StatusCode, web.MaxLargeUploads)
+	}
 }

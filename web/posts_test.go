@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
+	"html"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -217,7 +219,8 @@ func TestPostPage(t *testing.T) {
 	en := s.get(t, "/letters/"+p.Slug+"?lang=en").Body
 	for _, want := range []string{
 		`<time datetime="2012-12-02">2 December 2012, Babruysk</time>`,
-		"Reached us on 10 January 2013, through the family.",
+		// How it reached us is the console's unless shown on purpose.
+		"Reached us on 10 January 2013.",
 		"<p><em>Thank you</em> for the postcards.</p>",
 		`<a href="/letters/tag/new-year">new-year</a>`,
 		`<a href="/c/ales">Send a message to Ales Bialiatski before 12 July</a>`,
@@ -229,6 +232,22 @@ func TestPostPage(t *testing.T) {
 	}
 	if strings.Contains(en, "Natallia") {
 		t.Error("the page shows who consented")
+	}
+	if strings.Contains(en, "through the family") {
+		t.Error("the page says how the letter reached us, which the post does not show")
+	}
+	shown := s.addPost(t, "Through the lawyer", s.Clock.Now(), func(in *posts.Input) {
+		in.ReceivedBy, in.ShowReceivedBy = "lawyer", true
+	})
+	if page := s.get(t, "/letters/"+shown.Slug+"?lang=en").Body; !strings.Contains(page, "Reached us on 10 January 2013, through the lawyer.") {
+		t.Error("a post shown with how it reached us does not say it")
+	}
+	if e, ok := s.Core.Posts.Posts().Public(p.Slug, s.Clock.Now()); !ok || e.Post.ConsentBy != "" {
+		t.Errorf("the public cache holds who consented: %q (found %t)", e.Post.ConsentBy, ok)
+	}
+	form := s.loginAs(t, "organizer").get(t, "/admin/posts/new").Body
+	if !strings.Contains(form, `name="post_show_received_by" type="checkbox" value="yes" aria-describedby="h-post_show_received_by">`) {
+		t.Error("the new post's form lacks the unticked \"show publicly\" box with its hint")
 	}
 	tags := headTags(t, en)
 	for name, want := range map[string]string{
@@ -249,6 +268,38 @@ func TestPostPage(t *testing.T) {
 	pl := s.get(t, "/letters/"+p.Slug+"?lang=pl").Body
 	if !strings.Contains(pl, `<h1 lang="en">Paris`) || !strings.Contains(pl, `hreflang="be">Беларуская</a>`) || !strings.Contains(pl, "Język oryginału: angielski.") {
 		t.Error("the Polish page does not show the original with a link to the translation")
+	}
+}
+
+// A feed's content has no relative links or images: feed readers would
+// resolve them against the feed, or not at all.
+func TestPostFeedLinksAreAbsolute(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, dbs.Database(t))
+	s.addCampaign(t, "ales", nil)
+	scan := "/letters/scans/" + strings.Repeat("ab", 32) + ".jpg"
+	p := s.addPost(t, "Links", s.Clock.Now(), func(in *posts.Input) {
+		in.Body = "See [the campaign](/c/ales), [the note](#note), [Viasna](https://spring96.org/en) and\n\n![page 1](" + scan + ")"
+	})
+	f := s.feed(t, "/letters/feed.atom")
+	if len(f.Entries) != 1 {
+		t.Fatalf("%d entries", len(f.Entries))
+	}
+	content := f.Entries[0].Content
+	for _, want := range []string{
+		`href="` + s.URL + `/c/ales"`,
+		`href="` + s.URL + `/letters/` + p.Slug + `#note"`,
+		`href="https://spring96.org/en"`,
+		`src="` + s.URL + scan + `"`,
+	} {
+		if !strings.Contains(content, want) {
+			t.Errorf("content lacks %s\n%s", want, content)
+		}
+	}
+	for _, rel := range regexp.MustCompile(`(?:href|src)="([^"]*)"`).FindAllStringSubmatch(content, -1) {
+		if u, err := url.Parse(html.UnescapeString(rel[1])); err != nil || !u.IsAbs() {
+			t.Errorf("relative address %q in the feed's content", rel[1])
+		}
 	}
 }
 

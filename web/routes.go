@@ -205,7 +205,8 @@ var consoleNav = []navLink{
 func (s *Server) routes() error {
 	table := s.routeTable()
 	a := s.app
-	a.Use(s.accessLog) // outermost, so that recovered panics are logged too
+	a.Use(s.releaseUpload) // outermost: every answered request ends its upload lease
+	a.Use(s.accessLog)     // so that recovered panics are logged too
 	a.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	a.Use(s.securityHeaders)
 	a.Use(s.withDBDeadline)
@@ -215,7 +216,7 @@ func (s *Server) routes() error {
 	a.Group("/admin", s.withLang, s.withSession, s.checkSessionToken)
 	s.register(table, false)
 	a.Use(s.withLang, s.notFound)
-	a.Server().HeaderReceived = bodyLimits(table)
+	a.Server().HeaderReceived = s.bodyLimits(table)
 
 	gets := map[string]access{}
 	for _, r := range table {
@@ -253,24 +254,28 @@ func (s *Server) register(table []route, crossSiteOnly bool) {
 // bodyLimits returns what the HTTP server asks, once a request's header
 // is read and before its body is, for how large a body to accept: the
 // limit of the route the method and path name, when it has one of its
-// own and the request carries a console session cookie (only signed-in
-// users upload; the session itself is checked after the body is read);
-// else zero, which is BodyLimit. A larger body is answered 413 without
-// being read.
-func bodyLimits(table []route) func(*fasthttp.RequestHeader) fasthttp.RequestConfig {
+// own, the request's session cookie names a live session whose user may
+// use the route (a made-up cookie gets nothing: it costs one read by _id,
+// which works whichever node made the session), and one of the
+// MaxLargeUploads slots is free (else the request is marked, and its 413
+// is answered as errUploadsBusy); else zero, which is BodyLimit. A larger
+// body is answered 413 without being read.
+func (s *Server) bodyLimits(table []route) func(*fasthttp.RequestHeader) fasthttp.RequestConfig {
 	type limited struct {
 		method string
 		parts  []string
-		limit  int
+		access access
 	}
 	var routes []limited
 	for _, r := range table {
 		if r.access.bodyLimit > 0 {
-			routes = append(routes, limited{r.method, strings.Split(strings.Trim(r.path, "/"), "/"), r.access.bodyLimit})
+			routes = append(routes, limited{r.method, strings.Split(strings.Trim(r.path, "/"), "/"), r.access})
 		}
 	}
 	return func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
-		if len(h.Cookie(sessionCookie)) == 0 {
+		h.Del(uploadsBusyHeader)
+		cookie := h.Cookie(sessionCookie)
+		if len(cookie) == 0 {
 			return fasthttp.RequestConfig{}
 		}
 		uri := h.RequestURI()
@@ -279,9 +284,17 @@ func bodyLimits(table []route) func(*fasthttp.RequestHeader) fasthttp.RequestCon
 		}
 		parts := strings.Split(strings.Trim(string(uri), "/"), "/")
 		for _, r := range routes {
-			if string(h.Method()) == r.method && matchPath(r.parts, parts) {
-				return fasthttp.RequestConfig{MaxRequestBodySize: r.limit}
+			if string(h.Method()) != r.method || !matchPath(r.parts, parts) {
+				continue
 			}
+			if !s.liveSession(string(cookie), r.access) {
+				return fasthttp.RequestConfig{}
+			}
+			if !s.uploads.take(h) {
+				h.Set(uploadsBusyHeader, "1")
+				return fasthttp.RequestConfig{}
+			}
+			return fasthttp.RequestConfig{MaxRequestBodySize: r.access.bodyLimit}
 		}
 		return fasthttp.RequestConfig{}
 	}

@@ -81,10 +81,8 @@ func hourName(t time.Time) string { return spentPrefix + t.UTC().Format("2006010
 func (s *Spent) Prepare(ctx context.Context) error {
 	now := s.now()
 	for _, hour := range []time.Time{now, now.Add(time.Hour)} {
-		err := s.db.CreateCollection(ctx, hourName(hour))
-		var ce mongo.CommandError
-		if err != nil && !(errors.As(err, &ce) && (ce.Code == 48 || ce.Name == "NamespaceExists")) {
-			return fmt.Errorf("make the spent token collection %s: %w", hourName(hour), err)
+		if err := database.EnsureCollection(ctx, s.db, hourName(hour)); err != nil {
+			return fmt.Errorf("make the spent token collection: %w", err)
 		}
 	}
 	return nil

@@ -184,3 +184,14 @@ func IsDuplicate(err error) bool { return mongo.IsDuplicateKeyError(err) }
 
 // IsNotFound reports whether err means a query matched no document.
 func IsNotFound(err error) bool { return errors.Is(err, mongo.ErrNoDocuments) }
+
+// EnsureCollection creates the collection name in db, and is safe to call
+// again: a collection that exists already is no error.
+func EnsureCollection(ctx context.Context, db *mongo.Database, name string) error {
+	err := db.CreateCollection(ctx, name)
+	var cerr mongo.CommandError
+	if err != nil && !(errors.As(err, &cerr) && (cerr.Code == 48 || cerr.Name == "NamespaceExists")) {
+		return fmt.Errorf("create collection %s: %w", name, err)
+	}
+	return nil
+}

@@ -30,6 +30,11 @@ func TestEmbeddedKeepsDataAcrossRestarts(t *testing.T) {
 	if !db.Embedded() {
 		t.Fatal("Embedded() = false without a URI")
 	}
+	for i := range 2 {
+		if err := database.EnsureCollection(ctx, db.Database, "things"); err != nil {
+			t.Fatalf("EnsureCollection, time %d: %v", i+1, err)
+		}
+	}
 	coll := db.Collection("things")
 	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: "a"}, {Key: "n", Value: 1}}); err != nil {
 		t.Fatalf("insert: %v", err)

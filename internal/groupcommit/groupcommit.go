@@ -24,6 +24,7 @@ package groupcommit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -181,7 +182,7 @@ func (b *Batcher[T]) lead(ctx context.Context, w *waiter[T]) {
 		for i, q := range batch {
 			items[i] = q.item
 		}
-		errs := b.commit(commitCtx, items)
+		errs := b.commitSafely(commitCtx, items)
 		for i, q := range batch {
 			if errs != nil {
 				q.err = errs[i]
@@ -196,6 +197,33 @@ func (b *Batcher[T]) lead(ctx context.Context, w *waiter[T]) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.handOn()
+}
+
+// ErrPanic is the result of the items of a batch whose commit panicked.
+var ErrPanic = errors.New("commit panicked")
+
+// commitSafely commits items and turns a panic of the commit into every
+// item's error: the leader must still answer the batch's calls and hand
+// its role on, or they and every later call would wait for good.
+func (b *Batcher[T]) commitSafely(ctx context.Context, items []T) (errs []error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err := fmt.Errorf("commit %d items: %w: %v", len(items), ErrPanic, v)
+			errs = make([]error, len(items))
+			for i := range errs {
+				errs[i] = err
+			}
+		}
+	}()
+	errs = b.commit(ctx, items)
+	if errs != nil && len(errs) != len(items) {
+		err := fmt.Errorf("commit %d items returned %d results", len(items), len(errs))
+		errs = make([]error, len(items))
+		for i := range errs {
+			errs[i] = err
+		}
+	}
+	return errs
 }
 
 // next waits, at most Wait, until the queue holds as many items as the

@@ -22,6 +22,9 @@ type recorder struct {
 	fail func(int) error
 	// ctxErr is the commit context's error after each batch's gate.
 	ctxErr []error
+	// panicOn, when set, makes the commit panic on a batch that holds
+	// an item it reports true for.
+	panicOn func(int) bool
 }
 
 func (r *recorder) commit(ctx context.Context, items []int) []error {
@@ -36,6 +39,9 @@ func (r *recorder) commit(ctx context.Context, items []int) []error {
 	r.mu.Lock()
 	r.ctxErr = append(r.ctxErr, ctx.Err())
 	r.mu.Unlock()
+	if r.panicOn != nil && slices.ContainsFunc(items, r.panicOn) {
+		panic("the database driver broke")
+	}
 	if r.fail == nil {
 		return nil
 	}
@@ -271,6 +277,41 @@ func TestBatcher(t *testing.T) {
 				}
 				if err := <-first; err != nil {
 					t.Fatal(err)
+				}
+			},
+		},
+		{
+			name: "a commit that panics fails its batch's calls and the next batch still runs",
+			run: func(t *testing.T, r *recorder, b *Batcher[int]) {
+				r.panicOn = func(i int) bool { return i == 1 }
+				gate := make(chan struct{})
+				r.gates = map[int]chan struct{}{0: gate}
+				first := do(context.Background(), b, 0)
+				waitFor(t, "the first batch is committing", func() bool { return len(r.sizes()) == 1 })
+				second := []chan error{do(context.Background(), b, 1), do(context.Background(), b, 2)}
+				waitFor(t, "two calls are queued", func() bool { return b.queued() == 2 })
+				close(gate)
+				if err := <-first; err != nil {
+					t.Fatal(err)
+				}
+				for i, c := range second {
+					select {
+					case err := <-c:
+						if !errors.Is(err, ErrPanic) {
+							t.Errorf("item %d: error %v, want ErrPanic", i+1, err)
+						}
+					case <-time.After(10 * time.Second):
+						t.Fatalf("item %d: no answer after the commit panicked", i+1)
+					}
+				}
+				third := do(context.Background(), b, 3)
+				select {
+				case err := <-third:
+					if err != nil {
+						t.Errorf("a later call: %v", err)
+					}
+				case <-time.After(10 * time.Second):
+					t.Fatal("a later call hangs: nobody leads")
 				}
 			},
 		},

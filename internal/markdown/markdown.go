@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/yuin/goldmark"
@@ -25,6 +26,11 @@ import (
 // the scans the site serves itself. Any other image would make the reader's
 // browser ask another site for it.
 const ImagePrefix = "/letters/scans/"
+
+// scanPath is the only image address shown: a scan's, named by the hex
+// SHA-256 of its JPEG. Nothing else may follow the prefix, so no escaped
+// dot ("%2e%2e"), query or second segment reaches another path.
+var scanPath = regexp.MustCompile(`^/letters/scans/[0-9a-f]{64}\.jpg$`)
 
 // Renderer turns Markdown into safe HTML. It is safe for concurrent use.
 type Renderer struct {
@@ -82,7 +88,7 @@ func (links) Transform(doc *ast.Document, reader text.Reader, _ parser.Context) 
 			}
 			n.SetAttributeString("rel", rel)
 		case *ast.Image:
-			if !strings.HasPrefix(string(n.Destination), ImagePrefix) || strings.Contains(string(n.Destination), "..") {
+			if !scanPath.Match(n.Destination) {
 				unlink = append(unlink, n)
 				return ast.WalkSkipChildren, nil
 			}

@@ -27,8 +27,14 @@ const (
 	// MaxBytes is the largest file accepted.
 	MaxBytes = 8 << 20
 	// MaxPixels is the most pixels a picture may have (a 48-megapixel
-	// phone photo has 48 million); decoding one takes 4 bytes a pixel.
+	// phone photo has 48 million). MaxMemory bounds it further by what
+	// decoding the picture takes.
 	MaxPixels = 50_000_000
+	// MaxMemory bounds the memory one Process call takes: the decoded
+	// picture, at the bytes a pixel of its colour model and bit depth
+	// needs (decodeBytes), and the picture drawn for the output. Callers
+	// bound how many calls run at once.
+	MaxMemory = 300_000_000
 	// MaxSide is the longest side accepted, in pixels.
 	MaxSide = 12_000
 	// MaxWidth is the width a picture is shrunk to when it is wider.
@@ -104,6 +110,9 @@ func Process(data []byte) (Picture, error) {
 	if cfg.Width > MaxSide || cfg.Height > MaxSide || int64(cfg.Width)*int64(cfg.Height) > MaxPixels {
 		return Picture{}, fmt.Errorf("%s of %d×%d: %w", f, cfg.Width, cfg.Height, ErrPixels)
 	}
+	if need := memory(cfg, f == JPEG && progressive(data)); need > MaxMemory {
+		return Picture{}, fmt.Errorf("%s of %d×%d needs %d MB to decode: %w", f, cfg.Width, cfg.Height, need/1_000_000, ErrPixels)
+	}
 	img, err := decode(bytes.NewReader(data))
 	if err != nil {
 		return Picture{}, fmt.Errorf("decode %s: %w: %w", f, ErrCorrupt, err)
@@ -128,4 +137,74 @@ func Process(data []byte) (Picture, error) {
 	}
 	sum := sha256.Sum256(buf.Bytes())
 	return Picture{JPEG: buf.Bytes(), Width: w, Height: h, ID: hex.EncodeToString(sum[:])}, nil
+}
+
+// memory is what decoding a picture of cfg and drawing its output takes,
+// in bytes: the image/... decoders hold the whole picture, at its colour
+// model's bytes a pixel; a progressive JPEG also holds every component's
+// DCT coefficients (64 int32 an 8×8 block: 4 bytes a pixel and
+// component, at most, with no subsampling) until its last scan.
+func memory(cfg image.Config, progressive bool) int64 {
+	pixels := int64(cfg.Width) * int64(cfg.Height)
+	perPixel, channels := bytesPerPixel(cfg.ColorModel)
+	if progressive {
+		perPixel += 4 * channels
+	}
+	w, h := int64(cfg.Width), int64(cfg.Height)
+	if w > MaxWidth {
+		h = max(1, h*MaxWidth/w)
+		w = MaxWidth
+	}
+	return pixels*perPixel + w*h*4
+}
+
+// bytesPerPixel is what a decoded pixel of model takes at most, and how
+// many channels (JPEG components) it has.
+func bytesPerPixel(model color.Model) (perPixel, channels int64) {
+	switch model {
+	case color.GrayModel:
+		return 1, 1
+	case color.Gray16Model:
+		return 2, 1
+	case color.YCbCrModel:
+		// 4:4:4 at worst; subsampled pictures take less.
+		return 3, 3
+	case color.NYCbCrAModel, color.RGBAModel, color.NRGBAModel:
+		return 4, 4
+	case color.CMYKModel:
+		return 4, 4
+	case color.RGBA64Model, color.NRGBA64Model:
+		return 8, 4
+	}
+	if _, ok := model.(color.Palette); ok {
+		return 1, 1
+	}
+	// A model not named above: assume the widest.
+	return 8, 4
+}
+
+// progressive reports whether the JPEG data is progressive: its frame
+// header, the first SOFn marker, is SOF2 (or another progressive one:
+// SOF6, SOF10, SOF14). It walks the segments before the frame header only.
+func progressive(data []byte) bool {
+	for i := 2; i+4 <= len(data); {
+		if data[i] != 0xFF {
+			return false
+		}
+		m := data[i+1]
+		switch {
+		case m == 0xFF: // fill byte
+			i++
+			continue
+		case m == 0xD8 || (m >= 0xD0 && m <= 0xD7) || m == 0x01:
+			i += 2 // markers without a length
+			continue
+		case m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC:
+			return m == 0xC2 || m == 0xC6 || m == 0xCA || m == 0xCE
+		case m == 0xDA || m == 0xD9:
+			return false
+		}
+		i += 2 + (int(data[i+2])<<8 | int(data[i+3]))
+	}
+	return false
 }

@@ -144,15 +144,31 @@ func png1(t *testing.T, img image.Image) []byte {
 
 // pngClaiming is a PNG header that claims w×h pixels: a few dozen bytes
 // that would take gigabytes to decode.
-func pngClaiming(w, h uint32) []byte {
+func pngClaiming(w, h uint32) []byte { return pngClaimingDepth(w, h, 8, 2) }
+
+// pngClaimingDepth is a PNG header of w×h pixels of that bit depth and
+// colour type (2: RGB, 6: RGBA).
+func pngClaimingDepth(w, h uint32, depth, colorType byte) []byte {
 	ihdr := make([]byte, 13)
 	binary.BigEndian.PutUint32(ihdr, w)
 	binary.BigEndian.PutUint32(ihdr[4:], h)
-	copy(ihdr[8:], []byte{8, 2, 0, 0, 0})
+	copy(ihdr[8:], []byte{depth, colorType, 0, 0, 0})
 	chunk := append([]byte("IHDR"), ihdr...)
 	out := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0d")
 	out = append(out, chunk...)
 	return binary.BigEndian.AppendUint32(out, crc32.ChecksumIEEE(chunk))
+}
+
+// jpegClaiming is the start of a JPEG: an APP0 segment, then a frame
+// header of marker sof (0xC0 baseline, 0xC2 progressive) that claims w×h
+// pixels in three components without subsampling, and nothing more.
+func jpegClaiming(sof byte, w, h uint16) []byte {
+	out := []byte{0xFF, 0xD8, 0xFF, 0xE0, 0, 16, 'J', 'F', 'I', 'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0}
+	out = append(out, 0xFF, sof, 0, 17, 8)
+	out = binary.BigEndian.AppendUint16(out, h)
+	out = binary.BigEndian.AppendUint16(out, w)
+	out = append(out, 3, 1, 0x11, 0, 2, 0x11, 1, 3, 0x11, 1)
+	return out
 }
 
 func TestProcess(t *testing.T) {
@@ -187,6 +203,13 @@ func TestProcess(t *testing.T) {
 		{"bomb, one long side", pngClaiming(scanimage.MaxSide+1, 10), scanimage.ErrPixels, 0, 0},
 		{"truncated jpeg", withMetadata(t)[:300], scanimage.ErrCorrupt, 0, 0},
 		{"png header only", pngClaiming(100, 100), scanimage.ErrCorrupt, 0, 0},
+		// Under MaxPixels, but over MaxMemory by their bytes a pixel;
+		// the same sizes at 8 bits, or baseline, pass the budget and
+		// fail only as the headers they are.
+		{"16-bit png over the memory budget", pngClaimingDepth(7000, 7000, 16, 6), scanimage.ErrPixels, 0, 0},
+		{"8-bit png of the same size", pngClaimingDepth(7000, 7000, 8, 6), scanimage.ErrCorrupt, 0, 0},
+		{"progressive jpeg over the memory budget", jpegClaiming(0xC2, 5000, 5000), scanimage.ErrPixels, 0, 0},
+		{"baseline jpeg of the same size", jpegClaiming(0xC0, 5000, 5000), scanimage.ErrCorrupt, 0, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

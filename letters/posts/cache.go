@@ -2,12 +2,17 @@ package posts
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"html/template"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/solidarity-letters/solidarity/internal/database"
 )
 
 // The posts visitors may read are held in memory (a Set), as the
@@ -37,6 +42,8 @@ type Set struct {
 	all    []*Entry // newest first
 	bySlug map[string]*Entry
 	scans  map[string][]*Entry // the posts that show each scan
+	// starts are the times the posts go or went public, ascending.
+	starts []time.Time
 }
 
 func newSet(entries []*Entry) *Set {
@@ -47,8 +54,29 @@ func newSet(entries []*Entry) *Set {
 		for _, sc := range e.Post.Scans {
 			st.scans[sc.ID] = append(st.scans[sc.ID], e)
 		}
+		if !e.Post.PublishAt.IsZero() {
+			st.starts = append(st.starts, e.Post.PublishAt)
+		}
 	}
+	slices.SortFunc(st.starts, time.Time.Compare)
 	return st
+}
+
+// LastStart is the latest time at or before now at which a post went
+// public, zero for none. It changes when a scheduled post goes live,
+// which Gen does not: with Gen, it keys the caches of pages that show
+// posts.
+func (st *Set) LastStart(now time.Time) time.Time {
+	i, _ := slices.BinarySearchFunc(st.starts, now, func(t, now time.Time) int {
+		if t.After(now) {
+			return 1
+		}
+		return -1
+	})
+	if i == 0 {
+		return time.Time{}
+	}
+	return st.starts[i-1]
 }
 
 // Listed returns the posts that lists and feeds show at now, newest
@@ -91,6 +119,9 @@ type memory struct {
 	// that a read of the database that overlapped one is not kept.
 	mu    sync.Mutex
 	edits uint64
+	// skipped are the posts Load could not read, by ID, with the version
+	// it failed on: read again only once that changes.
+	skipped map[string]int64
 }
 
 // Posts returns the posts in memory; never nil.
@@ -114,6 +145,8 @@ func (s *Service) Published(slug string) (*Post, bool) {
 
 // entry renders p's bodies.
 func (s *Service) entry(p Post) (*Entry, error) {
+	// Who consented is for the console only: no public path may reach it.
+	p.ConsentBy = ""
 	e := &Entry{Post: p, HTML: make(map[string]template.HTML, 1+len(p.Translations))}
 	for _, lang := range p.Languages() {
 		text, _ := p.TextIn(lang)
@@ -127,12 +160,20 @@ func (s *Service) entry(p Post) (*Entry, error) {
 }
 
 // Load reads the non-draft posts into memory, reading again only those
-// whose version or state differ from memory's.
+// whose version or state differ from memory's. A post that cannot be read
+// while the database can (its consent cannot be unsealed, say) is left
+// out, not shown, and not read again until its version changes: the
+// others are loaded, and the error wraps ErrSkipped and names it.
 func (s *Service) Load(ctx context.Context) error {
 	m := &s.mem
 	m.mu.Lock()
 	edits := m.edits
+	skipped := maps.Clone(m.skipped)
 	m.mu.Unlock()
+	if skipped == nil {
+		skipped = map[string]int64{}
+	}
+	var problems []error
 	stamps, err := s.store.stamps(ctx)
 	if err != nil {
 		return err
@@ -155,28 +196,49 @@ func (s *Service) Load(ctx context.Context) error {
 			entries = append(entries, e)
 			continue
 		}
-		p, err := s.store.Post(ctx, st.ID)
-		if err != nil {
-			return err
+		if v, ok := skipped[st.ID]; ok && v == st.Version {
+			changed = changed || had
+			continue
 		}
-		if e, err = s.entry(p); err != nil {
-			return err
+		delete(skipped, st.ID)
+		p, err := s.store.Post(ctx, st.ID)
+		if err == nil {
+			e, err = s.entry(p)
+		}
+		if err != nil {
+			if ctx.Err() != nil || database.Unavailable(err) {
+				return err
+			}
+			skipped[st.ID] = st.Version
+			problems = append(problems, fmt.Errorf("post %s version %d: %w", st.ID, st.Version, err))
+			changed = changed || had
+			continue
 		}
 		entries = append(entries, e)
 		changed = true
+	}
+	for id := range skipped {
+		if !slices.ContainsFunc(stamps, func(st stamp) bool { return st.ID == id }) {
+			delete(skipped, id)
+		}
+	}
+	var skipErr error
+	if len(problems) > 0 {
+		skipErr = fmt.Errorf("%w: %w", ErrSkipped, errors.Join(problems...))
 	}
 	if len(byID) > 0 {
 		changed = true // deleted elsewhere
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.skipped = skipped
 	if m.edits != edits || (!changed && m.set.Load() != nil) {
 		// This node changed a post while the database was read: memory
 		// has it and the read may not; the next refresh reads again.
-		return nil
+		return skipErr
 	}
 	s.replace(newSet(entries))
-	return nil
+	return skipErr
 }
 
 // replace stores st as the current set. Call it with mem.mu held.

@@ -22,6 +22,9 @@ var (
 	ErrNotFound = errors.New("post not found")
 	// ErrConflict: the post was changed since the form was opened.
 	ErrConflict = errors.New("post was changed by someone else")
+	// ErrSkipped: Load left out posts it could not read (their consent
+	// cannot be unsealed, say); the others are in memory.
+	ErrSkipped = errors.New("posts left out")
 )
 
 // Kind is what a post is.
@@ -94,6 +97,10 @@ type Post struct {
 	// how.
 	ReceivedOn string  `bson:"received_on,omitempty"`
 	ReceivedBy Channel `bson:"received_by,omitempty"`
+	// ShowReceivedBy says that the public pages may say how it reached
+	// us. Absent, as in older posts, only the console shows it: that a
+	// letter came through the family or a lawyer can expose them.
+	ShowReceivedBy bool `bson:"show_received_by,omitempty"`
 	// Consent says that publication was agreed to, and ConsentBy by whom
 	// (kept in memory only: the store seals it).
 	Consent   bool   `bson:"consent"`

@@ -312,3 +312,49 @@ func TestSlugify(t *testing.T) {
 		}
 	}
 }
+
+// A post whose consent cannot be unsealed is left out of memory, named in
+// Load's error, and does not keep the other posts out; it is not read
+// again until it changes.
+func TestLoadSkipsAnUnreadablePost(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	var published []posts.Post
+	for _, title := range []string{"Readable", "Unreadable"} {
+		in := validInput()
+		in.Title = title
+		p, err := e.svc.Create(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p, err = e.svc.Publish(ctx, p.ID, p.Version, time.Time{}, "org@example.org"); err != nil {
+			t.Fatal(err)
+		}
+		published = append(published, p)
+	}
+	good, bad := published[0], published[1]
+	// The other post's sealed consent: sealed for another ID, it does not open.
+	coll := e.db.Collection("posts")
+	var raw bson.M
+	if err := coll.FindOne(ctx, bson.M{"_id": good.ID}).Decode(&raw); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := coll.UpdateByID(ctx, bad.ID, bson.M{"$set": bson.M{"consent_by": raw["consent_by"]}}); err != nil {
+		t.Fatal(err)
+	}
+
+	other := posts.NewService(posts.NewStore(e.db, testdb.Keys(t)), nil, &records{}, e.clock.Now)
+	err := other.Load(ctx)
+	if !errors.Is(err, posts.ErrSkipped) || !strings.Contains(err.Error(), bad.ID) {
+		t.Fatalf("Load: %v, want ErrSkipped naming %s", err, bad.ID)
+	}
+	if _, ok := other.Posts().Public(good.Slug, e.clock.Now()); !ok {
+		t.Error("the readable post is not in memory")
+	}
+	if _, ok := other.Posts().Public(bad.Slug, e.clock.Now()); ok {
+		t.Error("the unreadable post is in memory")
+	}
+	if err := other.Load(ctx); err != nil {
+		t.Errorf("second Load: %v, want nil (the post has not changed)", err)
+	}
+}

@@ -30,12 +30,19 @@ type Service struct {
 	md        *markdown.Renderer
 	rules     rules
 	mem       memory
+	// decoding holds a token while a scan is decoded: one at a time, as
+	// each may take up to scanimage.MaxMemory.
+	decoding chan struct{}
 }
+
+// MaxDecoding is how many scans are decoded at once.
+const MaxDecoding = 1
 
 // NewService returns the posts service over store; campaigns tells which
 // recipients and campaigns exist.
 func NewService(store *Store, campaigns *campaign.Service, rec Recorder, now func() time.Time) *Service {
-	return &Service{store: store, campaigns: campaigns, audit: rec, now: now, md: markdown.New(), rules: newRules()}
+	return &Service{store: store, campaigns: campaigns, audit: rec, now: now, md: markdown.New(), rules: newRules(),
+		decoding: make(chan struct{}, MaxDecoding)}
 }
 
 // Store returns the service's store.
@@ -85,12 +92,9 @@ func slugTaken(err error) error {
 // from the recipient cannot lose its consent. Problems are a
 // *campaign.ValidationError; a post saved since prev ErrConflict.
 func (s *Service) Update(ctx context.Context, id string, prev int64, in Input) (Post, error) {
-	base, err := s.store.Post(ctx, id)
+	base, err := s.load(ctx, id, prev, "save post")
 	if err != nil {
-		return Post{}, err
-	}
-	if base.Version != prev {
-		return base, fmt.Errorf("save post %s over version %d: %w", id, prev, ErrConflict)
+		return base, err
 	}
 	p, err := s.Check(in, base)
 	if err == nil && p.State != Draft {
@@ -110,6 +114,19 @@ func (s *Service) save(ctx context.Context, p *Post, prev int64) error {
 		return slugTaken(err)
 	}
 	return s.remember(*p)
+}
+
+// load returns the post id for a change named doing ("publish post"), or
+// ErrConflict with the post as stored when it was saved since version prev.
+func (s *Service) load(ctx context.Context, id string, prev int64, doing string) (Post, error) {
+	p, err := s.store.Post(ctx, id)
+	if err != nil {
+		return Post{}, err
+	}
+	if p.Version != prev {
+		return p, fmt.Errorf("%s %s over version %d: %w", doing, id, prev, ErrConflict)
+	}
+	return p, nil
 }
 
 // consentProblem is the problem of a letter from the recipient published
@@ -138,12 +155,9 @@ func (s *Service) All(ctx context.Context) ([]Post, error) {
 // scheduled), by the console user by. A letter from the recipient needs
 // its consent recorded first (a *campaign.ValidationError).
 func (s *Service) Publish(ctx context.Context, id string, prev int64, at time.Time, by string) (Post, error) {
-	p, err := s.store.Post(ctx, id)
+	p, err := s.load(ctx, id, prev, "publish post")
 	if err != nil {
-		return Post{}, err
-	}
-	if p.Version != prev {
-		return p, fmt.Errorf("publish post %s over version %d: %w", id, prev, ErrConflict)
+		return p, err
 	}
 	if err := consentProblem(&p); err != nil {
 		return p, err
@@ -163,12 +177,9 @@ func (s *Service) Publish(ctx context.Context, id string, prev int64, at time.Ti
 
 // Unpublish takes the post back to a draft: no page shows it any more.
 func (s *Service) Unpublish(ctx context.Context, id string, prev int64, by string) (Post, error) {
-	p, err := s.store.Post(ctx, id)
+	p, err := s.load(ctx, id, prev, "unpublish post")
 	if err != nil {
-		return Post{}, err
-	}
-	if p.Version != prev {
-		return p, fmt.Errorf("unpublish post %s over version %d: %w", id, prev, ErrConflict)
+		return p, err
 	}
 	p.State, p.PublishAt = Draft, time.Time{}
 	if err := s.save(ctx, &p, prev); err != nil {
@@ -179,12 +190,9 @@ func (s *Service) Unpublish(ctx context.Context, id string, prev int64, by strin
 
 // SetUnlisted makes the post reachable by its link only, or listed again.
 func (s *Service) SetUnlisted(ctx context.Context, id string, prev int64, unlisted bool, by string) (Post, error) {
-	p, err := s.store.Post(ctx, id)
+	p, err := s.load(ctx, id, prev, "list post")
 	if err != nil {
-		return Post{}, err
-	}
-	if p.Version != prev {
-		return p, fmt.Errorf("list post %s over version %d: %w", id, prev, ErrConflict)
+		return p, err
 	}
 	p.Unlisted = unlisted
 	if err := s.save(ctx, &p, prev); err != nil {
@@ -200,14 +208,11 @@ func (s *Service) SetUnlisted(ctx context.Context, id string, prev int64, unlist
 // AddScan checks and re-encodes a picture (package scanimage: its errors
 // say why one is refused), stores it and adds it to the post's scans.
 func (s *Service) AddScan(ctx context.Context, id string, prev int64, data []byte) (Post, error) {
-	p, err := s.store.Post(ctx, id)
+	p, err := s.load(ctx, id, prev, "add scan to post")
 	if err != nil {
-		return Post{}, err
+		return p, err
 	}
-	if p.Version != prev {
-		return p, fmt.Errorf("add scan to post %s over version %d: %w", id, prev, ErrConflict)
-	}
-	pic, err := scanimage.Process(data)
+	pic, err := s.process(ctx, data)
 	if err != nil {
 		return p, err
 	}
@@ -221,15 +226,24 @@ func (s *Service) AddScan(ctx context.Context, id string, prev int64, data []byt
 	return p, s.save(ctx, &p, prev)
 }
 
+// process runs scanimage.Process when no more than MaxDecoding others
+// run, waiting for its turn as long as ctx lets it.
+func (s *Service) process(ctx context.Context, data []byte) (scanimage.Picture, error) {
+	select {
+	case s.decoding <- struct{}{}:
+	case <-ctx.Done():
+		return scanimage.Picture{}, fmt.Errorf("wait to decode a scan: %w", ctx.Err())
+	}
+	defer func() { <-s.decoding }()
+	return scanimage.Process(data)
+}
+
 // RemoveScan takes a scan off the post. The picture stays stored, by its
 // hash, for other posts that show it; no page serves it for this one.
 func (s *Service) RemoveScan(ctx context.Context, id string, prev int64, scanID string) (Post, error) {
-	p, err := s.store.Post(ctx, id)
+	p, err := s.load(ctx, id, prev, "remove scan of post")
 	if err != nil {
-		return Post{}, err
-	}
-	if p.Version != prev {
-		return p, fmt.Errorf("remove scan of post %s over version %d: %w", id, prev, ErrConflict)
+		return p, err
 	}
 	p.Scans = slices.DeleteFunc(p.Scans, func(x Scan) bool { return x.ID == scanID })
 	return p, s.save(ctx, &p, prev)

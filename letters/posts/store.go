@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/solidarity-letters/solidarity/internal/database"
 	"github.com/solidarity-letters/solidarity/internal/seal"
 	"github.com/solidarity-letters/solidarity/internal/sealed"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -40,10 +41,8 @@ func NewStore(db *mongo.Database, keys *seal.Keyring) *Store {
 // posts' slugs; it is safe to call again (a migration).
 func (s *Store) EnsureCollections(ctx context.Context) error {
 	for _, c := range []*mongo.Collection{s.posts, s.scans} {
-		err := c.Database().CreateCollection(ctx, c.Name())
-		var cerr mongo.CommandError
-		if err != nil && !(errors.As(err, &cerr) && cerr.Name == "NamespaceExists") {
-			return fmt.Errorf("create %s: %w", c.Name(), err)
+		if err := database.EnsureCollection(ctx, c.Database(), c.Name()); err != nil {
+			return err
 		}
 	}
 	_, err := s.posts.Indexes().CreateOne(ctx, mongo.IndexModel{

@@ -32,6 +32,7 @@ type Input struct {
 	Title, Slug, Lang, RecipientID, Kind string
 	WrittenOn, WrittenAt                 string
 	ReceivedOn, ReceivedBy               string
+	ShowReceivedBy                       bool
 	Consent                              bool
 	ConsentBy                            string
 	Excerpt, Body                        string
@@ -44,7 +45,8 @@ type Input struct {
 func InputOf(p *Post) Input {
 	return Input{Title: p.Title, Slug: p.Slug, Lang: p.Lang, RecipientID: p.RecipientID, Kind: string(p.Kind),
 		WrittenOn: p.WrittenOn, WrittenAt: p.WrittenAt, ReceivedOn: p.ReceivedOn, ReceivedBy: string(p.ReceivedBy),
-		Consent: p.Consent, ConsentBy: p.ConsentBy, Excerpt: p.Excerpt, Body: p.Body,
+		ShowReceivedBy: p.ShowReceivedBy,
+		Consent:        p.Consent, ConsentBy: p.ConsentBy, Excerpt: p.Excerpt, Body: p.Body,
 		Tags: strings.Join(p.Tags, ", "), CampaignID: p.CampaignID, Translations: slices.Clone(p.Translations)}
 }
 
@@ -136,6 +138,7 @@ func (r rules) normalise(in Input, base Post, refs Refs) (Post, error) {
 	p.WrittenAt = line("written_at", in.WrittenAt)
 	p.ReceivedOn = strings.TrimSpace(in.ReceivedOn)
 	p.ReceivedBy = Channel(strings.TrimSpace(in.ReceivedBy))
+	p.ShowReceivedBy = in.ShowReceivedBy && p.ReceivedBy != ""
 	p.Consent = in.Consent
 	p.ConsentBy = line("consent_by", in.ConsentBy)
 	if !p.Consent {
