@@ -78,6 +78,9 @@ func (s *Service) SaveRecipient(ctx context.Context, r *Recipient) (created bool
 	if err != nil {
 		return false, err
 	}
+	if r.ID != "" && !slices.ContainsFunc(all, func(x Recipient) bool { return x.ID == r.ID }) {
+		return false, fmt.Errorf("save recipient %s: %w", r.ID, ErrNotFound)
+	}
 	if r.Slug == "" {
 		r.Slug = freeRecipientSlug(all, r.ID, r.Name)
 	}
