@@ -159,6 +159,7 @@ func ChangedFields(before, after *Campaign) []string {
 	add("at-risk countries", !slices.Equal(before.RiskCountries(), after.RiskCountries()))
 	add("archived", before.Archived() != after.Archived())
 	add("merge aliases", before.MergeAliases != after.MergeAliases)
+	add("unlisted", before.Unlisted != after.Unlisted)
 	return out
 }
 
