@@ -126,7 +126,9 @@ func (s *Server) recipientPage(c *fiber.Ctx) error {
 	}
 	p.Open, p.Closed = s.recipientCampaigns(c, t, r)
 	for _, e := range s.recipientPosts(r) {
-		p.Posts = append(p.Posts, PostArticle{T: t, P: s.postView(c, &e.Post, e.HTML)})
+		v := s.postView(c, &e.Post, e.HTML)
+		v.Recipient = "" // the page is theirs: each card need not name them
+		p.Posts = append(p.Posts, PostArticle{T: t, P: v})
 	}
 	desc := excerpt(strings.Join(paragraphs(r.Description), " "), 200)
 	if desc == "" {

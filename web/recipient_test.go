@@ -56,7 +56,11 @@ func (s *site) sitemapURLs(t *testing.T) []string {
 				t.Errorf("sitemap: lastmod %q of %s is not a day", u.LastMod, u.Loc)
 			}
 		}
-		out = append(out, strings.TrimPrefix(u.Loc, s.URL))
+		path := strings.TrimPrefix(u.Loc, s.URL)
+		if slices.Contains(out, path) {
+			t.Errorf("sitemap names %s twice", path)
+		}
+		out = append(out, path)
 	}
 	return out
 }

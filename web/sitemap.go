@@ -38,9 +38,7 @@ func (m *sitemapSet) add(path string, t time.Time) {
 	if !ok {
 		m.order = append(m.order, path)
 	}
-	if t.After(old) {
-		m.last[path] = t
-	}
+	m.last[path] = latest(old, t)
 }
 
 func (s *Server) sitemap(c *fiber.Ctx) error {
