@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,7 +46,10 @@ type RecipientPage struct {
 	Languages string
 	Open      []RecipientCampaign
 	Closed    []RecipientCampaign
-	Posts     []PostArticle
+	// Posts are the newest posts about them, a page at a time; Newer and
+	// Older link the neighbouring pages, "" at the ends.
+	Posts        []PostArticle
+	Newer, Older string
 	// Feed is the feed of their posts; "" when they are unlisted.
 	Feed string
 }
@@ -125,7 +129,19 @@ func (s *Server) recipientPage(c *fiber.Ctx) error {
 		p.Languages = strings.Join(names, ", ")
 	}
 	p.Open, p.Closed = s.recipientCampaigns(c, t, r)
-	for _, e := range s.recipientPosts(r) {
+	listed := s.recipientPosts(r)
+	page, err := strconv.Atoi(c.Query("page", "1"))
+	if err != nil || page < 1 || (page-1)*postsPerPage >= max(len(listed), 1) {
+		return fiber.ErrNotFound
+	}
+	from, to := (page-1)*postsPerPage, min(page*postsPerPage, len(listed))
+	if page > 1 {
+		p.Newer = pageLink(path, page-1)
+	}
+	if to < len(listed) {
+		p.Older = pageLink(path, page+1)
+	}
+	for _, e := range listed[from:to] {
 		v := s.postView(c, &e.Post, e.HTML)
 		v.Recipient = "" // the page is theirs: each card need not name them
 		p.Posts = append(p.Posts, PostArticle{T: t, P: v})

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/xml"
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -194,6 +195,19 @@ func TestRecipientPage(t *testing.T) {
 	}
 	if i, j := strings.Index(body, "Newer letter"), strings.Index(body, "Older letter"); i < 0 || j < 0 || i > j {
 		t.Error("posts are not newest first")
+	}
+	// Ten posts a page.
+	for i := range 10 {
+		s.addPost(t, fmt.Sprintf("Filler %d", i), s.Clock.Now(), func(in *posts.Input) { in.WrittenOn = "2014-01-01" })
+	}
+	if body := s.get(t, "/r/ales-bialiatski").Body; strings.Contains(body, "Older letter") || !strings.Contains(body, `href="/r/ales-bialiatski?page=2" rel="next"`) {
+		t.Error("the first page shows an eleventh post, or no link to the next")
+	}
+	if body := s.get(t, "/r/ales-bialiatski?page=2").Body; !strings.Contains(body, "Older letter") || strings.Contains(body, "Filler") {
+		t.Error("the second page does not hold the oldest posts only")
+	}
+	if res := s.get(t, "/r/ales-bialiatski?page=3"); res.Status != 404 {
+		t.Errorf("page past the end: status %d", res.Status)
 	}
 	// Linked from the campaign page, each post about them and the console.
 	if !strings.Contains(s.get(t, "/c/ales").Body, `<a href="/r/ales-bialiatski">`) {
