@@ -24,6 +24,8 @@ type RecipientListPage struct {
 type RecipientRow struct {
 	ID, Name, Country, Languages string
 	Campaigns                    int64
+	// Unlisted is set when their page is reachable by its link only.
+	Unlisted bool
 }
 
 func (s *Server) recipientList(c *fiber.Ctx) error {
@@ -44,7 +46,7 @@ func (s *Server) recipientList(c *fiber.Ctx) error {
 	p := RecipientListPage{AdminPage: s.adminPage(c, t.T("admin.recipients.title"))}
 	for _, r := range recipients {
 		p.Rows = append(p.Rows, RecipientRow{ID: r.ID, Name: r.Name, Country: s.deps.Countries.Name(t.Tag(), r.Country),
-			Languages: strings.Join(r.Languages, ", "), Campaigns: uses[r.ID]})
+			Languages: strings.Join(r.Languages, ", "), Campaigns: uses[r.ID], Unlisted: r.Unlisted})
 	}
 	return s.render(c, fiber.StatusOK, "admin/recipients", p)
 }

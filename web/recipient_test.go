@@ -239,6 +239,9 @@ func TestRecipientPage(t *testing.T) {
 	if r, _ := s.Service.Recipient(ctx, "r-ales"); r.Slug != "ales" || !r.Unlisted || !slices.Contains(r.OldSlugs, "ales-bialiatski") {
 		t.Errorf("stored recipient: slug %q, unlisted %v, old %q", r.Slug, r.Unlisted, r.OldSlugs)
 	}
+	if !strings.Contains(org.get(t, "/admin/recipients").Body, `Ales Bialiatski</a> <span class="status">Unlisted</span>`) {
+		t.Error("the console's list does not mark the unlisted recipient")
+	}
 	for path, want := range map[string]string{"/r/ales-bialiatski": "/r/ales", "/r/ales-bialiatski/feed.atom": "/r/ales/feed.atom"} {
 		if res := s.get(t, path); res.Status != 301 || res.Header.Get("Location") != want {
 			t.Errorf("%s: status %d to %q, want 301 to %s", path, res.Status, res.Header.Get("Location"), want)
