@@ -52,6 +52,9 @@ const (
 	PostScheduled   Action = "post_scheduled"
 	PostUnpublished Action = "post_unpublished"
 	PostVisibility  Action = "post_visibility_changed"
+	// ArchiveFetched: a recipient's archive (package archive) was
+	// downloaded.
+	ArchiveFetched Action = "recipient_archive_downloaded"
 
 	PasswordChanged   Action = "password_changed"
 	TwoFactorEnabled  Action = "two_factor_enabled"

@@ -174,38 +174,14 @@ type data struct {
 // signature: one whose signature is out of scope or erased is left out.
 func (b *Builder) read(ctx context.Context, c *campaign.Campaign, scope Scope) (*data, error) {
 	d := &data{countries: map[string]bool{}, tallies: scope.Tallies}
-	in, held, err := b.readSignatures(ctx, c, scope, d)
+	in, err := b.readRows(ctx, c, scope, d)
 	if err != nil {
 		return nil, err
 	}
-	sortRows(d.rows)
-	if held > 0 {
-		// What prison staff read: a held field prints only once approved.
-		decided, err := b.greetings.Names().Decisions(ctx, c.ID)
-		if err != nil {
-			return nil, err
-		}
-		for i := range d.rows {
-			if decided[d.rows[i].id] == letters.StatusApproved {
-				d.rows[i].held = campaign.Held{}
-			}
-		}
-	}
-	// One pass over the campaign's approved greetings: on the embedded
-	// database every read but one by _id scans the collection.
-	err = b.greetings.EachApproved(ctx, c.ID, func(g *letters.Greeting) error {
-		if !in[g.ID] {
-			return nil
-		}
-		// The censor holds back letters in other languages: a greeting
-		// that needs a translation goes only with an approved one.
-		if g.NeedsTranslation && !g.Translation.Approved() {
-			d.untranslated++
-			return nil
-		}
+	err = b.eachPrintedGreeting(ctx, c, in, func(g *letters.Greeting) error {
 		d.greetings = append(d.greetings, *g)
 		return nil
-	})
+	}, func() { d.untranslated++ })
 	if err != nil {
 		return nil, err
 	}
@@ -311,13 +287,7 @@ func (b *Builder) Build(ctx context.Context, c *campaign.Campaign, opts Options,
 	for i, r := range d.rows {
 		byID[r.id] = i
 	}
-	printed := func(r row) string {
-		choice := cmp.Or(r.display, campaign.NameFull)
-		if r.held.Name {
-			choice = campaign.NameCountry
-		}
-		return fixed.PrintedName(r.name, pdf.NameChoice(choice), countryName(r.country))
-	}
+	printed := func(r row) string { return printedName(&fixed, r, countryName) }
 	total := len(d.rows)
 	for _, t := range d.tallies {
 		total += int(t.Count)

@@ -194,7 +194,7 @@ func (s *Store) scanPlain(ctx context.Context, filter bson.D, fields []string, f
 	for i, f := range fields {
 		projection[i] = bson.E{Key: f, Value: 1}
 	}
-	cur, err := s.signatures.Find(ctx, filter, options.Find().SetProjection(projection).SetBatchSize(1000))
+	cur, err := s.signatures.Find(ctx, filter, options.Find().SetProjection(projection).SetBatchSize(scanPage))
 	if err != nil {
 		return err
 	}
@@ -235,19 +235,19 @@ func (s *Store) eachReferral(ctx context.Context, fn func(campaignID string, sig
 
 // eachCountry calls fn with the campaign, signing time and country of
 // every signature that counted at cutoff: not invalidated then
-// (Service.Recount, bursts.go).
-func (s *Store) eachCountry(ctx context.Context, cutoff time.Time, fn func(campaignID string, signedAt time.Time, country string)) error {
+// (Service.Recount). The scan rests between its pages as pace says (nil:
+// never).
+func (s *Store) eachCountry(ctx context.Context, cutoff time.Time, pace *pacer, fn func(campaignID string, signedAt time.Time, country string)) error {
 	rules, err := s.invalidations(ctx, "")
 	if err != nil {
 		return err
 	}
 	return s.scanPlain(ctx, bson.D{}, append([]string{"person.country"}, groupFields...),
 		func(sig *plainSignature) error {
-			if rules.invalid(sig.group(), cutoff) {
-				return nil
+			if !rules.invalid(sig.group(), cutoff) {
+				fn(sig.CampaignID, sig.SignedAt, sig.Person.Country)
 			}
-			fn(sig.CampaignID, sig.SignedAt, sig.Person.Country)
-			return nil
+			return pace.read(ctx)
 		})
 }
 
@@ -265,7 +265,7 @@ func (s *Store) eachListed(ctx context.Context, campaignIDs []string, since time
 	if !since.IsZero() {
 		filter = append(filter, bson.E{Key: "signed_at", Value: bson.D{{Key: "$gte", Value: since.UTC()}}})
 	}
-	opts := options.Find().SetBatchSize(1000).SetProjection(bson.D{{Key: fieldGreeting, Value: 0}, {Key: fieldEmail, Value: 0}})
+	opts := options.Find().SetBatchSize(scanPage).SetProjection(bson.D{{Key: fieldGreeting, Value: 0}, {Key: fieldEmail, Value: 0}})
 	cur, err := s.signatures.Find(ctx, filter, opts)
 	if err != nil {
 		return fmt.Errorf("read signatures for the index: %w", err)

@@ -101,6 +101,7 @@ func (s *Server) routeTable() []route {
 		{post, "/admin/recipients/new", organizers, s.recipientSave},
 		{get, "/admin/recipients/:id", organizers, s.recipientEdit},
 		{post, "/admin/recipients/:id", organizers, s.recipientSave},
+		{get, "/admin/recipients/:id/archive", organizers, s.recipientArchive},
 
 		{get, "/admin/posts", organizers, s.adminPostList},
 		{get, "/admin/posts/new", organizers, s.adminPostNew},
