@@ -61,7 +61,9 @@ type RecipientCampaign struct {
 }
 
 // publicRecipient finds the recipient the path names, if visitors may see
-// their page now; an old slug redirects.
+// their page now. For an old slug it sends a redirect to the current one
+// and returns no recipient: callers return the error then (nil once the
+// redirect is sent).
 func (s *Server) publicRecipient(c *fiber.Ctx) (*campaign.Recipient, error) {
 	r, err := s.deps.Signing.Campaigns().PublicRecipient(c.Params("slug"))
 	var moved *campaign.RecipientMovedError

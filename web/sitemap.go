@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"encoding/xml"
 	"net/url"
 	"slices"
@@ -49,7 +50,7 @@ func (s *Server) sitemap(c *fiber.Ctx) error {
 	m.add("/letters", time.Time{})
 	shown := map[string]time.Time{} // listed recipients with something public, and when it changed
 	camps := slices.Clone(set.All)
-	slices.SortFunc(camps, func(a, b campaign.Campaign) int { return a.OpensAt.Compare(b.OpensAt) })
+	slices.SortFunc(camps, func(a, b campaign.Campaign) int { return cmp.Or(a.OpensAt.Compare(b.OpensAt), cmp.Compare(a.ID, b.ID)) })
 	for i := range camps {
 		camp := &camps[i]
 		if !camp.Public(now) || !set.CampaignListed(camp) {
@@ -71,7 +72,9 @@ func (s *Server) sitemap(c *fiber.Ctx) error {
 		shown[p.RecipientID] = latest(shown[p.RecipientID], changed)
 	}
 	recipients := set.Recipients()
-	slices.SortFunc(recipients, func(a, b *campaign.Recipient) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	slices.SortFunc(recipients, func(a, b *campaign.Recipient) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+	})
 	for _, r := range recipients {
 		if changed, ok := shown[r.ID]; ok && !r.Unlisted && r.Slug != "" {
 			m.add("/r/"+url.PathEscape(r.Slug), changed)
