@@ -66,6 +66,10 @@ func (a *App) Migrations() []migrate.Migration {
 		// Letters and news under /letters: the posts, with a unique slug,
 		// and their scans by content hash.
 		{Version: 16, Name: "posts and their scans", Up: a.Posts.Store().EnsureCollections},
+		// Recipients have a public page under a slug made from their name
+		// (campaign.Recipient.Slug), unique among them. Unlisted recipients
+		// and campaigns need nothing: an absent field is listed.
+		{Version: 17, Name: "recipient slugs", Up: a.Campaigns.EnsureRecipientSlugs},
 	}
 }
 

@@ -81,9 +81,15 @@ type Campaign struct {
 	// MergeAliases counts "name+tag@" and dotted Gmail addresses as one
 	// person's (aliases.go). Off, as for campaigns stored before it
 	// existed, counts every address apart.
-	MergeAliases bool      `bson:"merge_aliases,omitempty"`
-	CreatedAt    time.Time `bson:"created_at"`
-	UpdatedAt    time.Time `bson:"updated_at"`
+	MergeAliases bool `bson:"merge_aliases,omitempty"`
+	// Unlisted campaigns are reachable by their link only: the home page,
+	// the API's list and the sitemap leave them out, and their page asks
+	// search engines not to index it. For when the prisoner or their
+	// family asks. Absent, as in campaigns stored before it existed, is
+	// listed.
+	Unlisted  bool      `bson:"unlisted,omitempty"`
+	CreatedAt time.Time `bson:"created_at"`
+	UpdatedAt time.Time `bson:"updated_at"`
 }
 
 // Greetings are a campaign's settings for the short personal messages that
@@ -98,9 +104,26 @@ type Greetings struct {
 // Recipient is the person a campaign writes to. Recipients are records of
 // their own so that several campaigns can write to the same person.
 type Recipient struct {
-	ID          string `bson:"_id"`
-	Name        string `bson:"name"`
+	ID string `bson:"_id"`
+	// Slug names the recipient's public page, /r/{slug}; OldSlugs are the
+	// ones it had before, redirected to it. No two recipients share a
+	// slug, old or current.
+	Slug     string   `bson:"slug"`
+	OldSlugs []string `bson:"old_slugs,omitempty"`
+	Name     string   `bson:"name"`
+	// Description is the short story of who they are and why they are
+	// held, shown on their page and their campaigns'.
 	Description string `bson:"description"`
+	// DetainedSince is the day they were detained, YYYY-MM-DD; "" when
+	// unknown.
+	DetainedSince string `bson:"detained_since,omitempty"`
+	// Sentence is the sentence as people say it ("5 years in a
+	// high-security colony"); "" before a verdict or when unknown.
+	Sentence string `bson:"sentence,omitempty"`
+	// Unlisted recipients are reachable by their page's link only: no
+	// list, feed or sitemap names them, their campaigns or the posts about
+	// them.
+	Unlisted bool `bson:"unlisted,omitempty"`
 	// Address holds the postal address lines, as they go on an envelope.
 	Address []string `bson:"address"`
 	Country string   `bson:"country"` // ISO 3166-1 alpha-2

@@ -37,6 +37,7 @@ const (
 	OrganizerMax    = 200  // the organisation's name the letter is signed with
 	GreetingMaxHigh = 5000 // the highest greeting length limit a campaign may set
 	RecipientMax    = 120  // a recipient's name
+	SentenceMax     = 300  // a recipient's sentence
 )
 
 // MovedError is a request for a campaign by a slug it had before. Callers
@@ -52,6 +53,19 @@ func (e *MovedError) Error() string {
 
 // Is makes a MovedError count as ErrNotFound: nothing is under the old slug.
 func (e *MovedError) Is(target error) bool { return target == ErrNotFound }
+
+// RecipientMovedError is a request for a recipient's page by a slug it had
+// before: pages redirect to the current one.
+type RecipientMovedError struct {
+	From, To string // the old and the current slug
+}
+
+func (e *RecipientMovedError) Error() string {
+	return fmt.Sprintf("recipient %q is now %q", e.From, e.To)
+}
+
+// Is makes a RecipientMovedError count as ErrNotFound.
+func (e *RecipientMovedError) Is(target error) bool { return target == ErrNotFound }
 
 // moved answers a slug that names no campaign: a *MovedError if it is an
 // old slug of a campaign visitors may see, else notFound.
@@ -145,6 +159,7 @@ func ChangedFields(before, after *Campaign) []string {
 	add("at-risk countries", !slices.Equal(before.RiskCountries(), after.RiskCountries()))
 	add("archived", before.Archived() != after.Archived())
 	add("merge aliases", before.MergeAliases != after.MergeAliases)
+	add("unlisted", before.Unlisted != after.Unlisted)
 	return out
 }
 

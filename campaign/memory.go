@@ -27,6 +27,10 @@ type CampaignSet struct {
 	bySlug     map[string]*Campaign
 	byOldSlug  map[string]*Campaign
 	recipients map[string]*Recipient
+	// recipientSlugs and recipientOldSlugs find recipients by their
+	// page's slug, current or old.
+	recipientSlugs    map[string]*Recipient
+	recipientOldSlugs map[string]*Recipient
 }
 
 // newCampaignSet indexes all and recipients.
@@ -36,6 +40,9 @@ func newCampaignSet(all []Campaign, recipients []Recipient) *CampaignSet {
 		bySlug:     make(map[string]*Campaign, len(all)),
 		byOldSlug:  map[string]*Campaign{},
 		recipients: make(map[string]*Recipient, len(recipients)),
+
+		recipientSlugs:    make(map[string]*Recipient, len(recipients)),
+		recipientOldSlugs: map[string]*Recipient{},
 	}
 	for i := range all {
 		set.bySlug[all[i].Slug] = &all[i]
@@ -44,7 +51,14 @@ func newCampaignSet(all []Campaign, recipients []Recipient) *CampaignSet {
 		}
 	}
 	for i := range recipients {
-		set.recipients[recipients[i].ID] = &recipients[i]
+		r := &recipients[i]
+		set.recipients[r.ID] = r
+		if r.Slug != "" {
+			set.recipientSlugs[r.Slug] = r
+		}
+		for _, old := range r.OldSlugs {
+			set.recipientOldSlugs[old] = r
+		}
 	}
 	return set
 }
@@ -78,9 +92,52 @@ func (cs *CampaignSet) Recipient(id string) (*Recipient, bool) {
 	return r, ok
 }
 
-// Listed returns the campaigns of set that the front page lists at now.
+// PublicRecipient returns the recipient whose page has that slug: a slug
+// they had before is a *RecipientMovedError naming the current one,
+// anything else ErrNotFound. Unlisted recipients are found too: their page
+// is reachable by its link.
+func (cs *CampaignSet) PublicRecipient(slug string) (*Recipient, error) {
+	if r, ok := cs.recipientSlugs[slug]; ok {
+		return r, nil
+	}
+	if r, ok := cs.recipientOldSlugs[slug]; ok {
+		return nil, &RecipientMovedError{From: slug, To: r.Slug}
+	}
+	return nil, fmt.Errorf("find recipient %q: %w", slug, ErrNotFound)
+}
+
+// Recipients returns the recipients in memory, in no particular order.
+func (cs *CampaignSet) Recipients() []*Recipient {
+	out := make([]*Recipient, 0, len(cs.recipients))
+	for _, r := range cs.recipients {
+		out = append(out, r)
+	}
+	return out
+}
+
+// RecipientListed reports whether lists may name the recipient with that
+// ID, and what is written to them: an unknown one (none) is listed, an
+// unlisted one is not.
+func (cs *CampaignSet) RecipientListed(id string) bool {
+	r, ok := cs.recipients[id]
+	return !ok || !r.Unlisted
+}
+
+// CampaignListed reports whether lists may name c: neither it nor its
+// recipient is unlisted.
+func (cs *CampaignSet) CampaignListed(c *Campaign) bool {
+	return !c.Unlisted && cs.RecipientListed(c.RecipientID)
+}
+
+// Listed returns the campaigns of set that the front page lists at now:
+// none that is unlisted or writes to an unlisted recipient.
 func (cs *CampaignSet) Listed(now time.Time) Listing {
-	return listing(cs.All, now)
+	all := cs.All
+	if slices.ContainsFunc(all, func(c Campaign) bool { return !cs.CampaignListed(&c) }) {
+		// Rare: copy only then, the front page asks on every request.
+		all = slices.DeleteFunc(slices.Clone(all), func(c Campaign) bool { return !cs.CampaignListed(&c) })
+	}
+	return listing(all, now)
 }
 
 // same reports whether cs holds what all and recipients hold.

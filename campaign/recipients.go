@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -34,6 +35,17 @@ func (r *Recipient) Problems() []FieldError {
 	case !country.Valid(r.Country):
 		out = append(out, FieldError{Field: "country", Problem: ProblemCountry})
 	}
+	if r.Slug != "" && !ValidSlug(r.Slug) {
+		out = append(out, FieldError{Field: "slug", Problem: ProblemSlug})
+	}
+	if r.DetainedSince != "" {
+		if _, err := time.Parse(time.DateOnly, r.DetainedSince); err != nil {
+			out = append(out, FieldError{Field: "detained_since", Problem: ProblemDate})
+		}
+	}
+	if utf8.RuneCountInString(r.Sentence) > SentenceMax {
+		out = append(out, FieldError{Field: "sentence", Problem: ProblemTooLong, Limit: SentenceMax})
+	}
 	for _, l := range r.Languages {
 		if !ValidLanguage(l) {
 			out = append(out, FieldError{Field: "languages", Problem: ProblemLanguage})
@@ -62,9 +74,23 @@ func (s *Service) SaveRecipient(ctx context.Context, r *Recipient) (created bool
 	if p := r.Problems(); len(p) > 0 {
 		return false, fmt.Errorf("save recipient: %w", &ValidationError{Fields: p})
 	}
+	all, err := s.store.Recipients(ctx)
+	if err != nil {
+		return false, err
+	}
+	if r.ID != "" && !slices.ContainsFunc(all, func(x Recipient) bool { return x.ID == r.ID }) {
+		return false, fmt.Errorf("save recipient %s: %w", r.ID, ErrNotFound)
+	}
+	if r.Slug == "" {
+		r.Slug = freeRecipientSlug(all, r.ID, r.Name)
+	}
+	if err := recipientSlugFree(all, r.Slug, r.ID); err != nil {
+		return false, fmt.Errorf("save recipient: %w", &ValidationError{Fields: []FieldError{{Field: "slug", Problem: ProblemTaken}}})
+	}
 	if r.ID == "" {
 		r.ID = newID()
 		r.CreatedAt = s.now().UTC().Truncate(time.Millisecond)
+		r.OldSlugs = nil
 		if err := s.store.CreateRecipient(ctx, r); err != nil {
 			return false, err
 		}
@@ -76,6 +102,13 @@ func (s *Service) SaveRecipient(ctx context.Context, r *Recipient) (created bool
 		return false, err
 	}
 	r.CreatedAt = before.CreatedAt
+	r.OldSlugs = slices.Clone(before.OldSlugs)
+	if before.Slug != "" && r.Slug != before.Slug {
+		r.OldSlugs = slices.DeleteFunc(r.OldSlugs, func(o string) bool { return o == r.Slug })
+		if !slices.Contains(r.OldSlugs, before.Slug) {
+			r.OldSlugs = append(r.OldSlugs, before.Slug)
+		}
+	}
 	if err := s.store.ReplaceRecipient(ctx, r); err != nil {
 		return false, err
 	}
@@ -94,4 +127,30 @@ type Rules struct {
 	Languages []string
 	// CensorWords are words or phrases that prison censors reject.
 	CensorWords []string
+}
+
+// recipientSlugFree returns ErrDuplicate if a recipient other than id has
+// or had slug. Recipients are few: the caller reads them all.
+func recipientSlugFree(all []Recipient, slug, id string) error {
+	for _, r := range all {
+		if r.ID != id && (r.Slug == slug || slices.Contains(r.OldSlugs, slug)) {
+			return fmt.Errorf("slug %q is used by recipient %s: %w", slug, r.ID, ErrDuplicate)
+		}
+	}
+	return nil
+}
+
+// freeRecipientSlug makes a slug for the recipient id from name that no
+// other recipient of all has or had: the name's, else with -2, -3...; a
+// name with nothing to transliterate gives "recipient".
+func freeRecipientSlug(all []Recipient, id, name string) string {
+	base := Slugify(name)
+	if base == "" {
+		base = "recipient"
+	}
+	slug := base
+	for n := 2; recipientSlugFree(all, slug, id) != nil; n++ {
+		slug = base + "-" + strconv.Itoa(n)
+	}
+	return slug
 }

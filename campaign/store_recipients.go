@@ -6,10 +6,20 @@ import (
 	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// CreateRecipient stores a new recipient.
+// CreateRecipient stores a new recipient; one without a slug gets one
+// made from their name.
 func (s *Store) CreateRecipient(ctx context.Context, r *Recipient) error {
+	if r.Slug == "" {
+		all, err := s.Recipients(ctx)
+		if err != nil {
+			return fmt.Errorf("create recipient %s: %w", r.ID, err)
+		}
+		r.Slug = freeRecipientSlug(all, r.ID, r.Name)
+	}
 	if _, err := s.recipients.InsertOne(ctx, r); err != nil {
 		return fmt.Errorf("create recipient %s: %w", r.ID, mapError(err))
 	}
@@ -76,4 +86,32 @@ func (s *Store) CampaignRules(ctx context.Context, campaignID string) (Rules, er
 	}
 	rules.Languages, rules.CensorWords = r.Languages, r.CensorWords
 	return rules, nil
+}
+
+// EnsureRecipientSlugs gives every stored recipient without a slug one made
+// from their name, unique among recipients, and then creates the unique
+// index on slugs; it is safe to call again. Recipients are few: it reads
+// them all.
+func (s *Store) EnsureRecipientSlugs(ctx context.Context) error {
+	all, err := s.Recipients(ctx)
+	if err != nil {
+		return err
+	}
+	for i := range all {
+		r := &all[i]
+		if r.Slug != "" {
+			continue
+		}
+		r.Slug = freeRecipientSlug(all, r.ID, r.Name)
+		if _, err := s.recipients.UpdateOne(ctx, bson.M{"_id": r.ID}, bson.M{"$set": bson.M{"slug": r.Slug}}); err != nil {
+			return fmt.Errorf("give recipient %s a slug: %w", r.ID, err)
+		}
+	}
+	if _, err := s.recipients.Indexes().CreateOne(ctx, mongo.IndexModel{
+		Keys:    bson.D{{Key: "slug", Value: 1}},
+		Options: options.Index().SetName("slug_unique").SetUnique(true),
+	}); err != nil {
+		return fmt.Errorf("create recipient slug index: %w", err)
+	}
+	return nil
 }

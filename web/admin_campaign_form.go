@@ -62,6 +62,8 @@ type CampaignForm struct {
 	AtRiskSent bool
 	// MergeAliases is campaign.Campaign.MergeAliases.
 	MergeAliases bool
+	// Unlisted is campaign.Campaign.Unlisted.
+	Unlisted bool
 	// ArrivalDate and TransitDays are the deadline helper's.
 	ArrivalDate, TransitDays string
 	// Version is when the campaign the form was filled from was last
@@ -78,7 +80,7 @@ func campaignFormOf(camp *campaign.Campaign) CampaignForm {
 		GreetingsEnabled: camp.Greetings.Enabled, GreetingsPublic: camp.Greetings.ShowPublic,
 		GreetingsMax: strconv.Itoa(camp.Greetings.MaxLength), TransitDays: strconv.Itoa(DefaultTransitDays),
 		EmbedOrigins: strings.Join(camp.EmbedOrigins, "\n"), Version: versionOf(camp),
-		AtRisk: strings.Join(camp.RiskCountries(), " "), MergeAliases: camp.MergeAliases,
+		AtRisk: strings.Join(camp.RiskCountries(), " "), MergeAliases: camp.MergeAliases, Unlisted: camp.Unlisted,
 	}
 	if camp.Goal > 0 {
 		f.Goal = strconv.Itoa(camp.Goal)
@@ -118,6 +120,7 @@ func readCampaignForm(c *fiber.Ctx) CampaignForm {
 		EmbedOrigins: text("embed_origins"), Version: v("version"),
 		AtRisk: v("at_risk"), AtRiskSent: c.Request().PostArgs().Has("at_risk"),
 		MergeAliases: formValue(c, "merge_aliases") != "",
+		Unlisted:     formValue(c, "unlisted") != "",
 	}
 }
 
@@ -221,6 +224,7 @@ func (f *CampaignForm) apply(camp *campaign.Campaign, recipients []campaign.Reci
 		f.AtRisk = strings.Join(camp.RiskCountries(), " ")
 	}
 	camp.MergeAliases = f.MergeAliases
+	camp.Unlisted = f.Unlisted
 	camp.EmbedOrigins = nil
 	for line := range strings.FieldsSeq(strings.ReplaceAll(f.EmbedOrigins, ",", " ")) {
 		o, ok := campaign.ParseOrigin(line)

@@ -61,6 +61,8 @@ type CampaignRow struct {
 	Count, Goal     int64
 	Opens, Closes   string
 	Recipient       string
+	// Unlisted is set when the campaign is reachable by its link only.
+	Unlisted bool
 }
 
 func (s *Server) campaignList(c *fiber.Ctx) error {
@@ -97,7 +99,7 @@ func (s *Server) campaignList(c *fiber.Ctx) error {
 			ID: camp.ID, Slug: camp.Slug, Title: camp.Title, Status: consoleStatus(camp, now), Public: camp.Public(now),
 			Count: s.deps.Signing.Count(camp.ID), Goal: int64(camp.Goal),
 			Opens: t.T("admin.campaigns.not_scheduled"), Closes: t.DateTime(camp.ClosesAt.In(loc)),
-			Recipient: names[camp.RecipientID],
+			Recipient: names[camp.RecipientID], Unlisted: camp.Unlisted,
 		}
 		if !camp.OpensAt.IsZero() {
 			row.Opens = t.DateTime(camp.OpensAt.In(loc))

@@ -24,6 +24,8 @@ type RecipientListPage struct {
 type RecipientRow struct {
 	ID, Name, Country, Languages string
 	Campaigns                    int64
+	// Unlisted is set when their page is reachable by its link only.
+	Unlisted bool
 }
 
 func (s *Server) recipientList(c *fiber.Ctx) error {
@@ -44,7 +46,7 @@ func (s *Server) recipientList(c *fiber.Ctx) error {
 	p := RecipientListPage{AdminPage: s.adminPage(c, t.T("admin.recipients.title"))}
 	for _, r := range recipients {
 		p.Rows = append(p.Rows, RecipientRow{ID: r.ID, Name: r.Name, Country: s.deps.Countries.Name(t.Tag(), r.Country),
-			Languages: strings.Join(r.Languages, ", "), Campaigns: uses[r.ID]})
+			Languages: strings.Join(r.Languages, ", "), Campaigns: uses[r.ID], Unlisted: r.Unlisted})
 	}
 	return s.render(c, fiber.StatusOK, "admin/recipients", p)
 }
@@ -56,8 +58,12 @@ var PrisonLanguages = []string{"be", "ru", "uk", "pl", "lt", "sv", "de", "fr", "
 // RecipientForm is the recipient form as typed.
 type RecipientForm struct {
 	Name, Description, Address, Country, LanguageRules, CensorWords string
-	Languages                                                       []string // the ticked ones
-	OtherLanguages                                                  string
+	// Slug, DetainedSince, Sentence and Unlisted are what the public page
+	// shows (recipient.go).
+	Slug, DetainedSince, Sentence string
+	Unlisted                      bool
+	Languages                     []string // the ticked ones
+	OtherLanguages                string
 }
 
 // LanguageChoice is a checkbox of the recipient form.
@@ -80,11 +86,14 @@ type RecipientEditPage struct {
 	// to record a change (admin_recipients_status.go); empty for a new
 	// recipient.
 	Status RecipientStatusView
+	// PublicURL is the recipient's public page; "" for a new recipient.
+	PublicURL string
 }
 
 func recipientFormOf(r *campaign.Recipient) RecipientForm {
 	f := RecipientForm{Name: r.Name, Description: r.Description, Address: strings.Join(r.Address, "\n"), Country: r.Country,
-		LanguageRules: r.LanguageRules, CensorWords: strings.Join(r.CensorWords, "\n")}
+		LanguageRules: r.LanguageRules, CensorWords: strings.Join(r.CensorWords, "\n"),
+		Slug: r.Slug, DetainedSince: r.DetainedSince, Sentence: r.Sentence, Unlisted: r.Unlisted}
 	var other []string
 	for _, l := range r.Languages {
 		if slices.Contains(PrisonLanguages, l) {
@@ -114,6 +123,8 @@ func (f *RecipientForm) recipient(r *campaign.Recipient) {
 	r.Address, r.Country = lines(f.Address), strings.ToUpper(strings.TrimSpace(f.Country))
 	r.LanguageRules = strings.TrimSpace(strings.ReplaceAll(f.LanguageRules, "\r\n", "\n"))
 	r.CensorWords = lines(f.CensorWords)
+	r.Slug, r.DetainedSince = strings.ToLower(strings.TrimSpace(f.Slug)), strings.TrimSpace(f.DetainedSince)
+	r.Sentence, r.Unlisted = strings.TrimSpace(f.Sentence), f.Unlisted
 	r.Languages = nil
 	add := func(l string) {
 		if l != "" && !slices.Contains(r.Languages, l) {
@@ -153,6 +164,8 @@ func (s *Server) renderRecipientPage(c *fiber.Ctx, status int, id string, form R
 		"language_rules": t.T("admin.recipient.f.language_rules_hint"),
 		"languages":      t.T("admin.recipient.f.languages_hint"),
 		"censor_words":   t.T("admin.recipient.f.censor_words_hint"),
+		"slug":           t.T("recipients.f.slug_hint"),
+		"sentence":       t.T("recipients.f.sentence_hint"),
 	}
 	anchor := func(field string) string {
 		if field == "languages" {
@@ -169,6 +182,9 @@ func (s *Server) renderRecipientPage(c *fiber.Ctx, status int, id string, form R
 	if id != "" {
 		p.Action = "/admin/recipients/" + url.PathEscape(id)
 		title = t.T("admin.recipient.edit_title", "Name", form.Name)
+		if r, ok := s.deps.Signing.Campaigns().Recipient(id); ok && r.Slug != "" {
+			p.PublicURL = "/r/" + url.PathEscape(r.Slug)
+		}
 		all, err := s.deps.Signing.All(c.UserContext())
 		if err != nil {
 			return err
@@ -205,6 +221,8 @@ func (s *Server) recipientSave(c *fiber.Ctx) error {
 		Name: formValue(c, "name"), Description: formValue(c, "description"), Address: formValue(c, "address"),
 		Country: formValue(c, "country"), LanguageRules: formValue(c, "language_rules"), CensorWords: formValue(c, "censor_words"),
 		OtherLanguages: strings.TrimSpace(formValue(c, "other_languages")),
+		Slug:           formValue(c, "slug"), DetainedSince: formValue(c, "detained_since"), Sentence: formValue(c, "sentence"),
+		Unlisted: formValue(c, "unlisted") != "",
 	}
 	for _, l := range c.Request().PostArgs().PeekMulti("languages") {
 		form.Languages = append(form.Languages, string(l))

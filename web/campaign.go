@@ -312,6 +312,9 @@ func (s *Server) campaignPageData(c *fiber.Ctx, camp *campaign.Campaign, form Si
 	}
 	p := CampaignPage{Page: s.page(c, title), Article: s.campaignArticle(c, camp, v, form)}
 	p.Meta = s.pageMeta(c, t, v.Title, campaignDescription(t, v), "/c/"+url.PathEscape(camp.Slug))
+	// An unlisted campaign, or one to an unlisted recipient, is reachable
+	// by its link only: search engines leave it out.
+	p.Meta.NoIndex = !s.deps.Signing.Campaigns().CampaignListed(camp)
 	if !v.Open {
 		p.Others = s.openCampaigns(c, camp.ID, othersShown)
 	}
@@ -567,6 +570,9 @@ func (s *Server) thanks(c *fiber.Ctx) error {
 	// address: a supporter who shares the address they are on shares the
 	// campaign, and search engines show the campaign's page.
 	p.Meta = s.pageMeta(c, t, v.Title, campaignDescription(t, v), "/c/"+url.PathEscape(camp.Slug))
+	// An unlisted campaign, or one to an unlisted recipient, is reachable
+	// by its link only: search engines leave it out.
+	p.Meta.NoIndex = !s.deps.Signing.Campaigns().CampaignListed(camp)
 	return s.render(c, fiber.StatusOK, "thanks", p)
 }
 

@@ -20,6 +20,8 @@ func fieldLimit(name string) (int, error) {
 		return campaign.OrganizerMax, nil
 	case "recipient_name":
 		return campaign.RecipientMax, nil
+	case "recipient_sentence":
+		return campaign.SentenceMax, nil
 	case "partner_name":
 		return campaign.PartnerNameMax, nil
 	case "partner_ref":

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"html/template"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -42,7 +43,9 @@ type PostView struct {
 	// Received says when and how it reached the organisation.
 	Written, WrittenISO, Received string
 	Recipient                     string
-	Tags                          []string
+	// RecipientSlug names the recipient's page, /r/{slug}.
+	RecipientSlug string
+	Tags          []string
 	// Campaign is the open or closed campaign the post answers, when
 	// visitors may see it.
 	Campaign *CampaignLink
@@ -134,7 +137,7 @@ func (s *Server) postView(c *fiber.Ctx, p *posts.Post, body map[string]template.
 	}
 	set := s.deps.Signing.Campaigns()
 	if r, ok := set.Recipient(p.RecipientID); ok {
-		v.Recipient = r.Name
+		v.Recipient, v.RecipientSlug = r.Name, r.Slug
 	}
 	if p.CampaignID != "" {
 		now := s.cfg.Now()
@@ -197,7 +200,7 @@ func tagParam(c *fiber.Ctx) string {
 
 func (s *Server) renderPostList(c *fiber.Ctx, tag string) error {
 	t := s.localizer(c)
-	listed := s.deps.Posts.Posts().Listed(s.cfg.Now(), tag)
+	listed := s.listedPosts(tag)
 	if tag != "" && len(listed) == 0 {
 		return fiber.ErrNotFound
 	}
@@ -225,6 +228,18 @@ func (s *Server) renderPostList(c *fiber.Ctx, tag string) error {
 	return s.render(c, fiber.StatusOK, "posts", p)
 }
 
+// listedPosts returns the posts that lists and feeds show now, newest
+// first, with a tag only those that carry it: not those about an unlisted
+// recipient, which are unlisted too.
+func (s *Server) listedPosts(tag string) []*posts.Entry {
+	set := s.deps.Signing.Campaigns()
+	listed := s.deps.Posts.Posts().Listed(s.cfg.Now(), tag)
+	if !slices.ContainsFunc(listed, func(e *posts.Entry) bool { return !set.RecipientListed(e.Post.RecipientID) }) {
+		return listed
+	}
+	return slices.DeleteFunc(slices.Clone(listed), func(e *posts.Entry) bool { return !set.RecipientListed(e.Post.RecipientID) })
+}
+
 // pageLink is the address of a list's page n.
 func pageLink(path string, n int) string {
 	if n == 1 {
@@ -248,14 +263,16 @@ func (s *Server) postPage(c *fiber.Ctx) error {
 	}
 	t := s.localizer(c)
 	v := s.postView(c, &e.Post, e.HTML)
-	p := PostPage{Page: s.page(c, v.Title), Article: PostArticle{T: t, P: v}, Unlisted: e.Post.Unlisted}
+	// Posts about an unlisted recipient are unlisted too.
+	unlisted := e.Post.Unlisted || !s.deps.Signing.Campaigns().RecipientListed(e.Post.RecipientID)
+	p := PostPage{Page: s.page(c, v.Title), Article: PostArticle{T: t, P: v}, Unlisted: unlisted}
 	desc := v.Excerpt
 	if desc == "" {
 		desc = v.Written
 	}
 	p.Meta = s.pageMeta(c, t, v.Title, excerpt(desc, 200), "/letters/"+e.Post.Slug)
 	p.Meta.Type = "article"
-	if e.Post.Unlisted {
+	if unlisted {
 		// Reachable by its link only: search engines leave it out.
 		p.Meta.NoIndex = true
 		c.Set("X-Robots-Tag", "noindex")

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/solidarity-letters/solidarity/letters/posts"
 )
 
 // The Atom feeds of the posts (RFC 4287): all listed posts, or a tag's.
@@ -74,20 +75,27 @@ func (s *Server) postTagFeed(c *fiber.Ctx) error {
 // site's default language: feed readers send no language, and each entry
 // is in the post's own.
 func (s *Server) sendFeed(c *fiber.Ctx, tag string) error {
-	listed := s.deps.Posts.Posts().Listed(s.cfg.Now(), tag)
+	listed := s.listedPosts(tag)
 	if tag != "" && len(listed) == 0 {
 		return fiber.ErrNotFound
 	}
-	if len(listed) > feedEntries {
-		listed = listed[:feedEntries]
-	}
-	base := s.baseURL(c)
 	t := s.deps.Messages.Localizer(s.deps.Messages.Languages()[0])
 	path, title := "/letters", t.T("posts.title")
 	if tag != "" {
 		path = "/letters/tag/" + url.PathEscape(tag)
 		title = t.T("posts.tag_title", "Tag", tag)
 	}
+	return s.writeFeed(c, path, title, listed)
+}
+
+// writeFeed writes the Atom feed of the page at path, titled title, with
+// the newest feedEntries of listed.
+func (s *Server) writeFeed(c *fiber.Ctx, path, title string, listed []*posts.Entry) error {
+	if len(listed) > feedEntries {
+		listed = listed[:feedEntries]
+	}
+	base := s.baseURL(c)
+	t := s.deps.Messages.Localizer(s.deps.Messages.Languages()[0])
 	f := atomFeed{
 		Lang: t.Lang(), ID: base + path, Title: t.T("site.name") + ": " + title,
 		Links: []atomLink{

@@ -224,7 +224,7 @@ func TestPostPage(t *testing.T) {
 		"<p><em>Thank you</em> for the postcards.</p>",
 		`<a href="/letters/tag/new-year">new-year</a>`,
 		`<a href="/c/ales">Send a message to Ales Bialiatski before 12 July</a>`,
-		"Letter from prison · Ales Bialiatski",
+		`Letter from prison · <a href="/r/ales-bialiatski">Ales Bialiatski</a>`,
 	} {
 		if !strings.Contains(en, want) {
 			t.Errorf("the English page lacks %q", want)

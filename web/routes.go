@@ -42,6 +42,7 @@ func (s *Server) routeTable() []route {
 		{post, "/api/v1/campaigns/:slug/signatures", crossSite, s.apiSign},
 
 		{get, "/robots.txt", public, s.robots},
+		{get, "/sitemap.xml", public, s.sitemap},
 		{get, "/healthz", public, s.healthz},
 		{get, "/readyz", public, s.readyz},
 		{get, "/static/:file", public, s.static},
@@ -65,6 +66,8 @@ func (s *Server) routeTable() []route {
 		{get, "/letters/tag/:tag", publicPage, s.postTag},
 		{get, "/letters/tag/:tag/feed.atom", public, s.postTagFeed},
 		{get, "/letters/:slug", publicPage, s.postPage},
+		{get, "/r/:slug", publicPage, s.recipientPage},
+		{get, "/r/:slug/feed.atom", public, s.recipientFeed},
 		{get, "/embed/:slug", publicPage, s.embedPage},
 		{post, "/embed/:slug/sign", publicPage, s.embedSign},
 		{get, "/embed/:slug/thanks", publicPage, s.embedThanks},

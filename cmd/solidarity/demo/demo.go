@@ -152,7 +152,12 @@ func (s *Seeder) sign(ctx context.Context, rng *rand.Rand, c *campaign.Campaign,
 func recipient(now time.Time) campaign.Recipient {
 	return campaign.Recipient{
 		ID:   "demo-ales-bialiatski",
+		Slug: "ales-bialiatski",
 		Name: "Ales Bialiatski",
+		// The facts of the seed's first arrest: detained on 4 August 2011,
+		// sentenced that November.
+		DetainedSince: "2011-08-04",
+		Sentence:      "4½ years in a high-security penal colony and confiscation of property",
 		Description: "Ales Bialiatski chairs Viasna, the Belarusian human rights centre, and is a vice-president of the " +
 			"International Federation for Human Rights (FIDH). He has been in prison since 4 August 2011. In November " +
 			"that year a court sentenced him to four and a half years and the confiscation of his property for alleged " +
