@@ -22,14 +22,11 @@ import (
 	"github.com/yuin/goldmark/util"
 )
 
-// ImagePrefix is the path an image's address must start with to be shown:
-// the scans the site serves itself. Any other image would make the reader's
-// browser ask another site for it.
-const ImagePrefix = "/letters/scans/"
-
-// scanPath is the only image address shown: a scan's, named by the hex
-// SHA-256 of its JPEG. Nothing else may follow the prefix, so no escaped
-// dot ("%2e%2e"), query or second segment reaches another path.
+// scanPath is the only image address shown: a scan the site serves itself,
+// named by the hex SHA-256 of its JPEG. Any other image would make the
+// reader's browser ask another site for it; and nothing else may follow
+// the prefix, so no escaped dot ("%2e%2e"), query or second segment reaches
+// another path.
 var scanPath = regexp.MustCompile(`^/letters/scans/[0-9a-f]{64}\.jpg$`)
 
 // Renderer turns Markdown into safe HTML. It is safe for concurrent use.
