@@ -295,8 +295,9 @@ type Public struct {
 	Post              string
 }
 
-// public returns what e shows publicly.
-func (e *Event) public() Public {
+// PublicView returns what e shows publicly: what the campaign page's timeline
+// and the API show of it, and what the console summarises.
+func (e *Event) PublicView() Public {
 	return Public{ID: e.ID, Kind: e.Kind, Day: e.Day, Date: e.Date(), Note: e.PublicNote, Method: e.Method,
 		Envelopes: e.Envelopes, Signatures: e.Signatures, Pages: e.Pages, Reason: e.Reason, Post: e.Post}
 }

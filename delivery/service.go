@@ -79,7 +79,7 @@ func (s *Service) load(ctx context.Context, v int64) error {
 	slices.SortFunc(all, order)
 	by := map[string][]Public{}
 	for i := range all {
-		by[all[i].CampaignID] = append(by[all[i].CampaignID], all[i].public())
+		by[all[i].CampaignID] = append(by[all[i].CampaignID], all[i].PublicView())
 	}
 	old := s.mem.Load()
 	if v < old.version {

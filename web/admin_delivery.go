@@ -141,7 +141,7 @@ func (s *Server) renderDelivery(c *fiber.Ctx, status int, camp *campaign.Campaig
 		row := DeliveryRow{ID: e.ID, Kind: t.T("delivery.kind." + string(e.Kind)), Day: e.Day, Public: e.Public,
 			PublicNote: e.PublicNote, InternalNote: e.InternalNote, Tracking: e.Tracking, SHA256: e.SHA256, Post: e.Post,
 			Numbers: delivery.FormatNumbers(e.Numbers), RecordedBy: e.RecordedBy}
-		it := s.timelineItem(t, publicOf(&e), name)
+		it := s.timelineItem(t, e.PublicView(), name)
 		row.Summary = it.Text
 		if e.Kind == delivery.KindReturned && e.Reason != "" {
 			row.Summary += " " + t.T("delivery.tl.reason", "Reason", e.Reason)
@@ -149,13 +149,6 @@ func (s *Server) renderDelivery(c *fiber.Ctx, status int, camp *campaign.Campaig
 		p.Rows = append(p.Rows, row)
 	}
 	return s.render(c, status, "admin/delivery", p)
-}
-
-// publicOf is what the timeline would show of e, for the console's
-// summary of it.
-func publicOf(e *delivery.Event) delivery.Public {
-	return delivery.Public{ID: e.ID, Kind: e.Kind, Day: e.Day, Date: e.Date(), Method: e.Method, Envelopes: e.Envelopes,
-		Signatures: e.Signatures, Pages: e.Pages, Post: e.Post}
 }
 
 func shortHash(h string) string {
