@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -56,5 +57,28 @@ func TestReplyLinksOnlyAPublishedListedPost(t *testing.T) {
 		if strings.Contains(res.Body, slug) {
 			t.Errorf("the API names %s", slug)
 		}
+	}
+}
+
+// The form for a new event carries the event's ID: sent twice (a retry
+// after an error), it records one event.
+func TestDeliveryFormSentTwiceRecordsOneEvent(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, dbs.Database(t))
+	c, org, _, _ := closedWithBundle(t, s, "twice", nil)
+	page := org.get(t, "/admin/campaigns/"+c.ID+"/delivery").Body
+	m := regexp.MustCompile(`name="event_id" value="([0-9a-f]{24})"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("the form carries no event ID")
+	}
+	form := url.Values{"event_id": {m[1]}, "kind": {"delivered"}, "day": {"2027-08-05"}, "public": {"yes"}}
+	recordEvent(t, org, c, form)
+	recordEvent(t, org, c, form)
+	events, err := s.Core.Delivery.Events(context.Background(), c.ID)
+	if err != nil || len(events) != 1 || events[0].ID != m[1] {
+		t.Fatalf("events after the form was sent twice: %+v, %v", events, err)
+	}
+	if page := org.get(t, "/admin/campaigns/"+c.ID+"/delivery").Body; strings.Contains(page, m[1]+`"`) && strings.Contains(page, `name="event_id" value="`+m[1]) {
+		t.Error("a form drawn again proposes the same new ID")
 	}
 }
