@@ -56,8 +56,8 @@ func (s *Service) Recipients(ctx context.Context) ([]Recipient, error) {
 }
 
 // SaveRecipient stores a new recipient (empty ID: it gets one) or an edit
-// of a stored one, whose creation time is kept, and reports whether it was
-// new. Problems are a *ValidationError; an unknown ID is ErrNotFound.
+// of a stored one, whose creation time and status changes are kept (r
+// gets them), and reports whether it was new. Problems are a *ValidationError; an unknown ID is ErrNotFound.
 func (s *Service) SaveRecipient(ctx context.Context, r *Recipient) (created bool, err error) {
 	if p := r.Problems(); len(p) > 0 {
 		return false, fmt.Errorf("save recipient: %w", &ValidationError{Fields: p})
@@ -71,14 +71,12 @@ func (s *Service) SaveRecipient(ctx context.Context, r *Recipient) (created bool
 		s.remember(nil, r)
 		return true, nil
 	}
-	before, err := s.store.Recipient(ctx, r.ID)
+	// Only the form's fields: a status change recorded meanwhile stays.
+	stored, err := s.store.setRecipient(ctx, r)
 	if err != nil {
 		return false, err
 	}
-	r.CreatedAt = before.CreatedAt
-	if err := s.store.ReplaceRecipient(ctx, r); err != nil {
-		return false, err
-	}
+	*r = *stored
 	s.remember(nil, r)
 	return false, nil
 }
