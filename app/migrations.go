@@ -66,6 +66,11 @@ func (a *App) Migrations() []migrate.Migration {
 		// Letters and news under /letters: the posts, with a unique slug,
 		// and their scans by content hash.
 		{Version: 16, Name: "posts and their scans", Up: a.Posts.Store().EnsureCollections},
+		// A bundle keeps, when it is built, which signature it printed as
+		// each number (bundle_numbers), so that a reply names the
+		// supporters on the letter posted; the bundles built before get
+		// theirs from the signatures as they are now.
+		{Version: 17, Name: "bundles' signature numbers", Up: a.Bundles.FillNumbers},
 	}
 }
 

@@ -213,9 +213,15 @@ func (s *Service) Save(ctx context.Context, c *campaign.Campaign, e *Event, by s
 func (s *Service) save(ctx context.Context, c *campaign.Campaign, e *Event, by string, add bool) (created bool, err error) {
 	e.CampaignID, e.RecipientID = c.ID, c.RecipientID
 	e.clean()
+	var before *Event
+	if !add {
+		if before, err = s.store.event(ctx, c.ID, e.ID); err != nil {
+			return false, err
+		}
+	}
 	probs := e.Problems()
 	if len(probs) == 0 {
-		if probs, err = s.resolve(ctx, c, e); err != nil {
+		if probs, err = s.resolve(ctx, c, e, before); err != nil {
 			return false, err
 		}
 	}
@@ -239,10 +245,6 @@ func (s *Service) save(ctx context.Context, c *campaign.Campaign, e *Event, by s
 		s.changed(ctx)
 		return true, nil
 	}
-	before, err := s.store.event(ctx, c.ID, e.ID)
-	if err != nil {
-		return false, err
-	}
 	e.CreatedAt, e.RecordedBy = before.CreatedAt, before.RecordedBy
 	if err := s.store.replace(ctx, e); err != nil {
 		return false, err
@@ -252,33 +254,59 @@ func (s *Service) save(ctx context.Context, c *campaign.Campaign, e *Event, by s
 }
 
 // resolve fills in what the event's bundle says: a built bundle's hash
-// and counts, and the signatures a reply's numbers are.
-func (s *Service) resolve(ctx context.Context, c *campaign.Campaign, e *Event) ([]campaign.FieldError, error) {
+// and counts, and the signatures a reply's numbers are, as the bundle
+// printed them when it was built. An edit that keeps the bundle (and a
+// reply's numbers) keeps what was resolved when they were recorded, before
+// (nil for a new event).
+func (s *Service) resolve(ctx context.Context, c *campaign.Campaign, e, before *Event) ([]campaign.FieldError, error) {
 	if e.Bundle == "" {
 		if len(e.Numbers) > 0 {
 			return []campaign.FieldError{{Field: "bundle", Problem: campaign.ProblemRequired}}, nil
 		}
 		return nil, nil
 	}
-	n, err := s.bundles.Numbered(ctx, c, e.Bundle)
-	if errors.Is(err, bundle.ErrNotFound) {
-		return []campaign.FieldError{{Field: "bundle", Problem: ProblemBundle}}, nil
+	if before != nil && before.Kind == e.Kind && before.Bundle == e.Bundle && slices.Equal(before.Numbers, e.Numbers) {
+		e.SHA256, e.Signatures, e.Pages, e.SignatureIDs = before.SHA256, before.Signatures, before.Pages, before.SignatureIDs
+		if e.Kind == KindBuilt {
+			e.Envelopes = before.Envelopes
+		}
+		return nil, nil
 	}
-	if err != nil {
+	n, err := s.bundles.Numbered(ctx, c, e.Bundle)
+	switch {
+	case errors.Is(err, bundle.ErrNotFound):
+		return []campaign.FieldError{{Field: "bundle", Problem: ProblemBundle}}, nil
+	case errors.Is(err, bundle.ErrNoNumbers) && e.Kind == KindReply:
+		return []campaign.FieldError{{Field: "numbers", Problem: ProblemNumbersGone}}, nil
+	case errors.Is(err, bundle.ErrNoNumbers):
+		// A built event needs only the job's hash and counts.
+		job, jerr := s.bundles.Job(ctx, e.Bundle)
+		if jerr != nil {
+			return nil, jerr
+		}
+		n = bundle.Numbered{Job: job, Total: -1}
+	case err != nil:
 		return nil, err
 	}
 	if e.Kind == KindBuilt {
-		e.SHA256, e.Envelopes, e.Pages, e.Signatures = n.Job.SHA256, n.Job.TotalEnvelopes, n.Job.Pages, n.Total
+		e.SHA256, e.Envelopes, e.Pages, e.Signatures = n.Job.SHA256, n.Job.TotalEnvelopes, n.Job.Pages, max(0, n.Total)
 		return nil, nil
 	}
-	e.SignatureIDs = make([]string, 0, len(e.Numbers))
 	for _, num := range e.Numbers {
-		if num > len(n.IDs) {
-			return []campaign.FieldError{{Field: "numbers", Problem: ProblemNoSuch, Limit: len(n.IDs)}}, nil
+		if num > n.Count {
+			return []campaign.FieldError{{Field: "numbers", Problem: ProblemNoSuch, Limit: n.Count}}, nil
 		}
-		e.SignatureIDs = append(e.SignatureIDs, n.IDs[num-1])
+	}
+	if e.SignatureIDs, err = s.bundles.Signatures(ctx, e.Bundle, e.Numbers); err != nil {
+		return nil, err
 	}
 	return nil, nil
+}
+
+// ForgetSignature takes an erased signature out of the campaign's replies:
+// the erasure of a signature calls it, with the bundles' ForgetSignature.
+func (s *Service) ForgetSignature(ctx context.Context, campaignID, sigID string) error {
+	return s.store.pullSignature(ctx, campaignID, sigID)
 }
 
 // Remove deletes the campaign's event with that ID and returns it; an

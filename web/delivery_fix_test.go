@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // A reply links its post, on the campaign page and in the API, only while
@@ -80,5 +83,55 @@ func TestDeliveryFormSentTwiceRecordsOneEvent(t *testing.T) {
 	}
 	if page := org.get(t, "/admin/campaigns/"+c.ID+"/delivery").Body; strings.Contains(page, m[1]+`"`) && strings.Contains(page, `name="event_id" value="`+m[1]) {
 		t.Error("a form drawn again proposes the same new ID")
+	}
+}
+
+// A reply's numbers are the signatures the bundle printed as them when it
+// was built: an erasure later neither moves them nor leaves the erased
+// signature credited, an edit of a note keeps them, and a bundle whose
+// numbers are gone is refused with a clear message.
+func TestReplyNumbersAreTheBundleAsBuilt(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, dbs.Database(t))
+	c, org, job, ids := closedWithBundle(t, s, "asbuilt", nil)
+	ctx := context.Background()
+	recordEvent(t, org, c, url.Values{"kind": {"reply"}, "day": {"2027-09-01"}, "bundle": {job}, "numbers": {"1, 3"}})
+	// Signature 1 is erased: the bundle is built again without it, and the
+	// posted letter still prints number 3 for the third.
+	if res := org.post(t, "/admin/campaigns/"+c.ID+"/signatures/"+ids[0]+"/erase", nil); res.Status != 303 {
+		t.Fatalf("erase: %d", res.Status)
+	}
+	events, err := s.Core.Delivery.Events(ctx, c.ID)
+	if err != nil || len(events) != 1 {
+		t.Fatalf("%d events, %v", len(events), err)
+	}
+	first := events[0]
+	if got := first.SignatureIDs; !slices.Equal(got, []string{ids[2]}) {
+		t.Errorf("after the erasure the reply credits %v, want %v", got, ids[2:3])
+	}
+	recordEvent(t, org, c, url.Values{"kind": {"reply"}, "day": {"2027-09-02"}, "bundle": {job}, "numbers": {"3"}})
+	// An edit of the note keeps the numbers' signatures.
+	res := org.post(t, "/admin/campaigns/"+c.ID+"/delivery/"+first.ID, url.Values{"kind": {"reply"}, "day": {"2027-09-01"},
+		"bundle": {job}, "numbers": {"1, 3"}, "internal_note": {"Thanks them by name."}})
+	if res.Status != 303 {
+		t.Fatalf("edit the note: %d\n%s", res.Status, res.Body)
+	}
+	events, err = s.Core.Delivery.Events(ctx, c.ID)
+	if err != nil || len(events) != 2 {
+		t.Fatalf("%d events, %v", len(events), err)
+	}
+	for _, e := range events {
+		if !slices.Equal(e.SignatureIDs, []string{ids[2]}) {
+			t.Errorf("reply %s (%v) credits %v, want %v", e.Day, e.Numbers, e.SignatureIDs, ids[2:3])
+		}
+	}
+	// Without its numbers, a bundle cannot take a reply's numbers.
+	if _, err := s.DB.Collection("bundle_numbers").DeleteMany(ctx, bson.M{"job": job}); err != nil {
+		t.Fatal(err)
+	}
+	res = org.post(t, "/admin/campaigns/"+c.ID+"/delivery", url.Values{"kind": {"reply"}, "day": {"2027-09-03"},
+		"bundle": {job}, "numbers": {"2"}})
+	if res.Status != 422 || !strings.Contains(res.Body, "no longer has its list of signature numbers") {
+		t.Errorf("a bundle without numbers: %d, want 422 with the reason", res.Status)
 	}
 }
