@@ -279,17 +279,19 @@ func (s *Service) resolve(ctx context.Context, c *campaign.Campaign, e, before *
 	case errors.Is(err, bundle.ErrNoNumbers) && e.Kind == KindReply:
 		return []campaign.FieldError{{Field: "numbers", Problem: ProblemNumbersGone}}, nil
 	case errors.Is(err, bundle.ErrNoNumbers):
-		// A built event needs only the job's hash and counts.
-		job, jerr := s.bundles.Job(ctx, e.Bundle)
-		if jerr != nil {
-			return nil, jerr
+		// A built event needs the job's hash and counts; without numbers
+		// the count of signatures is not known.
+		job, err := s.bundles.Job(ctx, e.Bundle)
+		if err != nil {
+			return nil, err
 		}
-		n = bundle.Numbered{Job: job, Total: -1}
+		e.SHA256, e.Envelopes, e.Pages, e.Signatures = job.SHA256, job.TotalEnvelopes, job.Pages, 0
+		return nil, nil
 	case err != nil:
 		return nil, err
 	}
 	if e.Kind == KindBuilt {
-		e.SHA256, e.Envelopes, e.Pages, e.Signatures = n.Job.SHA256, n.Job.TotalEnvelopes, n.Job.Pages, max(0, n.Total)
+		e.SHA256, e.Envelopes, e.Pages, e.Signatures = n.Job.SHA256, n.Job.TotalEnvelopes, n.Job.Pages, n.Total
 		return nil, nil
 	}
 	for _, num := range e.Numbers {
