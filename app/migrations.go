@@ -70,6 +70,11 @@ func (a *App) Migrations() []migrate.Migration {
 		// (campaign.Recipient.Slug), unique among them. Unlisted recipients
 		// and campaigns need nothing: an absent field is listed.
 		{Version: 17, Name: "recipient slugs", Up: a.Campaigns.EnsureRecipientSlugs},
+		// A bundle keeps, when it is built, which signature it printed as
+		// each number (bundle_numbers), so that a reply names the
+		// supporters on the letter posted; the bundles built before get
+		// theirs from the signatures as they are now.
+		{Version: 18, Name: "bundles' signature numbers", Up: a.Bundles.FillNumbers},
 	}
 }
 

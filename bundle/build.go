@@ -259,19 +259,30 @@ func (b *Builder) Summarize(ctx context.Context, c *campaign.Campaign) (Summary,
 // cut-off, else the cut-off, so a bundle rebuilt after an erasure keeps its
 // date.
 func (b *Builder) Build(ctx context.Context, c *campaign.Campaign, opts Options, scope Scope, w io.Writer, progress func(pdf.Progress)) (pdf.Manifest, error) {
+	m, _, err := b.build(ctx, c, opts, scope, w, progress)
+	return m, err
+}
+
+// build is Build that also returns the printed signatures' IDs by number:
+// ids[n-1] is the one printed as number n.
+func (b *Builder) build(ctx context.Context, c *campaign.Campaign, opts Options, scope Scope, w io.Writer, progress func(pdf.Progress)) (_ pdf.Manifest, ids []string, _ error) {
 	if err := opts.Validate(b.messages); err != nil {
-		return pdf.Manifest{}, err
+		return pdf.Manifest{}, nil, err
 	}
 	if scope.Cutoff.IsZero() {
-		return pdf.Manifest{}, fmt.Errorf("%w: no cut-off", ErrInvalid)
+		return pdf.Manifest{}, nil, fmt.Errorf("%w: no cut-off", ErrInvalid)
 	}
 	d, err := b.read(ctx, c, scope)
 	if err != nil {
-		return pdf.Manifest{}, err
+		return pdf.Manifest{}, nil, err
 	}
 	r, err := b.campaigns.Recipient(ctx, c.RecipientID)
 	if err != nil {
-		return pdf.Manifest{}, fmt.Errorf("bundle %s: %w", c.Slug, err)
+		return pdf.Manifest{}, nil, fmt.Errorf("bundle %s: %w", c.Slug, err)
+	}
+	ids = make([]string, len(d.rows))
+	for i := range d.rows {
+		ids[i] = d.rows[i].id
 	}
 	lang := language.Make(opts.Lang)
 	// The cover letter in the bundle's language, or, for a job asked for
@@ -326,9 +337,9 @@ func (b *Builder) Build(ctx context.Context, c *campaign.Campaign, opts Options,
 	}
 	m, err := pdf.Render(ctx, bundle, w)
 	if err != nil {
-		return m, fmt.Errorf("bundle %s: %w", c.Slug, err)
+		return m, nil, fmt.Errorf("bundle %s: %w", c.Slug, err)
 	}
-	return m, nil
+	return m, ids, nil
 }
 
 // greetingSeq yields the approved greetings, in their approved translation

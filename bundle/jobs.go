@@ -277,7 +277,7 @@ func (j *Jobs) build(ctx context.Context, job *Job) error {
 	if err != nil {
 		return errors.Join(err, up.Abort())
 	}
-	m, err := j.builder.Build(ctx, c, job.Options, job.Scope, w, progress)
+	m, ids, err := j.builder.build(ctx, c, job.Options, job.Scope, w, progress)
 	if err == nil {
 		err = w.Close()
 	}
@@ -288,17 +288,23 @@ func (j *Jobs) build(ctx context.Context, job *Job) error {
 		return fmt.Errorf("store bundle: %w", err)
 	}
 	fileID := archiveID(up)
+	// The numbers are stored before the job is finished, so that every
+	// finished bundle has them: a reply names supporters by them.
+	if err := j.store.saveNumbers(ctx, job.ID, job.Attempt, ids); err != nil {
+		return errors.Join(err, j.store.deleteArchive(context.WithoutCancel(ctx), fileID))
+	}
 	finished, err := j.store.finish(ctx, job, j.now().UTC(), fileID, j.keys.Active(), m)
 	if err != nil {
 		// What was written may hold a name erased meanwhile: it goes.
-		return errors.Join(err, j.store.deleteArchive(context.WithoutCancel(ctx), fileID))
+		return errors.Join(err, j.store.deleteArchive(context.WithoutCancel(ctx), fileID),
+			j.store.deleteNumbers(context.WithoutCancel(ctx), job.ID, job.Attempt))
 	}
 	if !finished {
 		// Restarted while it was built: a signature in it was erased.
 		if err := j.store.deleteArchive(ctx, fileID); err != nil {
 			return fmt.Errorf("delete restarted bundle: %w", err)
 		}
-		return nil
+		return j.store.deleteNumbers(ctx, job.ID, job.Attempt)
 	}
 	// The audit log says "letters", as the people who post them do.
 	detail := fmt.Sprintf("%d letters, %d pages, sha256 %s", len(m.Envelopes), m.Pages, m.SHA256)

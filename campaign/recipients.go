@@ -68,8 +68,8 @@ func (s *Service) Recipients(ctx context.Context) ([]Recipient, error) {
 }
 
 // SaveRecipient stores a new recipient (empty ID: it gets one) or an edit
-// of a stored one, whose creation time is kept, and reports whether it was
-// new. Problems are a *ValidationError; an unknown ID is ErrNotFound.
+// of a stored one, whose creation time and status changes are kept (r
+// gets them), and reports whether it was new. Problems are a *ValidationError; an unknown ID is ErrNotFound.
 func (s *Service) SaveRecipient(ctx context.Context, r *Recipient) (created bool, err error) {
 	if p := r.Problems(); len(p) > 0 {
 		return false, fmt.Errorf("save recipient: %w", &ValidationError{Fields: p})
@@ -97,11 +97,8 @@ func (s *Service) SaveRecipient(ctx context.Context, r *Recipient) (created bool
 		s.remember(nil, r)
 		return true, nil
 	}
-	before, err := s.store.Recipient(ctx, r.ID)
-	if err != nil {
-		return false, err
-	}
-	r.CreatedAt = before.CreatedAt
+	// The slug it had goes to the old ones, whose links redirect.
+	before := all[slices.IndexFunc(all, func(x Recipient) bool { return x.ID == r.ID })]
 	r.OldSlugs = slices.Clone(before.OldSlugs)
 	if before.Slug != "" && r.Slug != before.Slug {
 		r.OldSlugs = slices.DeleteFunc(r.OldSlugs, func(o string) bool { return o == r.Slug })
@@ -109,9 +106,12 @@ func (s *Service) SaveRecipient(ctx context.Context, r *Recipient) (created bool
 			r.OldSlugs = append(r.OldSlugs, before.Slug)
 		}
 	}
-	if err := s.store.ReplaceRecipient(ctx, r); err != nil {
+	// Only the form's fields: a status change recorded meanwhile stays.
+	stored, err := s.store.setRecipient(ctx, r)
+	if err != nil {
 		return false, err
 	}
+	*r = *stored
 	s.remember(nil, r)
 	return false, nil
 }

@@ -128,14 +128,9 @@ func (s *Service) AddRecipientChange(ctx context.Context, id string, ch StatusCh
 	if ch.Situation != SituationTransferred {
 		ch.Address = nil
 	}
-	r, err := s.store.Recipient(ctx, id)
-	if err != nil {
-		return nil, err
-	}
 	ch.ID, ch.RecordedBy, ch.RecordedAt = newID(), by, s.now().UTC().Truncate(time.Millisecond)
-	r.Changes = append(r.Changes, ch)
-	slices.SortFunc(r.Changes, byDay)
-	if err := s.store.ReplaceRecipient(ctx, r); err != nil {
+	r, err := s.store.pushRecipientChange(ctx, id, ch)
+	if err != nil {
 		return nil, err
 	}
 	s.remember(nil, r)
@@ -145,7 +140,7 @@ func (s *Service) AddRecipientChange(ctx context.Context, id string, ch StatusCh
 // RemoveRecipientChange deletes a recorded change (one recorded by
 // mistake) and returns it; an unknown recipient or change is ErrNotFound.
 func (s *Service) RemoveRecipientChange(ctx context.Context, id, changeID string) (StatusChange, error) {
-	r, err := s.store.Recipient(ctx, id)
+	r, err := s.store.pullRecipientChange(ctx, id, changeID)
 	if err != nil {
 		return StatusChange{}, err
 	}
@@ -155,9 +150,6 @@ func (s *Service) RemoveRecipientChange(ctx context.Context, id, changeID string
 	}
 	gone := r.Changes[i]
 	r.Changes = slices.Delete(r.Changes, i, i+1)
-	if err := s.store.ReplaceRecipient(ctx, r); err != nil {
-		return StatusChange{}, err
-	}
 	s.remember(nil, r)
 	return gone, nil
 }

@@ -72,6 +72,9 @@ const (
 	ProblemNumbers campaign.Problem = "numbers" // not a list of signature numbers
 	ProblemNoSuch  campaign.Problem = "no_such" // signature numbers that the bundle does not have
 	ProblemBundle  campaign.Problem = "bundle"  // not a finished bundle of the campaign
+	// ProblemNumbersGone: the bundle's map of numbers to signatures is not
+	// stored, so a reply's numbers cannot be resolved.
+	ProblemNumbersGone campaign.Problem = "numbers_gone"
 )
 
 // Event is one thing that happened to a campaign's letter.
@@ -111,8 +114,8 @@ type Event struct {
 	// page links it when such a post is published.
 	Post string `bson:"post,omitempty"`
 	// Numbers are the signature numbers, as printed in Bundle, that a
-	// reply answers; SignatureIDs the signatures they were when recorded.
-	// Console only.
+	// reply answers; SignatureIDs the signatures the bundle printed as
+	// them (an erased one is taken out). Console only.
 	Numbers      []int    `bson:"numbers,omitempty"`
 	SignatureIDs []string `bson:"signature_ids,omitempty"`
 
@@ -295,8 +298,9 @@ type Public struct {
 	Post              string
 }
 
-// public returns what e shows publicly.
-func (e *Event) public() Public {
+// PublicView returns what e shows publicly: what the campaign page's timeline
+// and the API show of it, and what the console summarises.
+func (e *Event) PublicView() Public {
 	return Public{ID: e.ID, Kind: e.Kind, Day: e.Day, Date: e.Date(), Note: e.PublicNote, Method: e.Method,
 		Envelopes: e.Envelopes, Signatures: e.Signatures, Pages: e.Pages, Reason: e.Reason, Post: e.Post}
 }

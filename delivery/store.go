@@ -125,3 +125,14 @@ func (s *Store) version(ctx context.Context) (int64, error) {
 	}
 	return doc.V, nil
 }
+
+// pullSignature takes a signature out of the signature_ids of every event
+// of the campaign.
+func (s *Store) pullSignature(ctx context.Context, campaignID, sigID string) error {
+	_, err := s.events.UpdateMany(ctx, bson.M{"campaign_id": campaignID, "signature_ids": sigID},
+		bson.M{"$pull": bson.M{"signature_ids": sigID}})
+	if err != nil {
+		return fmt.Errorf("take an erased signature out of delivery events: %w", err)
+	}
+	return nil
+}

@@ -49,8 +49,11 @@ type DeliveryRow struct {
 	RecordedBy                      string
 }
 
-// DeliveryForm is the event form as typed.
+// DeliveryForm is the event form as typed. NewID is the ID a new event
+// gets, made when the form was first drawn, so that a form sent twice
+// (a retry after an error) records one event.
 type DeliveryForm struct {
+	NewID                                                                 string
 	Kind, Day, Bundle, Method, Envelopes, Tracking, Reason, Post, Numbers string
 	PublicNote, InternalNote                                              string
 	Public                                                                bool
@@ -65,7 +68,7 @@ func (s *Server) deliveryPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form := DeliveryForm{Kind: string(delivery.KindPosted), Day: s.deps.Delivery.Today(camp), Public: true, Method: string(delivery.MethodRegistered)}
+	form := DeliveryForm{NewID: delivery.NewID(), Kind: string(delivery.KindPosted), Day: s.deps.Delivery.Today(camp), Public: true, Method: string(delivery.MethodRegistered)}
 	return s.renderDelivery(c, fiber.StatusOK, camp, "", form, nil)
 }
 
@@ -141,7 +144,7 @@ func (s *Server) renderDelivery(c *fiber.Ctx, status int, camp *campaign.Campaig
 		row := DeliveryRow{ID: e.ID, Kind: t.T("delivery.kind." + string(e.Kind)), Day: e.Day, Public: e.Public,
 			PublicNote: e.PublicNote, InternalNote: e.InternalNote, Tracking: e.Tracking, SHA256: e.SHA256, Post: e.Post,
 			Numbers: delivery.FormatNumbers(e.Numbers), RecordedBy: e.RecordedBy}
-		it := s.timelineItem(t, publicOf(&e), name)
+		it := s.timelineItem(t, e.PublicView(), name)
 		row.Summary = it.Text
 		if e.Kind == delivery.KindReturned && e.Reason != "" {
 			row.Summary += " " + t.T("delivery.tl.reason", "Reason", e.Reason)
@@ -149,13 +152,6 @@ func (s *Server) renderDelivery(c *fiber.Ctx, status int, camp *campaign.Campaig
 		p.Rows = append(p.Rows, row)
 	}
 	return s.render(c, status, "admin/delivery", p)
-}
-
-// publicOf is what the timeline would show of e, for the console's
-// summary of it.
-func publicOf(e *delivery.Event) delivery.Public {
-	return delivery.Public{ID: e.ID, Kind: e.Kind, Day: e.Day, Date: e.Date(), Method: e.Method, Envelopes: e.Envelopes,
-		Signatures: e.Signatures, Pages: e.Pages, Post: e.Post}
 }
 
 func shortHash(h string) string {
@@ -180,6 +176,12 @@ func (s *Server) deliverySave(c *fiber.Ctx) error {
 		PublicNote: strings.TrimSpace(formValue(c, "public_note")), InternalNote: strings.TrimSpace(formValue(c, "internal_note")),
 		Public: formValue(c, "public") != "",
 	}
+	if id == "" {
+		form.NewID = formValue(c, "event_id")
+		if !delivery.ValidID(form.NewID) {
+			form.NewID = delivery.NewID()
+		}
+	}
 	e := &delivery.Event{ID: id, Kind: delivery.Kind(form.Kind), Day: form.Day, Bundle: form.Bundle, Method: delivery.Method(form.Method),
 		Tracking: form.Tracking, Reason: form.Reason, Post: form.Post, PublicNote: form.PublicNote, InternalNote: form.InternalNote,
 		Public: form.Public}
@@ -199,7 +201,11 @@ func (s *Server) deliverySave(c *fiber.Ctx) error {
 	if len(probs) > 0 {
 		return s.renderDelivery(c, fiber.StatusUnprocessableEntity, camp, id, form, probs)
 	}
-	created, err := s.deps.Delivery.Save(ctx, camp, e, currentUser(c).Email)
+	save := s.deps.Delivery.Save
+	if id == "" {
+		e.ID, save = form.NewID, s.deps.Delivery.Add
+	}
+	created, err := save(ctx, camp, e, currentUser(c).Email)
 	var verr *campaign.ValidationError
 	switch {
 	case errors.As(err, &verr):

@@ -312,6 +312,16 @@ func (s *Server) signatureErase(c *fiber.Ctx) error {
 	// so that a failure leaves the signature to erase again, and are built
 	// again without it; the others stay as they are.
 	n, err := s.deps.Bundles.Erase(c.UserContext(), camp.ID, sig.SignedAt, currentUser(c).Email, func(ctx context.Context) error {
+		// The bundles' numbers and the replies that named it forget its
+		// ID first: an erasure that fails half way is asked for again.
+		if err := s.deps.Bundles.ForgetSignature(ctx, camp.ID, sig.ID); err != nil {
+			return err
+		}
+		if s.deps.Delivery != nil {
+			if err := s.deps.Delivery.ForgetSignature(ctx, camp.ID, sig.ID); err != nil {
+				return err
+			}
+		}
 		return s.deps.Signing.EraseSignature(ctx, camp.ID, sig.ID)
 	})
 	if err != nil {

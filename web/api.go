@@ -60,7 +60,9 @@ type APIDeliveryEvent struct {
 	Envelopes  int             `json:"envelopes,omitempty"`
 	Signatures int             `json:"signatures,omitempty"`
 	Reason     string          `json:"reason,omitempty"`
-	Post       string          `json:"post,omitempty"`
+	// Post is the slug of the post that holds a reply, while that post is
+	// published and listed.
+	Post string `json:"post,omitempty"`
 }
 
 // APICampaignList is the answer of GET /api/v1/campaigns.
@@ -270,7 +272,7 @@ func (s *Server) apiDelivery(campaignID string) []APIDeliveryEvent {
 	events, _ := s.deps.Delivery.Timeline(campaignID)
 	for _, e := range events {
 		out = append(out, APIDeliveryEvent{ID: e.ID, Kind: e.Kind, Day: e.Day, Note: e.Note, Method: e.Method,
-			Envelopes: e.Envelopes, Signatures: e.Signatures, Reason: e.Reason, Post: e.Post})
+			Envelopes: e.Envelopes, Signatures: e.Signatures, Reason: e.Reason, Post: s.replyPost(e.Post)})
 	}
 	return out
 }

@@ -62,15 +62,28 @@ func (s *Server) timelineItem(t *i18n.Localizer, e delivery.Public, name string)
 		it.Text = t.T("delivery.tl.confirmed", "Date", date, "Name", name)
 	case delivery.KindReply:
 		it.Text = t.T("delivery.tl.reply", "Date", date)
-		if e.Post != "" && s.deps.Posts != nil {
-			if _, ok := s.deps.Posts.Published(e.Post); ok {
-				it.Href = "/letters/" + url.PathEscape(e.Post)
-			}
+		if slug := s.replyPost(e.Post); slug != "" {
+			it.Href = "/letters/" + url.PathEscape(slug)
 		}
 	default: // delivered, blocked
 		it.Text = t.T("delivery.tl."+string(e.Kind), "Date", date)
 	}
 	return it
+}
+
+// replyPost returns the slug a reply names when public pages may name it:
+// the post is published now and listed. A draft's, a scheduled post's or
+// an unlisted post's slug would tell readers what is not public yet, or
+// lead them to what the prisoner's family asked to keep off lists.
+func (s *Server) replyPost(slug string) string {
+	if slug == "" || s.deps.Posts == nil {
+		return ""
+	}
+	p, ok := s.deps.Posts.Published(slug)
+	if !ok || p.Unlisted {
+		return ""
+	}
+	return slug
 }
 
 func joinNote(a, b string) string {
