@@ -15,6 +15,7 @@ import (
 	"github.com/solidarity-letters/solidarity/bundle"
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/internal/database"
+	"github.com/solidarity-letters/solidarity/internal/refresh"
 )
 
 // RefreshInterval is how often Run looks for changes made on other nodes,
@@ -111,23 +112,22 @@ func (s *Service) Refresh(ctx context.Context) error {
 // change of this node that could not be noted when it was made; failures
 // are logged and retried at the next tick. It returns when ctx ends.
 func (s *Service) Run(ctx context.Context, log *slog.Logger) {
-	tick := time.NewTicker(RefreshInterval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-			if s.pending.Load() {
-				if err := s.note(ctx); err != nil && ctx.Err() == nil {
-					log.Warn("note delivery change", "error", err)
-				}
-			}
-			if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
-				log.Warn("refresh delivery events", "error", err)
-			}
+	refresh.Every(ctx, RefreshInterval, log, "refresh delivery events", s.tick)
+}
+
+// tick notes a change of this node that could not be noted when it was
+// made, then reads the events other nodes changed.
+func (s *Service) tick(ctx context.Context) error {
+	var errs []error
+	if s.pending.Load() {
+		if err := s.note(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("note delivery change: %w", err))
 		}
 	}
+	if err := s.Refresh(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
 }
 
 // changed tells every node that events changed, and reloads them here.

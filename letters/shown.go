@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/internal/refresh"
 )
 
 // The approved greetings a campaign page shows, kept in memory per campaign.
@@ -247,18 +248,7 @@ const ShownRefreshInterval = time.Second
 // nodes until ctx ends (see RefreshShown); failures are logged and retried
 // at the next tick. It returns when ctx ends.
 func (s *Service) RunShown(ctx context.Context, log *slog.Logger) {
-	tick := time.NewTicker(ShownRefreshInterval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-			if err := s.RefreshShown(ctx); err != nil && ctx.Err() == nil {
-				log.Warn("refresh public greetings", "error", err)
-			}
-		}
-	}
+	refresh.Every(ctx, ShownRefreshInterval, log, "refresh public greetings", s.RefreshShown)
 }
 
 // GreetingsChanged reloads the campaign's public greetings on every node:

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"sync/atomic"
 	"time"
+
+	"github.com/solidarity-letters/solidarity/internal/refresh"
 )
 
 // RefreshInterval is how often Cache.Run reads the profile, so that a save
@@ -99,16 +101,5 @@ func (c *Cache) Save(ctx context.Context, in Input, prev int64) (before, after P
 // on other nodes show here. Failures are logged and retried at the next
 // tick; it returns when ctx ends.
 func (c *Cache) Run(ctx context.Context, log *slog.Logger) {
-	tick := time.NewTicker(RefreshInterval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-			if err := c.Load(ctx); err != nil && ctx.Err() == nil {
-				log.Warn("refresh organisation profile", "error", err)
-			}
-		}
-	}
+	refresh.Every(ctx, RefreshInterval, log, "refresh organisation profile", c.Load)
 }

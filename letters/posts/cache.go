@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/solidarity-letters/solidarity/internal/database"
+	"github.com/solidarity-letters/solidarity/internal/refresh"
 )
 
 // The posts visitors may read are held in memory (a Set), as the
@@ -281,16 +282,5 @@ func (s *Service) remember(p Post) error {
 // ctx ends; failures are logged and retried at the next tick. It returns
 // when ctx ends.
 func (s *Service) Run(ctx context.Context, log *slog.Logger) {
-	tick := time.NewTicker(RefreshInterval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-			if err := s.Load(ctx); err != nil && ctx.Err() == nil {
-				log.Warn("refresh posts", "error", err)
-			}
-		}
-	}
+	refresh.Every(ctx, RefreshInterval, log, "refresh posts", s.Load)
 }
