@@ -9,11 +9,11 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// BenchmarkPostPages measures the handlers of the posts' public pages,
-// drawn from memory for every request, against /healthz's and the cached
-// campaign page's, without the network: go test -run '^$' -bench
-// PostPages ./web/.
-func BenchmarkPostPages(b *testing.B) {
+// BenchmarkMemoryPages measures the handlers of the public pages drawn
+// from memory for every request (the posts' pages and feeds, a recipient's
+// page and feed, the sitemap) beside /healthz and the cached campaign
+// page, without the network: go test -run '^$' -bench MemoryPages ./web/.
+func BenchmarkMemoryPages(b *testing.B) {
 	s := newSite(b, dbs.Database(b))
 	s.addCampaign(b, "ales", nil)
 	for i := range 25 {
@@ -25,7 +25,8 @@ func BenchmarkPostPages(b *testing.B) {
 	s.Logs.discard = true
 	s.Logs.mu.Unlock()
 	h := s.App.Handler()
-	for _, path := range []string{"/healthz", "/c/ales", "/letters", "/letters/letter", "/letters/tag/new-year", "/letters/feed.atom"} {
+	for _, path := range []string{"/healthz", "/c/ales", "/letters", "/letters/letter", "/letters/tag/new-year",
+		"/letters/feed.atom", "/r/ales-bialiatski", "/r/ales-bialiatski/feed.atom", "/sitemap.xml"} {
 		b.Run(strings.TrimPrefix(path, "/"), func(b *testing.B) {
 			var ctx fasthttp.RequestCtx
 			var req fasthttp.Request
