@@ -91,6 +91,17 @@ func (b *Batcher[T]) queued() int {
 }
 
 // do calls b.Do(ctx, item) in a goroutine and returns its result's channel.
+// holdFirst calls the batcher with item 0 under ctx and returns once its
+// batch is committing, which it goes on doing until release is called.
+func holdFirst(ctx context.Context, t *testing.T, r *recorder, b *Batcher[int]) (first chan error, release func()) {
+	t.Helper()
+	gate := make(chan struct{})
+	r.gates = map[int]chan struct{}{0: gate}
+	first = do(ctx, b, 0)
+	waitFor(t, "the first batch is committing", func() bool { return len(r.sizes()) == 1 })
+	return first, func() { close(gate) }
+}
+
 func do(ctx context.Context, b *Batcher[int], item int) chan error {
 	out := make(chan error, 1)
 	go func() { out <- b.Do(ctx, item) }()
@@ -120,16 +131,13 @@ func TestBatcher(t *testing.T) {
 			name: "batches hold at most Max items",
 			opts: Options{Max: 4},
 			run: func(t *testing.T, r *recorder, b *Batcher[int]) {
-				gate := make(chan struct{})
-				r.gates = map[int]chan struct{}{0: gate}
-				first := do(context.Background(), b, 0)
-				waitFor(t, "the first batch is committing", func() bool { return len(r.sizes()) == 1 })
+				first, release := holdFirst(context.Background(), t, r, b)
 				var rest []chan error
 				for i := 1; i <= 10; i++ {
 					rest = append(rest, do(context.Background(), b, i))
 				}
 				waitFor(t, "ten calls are queued", func() bool { return b.queued() == 10 })
-				close(gate)
+				release()
 				for _, c := range append(rest, first) {
 					if err := <-c; err != nil {
 						t.Fatal(err)
@@ -147,13 +155,10 @@ func TestBatcher(t *testing.T) {
 			name: "the leader waits for as many calls as the last batch held",
 			opts: Options{Wait: time.Hour},
 			run: func(t *testing.T, r *recorder, b *Batcher[int]) {
-				gate := make(chan struct{})
-				r.gates = map[int]chan struct{}{0: gate}
-				first := do(context.Background(), b, 0)
-				waitFor(t, "the first batch is committing", func() bool { return len(r.sizes()) == 1 })
+				first, release := holdFirst(context.Background(), t, r, b)
 				second := []chan error{do(context.Background(), b, 1), do(context.Background(), b, 2)}
 				waitFor(t, "two calls are queued", func() bool { return b.queued() == 2 })
-				close(gate)
+				release()
 				for _, c := range append(second, first) {
 					if err := <-c; err != nil {
 						t.Fatal(err)
@@ -177,13 +182,10 @@ func TestBatcher(t *testing.T) {
 			name: "the leader waits at most Wait",
 			opts: Options{Wait: 20 * time.Millisecond},
 			run: func(t *testing.T, r *recorder, b *Batcher[int]) {
-				gate := make(chan struct{})
-				r.gates = map[int]chan struct{}{0: gate}
-				first := do(context.Background(), b, 0)
-				waitFor(t, "the first batch is committing", func() bool { return len(r.sizes()) == 1 })
+				first, release := holdFirst(context.Background(), t, r, b)
 				second := []chan error{do(context.Background(), b, 1), do(context.Background(), b, 2)}
 				waitFor(t, "two calls are queued", func() bool { return b.queued() == 2 })
-				close(gate)
+				release()
 				for _, c := range append(second, first) {
 					if err := <-c; err != nil {
 						t.Fatal(err)
@@ -226,10 +228,7 @@ func TestBatcher(t *testing.T) {
 		{
 			name: "a call whose context ends before a batch takes its item writes nothing",
 			run: func(t *testing.T, r *recorder, b *Batcher[int]) {
-				gate := make(chan struct{})
-				r.gates = map[int]chan struct{}{0: gate}
-				first := do(context.Background(), b, 0)
-				waitFor(t, "the first batch is committing", func() bool { return len(r.sizes()) == 1 })
+				first, release := holdFirst(context.Background(), t, r, b)
 				ctx, cancel := context.WithCancel(context.Background())
 				gone := do(ctx, b, 1)
 				waitFor(t, "one call is queued", func() bool { return b.queued() == 1 })
@@ -239,7 +238,7 @@ func TestBatcher(t *testing.T) {
 				if err := <-gone; !errors.Is(err, context.Canceled) {
 					t.Errorf("cancelled call: %v, want context.Canceled", err)
 				}
-				close(gate)
+				release()
 				for _, c := range []chan error{first, next} {
 					if err := <-c; err != nil {
 						t.Fatal(err)
@@ -284,13 +283,10 @@ func TestBatcher(t *testing.T) {
 			name: "a commit that panics fails its batch's calls and the next batch still runs",
 			run: func(t *testing.T, r *recorder, b *Batcher[int]) {
 				r.panicOn = func(i int) bool { return i == 1 }
-				gate := make(chan struct{})
-				r.gates = map[int]chan struct{}{0: gate}
-				first := do(context.Background(), b, 0)
-				waitFor(t, "the first batch is committing", func() bool { return len(r.sizes()) == 1 })
+				first, release := holdFirst(context.Background(), t, r, b)
 				second := []chan error{do(context.Background(), b, 1), do(context.Background(), b, 2)}
 				waitFor(t, "two calls are queued", func() bool { return b.queued() == 2 })
-				close(gate)
+				release()
 				if err := <-first; err != nil {
 					t.Fatal(err)
 				}
@@ -318,13 +314,10 @@ func TestBatcher(t *testing.T) {
 		{
 			name: "the leader's cancelled context does not cancel its batch",
 			run: func(t *testing.T, r *recorder, b *Batcher[int]) {
-				gate := make(chan struct{})
-				r.gates = map[int]chan struct{}{0: gate}
 				ctx, cancel := context.WithCancel(context.Background())
-				first := do(ctx, b, 0)
-				waitFor(t, "the first batch is committing", func() bool { return len(r.sizes()) == 1 })
+				first, release := holdFirst(ctx, t, r, b)
 				cancel()
-				close(gate)
+				release()
 				if err := <-first; err != nil {
 					t.Fatal(err)
 				}
