@@ -65,6 +65,24 @@ func watchedDatabase(t *testing.T, db *mongo.Database, w *readWatch) *mongo.Data
 	return client.Database(db.Name())
 }
 
+// approvedSite prepares an app on db with greetingSite's n greetings, the
+// first `approved` of them approved, and returns it and the signature IDs.
+func approvedSite(t *testing.T, db *mongo.Database, n, approved int) (*app.App, []string) {
+	t.Helper()
+	ctx := context.Background()
+	a := newAppOn(t, db)
+	if err := a.Prepare(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ids := greetingSite(t, a, n)
+	for _, id := range ids[:approved] {
+		if _, err := a.Moderation.Approve(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return a, ids
+}
+
 // greetingSite is a campaign "c" with n signatures, each with a greeting
 // recorded through the greetings service, a second apart; it returns
 // their IDs, oldest first.
@@ -132,16 +150,7 @@ func TestStartReadsNoGreetingsBeforeReady(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := dbs.Database(t)
-	a := newAppOn(t, db)
-	if err := a.Prepare(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ids := greetingSite(t, a, 12)
-	for _, id := range ids[:9] {
-		if _, err := a.Moderation.Approve(ctx, id); err != nil {
-			t.Fatal(err)
-		}
-	}
+	a, ids := approvedSite(t, db, 12, 9)
 	// Another node approves one more.
 	other := newAppOn(t, db)
 	if err := other.Prepare(ctx); err != nil {
@@ -236,16 +245,7 @@ func TestMigrationFillsPublicGreetingLists(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			db := dbs.Database(t)
-			a := newAppOn(t, db)
-			if err := a.Prepare(ctx); err != nil {
-				t.Fatal(err)
-			}
-			ids := greetingSite(t, a, 30)
-			for _, id := range ids[:28] {
-				if _, err := a.Moderation.Approve(ctx, id); err != nil {
-					t.Fatal(err)
-				}
-			}
+			_, ids := approvedSite(t, db, 30, 28)
 			shown := db.Collection("shown_versions")
 			if err := tt.old(ctx, shown); err != nil {
 				t.Fatal(err)
