@@ -251,8 +251,18 @@ func (s *Server) deliverySave(c *fiber.Ctx) error {
 		return s.renderDelivery(c, fiber.StatusUnprocessableEntity, camp, id, form, probs)
 	}
 	save := s.deps.Delivery.Save
+	var before *delivery.Event
 	if id == "" {
 		e.ID, save = form.NewID, s.deps.Delivery.Add
+	} else {
+		// What the edit changes goes into the audit log.
+		before, err = s.deps.Delivery.Event(ctx, camp.ID, id)
+		if errors.Is(err, delivery.ErrNotFound) {
+			return fiber.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
 	}
 	created, err := save(ctx, camp, e, currentUser(c).Email)
 	var verr *campaign.ValidationError
@@ -264,11 +274,21 @@ func (s *Server) deliverySave(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
-	action := audit.DeliveryChanged
-	if created {
-		action = audit.DeliveryRecorded
+	detail := string(e.Kind) + " " + e.Day + " " + e.ID
+	switch {
+	case created:
+		err = s.record(c, audit.DeliveryRecorded, camp.Slug, detail)
+	case before != nil:
+		// An edit names the fields it changed; one that changed none is
+		// no change.
+		if changed := delivery.Changed(before, e); len(changed) > 0 {
+			err = s.record(c, audit.DeliveryChanged, camp.Slug, detail+"; changed: "+strings.Join(changed, ", "))
+		}
+	default:
+		// The form for a new event sent again: the event it recorded
+		// stays as it is, and so does the log.
 	}
-	if err := s.record(c, action, camp.Slug, string(e.Kind)+" "+e.Day+" "+e.ID); err != nil {
+	if err != nil {
 		return err
 	}
 	return c.Redirect(deliveryBase(camp)+"?done=delivery_saved", fiber.StatusSeeOther)
