@@ -29,6 +29,7 @@ import (
 	"github.com/solidarity-letters/solidarity/bundle"
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/delivery"
+	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/letters/posts"
 )
 
@@ -56,27 +57,16 @@ const (
 	// RuleGreetingsApproved: nothing is recorded as posted, so the
 	// greetings are all approved ones a bundle would print now.
 	RuleGreetingsApproved = "all_approved"
-
-	ruleNames = "Names, cities and countries are printed as in the campaign's bundle: as each supporter chose " +
-		"(full name, first name and initial of the last name, or \"a supporter from\" their country); a name or city " +
-		"a moderator holds back prints as the country phrase or not at all. No email address, unprinted name or " +
-		"other detail of a supporter is included."
-	ruleGreetings = "Per campaign: when the delivery log records letters posted, the approved greetings printed in the " +
-		"bundles recorded as built (or, if none is linked, the finished bundles built by the last day posted) up to the " +
-		"latest of them (rule posted_bundles); otherwise every approved greeting a bundle would print at build_time " +
-		"(rule all_approved). A greeting that needs a translation goes only with an approved one, as in the bundle."
-	ruleBundles = "Every bundle built for the recipient's campaigns, as stored (a ZIP of the printed PDFs), verified " +
-		"against the SHA-256 recorded when it was built; a bundle whose stored file is gone or does not match is listed " +
-		"under missing_bundles and not included."
-	ruleDelivery = "Every delivery event, public or not, without internal notes and without who recorded it."
-	ruleStatus   = "The address before any transfer, then each recorded change of situation with its day and new address, without console notes."
-	rulePosts    = "Every post about the recipient or answering one of their campaigns, whatever its state, in Markdown with its translations and scans; who consented to publication is left out."
 )
 
 // Write writes the archive of the recipient with that ID to w and returns
-// its manifest (also written into it as manifest.json). An unknown
-// recipient is campaign.ErrNotFound, before anything is written.
-func (s *Service) Write(ctx context.Context, recipientID string, w io.Writer) (*Manifest, error) {
+// its manifest (also written into it as manifest.json). Every text meant
+// to be read (README.txt, the logs in words, the tables' column heads,
+// the manifest's descriptions and rules) is in l's language; file names,
+// manifest.json's keys, IDs, SHA-256 sums and dates stay the same in every
+// language. An unknown recipient is campaign.ErrNotFound, before anything
+// is written.
+func (s *Service) Write(ctx context.Context, recipientID string, l *i18n.Localizer, w io.Writer) (*Manifest, error) {
 	r, err := s.campaigns.Recipient(ctx, recipientID)
 	if err != nil {
 		return nil, fmt.Errorf("archive of recipient %s: %w", recipientID, err)
@@ -95,11 +85,12 @@ func (s *Service) Write(ctx context.Context, recipientID string, w io.Writer) (*
 		return cmp.Or(a.OpensAt.Compare(b.OpensAt), strings.Compare(a.Slug, b.Slug))
 	})
 	built := s.now().UTC().Truncate(time.Second)
-	m := &Manifest{Recipient: r.Name, RecipientID: r.ID, BuildTime: built,
-		Rules: Rules{Names: ruleNames, Greetings: ruleGreetings, Bundles: ruleBundles, Delivery: ruleDelivery,
-			Status: ruleStatus, Posts: rulePosts},
+	m := &Manifest{Recipient: r.Name, RecipientID: r.ID, Language: l.Lang(), BuildTime: built, Rules: rules(l),
 		Files: []File{}, MissingBundles: []MissingBundle{}, Campaigns: []Campaign{}}
-	z := &writer{zip: zip.NewWriter(w), m: m, at: built}
+	z := &writer{zip: zip.NewWriter(w), m: m, at: built, l: l}
+	if err := writeReadme(z, r); err != nil {
+		return nil, err
+	}
 	if err := s.writeStatus(z, r); err != nil {
 		return nil, err
 	}
@@ -218,11 +209,11 @@ const (
 func (s *Service) writeBundle(ctx context.Context, z *writer, c *campaign.Campaign, dir string, job *bundle.Job, entry *Campaign) error {
 	miss := func(status, reason string) {
 		z.m.MissingBundles = append(z.m.MissingBundles, MissingBundle{Campaign: c.Slug, Bundle: job.ID, SHA256: job.SHA256,
-			Status: status, Reason: reason, ReplacedBy: job.ReplacedBy})
+			Status: status, Reason: z.l.T(reason), ReplacedBy: job.ReplacedBy})
 	}
 	switch job.Status {
 	case bundle.StatusReplaced, bundle.StatusDiscarded:
-		miss(MissingErased, "deleted when a signature in it was erased")
+		miss(MissingErased, "archive.zip.missing.replaced")
 		return nil
 	case bundle.StatusDone:
 	default:
@@ -232,15 +223,15 @@ func (s *Service) writeBundle(ctx context.Context, z *writer, c *campaign.Campai
 	// goes into the ZIP, which cannot take a file back.
 	sum, err := s.bundleSum(ctx, job)
 	if gone(err) {
-		miss(MissingGone, "the stored file is gone")
+		miss(MissingGone, "archive.zip.missing.gone")
 		return nil
 	}
 	if err != nil {
-		miss(MissingMismatch, "the stored file cannot be read")
+		miss(MissingMismatch, "archive.zip.missing.unreadable")
 		return nil // listed in the manifest instead
 	}
 	if sum != job.SHA256 {
-		miss(MissingMismatch, "the stored file does not match its SHA-256")
+		miss(MissingMismatch, "archive.zip.missing.mismatch")
 		return nil
 	}
 	rc, err := s.bundles.Open(ctx, job)
@@ -249,8 +240,8 @@ func (s *Service) writeBundle(ctx context.Context, z *writer, c *campaign.Campai
 	}
 	defer rc.Close()
 	name := dir + "bundles/bundle-" + job.CreatedAt.In(c.Location()).Format("2006-01-02") + "-" + job.ID + ".zip"
-	what := fmt.Sprintf("bundle as built on %s (%s, %s, %d pages, %d envelopes)",
-		job.CreatedAt.In(c.Location()).Format(time.DateOnly), job.Options.Lang, job.Options.Layout, job.Pages, job.TotalEnvelopes)
+	what := z.l.T("archive.zip.what.bundle", "Date", z.l.Date(job.CreatedAt.In(c.Location())), "Lang", job.Options.Lang,
+		"Layout", job.Options.Layout, "Pages", z.l.Number(int64(job.Pages)), "Envelopes", z.l.Number(int64(job.TotalEnvelopes)))
 	f, err := z.create(name, what, zip.Store) // already compressed
 	if err != nil {
 		return err
@@ -289,6 +280,8 @@ type writer struct {
 	zip *zip.Writer
 	m   *Manifest
 	at  time.Time
+	// l words every text meant to be read.
+	l *i18n.Localizer
 }
 
 // file is one file being written: its bytes are counted and hashed on the

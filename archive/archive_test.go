@@ -39,6 +39,9 @@ type fixture struct {
 	c         *campaign.Campaign
 	store     *campaign.Store
 	greetings *letters.Store
+	msgs      *i18n.Catalog
+	delivery  *delivery.Service
+	en        *i18n.Localizer
 }
 
 var names = []string{"Anna Nowak", "Алесь Петрусевіч", "Łukasz Wiśniewski", "Νίκος Ρήγας", "ნინო ბერიძე"}
@@ -103,7 +106,8 @@ func newFixture(tb testing.TB, n int) *fixture {
 	if err := svc.LoadCampaigns(ctx); err != nil {
 		tb.Fatal(err)
 	}
-	return &fixture{svc: archive.NewService(svc, jobs, dl, ps, clk.Now), c: c, store: store, greetings: greetings}
+	return &fixture{svc: archive.NewService(svc, jobs, dl, ps, clk.Now), c: c, store: store, greetings: greetings,
+		msgs: msgs, delivery: dl, en: msgs.Localizer(i18n.Default())}
 }
 
 // Every approved greeting is in the archive once, signed as chosen, and
@@ -111,7 +115,7 @@ func newFixture(tb testing.TB, n int) *fixture {
 func TestArchiveHoldsEveryGreetingOnce(t *testing.T) {
 	f := newFixture(t, 300)
 	var buf bytes.Buffer
-	m, err := f.svc.Write(context.Background(), "r-ales", &buf)
+	m, err := f.svc.Write(context.Background(), "r-ales", f.en, &buf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +149,7 @@ func TestArchiveHoldsEveryGreetingOnce(t *testing.T) {
 			t.Errorf("%d greetings signed %q, want %d (all signed: %v)", signed[name], name, want, signed)
 		}
 	}
-	if _, err := f.svc.Write(context.Background(), "r-nobody", io.Discard); err == nil {
+	if _, err := f.svc.Write(context.Background(), "r-nobody", f.en, io.Discard); err == nil {
 		t.Error("an unknown recipient's archive is written")
 	}
 }
@@ -214,7 +218,7 @@ func BenchmarkArchive20k(b *testing.B) {
 			})
 			b.StartTimer()
 			w := &countingWriter{}
-			m, err := f.svc.Write(ctx, "r-ales", w)
+			m, err := f.svc.Write(ctx, "r-ales", f.en, w)
 			b.StopTimer()
 			close(stop)
 			wg.Wait()

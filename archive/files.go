@@ -3,7 +3,6 @@ package archive
 import (
 	"archive/zip"
 	"bufio"
-	"cmp"
 	"context"
 	"encoding/csv"
 	"fmt"
@@ -17,6 +16,7 @@ import (
 	"github.com/solidarity-letters/solidarity/bundle"
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/delivery"
+	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/letters/posts"
 )
 
@@ -30,12 +30,13 @@ var (
 // (texts in lang) as one CSV file, as they are read, and returns how many.
 func (s *Service) writeGreetings(ctx context.Context, z *writer, c *campaign.Campaign, dir string, scope bundle.Scope, lang string) (int, error) {
 	name := dir + "greetings.csv"
-	f, err := z.create(name, "greetings as sent, each with its approved translation, signed as printed", zip.Deflate)
+	f, err := z.create(name, z.l.T("archive.zip.what.greetings"), zip.Deflate)
 	if err != nil {
 		return 0, err
 	}
 	cw := csv.NewWriter(f)
-	_ = cw.Write([]string{"date", "name", "city", "country", "language", "greeting", "translation_language", "translation"})
+	_ = cw.Write(z.heads("archive.zip.col.date", "archive.zip.col.name", "archive.zip.col.city", "archive.zip.col.country",
+		"archive.zip.col.language", "archive.zip.col.greeting", "archive.zip.col.translation_language", "archive.zip.col.translation"))
 	n := 0
 	loc := c.Location() // loaded from the zone database on each call
 	err = s.bundles.EachPrinted(ctx, c, scope, lang, func(p *bundle.Printed) error {
@@ -52,19 +53,37 @@ func (s *Service) writeGreetings(ctx context.Context, z *writer, c *campaign.Cam
 	return n, f.close()
 }
 
-// deliveryHeader are the delivery log's CSV columns.
-var deliveryHeader = []string{"day", "kind", "public", "method", "envelopes", "tracking", "bundle", "bundle_sha256",
-	"signatures", "pages", "reason", "post", "public_note", "reply_to_numbers", "recorded_at"}
+// heads words a table's column heads.
+func (z *writer) heads(ids ...string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = z.l.T(id)
+	}
+	return out
+}
+
+// yesNo words a yes or no.
+func (z *writer) yesNo(b bool) string {
+	if b {
+		return z.l.T("archive.zip.yes")
+	}
+	return z.l.T("archive.zip.no")
+}
 
 // writeDelivery writes a campaign's delivery log as CSV and as text:
 // every event without its internal note and without who recorded it.
+// Days, IDs, SHA-256 sums and the time recorded stay as codes; what
+// happened and how are words.
 func writeDelivery(z *writer, c *campaign.Campaign, dir string, events []delivery.Event) error {
-	f, err := z.create(dir+"delivery-log.csv", "delivery log", zip.Deflate)
+	f, err := z.create(dir+"delivery-log.csv", z.l.T("archive.zip.what.delivery_csv"), zip.Deflate)
 	if err != nil {
 		return err
 	}
 	cw := csv.NewWriter(f)
-	_ = cw.Write(deliveryHeader)
+	_ = cw.Write(z.heads("archive.zip.col.day", "archive.zip.col.kind", "archive.zip.col.public", "archive.zip.col.method",
+		"archive.zip.col.envelopes", "archive.zip.col.tracking", "archive.zip.col.bundle", "archive.zip.col.bundle_sha256",
+		"archive.zip.col.signatures", "archive.zip.col.pages", "archive.zip.col.reason", "archive.zip.col.post",
+		"archive.zip.col.public_note", "archive.zip.col.numbers", "archive.zip.col.recorded_at"))
 	num := func(n int) string {
 		if n == 0 {
 			return ""
@@ -72,7 +91,11 @@ func writeDelivery(z *writer, c *campaign.Campaign, dir string, events []deliver
 		return strconv.Itoa(n)
 	}
 	for _, e := range events {
-		_ = cw.Write([]string{e.Day, string(e.Kind), strconv.FormatBool(e.Public), string(e.Method), num(e.Envelopes), e.Tracking,
+		method := ""
+		if e.Method != "" {
+			method = z.l.T("delivery.method." + string(e.Method))
+		}
+		_ = cw.Write([]string{e.Day, z.l.T("delivery.kind." + string(e.Kind)), z.yesNo(e.Public), method, num(e.Envelopes), e.Tracking,
 			e.Bundle, e.SHA256, num(e.Signatures), num(e.Pages), e.Reason, e.Post, e.PublicNote,
 			delivery.FormatNumbers(e.Numbers), e.CreatedAt.UTC().Format(time.RFC3339)})
 	}
@@ -83,18 +106,18 @@ func writeDelivery(z *writer, c *campaign.Campaign, dir string, events []deliver
 		return err
 	}
 
-	t, err := z.create(dir+"delivery-log.txt", "delivery log, to read", zip.Deflate)
+	t, err := z.create(dir+"delivery-log.txt", z.l.T("archive.zip.what.delivery_txt"), zip.Deflate)
 	if err != nil {
 		return err
 	}
 	b := bufio.NewWriter(t)
 	text, _ := c.TextIn(c.TextLanguage())
-	fmt.Fprintf(b, "Delivery log: %s\n\n", text.Title)
+	fmt.Fprintf(b, "%s\n\n", z.l.T("archive.zip.delivery.title", "Title", text.Title))
 	if len(events) == 0 {
-		b.WriteString("Nothing recorded.\n")
+		fmt.Fprintf(b, "%s\n", z.l.T("archive.zip.delivery.none"))
 	}
 	for _, e := range events {
-		fmt.Fprintf(b, "%s  %s\n", e.Day, eventLine(&e))
+		fmt.Fprintf(b, "%s  %s\n", z.day(e.Day), z.eventLine(&e))
 	}
 	if err := b.Flush(); err != nil {
 		return fmt.Errorf("archive delivery log of %s: %w", c.Slug, err)
@@ -102,46 +125,50 @@ func writeDelivery(z *writer, c *campaign.Campaign, dir string, events []deliver
 	return t.close()
 }
 
-// kindWords are the delivery kinds in words.
-var kindWords = map[delivery.Kind]string{
-	delivery.KindBuilt: "Letter printed", delivery.KindPosted: "Posted", delivery.KindDelivered: "Delivered",
-	delivery.KindReturned: "Returned to sender", delivery.KindConfirmed: "Receipt confirmed by the recipient",
-	delivery.KindReply: "Reply received", delivery.KindBlocked: "Confiscated or blocked by the prison",
+// day words a YYYY-MM-DD day as the archive's language writes dates; a
+// day that is not one stays as it is.
+func (z *writer) day(d string) string {
+	t, err := time.Parse(time.DateOnly, d)
+	if err != nil {
+		return d
+	}
+	return z.l.Date(t)
 }
 
 // eventLine is an event in one readable line.
-func eventLine(e *delivery.Event) string {
-	parts := []string{cmp.Or(kindWords[e.Kind], string(e.Kind))}
-	add := func(format string, args ...any) { parts = append(parts, fmt.Sprintf(format, args...)) }
+func (z *writer) eventLine(e *delivery.Event) string {
+	l := z.l
+	parts := []string{l.T("delivery.kind." + string(e.Kind))}
+	add := func(id string, pairs ...any) { parts = append(parts, l.T(id, pairs...)) }
 	if e.Signatures > 0 {
-		add("%d signatures, %d pages", e.Signatures, e.Pages)
+		add("archive.zip.ev.counts", "Signatures", l.Number(int64(e.Signatures)), "Pages", l.Number(int64(e.Pages)))
 	}
 	if e.Envelopes > 0 {
-		add("%d envelopes", e.Envelopes)
+		add("archive.zip.ev.envelopes", "Envelopes", l.Number(int64(e.Envelopes)))
 	}
 	if e.Method != "" {
-		add("by %s", e.Method)
+		parts = append(parts, l.T("delivery.method."+string(e.Method)))
 	}
 	if e.Tracking != "" {
-		add("tracking number %s", e.Tracking)
+		add("archive.zip.ev.tracking", "Number", e.Tracking)
 	}
 	if e.SHA256 != "" {
-		add("bundle SHA-256 %s", e.SHA256)
+		add("archive.zip.ev.sha256", "SHA", e.SHA256)
 	}
 	if e.Reason != "" {
-		add("reason: %s", e.Reason)
+		add("archive.zip.ev.reason", "Reason", e.Reason)
 	}
 	if len(e.Numbers) > 0 {
-		add("to signatures %s", delivery.FormatNumbers(e.Numbers))
+		add("archive.zip.ev.numbers", "Numbers", delivery.FormatNumbers(e.Numbers))
 	}
 	if e.Post != "" {
-		add("letter %s", e.Post)
+		add("archive.zip.ev.post", "Slug", e.Post)
 	}
 	if e.PublicNote != "" {
-		add("note: %s", e.PublicNote)
+		add("archive.zip.ev.note", "Note", e.PublicNote)
 	}
 	if !e.Public {
-		add("(not shown publicly)")
+		add("archive.zip.ev.internal")
 	}
 	return strings.Join(parts, "; ")
 }
@@ -156,15 +183,16 @@ func (s *Service) writeStatus(z *writer, r *campaign.Recipient) error {
 		}
 		return a.RecordedAt.Compare(b.RecordedAt)
 	})
-	f, err := z.create("recipient/status-history.csv", "status and address history", zip.Deflate)
+	situation := func(s campaign.Situation) string { return z.l.T("delivery.rs.situation." + string(s)) }
+	f, err := z.create("recipient/status-history.csv", z.l.T("archive.zip.what.status_csv"), zip.Deflate)
 	if err != nil {
 		return err
 	}
 	cw := csv.NewWriter(f)
-	_ = cw.Write([]string{"day", "situation", "address"})
-	_ = cw.Write([]string{"", "first address", strings.Join(r.Address, "\n")})
+	_ = cw.Write(z.heads("archive.zip.col.day", "archive.zip.col.situation", "archive.zip.col.address"))
+	_ = cw.Write([]string{"", z.l.T("archive.zip.status.first"), strings.Join(r.Address, "\n")})
 	for _, ch := range changes {
-		_ = cw.Write([]string{ch.Day, string(ch.Situation), strings.Join(ch.Address, "\n")})
+		_ = cw.Write([]string{ch.Day, situation(ch.Situation), strings.Join(ch.Address, "\n")})
 	}
 	if cw.Flush(); cw.Error() != nil {
 		return fmt.Errorf("archive status of %s: %w", r.ID, cw.Error())
@@ -172,20 +200,20 @@ func (s *Service) writeStatus(z *writer, r *campaign.Recipient) error {
 	if err := f.close(); err != nil {
 		return err
 	}
-	t, err := z.create("recipient/status-history.txt", "status and address history, to read", zip.Deflate)
+	t, err := z.create("recipient/status-history.txt", z.l.T("archive.zip.what.status_txt"), zip.Deflate)
 	if err != nil {
 		return err
 	}
 	b := bufio.NewWriter(t)
-	fmt.Fprintf(b, "%s\n\nAddress before any transfer:\n", r.Name)
+	fmt.Fprintf(b, "%s\n\n%s:\n", r.Name, z.l.T("archive.zip.status.first"))
 	for _, l := range r.Address {
 		fmt.Fprintf(b, "  %s\n", l)
 	}
 	if len(changes) == 0 {
-		b.WriteString("\nNo change recorded.\n")
+		fmt.Fprintf(b, "\n%s\n", z.l.T("archive.zip.status.none"))
 	}
 	for _, ch := range changes {
-		fmt.Fprintf(b, "\n%s  %s\n", ch.Day, ch.Situation)
+		fmt.Fprintf(b, "\n%s  %s\n", z.day(ch.Day), situation(ch.Situation))
 		for _, l := range ch.Address {
 			fmt.Fprintf(b, "  %s\n", l)
 		}
@@ -217,12 +245,12 @@ func (s *Service) writePosts(ctx context.Context, z *writer, r *campaign.Recipie
 	})
 	scans := map[string]bool{}
 	for _, p := range mine {
-		f, err := z.create("letters/"+fileName(p.Slug)+".md", "letter or post: "+p.Title, zip.Deflate)
+		f, err := z.create("letters/"+fileName(p.Slug)+".md", z.l.T("archive.zip.what.post", "Title", p.Title), zip.Deflate)
 		if err != nil {
 			return err
 		}
 		b := bufio.NewWriter(f)
-		writePost(b, &p)
+		writePost(b, z.l, &p)
 		if err := b.Flush(); err != nil {
 			return fmt.Errorf("archive post %s: %w", p.Slug, err)
 		}
@@ -238,7 +266,7 @@ func (s *Service) writePosts(ctx context.Context, z *writer, r *campaign.Recipie
 			if err != nil {
 				return fmt.Errorf("archive scan %d of post %s: %w", i+1, p.Slug, err)
 			}
-			f, err := z.create("letters/scans/"+fileName(sc.ID)+".jpg", fmt.Sprintf("scan %d of %s", i+1, p.Slug), zip.Store)
+			f, err := z.create("letters/scans/"+fileName(sc.ID)+".jpg", z.l.T("archive.zip.what.scan", "Page", i+1, "Slug", p.Slug), zip.Store)
 			if err != nil {
 				return err
 			}
@@ -253,31 +281,56 @@ func (s *Service) writePosts(ctx context.Context, z *writer, r *campaign.Recipie
 	return nil
 }
 
+// The words of a post's kind, state and way in, by their codes.
+var (
+	postKinds  = map[posts.Kind]string{posts.KindFrom: "posts.kind.from", posts.KindTo: "posts.kind.to", posts.KindNews: "posts.kind.news"}
+	postStates = map[posts.State]string{posts.Draft: "posts.state.draft", posts.Scheduled: "posts.state.scheduled",
+		posts.Published: "posts.state.published"}
+	postChannels = map[posts.Channel]string{posts.ByPost: "posts.received.post", posts.ByFamily: "posts.received.family",
+		posts.ByLawyer: "posts.received.lawyer", posts.ByOther: "posts.received.other"}
+)
+
+// word is the message of code in ids, or the code itself when it has none.
+func word[K ~string](l *i18n.Localizer, ids map[K]string, code K) string {
+	if id, ok := ids[code]; ok {
+		return l.T(id)
+	}
+	return string(code)
+}
+
 // writePost writes a post as Markdown: a heading, its facts, its body,
 // its translations and links to its scans.
-func writePost(b *bufio.Writer, p *posts.Post) {
+func writePost(b *bufio.Writer, l *i18n.Localizer, p *posts.Post) {
 	fmt.Fprintf(b, "# %s\n\n", oneLine(p.Title))
 	fact := func(label, value string) {
 		if value != "" {
-			fmt.Fprintf(b, "- %s: %s\n", label, oneLine(value))
+			fmt.Fprintf(b, "- %s: %s\n", l.T(label), oneLine(value))
 		}
 	}
-	fact("Kind", string(p.Kind))
-	fact("Written", strings.TrimSpace(p.WrittenOn+" "+p.WrittenAt))
-	fact("Received", strings.TrimSpace(p.ReceivedOn+" "+string(p.ReceivedBy)))
-	fact("Language", p.Lang)
-	state := string(p.State)
+	fact("archive.zip.post.kind", word(l, postKinds, p.Kind))
+	fact("archive.zip.post.written", strings.TrimSpace(p.WrittenOn+" "+p.WrittenAt))
+	received := p.ReceivedOn
+	if p.ReceivedBy != "" {
+		received = strings.TrimSpace(received + " " + word(l, postChannels, p.ReceivedBy))
+	}
+	fact("archive.zip.post.received", received)
+	fact("archive.zip.post.language", p.Lang)
+	state := word(l, postStates, p.State)
 	if !p.PublishAt.IsZero() {
 		state += " " + p.PublishAt.UTC().Format(time.DateOnly)
 	}
 	if p.Unlisted {
-		state += ", unlisted"
+		state += ", " + l.T("posts.state.unlisted")
 	}
-	fact("State", state)
+	fact("archive.zip.post.state", state)
 	if p.NeedsConsent() {
-		fact("Consent to publish", strconv.FormatBool(p.Consent))
+		if p.Consent {
+			fact("archive.zip.post.consent", l.T("archive.zip.yes"))
+		} else {
+			fact("archive.zip.post.consent", l.T("archive.zip.no"))
+		}
 	}
-	fact("Tags", strings.Join(p.Tags, ", "))
+	fact("archive.zip.post.tags", strings.Join(p.Tags, ", "))
 	if p.Excerpt != "" {
 		fmt.Fprintf(b, "\n> %s\n", strings.ReplaceAll(strings.TrimSpace(p.Excerpt), "\n", "\n> "))
 	}
@@ -290,9 +343,9 @@ func writePost(b *bufio.Writer, p *posts.Post) {
 		fmt.Fprintf(b, "%s\n", strings.TrimSpace(t.Body))
 	}
 	if len(p.Scans) > 0 {
-		b.WriteString("\n---\n\n## Scans\n\n")
+		fmt.Fprintf(b, "\n---\n\n## %s\n\n", l.T("archive.zip.post.scans"))
 		for i, sc := range p.Scans {
-			fmt.Fprintf(b, "![Page %d](scans/%s.jpg)\n", i+1, fileName(sc.ID))
+			fmt.Fprintf(b, "![%s](scans/%s.jpg)\n", l.T("archive.zip.post.page", "Page", i+1), fileName(sc.ID))
 		}
 	}
 }

@@ -15,6 +15,10 @@ const ManifestName = "manifest.json"
 type Manifest struct {
 	Recipient   string `json:"recipient"`
 	RecipientID string `json:"recipient_id"`
+	// Language is the BCP 47 tag of the language the archive's texts
+	// (README.txt, the logs, the column heads, what and rules here) are
+	// in; the keys and the codes stay the same in every language.
+	Language string `json:"language"`
 	// BuildTime is when the archive was written, in UTC.
 	BuildTime time.Time  `json:"build_time"`
 	Rules     Rules      `json:"rules"`
@@ -25,7 +29,8 @@ type Manifest struct {
 	MissingBundles []MissingBundle `json:"missing_bundles"`
 }
 
-// Rules says in words what each part of the archive holds.
+// Rules says in words, in the archive's language, what each part of the
+// archive holds.
 type Rules struct {
 	Names     string `json:"names"`
 	Greetings string `json:"greetings"`

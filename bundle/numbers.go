@@ -28,9 +28,9 @@ type Numbered struct {
 }
 
 // Numbered returns the bundle job of c with that ID, finished (or finished
-// and replaced since by a rebuild after an erasure: the letter posted is
-// the one built first), and how it numbers its signatures, as stored when
-// it was built. A job that does not exist, is not c's or was never
+// and replaced or discarded since after an erasure: the letter posted may
+// be the one built first), and how it numbers its signatures, as stored
+// when it was built. A job that does not exist, is not c's or was never
 // finished is ErrNotFound; one whose numbers are not stored is
 // ErrNoNumbers.
 func (j *Jobs) Numbered(ctx context.Context, c *campaign.Campaign, jobID string) (Numbered, error) {
@@ -38,7 +38,8 @@ func (j *Jobs) Numbered(ctx context.Context, c *campaign.Campaign, jobID string)
 	if err != nil {
 		return Numbered{}, err
 	}
-	if job.CampaignID != c.ID || (job.Status != StatusDone && job.Status != StatusReplaced) || job.SHA256 == "" {
+	built := job.Status == StatusDone || job.Status == StatusReplaced || job.Status == StatusDiscarded
+	if job.CampaignID != c.ID || !built || job.SHA256 == "" {
 		return Numbered{}, fmt.Errorf("numbered bundle %s of %s: %w", jobID, c.Slug, ErrNotFound)
 	}
 	first, err := j.store.numbers(ctx, jobID, 0)

@@ -208,6 +208,29 @@ func (e *Event) clean() {
 	}
 }
 
+// Changed lists the fields of an event, by their form names, in which
+// after differs from before, for the audit log: which fields, never what
+// they say.
+func Changed(before, after *Event) []string {
+	var out []string
+	for _, f := range []struct {
+		name string
+		same bool
+	}{
+		{"kind", before.Kind == after.Kind}, {"day", before.Day == after.Day}, {"public", before.Public == after.Public},
+		{"public_note", before.PublicNote == after.PublicNote}, {"internal_note", before.InternalNote == after.InternalNote},
+		{"bundle", before.Bundle == after.Bundle}, {"method", before.Method == after.Method},
+		{"envelopes", before.Envelopes == after.Envelopes}, {"tracking", before.Tracking == after.Tracking},
+		{"reason", before.Reason == after.Reason}, {"post", before.Post == after.Post},
+		{"numbers", slices.Equal(before.Numbers, after.Numbers)},
+	} {
+		if !f.same {
+			out = append(out, f.name)
+		}
+	}
+	return out
+}
+
 // ParseNumbers reads signature numbers as an organizer types them:
 // "3, 17 40-42" is 3, 17, 40, 41 and 42. They come back sorted, each once.
 func ParseNumbers(s string) ([]int, error) {

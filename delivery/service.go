@@ -299,7 +299,13 @@ func (s *Service) resolve(ctx context.Context, c *campaign.Campaign, e, before *
 			return []campaign.FieldError{{Field: "numbers", Problem: ProblemNoSuch, Limit: n.Count}}, nil
 		}
 	}
-	if e.SignatureIDs, err = s.bundles.Signatures(ctx, e.Bundle, e.Numbers); err != nil {
+	e.SignatureIDs, err = s.bundles.Signatures(ctx, e.Bundle, e.Numbers)
+	if errors.Is(err, bundle.ErrNoNumbers) {
+		// Part of the bundle's numbers is gone: said as for all of them,
+		// not as a failure that loses the form.
+		return []campaign.FieldError{{Field: "numbers", Problem: ProblemNumbersGone}}, nil
+	}
+	if err != nil {
 		return nil, err
 	}
 	return nil, nil

@@ -9,12 +9,41 @@ import (
 
 	"github.com/solidarity-letters/solidarity/archive"
 	"github.com/solidarity-letters/solidarity/audit"
+	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/internal/i18n"
 )
 
 // The archive of a recipient to hand over after their release (package
 // archive): a ZIP written as it is sent, never cached, its every download
-// in the audit log. The recipient's page (recipient_edit.html) links it
-// and says what it holds.
+// in the audit log. The recipient's page (recipient_edit.html) says what
+// it holds and asks in which language its texts are written.
+
+// ArchiveView is the archive's part of the recipient's console page: the
+// languages its texts can be written in, the proposed one selected.
+type ArchiveView struct {
+	Languages []LanguageChoice
+}
+
+// archiveView proposes the recipient's first language the catalog has,
+// else the console's.
+func (s *Server) archiveView(t *i18n.Localizer, r *campaign.Recipient) ArchiveView {
+	def := archive.Language(s.deps.Messages, r, t.Tag())
+	var v ArchiveView
+	for _, tag := range s.deps.Messages.Languages() {
+		code := tag.String()
+		v.Languages = append(v.Languages, LanguageChoice{Code: code, Name: t.T("admin.language." + code), Checked: tag == def})
+	}
+	return v
+}
+
+// archiveLanguage is the language the organizer chose for the archive
+// (?lang=), else the one the console proposes.
+func (s *Server) archiveLanguage(c *fiber.Ctx, r *campaign.Recipient) *i18n.Localizer {
+	if tag, ok := s.deps.Messages.Supported(c.Query("lang")); ok {
+		return s.deps.Messages.Localizer(tag)
+	}
+	return s.deps.Messages.Localizer(archive.Language(s.deps.Messages, r, s.localizer(c).Tag()))
+}
 
 func (s *Server) recipientArchive(c *fiber.Ctx) error {
 	r, err := s.deps.Signing.Recipient(c.UserContext(), c.Params("id"))
@@ -29,7 +58,8 @@ func (s *Server) recipientArchive(c *fiber.Ctx) error {
 	if c.Method() == fiber.MethodHead {
 		return nil // nothing is sent, so nothing is recorded
 	}
-	if err := s.record(c, audit.ArchiveFetched, r.Name, "recipient "+r.ID); err != nil {
+	l := s.archiveLanguage(c, r)
+	if err := s.record(c, audit.ArchiveFetched, r.Name, "recipient "+r.ID+", texts in "+l.Lang()); err != nil {
 		return err
 	}
 	// The ZIP is written after this handler returns: nothing of the
@@ -41,7 +71,7 @@ func (s *Server) recipientArchive(c *fiber.Ctx) error {
 	w := archive.NewService(s.deps.Signing, s.deps.Bundles, s.deps.Delivery, s.deps.Posts, s.cfg.Now)
 	c.Context().SetBodyStreamWriter(func(bw *bufio.Writer) {
 		dw := &deadlineWriter{w: bw, conn: conn, timeout: WriteTimeout}
-		m, err := w.Write(ctx, id, dw)
+		m, err := w.Write(ctx, id, l, dw)
 		if err == nil {
 			err = bw.Flush()
 		}

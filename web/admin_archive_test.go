@@ -143,8 +143,10 @@ func TestRecipientArchive(t *testing.T) {
 	}
 
 	page := org.get(t, "/admin/recipients/r-arch")
-	if !strings.Contains(page.Body, `href="/admin/recipients/r-arch/archive"`) || !strings.Contains(page.Body, "Hand it over with care") {
-		t.Errorf("the recipient's page lacks the archive's link or its warning")
+	if !strings.Contains(page.Body, `action="/admin/recipients/r-arch/archive"`) || !strings.Contains(page.Body, "Hand it over with care") ||
+		!strings.Contains(page.Body, `<option value="be" lang="be" selected>`) || !strings.Contains(page.Body, `<option value="en" lang="en">`) {
+		// The recipient reads Belarusian first.
+		t.Errorf("the recipient's page lacks the archive's form, its language choice (Belarusian proposed) or its warning")
 	}
 	if res := s.loginAs(t, account.RoleModerator).get(t, "/admin/recipients/r-arch/archive"); res.Status == 200 {
 		t.Errorf("a moderator downloads the archive")
@@ -153,7 +155,7 @@ func TestRecipientArchive(t *testing.T) {
 		t.Errorf("an unknown recipient's archive: %d, want 404", res.Status)
 	}
 
-	res := org.get(t, "/admin/recipients/r-arch/archive")
+	res := org.get(t, "/admin/recipients/r-arch/archive?lang=en")
 	if res.Status != 200 || res.Header.Get("Content-Type") != "application/zip" {
 		t.Fatalf("download: %d %q\n%.300s", res.Status, res.Header.Get("Content-Type"), res.Body)
 	}
@@ -314,7 +316,7 @@ func TestRecipientArchive(t *testing.T) {
 			}
 		}
 		status := string(files["recipient/status-history.txt"])
-		if !strings.Contains(status, "Demo address") || !strings.Contains(status, "2027-08-20  transferred") || !strings.Contains(status, "Hlybokaye") {
+		if !strings.Contains(status, "Demo address") || !strings.Contains(status, "20 August 2027  Transferred") || !strings.Contains(status, "Hlybokaye") {
 			t.Errorf("status history:\n%s", status)
 		}
 		var md string
@@ -349,5 +351,21 @@ func TestRecipientArchive(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("%d audit entries of the download, want 1", n)
+	}
+
+	// Without a choice, the texts are in the recipient's first language.
+	res = org.get(t, "/admin/recipients/r-arch/archive")
+	zr, err = zip.NewReader(strings.NewReader(res.Body), int64(len(res.Body)))
+	if err != nil {
+		t.Fatalf("not a ZIP: %v", err)
+	}
+	rc, err := zr.Open(archive.ReadmeName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, _ := io.ReadAll(rc)
+	rc.Close()
+	if !strings.Contains(string(readme), "Архіў — Ales Bialiatski") {
+		t.Errorf("the archive asked for in Belarusian has the README:\n%s", readme)
 	}
 }

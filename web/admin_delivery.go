@@ -1,8 +1,10 @@
 package web
 
 import (
+	"cmp"
 	"errors"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/solidarity-letters/solidarity/bundle"
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/delivery"
+	"github.com/solidarity-letters/solidarity/internal/i18n"
 )
 
 // The delivery log of a campaign: what happened to its letter after
@@ -104,14 +107,20 @@ func (s *Server) renderDelivery(c *fiber.Ctx, status int, camp *campaign.Campaig
 	if err != nil {
 		return err
 	}
-	jobs, err := s.deps.Bundles.ForCampaign(ctx, camp.ID)
+	// Every bundle ever built, not the console's latest: a reply may come
+	// long after the letter, to a bundle since replaced.
+	jobs, err := s.deps.Bundles.All(ctx, camp.ID)
 	if err != nil {
 		return err
 	}
+	bundles, replaced := deliveryBundles(t, jobs)
 	hints := map[string]string{
 		"numbers": t.T("delivery.f.numbers_hint"),
 		"post":    t.T("delivery.f.post_hint"),
 		"bundle":  t.T("delivery.f.bundle_hint"),
+	}
+	if replaced {
+		hints["bundle"] += " " + t.T("delivery.f.bundle_replaced_hint")
 	}
 	base := deliveryBase(camp)
 	title := t.T("delivery.title", "Title", camp.Title)
@@ -127,11 +136,7 @@ func (s *Server) renderDelivery(c *fiber.Ctx, status int, camp *campaign.Campaig
 	for _, m := range delivery.Methods {
 		p.Methods = append(p.Methods, DeliveryChoice{string(m), t.T("delivery.method." + string(m))})
 	}
-	for _, j := range jobs {
-		if j.Status == bundle.StatusDone {
-			p.Bundles = append(p.Bundles, DeliveryChoice{j.ID, t.T("delivery.f.bundle_option", "Date", j.CreatedAt.Format(consoleTime), "SHA", shortHash(j.SHA256))})
-		}
-	}
+	p.Bundles = bundles
 	var r *campaign.Recipient
 	if rr, ok := s.deps.Signing.Campaigns().Recipient(camp.RecipientID); ok {
 		r = rr
@@ -152,6 +157,50 @@ func (s *Server) renderDelivery(c *fiber.Ctx, status int, camp *campaign.Campaig
 		p.Rows = append(p.Rows, row)
 	}
 	return s.render(c, status, "admin/delivery", p)
+}
+
+// deliveryBundles are the bundles an event may name, newest first: every
+// one that was built, whether its file is still stored or was replaced
+// after an erasure (the letter posted may be the one printed before),
+// each saying which one replaced which. It reports whether any was
+// replaced.
+func deliveryBundles(t *i18n.Localizer, jobs []bundle.Job) ([]DeliveryChoice, bool) {
+	jobs = slices.Clone(jobs)
+	slices.SortFunc(jobs, func(a, b bundle.Job) int {
+		return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), strings.Compare(b.ID, a.ID))
+	})
+	sha := map[string]string{}
+	for _, j := range jobs {
+		sha[j.ID] = shortHash(j.SHA256)
+	}
+	var out []DeliveryChoice
+	replaced := false
+	for _, j := range jobs {
+		if j.SHA256 == "" {
+			continue // never finished
+		}
+		label := t.T("delivery.f.bundle_option", "Date", j.CreatedAt.Format(consoleTime), "SHA", shortHash(j.SHA256))
+		switch j.Status {
+		case bundle.StatusDone:
+			if j.Replaces != "" {
+				label += " " + t.T("delivery.f.bundle_replaces", "SHA", cmp.Or(sha[j.Replaces], shortHash(j.ReplacesSHA256)))
+			}
+		case bundle.StatusReplaced:
+			replaced = true
+			if next := sha[j.ReplacedBy]; next != "" {
+				label += " " + t.T("delivery.f.bundle_replaced_by", "SHA", next)
+			} else {
+				label += " " + t.T("delivery.f.bundle_replaced")
+			}
+		case bundle.StatusDiscarded:
+			replaced = true
+			label += " " + t.T("delivery.f.bundle_replaced")
+		default:
+			continue
+		}
+		out = append(out, DeliveryChoice{j.ID, label})
+	}
+	return out, replaced
 }
 
 func shortHash(h string) string {
@@ -202,8 +251,18 @@ func (s *Server) deliverySave(c *fiber.Ctx) error {
 		return s.renderDelivery(c, fiber.StatusUnprocessableEntity, camp, id, form, probs)
 	}
 	save := s.deps.Delivery.Save
+	var before *delivery.Event
 	if id == "" {
 		e.ID, save = form.NewID, s.deps.Delivery.Add
+	} else {
+		// What the edit changes goes into the audit log.
+		before, err = s.deps.Delivery.Event(ctx, camp.ID, id)
+		if errors.Is(err, delivery.ErrNotFound) {
+			return fiber.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
 	}
 	created, err := save(ctx, camp, e, currentUser(c).Email)
 	var verr *campaign.ValidationError
@@ -215,11 +274,21 @@ func (s *Server) deliverySave(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
-	action := audit.DeliveryChanged
-	if created {
-		action = audit.DeliveryRecorded
+	detail := string(e.Kind) + " " + e.Day + " " + e.ID
+	switch {
+	case created:
+		err = s.record(c, audit.DeliveryRecorded, camp.Slug, detail)
+	case before != nil:
+		// An edit names the fields it changed; one that changed none is
+		// no change.
+		if changed := delivery.Changed(before, e); len(changed) > 0 {
+			err = s.record(c, audit.DeliveryChanged, camp.Slug, detail+"; changed: "+strings.Join(changed, ", "))
+		}
+	default:
+		// The form for a new event sent again: the event it recorded
+		// stays as it is, and so does the log.
 	}
-	if err := s.record(c, action, camp.Slug, string(e.Kind)+" "+e.Day+" "+e.ID); err != nil {
+	if err != nil {
 		return err
 	}
 	return c.Redirect(deliveryBase(camp)+"?done=delivery_saved", fiber.StatusSeeOther)

@@ -88,6 +88,8 @@ type RecipientEditPage struct {
 	Status RecipientStatusView
 	// PublicURL is the recipient's public page; "" for a new recipient.
 	PublicURL string
+	// Archive is the archive's language choice (admin_archive.go).
+	Archive ArchiveView
 }
 
 func recipientFormOf(r *campaign.Recipient) RecipientForm {
@@ -198,6 +200,11 @@ func (s *Server) renderRecipientPage(c *fiber.Ctx, status int, id string, form R
 		if p.Status, err = s.recipientStatusView(c, id, sf, sprobs); err != nil {
 			return err
 		}
+		r, err := s.deps.Signing.Recipient(c.UserContext(), id)
+		if err != nil {
+			return err
+		}
+		p.Archive = s.archiveView(t, r)
 	}
 	if len(probs) > 0 || len(sprobs) > 0 {
 		title = t.T("admin.form.error_title", "Title", title)

@@ -26,6 +26,7 @@ import (
 const bundleUsage = `Usage:
   solidarity bundle --campaign SLUG --out FILE.zip [--layout list|postcards]
                     [--paper A4|letter] [--max-sheets N] [--lang CODE]
+                    [--despite-status]
 
 Builds the printable bundle of a campaign: a ZIP with one PDF per envelope
 (letter-01.pdf, ...), envelopes.pdf and manifest.csv. The cover letter and
@@ -33,8 +34,12 @@ the fixed texts print in --lang, one of the languages the campaign has a
 text in (its own or a translation); without it, in the first language of
 the prison's rules the campaign has a text in, else in the campaign's own.
 A letter the prison's rules would stop is printed with a warning. The
-database is the one serve uses; with the embedded database, stop the server
-first.
+envelopes carry the recipient's address valid today (after a transfer, the
+new one), which the command prints. When the recipient was released, is
+held incommunicado or died, the command says so and builds nothing, unless
+--despite-status is given (as the console asks for a ticked confirmation).
+The database is the one serve uses; with the embedded database, stop the
+server first.
 `
 
 // bundleMemory is the soft memory limit of the bundle command.
@@ -51,6 +56,7 @@ func bundleCmd(ctx context.Context, args []string, getenv func(string) string, s
 	fs.StringVar((*string)(&opts.Paper), "paper", string(pdf.A4), "A4 or letter")
 	fs.IntVar(&opts.MaxSheets, "max-sheets", pdf.DefaultMaxSheets, "sheets per envelope")
 	fs.StringVar(&opts.Lang, "lang", "", "language of the letter and the printed texts")
+	despite := fs.Bool("despite-status", false, "build even though the recipient cannot receive letters")
 	// Profiles for `solidarity bench --profile`; not in the usage.
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the build there")
 	memProfile := fs.String("memprofile", "", "write a heap profile taken halfway through the build there")
@@ -89,7 +95,20 @@ func bundleCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return fmt.Errorf("bundle: %w", err)
 	}
-	if err := chooseLanguage(ctx, a.Signing, messages, c, &opts, stderr); err != nil {
+	var r *campaign.Recipient
+	if c.RecipientID != "" {
+		if r, err = a.Signing.Recipient(ctx, c.RecipientID); err != nil {
+			return fmt.Errorf("bundle: recipient of %s: %w", c.Slug, err)
+		}
+	}
+	if err := chooseLanguage(messages, c, r, &opts, stderr); err != nil {
+		return err
+	}
+	// The status, the address and the bundle's cut-off are those of one
+	// moment.
+	now := time.Now()
+	despiteWhat, err := checkStatus(c, r, now, *despite, stderr)
+	if err != nil {
 		return err
 	}
 
@@ -109,7 +128,7 @@ func bundleCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if *memProfile != "" {
 		bar = heapProfileHalfway(*memProfile, bar, stderr)
 	}
-	scope, err := a.Builder.ScopeAt(ctx, c.ID, time.Now())
+	scope, err := a.Builder.ScopeAt(ctx, c.ID, now)
 	if err != nil {
 		return err
 	}
@@ -131,20 +150,45 @@ func bundleCmd(ctx context.Context, args []string, getenv func(string) string, s
 	fmt.Fprintf(stdout, "wrote %s in %s: %d letters, %d pages, %d signatures, %d greetings\nsha256 %s\n",
 		*out, opts.Lang, len(m.Envelopes), m.Pages, m.Signatures, m.Greetings, m.SHA256)
 	detail := fmt.Sprintf("%d letters, %d pages, sha256 %s", len(m.Envelopes), m.Pages, m.SHA256)
+	if despiteWhat != "" {
+		detail += "; built despite the recipient's status: " + despiteWhat
+	}
 	return a.Audit.Record(ctx, "cli", audit.BundleBuilt, c.Slug, detail)
+}
+
+// checkStatus says on w which address the envelopes carry on the day it
+// is at now in c's time zone, and, when r cannot receive letters that day
+// (released, incommunicado, deceased), warns and refuses unless despite.
+// When it builds despite the status, it returns the status in words, for
+// the audit log.
+func checkStatus(c *campaign.Campaign, r *campaign.Recipient, now time.Time, despite bool, w io.Writer) (string, error) {
+	if r == nil {
+		return "", nil
+	}
+	day := now.In(c.Location()).Format(time.DateOnly)
+	fmt.Fprintf(w, "address on %s: %s\n", day, strings.Join(r.AddressOn(day), ", "))
+	ch, ok := r.StatusOn(day)
+	if !ok || !ch.Unreachable() {
+		return "", nil
+	}
+	what := map[campaign.Situation]string{
+		campaign.SituationReleased:      "was released on %s",
+		campaign.SituationIncommunicado: "has been held incommunicado since %s",
+		campaign.SituationDeceased:      "died on %s",
+	}[ch.Situation]
+	fmt.Fprintf(w, "warning: %s "+what+": a letter may not reach them\n", r.Name, ch.Day)
+	if !despite {
+		return "", fmt.Errorf("bundle: %s cannot receive letters (%s since %s); give --despite-status to build the bundle all the same",
+			r.Name, ch.Situation, ch.Day)
+	}
+	fmt.Fprintln(w, "warning: building all the same (--despite-status)")
+	return string(ch.Situation) + " since " + ch.Day, nil
 }
 
 // chooseLanguage fills in the bundle's language as the console proposes
 // it, refuses one the campaign has no text in, and warns on w when the
-// prison's rules would stop the letter.
-func chooseLanguage(ctx context.Context, campaigns *campaign.Service, messages *i18n.Catalog, c *campaign.Campaign, opts *bundle.Options, w io.Writer) error {
-	var r *campaign.Recipient
-	if c.RecipientID != "" {
-		var err error
-		if r, err = campaigns.Recipient(ctx, c.RecipientID); err != nil {
-			return fmt.Errorf("bundle: recipient of %s: %w", c.Slug, err)
-		}
-	}
+// prison's rules would stop the letter. r is c's recipient, or nil.
+func chooseLanguage(messages *i18n.Catalog, c *campaign.Campaign, r *campaign.Recipient, opts *bundle.Options, w io.Writer) error {
 	langs := bundle.Languages(c, messages)
 	if opts.Lang == "" {
 		opts.Lang = bundle.DefaultLanguage(c, r, messages)
