@@ -83,7 +83,7 @@ func (s *Server) replyPost(slug string) string {
 	if !ok || p.Unlisted {
 		return ""
 	}
-	return slug
+	return p.Slug // its current one, should it have changed since
 }
 
 func joinNote(a, b string) string {

@@ -257,8 +257,12 @@ type PostPage struct {
 }
 
 func (s *Server) postPage(c *fiber.Ctx) error {
-	e, ok := s.deps.Posts.Posts().Public(c.Params("slug"), s.cfg.Now())
+	set, now := s.deps.Posts.Posts(), s.cfg.Now()
+	e, ok := set.Public(c.Params("slug"), now)
 	if !ok {
+		if to, moved := set.Moved(c.Params("slug"), now); moved {
+			return s.redirectMoved(c, "/letters/"+url.PathEscape(to))
+		}
 		return fiber.ErrNotFound
 	}
 	t := s.localizer(c)
