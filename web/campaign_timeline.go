@@ -83,7 +83,7 @@ func (s *Server) replyPost(slug string) string {
 	if !ok || p.Unlisted {
 		return ""
 	}
-	return slug
+	return p.Slug // its current one, should it have changed since
 }
 
 func joinNote(a, b string) string {
@@ -130,6 +130,11 @@ func (s *Server) localDay(camp *campaign.Campaign) uint64 {
 		// time.LoadLocation parses the zone's file on every call.
 		loc, _ = s.zones.LoadOrStore(camp.TimeZone, camp.Location())
 	}
-	y, m, d := s.cfg.Now().In(loc.(*time.Location)).Date()
+	return dayNumber(s.cfg.Now().In(loc.(*time.Location)))
+}
+
+// dayNumber is t's date as a number (20270601), for cache keys.
+func dayNumber(t time.Time) uint64 {
+	y, m, d := t.Date()
 	return uint64(y)*10000 + uint64(m)*100 + uint64(d)
 }

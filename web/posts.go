@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -106,6 +107,15 @@ func day(t *i18n.Localizer, d string) string {
 	return t.Date(v)
 }
 
+// oneFullStop drops the full stop a sentence adds after a date that ends
+// in one already: "10 студзеня 2013 г.", "2013 m. sausio 10 d.".
+func oneFullStop(s string) string {
+	if strings.HasSuffix(s, "..") && !strings.HasSuffix(s, "...") {
+		return s[:len(s)-1]
+	}
+	return s
+}
+
 // postView lays out p for the reader; body is its rendered Markdown by
 // language (posts.Entry.HTML).
 func (s *Server) postView(c *fiber.Ctx, p *posts.Post, body map[string]template.HTML) PostView {
@@ -134,6 +144,7 @@ func (s *Server) postView(c *fiber.Ctx, p *posts.Post, body map[string]template.
 		default:
 			v.Received = t.T("posts.received_by", "How", how)
 		}
+		v.Received = oneFullStop(v.Received)
 	}
 	set := s.deps.Signing.Campaigns()
 	if r, ok := set.Recipient(p.RecipientID); ok {
@@ -199,7 +210,8 @@ func tagParam(c *fiber.Ctx) string {
 }
 
 func (s *Server) renderPostList(c *fiber.Ctx, tag string) error {
-	t := s.localizer(c)
+	set := s.deps.Signing.Campaigns()
+	key := s.memoryPageKey(set)
 	listed := s.listedPosts(tag)
 	if tag != "" && len(listed) == 0 {
 		return fiber.ErrNotFound
@@ -208,9 +220,26 @@ func (s *Server) renderPostList(c *fiber.Ctx, tag string) error {
 	if err != nil || page < 1 || (page-1)*postsPerPage >= max(len(listed), 1) {
 		return fiber.ErrNotFound
 	}
-	path, title, feed := "/letters", t.T("posts.title"), "/letters/feed.atom"
+	path := "/letters"
 	if tag != "" {
 		path = "/letters/tag/" + url.PathEscape(tag)
+	}
+	slot, cached := s.memorySlot(c, "posts", path, true)
+	if !cached {
+		return s.render(c, fiber.StatusOK, "posts", s.postListData(c, tag, path, listed, page))
+	}
+	return s.sendCached(c, slot, key, "posts", func() (*Page, any, error) {
+		p := s.postListData(c, tag, path, listed, page)
+		return &p.Page, p, nil
+	})
+}
+
+// postListData lays out page n of the listed posts, at path, all or a
+// tag's.
+func (s *Server) postListData(c *fiber.Ctx, tag, path string, listed []*posts.Entry, page int) PostListPage {
+	t := s.localizer(c)
+	title, feed := t.T("posts.title"), "/letters/feed.atom"
+	if tag != "" {
 		title, feed = t.T("posts.tag_title", "Tag", tag), path+"/feed.atom"
 	}
 	p := PostListPage{Page: s.page(c, title), Heading: title, Tag: tag, Feed: feed}
@@ -225,7 +254,7 @@ func (s *Server) renderPostList(c *fiber.Ctx, tag string) error {
 	if to < len(listed) {
 		p.Older = pageLink(path, page+1)
 	}
-	return s.render(c, fiber.StatusOK, "posts", p)
+	return p
 }
 
 // listedPosts returns the posts that lists and feeds show now, newest
@@ -257,27 +286,43 @@ type PostPage struct {
 }
 
 func (s *Server) postPage(c *fiber.Ctx) error {
-	e, ok := s.deps.Posts.Posts().Public(c.Params("slug"), s.cfg.Now())
+	campaigns := s.deps.Signing.Campaigns()
+	key := s.memoryPageKey(campaigns)
+	set, now := s.deps.Posts.Posts(), s.cfg.Now()
+	e, ok := set.Public(c.Params("slug"), now)
 	if !ok {
+		if to, moved := set.Moved(c.Params("slug"), now); moved {
+			return s.redirectMoved(c, "/letters/"+url.PathEscape(to))
+		}
 		return fiber.ErrNotFound
 	}
-	t := s.localizer(c)
-	v := s.postView(c, &e.Post, e.HTML)
 	// Posts about an unlisted recipient are unlisted too.
-	unlisted := e.Post.Unlisted || !s.deps.Signing.Campaigns().RecipientListed(e.Post.RecipientID)
-	p := PostPage{Page: s.page(c, v.Title), Article: PostArticle{T: t, P: v}, Unlisted: unlisted}
-	desc := v.Excerpt
-	if desc == "" {
-		desc = v.Written
-	}
-	p.Meta = s.pageMeta(c, t, v.Title, excerpt(desc, 200), "/letters/"+e.Post.Slug)
-	p.Meta.Type = "article"
+	unlisted := e.Post.Unlisted || !campaigns.RecipientListed(e.Post.RecipientID)
 	if unlisted {
 		// Reachable by its link only: search engines leave it out.
-		p.Meta.NoIndex = true
 		c.Set("X-Robots-Tag", "noindex")
 	}
-	return s.render(c, fiber.StatusOK, "post", p)
+	draw := func() PostPage {
+		t := s.localizer(c)
+		v := s.postView(c, &e.Post, e.HTML)
+		p := PostPage{Page: s.page(c, v.Title), Article: PostArticle{T: t, P: v}, Unlisted: unlisted}
+		desc := v.Excerpt
+		if desc == "" {
+			desc = v.Written
+		}
+		p.Meta = s.pageMeta(c, t, v.Title, excerpt(desc, 200), "/letters/"+e.Post.Slug)
+		p.Meta.Type = "article"
+		p.Meta.NoIndex = unlisted
+		return p
+	}
+	slot, cached := s.memorySlot(c, "post", "/letters/"+url.PathEscape(e.Post.Slug), false)
+	if !cached {
+		return s.render(c, fiber.StatusOK, "post", draw())
+	}
+	return s.sendCached(c, slot, key, "post", func() (*Page, any, error) {
+		p := draw()
+		return &p.Page, p, nil
+	})
 }
 
 // postScan serves a scan that a post visitors may read shows. A scan's

@@ -105,14 +105,45 @@ func (s *Server) recipientPosts(r *campaign.Recipient) []*posts.Entry {
 }
 
 func (s *Server) recipientPage(c *fiber.Ctx) error {
+	set := s.deps.Signing.Campaigns()
 	r, err := s.publicRecipient(c)
 	if r == nil {
 		return err
 	}
-	t := s.localizer(c)
-	now := s.cfg.Now()
-	today := now.UTC().Format(time.DateOnly)
+	// What the page shows of today (the recipient's status and address,
+	// and in each campaign's timeline, in its zone) changes at midnight.
+	days := []uint64{dayNumber(s.cfg.Now().UTC())}
+	for i := range set.All {
+		if set.All[i].RecipientID == r.ID {
+			days = append(days, s.localDay(&set.All[i]))
+		}
+	}
+	key := s.memoryPageKey(set, days...)
+	listed := s.recipientPosts(r)
+	page, err := strconv.Atoi(c.Query("page", "1"))
+	if err != nil || page < 1 || (page-1)*postsPerPage >= max(len(listed), 1) {
+		return fiber.ErrNotFound
+	}
 	path := "/r/" + url.PathEscape(r.Slug)
+	if r.Unlisted {
+		// Reachable by its link only: search engines leave it out.
+		c.Set("X-Robots-Tag", "noindex")
+	}
+	slot, cached := s.memorySlot(c, "recipient", path, true)
+	if !cached {
+		return s.render(c, fiber.StatusOK, "recipient", s.recipientPageData(c, r, path, listed, page))
+	}
+	return s.sendCached(c, slot, key, "recipient", func() (*Page, any, error) {
+		p := s.recipientPageData(c, r, path, listed, page)
+		return &p.Page, p, nil
+	})
+}
+
+// recipientPageData lays out r's page, at path, with page n of the listed
+// posts about them.
+func (s *Server) recipientPageData(c *fiber.Ctx, r *campaign.Recipient, path string, listed []*posts.Entry, page int) RecipientPage {
+	t := s.localizer(c)
+	today := s.cfg.Now().UTC().Format(time.DateOnly)
 	p := RecipientPage{Page: s.page(c, r.Name), Name: r.Name, Story: r.Description, Sentence: r.Sentence,
 		Reachable: true, LanguageRules: r.LanguageRules}
 	if d := day(t, r.DetainedSince); d != "" {
@@ -131,11 +162,6 @@ func (s *Server) recipientPage(c *fiber.Ctx) error {
 		p.Languages = strings.Join(names, ", ")
 	}
 	p.Open, p.Closed = s.recipientCampaigns(c, t, r)
-	listed := s.recipientPosts(r)
-	page, err := strconv.Atoi(c.Query("page", "1"))
-	if err != nil || page < 1 || (page-1)*postsPerPage >= max(len(listed), 1) {
-		return fiber.ErrNotFound
-	}
 	from, to := (page-1)*postsPerPage, min(page*postsPerPage, len(listed))
 	if page > 1 {
 		p.Newer = pageLink(path, page-1)
@@ -154,15 +180,13 @@ func (s *Server) recipientPage(c *fiber.Ctx) error {
 	}
 	p.Meta = s.pageMeta(c, t, r.Name, desc, path)
 	p.Meta.Type = "profile"
-	if r.Unlisted {
-		// Reachable by its link only: search engines leave it out, and
-		// no feed names the posts about them.
-		p.Meta.NoIndex = true
-		c.Set("X-Robots-Tag", "noindex")
-	} else {
+	// An unlisted recipient's page is left out by search engines, and no
+	// feed names the posts about them.
+	p.Meta.NoIndex = r.Unlisted
+	if !r.Unlisted {
 		p.Feed = path + "/feed.atom"
 	}
-	return s.render(c, fiber.StatusOK, "recipient", p)
+	return p
 }
 
 // recipientCampaigns lists the listed public campaigns to r: the open ones,

@@ -2,7 +2,8 @@
 // safe to publish: it accepts JPEG, PNG and WebP by their content, refuses
 // files too large or too many pixels before decoding them (a small file
 // can claim a huge image: a decompression bomb), and re-encodes the picture
-// as a JPEG of at most MaxWidth pixels across. The output carries no
+// as a JPEG of at most MaxWidth pixels across, turned upright as the
+// EXIF Orientation of a JPEG says. The output carries no
 // metadata: EXIF (location, device, time), XMP and ICC profiles are gone,
 // since only the pixels are encoded again.
 package scanimage
@@ -110,7 +111,13 @@ func Process(data []byte) (Picture, error) {
 	if cfg.Width > MaxSide || cfg.Height > MaxSide || int64(cfg.Width)*int64(cfg.Height) > MaxPixels {
 		return Picture{}, fmt.Errorf("%s of %d×%d: %w", f, cfg.Width, cfg.Height, ErrPixels)
 	}
-	if need := memory(cfg, f == JPEG && progressive(data)); need > MaxMemory {
+	// A phone says in EXIF how it was held; the output keeps no EXIF, so
+	// its pixels are turned instead.
+	o := upright
+	if f == JPEG {
+		o = jpegOrientation(data)
+	}
+	if need := memory(cfg, f == JPEG && progressive(data), o); need > MaxMemory {
 		return Picture{}, fmt.Errorf("%s of %d×%d needs %d MB to decode: %w", f, cfg.Width, cfg.Height, need/1_000_000, ErrPixels)
 	}
 	img, err := decode(bytes.NewReader(data))
@@ -118,19 +125,22 @@ func Process(data []byte) (Picture, error) {
 		return Picture{}, fmt.Errorf("decode %s: %w: %w", f, ErrCorrupt, err)
 	}
 	b := img.Bounds()
-	w, h := b.Dx(), b.Dy()
-	if w > MaxWidth {
-		h = max(1, int(int64(h)*MaxWidth/int64(w)))
-		w = MaxWidth
+	// The width limit is the picture's as seen: shrink to it, still as
+	// stored (drawing the smaller picture), then turn it.
+	w, h := outputSize(b.Dx(), b.Dy(), o)
+	sw, sh := w, h
+	if o.swapsSides() {
+		sw, sh = h, w
 	}
 	// Transparent parts of a PNG or WebP become white, as paper is.
-	out := image.NewRGBA(image.Rect(0, 0, w, h))
+	out := image.NewRGBA(image.Rect(0, 0, sw, sh))
 	draw.Draw(out, out.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
-	if w == b.Dx() && h == b.Dy() {
+	if sw == b.Dx() && sh == b.Dy() {
 		draw.Draw(out, out.Bounds(), img, b.Min, draw.Over)
 	} else {
 		draw.CatmullRom.Scale(out, out.Bounds(), img, b, draw.Over, nil)
 	}
+	out = orient(out, o)
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, out, &jpeg.Options{Quality: Quality}); err != nil {
 		return Picture{}, fmt.Errorf("encode jpeg: %w", err)
@@ -139,23 +149,37 @@ func Process(data []byte) (Picture, error) {
 	return Picture{JPEG: buf.Bytes(), Width: w, Height: h, ID: hex.EncodeToString(sum[:])}, nil
 }
 
+// outputSize is the size of the output for a picture stored w×h and
+// turned by o: its size as seen, shrunk to MaxWidth across.
+func outputSize(w, h int, o orientation) (int, int) {
+	if o.swapsSides() {
+		w, h = h, w
+	}
+	if w > MaxWidth {
+		h = max(1, int(int64(h)*MaxWidth/int64(w)))
+		w = MaxWidth
+	}
+	return w, h
+}
+
 // memory is what decoding a picture of cfg and drawing its output takes,
 // in bytes: the image/... decoders hold the whole picture, at its colour
 // model's bytes a pixel; a progressive JPEG also holds every component's
 // DCT coefficients (64 int32 an 8×8 block: 4 bytes a pixel and
-// component, at most, with no subsampling) until its last scan.
-func memory(cfg image.Config, progressive bool) int64 {
+// component, at most, with no subsampling) until its last scan. A
+// picture that is turned (o) is drawn twice.
+func memory(cfg image.Config, progressive bool, o orientation) int64 {
 	pixels := int64(cfg.Width) * int64(cfg.Height)
 	perPixel, channels := bytesPerPixel(cfg.ColorModel)
 	if progressive {
 		perPixel += 4 * channels
 	}
-	w, h := int64(cfg.Width), int64(cfg.Height)
-	if w > MaxWidth {
-		h = max(1, h*MaxWidth/w)
-		w = MaxWidth
+	w, h := outputSize(cfg.Width, cfg.Height, o)
+	out := int64(w) * int64(h) * 4
+	if o != upright {
+		out *= 2
 	}
-	return pixels*perPixel + w*h*4
+	return pixels*perPixel + out
 }
 
 // bytesPerPixel is what a decoded pixel of model takes at most, and how

@@ -42,16 +42,22 @@ type Set struct {
 	Gen    uint64
 	all    []*Entry // newest first
 	bySlug map[string]*Entry
-	scans  map[string][]*Entry // the posts that show each scan
+	// byOldSlug finds a post by a slug it had before.
+	byOldSlug map[string]*Entry
+	scans     map[string][]*Entry // the posts that show each scan
 	// starts are the times the posts go or went public, ascending.
 	starts []time.Time
 }
 
 func newSet(entries []*Entry) *Set {
 	slices.SortFunc(entries, func(a, b *Entry) int { return newerFirst(&a.Post, &b.Post) })
-	st := &Set{all: entries, bySlug: make(map[string]*Entry, len(entries)), scans: map[string][]*Entry{}}
+	st := &Set{all: entries, bySlug: make(map[string]*Entry, len(entries)), byOldSlug: map[string]*Entry{},
+		scans: map[string][]*Entry{}}
 	for _, e := range entries {
 		st.bySlug[e.Post.Slug] = e
+		for _, old := range e.Post.OldSlugs {
+			st.byOldSlug[old] = e
+		}
 		for _, sc := range e.Post.Scans {
 			st.scans[sc.ID] = append(st.scans[sc.ID], e)
 		}
@@ -102,6 +108,19 @@ func (st *Set) Public(slug string, now time.Time) (*Entry, bool) {
 	return e, true
 }
 
+// Moved returns the current slug of the post that had slug before, if
+// visitors may read it at now: its old links lead there.
+func (st *Set) Moved(slug string, now time.Time) (string, bool) {
+	if _, ok := st.bySlug[slug]; ok {
+		return "", false
+	}
+	e, ok := st.byOldSlug[slug]
+	if !ok || !e.Post.Live(now) {
+		return "", false
+	}
+	return e.Post.Slug, true
+}
+
 // ScanShown reports whether a post visitors may read at now shows the
 // scan: the scans of drafts and of posts not yet public are not served.
 func (st *Set) ScanShown(id string, now time.Time) bool {
@@ -130,14 +149,19 @@ func (s *Service) Posts() *Set {
 	if st := s.mem.set.Load(); st != nil {
 		return st
 	}
-	return &Set{bySlug: map[string]*Entry{}}
+	return &Set{bySlug: map[string]*Entry{}, byOldSlug: map[string]*Entry{}}
 }
 
-// Published returns the post with that slug if visitors may read it now,
-// from memory: for pages that link a post by its slug (a reply received,
-// in a campaign's delivery log).
+// Published returns the post with that slug, or that had it before, if
+// visitors may read it now, from memory: for pages that link a post by
+// the slug it had when they recorded it (a reply received, in a
+// campaign's delivery log). Link it by the post's Slug.
 func (s *Service) Published(slug string) (*Post, bool) {
-	e, ok := s.Posts().Public(slug, s.now())
+	set, now := s.Posts(), s.now()
+	if to, ok := set.Moved(slug, now); ok {
+		slug = to
+	}
+	e, ok := set.Public(slug, now)
 	if !ok {
 		return nil, false
 	}

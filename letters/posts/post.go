@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/solidarity-letters/solidarity/campaign"
 )
 
 // Errors of the store and the service.
@@ -26,6 +28,10 @@ var (
 	// cannot be unsealed, say); the others are in memory.
 	ErrSkipped = errors.New("posts left out")
 )
+
+// ProblemOldSlug is a slug another post had before: its old links lead
+// there, so no other post may take it.
+const ProblemOldSlug campaign.Problem = "old_slug"
 
 // Kind is what a post is.
 type Kind string
@@ -82,9 +88,14 @@ type Scan struct {
 
 // Post is a letter or a piece of news.
 type Post struct {
-	ID    string `bson:"_id"`
-	Slug  string `bson:"slug"`
-	Title string `bson:"title"`
+	ID   string `bson:"_id"`
+	Slug string `bson:"slug"`
+	// OldSlugs are the slugs the post had before, oldest first: their
+	// links lead to it (a 301), and no other post may take them. Posts
+	// stored before slugs were kept lack the field, which reads as none:
+	// no migration is needed.
+	OldSlugs []string `bson:"old_slugs,omitempty"`
+	Title    string   `bson:"title"`
 	// Lang is the language Title, Excerpt and Body are written in.
 	Lang        string `bson:"lang"`
 	RecipientID string `bson:"recipient_id"`

@@ -358,3 +358,100 @@ func TestLoadSkipsAnUnreadablePost(t *testing.T) {
 		t.Errorf("second Load: %v, want nil (the post has not changed)", err)
 	}
 }
+
+// A post whose slug changes keeps its old ones: they lead to it while it
+// is public, no other post may take them, and it may take one back.
+func TestSlugHistory(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	in := validInput()
+	in.Slug = "first"
+	p, err := e.svc.Create(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err = e.svc.Publish(ctx, p.ID, p.Version, time.Time{}, "org@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	rename := func(p posts.Post, slug string) posts.Post {
+		t.Helper()
+		in := posts.InputOf(&p)
+		in.Slug = slug
+		p, err := e.svc.Update(ctx, p.ID, p.Version, in)
+		if err != nil {
+			t.Fatalf("rename to %s: %v", slug, err)
+		}
+		return p
+	}
+	p = rename(p, "second")
+	p = rename(p, "third")
+	if got := strings.Join(p.OldSlugs, ","); got != "first,second" {
+		t.Errorf("old slugs %q, want first,second", got)
+	}
+	other := posts.NewService(posts.NewStore(e.db, testdb.Keys(t)), nil, &records{}, e.clock.Now)
+	if err := other.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, svc := range []*posts.Service{e.svc, other} {
+		set := svc.Posts()
+		for _, old := range []string{"first", "second"} {
+			if to, ok := set.Moved(old, e.clock.Now()); !ok || to != "third" {
+				t.Errorf("Moved(%s) = %q, %v, want third", old, to, ok)
+			}
+			if _, ok := set.Public(old, e.clock.Now()); ok {
+				t.Errorf("an old slug %s is a post's own", old)
+			}
+			// A reply recorded by the old slug still finds the post.
+			if got, ok := svc.Published(old); !ok || got.Slug != "third" {
+				t.Errorf("Published(%s) = %v, %v, want the post as third", old, got, ok)
+			}
+		}
+		if _, ok := set.Moved("third", e.clock.Now()); ok {
+			t.Error("the current slug counts as moved")
+		}
+	}
+
+	// No other post may take a slug this one answers to, new or renamed.
+	wantOld := func(t *testing.T, err error) {
+		t.Helper()
+		var verr *campaign.ValidationError
+		if !errors.As(err, &verr) || len(verr.Fields) != 1 || verr.Fields[0].Field != "slug" || verr.Fields[0].Problem != posts.ProblemOldSlug {
+			t.Errorf("err = %v, want the slug's old_slug problem", err)
+		}
+	}
+	in = validInput()
+	in.Slug = "second"
+	_, err = e.svc.Create(ctx, in)
+	wantOld(t, err)
+	in.Slug = "fourth"
+	q, err := e.svc.Create(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Slug = "first"
+	_, err = e.svc.Update(ctx, q.ID, q.Version, in)
+	wantOld(t, err)
+	in.Slug = "third"
+	_, err = e.svc.Update(ctx, q.ID, q.Version, in)
+	var verr *campaign.ValidationError
+	if !errors.As(err, &verr) || verr.Fields[0].Problem != campaign.ProblemTaken {
+		t.Errorf("another post's current slug: %v", err)
+	}
+
+	// The post may take an old slug of its own back.
+	p = rename(p, "first")
+	if got := strings.Join(p.OldSlugs, ","); got != "second,third" {
+		t.Errorf("old slugs %q, want second,third", got)
+	}
+	if to, ok := e.svc.Posts().Moved("third", e.clock.Now()); !ok || to != "first" {
+		t.Errorf("Moved(third) = %q, %v, want first", to, ok)
+	}
+
+	// Old slugs of a post visitors may not read lead nowhere.
+	if _, err := e.svc.Unpublish(ctx, p.ID, p.Version, "org@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	if to, ok := e.svc.Posts().Moved("second", e.clock.Now()); ok {
+		t.Errorf("an unpublished post's old slug moved to %q", to)
+	}
+}

@@ -74,10 +74,47 @@ func (s *Service) Create(ctx context.Context, in Input) (Post, error) {
 	if err != nil {
 		return p, err
 	}
+	if err := s.slugFree(ctx, p.ID, p.Slug); err != nil {
+		return p, err
+	}
 	if err := s.store.Create(ctx, &p); err != nil {
 		return p, slugTaken(err)
 	}
 	return p, s.remember(p)
+}
+
+// slugFree returns a *campaign.ValidationError when a post other than id
+// has slug (ProblemTaken) or had it (ProblemOldSlug: its old links lead
+// there). The unique index on slugs still guards the current ones against
+// a save at the same moment.
+func (s *Service) slugFree(ctx context.Context, id, slug string) error {
+	all, err := s.store.slugs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, o := range all {
+		switch {
+		case o.ID == id:
+		case o.Slug == slug:
+			return &campaign.ValidationError{Fields: []campaign.FieldError{{Field: "slug", Problem: campaign.ProblemTaken}}}
+		case slices.Contains(o.OldSlugs, slug):
+			return &campaign.ValidationError{Fields: []campaign.FieldError{{Field: "slug", Problem: ProblemOldSlug}}}
+		}
+	}
+	return nil
+}
+
+// keepOldSlug records in p that it had base's slug, when it changes: the
+// old address then leads to it. A slug it takes back is no longer old.
+func keepOldSlug(p *Post, base *Post) {
+	p.OldSlugs = slices.Clone(base.OldSlugs)
+	if base.Slug == "" || p.Slug == base.Slug {
+		return
+	}
+	p.OldSlugs = slices.DeleteFunc(p.OldSlugs, func(o string) bool { return o == p.Slug })
+	if !slices.Contains(p.OldSlugs, base.Slug) {
+		p.OldSlugs = append(p.OldSlugs, base.Slug)
+	}
 }
 
 // slugTaken words a duplicate slug as the form's problem.
@@ -100,9 +137,13 @@ func (s *Service) Update(ctx context.Context, id string, prev int64, in Input) (
 	if err == nil && p.State != Draft {
 		err = consentProblem(&p)
 	}
+	if err == nil && p.Slug != base.Slug {
+		err = s.slugFree(ctx, p.ID, p.Slug)
+	}
 	if err != nil {
 		return p, err
 	}
+	keepOldSlug(&p, &base)
 	return p, s.save(ctx, &p, prev)
 }
 

@@ -177,6 +177,27 @@ func (s *Store) stamps(ctx context.Context) ([]stamp, error) {
 	return out, nil
 }
 
+// slugs is a post's current and old slugs.
+type slugs struct {
+	ID       string   `bson:"_id"`
+	Slug     string   `bson:"slug"`
+	OldSlugs []string `bson:"old_slugs"`
+}
+
+// slugs returns every post's current and old slugs, for the check that a
+// slug is free (posts are few).
+func (s *Store) slugs(ctx context.Context) ([]slugs, error) {
+	cur, err := s.posts.Find(ctx, bson.M{}, options.Find().SetProjection(bson.M{"slug": 1, "old_slugs": 1}))
+	if err != nil {
+		return nil, fmt.Errorf("read post slugs: %w", err)
+	}
+	var out []slugs
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("read post slugs: %w", err)
+	}
+	return out, nil
+}
+
 // scanDoc is a stored scan.
 type scanDoc struct {
 	ID        string    `bson:"_id"`
