@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -107,15 +106,6 @@ func day(t *i18n.Localizer, d string) string {
 	return t.Date(v)
 }
 
-// oneFullStop drops the full stop a sentence adds after a date that ends
-// in one already: "10 студзеня 2013 г.", "2013 m. sausio 10 d.".
-func oneFullStop(s string) string {
-	if strings.HasSuffix(s, "..") && !strings.HasSuffix(s, "...") {
-		return s[:len(s)-1]
-	}
-	return s
-}
-
 // postView lays out p for the reader; body is its rendered Markdown by
 // language (posts.Entry.HTML).
 func (s *Server) postView(c *fiber.Ctx, p *posts.Post, body map[string]template.HTML) PostView {
@@ -144,7 +134,6 @@ func (s *Server) postView(c *fiber.Ctx, p *posts.Post, body map[string]template.
 		default:
 			v.Received = t.T("posts.received_by", "How", how)
 		}
-		v.Received = oneFullStop(v.Received)
 	}
 	set := s.deps.Signing.Campaigns()
 	if r, ok := set.Recipient(p.RecipientID); ok {

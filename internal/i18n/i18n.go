@@ -251,6 +251,23 @@ func (l *Localizer) localize(id string, count any, pairs []any) string {
 	if err != nil {
 		return id
 	}
+	return oneFullStop(s, data)
+}
+
+// oneFullStop drops the full stop a message puts after a value that ends
+// in one already, as dates do in several languages: "выдаленага 10
+// студзеня 2013 г.." becomes "... 2013 г.". An ellipsis is left alone.
+func oneFullStop(s string, data map[string]any) string {
+	for _, v := range data {
+		v, ok := v.(string)
+		if !ok || len(v) < 2 || !strings.HasSuffix(v, ".") || strings.HasSuffix(v, "..") {
+			continue
+		}
+		if strings.Contains(s, v+"..") {
+			continue
+		}
+		s = strings.ReplaceAll(s, v+".", v)
+	}
 	return s
 }
 

@@ -57,6 +57,16 @@ func TestLocalizer(t *testing.T) {
 		{l.DateTime(time.Date(2027, 7, 12, 0, 0, 0, 0, time.FixedZone("+03", 3*3600))), "12 July 2027, 00:00 (UTC+03)"},
 		{l.DateTime(time.Date(2027, 1, 12, 18, 30, 0, 0, time.FixedZone("CET", 3600))), "12 January 2027, 18:30 (CET)"},
 	}
+	be := c.Localizer(language.MustParse("be"))
+	lt := c.Localizer(language.Lithuanian)
+	erased := time.Date(2013, 1, 10, 0, 0, 0, 0, time.UTC)
+	tests = append(tests, []struct{ got, want string }{
+		// A date that ends in a full stop takes no second one from the
+		// sentence around it.
+		{be.T("admin.bundle.rebuilt", "Date", be.Date(erased)), "Створаны нанова без подпісу, выдаленага 10 студзеня 2013 г."},
+		{lt.T("admin.bundle.rebuilt", "Date", lt.Date(erased)), "Sukurtas iš naujo be parašo, ištrinto 2013 m. sausio 10 d."},
+		{l.T("admin.bundle.rebuilt", "Date", l.Date(erased)), "Rebuilt without a signature erased on 10 January 2013."},
+	}...)
 	for _, tt := range tests {
 		if tt.got != tt.want {
 			t.Errorf("got %q, want %q", tt.got, tt.want)
