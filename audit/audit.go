@@ -27,6 +27,10 @@ const (
 	BundleBuilt     Action = "bundle_built"
 	BundleFetched   Action = "bundle_downloaded"
 	BundleRebuilt   Action = "bundle_rebuilt"
+	// BundleConfirmed: a bundle was queued despite the console's warnings
+	// (a recipient who cannot receive letters, a letter's language or
+	// censor rules), with the ticked confirmation.
+	BundleConfirmed Action = "bundle_warnings_confirmed"
 	PartnerAdded    Action = "partner_added"
 	PartnerKeyAdded Action = "partner_api_key_created"
 	PartnerKeyGone  Action = "partner_api_key_revoked"

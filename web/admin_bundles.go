@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -16,6 +17,7 @@ import (
 	"github.com/solidarity-letters/solidarity/audit"
 	"github.com/solidarity-letters/solidarity/bundle"
 	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/pdf"
 )
 
@@ -139,15 +141,29 @@ func (s *Server) bundleBuild(c *fiber.Ctx) error {
 		opts.Lang = "" // the page proposes one again
 		return s.renderBundle(c, fiber.StatusUnprocessableEntity, camp, opts, t.T("admin.bundle.invalid_language"))
 	}
-	if len(s.bundleWarnings(t, camp, r, opts.Lang)) > 0 && formValue(c, "confirm") != "yes" {
+	warned := len(s.bundleWarnings(t, camp, r, opts.Lang)) > 0
+	if warned && formValue(c, "confirm") != "yes" {
 		return s.renderBundle(c, fiber.StatusUnprocessableEntity, camp, opts, t.T("admin.bundle.confirm_needed"))
 	}
-	_, err = s.deps.Bundles.Enqueue(c.UserContext(), camp, opts, currentUser(c).Email)
+	job, err := s.deps.Bundles.Enqueue(c.UserContext(), camp, opts, currentUser(c).Email)
 	if errors.Is(err, bundle.ErrInvalid) {
 		return s.renderBundle(c, fiber.StatusUnprocessableEntity, camp, opts, t.T("admin.bundle.invalid", "Max", pdf.MaxMaxSheets))
 	}
 	if err != nil {
 		return err
+	}
+	if warned {
+		// Who chose to print despite the warnings, and what they were
+		// told, as the command line's --despite-status is recorded. In
+		// English, as the log's other details are.
+		var said []string
+		for _, w := range s.bundleWarnings(s.deps.Messages.Localizer(i18n.Default()), camp, r, opts.Lang) {
+			said = append(said, w.Text)
+		}
+		detail := fmt.Sprintf("bundle %s queued despite: %s", job.ID, strings.Join(said, " "))
+		if err := s.record(c, audit.BundleConfirmed, camp.Slug, detail); err != nil {
+			return err
+		}
 	}
 	return c.Redirect("/admin/campaigns/"+url.PathEscape(camp.ID)+"/bundle?done=bundle_queued", fiber.StatusSeeOther)
 }

@@ -436,6 +436,15 @@ func TestBundleForAnUnreachableRecipientNeedsConfirmation(t *testing.T) {
 			if res := org.post(t, "/admin/campaigns/"+c.ID+"/bundle", form); res.Status != 303 {
 				t.Errorf("building with confirmation: %d", res.Status)
 			}
+			// Who printed despite the warning is in the audit log, with
+			// what the warning said.
+			var logged bool
+			for _, e := range s.auditEntries(t, audit.BundleConfirmed) {
+				logged = logged || (e.Target == slug && strings.Contains(e.Detail, strings.TrimPrefix(tc.status, "Ales Bialiatski ")))
+			}
+			if !logged {
+				t.Error("the build despite the warning is not in the audit log")
+			}
 		})
 	}
 	if res := org.post(t, "/admin/recipients/r-st-released/status", url.Values{"situation": {"freed"}, "day": {"20/05/2027"}}); res.Status != 422 ||
