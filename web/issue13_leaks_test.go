@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -52,6 +53,10 @@ func TestHiddenItemsNeverLeak(t *testing.T) {
 		})
 	}
 	published := post("Published letter", "r-ales", "new-year", now)
+	// Listed posts that answer a campaign no list names.
+	for i, c := range []string{"draft-camp", "soon-camp", "old-camp", "hidden-camp", "quiet-camp"} {
+		s.addPost(t, fmt.Sprintf("Answer %d", i), now, func(in *posts.Input) { in.Tags, in.CampaignID = "", "c-"+c })
+	}
 	draft := post("Draft letter", "r-ales", "new-year, draftytag", time.Time{})
 	later := post("Later letter", "r-ales", "new-year, latertag", now.Add(time.Hour))
 	unlisted := post("Unlisted letter", "r-ales", "new-year, unlistedtag", now)
@@ -88,6 +93,11 @@ func TestHiddenItemsNeverLeak(t *testing.T) {
 		{"/letters/feed.atom", "Published letter"},
 		{"/letters/tag/new-year/feed.atom", "Published letter"},
 		{"/letters/published-letter", "Published letter"},
+		{"/letters/answer-0", "Ales Bialiatski"},
+		{"/letters/answer-1", "Ales Bialiatski"},
+		{"/letters/answer-2", "Ales Bialiatski"},
+		{"/letters/answer-3", "Ales Bialiatski"},
+		{"/letters/answer-4", "Ales Bialiatski"},
 		{"/r/ales-bialiatski", "Published letter"},
 		{"/r/ales-bialiatski/feed.atom", "Published letter"},
 		{"/r/maria-kalesnikava", "Closed campaign"},
@@ -211,4 +221,24 @@ func TestReplyLinkFollowsItsPost(t *testing.T) {
 	check("scheduled", false)
 	s.Clock.Add(2 * time.Hour)
 	check("once its time came", true)
+}
+
+// A post that is itself reachable by its link only may name the unlisted
+// campaign it answers.
+func TestUnlistedPostNamesItsUnlistedCampaign(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, dbs.Database(t))
+	s.addCampaign(t, "quiet", func(c *campaign.Campaign) { c.Title, c.Unlisted = "Quiet campaign", true })
+	s.addCampaign(t, "ales", nil)
+	p := s.addPost(t, "Answer", s.Clock.Now(), func(in *posts.Input) { in.CampaignID = "c-quiet" })
+	link := `<a href="/c/quiet">Quiet campaign</a>`
+	if body := s.get(t, "/letters/"+p.Slug).Body; strings.Contains(body, link) {
+		t.Error("a listed post names the unlisted campaign")
+	}
+	if _, err := s.Core.Posts.SetUnlisted(context.Background(), p.ID, p.Version, true, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if body := s.get(t, "/letters/"+p.Slug).Body; !strings.Contains(body, link) {
+		t.Error("the unlisted post does not name the unlisted campaign it answers")
+	}
 }
