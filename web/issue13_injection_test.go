@@ -241,7 +241,31 @@ func TestRecipientFieldsAreInertEverywhere(t *testing.T) {
 		t.Fatalf("a bad day: status %d, want 422", res.Status)
 	}
 	assertInert(t, "the refused status form", res.Body, "F-NEWADDR2", "F-NOTE2")
+
+	// Control characters in the recipient's fields, which the form takes
+	// as typed: the pages hold no NUL, the feed stays well-formed.
+	res = org.post(t, "/admin/recipients/r-ales", url.Values{
+		"name": {"F-CNAME" + controls}, "country": {"BY"}, "slug": {"hostile"}, "description": {"F-CSTORY" + controls},
+		"sentence": {"F-CSENTENCE" + controls}, "address": {"F-CPRISON" + controls}, "language_rules": {"F-CRULES" + controls},
+	})
+	switch res.Status {
+	case 422: // refused, as a post's are: the form again, as text
+		assertInert(t, "the recipient form refused for control characters", res.Body, "F-CNAME")
+	case 303:
+		checkSurfaces(t, s, org, []surface{
+			{"/r/hostile?lang=en", false, []string{"F-CNAME", "F-CSTORY", "F-CSENTENCE"}},
+			{"/c/ales?lang=en", false, []string{"F-CNAME"}},
+			{"/admin/recipients/r-ales", true, []string{"F-CNAME", "F-CSTORY", "F-CPRISON"}},
+		})
+		assertFeedInert(t, s, "/r/hostile/feed.atom", "F-CNAME")
+	default:
+		t.Fatalf("save recipient with control characters: status %d", res.Status)
+	}
 }
+
+// controls are control characters: a NUL, a terminal's escape sequence, a
+// bell, a form feed, a text direction override and a DEL.
+const controls = "\x00\x1b[2J\a\f\u202e\x7f]]>"
 
 // A delivery event whose every field an organizer types holds hostile
 // text: the public note, the reason, the tracking number; a method or a
@@ -275,8 +299,9 @@ func TestDeliveryFieldsAreInertEverywhere(t *testing.T) {
 			posted = e.ID
 		}
 	}
+	recordEvent(t, org, c, url.Values{"kind": {"confirmed"}, "day": {"2027-08-10"}, "public_note": {"F-CONFIRMED" + controls}, "public": {"yes"}})
 	checkSurfaces(t, s, org, []surface{
-		{"/c/ales?lang=en", false, []string{"F-POSTED", "F-REASON", "F-RETURNED", "F-BLOCKED", "F-DELIVERED"}},
+		{"/c/ales?lang=en", false, []string{"F-POSTED", "F-REASON", "F-RETURNED", "F-BLOCKED", "F-DELIVERED", "F-CONFIRMED"}},
 		{"/c/ales?lang=be", false, []string{"F-POSTED", "F-REASON", "F-BLOCKED"}},
 		{"/r/ales-bialiatski?lang=en", false, nil},
 		{"/", false, nil},
