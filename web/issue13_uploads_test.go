@@ -121,6 +121,30 @@ func pngWithText(t *testing.T) []byte {
 	return append(out, p[ihdrEnd:]...)
 }
 
+// webpWithMetadata is a 1×1 extended WebP (VP8X) whose EXIF and XMP
+// chunks follow its picture, as the format puts them.
+func webpWithMetadata(t *testing.T) []byte {
+	t.Helper()
+	lossless, err := base64.StdEncoding.DecodeString("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==")
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := func(fourCC, data string) []byte {
+		out := binary.LittleEndian.AppendUint32([]byte(fourCC), uint32(len(data)))
+		out = append(out, data...)
+		if len(data)%2 == 1 {
+			out = append(out, 0)
+		}
+		return out
+	}
+	body := []byte("WEBP")
+	body = append(body, chunk("VP8X", "\x0c\x00\x00\x00\x00\x00\x00\x00\x00\x00")...)
+	body = append(body, lossless[12:]...) // its VP8L chunk
+	body = append(body, chunk("EXIF", "MM\x00*\x00\x00\x00\x08MARKER-WEBP-EXIF GPS")...)
+	body = append(body, chunk("XMP ", "<x:xmpmeta>MARKER-WEBP-XMP</x:xmpmeta>")...)
+	return append(binary.LittleEndian.AppendUint32([]byte("RIFF"), uint32(len(body))), body...)
+}
+
 // jpegHeaderClaiming is the start of a baseline JPEG as a phone writes it
 // (no JFIF segment) whose frame header claims w×h pixels, up to the start
 // of its image data, which is missing.
@@ -231,6 +255,7 @@ func TestServedScansKeepNoMetadata(t *testing.T) {
 	}{
 		{"jpeg with exif, xmp, icc, iptc and a comment", "photo.jpg", jpegWithEverything(t), 48, 32},
 		{"png with text chunks and exif", "scan.png", pngWithText(t), 40, 30},
+		{"webp with exif and xmp", "scan.webp", webpWithMetadata(t), 1, 1},
 	}
 	// The test files carry what they should.
 	if _, err := jpeg.Decode(bytes.NewReader(tests[0].data)); err != nil {
