@@ -5,7 +5,6 @@ import (
 	"bufio"
 	"cmp"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"slices"
 	"strconv"
@@ -34,7 +33,7 @@ func (s *Service) writeGreetings(ctx context.Context, z *writer, c *campaign.Cam
 	if err != nil {
 		return 0, err
 	}
-	cw := csv.NewWriter(f)
+	cw := newCSV(f)
 	_ = cw.Write([]string{"date", "name", "city", "country", "language", "greeting", "translation_language", "translation"})
 	n := 0
 	loc := c.Location() // loaded from the zone database on each call
@@ -63,7 +62,7 @@ func writeDelivery(z *writer, c *campaign.Campaign, dir string, events []deliver
 	if err != nil {
 		return err
 	}
-	cw := csv.NewWriter(f)
+	cw := newCSV(f)
 	_ = cw.Write(deliveryHeader)
 	num := func(n int) string {
 		if n == 0 {
@@ -160,7 +159,7 @@ func (s *Service) writeStatus(z *writer, r *campaign.Recipient) error {
 	if err != nil {
 		return err
 	}
-	cw := csv.NewWriter(f)
+	cw := newCSV(f)
 	_ = cw.Write([]string{"day", "situation", "address"})
 	_ = cw.Write([]string{"", "first address", strings.Join(r.Address, "\n")})
 	for _, ch := range changes {
