@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bufio"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"slices"
 	"strconv"
@@ -34,7 +33,7 @@ func (s *Service) writeGreetings(ctx context.Context, z *writer, c *campaign.Cam
 	if err != nil {
 		return 0, err
 	}
-	cw := csv.NewWriter(f)
+	cw := newCSV(f)
 	_ = cw.Write(z.heads("archive.zip.col.date", "archive.zip.col.name", "archive.zip.col.city", "archive.zip.col.country",
 		"archive.zip.col.language", "archive.zip.col.greeting", "archive.zip.col.translation_language", "archive.zip.col.translation"))
 	n := 0
@@ -79,7 +78,7 @@ func writeDelivery(z *writer, c *campaign.Campaign, dir string, events []deliver
 	if err != nil {
 		return err
 	}
-	cw := csv.NewWriter(f)
+	cw := newCSV(f)
 	_ = cw.Write(z.heads("archive.zip.col.day", "archive.zip.col.kind", "archive.zip.col.public", "archive.zip.col.method",
 		"archive.zip.col.envelopes", "archive.zip.col.tracking", "archive.zip.col.bundle", "archive.zip.col.bundle_sha256",
 		"archive.zip.col.signatures", "archive.zip.col.pages", "archive.zip.col.reason", "archive.zip.col.post",
@@ -188,7 +187,7 @@ func (s *Service) writeStatus(z *writer, r *campaign.Recipient) error {
 	if err != nil {
 		return err
 	}
-	cw := csv.NewWriter(f)
+	cw := newCSV(f)
 	_ = cw.Write(z.heads("archive.zip.col.day", "archive.zip.col.situation", "archive.zip.col.address"))
 	_ = cw.Write([]string{"", z.l.T("archive.zip.status.first"), strings.Join(r.Address, "\n")})
 	for _, ch := range changes {

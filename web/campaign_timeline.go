@@ -74,13 +74,15 @@ func (s *Server) timelineItem(t *i18n.Localizer, e delivery.Public, name string)
 // replyPost returns the slug a reply names when public pages may name it:
 // the post is published now and listed. A draft's, a scheduled post's or
 // an unlisted post's slug would tell readers what is not public yet, or
-// lead them to what the prisoner's family asked to keep off lists.
+// lead them to what the prisoner's family asked to keep off lists. A post
+// about an unlisted recipient is unlisted too, as the letters' lists and
+// its own page treat it.
 func (s *Server) replyPost(slug string) string {
 	if slug == "" || s.deps.Posts == nil {
 		return ""
 	}
 	p, ok := s.deps.Posts.Published(slug)
-	if !ok || p.Unlisted {
+	if !ok || p.Unlisted || !s.deps.Signing.Campaigns().RecipientListed(p.RecipientID) {
 		return ""
 	}
 	return p.Slug // its current one, should it have changed since

@@ -141,8 +141,11 @@ func (s *Server) postView(c *fiber.Ctx, p *posts.Post, body map[string]template.
 	}
 	if p.CampaignID != "" {
 		now := s.cfg.Now()
+		// A listed post names no unlisted campaign: search engines and
+		// readers would find through it what is kept off every list.
+		unlisted := p.Unlisted || !set.RecipientListed(p.RecipientID)
 		for i := range set.All {
-			if camp := &set.All[i]; camp.ID == p.CampaignID && camp.Public(now) {
+			if camp := &set.All[i]; camp.ID == p.CampaignID && camp.Public(now) && (unlisted || set.CampaignListed(camp)) {
 				text, _ := camp.TextIn(t.Lang())
 				v.Campaign = &CampaignLink{Slug: camp.Slug, Title: text.Title}
 			}
