@@ -103,7 +103,7 @@ func (c *Composer) Compose(lang string, content Content) (Message, error) {
 	l := c.messages.Localizer(tag)
 	f := footer{NoTracking: l.T("mail.footer.no_tracking")}
 	if p, ok := c.org.Profile(); ok && p.Name != "" {
-		f.SentBy = l.T("mail.footer.sent_by", "Name", p.Name)
+		f.SentBy = l.T("mail.footer.sent_by") + " " + p.Name
 		f.Address = p.Address
 	} else {
 		f.SentBy = l.T("mail.footer.no_profile")

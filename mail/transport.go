@@ -8,11 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/emersion/go-msgauth/dkim"
 	gomail "github.com/wneessen/go-mail"
 )
 
@@ -60,13 +63,7 @@ type Sender struct {
 
 // build makes the MIME message of m.
 func (s Sender) build(m *Outgoing) (*gomail.Msg, error) {
-	opts := []gomail.MsgOption{gomail.WithNoDefaultUserAgent()}
-	if s.DKIM != nil {
-		signer := gomail.NewDKIMSigner(s.DKIM.Domain, s.DKIM.Selector, s.DKIM.Key)
-		signer.SignHeaders("From", "To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type", "List-Unsubscribe", "List-Unsubscribe-Post")
-		opts = append(opts, gomail.WithDKIM(signer))
-	}
-	msg := gomail.NewMsg(opts...)
+	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
 	if err := msg.From(s.From); err != nil {
 		return nil, fmt.Errorf("%w: the sender address is invalid: %w", ErrPermanent, err)
 	}
@@ -83,7 +80,47 @@ func (s Sender) build(m *Outgoing) (*gomail.Msg, error) {
 	if m.HTML != "" {
 		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
 	}
+	if s.DKIM != nil {
+		if err := s.sign(msg, m); err != nil {
+			return nil, err
+		}
+	}
 	return msg, nil
+}
+
+// signedHeaders are the header fields a DKIM signature covers, besides a
+// message's extra ones (List-Unsubscribe must be signed for one-click
+// unsubscribing, RFC 8058).
+var signedHeaders = []string{"From", "To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type"}
+
+// sign adds the DKIM signature of msg as it is written. It uses
+// go-msgauth's signer: go-mail's own folds the list of signed fields
+// inside a field's name once it is long, which no verifier accepts. The
+// message's boundary, date and Message-ID are fixed once it is first
+// written, so it is sent exactly as it was signed.
+func (s Sender) sign(msg *gomail.Msg, m *Outgoing) error {
+	var b bytes.Buffer
+	if _, err := msg.WriteTo(&b); err != nil {
+		return fmt.Errorf("%w: write message: %w", ErrPermanent, err)
+	}
+	keys := slices.Clone(signedHeaders)
+	for _, name := range slices.Sorted(maps.Keys(m.Headers)) {
+		keys = append(keys, name)
+	}
+	signer, err := dkim.NewSigner(&dkim.SignOptions{Domain: s.DKIM.Domain, Selector: s.DKIM.Selector,
+		Signer: s.DKIM.Key, HeaderKeys: keys})
+	if err != nil {
+		return fmt.Errorf("%w: DKIM: %w", ErrPermanent, err)
+	}
+	if _, err := signer.Write(b.Bytes()); err != nil {
+		return errors.Join(fmt.Errorf("%w: DKIM: %w", ErrPermanent, err), signer.Close())
+	}
+	if err := signer.Close(); err != nil {
+		return fmt.Errorf("%w: DKIM: %w", ErrPermanent, err)
+	}
+	value := strings.TrimSuffix(strings.TrimPrefix(signer.Signature(), "DKIM-Signature: "), "\r\n")
+	msg.SetGenHeaderPreformatted("DKIM-Signature", value)
+	return nil
 }
 
 // SMTPOptions say how to reach the SMTP server.
