@@ -199,4 +199,3 @@ func pemOf(t *testing.T, typ string, key any) []byte {
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
 }
-
