@@ -54,9 +54,13 @@ type Options struct {
 	Backoff, MaxBackoff time.Duration
 	// Now is the clock; nil: time.Now.
 	Now func() time.Time
-	// Wait waits d or until ctx ends, for the send rate and between polls;
-	// nil: a timer. A test clock's Wait moves the clock on.
+	// Wait waits d or until ctx ends, for the send rate; nil: a timer. A
+	// test clock's Wait moves the clock on.
 	Wait func(ctx context.Context, d time.Duration) error
+	// Poll is how often an idle worker looks for due messages (those
+	// other nodes queued, and retries); 0: 5 s. A message queued on this
+	// node wakes it at once.
+	Poll time.Duration
 	// Lock is the database's write lock (database.DB.WriteLock), which
 	// makes the claim's update atomic on the embedded database.
 	Lock sync.Locker
@@ -73,6 +77,8 @@ type Queue struct {
 
 	mu       sync.Mutex // guards lastSend
 	lastSend time.Time
+	// wake tells an idle Run that Enqueue queued a message.
+	wake chan struct{}
 }
 
 // New returns the queue of db. Messages are sealed with keys; idKey keys
@@ -100,12 +106,15 @@ func New(db *mongo.Database, keys *seal.Keyring, idKey []byte, opts Options) *Qu
 	if opts.Wait == nil {
 		opts.Wait = sleep
 	}
+	if opts.Poll <= 0 {
+		opts.Poll = defaultPoll
+	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	m := hmac.New(sha256.New, idKey)
 	m.Write([]byte("solidarity mail idempotency key v1"))
-	return &Queue{store: newStore(db, keys, opts.Lock), idKey: m.Sum(nil), opts: opts}
+	return &Queue{store: newStore(db, keys, opts.Lock), idKey: m.Sum(nil), opts: opts, wake: make(chan struct{}, 1)}
 }
 
 // sleep waits d or until ctx ends.
@@ -156,7 +165,14 @@ func (q *Queue) Enqueue(ctx context.Context, m Message) error {
 	if err != nil {
 		return err
 	}
-	return q.store.insert(ctx, d)
+	if err := q.store.insert(ctx, d); err != nil {
+		return err
+	}
+	select {
+	case q.wake <- struct{}{}:
+	default: // already woken
+	}
+	return nil
 }
 
 // Run sends due messages until ctx ends, at most Options.Rate a minute.
@@ -176,9 +192,15 @@ func (q *Queue) Run(ctx context.Context) error {
 		case n > 0:
 			continue
 		}
-		if q.opts.Wait(ctx, defaultPoll) != nil {
+		t := time.NewTimer(q.opts.Poll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
 			return nil
+		case <-q.wake:
+		case <-t.C:
 		}
+		t.Stop()
 	}
 }
 
