@@ -32,7 +32,8 @@ const (
 	DefaultMaxAttempts = 10
 	DefaultBackoff     = time.Minute
 	DefaultMaxBackoff  = 4 * time.Hour
-	defaultBatch       = 50
+	minBatch           = 50
+	maxBatch           = 500
 	defaultPoll        = 5 * time.Second
 )
 
@@ -211,7 +212,9 @@ func (q *Queue) RunOnce(ctx context.Context) (int, error) {
 	if q.opts.Transport == nil {
 		return 0, errors.New("mail queue has no transport")
 	}
-	due, err := q.store.due(ctx, q.opts.Now().UTC(), defaultBatch)
+	// About a minute's sending per look: on the embedded database the
+	// look reads the whole queue.
+	due, err := q.store.due(ctx, q.opts.Now().UTC(), min(max(q.opts.Rate, minBatch), maxBatch))
 	if err != nil {
 		return 0, err
 	}

@@ -42,11 +42,16 @@ const (
 // keyed hash of its idempotency key. Due is when a worker may take it: the
 // time of its next try while queued, the end of its lease while sending.
 type stored struct {
-	ID        string    `bson:"_id"`
-	Kind      Kind      `bson:"kind"`
-	Lang      string    `bson:"lang"`
-	State     State     `bson:"state"`
-	Attempt   int       `bson:"attempt"`
+	ID      string `bson:"_id"`
+	Kind    Kind   `bson:"kind"`
+	Lang    string `bson:"lang"`
+	State   State  `bson:"state"`
+	Attempt int    `bson:"attempt"`
+	// Claim is "<_id>/<attempt>", indexed: every write that moves the
+	// message on matches it, and the embedded database finds a document
+	// by an indexed string (internal/database's FerretDB patch) but by
+	// _id only when _id is all the filter says.
+	Claim     string    `bson:"claim"`
 	Due       time.Time `bson:"due"`
 	CreatedAt time.Time `bson:"created_at"`
 	// LastError is the last failure, without addresses (redact).
@@ -106,17 +111,24 @@ func (s *store) ensure(ctx context.Context) error {
 			return err
 		}
 	}
-	if _, err := s.queue.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: bson.D{{Key: "due", Value: 1}}}); err != nil {
+	_, err := s.queue.Indexes().CreateMany(ctx, []mongo.IndexModel{
+		{Keys: bson.D{{Key: "due", Value: 1}}},
+		{Keys: bson.D{{Key: "claim", Value: 1}}, Options: options.Index().SetUnique(true)},
+	})
+	if err != nil {
 		return fmt.Errorf("index %s: %w", queueCollection, err)
 	}
 	return nil
 }
 
+// claimOf is the claim of a message's attempt.
+func claimOf(id string, attempt int) string { return fmt.Sprintf("%s/%d", id, attempt) }
+
 func aad(id, field string) []byte { return sealed.AAD(queueCollection, id, field) }
 
 // seal maps a message to its stored form.
 func (s *store) seal(id string, m *Message, now time.Time) (*stored, error) {
-	d := &stored{ID: id, Kind: m.Kind, Lang: m.Lang, State: StateQueued, Due: now, CreatedAt: now}
+	d := &stored{ID: id, Kind: m.Kind, Lang: m.Lang, State: StateQueued, Claim: claimOf(id, 0), Due: now, CreatedAt: now}
 	var headers []byte
 	if len(m.Headers) > 0 {
 		var err error
@@ -227,9 +239,11 @@ func (s *store) due(ctx context.Context, now time.Time, limit int) ([]candidate,
 func (s *store) take(ctx context.Context, c candidate, now time.Time, lease time.Duration) (*stored, error) {
 	var d stored
 	err := s.locked(func() error {
+		// The claim names the attempt the scan saw.
 		return s.queue.FindOneAndUpdate(ctx,
-			bson.M{"_id": c.ID, "attempt": c.Attempt, "due": bson.M{"$lte": now}},
-			bson.M{"$set": bson.M{"state": StateSending, "due": now.Add(lease)}, "$inc": bson.M{"attempt": 1}},
+			bson.M{"claim": claimOf(c.ID, c.Attempt), "due": bson.M{"$lte": now}},
+			bson.M{"$set": bson.M{"state": StateSending, "due": now.Add(lease), "claim": claimOf(c.ID, c.Attempt+1)},
+				"$inc": bson.M{"attempt": 1}},
 			options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
 	})
 	if database.IsNotFound(err) {
@@ -248,7 +262,7 @@ func (s *store) take(ctx context.Context, c candidate, now time.Time, lease time
 // attemptOf matches a message while it is in the attempt its worker
 // claimed.
 func attemptOf(d *stored) bson.M {
-	return bson.M{"_id": d.ID, "attempt": d.Attempt, "state": StateSending}
+	return bson.M{"claim": d.Claim, "state": StateSending}
 }
 
 // renew extends the lease of a message being sent until until.
@@ -316,7 +330,7 @@ func (s *store) finish(ctx context.Context, d *stored, state State, at time.Time
 
 // drop deletes a message of the attempt its worker claimed from the queue.
 func (s *store) drop(ctx context.Context, d *stored) error {
-	if _, err := s.queue.DeleteOne(ctx, bson.M{"_id": d.ID, "attempt": d.Attempt}); err != nil {
+	if _, err := s.queue.DeleteOne(ctx, bson.M{"claim": d.Claim}); err != nil {
 		return fmt.Errorf("delete message %s: %w", d.ID, err)
 	}
 	return s.claims.Release(ctx, d.ID, d.Attempt)
