@@ -14,6 +14,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"github.com/solidarity-letters/solidarity/internal/refresh"
 	"github.com/solidarity-letters/solidarity/internal/seal"
 	"github.com/solidarity-letters/solidarity/internal/sealed"
 )
@@ -328,18 +329,9 @@ func (q *Queue) keep(ctx context.Context, d *stored) (stop func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		t := time.NewTicker(q.opts.Lease / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if err := q.store.renew(ctx, d, q.opts.Now().UTC().Add(q.opts.Lease)); err != nil && ctx.Err() == nil {
-					q.opts.Log.Error("mail queue", "error", err)
-				}
-			}
-		}
+		refresh.Every(ctx, q.opts.Lease/3, q.opts.Log, "renew the lease of a message being sent", func(ctx context.Context) error {
+			return q.store.renew(ctx, d, q.opts.Now().UTC().Add(q.opts.Lease))
+		})
 	}()
 	return func() { cancel(); <-done }
 }

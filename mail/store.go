@@ -49,7 +49,7 @@ type stored struct {
 	Attempt int    `bson:"attempt"`
 	// Claim is "<_id>/<attempt>", indexed: every write that moves the
 	// message on matches it, and the embedded database finds a document
-	// by an indexed string (internal/database's FerretDB patch) but by
+	// by an indexed string (the patched pushdown in third_party/ferretdb) but by
 	// _id only when _id is all the filter says.
 	Claim     string    `bson:"claim"`
 	Due       time.Time `bson:"due"`
