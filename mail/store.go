@@ -111,12 +111,15 @@ func (s *store) ensure(ctx context.Context) error {
 			return err
 		}
 	}
-	_, err := s.queue.Indexes().CreateMany(ctx, []mongo.IndexModel{
+	// One at a time: the embedded database drops the connection when
+	// createIndexes names several indexes that exist already.
+	for _, ix := range []mongo.IndexModel{
 		{Keys: bson.D{{Key: "due", Value: 1}}},
 		{Keys: bson.D{{Key: "claim", Value: 1}}, Options: options.Index().SetUnique(true)},
-	})
-	if err != nil {
-		return fmt.Errorf("index %s: %w", queueCollection, err)
+	} {
+		if _, err := s.queue.Indexes().CreateOne(ctx, ix); err != nil {
+			return fmt.Errorf("index %s: %w", queueCollection, err)
+		}
 	}
 	return nil
 }
