@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -515,5 +516,31 @@ func TestRunWakesAndStops(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Run did not return after its context ended")
+	}
+}
+
+// A server that cannot be reached is a temporary failure: tried again.
+func TestNetworkFailureRetried(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	s := newSetup(t, func(o *mail.Options) {
+		opts := mail.SMTPOptions{Host: "127.0.0.1", Port: closed, Timeout: 5 * time.Second}
+		o.Transport, _ = mail.NewSMTP(mail.Sender{From: "letters@example.net"}, opts)
+	})
+	s.enqueue(t, message(1))
+	if n := runOnce(t, s.queue); n != 1 {
+		t.Fatalf("tried %d, want 1", n)
+	}
+	st := s.status(t)
+	if st.Total.Retrying != 1 || st.Total.Failed != 0 || st.LastError == "" {
+		t.Errorf("status %+v, last error %q: want one message to try again, with its failure", st.Total, st.LastError)
+	}
+	if strings.Contains(st.LastError+s.logs.String(), "supporter1") {
+		t.Error("an address was logged or shown")
 	}
 }
