@@ -31,6 +31,7 @@ import (
 	"github.com/solidarity-letters/solidarity/internal/keys"
 	"github.com/solidarity-letters/solidarity/letters"
 	"github.com/solidarity-letters/solidarity/letters/posts"
+	"github.com/solidarity-letters/solidarity/mail"
 	"github.com/solidarity-letters/solidarity/reseal"
 	"github.com/solidarity-letters/solidarity/site"
 	"github.com/solidarity-letters/solidarity/web"
@@ -57,6 +58,12 @@ type Options struct {
 	// Logger receives the logs of the services and of the web server; nil
 	// discards them.
 	Logger *slog.Logger
+	// Mail delivers the queued messages to supporters (SMTP or the
+	// outbox); nil: they stay queued until a node with one sends them.
+	Mail mail.Transport
+	// MailRate is how many messages a minute this node sends at most;
+	// 0: mail.DefaultRate.
+	MailRate int
 }
 
 // App is the application: the stores and services over one database, with
@@ -83,6 +90,8 @@ type App struct {
 	Spent      *abuse.Spent       // the sign forms' tokens that have signed
 	Delivery   *delivery.Service  // the delivery log, its public events in memory
 	Posts      *posts.Service     // letters and news under /letters, the public ones in memory
+	Mail       *mail.Queue        // messages to supporters, sealed until sent
+	Mailer     *mail.Composer     // lays out those messages in the supporter's language
 
 	// Catalogs.
 	Messages  *i18n.Catalog
@@ -137,6 +146,15 @@ func New(db Database, ks keys.Keys, opts Options) (*App, error) {
 	// Who consented to a post's publication is sealed: rotated keys seal
 	// it anew, and a key it is under is not retired.
 	a.Resealer.Add(a.Posts.Store().Fields())
+	mailOpts := mail.Options{Transport: opts.Mail, Rate: opts.MailRate, Now: now, Log: log.With("component", "mail")}
+	if l, ok := db.(interface{ WriteLock() sync.Locker }); ok {
+		mailOpts.Lock = l.WriteLock()
+	}
+	a.Mail = mail.New(mdb, ks.Data, ks.Email, mailOpts)
+	a.Resealer.Add(a.Mail.Fields())
+	if a.Mailer, err = mail.NewComposer(a.Messages, a.Org); err != nil {
+		return nil, err
+	}
 	if a.Accounts, err = account.NewService(a.Users, now); err != nil {
 		return nil, fmt.Errorf("build the account service: %w", err)
 	}

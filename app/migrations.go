@@ -75,6 +75,13 @@ func (a *App) Migrations() []migrate.Migration {
 		// supporters on the letter posted; the bundles built before get
 		// theirs from the signatures as they are now.
 		{Version: 18, Name: "bundles' signature numbers", Up: a.Bundles.FillNumbers},
+		// Messages to supporters wait in mail_queue, whose _id is the
+		// keyed hash of each one's idempotency key (unique on both
+		// databases), with an index on the time each is due and a unique
+		// one on its claim (_id/attempt); mail_log keeps how each ended
+		// under the same _id, mail_stats the counts and mail_claims the
+		// claims of the workers (package mail).
+		{Version: 19, Name: "mail queue", Up: a.Mail.Prepare},
 	}
 }
 

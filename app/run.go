@@ -26,7 +26,10 @@ import (
 //   - the delivery loop reads delivery events recorded on other nodes;
 //   - the posts loop reads the posts other nodes changed;
 //   - the spent token sweep removes expired spent form tokens, on one node
-//     each time.
+//     each time;
+//   - the mail worker sends the queued messages to supporters, at the
+//     configured rate; a message whose node died is taken over when its
+//     lease runs out.
 //
 // A loop that fails early does not stop the others. Stop the web server
 // before ctx ends, and close the database only after Run returned.
@@ -63,6 +66,7 @@ func (a *App) Run(ctx context.Context) error {
 		{"spent token sweep", func(ctx context.Context) error {
 			return a.Spent.Run(ctx, a.log.With("component", "spent-tokens"))
 		}},
+		{"mail worker", a.Mail.Run},
 	}
 	errs := make([]error, len(loops))
 	var wg sync.WaitGroup

@@ -18,6 +18,7 @@ func (a *App) Web(cfg web.Config) (*web.Server, error) {
 		Bundles:    a.Bundles,
 		Delivery:   a.Delivery,
 		Spent:      a.Spent,
+		Mail:       a.Mail,
 		DB:         a.db,
 		Scrubber:   a.db,
 		Messages:   a.Messages,

@@ -28,6 +28,7 @@ import (
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/letters"
 	"github.com/solidarity-letters/solidarity/letters/posts"
+	"github.com/solidarity-letters/solidarity/mail"
 	"github.com/solidarity-letters/solidarity/site"
 )
 
@@ -81,6 +82,7 @@ type Deps struct {
 	DB         Pinger
 	Scrubber   Scrubber     // called after a signature is erased
 	Spent      *abuse.Spent // the sign forms' tokens that have signed
+	Mail       *mail.Queue  // messages to supporters: the console shows the queue's state
 	Messages   *i18n.Catalog
 	Countries  *country.Catalog
 	Logger     *slog.Logger

@@ -240,6 +240,7 @@ func TestAccessibilityWithAxe(t *testing.T) {
 	visit("organisation", "/admin/organisation")
 	submit("organisation with errors", `.organisation-form button[type=submit]`)
 	visit("audit", "/admin/audit")
+	visit("mail", "/admin/mail")
 	visit("account", "/admin/account")
 	submit("password change with errors", `form[action="/admin/account/password"] button[type=submit]`)
 	visit("two-factor setup", "/admin/account/2fa")

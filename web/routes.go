@@ -178,6 +178,7 @@ func (s *Server) routeTable() []route {
 		{post, "/admin/organisation", admins, s.organisationSave},
 		{get, "/admin/blocklist", admins, s.blockListForm},
 		{post, "/admin/blocklist", admins, s.blockListSave},
+		{get, "/admin/mail", admins, s.mailPage},
 	}
 }
 
@@ -200,6 +201,7 @@ var consoleNav = []navLink{
 	{href: "/admin/users", label: "admin.nav.users"},
 	{href: "/admin/organisation", label: "org.admin.nav"},
 	{href: "/admin/blocklist", label: "abuse2.blocklist.nav"},
+	{href: "/admin/mail", label: "admin.mail.nav"},
 	{href: "/admin/audit", label: "admin.nav.audit"},
 }
 

@@ -118,6 +118,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	// A bad DKIM key or an outbox that cannot be made stops start-up
+	// before the database opens.
+	mailer, err := mailTransport(cfg, logger)
+	if err != nil {
+		return err
+	}
 
 	var dbLog *slog.Logger
 	if cfg.LogLevel <= slog.LevelDebug {
@@ -146,7 +152,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	logger.Info("keys", "from", ks.Source.String(), "active_data_key", ks.Data.Active())
 
-	a, err := app.New(db, ks, app.Options{Logger: logger})
+	a, err := app.New(db, ks, app.Options{Logger: logger, Mail: mailer, MailRate: cfg.Mail.Rate})
 	if err != nil {
 		return err
 	}

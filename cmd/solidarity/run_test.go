@@ -145,6 +145,11 @@ func TestServeDemoOnEmbeddedDatabase(t *testing.T) {
 	if err != nil || info.Mode().Perm() != 0o600 {
 		t.Errorf("generated key file: %v, mode %v; want a 0600 file", err, info)
 	}
+	// Without an SMTP server, messages to supporters go to the outbox,
+	// which only its owner may read.
+	if info, err := os.Stat(filepath.Join(dir, "outbox")); err != nil || info.Mode().Perm() != 0o700 {
+		t.Errorf("outbox folder: %v, %v; want a 0700 folder", err, info)
+	}
 	if _, err := os.Stat(filepath.Join(dir, "secret")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the data folder holds a secret: %v", err)
 	}
@@ -196,6 +201,11 @@ func TestServeDemoOnEmbeddedDatabase(t *testing.T) {
 
 func TestRunRejectsBadSettings(t *testing.T) {
 	t.Parallel()
+	// A DKIM key that other users can read.
+	openKey := filepath.Join(t.TempDir(), "dkim.pem")
+	if err := os.WriteFile(openKey, []byte("-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -210,6 +220,10 @@ func TestRunRejectsBadSettings(t *testing.T) {
 			"MONGODB_URI":         "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=300",
 			"SOLIDARITY_DATA_DIR": t.TempDir(),
 		}, "did not answer"},
+		{"DKIM key readable by others", []string{"serve"}, map[string]string{"SOLIDARITY_DATA_DIR": t.TempDir(),
+			"SOLIDARITY_DKIM_KEY_FILE": openKey, "SOLIDARITY_DKIM_SELECTOR": "s1", "SOLIDARITY_DKIM_DOMAIN": "example.org"}, "chmod 600"},
+		{"SMTP without a sender", []string{"serve"}, map[string]string{"SOLIDARITY_DATA_DIR": t.TempDir(),
+			"SOLIDARITY_SMTP_URL": "smtp://mailer:pa55word@mail.example.org"}, "SOLIDARITY_MAIL_FROM"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -217,6 +231,9 @@ func TestRunRejectsBadSettings(t *testing.T) {
 			err := run(context.Background(), tt.args, env(tt.vars), strings.NewReader(""), &out, &out)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("run error = %v, want one naming %q", err, tt.want)
+			}
+			if strings.Contains(out.String()+fmt.Sprint(err), "pa55word") {
+				t.Errorf("the SMTP password was shown: %v\n%s", err, out.String())
 			}
 		})
 	}

@@ -42,6 +42,8 @@ type Config struct {
 	// ProofOfWork lets the sign form ask for a proof of work when signing
 	// looks like an attack; false never asks.
 	ProofOfWork bool
+	// Mail says how messages to supporters leave (mail.go).
+	Mail Mail
 }
 
 // Setting describes one setting for parsing and for --help.
@@ -55,7 +57,7 @@ type Setting struct {
 
 // Settings lists every setting in the order --help shows them.
 func Settings() []Setting {
-	return []Setting{
+	return append([]Setting{
 		{"SOLIDARITY_ADDR", "addr", ":8080", "address the web server listens on (host:port)", parseAddr},
 		{"MONGODB_URI", "mongodb-uri", "", "MongoDB connection string; empty starts the embedded database in the data folder", parseMongoURI},
 		{"SOLIDARITY_DATA_DIR", "data-dir", "./data", "folder for the embedded database; never holds the keys", parseDataDir},
@@ -69,7 +71,7 @@ func Settings() []Setting {
 		{"SOLIDARITY_LOG_LEVEL", "log-level", "info", "debug, info, warn or error; debug also shows the embedded database's logs", parseLogLevel},
 		{"SOLIDARITY_PPROF_ADDR", "", "", "loopback address (e.g. 127.0.0.1:6060) for Go's profiler, net/http/pprof, on a listener of its own; empty: off", parsePprofAddr},
 		{"SOLIDARITY_PROOF_OF_WORK", "", "on", "on: the sign form asks for a proof of work (or a short wait) when signing looks like an attack; off: never, e.g. behind a proxy that hides client addresses", parseProofOfWork},
-	}
+	}, mailSettings()...)
 }
 
 // Load reads the settings: defaults, then environment variables through
