@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/solidarity-letters/solidarity/internal/country"
+	"github.com/solidarity-letters/solidarity/internal/textnorm"
 )
 
 // ValidLanguage reports whether code is an ISO 639-1 language code as
@@ -45,6 +46,16 @@ func (r *Recipient) Problems() []FieldError {
 	}
 	if utf8.RuneCountInString(r.Sentence) > SentenceMax {
 		out = append(out, FieldError{Field: "sentence", Problem: ProblemTooLong, Limit: SentenceMax})
+	}
+	for _, f := range []struct{ field, value string }{
+		{"name", r.Name}, {"description", r.Description}, {"sentence", r.Sentence},
+		{"address", strings.Join(r.Address, "\n")}, {"language_rules", r.LanguageRules},
+	} {
+		// Shown on pages and printed on envelopes: no control or
+		// text-direction characters, which a page would show raw.
+		if textnorm.Check(f.value) != nil {
+			out = append(out, FieldError{Field: f.field, Problem: ProblemInvalid})
+		}
 	}
 	for _, l := range r.Languages {
 		if !ValidLanguage(l) {

@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/internal/textnorm"
 )
 
 // Sentinel errors; test for them with errors.Is.
@@ -169,7 +170,12 @@ func (e *Event) Problems() []campaign.FieldError {
 		{"tracking", e.Tracking, TrackingMax}, {"reason", e.Reason, NoteMax}, {"post", e.Post, SlugMax},
 		{"public_note", e.PublicNote, NoteMax}, {"internal_note", e.InternalNote, NoteMax},
 	} {
-		if utf8.RuneCountInString(f.value) > f.max {
+		switch {
+		case textnorm.Check(f.value) != nil:
+			// Control and text-direction characters would reach the
+			// timeline raw.
+			add(f.field, campaign.ProblemInvalid, 0)
+		case utf8.RuneCountInString(f.value) > f.max:
 			add(f.field, campaign.ProblemTooLong, f.max)
 		}
 	}

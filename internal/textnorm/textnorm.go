@@ -90,6 +90,11 @@ func Email(s string) (string, error) {
 // limit shown to users.
 func Length(s string) int { return utf8.RuneCountInString(s) }
 
+// Check refuses what Line and Text refuse for the characters in s, and
+// changes nothing: for fields kept as typed, such as a post's Markdown or
+// an envelope's address lines.
+func Check(s string) error { return check(s) }
+
 // check refuses invalid UTF-8, C0 and C1 controls other than white space,
 // and the bidirectional overrides that can make text display other than it
 // reads.
