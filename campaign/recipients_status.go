@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/solidarity-letters/solidarity/internal/textnorm"
 )
 
 // Situation is what changed in a recipient's life.
@@ -78,7 +80,13 @@ func (ch *StatusChange) Problems() []FieldError {
 	if ch.Situation == SituationTransferred && len(ch.Address) == 0 {
 		out = append(out, FieldError{Field: "address", Problem: ProblemRequired})
 	}
-	if utf8.RuneCountInString(ch.Note) > StatusNoteMax {
+	if textnorm.Check(strings.Join(ch.Address, "\n")) != nil {
+		out = append(out, FieldError{Field: "address", Problem: ProblemInvalid})
+	}
+	switch {
+	case textnorm.Check(ch.Note) != nil:
+		out = append(out, FieldError{Field: "note", Problem: ProblemInvalid})
+	case utf8.RuneCountInString(ch.Note) > StatusNoteMax:
 		out = append(out, FieldError{Field: "note", Problem: ProblemTooLong, Limit: StatusNoteMax})
 	}
 	return out

@@ -242,6 +242,14 @@ func TestRecipientFieldsAreInertEverywhere(t *testing.T) {
 	}
 	assertInert(t, "the refused status form", res.Body, "F-NEWADDR2", "F-NOTE2")
 
+	// Control characters in a status change's address and note.
+	res = org.post(t, "/admin/recipients/r-ales/status", url.Values{"situation": {"transferred"}, "day": {"2027-05-20"},
+		"address": {"F-CNEWADDR" + controls}, "note": {"F-CNOTE" + controls}})
+	if res.Status != 422 || strings.Count(res.Body, "control or text-direction characters") < 2 {
+		t.Fatalf("a status change with control characters: status %d, or not every field says why", res.Status)
+	}
+	assertInert(t, "the status form refused for control characters", res.Body, "F-CNEWADDR", "F-CNOTE")
+
 	// Control characters in the recipient's fields, which the form takes
 	// as typed: the pages hold no NUL, the feed stays well-formed.
 	res = org.post(t, "/admin/recipients/r-ales", url.Values{
