@@ -57,6 +57,9 @@ type Options struct {
 	// Logger receives the logs of the services and of the web server; nil
 	// discards them.
 	Logger *slog.Logger
+	// Confirmations sends the messages that ask supporters to confirm a
+	// signature (campaign/pending.go); nil logs that none was sent.
+	Confirmations campaign.Confirmations
 }
 
 // App is the application: the stores and services over one database, with
@@ -119,6 +122,10 @@ func New(db Database, ks keys.Keys, opts Options) (*App, error) {
 
 	a.Moderation = letters.NewService(a.Greetings, a.Campaigns, now)
 	a.Signing = campaign.NewService(a.Campaigns, a.Moderation, ks.Email, now)
+	if opts.Confirmations == nil {
+		opts.Confirmations = unsentConfirmations{log.With("component", "confirmations")}
+	}
+	a.Signing.SetConfirmations(opts.Confirmations)
 	a.Partners = campaign.NewPartners(mdb, a.Signing)
 	a.Audit = audit.NewLog(mdb, ks.Data, now)
 	var err error
@@ -136,9 +143,20 @@ func New(db Database, ks keys.Keys, opts Options) (*App, error) {
 	a.Posts = posts.NewService(posts.NewStore(mdb, ks.Data), a.Signing, a.Audit, now)
 	// Who consented to a post's publication is sealed: rotated keys seal
 	// it anew, and a key it is under is not retired.
-	a.Resealer.Add(a.Posts.Store().Fields())
+	a.Resealer.Add(a.Posts.Store().Fields(), a.Campaigns.PendingFields())
 	if a.Accounts, err = account.NewService(a.Users, now); err != nil {
 		return nil, fmt.Errorf("build the account service: %w", err)
 	}
 	return a, nil
+}
+
+// unsentConfirmations stands in for the mail queue where none is wired:
+// it logs that a confirmation message was not sent, naming the campaign
+// only, never the address.
+type unsentConfirmations struct{ log *slog.Logger }
+
+// SendConfirmation logs and sends nothing.
+func (u unsentConfirmations) SendConfirmation(_ context.Context, m campaign.ConfirmationMail) error {
+	u.log.Warn("confirmation message not sent: no mail queue", "campaign", m.CampaignID)
+	return nil
 }

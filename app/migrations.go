@@ -75,6 +75,11 @@ func (a *App) Migrations() []migrate.Migration {
 		// supporters on the letter posted; the bundles built before get
 		// theirs from the signatures as they are now.
 		{Version: 18, Name: "bundles' signature numbers", Up: a.Bundles.FillNumbers},
+		// Signatures waiting for their supporter's confirmation, in a
+		// collection of their own, by campaign (the console's count) and
+		// by the slot of their time (the cleanup: campaign/pending.go).
+		// Campaigns need nothing: an absent confirm_email is off.
+		{Version: 19, Name: "pending signatures", Up: a.Campaigns.EnsurePending},
 	}
 }
 

@@ -1,0 +1,344 @@
+package campaign
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/solidarity-letters/solidarity/internal/sealed"
+)
+
+// pendingCollection holds the signatures that wait for their supporter to
+// confirm the address (pending.go). Being a collection of its own keeps
+// them out of everything that reads signatures: counts, recounts, the
+// console's index, exports, bundles and moderation.
+const pendingCollection = "pending_signatures"
+
+// pendingSweepsCollection holds the claims of the cleanup's periods and
+// the cleanup's cursor (SweepPending).
+const pendingSweepsCollection = "pending_sweeps"
+
+// storedPending is a pending signature as the database keeps it: what Sign
+// needs to store the signature once confirmed, every personal field
+// sealed, bound to the pending document's _id and the field's name, and the
+// address it is confirmed through, sealed too.
+type storedPending struct {
+	ID         string `bson:"_id"` // PendingID
+	CampaignID string `bson:"campaign_id"`
+	// Bucket is the creation time's slot (pendingSlot), by which the
+	// cleanup deletes: an equality on an indexed string is an index
+	// search on the embedded database, any other filter a scan.
+	Bucket    string    `bson:"bucket"`
+	CreatedAt time.Time `bson:"created_at"`
+	// SentAt is when the last message was sent; zero before the first.
+	SentAt time.Time `bson:"sent_at"`
+	// Secrets are the SHA-256 (hex) of the secrets of the links sent,
+	// newest last; never the secrets themselves.
+	Secrets     []string    `bson:"secrets,omitempty"`
+	Lang        string      `bson:"lang,omitempty"`
+	SignatureID string      `bson:"signature"`
+	Source      Source      `bson:"source"`
+	Updates     bool        `bson:"updates"`
+	Marks       []Mark      `bson:"marks,omitempty"`
+	Network     string      `bson:"net,omitempty"`
+	DomainKey   string      `bson:"domain_key,omitempty"`
+	RefKey      string      `bson:"ref_key,omitempty"`
+	Country     string      `bson:"country"`
+	Display     NameDisplay `bson:"display,omitempty"`
+	Email       sealed.Text `bson:"email"`
+	Name        sealed.Text `bson:"name"`
+	City        sealed.Text `bson:"city,omitempty"`
+	Referrer    sealed.Text `bson:"referrer,omitempty"`
+	Greeting    sealed.Text `bson:"greeting,omitempty"`
+	// Filler changes at every decoy update, since a database may skip a
+	// write that changes nothing (decoy.go).
+	Filler string `bson:"filler,omitempty"`
+}
+
+// The sealed fields of a pending signature.
+const (
+	pendingEmail    = "email"
+	pendingName     = "name"
+	pendingCity     = "city"
+	pendingReferrer = "referrer"
+	pendingGreeting = "greeting"
+)
+
+// PendingFields names the sealed fields of the pending signatures, for key
+// rotation (package reseal).
+func (s *Store) PendingFields() sealed.Fields {
+	return sealed.Fields{Collection: s.pending(), Paths: []string{pendingEmail, pendingName, pendingCity, pendingReferrer, pendingGreeting}}
+}
+
+func (s *Store) pending() *mongo.Collection {
+	return s.signatures.Database().Collection(pendingCollection)
+}
+
+func (s *Store) decoyPending() *mongo.Collection {
+	return s.signatures.Database().Collection(DecoyPrefix + pendingCollection)
+}
+
+func (s *Store) pendingSweeps() *mongo.Collection {
+	return s.signatures.Database().Collection(pendingSweepsCollection)
+}
+
+// EnsurePending creates the pending signatures' indexes: by campaign for
+// the console's count, by bucket for the cleanup. Safe to repeat.
+func (s *Store) EnsurePending(ctx context.Context) error {
+	for _, ix := range []mongo.IndexModel{
+		{Keys: bson.D{{Key: "campaign_id", Value: 1}}, Options: options.Index().SetName("campaign")},
+		{Keys: bson.D{{Key: "bucket", Value: 1}}, Options: options.Index().SetName("bucket")},
+	} {
+		if _, err := s.pending().Indexes().CreateOne(ctx, ix); err != nil {
+			return fmt.Errorf("create pending signature index: %w", err)
+		}
+	}
+	return nil
+}
+
+// EnsurePendingDecoys gives the pending decoy collection the same indexes
+// and the document that decoy reads and updates find. It runs at every
+// start, as EnsureDecoys does.
+func (s *Store) EnsurePendingDecoys(ctx context.Context) error {
+	for _, ix := range []mongo.IndexModel{
+		{Keys: bson.D{{Key: "campaign_id", Value: 1}}, Options: options.Index().SetName("campaign")},
+		{Keys: bson.D{{Key: "bucket", Value: 1}}, Options: options.Index().SetName("bucket")},
+	} {
+		if _, err := s.decoyPending().Indexes().CreateOne(ctx, ix); err != nil {
+			return fmt.Errorf("create pending decoy index: %w", err)
+		}
+	}
+	d, err := s.sealPending(decoyPending(CollideID))
+	if err != nil {
+		return err
+	}
+	if _, err := s.decoyPending().ReplaceOne(ctx, bson.M{"_id": CollideID}, d, options.Replace().SetUpsert(true)); err != nil {
+		return fmt.Errorf("store the pending decoy: %w", err)
+	}
+	return nil
+}
+
+// pendingAAD binds a sealed value to its pending document and field.
+func pendingAAD(id, field string) []byte { return sealed.AAD(pendingCollection, id, field) }
+
+// sealPending maps a pending signature to its stored form.
+func (s *Store) sealPending(p *Pending) (*storedPending, error) {
+	d := &storedPending{
+		ID: p.ID, CampaignID: p.CampaignID, Bucket: pendingSlot(p.CreatedAt), CreatedAt: p.CreatedAt,
+		SentAt: p.SentAt, Secrets: p.Secrets, Lang: p.Lang, SignatureID: p.Sig.ID, Source: p.Sig.Source,
+		Updates: p.Sig.Updates, Marks: p.Sig.Marks, Network: p.Sig.Network, DomainKey: p.Sig.DomainKey,
+		RefKey: p.Sig.RefKey, Country: p.Sig.Person.Country, Display: p.Sig.Person.Display,
+	}
+	for _, f := range []struct {
+		dst   *sealed.Text
+		value string
+		path  string
+	}{
+		{&d.Email, p.Email, pendingEmail},
+		{&d.Name, p.Sig.Person.Name, pendingName},
+		{&d.City, p.Sig.Person.City, pendingCity},
+		{&d.Referrer, p.Sig.Referrer, pendingReferrer},
+		{&d.Greeting, p.Sig.Greeting, pendingGreeting},
+	} {
+		t, err := sealed.Seal(s.keys, f.value, pendingAAD(p.ID, f.path))
+		if err != nil {
+			return nil, fmt.Errorf("seal pending signature: %w", err)
+		}
+		*f.dst = t
+	}
+	return d, nil
+}
+
+// openPending maps a stored pending signature back to the plain one.
+func (s *Store) openPending(d *storedPending) (*Pending, error) {
+	p := &Pending{
+		ID: d.ID, CampaignID: d.CampaignID, CreatedAt: d.CreatedAt, SentAt: d.SentAt,
+		Secrets: d.Secrets, Lang: d.Lang,
+		Sig: Signature{
+			ID: d.SignatureID, CampaignID: d.CampaignID, Source: d.Source, Updates: d.Updates,
+			Marks: d.Marks, Network: d.Network, DomainKey: d.DomainKey, RefKey: d.RefKey,
+		},
+	}
+	p.Sig.Person.Country, p.Sig.Person.Display = d.Country, d.Display
+	for _, f := range []struct {
+		dst  *string
+		src  sealed.Text
+		path string
+	}{
+		{&p.Email, d.Email, pendingEmail},
+		{&p.Sig.Person.Name, d.Name, pendingName},
+		{&p.Sig.Person.City, d.City, pendingCity},
+		{&p.Sig.Referrer, d.Referrer, pendingReferrer},
+		{&p.Sig.Greeting, d.Greeting, pendingGreeting},
+	} {
+		v, err := f.src.Open(s.keys, pendingAAD(d.ID, f.path))
+		if err != nil {
+			return nil, fmt.Errorf("open %s of pending signature %s: %w", f.path, d.ID, err)
+		}
+		*f.dst = v
+	}
+	p.Sig.HasGreeting = p.Sig.Greeting != ""
+	return p, nil
+}
+
+// insertPending stores a new pending signature; one with its _id stored
+// already is ErrDuplicate. With decoy set it does the same insert on the
+// decoy collection instead, under a random _id.
+func (s *Store) insertPending(ctx context.Context, d *storedPending, decoy bool) error {
+	coll := s.pending()
+	if decoy {
+		coll = s.decoyPending()
+	}
+	if _, err := coll.InsertOne(ctx, d); err != nil {
+		return fmt.Errorf("insert pending signature: %w", mapError(err))
+	}
+	return nil
+}
+
+// pendingByID returns the stored pending signature with that _id, or
+// ErrNotFound; with decoy set it reads the decoy collection.
+func (s *Store) pendingByID(ctx context.Context, id string, decoy bool) (*storedPending, error) {
+	coll := s.pending()
+	if decoy {
+		coll = s.decoyPending()
+	}
+	var d storedPending
+	if err := coll.FindOne(ctx, bson.M{"_id": id}).Decode(&d); err != nil {
+		return nil, fmt.Errorf("find pending signature: %w", mapError(err))
+	}
+	return &d, nil
+}
+
+// Pending returns the pending signature with that ID, opened, or
+// ErrNotFound.
+func (s *Store) Pending(ctx context.Context, id string) (*Pending, error) {
+	d, err := s.pendingByID(ctx, id, false)
+	if err != nil {
+		return nil, err
+	}
+	return s.openPending(d)
+}
+
+// claimSend records that a message goes out now with a link whose secret
+// hashes to hash, if the pending signature was last sent at prev, and
+// reports whether it did: of two repeats at once, one sends. With decoy set
+// it does an update of the same kind on the decoy collection. The embedded
+// database runs a conditional update as a read and a write, so the claim
+// is taken under the store's write lock (SetCounterLock).
+func (s *Store) claimSend(ctx context.Context, id string, prev, now time.Time, secrets []string, decoy bool) (bool, error) {
+	coll, filter := s.pending(), bson.D{{Key: "_id", Value: id}, {Key: "sent_at", Value: prev}}
+	if decoy {
+		coll, filter = s.decoyPending(), bson.D{{Key: "_id", Value: CollideID}}
+	}
+	set := bson.D{{Key: "sent_at", Value: now}, {Key: "secrets", Value: secrets}, {Key: "filler", Value: Filler(8)}}
+	var matched bool
+	err := s.withCounterLock(ctx, func(ctx context.Context) error {
+		res, err := coll.UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: set}})
+		if err != nil {
+			return fmt.Errorf("claim confirmation message: %w", err)
+		}
+		matched = res.MatchedCount == 1
+		return nil
+	})
+	return matched && !decoy, err
+}
+
+// deletePending deletes the pending signature with that _id.
+func (s *Store) deletePending(ctx context.Context, id string) error {
+	if _, err := s.pending().DeleteOne(ctx, bson.M{"_id": id}); err != nil {
+		return fmt.Errorf("delete pending signature: %w", err)
+	}
+	return nil
+}
+
+// CountPending returns how many signatures of the campaign wait for
+// confirmation and have not expired at now. On the embedded database it
+// is an index search on campaign_id, which reads that campaign's pending
+// signatures only: at most PendingKeep of them.
+func (s *Store) CountPending(ctx context.Context, campaignID string, now time.Time) (int64, error) {
+	n, err := s.pending().CountDocuments(ctx, bson.D{
+		{Key: "campaign_id", Value: campaignID},
+		{Key: "created_at", Value: bson.D{{Key: "$gt", Value: now.Add(-PendingKeep).UTC()}}},
+	})
+	if err != nil {
+		return 0, fmt.Errorf("count pending signatures of %s: %w", campaignID, err)
+	}
+	return n, nil
+}
+
+// pendingSweepCursor is the _id of the document that says up to which
+// slot the cleanup has deleted everything.
+const pendingSweepCursor = "cursor"
+
+// claimPendingSweep claims the sweep of a period for this node: the first
+// node to insert the period's document wins, on any database (see
+// bundle/store_claims.go for why not findAndModify).
+func (s *Store) claimPendingSweep(ctx context.Context, period int64) (bool, error) {
+	_, err := s.pendingSweeps().InsertOne(ctx, bson.M{"_id": fmt.Sprintf("sweep:%d", period)})
+	if errors.Is(mapError(err), ErrDuplicate) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("claim the pending signature cleanup: %w", err)
+	}
+	// Earlier periods' claims are no longer needed; a failure leaves a few
+	// bytes behind.
+	_, _ = s.pendingSweeps().DeleteMany(ctx, bson.M{"_id": bson.M{"$lt": fmt.Sprintf("sweep:%d", period), "$gte": "sweep:"}})
+	return true, nil
+}
+
+// sweepCursor returns the first slot the cleanup has not yet deleted
+// entirely, or the zero time before the first cleanup.
+func (s *Store) sweepCursor(ctx context.Context) (time.Time, error) {
+	var d struct {
+		Next time.Time `bson:"next"`
+	}
+	err := s.pendingSweeps().FindOne(ctx, bson.M{"_id": pendingSweepCursor}).Decode(&d)
+	if errors.Is(mapError(err), ErrNotFound) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read the pending signature cleanup's cursor: %w", err)
+	}
+	return d.Next.UTC(), nil
+}
+
+// setSweepCursor records that every slot before next is deleted.
+func (s *Store) setSweepCursor(ctx context.Context, next time.Time) error {
+	_, err := s.pendingSweeps().ReplaceOne(ctx, bson.M{"_id": pendingSweepCursor},
+		bson.M{"_id": pendingSweepCursor, "next": next.UTC()}, options.Replace().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("write the pending signature cleanup's cursor: %w", err)
+	}
+	return nil
+}
+
+// deletePendingSlot deletes the pending signatures of one slot made
+// before cutoff. The slot's equality leads the filter, so the embedded
+// database searches its index and reads that slot's documents only.
+func (s *Store) deletePendingSlot(ctx context.Context, slot time.Time, cutoff time.Time) (int64, error) {
+	res, err := s.pending().DeleteMany(ctx, bson.D{
+		{Key: "bucket", Value: pendingSlot(slot)},
+		{Key: "created_at", Value: bson.D{{Key: "$lte", Value: cutoff.UTC()}}},
+	})
+	if err != nil {
+		return 0, fmt.Errorf("delete expired pending signatures: %w", err)
+	}
+	return res.DeletedCount, nil
+}
+
+// deleteExpiredPending deletes every pending signature made before
+// cutoff with a filter on its time: a scan of the collection on the
+// embedded database, for the first cleanup only (SweepPending).
+func (s *Store) deleteExpiredPending(ctx context.Context, cutoff time.Time) (int64, error) {
+	res, err := s.pending().DeleteMany(ctx, bson.D{{Key: "created_at", Value: bson.D{{Key: "$lte", Value: cutoff.UTC()}}}})
+	if err != nil {
+		return 0, fmt.Errorf("delete expired pending signatures: %w", err)
+	}
+	return res.DeletedCount, nil
+}

@@ -1,0 +1,289 @@
+package web_test
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/solidarity-letters/solidarity/account"
+	"github.com/solidarity-letters/solidarity/campaign"
+)
+
+// mailbox records the confirmation messages the app sends: the mail port,
+// not the database, is what it stands in for.
+type mailbox struct {
+	mu   sync.Mutex
+	sent []campaign.ConfirmationMail
+}
+
+func (m *mailbox) SendConfirmation(_ context.Context, c campaign.ConfirmationMail) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sent = append(m.sent, c)
+	return nil
+}
+
+func (m *mailbox) all() []campaign.ConfirmationMail {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]campaign.ConfirmationMail(nil), m.sent...)
+}
+
+// optInSite is a site with a campaign "optin" that asks for confirmation,
+// and the mailbox its messages go to.
+func optInSite(t *testing.T) (*site, *campaign.Campaign, *mailbox) {
+	t.Helper()
+	s := newSite(t, dbs.Database(t))
+	box := &mailbox{}
+	s.Service.SetConfirmations(box)
+	c := s.addCampaign(t, "optin", func(c *campaign.Campaign) { c.ConfirmEmail = true })
+	return s, c, box
+}
+
+// confirmPath returns the path of a message's link.
+func confirmPath(t *testing.T, m campaign.ConfirmationMail) string {
+	t.Helper()
+	u, err := url.Parse(m.ConfirmURL)
+	if err != nil || !strings.HasPrefix(u.Path, "/confirm/") {
+		t.Fatalf("confirm URL %q is not a confirmation link", m.ConfirmURL)
+	}
+	return u.Path
+}
+
+// pressConfirm loads the confirmation page as a browser does and presses
+// its button.
+func pressConfirm(t *testing.T, s *site, path string) response {
+	t.Helper()
+	page := s.get(t, path)
+	m := tokenRE.FindStringSubmatch(page.Body)
+	if m == nil {
+		t.Fatalf("GET %s: status %d, no form token", path, page.Status)
+	}
+	return s.post(t, path, url.Values{"token": {m[1]}})
+}
+
+func TestOptInConfirmFlow(t *testing.T) {
+	s, c, box := optInSite(t)
+	ctx := context.Background()
+	res := s.post(t, "/c/optin/sign", signForm(s.token(t, "optin"), nil))
+	if res.Status != 303 || res.Header.Get("Location") != "/c/optin/thanks" {
+		t.Fatalf("sign: %d to %q, want 303 to the thanks page", res.Status, res.Header.Get("Location"))
+	}
+	thanks := s.get(t, "/c/optin/thanks")
+	if !strings.Contains(thanks.Body, "check your email") {
+		t.Errorf("the thanks page does not ask to check the mail:\n%s", thanks.Body)
+	}
+	if n := s.Service.Count(c.ID); n != 0 {
+		t.Errorf("count before confirmation = %d, want 0", n)
+	}
+	sent := box.all()
+	if len(sent) != 1 {
+		t.Fatalf("sent %d messages, want 1", len(sent))
+	}
+	m := sent[0]
+	if m.To != "anna@example.org" || m.CampaignID != c.ID || m.CampaignTitle != c.Title || m.Lang != "en" || m.Key == "" {
+		t.Errorf("message = %+v", m)
+	}
+	if n, err := s.Service.CountPending(ctx, c.ID); err != nil || n != 1 {
+		t.Errorf("pending = %d, %v; want 1", n, err)
+	}
+	path := confirmPath(t, m)
+
+	// A mail scanner opens the link: the page shows a button and changes
+	// nothing.
+	for range 2 {
+		page := s.get(t, path)
+		if page.Status != 200 || !strings.Contains(page.Body, "Confirm my signature") || !strings.Contains(page.Body, c.Title) {
+			t.Fatalf("GET %s: %d\n%s", path, page.Status, page.Body)
+		}
+		for h, want := range map[string]string{"Cache-Control": "no-store", "X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer"} {
+			if got := page.Header.Get(h); got != want {
+				t.Errorf("%s = %q, want %q", h, got, want)
+			}
+		}
+		if !strings.Contains(page.Body, `<meta name="robots" content="noindex">`) {
+			t.Error("the confirmation page lacks its noindex meta")
+		}
+	}
+	if n := s.Service.Count(c.ID); n != 0 {
+		t.Errorf("count after the scanner's GETs = %d, want 0", n)
+	}
+
+	// Without the page's token, or from another site, nothing is
+	// confirmed.
+	if res := s.post(t, path, url.Values{"token": {"nope"}}); res.Status != 403 {
+		t.Errorf("POST without a token: %d, want 403", res.Status)
+	}
+	page := s.get(t, path)
+	tok := tokenRE.FindStringSubmatch(page.Body)[1]
+	if res := s.post(t, path, url.Values{"token": {tok}}, "Origin", "https://evil.example"); res.Status != 403 {
+		t.Errorf("POST from another site: %d, want 403", res.Status)
+	}
+	if n := s.Service.Count(c.ID); n != 0 {
+		t.Fatalf("count after refused POSTs = %d, want 0", n)
+	}
+
+	res = s.post(t, path, url.Values{"token": {tok}})
+	if res.Status != 303 || res.Header.Get("Location") != "/c/optin/confirmed" {
+		t.Fatalf("confirm: %d to %q\n%s", res.Status, res.Header.Get("Location"), res.Body)
+	}
+	if n := s.Service.Count(c.ID); n != 1 {
+		t.Errorf("count after confirmation = %d, want 1", n)
+	}
+	done := s.get(t, "/c/optin/confirmed")
+	if done.Status != 200 || !strings.Contains(done.Body, "Your name is on the letter") {
+		t.Errorf("confirmed page: %d\n%s", done.Status, done.Body)
+	}
+	sigID := campaign.SignatureID(emailKey, c.ID, "anna@example.org")
+	sig, err := s.Service.Store().Signature(ctx, sigID)
+	if err != nil {
+		t.Fatalf("the confirmed signature: %v", err)
+	}
+	if sig.Person.Name != "Anna Nowak" || sig.Greeting != "Trzymaj się, Ales!" || !sig.SignedAt.Equal(s.Clock.Now()) || sig.Source != campaign.SourceWeb {
+		t.Errorf("stored %+v; want Anna's, signed at the confirmation (%v)", sig, s.Clock.Now())
+	}
+	if has, err := s.Core.Moderation.HasGreeting(ctx, sigID); err != nil || !has {
+		t.Errorf("greeting recorded for moderation: %v, %v; want true", has, err)
+	}
+	if n, err := s.Service.CountPending(ctx, c.ID); err != nil || n != 0 {
+		t.Errorf("pending after confirmation = %d, %v; want 0", n, err)
+	}
+
+	// The link is used: a second POST, and GET, get a kind page.
+	for _, res := range []response{s.post(t, path, url.Values{"token": {tok}}), s.get(t, path)} {
+		if res.Status != 410 || !strings.Contains(res.Body, "This link no longer works") {
+			t.Errorf("used link: %d\n%s", res.Status, res.Body)
+		}
+	}
+	if n := s.Service.Count(c.ID); n != 1 {
+		t.Errorf("count after a second POST = %d, want 1", n)
+	}
+}
+
+func TestOptInBadLinks(t *testing.T) {
+	s, _, box := optInSite(t)
+	s.post(t, "/c/optin/sign", signForm(s.token(t, "optin"), nil))
+	path := confirmPath(t, box.all()[0])
+	id, secret, _ := strings.Cut(strings.TrimPrefix(path, "/confirm/"), ".")
+	other := strings.Repeat("A", len(secret))
+	for _, tc := range []struct {
+		name, path string
+		status     int
+	}{
+		{"wrong secret", "/confirm/" + id + "." + other, 410},
+		{"unknown ID", "/confirm/" + strings.Repeat("0", 64) + "." + secret, 410},
+		{"not a link", "/confirm/nothing", 404},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, res := range []response{s.get(t, tc.path), s.post(t, tc.path, url.Values{"token": {"x"}})} {
+				if res.Status != tc.status || !strings.Contains(res.Body, "This link no longer works") {
+					t.Errorf("%d, want %d and the kind page\n%s", res.Status, tc.status, res.Body)
+				}
+			}
+		})
+	}
+}
+
+func TestOptInClosedBeforeConfirmation(t *testing.T) {
+	s := newSite(t, dbs.Database(t))
+	box := &mailbox{}
+	s.Service.SetConfirmations(box)
+	c := s.addCampaign(t, "optin", func(c *campaign.Campaign) {
+		c.ConfirmEmail = true
+		c.ClosesAt = s.Clock.Now().Add(time.Hour)
+	})
+	s.post(t, "/c/optin/sign", signForm(s.token(t, "optin"), nil))
+	path := confirmPath(t, box.all()[0])
+	page := s.get(t, path)
+	tok := tokenRE.FindStringSubmatch(page.Body)[1]
+	s.Clock.Set(c.ClosesAt.Add(1))
+	res := s.post(t, path, url.Values{"token": {tok}})
+	if res.Status != 410 || !strings.Contains(res.Body, "The campaign has closed") {
+		t.Errorf("confirm after closing: %d\n%s", res.Status, res.Body)
+	}
+	if n := s.Service.Count(c.ID); n != 0 {
+		t.Errorf("count = %d, want 0", n)
+	}
+}
+
+var csvNameRE = regexp.MustCompile(`Anna Nowak`)
+
+// Pending signatures are not counted, listed, exported, printed or
+// moderated; paper signatures and campaigns that do not ask for
+// confirmation count at once.
+func TestOptInPendingIsNowhereElse(t *testing.T) {
+	s, c, box := optInSite(t)
+	ctx := context.Background()
+	key := s.addPartner(t, "ngo", "https://ngo.example")
+	if res := s.post(t, "/c/optin/sign", signForm(s.token(t, "optin"), nil)); res.Status != 303 {
+		t.Fatalf("sign: %d", res.Status)
+	}
+	res := s.apiPost(t, "optin", key, sigJSON("olga@example.org", nil))
+	if res.Status != 202 || !strings.Contains(res.Body, `"status":"pending_confirmation"`) {
+		t.Errorf("API sign: %d %s; want 202 pending_confirmation", res.Status, res.Body)
+	}
+	if got := len(box.all()); got != 2 {
+		t.Errorf("sent %d messages, want 2", got)
+	}
+	if n, _ := s.Service.CountPending(ctx, c.ID); n != 2 {
+		t.Errorf("pending = %d, want 2", n)
+	}
+	if n := s.Service.Count(c.ID); n != 0 {
+		t.Errorf("count = %d, want 0", n)
+	}
+	// What bundles print from.
+	printed := 0
+	if err := s.Service.Store().EachSignature(ctx, c.ID, func(*campaign.Signature) error { printed++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if printed != 0 {
+		t.Errorf("%d signatures to print, want 0", printed)
+	}
+	org := s.loginAs(t, account.RoleOrganizer)
+	if csv := org.get(t, "/admin/campaigns/"+c.ID+"/signatures.csv"); csv.Status != 200 || csvNameRE.MatchString(csv.Body) || strings.Contains(csv.Body, "Olga") {
+		t.Errorf("export: %d\n%s", csv.Status, csv.Body)
+	}
+	if list := org.get(t, "/admin/campaigns/"+c.ID+"/signatures"); strings.Contains(list.Body, "Anna Nowak") {
+		t.Error("the console's list shows a pending signature")
+	}
+	mod := s.loginAs(t, account.RoleModerator)
+	if q := mod.get(t, "/admin/moderation"); q.Status != 200 || strings.Contains(q.Body, "Trzymaj") {
+		t.Errorf("moderation: %d; shows the pending greeting: %v", q.Status, strings.Contains(q.Body, "Trzymaj"))
+	}
+	sigID := campaign.SignatureID(emailKey, c.ID, "anna@example.org")
+	if has, err := s.Core.Moderation.HasGreeting(ctx, sigID); err != nil || has {
+		t.Errorf("greeting stored before confirmation: %v, %v", has, err)
+	}
+	if _, err := s.Service.Store().Signature(ctx, sigID); !errors.Is(err, campaign.ErrNotFound) {
+		t.Errorf("signature before confirmation: %v, want ErrNotFound", err)
+	}
+
+	// Paper signatures count at once.
+	if _, err := s.Service.AddPaperTally(ctx, c, campaign.PaperTallyInput{Count: "5", Country: "PL"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.Service.Count(c.ID); n != 5 {
+		t.Errorf("count after 5 on paper = %d, want 5", n)
+	}
+
+	// A campaign that does not ask (as every campaign stored before the
+	// setting) counts at once and sends nothing.
+	plain := s.addCampaign(t, "plain", nil)
+	if res := s.post(t, "/c/plain/sign", signForm(s.token(t, "plain"), nil)); res.Status != 303 {
+		t.Fatalf("sign plain: %d", res.Status)
+	}
+	if n := s.Service.Count(plain.ID); n != 1 {
+		t.Errorf("plain count = %d, want 1", n)
+	}
+	if thanks := s.get(t, "/c/plain/thanks"); strings.Contains(thanks.Body, "check your email") {
+		t.Error("a campaign without confirmation asks to check the mail")
+	}
+	if got := len(box.all()); got != 2 {
+		t.Errorf("sent %d messages, want still 2", got)
+	}
+}
