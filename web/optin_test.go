@@ -287,3 +287,100 @@ func TestOptInPendingIsNowhereElse(t *testing.T) {
 		t.Errorf("sent %d messages, want still 2", got)
 	}
 }
+
+// A repeat gets the answer a new address gets; a pending address is sent
+// the message again at most once an hour, a confirmed one never, and the
+// repeat's writes go to decoys.
+func TestOptInRepeats(t *testing.T) {
+	s, c, box := optInSite(t)
+	ctx := context.Background()
+	sign := func(email string) response {
+		t.Helper()
+		res := s.post(t, "/c/optin/sign", signForm(s.freshToken(c.ID), func(v url.Values) { v.Set("email", email) }))
+		res.Header = nil // dates differ
+		return res
+	}
+	first := sign("anna@example.org")
+	if got := len(box.all()); got != 1 {
+		t.Fatalf("sent %d, want 1", got)
+	}
+	type step struct {
+		name  string
+		clock time.Duration
+		sent  int
+	}
+	for _, st := range []step{
+		{"at once", 0, 1},
+		{"59 minutes on", 59 * time.Minute, 1},
+		{"an hour after the first message", time.Minute, 2},
+		{"again at once", 0, 2},
+	} {
+		s.Clock.Add(st.clock)
+		if got := sign("anna@example.org"); got.Status != first.Status || got.Body != first.Body {
+			t.Errorf("%s: answer %d %q, want the new address's %d %q", st.name, got.Status, got.Body, first.Status, first.Body)
+		}
+		if got := len(box.all()); got != st.sent {
+			t.Errorf("%s: sent %d messages in all, want %d", st.name, got, st.sent)
+		}
+	}
+	sent := box.all()
+	if sent[0].Key == sent[1].Key || sent[0].ConfirmURL == sent[1].ConfirmURL {
+		t.Errorf("the message sent again has the key and link of the first: %+v", sent)
+	}
+	// The first message's link still works; the second's confirms.
+	if page := s.get(t, confirmPath(t, sent[0])); page.Status != 200 {
+		t.Errorf("the first link: %d, want 200", page.Status)
+	}
+	if res := pressConfirm(t, s, confirmPath(t, sent[1])); res.Status != 303 {
+		t.Fatalf("confirm: %d", res.Status)
+	}
+
+	// Confirmed: repeats send nothing, at once or hours later, and store
+	// nothing but decoys.
+	decoys := s.DB.Collection("decoy_pending_signatures")
+	before, err := decoys.CountDocuments(ctx, map[string]any{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, wait := range []time.Duration{0, 3 * time.Hour} {
+		s.Clock.Add(wait)
+		if got := sign("anna@example.org"); got.Status != first.Status || got.Body != first.Body {
+			t.Errorf("confirmed repeat: %d %q, want %d %q", got.Status, got.Body, first.Status, first.Body)
+		}
+	}
+	if got := len(box.all()); got != 2 {
+		t.Errorf("sent %d messages after confirmed repeats, want still 2", got)
+	}
+	if n, _ := s.Service.CountPending(ctx, c.ID); n != 0 {
+		t.Errorf("pending after confirmed repeats = %d, want 0", n)
+	}
+	if after, _ := decoys.CountDocuments(ctx, map[string]any{}); after != before+2 {
+		t.Errorf("pending decoys %d → %d, want two more", before, after)
+	}
+	if n := s.Service.Count(c.ID); n != 1 {
+		t.Errorf("count = %d, want 1", n)
+	}
+}
+
+// Of repeats that come at once when a message is due, one sends it.
+func TestOptInConcurrentRepeatsSendOnce(t *testing.T) {
+	s, c, box := optInSite(t)
+	form := func() url.Values { return signForm(s.freshToken(c.ID), nil) }
+	s.post(t, "/c/optin/sign", form())
+	s.Clock.Add(2 * time.Hour)
+	var wg sync.WaitGroup
+	statuses := make([]int, 6)
+	for i := range statuses {
+		f := form()
+		wg.Go(func() { statuses[i] = s.post(t, "/c/optin/sign", f).Status })
+	}
+	wg.Wait()
+	for i, st := range statuses {
+		if st != 303 {
+			t.Errorf("repeat %d: %d, want 303", i, st)
+		}
+	}
+	if got := len(box.all()); got != 2 {
+		t.Errorf("sent %d messages, want 2 (the first and one again)", got)
+	}
+}
