@@ -26,7 +26,9 @@ import (
 //   - the delivery loop reads delivery events recorded on other nodes;
 //   - the posts loop reads the posts other nodes changed;
 //   - the spent token sweep removes expired spent form tokens, on one node
-//     each time.
+//     each time;
+//   - the pending signature cleanup deletes the signatures left
+//     unconfirmed for 72 hours, on one node each time.
 //
 // A loop that fails early does not stop the others. Stop the web server
 // before ctx ends, and close the database only after Run returned.
@@ -58,6 +60,10 @@ func (a *App) Run(ctx context.Context) error {
 		}},
 		{"delivery events", func(ctx context.Context) error {
 			a.Delivery.Run(ctx, a.log.With("component", "delivery"))
+			return nil
+		}},
+		{"pending signature cleanup", func(ctx context.Context) error {
+			a.Signing.RunPendingSweep(ctx, a.log.With("component", "pending-signatures"))
 			return nil
 		}},
 		{"spent token sweep", func(ctx context.Context) error {

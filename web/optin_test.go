@@ -384,3 +384,63 @@ func TestOptInConcurrentRepeatsSendOnce(t *testing.T) {
 		t.Errorf("sent %d messages, want 2 (the first and one again)", got)
 	}
 }
+
+// Pending signatures expire at 72 hours: their link answers that it no
+// longer works, and the cleanup deletes them then, keeping younger ones.
+func TestOptInExpiry(t *testing.T) {
+	s, c, box := optInSite(t)
+	ctx := context.Background()
+	t0 := s.Clock.Now()
+	sign := func(email string) {
+		t.Helper()
+		if res := s.post(t, "/c/optin/sign", signForm(s.freshToken(c.ID), func(v url.Values) { v.Set("email", email) })); res.Status != 303 {
+			t.Fatalf("sign %s: %d", email, res.Status)
+		}
+	}
+	pending := func(email string) bool {
+		t.Helper()
+		_, err := s.Service.Store().Pending(ctx, campaign.PendingID(emailKey, c.ID, email))
+		if err != nil && !errors.Is(err, campaign.ErrNotFound) {
+			t.Fatal(err)
+		}
+		return err == nil
+	}
+	sweep := func(wantSwept bool, wantDeleted int64) {
+		t.Helper()
+		swept, n, err := s.Service.SweepPending(ctx)
+		if err != nil || swept != wantSwept || n != wantDeleted {
+			t.Errorf("at %v: sweep = %v, %d, %v; want %v, %d", s.Clock.Now().Sub(t0), swept, n, err, wantSwept, wantDeleted)
+		}
+	}
+	sign("anna@example.org")
+	sweep(true, 0)  // the first cleanup, with no cursor yet
+	sweep(false, 0) // another node's, in the same period
+	s.Clock.Set(t0.Add(time.Hour))
+	sign("olga@example.org")
+	linkA := confirmPath(t, box.all()[0])
+
+	s.Clock.Set(t0.Add(72*time.Hour - time.Second))
+	if page := s.get(t, linkA); page.Status != 200 {
+		t.Errorf("link a second before 72 h: %d, want 200", page.Status)
+	}
+	sweep(true, 0)
+	s.Clock.Set(t0.Add(72 * time.Hour))
+	if page := s.get(t, linkA); page.Status != 410 || !strings.Contains(page.Body, "This link no longer works") {
+		t.Errorf("link at 72 h: %d, want 410 and the kind page", page.Status)
+	}
+	sweep(true, 1)
+	if pending("anna@example.org") || !pending("olga@example.org") {
+		t.Errorf("after the sweep at 72 h: anna pending %v, olga %v; want false, true", pending("anna@example.org"), pending("olga@example.org"))
+	}
+	if page := s.get(t, linkA); page.Status != 410 {
+		t.Errorf("link after the sweep: %d, want 410", page.Status)
+	}
+	s.Clock.Set(t0.Add(73 * time.Hour))
+	sweep(true, 1)
+	if pending("olga@example.org") {
+		t.Error("olga's pending signature outlived 72 h")
+	}
+	if n := s.Service.Count(c.ID); n != 0 {
+		t.Errorf("count = %d, want 0", n)
+	}
+}
