@@ -444,3 +444,44 @@ func TestOptInExpiry(t *testing.T) {
 		t.Errorf("count = %d, want 0", n)
 	}
 }
+
+// The console offers the setting, on for a new campaign, and shows how
+// many signatures wait.
+func TestOptInConsole(t *testing.T) {
+	s, c, _ := optInSite(t)
+	plain := s.addCampaign(t, "plain", nil)
+	org := s.loginAs(t, account.RoleOrganizer)
+	ctx := context.Background()
+	form := org.get(t, "/admin/campaigns/new")
+	if !regexp.MustCompile(`name="confirm_email" type="checkbox" value="yes" checked`).MatchString(form.Body) {
+		t.Errorf("the new campaign form does not ask for confirmation by default")
+	}
+	for _, tc := range []struct {
+		slug string
+		box  bool
+	}{{"with-confirmation", true}, {"without-confirmation", false}} {
+		res := org.post(t, "/admin/campaigns/new", newCampaignForm(func(v url.Values) {
+			v.Set("recipient_id", c.RecipientID)
+			v.Set("slug", tc.slug)
+			if tc.box {
+				v.Set("confirm_email", "yes")
+			}
+		}))
+		got, err := s.Service.Campaign(ctx, campaignID(t, res))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.ConfirmEmail != tc.box {
+			t.Errorf("%s: ConfirmEmail = %v, want %v", tc.slug, got.ConfirmEmail, tc.box)
+		}
+	}
+	for _, email := range []string{"a@example.org", "b@example.org"} {
+		s.post(t, "/c/optin/sign", signForm(s.freshToken(c.ID), func(v url.Values) { v.Set("email", email) }))
+	}
+	if page := org.get(t, "/admin/campaigns/"+c.ID); !strings.Contains(page.Body, "2 signatures wait for email confirmation") {
+		t.Errorf("the campaign's console page does not count the pending signatures")
+	}
+	if page := org.get(t, "/admin/campaigns/"+plain.ID); strings.Contains(page.Body, "wait for email confirmation") {
+		t.Errorf("a campaign without confirmation shows a pending count")
+	}
+}
