@@ -178,6 +178,10 @@ func (s *Service) signPending(ctx context.Context, c *Campaign, sig *Signature, 
 	if err != nil && !errors.Is(err, ErrDuplicate) {
 		return fmt.Errorf("sign %s: %w", c.Slug, err)
 	}
+	// The console's count; a repeat does the same update on a decoy. A
+	// count that fails is only a count: the console's number is off by
+	// one until the slot expires.
+	_ = s.store.countPending(ctx, c.ID, now, 1, !fresh)
 	// The pending signature as stored: the new one, or the earlier one a
 	// repeat collided with.
 	readID := id
@@ -302,14 +306,22 @@ func (s *Service) ConfirmPending(ctx context.Context, id, secret string) (*Campa
 	if err := s.storeSigned(ctx, c, &sig, check.Held); err != nil && !errors.Is(err, ErrDuplicate) {
 		return nil, err
 	}
-	if err := s.store.deletePending(ctx, p.ID); err != nil {
+	deleted, err := s.store.deletePending(ctx, p.ID)
+	if err != nil {
 		return nil, err
+	}
+	if deleted {
+		// Only the confirmation that deleted it takes it off the count.
+		_ = s.store.countPending(ctx, c.ID, p.CreatedAt, -1, false)
 	}
 	return c, nil
 }
 
 // CountPending returns how many signatures of the campaign wait for
-// confirmation, for the console.
+// confirmation, for the console: from counts kept by slot
+// (store_pending.go), so that it counts a pending signature until the
+// whole slot it was made in has expired, up to pendingSlotSize after its
+// own expiry.
 func (s *Service) CountPending(ctx context.Context, campaignID string) (int64, error) {
 	return s.store.CountPending(ctx, campaignID, s.now())
 }

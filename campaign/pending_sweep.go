@@ -46,10 +46,16 @@ func (s *Service) SweepPending(ctx context.Context) (bool, int64, error) {
 		if deleted, err = s.store.deleteExpiredPending(ctx, cutoff); err != nil {
 			return true, 0, err
 		}
+		if err := s.store.dropPendingCountsBefore(ctx, last); err != nil {
+			return true, deleted, err
+		}
 	} else {
 		for slot := next; !slot.After(last); slot = slot.Add(pendingSlotSize) {
 			n, err := s.store.deletePendingSlot(ctx, slot, cutoff)
 			deleted += n
+			if err == nil && slot.Before(last) {
+				err = s.store.dropPendingCounts(ctx, slot)
+			}
 			if err != nil {
 				return true, deleted, fmt.Errorf("sweep pending signatures: %w", err)
 			}

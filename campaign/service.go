@@ -190,6 +190,10 @@ func listing(all []Campaign, now time.Time) Listing {
 // Concurrent calls store their signatures together (batch.go); each
 // returns once its own signature is stored, with the greeting in it
 // (commit.go).
+//
+// On a campaign that asks for confirmation (Campaign.ConfirmEmail) the
+// signature is stored as a pending one and a message asks to confirm it
+// (pending.go); a repeat, pending or confirmed, is ErrDuplicate there too.
 func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 	now := s.now().UTC()
 	switch c.Status(now) {

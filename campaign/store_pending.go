@@ -10,6 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/solidarity-letters/solidarity/internal/database"
 	"github.com/solidarity-letters/solidarity/internal/sealed"
 )
 
@@ -22,6 +23,14 @@ const pendingCollection = "pending_signatures"
 // pendingSweepsCollection holds the claims of the cleanup's periods and
 // the cleanup's cursor (SweepPending).
 const pendingSweepsCollection = "pending_sweeps"
+
+// pendingCountsCollection counts the pending signatures of each campaign
+// made in each slot (pendingSlot), one small document per campaign and
+// slot, so that the console counts a campaign's pending signatures by
+// reading at most PendingKeep / pendingSlotSize of them. Counting the
+// pending signatures themselves decodes each: 11 s for 20,000 in one
+// campaign on the embedded database (BenchmarkPendingCleanup).
+const pendingCountsCollection = "pending_counts"
 
 // storedPending is a pending signature as the database keeps it: what Sign
 // needs to store the signature once confirmed, every personal field
@@ -87,30 +96,54 @@ func (s *Store) pendingSweeps() *mongo.Collection {
 	return s.signatures.Database().Collection(pendingSweepsCollection)
 }
 
-// EnsurePending creates the pending signatures' indexes: by campaign for
-// the console's count, by bucket for the cleanup. Safe to repeat.
+func (s *Store) pendingCounts() *mongo.Collection {
+	return s.signatures.Database().Collection(pendingCountsCollection)
+}
+
+func (s *Store) decoyPendingCounts() *mongo.Collection {
+	return s.signatures.Database().Collection(DecoyPrefix + pendingCountsCollection)
+}
+
+// EnsurePending creates the pending signatures' index by bucket, for the
+// cleanup; their counts' indexes, by campaign for the console and by slot
+// for the cleanup; and the collection of the cleanup's claims, so that the
+// first claims do not make it at once. Safe to repeat.
 func (s *Store) EnsurePending(ctx context.Context) error {
+	if err := database.EnsureCollection(ctx, s.signatures.Database(), pendingSweepsCollection); err != nil {
+		return fmt.Errorf("make the pending signature cleanup's collection: %w", err)
+	}
+	if _, err := s.pending().Indexes().CreateOne(ctx, mongo.IndexModel{
+		Keys: bson.D{{Key: "bucket", Value: 1}}, Options: options.Index().SetName("bucket"),
+	}); err != nil {
+		return fmt.Errorf("create pending signature index: %w", err)
+	}
 	for _, ix := range []mongo.IndexModel{
 		{Keys: bson.D{{Key: "campaign_id", Value: 1}}, Options: options.Index().SetName("campaign")},
-		{Keys: bson.D{{Key: "bucket", Value: 1}}, Options: options.Index().SetName("bucket")},
+		{Keys: bson.D{{Key: "slot", Value: 1}}, Options: options.Index().SetName("slot")},
 	} {
-		if _, err := s.pending().Indexes().CreateOne(ctx, ix); err != nil {
-			return fmt.Errorf("create pending signature index: %w", err)
+		if _, err := s.pendingCounts().Indexes().CreateOne(ctx, ix); err != nil {
+			return fmt.Errorf("create pending count index: %w", err)
 		}
 	}
 	return nil
 }
 
-// EnsurePendingDecoys gives the pending decoy collection the same indexes
-// and the document that decoy reads and updates find. It runs at every
-// start, as EnsureDecoys does.
+// EnsurePendingDecoys gives the decoy collections of the pending
+// signatures and their counts the same indexes and the document that
+// decoy reads and updates find. It runs at every start, as EnsureDecoys
+// does.
 func (s *Store) EnsurePendingDecoys(ctx context.Context) error {
+	if _, err := s.decoyPending().Indexes().CreateOne(ctx, mongo.IndexModel{
+		Keys: bson.D{{Key: "bucket", Value: 1}}, Options: options.Index().SetName("bucket"),
+	}); err != nil {
+		return fmt.Errorf("create pending decoy index: %w", err)
+	}
 	for _, ix := range []mongo.IndexModel{
 		{Keys: bson.D{{Key: "campaign_id", Value: 1}}, Options: options.Index().SetName("campaign")},
-		{Keys: bson.D{{Key: "bucket", Value: 1}}, Options: options.Index().SetName("bucket")},
+		{Keys: bson.D{{Key: "slot", Value: 1}}, Options: options.Index().SetName("slot")},
 	} {
-		if _, err := s.decoyPending().Indexes().CreateOne(ctx, ix); err != nil {
-			return fmt.Errorf("create pending decoy index: %w", err)
+		if _, err := s.decoyPendingCounts().Indexes().CreateOne(ctx, ix); err != nil {
+			return fmt.Errorf("create pending count decoy index: %w", err)
 		}
 	}
 	d, err := s.sealPending(decoyPending(CollideID))
@@ -119,6 +152,10 @@ func (s *Store) EnsurePendingDecoys(ctx context.Context) error {
 	}
 	if _, err := s.decoyPending().ReplaceOne(ctx, bson.M{"_id": CollideID}, d, options.Replace().SetUpsert(true)); err != nil {
 		return fmt.Errorf("store the pending decoy: %w", err)
+	}
+	if _, err := s.decoyPendingCounts().ReplaceOne(ctx, bson.M{"_id": CollideID},
+		bson.M{"_id": CollideID, "campaign_id": "decoy", "slot": "000000000000", "n": 0}, options.Replace().SetUpsert(true)); err != nil {
+		return fmt.Errorf("store the pending count decoy: %w", err)
 	}
 	return nil
 }
@@ -248,27 +285,81 @@ func (s *Store) claimSend(ctx context.Context, id string, prev, now time.Time, s
 	return matched && !decoy, err
 }
 
-// deletePending deletes the pending signature with that _id.
-func (s *Store) deletePending(ctx context.Context, id string) error {
-	if _, err := s.pending().DeleteOne(ctx, bson.M{"_id": id}); err != nil {
-		return fmt.Errorf("delete pending signature: %w", err)
+// deletePending deletes the pending signature with that _id and reports
+// whether it did.
+func (s *Store) deletePending(ctx context.Context, id string) (bool, error) {
+	res, err := s.pending().DeleteOne(ctx, bson.M{"_id": id})
+	if err != nil {
+		return false, fmt.Errorf("delete pending signature: %w", err)
+	}
+	return res.DeletedCount == 1, nil
+}
+
+// countPending adds d to the count of the campaign's pending signatures
+// made in the slot of created; with decoy set it does the same update on
+// the decoy collection. The embedded database runs an $inc as a read and
+// a write, so it is made under the store's write lock.
+func (s *Store) countPending(ctx context.Context, campaignID string, created time.Time, d int, decoy bool) error {
+	slot := pendingSlot(created)
+	coll, id := s.pendingCounts(), campaignID+"/"+slot
+	if decoy {
+		coll, id = s.decoyPendingCounts(), CollideID
+	}
+	return s.withCounterLock(ctx, func(ctx context.Context) error {
+		_, err := coll.UpdateOne(ctx, bson.M{"_id": id},
+			bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: d}}}, {Key: "$setOnInsert", Value: bson.D{{Key: "campaign_id", Value: campaignID}, {Key: "slot", Value: slot}}}},
+			options.UpdateOne().SetUpsert(d > 0))
+		if err != nil {
+			return fmt.Errorf("count pending signatures: %w", err)
+		}
+		return nil
+	})
+}
+
+// CountPending returns how many signatures of the campaign wait for
+// confirmation at now: the counts of its slots that end after the
+// cut-off of PendingKeep, so that those of the slot that expires now
+// count until it has expired whole. An index search on campaign_id in
+// a collection of small documents, at most one per slot.
+func (s *Store) CountPending(ctx context.Context, campaignID string, now time.Time) (int64, error) {
+	cur, err := s.pendingCounts().Find(ctx, bson.D{{Key: "campaign_id", Value: campaignID}})
+	if err != nil {
+		return 0, fmt.Errorf("count pending signatures of %s: %w", campaignID, err)
+	}
+	var docs []struct {
+		Slot string `bson:"slot"`
+		N    int64  `bson:"n"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return 0, fmt.Errorf("count pending signatures of %s: %w", campaignID, err)
+	}
+	first := pendingSlot(now.Add(-PendingKeep))
+	var n int64
+	for _, d := range docs {
+		if d.Slot >= first {
+			n += d.N
+		}
+	}
+	return max(n, 0), nil
+}
+
+// dropPendingCounts deletes the counts of the slot that starts at slot,
+// whose pending signatures the cleanup deleted.
+func (s *Store) dropPendingCounts(ctx context.Context, slot time.Time) error {
+	if _, err := s.pendingCounts().DeleteMany(ctx, bson.M{"slot": pendingSlot(slot)}); err != nil {
+		return fmt.Errorf("delete the counts of expired pending signatures: %w", err)
 	}
 	return nil
 }
 
-// CountPending returns how many signatures of the campaign wait for
-// confirmation and have not expired at now. On the embedded database it
-// is an index search on campaign_id, which reads that campaign's pending
-// signatures only: at most PendingKeep of them.
-func (s *Store) CountPending(ctx context.Context, campaignID string, now time.Time) (int64, error) {
-	n, err := s.pending().CountDocuments(ctx, bson.D{
-		{Key: "campaign_id", Value: campaignID},
-		{Key: "created_at", Value: bson.D{{Key: "$gt", Value: now.Add(-PendingKeep).UTC()}}},
-	})
-	if err != nil {
-		return 0, fmt.Errorf("count pending signatures of %s: %w", campaignID, err)
+// dropPendingCountsBefore deletes the counts of the slots before slot,
+// with a filter on the slot: a scan of the counts on the embedded
+// database, for the first cleanup only.
+func (s *Store) dropPendingCountsBefore(ctx context.Context, slot time.Time) error {
+	if _, err := s.pendingCounts().DeleteMany(ctx, bson.M{"slot": bson.M{"$lt": pendingSlot(slot)}}); err != nil {
+		return fmt.Errorf("delete the counts of expired pending signatures: %w", err)
 	}
-	return n, nil
+	return nil
 }
 
 // pendingSweepCursor is the _id of the document that says up to which

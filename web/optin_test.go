@@ -424,6 +424,13 @@ func TestOptInExpiry(t *testing.T) {
 		t.Errorf("link a second before 72 h: %d, want 200", page.Status)
 	}
 	sweep(true, 0)
+	countPending := func(want int64) {
+		t.Helper()
+		if n, err := s.Service.CountPending(ctx, c.ID); err != nil || n != want {
+			t.Errorf("at %v: pending count %d, %v; want %d", s.Clock.Now().Sub(t0), n, err, want)
+		}
+	}
+	countPending(2)
 	s.Clock.Set(t0.Add(72 * time.Hour))
 	if page := s.get(t, linkA); page.Status != 410 || !strings.Contains(page.Body, "This link no longer works") {
 		t.Errorf("link at 72 h: %d, want 410 and the kind page", page.Status)
@@ -435,8 +442,14 @@ func TestOptInExpiry(t *testing.T) {
 	if page := s.get(t, linkA); page.Status != 410 {
 		t.Errorf("link after the sweep: %d, want 410", page.Status)
 	}
+	s.Clock.Set(t0.Add(72*time.Hour + 10*time.Minute)) // anna's slot has expired whole
+	sweep(true, 0)
+	countPending(1)
 	s.Clock.Set(t0.Add(73 * time.Hour))
 	sweep(true, 1)
+	s.Clock.Set(t0.Add(73*time.Hour + 10*time.Minute))
+	sweep(true, 0)
+	countPending(0)
 	if pending("olga@example.org") {
 		t.Error("olga's pending signature outlived 72 h")
 	}
