@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -164,62 +165,89 @@ func (s *Service) signPending(ctx context.Context, c *Campaign, sig *Signature, 
 		ID: PendingID(s.emailKey, c.ID, DuplicateKey(email, c.MergeAliases)), CampaignID: c.ID,
 		CreatedAt: now, Lang: in.Lang, Email: email, Sig: *sig,
 	}
-	id := p.ID
+	j := &pendingJob{id: p.ID, campaignID: c.ID, confirmed: confirmed, now: now}
 	if confirmed {
 		p.ID = DecoyID() // the same insert, where it stores nothing of note
 		s.decoysWritten.Store(true)
 	}
-	doc, err := s.store.sealPending(p)
-	if err != nil {
+	if j.doc, err = s.store.sealPending(p); err != nil {
 		return fmt.Errorf("sign %s: %w", c.Slug, err)
 	}
-	err = s.store.insertPending(ctx, doc, confirmed)
-	fresh := err == nil && !confirmed
-	if err != nil && !errors.Is(err, ErrDuplicate) {
-		return fmt.Errorf("sign %s: %w", c.Slug, err)
-	}
-	// The console's count; a repeat does the same update on a decoy. A
-	// count that fails is only a count: the console's number is off by
-	// one until the slot expires.
-	_ = s.store.countPending(ctx, c.ID, now, 1, !fresh)
-	// The pending signature as stored: the new one, or the earlier one a
-	// repeat collided with.
-	readID := id
-	if confirmed {
-		readID = CollideID
-	}
-	stored, err := s.store.pendingByID(ctx, readID, confirmed)
-	if err != nil {
-		return fmt.Errorf("sign %s: %w", c.Slug, err)
-	}
-	due := !confirmed && (stored.SentAt.IsZero() || !now.Before(stored.SentAt.Add(ResendAfter)))
 	secret := newSecret()
-	secrets := append(stored.Secrets, secretHash(secret))
-	if len(secrets) > secretsKept {
-		secrets = secrets[len(secrets)-secretsKept:]
-	}
-	claimed, err := s.store.claimSend(ctx, id, stored.SentAt, now, secrets, !due)
-	if err != nil {
+	j.hash = secretHash(secret)
+	if err := s.pendingBatch.Do(ctx, j); err != nil {
 		return fmt.Errorf("sign %s: %w", c.Slug, err)
 	}
-	if claimed {
-		lang := stored.Lang
-		if in.Lang != "" {
-			lang = in.Lang
-		}
+	if j.claimed {
 		err := s.confirmations.SendConfirmation(ctx, ConfirmationMail{
-			To: email, Lang: lang, CampaignID: c.ID, CampaignTitle: c.Title,
-			ConfirmURL: strings.TrimSuffix(in.LinkBase, "/") + ConfirmPath(id, secret),
-			Key:        "confirm:" + id + ":" + now.Format("20060102150405.000"),
+			To: email, Lang: cmp.Or(in.Lang, j.lang), CampaignID: c.ID, CampaignTitle: c.Title,
+			ConfirmURL: strings.TrimSuffix(in.LinkBase, "/") + ConfirmPath(j.id, secret),
+			Key:        "confirm:" + j.id + ":" + now.Format("20060102150405.000"),
 		})
 		if err != nil {
 			return fmt.Errorf("sign %s: send confirmation: %w", c.Slug, err)
 		}
 	}
-	if fresh {
+	if j.fresh {
 		return nil
 	}
 	return ErrDuplicate
+}
+
+// pendingJob is one signPending call's writes, done in a batch with those
+// of others at the same time (commitPending).
+type pendingJob struct {
+	doc        *storedPending // to insert: the pending signature, or a decoy
+	id         string         // the pending signature's _id
+	campaignID string
+	confirmed  bool // the address has confirmed: doc is a decoy
+	now        time.Time
+	hash       string // of the new link's secret
+	// What came of it: fresh when doc was stored as a new pending
+	// signature, claimed when a message is to go out, lang the stored
+	// one's language.
+	fresh, claimed bool
+	lang           string
+}
+
+// commitPending does the writes of a batch of signPending calls, as the
+// group commit of signatures does (batch.go): every document in one
+// unordered insert (the decoys in another), then, under the store's write
+// lock, taken once for the batch, each one's read, claim of its message
+// (or a decoy update) and count (or a decoy count). A repeat in the same
+// batch as its first submission finds the message claimed.
+func (s *Service) commitPending(ctx context.Context, batch []*pendingJob) []error {
+	errs := make([]error, len(batch))
+	for _, decoy := range []bool{false, true} {
+		var at []int
+		var docs []*storedPending
+		for i, j := range batch {
+			if j.confirmed == decoy {
+				at, docs = append(at, i), append(docs, j.doc)
+			}
+		}
+		for k, err := range s.store.insertPendingBatch(ctx, docs, decoy) {
+			j := batch[at[k]]
+			j.fresh = err == nil && !decoy
+			if err != nil && !errors.Is(err, ErrDuplicate) {
+				errs[at[k]] = err
+			}
+		}
+	}
+	err := s.store.withCounterLock(ctx, func(ctx context.Context) error {
+		for i, j := range batch {
+			if errs[i] == nil {
+				errs[i] = s.store.claimPending(ctx, j)
+			}
+		}
+		return nil
+	})
+	for i := range errs {
+		if errs[i] == nil {
+			errs[i] = err
+		}
+	}
+	return errs
 }
 
 // checkPending reads the pending signature of a link and checks its

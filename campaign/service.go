@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sync/atomic"
 	"time"
+
+	"github.com/solidarity-letters/solidarity/internal/groupcommit"
 )
 
 // GreetingRecorder stores the greeting that comes with a new signature, and
@@ -60,8 +62,10 @@ type Service struct {
 	// index holds every campaign's signatures for the console
 	// (index.go).
 	index signatureIndex
-	// confirmations sends the messages of the double opt-in (pending.go).
+	// confirmations sends the messages of the double opt-in, and
+	// pendingBatch writes pending signatures together (pending.go).
 	confirmations Confirmations
+	pendingBatch  *groupcommit.Batcher[*pendingJob]
 }
 
 // NewService returns a service over store. emailKey keys the HMAC that
@@ -80,6 +84,7 @@ func NewService(store *Store, greetings GreetingRecorder, emailKey []byte, now f
 		blocked:   newBlockList(store.campaigns.Database(), now),
 	}
 	s.batch = newBatcher(s.commit, batchMax)
+	s.pendingBatch = groupcommit.New(s.commitPending, groupcommit.Options{Max: batchMax, Wait: batchWait, Timeout: commitTimeout})
 	return s
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -223,18 +224,44 @@ func (s *Store) openPending(d *storedPending) (*Pending, error) {
 	return p, nil
 }
 
-// insertPending stores a new pending signature; one with its _id stored
-// already is ErrDuplicate. With decoy set it does the same insert on the
-// decoy collection instead, under a random _id.
-func (s *Store) insertPending(ctx context.Context, d *storedPending, decoy bool) error {
+// insertPendingBatch stores pending signatures in one unordered insert,
+// into the decoy collection with decoy set, and returns each one's error:
+// ErrDuplicate for an _id stored already.
+func (s *Store) insertPendingBatch(ctx context.Context, docs []*storedPending, decoy bool) []error {
+	errs := make([]error, len(docs))
+	if len(docs) == 0 {
+		return errs
+	}
 	coll := s.pending()
 	if decoy {
 		coll = s.decoyPending()
 	}
-	if _, err := coll.InsertOne(ctx, d); err != nil {
-		return fmt.Errorf("insert pending signature: %w", mapError(err))
+	all := make([]any, len(docs))
+	for i, d := range docs {
+		all[i] = d
 	}
-	return nil
+	_, err := coll.InsertMany(ctx, all, options.InsertMany().SetOrdered(false))
+	var bulk mongo.BulkWriteException
+	switch {
+	case err == nil:
+		return errs
+	case !errors.As(err, &bulk) || bulk.WriteConcernError != nil:
+		for i := range errs {
+			errs[i] = fmt.Errorf("insert pending signatures: %w", err)
+		}
+		return errs
+	}
+	for _, we := range bulk.WriteErrors {
+		if we.Index < 0 || we.Index >= len(errs) {
+			continue
+		}
+		if mongo.IsDuplicateKeyError(we) {
+			errs[we.Index] = fmt.Errorf("insert pending signature: %w", ErrDuplicate)
+		} else {
+			errs[we.Index] = fmt.Errorf("insert pending signature: %w", we)
+		}
+	}
+	return errs
 }
 
 // pendingByID returns the stored pending signature with that _id, or
@@ -261,28 +288,47 @@ func (s *Store) Pending(ctx context.Context, id string) (*Pending, error) {
 	return s.openPending(d)
 }
 
-// claimSend records that a message goes out now with a link whose secret
-// hashes to hash, if the pending signature was last sent at prev, and
-// reports whether it did: of two repeats at once, one sends. With decoy set
-// it does an update of the same kind on the decoy collection. The embedded
-// database runs a conditional update as a read and a write, so the claim
-// is taken under the store's write lock (SetCounterLock).
-func (s *Store) claimSend(ctx context.Context, id string, prev, now time.Time, secrets []string, decoy bool) (bool, error) {
-	coll, filter := s.pending(), bson.D{{Key: "_id", Value: id}, {Key: "sent_at", Value: prev}}
+// claimPending reads the pending signature of j (a decoy for a confirmed
+// address), claims its message if one is due (none was sent, or the last
+// ResendAfter ago), with j's link added to those that work, and counts a
+// fresh one for the console; where there is nothing to claim or count it
+// does the same updates on decoys. The caller holds the store's write
+// lock (commitPending).
+//
+// On MongoDB the claim's filter also holds the time of the last message,
+// so that of two nodes one claims. The embedded database runs such an
+// update as a read and a write, and scans the whole collection for a
+// filter of more than _id; as this process is its only client
+// (SetCounterLock), the lock is enough, and the update is by _id.
+func (s *Store) claimPending(ctx context.Context, j *pendingJob) error {
+	id, decoy := j.id, j.confirmed
 	if decoy {
-		coll, filter = s.decoyPending(), bson.D{{Key: "_id", Value: CollideID}}
+		id = CollideID
 	}
-	set := bson.D{{Key: "sent_at", Value: now}, {Key: "secrets", Value: secrets}, {Key: "filler", Value: Filler(8)}}
-	var matched bool
-	err := s.withCounterLock(ctx, func(ctx context.Context) error {
-		res, err := coll.UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: set}})
-		if err != nil {
-			return fmt.Errorf("claim confirmation message: %w", err)
-		}
-		matched = res.MatchedCount == 1
-		return nil
-	})
-	return matched && !decoy, err
+	stored, err := s.pendingByID(ctx, id, decoy)
+	if err != nil {
+		return fmt.Errorf("claim confirmation message: %w", err)
+	}
+	j.lang = stored.Lang
+	due := !decoy && (stored.SentAt.IsZero() || !j.now.Before(stored.SentAt.Add(ResendAfter)))
+	coll, filter := s.pending(), bson.D{{Key: "_id", Value: id}}
+	if !due {
+		coll, filter = s.decoyPending(), bson.D{{Key: "_id", Value: CollideID}}
+	} else if !s.onlyClient {
+		filter = append(filter, bson.E{Key: "sent_at", Value: stored.SentAt})
+	}
+	secrets := append(slices.Clone(stored.Secrets), j.hash)
+	secrets = secrets[max(0, len(secrets)-secretsKept):]
+	set := bson.D{{Key: "sent_at", Value: j.now}, {Key: "secrets", Value: secrets}, {Key: "filler", Value: Filler(8)}}
+	res, err := coll.UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: set}})
+	if err != nil {
+		return fmt.Errorf("claim confirmation message: %w", err)
+	}
+	j.claimed = due && res.MatchedCount == 1
+	// A count that fails is only a count: the console's number is off by
+	// one until the slot expires.
+	_ = s.countPendingLocked(ctx, j.campaignID, j.now, 1, !j.fresh)
+	return nil
 }
 
 // deletePending deletes the pending signature with that _id and reports
@@ -300,20 +346,25 @@ func (s *Store) deletePending(ctx context.Context, id string) (bool, error) {
 // the decoy collection. The embedded database runs an $inc as a read and
 // a write, so it is made under the store's write lock.
 func (s *Store) countPending(ctx context.Context, campaignID string, created time.Time, d int, decoy bool) error {
+	return s.withCounterLock(ctx, func(ctx context.Context) error {
+		return s.countPendingLocked(ctx, campaignID, created, d, decoy)
+	})
+}
+
+// countPendingLocked is countPending for a caller that holds the lock.
+func (s *Store) countPendingLocked(ctx context.Context, campaignID string, created time.Time, d int, decoy bool) error {
 	slot := pendingSlot(created)
 	coll, id := s.pendingCounts(), campaignID+"/"+slot
 	if decoy {
 		coll, id = s.decoyPendingCounts(), CollideID
 	}
-	return s.withCounterLock(ctx, func(ctx context.Context) error {
-		_, err := coll.UpdateOne(ctx, bson.M{"_id": id},
-			bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: d}}}, {Key: "$setOnInsert", Value: bson.D{{Key: "campaign_id", Value: campaignID}, {Key: "slot", Value: slot}}}},
-			options.UpdateOne().SetUpsert(d > 0))
-		if err != nil {
-			return fmt.Errorf("count pending signatures: %w", err)
-		}
-		return nil
-	})
+	_, err := coll.UpdateOne(ctx, bson.M{"_id": id},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: d}}}, {Key: "$setOnInsert", Value: bson.D{{Key: "campaign_id", Value: campaignID}, {Key: "slot", Value: slot}}}},
+		options.UpdateOne().SetUpsert(d > 0))
+	if err != nil {
+		return fmt.Errorf("count pending signatures: %w", err)
+	}
+	return nil
 }
 
 // CountPending returns how many signatures of the campaign wait for
