@@ -34,10 +34,13 @@ import (
 // miss cost the same, third_party/ferretdb), inserts a pending signature
 // (new: stored; pending: collides; confirmed: a decoy is stored instead),
 // reads the pending signature and updates it (the claim of a message, or
-// a decoy update when none is due). A confirmed address gets no message, a
-// pending one at most one an hour (ResendAfter). What remains different is
-// the message itself: Confirmations.SendConfirmation runs only when a
-// message goes out.
+// a decoy update when none is due), and adds to the console's count (or to
+// a decoy). Concurrent submissions do this in batches (commitPending). A
+// confirmed address gets no message, a pending one at most one an hour
+// (ResendAfter). What remains different is the message itself:
+// Confirmations.SendConfirmation runs only when a message goes out, and
+// on the embedded database a batch in which an insert collides is written
+// one document at a time, as for signatures (decoy.go).
 
 // Timing of the double opt-in.
 const (
