@@ -64,6 +64,9 @@ type Options struct {
 	// MailRate is how many messages a minute this node sends at most;
 	// 0: mail.DefaultRate.
 	MailRate int
+	// Confirmations sends the messages that ask supporters to confirm a
+	// signature (campaign/pending.go); nil: the mail queue.
+	Confirmations campaign.Confirmations
 }
 
 // App is the application: the stores and services over one database, with
@@ -143,9 +146,10 @@ func New(db Database, ks keys.Keys, opts Options) (*App, error) {
 	a.Delivery = delivery.NewService(a.Events, a.Bundles, now)
 	a.Spent = abuse.NewSpent(mdb, web.TokenTTL, now)
 	a.Posts = posts.NewService(posts.NewStore(mdb, ks.Data), a.Signing, a.Audit, now)
-	// Who consented to a post's publication is sealed: rotated keys seal
-	// it anew, and a key it is under is not retired.
-	a.Resealer.Add(a.Posts.Store().Fields())
+	// Who consented to a post's publication, and the supporters of
+	// pending signatures, are sealed: rotated keys seal them anew, and a
+	// key they are under is not retired.
+	a.Resealer.Add(a.Posts.Store().Fields(), a.Campaigns.PendingFields())
 	mailOpts := mail.Options{Transport: opts.Mail, Rate: opts.MailRate, Now: now, Log: log.With("component", "mail")}
 	if l, ok := db.(interface{ WriteLock() sync.Locker }); ok {
 		mailOpts.Lock = l.WriteLock()
@@ -155,6 +159,10 @@ func New(db Database, ks keys.Keys, opts Options) (*App, error) {
 	if a.Mailer, err = mail.NewComposer(a.Messages, a.Org); err != nil {
 		return nil, err
 	}
+	if opts.Confirmations == nil {
+		opts.Confirmations = mailConfirmations{queue: a.Mail, composer: a.Mailer, messages: a.Messages}
+	}
+	a.Signing.SetConfirmations(opts.Confirmations)
 	if a.Accounts, err = account.NewService(a.Users, now); err != nil {
 		return nil, fmt.Errorf("build the account service: %w", err)
 	}

@@ -82,6 +82,11 @@ func (a *App) Migrations() []migrate.Migration {
 		// under the same _id, mail_stats the counts and mail_claims the
 		// claims of the workers (package mail).
 		{Version: 19, Name: "mail queue", Up: a.Mail.Prepare},
+		// Signatures waiting for their supporter's confirmation, in a
+		// collection of their own, by campaign (the console's count) and
+		// by the slot of their time (the cleanup: campaign/pending.go).
+		// Campaigns need nothing: an absent confirm_email is off.
+		{Version: 20, Name: "pending signatures", Up: a.Campaigns.EnsurePending},
 	}
 }
 

@@ -30,6 +30,8 @@ import (
 //   - the mail worker sends the queued messages to supporters, at the
 //     configured rate; a message whose node died is taken over when its
 //     lease runs out.
+//   - the pending signature cleanup deletes the signatures left
+//     unconfirmed for 72 hours, on one node each time.
 //
 // A loop that fails early does not stop the others. Stop the web server
 // before ctx ends, and close the database only after Run returned.
@@ -61,6 +63,10 @@ func (a *App) Run(ctx context.Context) error {
 		}},
 		{"delivery events", func(ctx context.Context) error {
 			a.Delivery.Run(ctx, a.log.With("component", "delivery"))
+			return nil
+		}},
+		{"pending signature cleanup", func(ctx context.Context) error {
+			a.Signing.RunPendingSweep(ctx, a.log.With("component", "pending-signatures"))
 			return nil
 		}},
 		{"spent token sweep", func(ctx context.Context) error {

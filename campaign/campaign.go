@@ -87,9 +87,15 @@ type Campaign struct {
 	// search engines not to index it. For when the prisoner or their
 	// family asks. Absent, as in campaigns stored before it existed, is
 	// listed.
-	Unlisted  bool      `bson:"unlisted,omitempty"`
-	CreatedAt time.Time `bson:"created_at"`
-	UpdatedAt time.Time `bson:"updated_at"`
+	Unlisted bool `bson:"unlisted,omitempty"`
+	// ConfirmEmail counts a signature made on the web, in the widget or
+	// through the API only once its supporter has confirmed the address
+	// (pending.go); paper signatures never wait. New campaigns ask for it;
+	// absent, as in campaigns stored before it existed, is off, so they
+	// go on as they were and need no migration.
+	ConfirmEmail bool      `bson:"confirm_email,omitempty"`
+	CreatedAt    time.Time `bson:"created_at"`
+	UpdatedAt    time.Time `bson:"updated_at"`
 }
 
 // Greetings are a campaign's settings for the short personal messages that

@@ -160,6 +160,7 @@ func ChangedFields(before, after *Campaign) []string {
 	add("archived", before.Archived() != after.Archived())
 	add("merge aliases", before.MergeAliases != after.MergeAliases)
 	add("unlisted", before.Unlisted != after.Unlisted)
+	add("confirm email", before.ConfirmEmail != after.ConfirmEmail)
 	return out
 }
 

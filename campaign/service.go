@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sync/atomic"
 	"time"
+
+	"github.com/solidarity-letters/solidarity/internal/groupcommit"
 )
 
 // GreetingRecorder stores the greeting that comes with a new signature, and
@@ -60,6 +62,10 @@ type Service struct {
 	// index holds every campaign's signatures for the console
 	// (index.go).
 	index signatureIndex
+	// confirmations sends the messages of the double opt-in, and
+	// pendingBatch writes pending signatures together (pending.go).
+	confirmations Confirmations
+	pendingBatch  *groupcommit.Batcher[*pendingJob]
 }
 
 // NewService returns a service over store. emailKey keys the HMAC that
@@ -78,6 +84,7 @@ func NewService(store *Store, greetings GreetingRecorder, emailKey []byte, now f
 		blocked:   newBlockList(store.campaigns.Database(), now),
 	}
 	s.batch = newBatcher(s.commit, batchMax)
+	s.pendingBatch = groupcommit.New(s.commitPending, groupcommit.Options{Max: batchMax, Wait: batchWait, Timeout: commitTimeout})
 	return s
 }
 
@@ -188,6 +195,10 @@ func listing(all []Campaign, now time.Time) Listing {
 // Concurrent calls store their signatures together (batch.go); each
 // returns once its own signature is stored, with the greeting in it
 // (commit.go).
+//
+// On a campaign that asks for confirmation (Campaign.ConfirmEmail) the
+// signature is stored as a pending one and a message asks to confirm it
+// (pending.go); a repeat, pending or confirmed, is ErrDuplicate there too.
 func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 	now := s.now().UTC()
 	switch c.Status(now) {
@@ -232,23 +243,34 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 		RefKey:      s.groups.hash("ref", in.Referrer),
 	}
 	sig.Person.Domain = EmailDomain(f.Email)
+	if c.ConfirmEmail && in.Source != SourcePaper {
+		return s.signPending(ctx, c, &sig, f.Email, in)
+	}
 	if f.Updates {
 		sig.Person.Email = f.Email
 	}
 	if check.Held.Any() {
 		sig.Held = &check.Held
 	}
-	doc, err := s.store.seal(&sig)
+	return s.storeSigned(ctx, c, &sig, check.Held)
+}
+
+// storeSigned stores a new signature made by Sign or confirmed (pending.go), with
+// the held fields of its name check: the signature through the group
+// commit, then its held fields and its greeting. A repeat is ErrDuplicate,
+// after the same work (decoy.go).
+func (s *Service) storeSigned(ctx context.Context, c *Campaign, sig *Signature, held Held) error {
+	doc, err := s.store.seal(sig)
 	if err != nil {
 		return fmt.Errorf("sign %s: %w", c.Slug, err)
 	}
-	p := &pendingSignature{sig: &sig, doc: doc}
+	p := &pendingSignature{sig: sig, doc: doc}
 	if err := s.batch.store(ctx, p); err != nil {
 		if errors.Is(err, ErrDuplicate) {
-			if err := s.recoverHeld(ctx, c, sig.ID, check.Held); err != nil {
+			if err := s.recoverHeld(ctx, c, sig.ID, held); err != nil {
 				return err
 			}
-			return s.repeat(ctx, c, p, f.Greeting)
+			return s.repeat(ctx, c, p, sig.Greeting)
 		}
 		return fmt.Errorf("sign %s: %w", c.Slug, err)
 	}
@@ -257,11 +279,11 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 		// The signature stands even if this fails: its held fields are not
 		// printed until a moderator approves them, and sending the form
 		// again queues them (recoverHeld).
-		if err := s.names.HoldName(ctx, &sig); err != nil {
+		if err := s.names.HoldName(ctx, sig); err != nil {
 			return fmt.Errorf("sign %s: hold name: %w", c.Slug, err)
 		}
 	}
-	if f.Greeting != "" {
+	if sig.Greeting != "" {
 		// The reads of a repeat's recoverGreeting, both of documents that
 		// are stored: on the embedded database a read by _id that finds
 		// nothing scans the whole collection.
@@ -270,7 +292,7 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 		// The greeting is stored in the signature already; if this fails
 		// the supporter is told the request failed, and the journal's
 		// repair or the form sent again records it (commit.go).
-		if err := s.greetings.RecordGreeting(ctx, c.ID, sig.ID, f.Greeting, sig.SignedAt); err != nil {
+		if err := s.greetings.RecordGreeting(ctx, c.ID, sig.ID, sig.Greeting, sig.SignedAt); err != nil {
 			return fmt.Errorf("sign %s: record greeting: %w", c.Slug, err)
 		}
 		s.greetingDone(p.journal)

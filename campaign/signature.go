@@ -118,6 +118,12 @@ type SignInput struct {
 	// of its network (see Signature).
 	Marks   []Mark
 	Network string
+	// Lang is the language of the supporter's page, and LinkBase the
+	// site's public address (https://letters.example.org): the message
+	// that asks to confirm a signature is written in the one and links to
+	// the other (pending.go).
+	Lang     string
+	LinkBase string
 }
 
 // Problem names what is wrong with one field, as a code the web layer turns

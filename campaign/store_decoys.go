@@ -32,6 +32,9 @@ func (s *Store) EnsureDecoys(ctx context.Context) error {
 	if _, err := s.decoySignatures().ReplaceOne(ctx, bson.M{"_id": CollideID}, decoySignature(CollideID), options.Replace().SetUpsert(true)); err != nil {
 		return fmt.Errorf("store the signature decoy: %w", err)
 	}
+	if err := s.EnsurePendingDecoys(ctx); err != nil {
+		return err
+	}
 	return s.ClearDecoys(ctx)
 }
 

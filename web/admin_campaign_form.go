@@ -64,6 +64,8 @@ type CampaignForm struct {
 	MergeAliases bool
 	// Unlisted is campaign.Campaign.Unlisted.
 	Unlisted bool
+	// ConfirmEmail is campaign.Campaign.ConfirmEmail.
+	ConfirmEmail bool
 	// ArrivalDate and TransitDays are the deadline helper's.
 	ArrivalDate, TransitDays string
 	// Version is when the campaign the form was filled from was last
@@ -81,6 +83,7 @@ func campaignFormOf(camp *campaign.Campaign) CampaignForm {
 		GreetingsMax: strconv.Itoa(camp.Greetings.MaxLength), TransitDays: strconv.Itoa(DefaultTransitDays),
 		EmbedOrigins: strings.Join(camp.EmbedOrigins, "\n"), Version: versionOf(camp),
 		AtRisk: strings.Join(camp.RiskCountries(), " "), MergeAliases: camp.MergeAliases, Unlisted: camp.Unlisted,
+		ConfirmEmail: camp.ConfirmEmail,
 	}
 	if camp.Goal > 0 {
 		f.Goal = strconv.Itoa(camp.Goal)
@@ -121,6 +124,7 @@ func readCampaignForm(c *fiber.Ctx) CampaignForm {
 		AtRisk: v("at_risk"), AtRiskSent: c.Request().PostArgs().Has("at_risk"),
 		MergeAliases: formValue(c, "merge_aliases") != "",
 		Unlisted:     formValue(c, "unlisted") != "",
+		ConfirmEmail: formValue(c, "confirm_email") != "",
 	}
 }
 
@@ -225,6 +229,7 @@ func (f *CampaignForm) apply(camp *campaign.Campaign, recipients []campaign.Reci
 	}
 	camp.MergeAliases = f.MergeAliases
 	camp.Unlisted = f.Unlisted
+	camp.ConfirmEmail = f.ConfirmEmail
 	camp.EmbedOrigins = nil
 	for line := range strings.FieldsSeq(strings.ReplaceAll(f.EmbedOrigins, ",", " ")) {
 		o, ok := campaign.ParseOrigin(line)

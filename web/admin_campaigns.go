@@ -137,6 +137,11 @@ type CampaignState struct {
 	PublicURL   string
 	OldSlugs    []string
 	Count       int64
+	// Pending is how many signatures wait for their address's
+	// confirmation; ShowPending is set where the campaign asks for it or
+	// some wait.
+	Pending     int64
+	ShowPending bool
 	CanSchedule bool
 	CanClose    bool
 	Archived    bool
@@ -145,7 +150,8 @@ type CampaignState struct {
 }
 
 func (s *Server) campaignNew(c *fiber.Ctx) error {
-	camp := &campaign.Campaign{TimeZone: "UTC", Greetings: campaign.Greetings{Enabled: true, MaxLength: campaign.DefaultGreetingMax}}
+	// New campaigns count a signature once its address is confirmed.
+	camp := &campaign.Campaign{TimeZone: "UTC", Greetings: campaign.Greetings{Enabled: true, MaxLength: campaign.DefaultGreetingMax}, ConfirmEmail: true}
 	// The zone of the newest campaign is the likeliest one.
 	all, err := s.deps.Signing.All(c.UserContext())
 	if err != nil {
@@ -245,6 +251,12 @@ func (s *Server) campaignState(c *fiber.Ctx, camp *campaign.Campaign, st Campaig
 	status := camp.Status(now)
 	st.Status = consoleStatus(camp, now)
 	st.Count = s.deps.Signing.Count(camp.ID)
+	// A count that fails leaves the line out: the page is for more.
+	if n, err := s.deps.Signing.CountPending(c.UserContext(), camp.ID); err != nil {
+		s.log.Error("count pending signatures", "campaign", camp.ID, "error", err)
+	} else {
+		st.Pending, st.ShowPending = n, camp.ConfirmEmail || n > 0
+	}
 	st.OldSlugs = camp.OldSlugs
 	st.Archived = camp.Archived()
 	st.CanSchedule = status == campaign.StatusDraft || status == campaign.StatusScheduled

@@ -443,9 +443,14 @@ func (s *Server) apiSignOnce(c *fiber.Ctx, partner *campaign.Partner, in APISign
 	err = s.deps.Partners.Sign(ctx, partner, camp, campaign.SignInput{
 		Name: in.Name, Email: in.Email, City: in.City, Country: in.Country, Greeting: in.Greeting,
 		Consent: in.Consent, Updates: in.Updates, Display: campaign.NameDisplay(in.Display),
+		Lang: camp.TextLanguage(), LinkBase: s.baseURL(c),
 	})
 	var verr *campaign.ValidationError
 	switch {
+	case (err == nil || errors.Is(err, campaign.ErrDuplicate)) && camp.ConfirmEmail:
+		// The signature counts once the supporter confirms it, whether
+		// or not the address is new (campaign/pending.go).
+		return c.Status(fiber.StatusAccepted).JSON(APISigned{Campaign: camp.Slug, Status: "pending_confirmation"})
 	case err == nil, errors.Is(err, campaign.ErrDuplicate):
 		// The same answer for a repeat, as on the web form: a key holder
 		// must not be able to test whether an address has signed.

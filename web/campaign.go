@@ -481,6 +481,7 @@ func (s *Server) signCampaign(c *fiber.Ctx, camp *campaign.Campaign, how signing
 		Display: campaign.NameDisplay(form.Display),
 		Source:  how.Source, Referrer: how.Referrer,
 		Marks: s.marks(form.guard, issued), Network: form.guard.network,
+		Lang: t.Tag().String(), LinkBase: s.baseURL(c),
 	})
 	var verr *campaign.ValidationError
 	switch {
@@ -528,6 +529,9 @@ type ThanksPage struct {
 	C      CampaignView
 	URL    string
 	Shares []ShareLink
+	// CheckEmail asks the supporter to confirm by the message sent,
+	// whether or not one was (campaign/pending.go).
+	CheckEmail bool
 }
 
 // ShareLink is a plain link to share the campaign; no script of the
@@ -537,7 +541,14 @@ type ShareLink struct {
 	Href string
 }
 
-func (s *Server) thanks(c *fiber.Ctx) error {
+// thanks answers /c/{slug}/thanks, where a sign form leads: on a campaign
+// that asks for confirmation, it asks to check the mail.
+func (s *Server) thanks(c *fiber.Ctx) error { return s.thanksPage(c, true) }
+
+// confirmed answers /c/{slug}/confirmed, where a confirmation leads.
+func (s *Server) confirmed(c *fiber.Ctx) error { return s.thanksPage(c, false) }
+
+func (s *Server) thanksPage(c *fiber.Ctx, signed bool) error {
 	camp, err := s.publicCampaign(c)
 	if err != nil {
 		return err
@@ -565,6 +576,7 @@ func (s *Server) thanks(c *fiber.Ctx) error {
 			{"Bluesky", "https://bsky.app/intent/compose?text=" + q(text+" "+link)},
 			{"X", "https://x.com/intent/post?text=" + q(text) + "&url=" + q(link)},
 		},
+		CheckEmail: signed && camp.ConfirmEmail,
 	}
 	// A thanks page describes its campaign, whose page is its canonical
 	// address: a supporter who shares the address they are on shares the

@@ -141,8 +141,9 @@ type EmbedPage struct {
 	Checks []CheckView
 	// Safety tells the supporter what prison staff will read.
 	Safety SafetyView
-	// Signed shows the thanks state.
-	Signed bool
+	// Signed shows the thanks state; CheckEmail asks there to confirm by
+	// the message sent (campaign/pending.go).
+	Signed, CheckEmail bool
 	// Compact shows the count and a button to the full page.
 	Compact bool
 	Dark    bool
@@ -254,7 +255,8 @@ func (s *Server) renderEmbed(c *fiber.Ctx, status int, camp *campaign.Campaign, 
 		title = t.T("form.error_title", "Title", v.Title)
 	}
 	p := EmbedPage{
-		Page: s.page(c, title), C: v, Form: form, Signed: signed, Compact: o.Compact, Dark: o.Dark,
+		Page: s.page(c, title), C: v, Form: form, Signed: signed, CheckEmail: signed && camp.ConfirmEmail,
+		Compact: o.Compact, Dark: o.Dark,
 		Origin: o.Origin,
 		// The options are ours, encoded by url.Values: no need to escape
 		// them again.

@@ -217,8 +217,11 @@ func openCampaign(recipientID string, now time.Time, loc *time.Location) campaig
 		ClosesAt:      closes,
 		TimeZone:      loc.String(),
 		Greetings:     campaign.Greetings{Enabled: true, MaxLength: campaign.DefaultGreetingMax, ShowPublic: true},
-		CreatedAt:     now,
-		UpdatedAt:     now,
+		// As new campaigns do: a newcomer who signs finds the message that
+		// asks to confirm in the outbox.
+		ConfirmEmail: true,
+		CreatedAt:    now,
+		UpdatedAt:    now,
 	}
 }
 
