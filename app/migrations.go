@@ -82,6 +82,14 @@ func (a *App) Migrations() []migrate.Migration {
 		// under the same _id, mail_stats the counts and mail_claims the
 		// claims of the workers (package mail).
 		{Version: 19, Name: "mail queue", Up: a.Mail.Prepare},
+		// Supporters who asked for updates are told of each public
+		// delivery event and listed post (package updates): the cursors
+		// record, by campaign, what was told, and when updates began, so
+		// that nothing public before is sent. Signatures keep the
+		// language they were made in (lang); one stored before has none,
+		// and its updates are in the campaign's language: nothing to
+		// write.
+		{Version: 20, Name: "update cursors", Up: a.Updates.Prepare},
 	}
 }
 

@@ -223,6 +223,7 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 		Source:      cmp.Or(in.Source, SourceWeb),
 		Referrer:    in.Referrer,
 		Updates:     f.Updates,
+		Lang:        in.Lang,
 		HasGreeting: f.Greeting != "",
 		Greeting:    f.Greeting,
 		Person:      Person{Name: f.Signer.Name, City: f.Signer.City, Country: f.Signer.Country, Display: f.Display},

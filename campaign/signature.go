@@ -41,6 +41,10 @@ type Signature struct {
 	Referrer string `bson:"referrer,omitempty"`
 	// Updates is true when the supporter asked to be kept informed.
 	Updates bool `bson:"updates"`
+	// Lang is the language the supporter signed in, which updates are
+	// written in; empty for signatures stored before it was kept, which
+	// get the campaign's language.
+	Lang string `bson:"lang,omitempty"`
 	// HasGreeting is true when a greeting came with the signature, so that
 	// lists and exports need not look for one.
 	HasGreeting bool `bson:"has_greeting,omitempty"`
@@ -108,6 +112,8 @@ type SignInput struct {
 	Greeting string
 	Consent  bool
 	Updates  bool
+	// Lang is the language of the page the supporter signed on.
+	Lang string
 	// Display is how the name is printed; empty means NameFull.
 	Display NameDisplay
 	// Source is where the signature is made; empty means SourceWeb.

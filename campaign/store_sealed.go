@@ -18,6 +18,7 @@ type storedSignature struct {
 	Source      Source      `bson:"source"`
 	Referrer    sealed.Text `bson:"referrer,omitempty"`
 	Updates     bool        `bson:"updates"`
+	Lang        string      `bson:"lang,omitempty"`
 	HasGreeting bool        `bson:"has_greeting,omitempty"`
 	Greeting    sealed.Text `bson:"greeting,omitempty"`
 	Held        *Held       `bson:"held,omitempty"`
@@ -57,7 +58,7 @@ func sigAAD(id, field string) []byte { return sealed.AAD(signaturesCollection, i
 func (s *Store) seal(sig *Signature) (*storedSignature, error) {
 	d := &storedSignature{
 		ID: sig.ID, CampaignID: sig.CampaignID, SignedAt: sig.SignedAt, Source: sig.Source,
-		Updates: sig.Updates, HasGreeting: sig.HasGreeting, Held: sig.Held,
+		Updates: sig.Updates, Lang: sig.Lang, HasGreeting: sig.HasGreeting, Held: sig.Held,
 		Marks: sig.Marks, Network: sig.Network, DomainKey: sig.DomainKey, RefKey: sig.RefKey,
 	}
 	d.Person.Country, d.Person.Display = sig.Person.Country, sig.Person.Display
@@ -86,7 +87,7 @@ func (s *Store) seal(sig *Signature) (*storedSignature, error) {
 func (s *Store) open(d *storedSignature) (Signature, error) {
 	sig := Signature{
 		ID: d.ID, CampaignID: d.CampaignID, SignedAt: d.SignedAt, Source: d.Source,
-		Updates: d.Updates, HasGreeting: d.HasGreeting, Held: d.Held,
+		Updates: d.Updates, Lang: d.Lang, HasGreeting: d.HasGreeting, Held: d.Held,
 		Marks: d.Marks, Network: d.Network, DomainKey: d.DomainKey, RefKey: d.RefKey,
 	}
 	sig.Person.Country, sig.Person.Display = d.Person.Country, d.Person.Display

@@ -478,8 +478,8 @@ func (s *Server) signCampaign(c *fiber.Ctx, camp *campaign.Campaign, how signing
 	err = s.deps.Signing.Sign(c.UserContext(), camp, campaign.SignInput{
 		Name: form.Name, Email: form.Email, City: form.City, Country: form.Country,
 		Greeting: form.Greeting, Consent: form.Consent, Updates: form.Updates,
-		Display: campaign.NameDisplay(form.Display),
-		Source:  how.Source, Referrer: how.Referrer,
+		Display: campaign.NameDisplay(form.Display), Lang: t.Tag().String(),
+		Source: how.Source, Referrer: how.Referrer,
 		Marks: s.marks(form.guard, issued), Network: form.guard.network,
 	})
 	var verr *campaign.ValidationError
