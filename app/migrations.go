@@ -90,6 +90,10 @@ func (a *App) Migrations() []migrate.Migration {
 		// and its updates are in the campaign's language: nothing to
 		// write.
 		{Version: 20, Name: "update cursors", Up: a.Updates.Prepare},
+		// On a partner's embedded form a supporter may let the partner
+		// contact them: the consent is in the signature (partner_consent,
+		// sealed), which its partner's API key lists by this index.
+		{Version: 21, Name: "partner contacts index", Up: a.Campaigns.EnsureContactIndex},
 	}
 }
 

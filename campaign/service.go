@@ -236,6 +236,10 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 	if f.Updates {
 		sig.Person.Email = f.Email
 	}
+	if in.PartnerConsent != nil {
+		sig.PartnerConsent = &PartnerConsent{Partner: in.PartnerConsent.Partner, Text: in.PartnerConsent.Text,
+			Email: f.Email, At: sig.SignedAt}
+	}
 	if check.Held.Any() {
 		sig.Held = &check.Held
 	}

@@ -72,6 +72,9 @@ type Signature struct {
 	// Person holds every personal field, and nothing else does, so that it
 	// can be encrypted or erased as one.
 	Person Person `bson:"person"`
+	// PartnerConsent is set when the supporter, on a partner's embedded
+	// form, also let that partner contact them (partner_contacts.go).
+	PartnerConsent *PartnerConsent `bson:"partner_consent,omitempty"`
 }
 
 // Person is what a signature says about the supporter.
@@ -114,6 +117,10 @@ type SignInput struct {
 	Updates  bool
 	// Lang is the language of the page the supporter signed on.
 	Lang string
+	// PartnerConsent, when set, names the partner the supporter let
+	// contact them and the text they were shown; Sign adds the address
+	// and the time.
+	PartnerConsent *PartnerConsent
 	// Display is how the name is printed; empty means NameFull.
 	Display NameDisplay
 	// Source is where the signature is made; empty means SourceWeb.

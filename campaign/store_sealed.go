@@ -34,6 +34,7 @@ type storedSignature struct {
 		Email   sealed.Text `bson:"email,omitempty"`
 		Domain  sealed.Text `bson:"domain,omitempty"`
 	} `bson:"person"`
+	PartnerConsent *storedConsent `bson:"partner_consent,omitempty"`
 }
 
 // The sealed fields of a signature document, by path.
@@ -44,12 +45,16 @@ const (
 	fieldReferrer = "referrer"
 	fieldGreeting = "greeting"
 	fieldDomain   = "person.domain"
+	// A partner's contact consent: the address and the text shown.
+	fieldConsentEmail = "partner_consent.email"
+	fieldConsentText  = "partner_consent.text"
 )
 
 // SignatureFields names the sealed fields of the signatures, for the
 // migration and key rotation (see package reseal).
 func (s *Store) SignatureFields() sealed.Fields {
-	return sealed.Fields{Collection: s.signatures, Paths: []string{fieldName, fieldCity, fieldEmail, fieldReferrer, fieldGreeting, fieldDomain}}
+	return sealed.Fields{Collection: s.signatures, Paths: []string{fieldName, fieldCity, fieldEmail, fieldReferrer, fieldGreeting, fieldDomain,
+		fieldConsentEmail, fieldConsentText}}
 }
 
 func sigAAD(id, field string) []byte { return sealed.AAD(signaturesCollection, id, field) }
@@ -80,6 +85,13 @@ func (s *Store) seal(sig *Signature) (*storedSignature, error) {
 		}
 		*f.dst = t
 	}
+	if pc := sig.PartnerConsent; pc != nil {
+		c, err := s.sealConsent(sig.ID, pc)
+		if err != nil {
+			return nil, err
+		}
+		d.PartnerConsent = c
+	}
 	return d, nil
 }
 
@@ -108,6 +120,13 @@ func (s *Store) open(d *storedSignature) (Signature, error) {
 			return Signature{}, fmt.Errorf("open %s of signature %s: %w", f.path, d.ID, err)
 		}
 		*f.dst = v
+	}
+	if d.PartnerConsent != nil {
+		pc, err := s.openConsent(d.ID, d.PartnerConsent)
+		if err != nil {
+			return Signature{}, err
+		}
+		sig.PartnerConsent = pc
 	}
 	return sig, nil
 }

@@ -41,6 +41,7 @@ func (s *Server) routeTable() []route {
 	return []route{
 		{post, "/api/v1/campaigns/:slug/signatures", crossSite, s.apiSign},
 		{post, "/u/:token", oneClick, s.unsubscribe},
+		{get, "/api/v1/partner/contacts", crossSite, s.apiContacts},
 
 		{get, "/robots.txt", public, s.robots},
 		{get, "/sitemap.xml", public, s.sitemap},
