@@ -34,6 +34,7 @@ import (
 	"github.com/solidarity-letters/solidarity/mail"
 	"github.com/solidarity-letters/solidarity/reseal"
 	"github.com/solidarity-letters/solidarity/site"
+	"github.com/solidarity-letters/solidarity/updates"
 	"github.com/solidarity-letters/solidarity/web"
 )
 
@@ -67,6 +68,12 @@ type Options struct {
 	// Confirmations sends the messages that ask supporters to confirm a
 	// signature (campaign/pending.go); nil: the mail queue.
 	Confirmations campaign.Confirmations
+	// BaseURL is the site's public address, which messages link to;
+	// empty: no update is sent.
+	BaseURL string
+	// UpdateSettle is how long the news of a campaign stays unchanged
+	// before its supporters are told; 0: updates.DefaultSettle.
+	UpdateSettle time.Duration
 }
 
 // App is the application: the stores and services over one database, with
@@ -95,6 +102,7 @@ type App struct {
 	Posts      *posts.Service     // letters and news under /letters, the public ones in memory
 	Mail       *mail.Queue        // messages to supporters, sealed until sent
 	Mailer     *mail.Composer     // lays out those messages in the supporter's language
+	Updates    *updates.Notifier  // tells supporters what happened to their letter
 
 	// Catalogs.
 	Messages  *i18n.Catalog
@@ -163,6 +171,12 @@ func New(db Database, ks keys.Keys, opts Options) (*App, error) {
 		opts.Confirmations = mailConfirmations{queue: a.Mail, composer: a.Mailer, messages: a.Messages}
 	}
 	a.Signing.SetConfirmations(opts.Confirmations)
+	a.Updates = updates.New(mdb, updates.Deps{
+		Campaigns: a.Signing, Store: a.Campaigns, Delivery: a.Delivery, Posts: a.Posts,
+		Queue: a.Mail, Composer: a.Mailer, Messages: a.Messages,
+	}, updates.NewTokens(ks.Links()), updates.Options{
+		BaseURL: opts.BaseURL, Settle: opts.UpdateSettle, Now: now, Log: log.With("component", "updates"),
+	})
 	if a.Accounts, err = account.NewService(a.Users, now); err != nil {
 		return nil, fmt.Errorf("build the account service: %w", err)
 	}

@@ -87,6 +87,18 @@ func (a *App) Migrations() []migrate.Migration {
 		// by the slot of their time (the cleanup: campaign/pending.go).
 		// Campaigns need nothing: an absent confirm_email is off.
 		{Version: 20, Name: "pending signatures", Up: a.Campaigns.EnsurePending},
+		// Supporters who asked for updates are told of each public
+		// delivery event and listed post (package updates): the cursors
+		// record, by campaign, what was told, and when updates began, so
+		// that nothing public before is sent. Signatures keep the
+		// language they were made in (lang); one stored before has none,
+		// and its updates are in the campaign's language: nothing to
+		// write.
+		{Version: 21, Name: "update cursors", Up: a.Updates.Prepare},
+		// On a partner's embedded form a supporter may let the partner
+		// contact them: the consent is in the signature (partner_consent,
+		// sealed), which its partner's API key lists by this index.
+		{Version: 22, Name: "partner contacts index", Up: a.Campaigns.EnsureContactIndex},
 	}
 }
 

@@ -29,9 +29,11 @@ import (
 //     each time;
 //   - the mail worker sends the queued messages to supporters, at the
 //     configured rate; a message whose node died is taken over when its
-//     lease runs out.
+//     lease runs out;
 //   - the pending signature cleanup deletes the signatures left
-//     unconfirmed for 72 hours, on one node each time.
+//     unconfirmed for 72 hours, on one node each time;
+//   - the updates loop tells the supporters who asked what happened to
+//     their campaign's letter, each notice from one node.
 //
 // A loop that fails early does not stop the others. Stop the web server
 // before ctx ends, and close the database only after Run returned.
@@ -73,6 +75,7 @@ func (a *App) Run(ctx context.Context) error {
 			return a.Spent.Run(ctx, a.log.With("component", "spent-tokens"))
 		}},
 		{"mail worker", a.Mail.Run},
+		{"updates", a.Updates.Run},
 	}
 	errs := make([]error, len(loops))
 	var wg sync.WaitGroup

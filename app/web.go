@@ -19,6 +19,7 @@ func (a *App) Web(cfg web.Config) (*web.Server, error) {
 		Delivery:   a.Delivery,
 		Spent:      a.Spent,
 		Mail:       a.Mail,
+		Updates:    a.Updates,
 		DB:         a.db,
 		Scrubber:   a.db,
 		Messages:   a.Messages,

@@ -36,7 +36,10 @@ const (
 	PartnerKeyGone  Action = "partner_api_key_revoked"
 	PartnerLinkSet  Action = "partner_stats_link_created"
 	PartnerLinkGone Action = "partner_stats_link_revoked"
-	ProfileChanged  Action = "organisation_profile_changed"
+	// PartnerContactsRead: a partner's API key read a page of the
+	// addresses that let the partner contact them.
+	PartnerContactsRead Action = "partner_contacts_read"
+	ProfileChanged      Action = "organisation_profile_changed"
 	// BurstInvalidated and BurstRestored: an organizer invalidated or
 	// restored a group of signatures in bulk; BlockListChanged: the email
 	// domains refused changed.

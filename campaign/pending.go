@@ -320,6 +320,9 @@ func (s *Service) ConfirmPending(ctx context.Context, id, secret string) (*Campa
 	if sig.Updates {
 		sig.Person.Email = p.Email
 	}
+	if pc := sig.PartnerConsent; pc != nil {
+		pc.Email, pc.At = p.Email, sig.SignedAt
+	}
 	var check NameCheck
 	if s.names != nil {
 		if check, err = s.names.CheckName(ctx, c.ID, sig.Person.Name, sig.Person.City); err != nil {

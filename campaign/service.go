@@ -234,6 +234,7 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 		Source:      cmp.Or(in.Source, SourceWeb),
 		Referrer:    in.Referrer,
 		Updates:     f.Updates,
+		Lang:        in.Lang,
 		HasGreeting: f.Greeting != "",
 		Greeting:    f.Greeting,
 		Person:      Person{Name: f.Signer.Name, City: f.Signer.City, Country: f.Signer.Country, Display: f.Display},
@@ -243,6 +244,13 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 		RefKey:      s.groups.hash("ref", in.Referrer),
 	}
 	sig.Person.Domain = EmailDomain(f.Email)
+	if in.PartnerConsent != nil {
+		// Given when the supporter signs; on a campaign that asks for
+		// confirmation it is kept with the pending signature and given
+		// again, with the time, once confirmed.
+		sig.PartnerConsent = &PartnerConsent{Partner: in.PartnerConsent.Partner, Text: in.PartnerConsent.Text,
+			Email: f.Email, At: sig.SignedAt}
+	}
 	if c.ConfirmEmail && in.Source != SourcePaper {
 		return s.signPending(ctx, c, &sig, f.Email, in)
 	}

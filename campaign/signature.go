@@ -41,6 +41,10 @@ type Signature struct {
 	Referrer string `bson:"referrer,omitempty"`
 	// Updates is true when the supporter asked to be kept informed.
 	Updates bool `bson:"updates"`
+	// Lang is the language the supporter signed in, which updates are
+	// written in; empty for signatures stored before it was kept, which
+	// get the campaign's language.
+	Lang string `bson:"lang,omitempty"`
 	// HasGreeting is true when a greeting came with the signature, so that
 	// lists and exports need not look for one.
 	HasGreeting bool `bson:"has_greeting,omitempty"`
@@ -68,6 +72,9 @@ type Signature struct {
 	// Person holds every personal field, and nothing else does, so that it
 	// can be encrypted or erased as one.
 	Person Person `bson:"person"`
+	// PartnerConsent is set when the supporter, on a partner's embedded
+	// form, also let that partner contact them (partner_contacts.go).
+	PartnerConsent *PartnerConsent `bson:"partner_consent,omitempty"`
 }
 
 // Person is what a signature says about the supporter.
@@ -108,6 +115,10 @@ type SignInput struct {
 	Greeting string
 	Consent  bool
 	Updates  bool
+	// PartnerConsent, when set, names the partner the supporter let
+	// contact them and the text they were shown; Sign adds the address
+	// and the time.
+	PartnerConsent *PartnerConsent
 	// Display is how the name is printed; empty means NameFull.
 	Display NameDisplay
 	// Source is where the signature is made; empty means SourceWeb.
@@ -119,9 +130,10 @@ type SignInput struct {
 	Marks   []Mark
 	Network string
 	// Lang is the language of the supporter's page, and LinkBase the
-	// site's public address (https://letters.example.org): the message
-	// that asks to confirm a signature is written in the one and links to
-	// the other (pending.go).
+	// site's public address (https://letters.example.org): the signature
+	// keeps the one for its updates, and the message that asks to confirm
+	// a signature is written in the one and links to the other
+	// (pending.go).
 	Lang     string
 	LinkBase string
 }

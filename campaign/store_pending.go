@@ -60,6 +60,11 @@ type storedPending struct {
 	RefKey      string      `bson:"ref_key,omitempty"`
 	Country     string      `bson:"country"`
 	Display     NameDisplay `bson:"display,omitempty"`
+	// Partner and PartnerText are the partner the supporter let contact
+	// them on its embedded form, and the words of that box: the consent
+	// is given, with the address and the time, once confirmed.
+	Partner     string      `bson:"partner,omitempty"`
+	PartnerText string      `bson:"partner_text,omitempty"`
 	Email       sealed.Text `bson:"email"`
 	Name        sealed.Text `bson:"name"`
 	City        sealed.Text `bson:"city,omitempty"`
@@ -172,6 +177,9 @@ func (s *Store) sealPending(p *Pending) (*storedPending, error) {
 		Updates: p.Sig.Updates, Marks: p.Sig.Marks, Network: p.Sig.Network, DomainKey: p.Sig.DomainKey,
 		RefKey: p.Sig.RefKey, Country: p.Sig.Person.Country, Display: p.Sig.Person.Display,
 	}
+	if pc := p.Sig.PartnerConsent; pc != nil {
+		d.Partner, d.PartnerText = pc.Partner, pc.Text
+	}
 	for _, f := range []struct {
 		dst   *sealed.Text
 		value string
@@ -198,9 +206,12 @@ func (s *Store) openPending(d *storedPending) (*Pending, error) {
 		ID: d.ID, CampaignID: d.CampaignID, CreatedAt: d.CreatedAt, SentAt: d.SentAt,
 		Secrets: d.Secrets, Lang: d.Lang,
 		Sig: Signature{
-			ID: d.SignatureID, CampaignID: d.CampaignID, Source: d.Source, Updates: d.Updates,
+			ID: d.SignatureID, CampaignID: d.CampaignID, Source: d.Source, Updates: d.Updates, Lang: d.Lang,
 			Marks: d.Marks, Network: d.Network, DomainKey: d.DomainKey, RefKey: d.RefKey,
 		},
+	}
+	if d.Partner != "" {
+		p.Sig.PartnerConsent = &PartnerConsent{Partner: d.Partner, Text: d.PartnerText}
 	}
 	p.Sig.Person.Country, p.Sig.Person.Display = d.Country, d.Display
 	for _, f := range []struct {

@@ -18,6 +18,7 @@ type storedSignature struct {
 	Source      Source      `bson:"source"`
 	Referrer    sealed.Text `bson:"referrer,omitempty"`
 	Updates     bool        `bson:"updates"`
+	Lang        string      `bson:"lang,omitempty"`
 	HasGreeting bool        `bson:"has_greeting,omitempty"`
 	Greeting    sealed.Text `bson:"greeting,omitempty"`
 	Held        *Held       `bson:"held,omitempty"`
@@ -33,6 +34,7 @@ type storedSignature struct {
 		Email   sealed.Text `bson:"email,omitempty"`
 		Domain  sealed.Text `bson:"domain,omitempty"`
 	} `bson:"person"`
+	PartnerConsent *storedConsent `bson:"partner_consent,omitempty"`
 }
 
 // The sealed fields of a signature document, by path.
@@ -43,12 +45,16 @@ const (
 	fieldReferrer = "referrer"
 	fieldGreeting = "greeting"
 	fieldDomain   = "person.domain"
+	// A partner's contact consent: the address and the text shown.
+	fieldConsentEmail = "partner_consent.email"
+	fieldConsentText  = "partner_consent.text"
 )
 
 // SignatureFields names the sealed fields of the signatures, for the
 // migration and key rotation (see package reseal).
 func (s *Store) SignatureFields() sealed.Fields {
-	return sealed.Fields{Collection: s.signatures, Paths: []string{fieldName, fieldCity, fieldEmail, fieldReferrer, fieldGreeting, fieldDomain}}
+	return sealed.Fields{Collection: s.signatures, Paths: []string{fieldName, fieldCity, fieldEmail, fieldReferrer, fieldGreeting, fieldDomain,
+		fieldConsentEmail, fieldConsentText}}
 }
 
 func sigAAD(id, field string) []byte { return sealed.AAD(signaturesCollection, id, field) }
@@ -57,7 +63,7 @@ func sigAAD(id, field string) []byte { return sealed.AAD(signaturesCollection, i
 func (s *Store) seal(sig *Signature) (*storedSignature, error) {
 	d := &storedSignature{
 		ID: sig.ID, CampaignID: sig.CampaignID, SignedAt: sig.SignedAt, Source: sig.Source,
-		Updates: sig.Updates, HasGreeting: sig.HasGreeting, Held: sig.Held,
+		Updates: sig.Updates, Lang: sig.Lang, HasGreeting: sig.HasGreeting, Held: sig.Held,
 		Marks: sig.Marks, Network: sig.Network, DomainKey: sig.DomainKey, RefKey: sig.RefKey,
 	}
 	d.Person.Country, d.Person.Display = sig.Person.Country, sig.Person.Display
@@ -79,6 +85,13 @@ func (s *Store) seal(sig *Signature) (*storedSignature, error) {
 		}
 		*f.dst = t
 	}
+	if pc := sig.PartnerConsent; pc != nil {
+		c, err := s.sealConsent(sig.ID, pc)
+		if err != nil {
+			return nil, err
+		}
+		d.PartnerConsent = c
+	}
 	return d, nil
 }
 
@@ -86,7 +99,7 @@ func (s *Store) seal(sig *Signature) (*storedSignature, error) {
 func (s *Store) open(d *storedSignature) (Signature, error) {
 	sig := Signature{
 		ID: d.ID, CampaignID: d.CampaignID, SignedAt: d.SignedAt, Source: d.Source,
-		Updates: d.Updates, HasGreeting: d.HasGreeting, Held: d.Held,
+		Updates: d.Updates, Lang: d.Lang, HasGreeting: d.HasGreeting, Held: d.Held,
 		Marks: d.Marks, Network: d.Network, DomainKey: d.DomainKey, RefKey: d.RefKey,
 	}
 	sig.Person.Country, sig.Person.Display = d.Person.Country, d.Person.Display
@@ -107,6 +120,13 @@ func (s *Store) open(d *storedSignature) (Signature, error) {
 			return Signature{}, fmt.Errorf("open %s of signature %s: %w", f.path, d.ID, err)
 		}
 		*f.dst = v
+	}
+	if d.PartnerConsent != nil {
+		pc, err := s.openConsent(d.ID, d.PartnerConsent)
+		if err != nil {
+			return Signature{}, err
+		}
+		sig.PartnerConsent = pc
 	}
 	return sig, nil
 }

@@ -48,6 +48,10 @@ var (
 	// crossSite is the partners' signing API: called from other servers
 	// with an API key and no cookies, so it is registered before checkOrigin.
 	crossSite = access{name: "cross-site", crossSite: true}
+	// oneClick is everyone, from anywhere, on a page in their language:
+	// the one-click unsubscribe that mail clients post (RFC 8058), which
+	// a signed link authorises, not a session or the origin.
+	oneClick = access{name: "one-click", crossSite: true, lang: true}
 	// public is everyone, for machines: health checks, static files, the API.
 	public = access{name: "public"}
 	// publicPage is everyone, on a page in their language.

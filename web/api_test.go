@@ -534,6 +534,16 @@ func TestOpenAPIDescribesTheAPI(t *testing.T) {
 	} {
 		check("POST", "/campaigns/{slug}/signatures", s.apiPost(t, tt.slug, tt.key, tt.body))
 	}
+	for _, tt := range []struct{ key, query string }{{key, ""}, {key, "?limit=0"}, {"", ""}} {
+		req, err := http.NewRequest(http.MethodGet, s.URL+"/api/v1/partner/contacts"+tt.query, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tt.key != "" {
+			req.Header.Set("Authorization", "Bearer "+tt.key)
+		}
+		check("GET", "/partner/contacts", s.do(t, req))
+	}
 	for path, item := range doc["paths"].(map[string]any) {
 		for method := range item.(map[string]any) {
 			if method == "parameters" {

@@ -30,6 +30,7 @@ import (
 	"github.com/solidarity-letters/solidarity/letters/posts"
 	"github.com/solidarity-letters/solidarity/mail"
 	"github.com/solidarity-letters/solidarity/site"
+	"github.com/solidarity-letters/solidarity/updates"
 )
 
 // Pinger reports whether the database answers.
@@ -80,9 +81,10 @@ type Deps struct {
 	Site       *site.Cache        // who runs the site, in memory: every public page shows it
 	Posts      *posts.Service     // letters and news under /letters (posts.go, admin_posts.go), and the posts a reply in a timeline links
 	DB         Pinger
-	Scrubber   Scrubber     // called after a signature is erased
-	Spent      *abuse.Spent // the sign forms' tokens that have signed
-	Mail       *mail.Queue  // messages to supporters: the console shows the queue's state
+	Scrubber   Scrubber          // called after a signature is erased
+	Spent      *abuse.Spent      // the sign forms' tokens that have signed
+	Mail       *mail.Queue       // messages to supporters: the console shows the queue's state
+	Updates    *updates.Notifier // the unsubscribe links of update messages (unsubscribe.go)
 	Messages   *i18n.Catalog
 	Countries  *country.Catalog
 	Logger     *slog.Logger

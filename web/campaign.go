@@ -205,7 +205,10 @@ type SignForm struct {
 	Name, Email, City, Country, Greeting string
 	Display                              string
 	Consent, Updates                     bool
-	Token                                string
+	// PartnerContact is the embedded form's box that lets its partner
+	// contact the supporter.
+	PartnerContact bool
+	Token          string
 	// Errors holds one message per field with a problem; Problems lists
 	// them in form order for the summary at the top.
 	Errors   map[string]string
@@ -426,6 +429,9 @@ type signing struct {
 	Thanks string
 	// Render draws the form again with its problems and the given status.
 	Render func(status int, form SignForm) error
+	// Partner is the consent that the embedded form's box for its partner
+	// gives when ticked (embed_contact.go); nil without such a box.
+	Partner *campaign.PartnerConsent
 }
 
 // signCampaign reads a posted sign form and signs camp: 303 to the thanks
@@ -449,6 +455,8 @@ func (s *Server) signCampaign(c *fiber.Ctx, camp *campaign.Campaign, how signing
 		Ref:       refCode(formValue(c, "ref")),
 		Updates:   formValue(c, "updates") != "",
 		Confirmed: confirmedValues(c),
+
+		PartnerContact: how.Partner != nil && formValue(c, partnerContactField) != "",
 	}
 	t := s.localizer(c)
 	// From here on, a form drawn again asks for the work the defences ask.
@@ -478,10 +486,10 @@ func (s *Server) signCampaign(c *fiber.Ctx, camp *campaign.Campaign, how signing
 	err = s.deps.Signing.Sign(c.UserContext(), camp, campaign.SignInput{
 		Name: form.Name, Email: form.Email, City: form.City, Country: form.Country,
 		Greeting: form.Greeting, Consent: form.Consent, Updates: form.Updates,
-		Display: campaign.NameDisplay(form.Display),
-		Source:  how.Source, Referrer: how.Referrer,
+		Display: campaign.NameDisplay(form.Display), Lang: t.Tag().String(),
+		Source: how.Source, Referrer: how.Referrer,
 		Marks: s.marks(form.guard, issued), Network: form.guard.network,
-		Lang: t.Tag().String(), LinkBase: s.baseURL(c),
+		LinkBase: s.baseURL(c), PartnerConsent: how.partnerConsent(form),
 	})
 	var verr *campaign.ValidationError
 	switch {

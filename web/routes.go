@@ -40,6 +40,8 @@ const (
 func (s *Server) routeTable() []route {
 	return []route{
 		{post, "/api/v1/campaigns/:slug/signatures", crossSite, s.apiSign},
+		{post, "/u/:token", oneClick, s.unsubscribe},
+		{get, "/api/v1/partner/contacts", crossSite, s.apiContacts},
 
 		{get, "/robots.txt", public, s.robots},
 		{get, "/sitemap.xml", public, s.sitemap},
@@ -63,6 +65,7 @@ func (s *Server) routeTable() []route {
 		{post, "/confirm/:code", publicPage, s.confirm},
 		{get, "/c/:slug/badge.svg", publicPage, s.badge},
 		{get, "/contact", publicPage, s.contact},
+		{get, "/u/:token", publicPage, s.unsubscribeForm},
 		{get, "/letters", publicPage, s.postList},
 		{get, "/letters/feed.atom", public, s.postFeed},
 		{get, "/letters/scans/:scan.jpg", public, s.postScan},

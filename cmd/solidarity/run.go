@@ -152,7 +152,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	logger.Info("keys", "from", ks.Source.String(), "active_data_key", ks.Data.Active())
 
-	a, err := app.New(db, ks, app.Options{Logger: logger, Mail: mailer, MailRate: cfg.Mail.Rate})
+	a, err := app.New(db, ks, app.Options{Logger: logger, Mail: mailer, MailRate: cfg.Mail.Rate, BaseURL: cfg.BaseURL, UpdateSettle: cfg.Mail.UpdateSettle})
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/net/idna"
 )
@@ -24,6 +25,9 @@ type Mail struct {
 	// DKIMKeyFile, DKIMSelector and DKIMDomain, all set or none, sign
 	// every message.
 	DKIMKeyFile, DKIMSelector, DKIMDomain string
+	// UpdateSettle is how long a campaign's news stays unchanged before
+	// the supporters who asked for updates are told.
+	UpdateSettle time.Duration
 }
 
 // SMTP is an SMTP server as SOLIDARITY_SMTP_URL names it. Its password
@@ -46,6 +50,7 @@ func mailSettings() []Setting {
 		{"SOLIDARITY_SMTP_URL", "", "", "SMTP server for messages to supporters: smtp://user:password@host:587 (STARTTLS required; add ?starttls=opportunistic or ?starttls=off for a relay on the same host) or smtps://user:password@host:465; empty: messages are written to DATA_DIR/outbox", parseSMTPURL},
 		{"SOLIDARITY_MAIL_FROM", "", "", "sender of messages to supporters, e.g. \"Letters <letters@example.org>\"; needed with SOLIDARITY_SMTP_URL", parseMailFrom},
 		{"SOLIDARITY_MAIL_RATE", "", "60", "messages a minute each node sends at most (1 to 10000)", parseMailRate},
+		{"SOLIDARITY_UPDATE_SETTLE", "", "1h", "how long a campaign's news (public delivery events, posts) stays unchanged before supporters who asked for updates are told, so that corrections do not send twice (1m to 48h); needs SOLIDARITY_BASE_URL", parseUpdateSettle},
 		{"SOLIDARITY_DKIM_KEY_FILE", "", "", "PEM private key (RSA or Ed25519, readable by its owner only) that DKIM-signs every message; needs the selector and domain", parseDKIMKeyFile},
 		{"SOLIDARITY_DKIM_SELECTOR", "", "", "DKIM selector under which the public key is published (selector._domainkey.domain)", parseDKIMSelector},
 		{"SOLIDARITY_DKIM_DOMAIN", "", "", "domain that DKIM signatures are made for, usually the sender address's", parseDKIMDomain},
@@ -138,6 +143,15 @@ func parseMailRate(c *Config, v string) error {
 		return fmt.Errorf("%q is not a number of messages a minute from 1 to 10000", v)
 	}
 	c.Mail.Rate = n
+	return nil
+}
+
+func parseUpdateSettle(c *Config, v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Minute || d > 48*time.Hour {
+		return fmt.Errorf("%q is not a duration from 1m to 48h", v)
+	}
+	c.Mail.UpdateSettle = d
 	return nil
 }
 

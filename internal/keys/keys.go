@@ -267,3 +267,12 @@ func derive(secret, purpose string) []byte {
 	m.Write([]byte(purpose))
 	return m.Sum(nil)
 }
+
+// Links is the key that signs the links in messages to supporters (such
+// as unsubscribing), derived from the form key so that it follows the
+// root secret and doubles as nothing else.
+func (k Keys) Links() []byte { return derive(string(k.Form), purposeLinks) }
+
+// purposeLinks derives Links; keep it byte for byte, or the links in
+// messages already sent stop working.
+const purposeLinks = "solidarity message links v1"
