@@ -1,6 +1,9 @@
 package app
 
-import "github.com/solidarity-letters/solidarity/web"
+import (
+	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/web"
+)
 
 // Web builds the web server over the application's services. cfg's
 // FormKey and Now are set to the application's form key and clock.
@@ -19,6 +22,7 @@ func (a *App) Web(cfg web.Config) (*web.Server, error) {
 		Delivery:   a.Delivery,
 		Spent:      a.Spent,
 		Mail:       a.Mail,
+		Erasures:   campaign.NewErasures(a.keys.ErasureKey()),
 		DB:         a.db,
 		Scrubber:   a.db,
 		Messages:   a.Messages,

@@ -475,7 +475,7 @@ func (s *Server) signCampaign(c *fiber.Ctx, camp *campaign.Campaign, how signing
 	case err != nil:
 		return err
 	}
-	err = s.deps.Signing.Sign(c.UserContext(), camp, campaign.SignInput{
+	receipt, err := s.deps.Signing.SignReceipt(c.UserContext(), camp, campaign.SignInput{
 		Name: form.Name, Email: form.Email, City: form.City, Country: form.Country,
 		Greeting: form.Greeting, Consent: form.Consent, Updates: form.Updates,
 		Display: campaign.NameDisplay(form.Display),
@@ -485,7 +485,10 @@ func (s *Server) signCampaign(c *fiber.Ctx, camp *campaign.Campaign, how signing
 	var verr *campaign.ValidationError
 	switch {
 	case err == nil, errors.Is(err, campaign.ErrDuplicate):
-		// The same answer for a repeat: nobody learns whether an address signed.
+		// The same answer for a repeat: nobody learns whether an address
+		// signed. A repeat's erasure code has the shape of a real one,
+		// but erases nothing (campaign.Erasures).
+		s.setErasureCode(c, camp, receipt, thanksPath(how.Thanks))
 		return c.Redirect(how.Thanks, fiber.StatusSeeOther)
 	case errors.As(err, &verr):
 		form.Errors = map[string]string{}
@@ -528,6 +531,9 @@ type ThanksPage struct {
 	C      CampaignView
 	URL    string
 	Shares []ShareLink
+	// Erasure is the signature's erasure code and link, shown once after
+	// signing; nil on later visits.
+	Erasure *ErasureOffer
 }
 
 // ShareLink is a plain link to share the campaign; no script of the
@@ -573,6 +579,7 @@ func (s *Server) thanks(c *fiber.Ctx) error {
 	// An unlisted campaign, or one to an unlisted recipient, is reachable
 	// by its link only: search engines leave it out.
 	p.Meta.NoIndex = !s.deps.Signing.Campaigns().CampaignListed(camp)
+	p.Erasure = s.takeErasureCode(c, camp)
 	return s.render(c, fiber.StatusOK, "thanks", p)
 }
 

@@ -267,3 +267,14 @@ func derive(secret, purpose string) []byte {
 	m.Write([]byte(purpose))
 	return m.Sum(nil)
 }
+
+// purposeErasure derives, from the email key, the key of the codes with
+// which supporters erase their own signature (campaign.Erasures).
+const purposeErasure = "solidarity erasure code key v1"
+
+// ErasureKey is the key of the self-erasure codes, derived from the email
+// key, so that every key file and SOLIDARITY_SECRET have one and it never
+// doubles as another.
+func (k Keys) ErasureKey() []byte {
+	return derive(string(k.Email), purposeErasure)
+}
