@@ -64,6 +64,9 @@ type Options struct {
 	// MailRate is how many messages a minute this node sends at most;
 	// 0: mail.DefaultRate.
 	MailRate int
+	// RetentionDays and RetentionUnpostedDays set the retention job
+	// (campaign.Retention); 0: 30 and 90 days.
+	RetentionDays, RetentionUnpostedDays int
 }
 
 // App is the application: the stores and services over one database, with
@@ -78,20 +81,21 @@ type App struct {
 	Events    *delivery.Store // the delivery log's events
 
 	// Services.
-	Signing    *campaign.Service  // campaigns, signing, live counts
-	Moderation *letters.Service   // greeting moderation and translation
-	Accounts   *account.Service   // sign-in, sessions, user administration
-	Partners   *campaign.Partners // partners, API keys, attribution
-	Audit      *audit.Log         // the console's audit log
-	Builder    *bundle.Builder    // builds printable bundles
-	Bundles    *bundle.Jobs       // bundle builds queued from the console
-	Resealer   *reseal.Resealer   // seals stored values under the active key
-	Org        *site.Cache        // the organisation profile in memory
-	Spent      *abuse.Spent       // the sign forms' tokens that have signed
-	Delivery   *delivery.Service  // the delivery log, its public events in memory
-	Posts      *posts.Service     // letters and news under /letters, the public ones in memory
-	Mail       *mail.Queue        // messages to supporters, sealed until sent
-	Mailer     *mail.Composer     // lays out those messages in the supporter's language
+	Signing    *campaign.Service   // campaigns, signing, live counts
+	Moderation *letters.Service    // greeting moderation and translation
+	Accounts   *account.Service    // sign-in, sessions, user administration
+	Partners   *campaign.Partners  // partners, API keys, attribution
+	Audit      *audit.Log          // the console's audit log
+	Builder    *bundle.Builder     // builds printable bundles
+	Bundles    *bundle.Jobs        // bundle builds queued from the console
+	Resealer   *reseal.Resealer    // seals stored values under the active key
+	Org        *site.Cache         // the organisation profile in memory
+	Spent      *abuse.Spent        // the sign forms' tokens that have signed
+	Delivery   *delivery.Service   // the delivery log, its public events in memory
+	Posts      *posts.Service      // letters and news under /letters, the public ones in memory
+	Mail       *mail.Queue         // messages to supporters, sealed until sent
+	Mailer     *mail.Composer      // lays out those messages in the supporter's language
+	Retention  *campaign.Retention // forgets what signatures need no more once letters are posted
 
 	// Catalogs.
 	Messages  *i18n.Catalog
@@ -141,6 +145,7 @@ func New(db Database, ks keys.Keys, opts Options) (*App, error) {
 	a.Org = site.NewCache(a.SiteStore)
 	a.Events = delivery.NewStore(mdb)
 	a.Delivery = delivery.NewService(a.Events, a.Bundles, now)
+	a.Retention = a.newRetention(opts.RetentionDays, opts.RetentionUnpostedDays)
 	a.Spent = abuse.NewSpent(mdb, web.TokenTTL, now)
 	a.Posts = posts.NewService(posts.NewStore(mdb, ks.Data), a.Signing, a.Audit, now)
 	// Who consented to a post's publication is sealed: rotated keys seal

@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 
+	"github.com/solidarity-letters/solidarity/campaign"
+
 	"github.com/solidarity-letters/solidarity/internal/migrate"
 )
 
@@ -82,6 +84,12 @@ func (a *App) Migrations() []migrate.Migration {
 		// under the same _id, mail_stats the counts and mail_claims the
 		// claims of the workers (package mail).
 		{Version: 19, Name: "mail queue", Up: a.Mail.Prepare},
+		// 20: the retention job's collections: retention (the campaigns
+		// whose signatures it trimmed) and retention_claims (one node
+		// per run; campaign.Retention).
+		{Version: 20, Name: "retention", Up: func(ctx context.Context) error {
+			return campaign.PrepareRetention(ctx, a.db.Mongo())
+		}},
 	}
 }
 

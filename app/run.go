@@ -67,6 +67,10 @@ func (a *App) Run(ctx context.Context) error {
 			return a.Spent.Run(ctx, a.log.With("component", "spent-tokens"))
 		}},
 		{"mail worker", a.Mail.Run},
+		{"retention", func(ctx context.Context) error {
+			a.Retention.Run(ctx, a.log.With("component", "retention"), a.recordRetention)
+			return nil
+		}},
 	}
 	errs := make([]error, len(loops))
 	var wg sync.WaitGroup
