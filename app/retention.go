@@ -27,7 +27,7 @@ func (a *App) newRetention(postedDays, unpostedDays int) *campaign.Retention {
 		unpostedDays = defaultRetentionUnpostedDays
 	}
 	day := 24 * time.Hour
-	return campaign.NewRetention(a.Signing, a.postedDay, time.Duration(postedDays)*day, time.Duration(unpostedDays)*day)
+	return campaign.NewRetention(a.Signing, a.postedDay, a.Greetings.UnapprovedIDs, time.Duration(postedDays)*day, time.Duration(unpostedDays)*day)
 }
 
 // postedDay is the first day the delivery log says c's letters were
@@ -54,5 +54,5 @@ func (a *App) postedDay(ctx context.Context, c *campaign.Campaign) (time.Time, b
 // the audit log: counts only.
 func (a *App) recordRetention(ctx context.Context, t campaign.Trimmed) error {
 	return a.Audit.Record(ctx, "system", audit.Retained, t.Campaign.Slug,
-		fmt.Sprintf("signatures trimmed: %d, stored addresses deleted: %d", t.Signatures, t.Addresses))
+		fmt.Sprintf("signatures trimmed: %d, stored addresses deleted: %d, greetings never approved deleted: %d", t.Signatures, t.Addresses, t.Greetings))
 }

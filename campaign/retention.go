@@ -39,6 +39,9 @@ type PostedDay func(ctx context.Context, c *Campaign) (time.Time, bool, error)
 type Retention struct {
 	svc    *Service
 	posted PostedDay
+	// unapproved lists the IDs of a campaign's greetings that were not
+	// approved; nil: greetings are left as they are.
+	unapproved func(ctx context.Context, campaignID string) ([]string, error)
 	// PostedAfter and UnpostedAfter: see Due.
 	PostedAfter, UnpostedAfter time.Duration
 	claims                     *claim.Records
@@ -48,11 +51,13 @@ type Retention struct {
 	pause float64
 }
 
-// NewRetention returns the retention job of svc's campaigns.
-func NewRetention(svc *Service, posted PostedDay, postedAfter, unpostedAfter time.Duration) *Retention {
+// NewRetention returns the retention job of svc's campaigns; unapproved
+// lists the IDs of a campaign's greetings that were never approved, whose
+// texts it deletes.
+func NewRetention(svc *Service, posted PostedDay, unapproved func(ctx context.Context, campaignID string) ([]string, error), postedAfter, unpostedAfter time.Duration) *Retention {
 	db := svc.store.signatures.Database()
 	return &Retention{
-		svc: svc, posted: posted, PostedAfter: postedAfter, UnpostedAfter: unpostedAfter,
+		svc: svc, posted: posted, unapproved: unapproved, PostedAfter: postedAfter, UnpostedAfter: unpostedAfter,
 		claims: claim.New(db.Collection(retentionClaimsCollection)),
 		done:   db.Collection(retentionCollection),
 		pause:  recountPause,
@@ -109,8 +114,9 @@ func (r *Retention) Plan(ctx context.Context, now time.Time) ([]Planned, error) 
 type Trimmed struct {
 	Campaign *Campaign
 	// Signatures is how many signatures lost something, Addresses how
-	// many of them a stored email address.
-	Signatures, Addresses int
+	// many of them a stored email address, Greetings how many of them
+	// a greeting that was never approved.
+	Signatures, Addresses, Greetings int
 }
 
 // RunOnce trims every campaign that is due at now and not trimmed yet,
@@ -179,6 +185,26 @@ func (r *Retention) Run(ctx context.Context, log *slog.Logger, record func(conte
 func (r *Retention) trim(ctx context.Context, c *Campaign) (Trimmed, error) {
 	t := Trimmed{Campaign: c}
 	p := newPacer(r.pause, RecountLease)
+	if r.unapproved != nil {
+		ids, err := r.unapproved(ctx, c.ID)
+		if err != nil {
+			return t, fmt.Errorf("retention of %s: %w", c.Slug, err)
+		}
+		for _, id := range ids {
+			// The signature's copy goes first, so that no repair makes
+			// the greeting again from it.
+			if err := r.svc.store.dropGreetingCopy(ctx, id); err != nil {
+				return t, fmt.Errorf("retention of %s: %w", c.Slug, err)
+			}
+			if err := r.svc.greetings.EraseGreeting(ctx, id); err != nil {
+				return t, fmt.Errorf("retention of %s: erase greeting: %w", c.Slug, err)
+			}
+			t.Greetings++
+			if err := p.read(ctx); err != nil {
+				return t, err
+			}
+		}
+	}
 	err := r.svc.store.eachTrimmable(ctx, c.ID, func(id string, unset bson.M, hadEmail bool) error {
 		if err := r.svc.store.trimSignature(ctx, id, unset); err != nil {
 			return err

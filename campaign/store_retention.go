@@ -87,3 +87,12 @@ func (s *Store) countAddresses(ctx context.Context, campaignID string) (int, err
 	}
 	return int(n), nil
 }
+
+// dropGreetingCopy removes the greeting a signature holds, and says it
+// has none.
+func (s *Store) dropGreetingCopy(ctx context.Context, id string) error {
+	if _, err := s.signatures.UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$unset": bson.M{"greeting": ""}, "$set": bson.M{"has_greeting": false}}); err != nil {
+		return fmt.Errorf("drop greeting of signature: %w", err)
+	}
+	return nil
+}

@@ -6,10 +6,13 @@ import (
 	"testing"
 	"time"
 
+	"errors"
+
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/delivery"
+	"github.com/solidarity-letters/solidarity/letters"
 )
 
 // rawSignature is the stored document of the signature email gave c.
@@ -68,6 +71,12 @@ func TestRetentionRemovesExactlyWhatItShould(t *testing.T) {
 		t.Fatal("Anna's address is not stored: nothing to test")
 	}
 
+	carlID := campaign.SignatureID(emailKey, posted.ID, campaign.DuplicateKey("carl@example.org", posted.MergeAliases))
+	annaID := campaign.SignatureID(emailKey, posted.ID, campaign.DuplicateKey("anna@example.org", posted.MergeAliases))
+	if _, err := s.Greetings.Decide(ctx, carlID, letters.StatusApproved, "", s.Clock.Now(), false); err != nil {
+		t.Fatal(err)
+	}
+
 	// Letters of the first campaign are posted on 20 July; the second's
 	// never are.
 	s.Clock.Set(time.Date(2027, 7, 21, 10, 0, 0, 0, time.UTC))
@@ -102,8 +111,17 @@ func TestRetentionRemovesExactlyWhatItShould(t *testing.T) {
 		t.Fatal("the address is gone before the deadline")
 	}
 	got := run(wantDue)
-	if len(got) != 1 || got[0].Campaign.ID != posted.ID || got[0].Addresses != 1 || got[0].Signatures != 3 {
-		t.Fatalf("at the deadline: %+v, want the posted campaign's 3 signatures, 1 address", got)
+	if len(got) != 1 || got[0].Campaign.ID != posted.ID || got[0].Addresses != 1 || got[0].Signatures != 3 || got[0].Greetings != 2 {
+		t.Fatalf("at the deadline: %+v, want the posted campaign's 3 signatures, 1 address, 2 greetings never approved", got)
+	}
+	if _, err := s.Greetings.Greeting(ctx, annaID); !errors.Is(err, letters.ErrNotFound) {
+		t.Errorf("a greeting never approved after retention: %v, want ErrNotFound", err)
+	}
+	if has(rawSignature(t, s, posted, "anna@example.org"), "greeting") {
+		t.Error("the signature keeps the text of a greeting never approved")
+	}
+	if _, err := s.Greetings.Greeting(ctx, carlID); err != nil {
+		t.Errorf("the approved (printed) greeting after retention: %v", err)
 	}
 	if again := run(wantDue); len(again) != 0 {
 		t.Errorf("a second node's run of the same hour trimmed %+v", again)
