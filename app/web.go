@@ -23,6 +23,7 @@ func (a *App) Web(cfg web.Config) (*web.Server, error) {
 		Spent:      a.Spent,
 		Mail:       a.Mail,
 		Erasures:   campaign.NewErasures(a.keys.ErasureKey()),
+		Retention:  a.Retention,
 		DB:         a.db,
 		Scrubber:   a.db,
 		Messages:   a.Messages,

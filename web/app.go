@@ -66,10 +66,6 @@ type Config struct {
 	// Abuse sets when the sign form asks for a proof of work; the zero
 	// value means abuse.DefaultPolicy.
 	Abuse abuse.Policy
-	// RetentionDays and RetentionUnpostedDays are the retention settings
-	// the privacy page states; zero means DefaultRetentionDays and
-	// DefaultRetentionUnpostedDays.
-	RetentionDays, RetentionUnpostedDays int
 }
 
 // Deps are the services the web layer calls.
@@ -84,10 +80,11 @@ type Deps struct {
 	Site       *site.Cache        // who runs the site, in memory: every public page shows it
 	Posts      *posts.Service     // letters and news under /letters (posts.go, admin_posts.go), and the posts a reply in a timeline links
 	DB         Pinger
-	Scrubber   Scrubber           // called after a signature is erased
-	Spent      *abuse.Spent       // the sign forms' tokens that have signed
-	Mail       *mail.Queue        // messages to supporters: the console shows the queue's state
-	Erasures   *campaign.Erasures // the codes with which supporters erase their own signature (erase.go)
+	Scrubber   Scrubber            // called after a signature is erased
+	Spent      *abuse.Spent        // the sign forms' tokens that have signed
+	Mail       *mail.Queue         // messages to supporters: the console shows the queue's state
+	Erasures   *campaign.Erasures  // the codes with which supporters erase their own signature (erase.go)
+	Retention  *campaign.Retention // what the retention job will remove, for the console (admin_privacy.go)
 	Messages   *i18n.Catalog
 	Countries  *country.Catalog
 	Logger     *slog.Logger
@@ -152,11 +149,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if deps.Spent == nil {
 		return nil, errors.New("web: the spent token record (Deps.Spent) is required, or a form token would sign more than once")
 	}
-	if cfg.RetentionDays <= 0 {
-		cfg.RetentionDays = DefaultRetentionDays
-	}
-	if cfg.RetentionUnpostedDays <= 0 {
-		cfg.RetentionUnpostedDays = DefaultRetentionUnpostedDays
+	if deps.Retention == nil {
+		return nil, errors.New("web: the retention job (Deps.Retention) is required: the console shows its plan")
 	}
 	if deps.Erasures == nil {
 		return nil, errors.New("web: the erasure codes (Deps.Erasures) are required: the thanks page offers one")

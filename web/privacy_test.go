@@ -4,17 +4,15 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-
-	"github.com/solidarity-letters/solidarity/web"
+	"time"
 )
 
 // The privacy page states the installation's retention settings in every
 // language, and every public page links to it.
 func TestPrivacyPageInEveryLanguage(t *testing.T) {
-	s := newSiteWith(t, dbs.Database(t), func(c *web.Config) {
-		c.RetentionDays = 17
-		c.RetentionUnpostedDays = 45
-	})
+	s := newSite(t, dbs.Database(t))
+	s.Core.Retention.PostedAfter = 17 * 24 * time.Hour
+	s.Core.Retention.UnpostedAfter = 45 * 24 * time.Hour
 	s.addCampaign(t, "ales", nil)
 	// A word of each language's page that only a translation has.
 	words := map[string]string{

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,6 +97,14 @@ func TestRetentionRemovesExactlyWhatItShould(t *testing.T) {
 		t.Errorf("plan: %+v", plan)
 	}
 
+	// The console shows both, with when and how many addresses.
+	org := s.loginAs(t, "organizer")
+	page := org.get(t, "/admin/retention")
+	for _, want := range []string{wantDue.UTC().Format("2006-01-02 15:04"), "letters posted", "closing, nothing posted", "30 days after", "90 days after"} {
+		if !strings.Contains(page.Body, want) {
+			t.Errorf("/admin/retention lacks %q", want)
+		}
+	}
 	run := func(at time.Time) []campaign.Trimmed {
 		t.Helper()
 		got, err := r.RunOnce(ctx, at)
@@ -168,8 +177,11 @@ func TestRetentionRemovesExactlyWhatItShould(t *testing.T) {
 	if has(rawSignature(t, s, unposted, "dora@example.org"), "person", "email") {
 		t.Error("the unposted campaign's address is kept after its deadline")
 	}
-	// The console still reads the trimmed signatures.
-	org := s.loginAs(t, "organizer")
+	// The console still reads the trimmed signatures, and has nothing
+	// left to plan.
+	if page := org.get(t, "/admin/retention"); !strings.Contains(page.Body, "No closed campaign is waiting") {
+		t.Error("/admin/retention still plans trimmed campaigns")
+	}
 	if res := org.get(t, "/admin/campaigns/"+posted.ID+"/signatures.csv"); res.Status != 200 {
 		t.Errorf("export after retention: %d", res.Status)
 	}

@@ -184,6 +184,7 @@ func (s *Server) routeTable() []route {
 		{get, "/admin/blocklist", admins, s.blockListForm},
 		{post, "/admin/blocklist", admins, s.blockListSave},
 		{get, "/admin/mail", admins, s.mailPage},
+		{get, "/admin/retention", organizers, s.retentionPage},
 	}
 }
 
@@ -207,6 +208,7 @@ var consoleNav = []navLink{
 	{href: "/admin/organisation", label: "org.admin.nav"},
 	{href: "/admin/blocklist", label: "abuse2.blocklist.nav"},
 	{href: "/admin/mail", label: "admin.mail.nav"},
+	{href: "/admin/retention", label: "admin.retention.nav"},
 	{href: "/admin/audit", label: "admin.nav.audit"},
 }
 

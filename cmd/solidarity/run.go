@@ -172,8 +172,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if !cfg.ProofOfWork {
 		policy = abuse.NeverAsk()
 	}
-	srv, err := a.Web(web.Config{BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, MinFillTime: minFillTime, Abuse: policy,
-		RetentionDays: cfg.Retention.PostedDays, RetentionUnpostedDays: cfg.Retention.UnpostedDays})
+	srv, err := a.Web(web.Config{BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, MinFillTime: minFillTime, Abuse: policy})
 	if err != nil {
 		return err
 	}
