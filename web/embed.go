@@ -143,6 +143,9 @@ type EmbedPage struct {
 	Safety SafetyView
 	// Signed shows the thanks state.
 	Signed bool
+	// Erasure is the signature's erasure code and link, shown once in
+	// the thanks state; nil when the frame got no cookie.
+	Erasure *ErasureOffer
 	// Compact shows the count and a button to the full page.
 	Compact bool
 	Dark    bool
@@ -260,6 +263,9 @@ func (s *Server) renderEmbed(c *fiber.Ctx, status int, camp *campaign.Campaign, 
 		// them again.
 		Action:  template.URL("/embed/" + url.PathEscape(camp.Slug) + "/sign?" + o.query()),
 		FullURL: s.baseURL(c) + "/c/" + url.PathEscape(camp.Slug),
+	}
+	if signed {
+		p.Erasure = s.takeErasureCode(c, camp)
 	}
 	if v.Open && !signed && !o.Compact {
 		s.formToken(c, &p.Form, embedPurpose(camp, o.Attribution))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -156,10 +157,26 @@ func (s *Server) setErasureCode(c *fiber.Ctx, camp *campaign.Campaign, r campaig
 	if code == "" {
 		return
 	}
-	c.Cookie(&fiber.Cookie{
-		Name: eraseCookie, Value: code, Path: thanks, MaxAge: int((10 * time.Minute).Seconds()),
+	c.Cookie(eraseCodeCookie(c, code, thanks, int((10 * time.Minute).Seconds())))
+}
+
+// eraseCodeCookie is the cookie that carries code to the thanks page at
+// path for maxAge seconds (negative: clears it). The widget's thanks page
+// is in a frame on another site, where a Lax cookie is not sent: there it
+// is SameSite=None, which browsers accept over HTTPS only, and which those
+// that block third-party cookies drop (the widget then shows no code).
+func eraseCodeCookie(c *fiber.Ctx, code, path string, maxAge int) *fiber.Cookie {
+	k := &fiber.Cookie{
+		Name: eraseCookie, Value: code, Path: path, MaxAge: maxAge,
 		HTTPOnly: true, Secure: c.Protocol() == "https", SameSite: fiber.CookieSameSiteLaxMode,
-	})
+	}
+	if maxAge < 0 {
+		k.Expires = time.Unix(1, 0)
+	}
+	if k.Secure && strings.HasPrefix(path, "/embed/") {
+		k.SameSite = fiber.CookieSameSiteNoneMode
+	}
+	return k
 }
 
 // ErasureOffer is the erasure link and code a thanks page shows once.
@@ -174,10 +191,7 @@ func (s *Server) takeErasureCode(c *fiber.Ctx, camp *campaign.Campaign) *Erasure
 	if code == "" {
 		return nil
 	}
-	c.Cookie(&fiber.Cookie{
-		Name: eraseCookie, Path: c.Path(), MaxAge: -1, Expires: time.Unix(1, 0),
-		HTTPOnly: true, Secure: c.Protocol() == "https", SameSite: fiber.CookieSameSiteLaxMode,
-	})
+	c.Cookie(eraseCodeCookie(c, "", c.Path(), -1))
 	ref, err := s.deps.Erasures.Parse(code)
 	if err != nil || ref.CampaignID != camp.ID {
 		return nil

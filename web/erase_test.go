@@ -192,3 +192,33 @@ func TestErasureCodeInvalid(t *testing.T) {
 		t.Errorf("GET /erase: %d", form.Status)
 	}
 }
+
+// The widget's thanks state offers the code too, once.
+func TestSelfErasureFromTheWidget(t *testing.T) {
+	s := newSite(t, dbs.Database(t))
+	c := s.addCampaign(t, "ales", nil)
+	res := s.post(t, "/embed/ales/sign", signForm(s.freshToken(c.ID, ""), func(v url.Values) { v.Set("email", "wid@example.org") }))
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("sign in the widget: %d", res.Status)
+	}
+	var cookie string
+	for _, k := range (&http.Response{Header: res.Header}).Cookies() {
+		if k.Name == "erase_code" {
+			cookie = k.Name + "=" + k.Value
+			if k.Path != "/embed/ales/thanks" || !k.HttpOnly {
+				t.Errorf("the code's cookie: path %q, HttpOnly %v", k.Path, k.HttpOnly)
+			}
+		}
+	}
+	thanks := s.get(t, res.Header.Get("Location"), "Cookie", cookie)
+	m := eraseLinkRE.FindStringSubmatch(thanks.Body)
+	if m == nil {
+		t.Fatalf("no erasure link in the widget's thanks (status %d)", thanks.Status)
+	}
+	if done := s.post(t, "/erase", url.Values{"code": {m[1]}}); done.Status != http.StatusSeeOther {
+		t.Fatalf("erase: %d", done.Status)
+	}
+	if got := s.Service.Count(c.ID); got != 0 {
+		t.Errorf("count %d after erasing the widget's signature, want 0", got)
+	}
+}
