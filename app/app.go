@@ -74,6 +74,9 @@ type Options struct {
 	// UpdateSettle is how long the news of a campaign stays unchanged
 	// before its supporters are told; 0: updates.DefaultSettle.
 	UpdateSettle time.Duration
+	// RetentionDays and RetentionUnpostedDays set the retention job
+	// (campaign.Retention); 0: 30 and 90 days.
+	RetentionDays, RetentionUnpostedDays int
 }
 
 // App is the application: the stores and services over one database, with
@@ -88,21 +91,23 @@ type App struct {
 	Events    *delivery.Store // the delivery log's events
 
 	// Services.
-	Signing    *campaign.Service  // campaigns, signing, live counts
-	Moderation *letters.Service   // greeting moderation and translation
-	Accounts   *account.Service   // sign-in, sessions, user administration
-	Partners   *campaign.Partners // partners, API keys, attribution
-	Audit      *audit.Log         // the console's audit log
-	Builder    *bundle.Builder    // builds printable bundles
-	Bundles    *bundle.Jobs       // bundle builds queued from the console
-	Resealer   *reseal.Resealer   // seals stored values under the active key
-	Org        *site.Cache        // the organisation profile in memory
-	Spent      *abuse.Spent       // the sign forms' tokens that have signed
-	Delivery   *delivery.Service  // the delivery log, its public events in memory
-	Posts      *posts.Service     // letters and news under /letters, the public ones in memory
-	Mail       *mail.Queue        // messages to supporters, sealed until sent
-	Mailer     *mail.Composer     // lays out those messages in the supporter's language
-	Updates    *updates.Notifier  // tells supporters what happened to their letter
+	Signing    *campaign.Service   // campaigns, signing, live counts
+	Moderation *letters.Service    // greeting moderation and translation
+	Accounts   *account.Service    // sign-in, sessions, user administration
+	Partners   *campaign.Partners  // partners, API keys, attribution
+	Audit      *audit.Log          // the console's audit log
+	Builder    *bundle.Builder     // builds printable bundles
+	Bundles    *bundle.Jobs        // bundle builds queued from the console
+	Resealer   *reseal.Resealer    // seals stored values under the active key
+	Org        *site.Cache         // the organisation profile in memory
+	Spent      *abuse.Spent        // the sign forms' tokens that have signed
+	Delivery   *delivery.Service   // the delivery log, its public events in memory
+	Posts      *posts.Service      // letters and news under /letters, the public ones in memory
+	Mail       *mail.Queue         // messages to supporters, sealed until sent
+	Mailer     *mail.Composer      // lays out those messages in the supporter's language
+	Updates    *updates.Notifier   // tells supporters what happened to their letter
+	Retention  *campaign.Retention // forgets what signatures need no more once letters are posted
+	Erasures   *campaign.Erasures  // the codes with which supporters erase their own signature
 
 	// Catalogs.
 	Messages  *i18n.Catalog
@@ -152,6 +157,7 @@ func New(db Database, ks keys.Keys, opts Options) (*App, error) {
 	a.Org = site.NewCache(a.SiteStore)
 	a.Events = delivery.NewStore(mdb)
 	a.Delivery = delivery.NewService(a.Events, a.Bundles, now)
+	a.Retention = a.newRetention(opts.RetentionDays, opts.RetentionUnpostedDays)
 	a.Spent = abuse.NewSpent(mdb, web.TokenTTL, now)
 	a.Posts = posts.NewService(posts.NewStore(mdb, ks.Data), a.Signing, a.Audit, now)
 	// Who consented to a post's publication, and the supporters of
@@ -171,11 +177,15 @@ func New(db Database, ks keys.Keys, opts Options) (*App, error) {
 		opts.Confirmations = mailConfirmations{queue: a.Mail, composer: a.Mailer, messages: a.Messages}
 	}
 	a.Signing.SetConfirmations(opts.Confirmations)
+	a.Erasures = campaign.NewErasures(ks.ErasureKey())
 	a.Updates = updates.New(mdb, updates.Deps{
 		Campaigns: a.Signing, Store: a.Campaigns, Delivery: a.Delivery, Posts: a.Posts,
 		Queue: a.Mail, Composer: a.Mailer, Messages: a.Messages,
 	}, updates.NewTokens(ks.Links()), updates.Options{
 		BaseURL: opts.BaseURL, Settle: opts.UpdateSettle, Now: now, Log: log.With("component", "updates"),
+		EraseLink: func(campaignID, id string, signedAt time.Time) string {
+			return a.Erasures.Link(opts.BaseURL, campaignID, id, signedAt)
+		},
 	})
 	if a.Accounts, err = account.NewService(a.Users, now); err != nil {
 		return nil, fmt.Errorf("build the account service: %w", err)

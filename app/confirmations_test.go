@@ -66,7 +66,7 @@ func TestConfirmationGoesThroughTheMailQueue(t *testing.T) {
 	if link == nil {
 		t.Fatalf("no confirmation link in the message:\n%s", text)
 	}
-	if _, err := a.Signing.ConfirmPending(t.Context(), link[1], link[2]); err != nil {
+	if _, _, err := a.Signing.ConfirmPending(t.Context(), link[1], link[2]); err != nil {
 		t.Fatalf("confirm with the message's link: %v", err)
 	}
 	for deadline := time.Now().Add(30 * time.Second); a.Signing.Count(c.ID) != 1; time.Sleep(20 * time.Millisecond) {

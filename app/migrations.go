@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 
+	"github.com/solidarity-letters/solidarity/campaign"
+
 	"github.com/solidarity-letters/solidarity/internal/migrate"
 )
 
@@ -99,6 +101,12 @@ func (a *App) Migrations() []migrate.Migration {
 		// contact them: the consent is in the signature (partner_consent,
 		// sealed), which its partner's API key lists by this index.
 		{Version: 22, Name: "partner contacts index", Up: a.Campaigns.EnsureContactIndex},
+		// The retention job's collections: retention (the campaigns
+		// whose signatures it trimmed) and retention_claims (one node
+		// per run; campaign.Retention).
+		{Version: 23, Name: "retention", Up: func(ctx context.Context) error {
+			return campaign.PrepareRetention(ctx, a.db.Mongo())
+		}},
 	}
 }
 

@@ -76,6 +76,10 @@ func (a *App) Run(ctx context.Context) error {
 		}},
 		{"mail worker", a.Mail.Run},
 		{"updates", a.Updates.Run},
+		{"retention", func(ctx context.Context) error {
+			a.Retention.Run(ctx, a.log.With("component", "retention"), a.recordRetention)
+			return nil
+		}},
 	}
 	errs := make([]error, len(loops))
 	var wg sync.WaitGroup

@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -234,6 +235,18 @@ func TestUpdatesOneMessagePerSupporter(t *testing.T) {
 		}
 		if p := m.Header.Get("List-Unsubscribe-Post"); p != "List-Unsubscribe=One-Click" {
 			t.Errorf("message to %s: List-Unsubscribe-Post %q", m.To, p)
+		}
+		// Every message carries the link that erases its supporter's
+		// signature, and no one else's.
+		erase := regexp.MustCompile(regexp.QuoteMeta(updatesBase) + `/erase/(\S+)`).FindStringSubmatch(m.Text)
+		if erase == nil {
+			t.Errorf("message to %s has no erasure link:\n%s", m.To, m.Text)
+			continue
+		}
+		ref, err := env.nodes[0].Erasures.Parse(erase[1])
+		want := campaign.SignatureID([]byte("0123456789abcdef0123456789abcdef"), env.camp.ID, m.To)
+		if err != nil || ref.SignatureID != want || ref.CampaignID != env.camp.ID {
+			t.Errorf("message to %s: its erasure link names %+v, %v; want its own signature", m.To, ref, err)
 		}
 	}
 	env.clock.Add(2 * time.Hour)

@@ -1,6 +1,8 @@
 package app
 
-import "github.com/solidarity-letters/solidarity/web"
+import (
+	"github.com/solidarity-letters/solidarity/web"
+)
 
 // Web builds the web server over the application's services. cfg's
 // FormKey and Now are set to the application's form key and clock.
@@ -20,6 +22,8 @@ func (a *App) Web(cfg web.Config) (*web.Server, error) {
 		Spent:      a.Spent,
 		Mail:       a.Mail,
 		Updates:    a.Updates,
+		Erasures:   a.Erasures,
+		Retention:  a.Retention,
 		DB:         a.db,
 		Scrubber:   a.db,
 		Messages:   a.Messages,

@@ -69,6 +69,8 @@ const (
 	TwoFactorReset    Action = "two_factor_reset"
 	RecoveryCodeUsed  Action = "recovery_code_used"
 	TwoFactorSetting  Action = "two_factor_setting_changed"
+	// Retained: the retention job trimmed a campaign's signatures.
+	Retained Action = "retention_applied"
 )
 
 // Entry is one line of the audit log.

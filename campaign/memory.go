@@ -69,6 +69,16 @@ func (cs *CampaignSet) BySlug(slug string) (*Campaign, bool) {
 	return c, ok
 }
 
+// ByID returns the campaign with that ID, if it was in the list.
+func (cs *CampaignSet) ByID(id string) (*Campaign, bool) {
+	for i := range cs.All {
+		if cs.All[i].ID == id {
+			return &cs.All[i], true
+		}
+	}
+	return nil, false
+}
+
 // Public returns the campaign with that slug if visitors may see it at
 // now, as Service.Public does but from memory: a slug the campaign had
 // before is a *MovedError naming the current one, anything else that is

@@ -291,28 +291,28 @@ func (s *Service) PendingCampaign(ctx context.Context, id, secret string) (*Camp
 
 // ConfirmPending stores the pending signature of a working link as a
 // signature, through the group commit, signed now, and deletes the pending
-// one. It returns the campaign. A link that does not work, or was used, is
-// ErrExpired; a campaign that closed meanwhile is ErrClosed (nothing is
-// stored).
-func (s *Service) ConfirmPending(ctx context.Context, id, secret string) (*Campaign, error) {
+// one. It returns the campaign and the signature's receipt, for its
+// erasure code. A link that does not work, or was used, is ErrExpired; a
+// campaign that closed meanwhile is ErrClosed (nothing is stored).
+func (s *Service) ConfirmPending(ctx context.Context, id, secret string) (*Campaign, Receipt, error) {
 	p, err := s.checkPending(ctx, id, secret)
 	if err != nil {
-		return nil, err
+		return nil, Receipt{}, err
 	}
 	c, err := s.store.Campaign(ctx, p.CampaignID)
 	if errors.Is(err, ErrNotFound) {
-		return nil, ErrExpired
+		return nil, Receipt{}, ErrExpired
 	}
 	if err != nil {
-		return nil, err
+		return nil, Receipt{}, err
 	}
 	now := s.now().UTC()
 	switch c.Status(now) {
 	case StatusOpen:
 	case StatusClosed:
-		return c, ErrClosed
+		return c, Receipt{}, ErrClosed
 	default:
-		return c, ErrNotOpen
+		return c, Receipt{}, ErrNotOpen
 	}
 	sig := p.Sig
 	sig.SignedAt = now.Truncate(time.Millisecond)
@@ -326,7 +326,7 @@ func (s *Service) ConfirmPending(ctx context.Context, id, secret string) (*Campa
 	var check NameCheck
 	if s.names != nil {
 		if check, err = s.names.CheckName(ctx, c.ID, sig.Person.Name, sig.Person.City); err != nil {
-			return nil, fmt.Errorf("confirm signature: %w", err)
+			return nil, Receipt{}, fmt.Errorf("confirm signature: %w", err)
 		}
 		if check.Unprintable {
 			sig.Person.Display = NameCountry
@@ -338,17 +338,19 @@ func (s *Service) ConfirmPending(ctx context.Context, id, secret string) (*Campa
 	// A second confirmation at once, or one cut short after the insert,
 	// collides: the signature is stored, which is what was asked.
 	if err := s.storeSigned(ctx, c, &sig, check.Held); err != nil && !errors.Is(err, ErrDuplicate) {
-		return nil, err
+		return nil, Receipt{}, err
 	}
 	deleted, err := s.store.deletePending(ctx, p.ID)
 	if err != nil {
-		return nil, err
+		return nil, Receipt{}, err
 	}
 	if deleted {
 		// Only the confirmation that deleted it takes it off the count.
 		_ = s.store.countPending(ctx, c.ID, p.CreatedAt, -1, false)
 	}
-	return c, nil
+	// A second confirmation at once gets a receipt of its own time, whose
+	// code erases nothing: only the first is the signature's.
+	return c, Receipt{ID: sig.ID, SignedAt: sig.SignedAt}, nil
 }
 
 // CountPending returns how many signatures of the campaign wait for

@@ -200,6 +200,28 @@ func listing(all []Campaign, now time.Time) Listing {
 // signature is stored as a pending one and a message asks to confirm it
 // (pending.go); a repeat, pending or confirmed, is ErrDuplicate there too.
 func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
+	_, err := s.SignReceipt(ctx, c, in)
+	return err
+}
+
+// Receipt names the signature a sign request made, or would have made:
+// for a repeat (ErrDuplicate) its ID is the stored signature's, but its
+// SignedAt is the repeat's own time, so that an erasure code made from it
+// (Erasures) erases nothing.
+type Receipt struct {
+	ID       string
+	SignedAt time.Time
+}
+
+// SignReceipt is Sign, and returns the receipt of the signature, for its
+// erasure code, when it is stored or is a repeat (ErrDuplicate).
+func (s *Service) SignReceipt(ctx context.Context, c *Campaign, in SignInput) (Receipt, error) {
+	var r Receipt
+	err := s.sign(ctx, c, in, &r)
+	return r, err
+}
+
+func (s *Service) sign(ctx context.Context, c *Campaign, in SignInput, r *Receipt) error {
 	now := s.now().UTC()
 	switch c.Status(now) {
 	case StatusOpen:
@@ -254,6 +276,9 @@ func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 	if c.ConfirmEmail && in.Source != SourcePaper {
 		return s.signPending(ctx, c, &sig, f.Email, in)
 	}
+	// A pending signature has no receipt: its erasure code comes with
+	// its confirmation (pending.go).
+	*r = Receipt{ID: sig.ID, SignedAt: sig.SignedAt}
 	if f.Updates {
 		sig.Person.Email = f.Email
 	}

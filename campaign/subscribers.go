@@ -19,6 +19,9 @@ type Subscriber struct {
 	// Lang is the language they signed in; empty for a signature stored
 	// before it was kept.
 	Lang string
+	// SignedAt is when they signed, which their erasure code needs
+	// (Erasures).
+	SignedAt time.Time
 }
 
 // subscriberPaceLimit bounds how long a scan of subscribers rests between
@@ -59,7 +62,7 @@ func (s *Store) EachSubscriber(ctx context.Context, campaignID string, fn func(S
 				return fmt.Errorf("read subscribers of %s: %w", campaignID, err)
 			}
 			if email != "" {
-				if err := fn(Subscriber{ID: d.ID, Email: email, Lang: d.Lang}); err != nil {
+				if err := fn(Subscriber{ID: d.ID, Email: email, Lang: d.Lang, SignedAt: d.SignedAt}); err != nil {
 					return err
 				}
 			}

@@ -456,3 +456,25 @@ func (s *Store) EachApproved(ctx context.Context, campaignID string, fn func(*Gr
 	}
 	return nil
 }
+
+// UnapprovedIDs returns the IDs of the campaign's greetings that are not
+// approved (waiting or rejected): the retention job deletes them once the
+// letters are posted.
+func (s *Store) UnapprovedIDs(ctx context.Context, campaignID string) ([]string, error) {
+	cur, err := s.greetings.Find(ctx, bson.M{"campaign_id": campaignID, "status": bson.M{"$ne": StatusApproved}},
+		options.Find().SetProjection(bson.M{"_id": 1}))
+	if err != nil {
+		return nil, fmt.Errorf("find unapproved greetings of %s: %w", campaignID, err)
+	}
+	var docs []struct {
+		ID string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("read unapproved greetings of %s: %w", campaignID, err)
+	}
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	return ids, nil
+}

@@ -57,8 +57,9 @@ type Options struct {
 	// takes it over; 0: DefaultLease.
 	Lease time.Duration
 	// EraseLink returns the address at which the supporter of a signature
-	// can erase it, "" for none (see eraseLink).
-	EraseLink func(signatureID string) string
+	// of the campaign, made at signedAt, can erase it; "" for none (see
+	// eraseLink).
+	EraseLink func(campaignID, signatureID string, signedAt time.Time) string
 	// Now is the clock; nil: time.Now.
 	Now func() time.Time
 	// Log receives Run's failures; nil discards them.
@@ -307,7 +308,7 @@ func (n *Notifier) enqueue(ctx context.Context, c *campaign.Campaign, notice int
 	l := n.messages.Localizer(tag)
 	unsubscribe := n.opts.BaseURL + "/u/" + url.PathEscape(n.tokens.Unsubscribe(sub.ID))
 	content.Links = []mail.Link{{Label: l.T("updates.mail.unsubscribe"), URL: unsubscribe}}
-	if erase := n.eraseLink(sub.ID); erase != "" {
+	if erase := n.eraseLink(c.ID, sub); erase != "" {
 		content.Links = append(content.Links, mail.Link{Label: l.T("updates.mail.erase"), URL: erase})
 	}
 	m, err := n.composer.Compose(lang, content)
@@ -326,12 +327,13 @@ func (n *Notifier) enqueue(ctx context.Context, c *campaign.Campaign, notice int
 	return nil
 }
 
-// eraseLink is the one place that builds the link to erase a signature,
-// which every message carries: the privacy rights' erasure gives it
-// (Options.EraseLink); until it is connected there is none.
-func (n *Notifier) eraseLink(signatureID string) string {
+// eraseLink is the link to erase the subscriber's signature of the
+// campaign, which every message carries (Options.EraseLink, the privacy
+// rights' erasure codes); "" when none is set, as in tests of other
+// things.
+func (n *Notifier) eraseLink(campaignID string, sub campaign.Subscriber) string {
 	if n.opts.EraseLink == nil {
 		return ""
 	}
-	return n.opts.EraseLink(signatureID)
+	return n.opts.EraseLink(campaignID, sub.ID, sub.SignedAt)
 }

@@ -308,22 +308,7 @@ func (s *Server) signatureErase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	// The bundles that hold the name lose their archives before it goes,
-	// so that a failure leaves the signature to erase again, and are built
-	// again without it; the others stay as they are.
-	n, err := s.deps.Bundles.Erase(c.UserContext(), camp.ID, sig.SignedAt, currentUser(c).Email, func(ctx context.Context) error {
-		// The bundles' numbers and the replies that named it forget its
-		// ID first: an erasure that fails half way is asked for again.
-		if err := s.deps.Bundles.ForgetSignature(ctx, camp.ID, sig.ID); err != nil {
-			return err
-		}
-		if s.deps.Delivery != nil {
-			if err := s.deps.Delivery.ForgetSignature(ctx, camp.ID, sig.ID); err != nil {
-				return err
-			}
-		}
-		return s.deps.Signing.EraseSignature(ctx, camp.ID, sig.ID)
-	})
+	n, err := s.eraseSignature(c.UserContext(), camp.ID, sig, currentUser(c).Email)
 	if err != nil {
 		return err
 	}

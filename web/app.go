@@ -81,10 +81,12 @@ type Deps struct {
 	Site       *site.Cache        // who runs the site, in memory: every public page shows it
 	Posts      *posts.Service     // letters and news under /letters (posts.go, admin_posts.go), and the posts a reply in a timeline links
 	DB         Pinger
-	Scrubber   Scrubber          // called after a signature is erased
-	Spent      *abuse.Spent      // the sign forms' tokens that have signed
-	Mail       *mail.Queue       // messages to supporters: the console shows the queue's state
-	Updates    *updates.Notifier // the unsubscribe links of update messages (unsubscribe.go)
+	Scrubber   Scrubber            // called after a signature is erased
+	Spent      *abuse.Spent        // the sign forms' tokens that have signed
+	Mail       *mail.Queue         // messages to supporters: the console shows the queue's state
+	Erasures   *campaign.Erasures  // the codes with which supporters erase their own signature (erase.go)
+	Retention  *campaign.Retention // what the retention job will remove, for the console (admin_privacy.go)
+	Updates    *updates.Notifier   // the unsubscribe links of update messages (unsubscribe.go)
 	Messages   *i18n.Catalog
 	Countries  *country.Catalog
 	Logger     *slog.Logger
@@ -148,6 +150,12 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	if deps.Spent == nil {
 		return nil, errors.New("web: the spent token record (Deps.Spent) is required, or a form token would sign more than once")
+	}
+	if deps.Retention == nil {
+		return nil, errors.New("web: the retention job (Deps.Retention) is required: the console shows its plan")
+	}
+	if deps.Erasures == nil {
+		return nil, errors.New("web: the erasure codes (Deps.Erasures) are required: the thanks page offers one")
 	}
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)

@@ -483,7 +483,7 @@ func (s *Server) signCampaign(c *fiber.Ctx, camp *campaign.Campaign, how signing
 	case err != nil:
 		return err
 	}
-	err = s.deps.Signing.Sign(c.UserContext(), camp, campaign.SignInput{
+	receipt, err := s.deps.Signing.SignReceipt(c.UserContext(), camp, campaign.SignInput{
 		Name: form.Name, Email: form.Email, City: form.City, Country: form.Country,
 		Greeting: form.Greeting, Consent: form.Consent, Updates: form.Updates,
 		Display: campaign.NameDisplay(form.Display), Lang: t.Tag().String(),
@@ -494,7 +494,10 @@ func (s *Server) signCampaign(c *fiber.Ctx, camp *campaign.Campaign, how signing
 	var verr *campaign.ValidationError
 	switch {
 	case err == nil, errors.Is(err, campaign.ErrDuplicate):
-		// The same answer for a repeat: nobody learns whether an address signed.
+		// The same answer for a repeat: nobody learns whether an address
+		// signed. A repeat's erasure code has the shape of a real one,
+		// but erases nothing (campaign.Erasures).
+		s.setErasureCode(c, camp, receipt, thanksPath(how.Thanks))
 		return c.Redirect(how.Thanks, fiber.StatusSeeOther)
 	case errors.As(err, &verr):
 		form.Errors = map[string]string{}
@@ -540,6 +543,9 @@ type ThanksPage struct {
 	// CheckEmail asks the supporter to confirm by the message sent,
 	// whether or not one was (campaign/pending.go).
 	CheckEmail bool
+	// Erasure is the signature's erasure code and link, shown once after
+	// signing; nil on later visits.
+	Erasure *ErasureOffer
 }
 
 // ShareLink is a plain link to share the campaign; no script of the
@@ -593,6 +599,7 @@ func (s *Server) thanksPage(c *fiber.Ctx, signed bool) error {
 	// An unlisted campaign, or one to an unlisted recipient, is reachable
 	// by its link only: search engines leave it out.
 	p.Meta.NoIndex = !s.deps.Signing.Campaigns().CampaignListed(camp)
+	p.Erasure = s.takeErasureCode(c, camp)
 	return s.render(c, fiber.StatusOK, "thanks", p)
 }
 

@@ -79,7 +79,7 @@ func (s *Server) confirm(c *fiber.Ctx) error {
 		}
 		return s.renderConfirm(c, fiber.StatusForbidden, "ask", camp, s.tokens.issue(confirmPurpose(id)), s.localizer(c).T("optin.confirm.token_invalid"))
 	}
-	camp, err := s.deps.Signing.ConfirmPending(c.UserContext(), id, secret)
+	camp, receipt, err := s.deps.Signing.ConfirmPending(c.UserContext(), id, secret)
 	switch {
 	case errors.Is(err, campaign.ErrExpired):
 		return s.renderConfirm(c, fiber.StatusGone, "invalid", nil, "", "")
@@ -88,7 +88,9 @@ func (s *Server) confirm(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
-	return c.Redirect("/c/"+url.PathEscape(camp.Slug)+"/confirmed", fiber.StatusSeeOther)
+	confirmed := "/c/" + url.PathEscape(camp.Slug) + "/confirmed"
+	s.setErasureCode(c, camp, receipt, confirmed)
+	return c.Redirect(confirmed, fiber.StatusSeeOther)
 }
 
 // renderConfirm draws the confirmation page in state; camp is nil for a

@@ -144,6 +144,9 @@ type EmbedPage struct {
 	// Signed shows the thanks state; CheckEmail asks there to confirm by
 	// the message sent (campaign/pending.go).
 	Signed, CheckEmail bool
+	// Erasure is the signature's erasure code and link, shown once in
+	// the thanks state; nil when the frame got no cookie.
+	Erasure *ErasureOffer
 	// Compact shows the count and a button to the full page.
 	Compact bool
 	Dark    bool
@@ -267,6 +270,9 @@ func (s *Server) renderEmbed(c *fiber.Ctx, status int, camp *campaign.Campaign, 
 		// them again.
 		Action:  template.URL("/embed/" + url.PathEscape(camp.Slug) + "/sign?" + o.query()),
 		FullURL: s.baseURL(c) + "/c/" + url.PathEscape(camp.Slug),
+	}
+	if signed {
+		p.Erasure = s.takeErasureCode(c, camp)
 	}
 	if v.Open && !signed && !o.Compact {
 		s.formToken(c, &p.Form, embedPurpose(camp, o.Attribution))

@@ -248,7 +248,7 @@ func TestContactPage(t *testing.T) {
 		`<a href="https://signal.me/#p/&#43;48600100200">&#43;48600100200</a>`,
 		`<code class="fingerprint">1234 5678 9ABC DEF0 1234 5678 9ABC DEF0 1234 5678</code>`,
 		`<a href="https://viasna.example/key.asc?a=1&amp;b=2">Download our public key</a>`,
-		`id="privacy"`, "What a signature stores", "only if you ticked &#34;Keep me informed&#34;", "encrypted where it is stored",
+		`id="privacy"`, "What a signature stores", "only if you asked to be kept informed", "encrypted where it is stored",
 		"What is printed on the letter", "Prison staff read everything",
 		`id="erasure"`, "How to have your signature erased", "Send it from the email address you signed with",
 	} {

@@ -66,6 +66,11 @@ func (s *Server) routeTable() []route {
 		{get, "/c/:slug/badge.svg", publicPage, s.badge},
 		{get, "/contact", publicPage, s.contact},
 		{get, "/u/:token", publicPage, s.unsubscribeForm},
+		{get, "/privacy", publicPage, s.privacy},
+		{get, "/erase", publicPage, s.eraseForm},
+		{post, "/erase", publicPage, s.erase},
+		{get, "/erase/done", publicPage, s.eraseDone},
+		{get, "/erase/:code", publicPage, s.eraseLink},
 		{get, "/letters", publicPage, s.postList},
 		{get, "/letters/feed.atom", public, s.postFeed},
 		{get, "/letters/scans/:scan.jpg", public, s.postScan},
@@ -185,6 +190,7 @@ func (s *Server) routeTable() []route {
 		{get, "/admin/blocklist", admins, s.blockListForm},
 		{post, "/admin/blocklist", admins, s.blockListSave},
 		{get, "/admin/mail", admins, s.mailPage},
+		{get, "/admin/retention", organizers, s.retentionPage},
 	}
 }
 
@@ -208,6 +214,7 @@ var consoleNav = []navLink{
 	{href: "/admin/organisation", label: "org.admin.nav"},
 	{href: "/admin/blocklist", label: "abuse2.blocklist.nav"},
 	{href: "/admin/mail", label: "admin.mail.nav"},
+	{href: "/admin/retention", label: "admin.retention.nav"},
 	{href: "/admin/audit", label: "admin.nav.audit"},
 }
 

@@ -152,7 +152,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	logger.Info("keys", "from", ks.Source.String(), "active_data_key", ks.Data.Active())
 
-	a, err := app.New(db, ks, app.Options{Logger: logger, Mail: mailer, MailRate: cfg.Mail.Rate, BaseURL: cfg.BaseURL, UpdateSettle: cfg.Mail.UpdateSettle})
+	a, err := app.New(db, ks, app.Options{Logger: logger, Mail: mailer, MailRate: cfg.Mail.Rate, BaseURL: cfg.BaseURL,
+		UpdateSettle: cfg.Mail.UpdateSettle, RetentionDays: cfg.Retention.PostedDays, RetentionUnpostedDays: cfg.Retention.UnpostedDays})
 	if err != nil {
 		return err
 	}

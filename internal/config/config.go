@@ -44,6 +44,8 @@ type Config struct {
 	ProofOfWork bool
 	// Mail says how messages to supporters leave (mail.go).
 	Mail Mail
+	// Retention says how long supporters' addresses are kept.
+	Retention Retention
 }
 
 // Setting describes one setting for parsing and for --help.
@@ -71,7 +73,7 @@ func Settings() []Setting {
 		{"SOLIDARITY_LOG_LEVEL", "log-level", "info", "debug, info, warn or error; debug also shows the embedded database's logs", parseLogLevel},
 		{"SOLIDARITY_PPROF_ADDR", "", "", "loopback address (e.g. 127.0.0.1:6060) for Go's profiler, net/http/pprof, on a listener of its own; empty: off", parsePprofAddr},
 		{"SOLIDARITY_PROOF_OF_WORK", "", "on", "on: the sign form asks for a proof of work (or a short wait) when signing looks like an attack; off: never, e.g. behind a proxy that hides client addresses", parseProofOfWork},
-	}, mailSettings()...)
+	}, append(mailSettings(), retentionSettings()...)...)
 }
 
 // Load reads the settings: defaults, then environment variables through

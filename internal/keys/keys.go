@@ -276,3 +276,14 @@ func (k Keys) Links() []byte { return derive(string(k.Form), purposeLinks) }
 // purposeLinks derives Links; keep it byte for byte, or the links in
 // messages already sent stop working.
 const purposeLinks = "solidarity message links v1"
+
+// purposeErasure derives, from the email key, the key of the codes with
+// which supporters erase their own signature (campaign.Erasures).
+const purposeErasure = "solidarity erasure code key v1"
+
+// ErasureKey is the key of the self-erasure codes, derived from the email
+// key, so that every key file and SOLIDARITY_SECRET have one and it never
+// doubles as another.
+func (k Keys) ErasureKey() []byte {
+	return derive(string(k.Email), purposeErasure)
+}
