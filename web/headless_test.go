@@ -75,14 +75,16 @@ func (b *headless) poll(what, expr string) {
 	b.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
+		// An evaluation that meets the navigation it waits for fails
+		// ("Inspected target navigated or closed"): not yet, as a false.
 		ok, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](expr))
-		if err != nil {
-			b.t.Fatalf("%s: %v", what, err)
-		}
-		if ok {
+		if err == nil && ok {
 			return
 		}
 		if time.Now().After(deadline) {
+			if err != nil {
+				b.t.Fatalf("%s: %v", what, err)
+			}
 			b.t.Fatalf("gave up waiting: %s", what)
 		}
 		time.Sleep(50 * time.Millisecond)
