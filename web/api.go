@@ -361,23 +361,35 @@ func (s *Server) apiSign(c *fiber.Ctx) error {
 // bearerRE reads the key of an Authorization header.
 var bearerRE = regexp.MustCompile(`^(?i:bearer)\s+(\S+)$`)
 
-func (s *Server) apiSignInner(c *fiber.Ctx) error {
-	ctx := c.UserContext()
+// apiPartner answers for the partner API's routes what they share: no
+// caching, the network's rate limit, and the partner whose key the
+// Authorization header holds. A nil partner means the request was
+// answered already (refused); return the error.
+func (s *Server) apiPartner(c *fiber.Ctx) (*campaign.Partner, error) {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	if err := s.limitIP(c); err != nil {
-		return err
+		return nil, err
 	}
 	m := bearerRE.FindStringSubmatch(c.Get(fiber.HeaderAuthorization))
 	if m == nil {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="solidarity"`)
-		return apiFail(c, fiber.StatusUnauthorized, "unauthorized", "Send your API key as Authorization: Bearer <key>.", nil)
+		return nil, apiFail(c, fiber.StatusUnauthorized, "unauthorized", "Send your API key as Authorization: Bearer <key>.", nil)
 	}
-	partner, err := s.deps.Partners.Authenticate(ctx, m[1])
+	partner, err := s.deps.Partners.Authenticate(c.UserContext(), m[1])
 	switch {
 	case errors.Is(err, campaign.ErrNotFound), errors.Is(err, campaign.ErrRevoked):
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="solidarity", error="invalid_token"`)
-		return apiFail(c, fiber.StatusUnauthorized, "unauthorized", "This API key is unknown or was revoked.", nil)
+		return nil, apiFail(c, fiber.StatusUnauthorized, "unauthorized", "This API key is unknown or was revoked.", nil)
 	case err != nil:
+		return nil, err
+	}
+	return partner, nil
+}
+
+func (s *Server) apiSignInner(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	partner, err := s.apiPartner(c)
+	if partner == nil {
 		return err
 	}
 	if wait, ok := s.api.keyLimit.take("key:"+partner.Ref, apiWriteRate, s.cfg.Now()); !ok {

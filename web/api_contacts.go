@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -43,21 +42,8 @@ func (s *Server) apiContacts(c *fiber.Ctx) error {
 
 func (s *Server) apiContactsInner(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	if err := s.limitIP(c); err != nil {
-		return err
-	}
-	m := bearerRE.FindStringSubmatch(c.Get(fiber.HeaderAuthorization))
-	if m == nil {
-		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="solidarity"`)
-		return apiFail(c, fiber.StatusUnauthorized, "unauthorized", "Send your API key as Authorization: Bearer <key>.", nil)
-	}
-	partner, err := s.deps.Partners.Authenticate(ctx, m[1])
-	switch {
-	case errors.Is(err, campaign.ErrNotFound), errors.Is(err, campaign.ErrRevoked):
-		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="solidarity", error="invalid_token"`)
-		return apiFail(c, fiber.StatusUnauthorized, "unauthorized", "This API key is unknown or was revoked.", nil)
-	case err != nil:
+	partner, err := s.apiPartner(c)
+	if partner == nil {
 		return err
 	}
 	if wait, ok := s.api.keyLimit.take("contacts:"+partner.Ref, apiContactsRate, s.cfg.Now()); !ok {

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"testing"
@@ -35,15 +34,9 @@ func TestOptInKeepsPartnerConsentAndLanguage(t *testing.T) {
 	}
 	contacts := func() []web.APIContact {
 		t.Helper()
-		req, err := http.NewRequest(http.MethodGet, s.URL+"/api/v1/partner/contacts", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Authorization", "Bearer "+key)
-		res := s.do(t, req)
-		var out web.APIContacts
-		if res.Status != http.StatusOK || json.Unmarshal([]byte(res.Body), &out) != nil {
-			t.Fatalf("contacts: %d %s", res.Status, res.Body)
+		out, status := s.partnerContacts(t, key, "")
+		if status != http.StatusOK {
+			t.Fatalf("contacts: status %d", status)
 		}
 		return out.Contacts
 	}

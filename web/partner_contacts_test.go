@@ -59,21 +59,7 @@ func TestPartnerContacts(t *testing.T) {
 
 	list := func(key, query string) (web.APIContacts, int) {
 		t.Helper()
-		req, err := http.NewRequest(http.MethodGet, s.URL+"/api/v1/partner/contacts"+query, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if key != "" {
-			req.Header.Set("Authorization", "Bearer "+key)
-		}
-		res := s.do(t, req)
-		var out web.APIContacts
-		if res.Status == http.StatusOK {
-			if err := json.Unmarshal([]byte(res.Body), &out); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return out, res.Status
+		return s.partnerContacts(t, key, query)
 	}
 	emails := func(cs []web.APIContact) []string {
 		var out []string
@@ -131,4 +117,25 @@ func TestPartnerContacts(t *testing.T) {
 	if reads != 5 {
 		t.Errorf("%d reads of contacts audited, want 5", reads)
 	}
+}
+
+// partnerContacts reads a page of the contacts the partner with key (none
+// when "") may write to, and the answer's status.
+func (s *site) partnerContacts(t *testing.T, key, query string) (web.APIContacts, int) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, s.URL+"/api/v1/partner/contacts"+query, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	res := s.do(t, req)
+	var out web.APIContacts
+	if res.Status == http.StatusOK {
+		if err := json.Unmarshal([]byte(res.Body), &out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out, res.Status
 }

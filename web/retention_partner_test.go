@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"testing"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/delivery"
-	"github.com/solidarity-letters/solidarity/web"
 )
 
 // The address a supporter let a partner contact them at is a stored
@@ -32,15 +30,9 @@ func TestRetentionRemovesPartnerConsents(t *testing.T) {
 	}
 	contacts := func() int {
 		t.Helper()
-		req, err := http.NewRequest(http.MethodGet, s.URL+"/api/v1/partner/contacts", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Authorization", "Bearer "+key)
-		res := s.do(t, req)
-		var out web.APIContacts
-		if res.Status != http.StatusOK || json.Unmarshal([]byte(res.Body), &out) != nil {
-			t.Fatalf("contacts: %d %s", res.Status, res.Body)
+		out, status := s.partnerContacts(t, key, "")
+		if status != http.StatusOK {
+			t.Fatalf("contacts: status %d", status)
 		}
 		return len(out.Contacts)
 	}
