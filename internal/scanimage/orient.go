@@ -37,37 +37,10 @@ func (o orientation) swapsSides() bool { return o >= transpose && o <= rotate270
 // never trusted. It reads only the segments before the image data and
 // only the first image file directory, so it follows no offset chains.
 func jpegOrientation(data []byte) orientation {
-	if len(data) < 2 || data[0] != 0xFF || data[1] != 0xD8 {
-		return upright
-	}
-	for i := 2; i+4 <= len(data); {
-		if data[i] != 0xFF {
-			return upright
-		}
-		m := data[i+1]
-		switch {
-		case m == 0xFF: // fill byte
-			i++
-			continue
-		case m == 0xD8 || (m >= 0xD0 && m <= 0xD7) || m == 0x01:
-			i += 2
-			continue
-		case m == 0xDA || m == 0xD9:
-			// Image data or its end: no EXIF follows that counts.
-			return upright
-		}
-		n := int(binary.BigEndian.Uint16(data[i+2:]))
-		if n < 2 {
-			return upright // a length that would not move on
-		}
-		end := i + 2 + n
-		if end > len(data) {
-			end = len(data) // truncated: read what is there
-		}
-		if body := data[i+4 : end]; m == 0xE1 && len(body) >= 6 && string(body[:6]) == "Exif\x00\x00" {
+	for m, body := range jpegSegments(data) {
+		if m == 0xE1 && len(body) >= 6 && string(body[:6]) == "Exif\x00\x00" {
 			return tiffOrientation(body[6:])
 		}
-		i += 2 + n
 	}
 	return upright
 }

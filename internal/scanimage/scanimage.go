@@ -211,24 +211,10 @@ func bytesPerPixel(model color.Model) (perPixel, channels int64) {
 // header, the first SOFn marker, is SOF2 (or another progressive one:
 // SOF6, SOF10, SOF14). It walks the segments before the frame header only.
 func progressive(data []byte) bool {
-	for i := 2; i+4 <= len(data); {
-		if data[i] != 0xFF {
-			return false
-		}
-		m := data[i+1]
-		switch {
-		case m == 0xFF: // fill byte
-			i++
-			continue
-		case m == 0xD8 || (m >= 0xD0 && m <= 0xD7) || m == 0x01:
-			i += 2 // markers without a length
-			continue
-		case m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC:
+	for m := range jpegSegments(data) {
+		if m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC {
 			return m == 0xC2 || m == 0xC6 || m == 0xCA || m == 0xCE
-		case m == 0xDA || m == 0xD9:
-			return false
 		}
-		i += 2 + (int(data[i+2])<<8 | int(data[i+3]))
 	}
 	return false
 }
