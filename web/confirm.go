@@ -32,18 +32,10 @@ type ConfirmPage struct {
 // confirmPurpose is what a confirmation form's token is issued for.
 func confirmPurpose(id string) string { return "confirm:" + id }
 
-// confirmHeaders keeps a confirmation page and its secret out of caches,
-// search engines and Referer headers.
-func confirmHeaders(c *fiber.Ctx) {
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Set("X-Robots-Tag", "noindex")
-	c.Set("Referrer-Policy", "no-referrer")
-}
-
 // confirmForm answers GET /confirm/{id}.{secret}: the page with the button,
 // which changes nothing.
 func (s *Server) confirmForm(c *fiber.Ctx) error {
-	confirmHeaders(c)
+	secretLinkHeaders(c)
 	id, secret, ok := campaign.SplitConfirmCode(c.Params("code"))
 	if !ok {
 		return s.renderConfirm(c, fiber.StatusNotFound, "invalid", nil, "", "")
@@ -64,7 +56,7 @@ func (s *Server) confirmForm(c *fiber.Ctx) error {
 // confirm answers the POST of the confirmation page: it stores the
 // signature and sends the supporter to the thanks page.
 func (s *Server) confirm(c *fiber.Ctx) error {
-	confirmHeaders(c)
+	secretLinkHeaders(c)
 	id, secret, ok := campaign.SplitConfirmCode(c.Params("code"))
 	if !ok {
 		return s.renderConfirm(c, fiber.StatusNotFound, "invalid", nil, "", "")

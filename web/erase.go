@@ -38,9 +38,10 @@ type ErasePage struct {
 	Done    bool
 }
 
-// eraseHeaders keep the page (whose URL holds a code) out of caches,
-// search engines and other sites' Referer headers.
-func eraseHeaders(c *fiber.Ctx) {
+// secretLinkHeaders keep a page whose address holds a secret (an
+// erasure code, a confirmation or unsubscribe link) out of caches, search
+// engines and the Referer of any link followed from it.
+func secretLinkHeaders(c *fiber.Ctx) {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set("X-Robots-Tag", "noindex")
 	c.Set("Referrer-Policy", "no-referrer")
@@ -54,7 +55,7 @@ func (s *Server) erasePage(c *fiber.Ctx, title string) ErasePage {
 
 // eraseForm asks for a code.
 func (s *Server) eraseForm(c *fiber.Ctx) error {
-	eraseHeaders(c)
+	secretLinkHeaders(c)
 	t := s.localizer(c)
 	return s.render(c, fiber.StatusOK, "erase", s.erasePage(c, t.T("erase.title")))
 }
@@ -63,7 +64,7 @@ func (s *Server) eraseForm(c *fiber.Ctx) error {
 // It changes nothing (mail scanners follow links), and does not look for
 // the signature: its answer is the same for every code that verifies.
 func (s *Server) eraseLink(c *fiber.Ctx) error {
-	eraseHeaders(c)
+	secretLinkHeaders(c)
 	t := s.localizer(c)
 	p := s.erasePage(c, t.T("erase.title"))
 	code := c.Params("code")
@@ -85,7 +86,7 @@ func (s *Server) eraseLink(c *fiber.Ctx) error {
 // does, and answers with the same page whether or not there was one to
 // erase: a repeat's code, an erased signature's and a real one look alike.
 func (s *Server) erase(c *fiber.Ctx) error {
-	eraseHeaders(c)
+	secretLinkHeaders(c)
 	t := s.localizer(c)
 	ref, err := s.deps.Erasures.Parse(formValue(c, "code"))
 	camp, ok := s.deps.Signing.Campaigns().ByID(ref.CampaignID)
@@ -122,7 +123,7 @@ func (s *Server) erase(c *fiber.Ctx) error {
 
 // eraseDone says the signature is erased.
 func (s *Server) eraseDone(c *fiber.Ctx) error {
-	eraseHeaders(c)
+	secretLinkHeaders(c)
 	t := s.localizer(c)
 	p := s.erasePage(c, t.T("erase.done.title"))
 	p.Done = true

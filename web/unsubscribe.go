@@ -16,18 +16,10 @@ type UnsubscribePage struct {
 	Unknown bool
 }
 
-// unsubscribeHeaders keep the page and its token out of caches, search
-// engines and the Referer of any link followed from it.
-func unsubscribeHeaders(c *fiber.Ctx) {
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Set("X-Robots-Tag", "noindex")
-	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
-}
-
 // unsubscribeForm shows the button that stops the updates. It changes
 // nothing: mail scanners follow the links in messages.
 func (s *Server) unsubscribeForm(c *fiber.Ctx) error {
-	unsubscribeHeaders(c)
+	secretLinkHeaders(c)
 	t := s.localizer(c)
 	token := c.Params("token")
 	p := UnsubscribePage{Page: s.page(c, t.T("updates.page.title")), Action: "/u/" + url.PathEscape(token)}
@@ -44,7 +36,7 @@ func (s *Server) unsubscribeForm(c *fiber.Ctx) error {
 // clients send (no session, no form token, from anywhere), and the
 // page's button.
 func (s *Server) unsubscribe(c *fiber.Ctx) error {
-	unsubscribeHeaders(c)
+	secretLinkHeaders(c)
 	t := s.localizer(c)
 	p := UnsubscribePage{Page: s.page(c, t.T("updates.page.title"))}
 	p.Meta.NoIndex = true
