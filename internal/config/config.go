@@ -111,6 +111,13 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("setting %s: %w", name, err))
 		}
 	}
+	if c.Mail.SMTP != nil && c.BaseURL == "" {
+		// Links in real mail (confirmation, unsubscribe, erasure) would
+		// otherwise take the host of whatever request made them, which a
+		// forged Host header chooses: a confirmation link that leads
+		// elsewhere. The outbox sends nothing, so the demo needs none.
+		errs = append(errs, errors.New("setting SOLIDARITY_BASE_URL: required when SOLIDARITY_SMTP_URL is set, for the links in messages"))
+	}
 	return c, errors.Join(errs...)
 }
 

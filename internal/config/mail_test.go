@@ -25,7 +25,8 @@ func TestMailSettings(t *testing.T) {
 		{"smtp://localhost:25?starttls=off", config.SMTP{Host: "localhost", Port: 25, Security: "none"}},
 		{"smtps://u:p@[2001:db8::1]", config.SMTP{Host: "2001:db8::1", Port: 465, Username: "u", Password: "p", Security: "tls"}},
 	} {
-		c, err := config.Load(nil, env(map[string]string{"SOLIDARITY_SMTP_URL": tc.url, "SOLIDARITY_MAIL_FROM": "Letters <letters@example.org>"}))
+		c, err := config.Load(nil, env(map[string]string{"SOLIDARITY_SMTP_URL": tc.url, "SOLIDARITY_MAIL_FROM": "Letters <letters@example.org>",
+			"SOLIDARITY_BASE_URL": "https://letters.example.org"}))
 		if err != nil {
 			t.Errorf("%s: %v", tc.url, err)
 			continue
@@ -56,6 +57,9 @@ func TestMailSettingsRejected(t *testing.T) {
 		{map[string]string{"SOLIDARITY_SMTP_URL": "smtp://u:" + secret + "@x.org?tls=1", "SOLIDARITY_MAIL_FROM": "a@x.org"}, "unknown parameter"},
 		{map[string]string{"SOLIDARITY_SMTP_URL": "smtp://u:" + secret + "@x.org"}, "needed with SOLIDARITY_SMTP_URL"},
 		{map[string]string{"SOLIDARITY_SMTP_URL": "smtp://:" + secret + "@x.org", "SOLIDARITY_MAIL_FROM": "a@x.org"}, "without a user"},
+		// Real mail links to the configured address only, never to a
+		// request's Host header.
+		{map[string]string{"SOLIDARITY_SMTP_URL": "smtp://u:" + secret + "@x.org", "SOLIDARITY_MAIL_FROM": "a@x.org"}, "SOLIDARITY_BASE_URL: required"},
 		{map[string]string{"SOLIDARITY_MAIL_FROM": "not an address"}, "SOLIDARITY_MAIL_FROM"},
 		{map[string]string{"SOLIDARITY_MAIL_RATE": "0"}, "SOLIDARITY_MAIL_RATE"},
 		{map[string]string{"SOLIDARITY_MAIL_RATE": "lots"}, "SOLIDARITY_MAIL_RATE"},
