@@ -117,6 +117,9 @@ type App struct {
 	keys keys.Keys
 	now  func() time.Time
 	log  *slog.Logger
+	// outbox is the transport when it writes messages into a folder,
+	// which Run prunes; nil otherwise.
+	outbox *mail.Outbox
 }
 
 // New builds the application over db with the keys ks. It does no I/O:
@@ -164,6 +167,7 @@ func New(db Database, ks keys.Keys, opts Options) (*App, error) {
 	// pending signatures, are sealed: rotated keys seal them anew, and a
 	// key they are under is not retired.
 	a.Resealer.Add(a.Posts.Store().Fields(), a.Campaigns.PendingFields())
+	a.outbox, _ = opts.Mail.(*mail.Outbox)
 	mailOpts := mail.Options{Transport: opts.Mail, Rate: opts.MailRate, Now: now, Log: log.With("component", "mail")}
 	if l, ok := db.(interface{ WriteLock() sync.Locker }); ok {
 		mailOpts.Lock = l.WriteLock()

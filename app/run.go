@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
+
+	"github.com/solidarity-letters/solidarity/internal/refresh"
 )
 
 // Run runs the background loops until ctx ends, and returns once all of
@@ -30,6 +33,8 @@ import (
 //   - the mail worker sends the queued messages to supporters, at the
 //     configured rate; a message whose node died is taken over when its
 //     lease runs out;
+//   - the outbox pruning deletes, every hour, the messages the outbox
+//     (used when no SMTP server is set) has kept for mail.OutboxKeep;
 //   - the pending signature cleanup deletes the signatures left
 //     unconfirmed for 72 hours, on one node each time;
 //   - the updates loop tells the supporters who asked what happened to
@@ -75,6 +80,17 @@ func (a *App) Run(ctx context.Context) error {
 			return a.Spent.Run(ctx, a.log.With("component", "spent-tokens"))
 		}},
 		{"mail worker", a.Mail.Run},
+		{"outbox pruning", func(ctx context.Context) error {
+			if a.outbox != nil {
+				prune := func(context.Context) error { _, err := a.outbox.Prune(a.now()); return err }
+				log := a.log.With("component", "outbox")
+				if err := prune(ctx); err != nil {
+					log.Warn("prune the outbox", "error", err)
+				}
+				refresh.Every(ctx, time.Hour, log, "prune the outbox", prune)
+			}
+			return nil
+		}},
 		{"updates", a.Updates.Run},
 		{"retention", func(ctx context.Context) error {
 			a.Retention.Run(ctx, a.log.With("component", "retention"), a.recordRetention)

@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"maps"
 	"os"
@@ -243,6 +244,36 @@ func NewOutbox(dir string, sender Sender, log *slog.Logger) (*Outbox, error) {
 
 // Dir is the outbox's folder.
 func (o *Outbox) Dir() string { return o.dir }
+
+// OutboxKeep is how long the outbox keeps a message: long enough to read
+// it, short enough that the folder is not a list of supporters' addresses.
+const OutboxKeep = 24 * time.Hour
+
+// Prune deletes the messages written more than OutboxKeep before now, and
+// returns how many it deleted. Each holds an address in the clear.
+func (o *Outbox) Prune(now time.Time) (int, error) {
+	files, err := filepath.Glob(filepath.Join(o.dir, "*.eml"))
+	if err != nil {
+		return 0, fmt.Errorf("prune the outbox: %w", err)
+	}
+	n := 0
+	var errs []error
+	for _, f := range files {
+		info, err := os.Stat(f)
+		if err != nil || now.Sub(info.ModTime()) <= OutboxKeep {
+			continue // gone meanwhile, or still kept
+		}
+		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+			continue
+		}
+		n++
+	}
+	if len(errs) > 0 {
+		return n, fmt.Errorf("prune the outbox: %w", errors.Join(errs...))
+	}
+	return n, nil
+}
 
 // Send writes m into the outbox as <date>-<kind>-<id>.eml.
 func (o *Outbox) Send(_ context.Context, m *Outgoing) error {

@@ -11,6 +11,7 @@ import (
 	netmail "net/mail"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -198,4 +199,45 @@ func pemOf(t *testing.T, typ string, key any) []byte {
 		t.Fatal(err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
+}
+
+// The outbox forgets a message, and the address in it, once it has kept
+// it for OutboxKeep; younger ones and other files stay.
+func TestOutboxPrune(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "outbox")
+	o, err := mail.NewOutbox(dir, mail.Sender{From: "letters@localhost"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC)
+	for _, f := range []struct {
+		name string
+		age  time.Duration
+	}{
+		{"old.eml", mail.OutboxKeep + time.Minute},
+		{"older.eml", 30 * 24 * time.Hour},
+		{"young.eml", mail.OutboxKeep - time.Minute},
+		{"notes.txt", 30 * 24 * time.Hour},
+	} {
+		p := filepath.Join(dir, f.name)
+		if err := os.WriteFile(p, []byte("To: anna@example.org\r\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, now.Add(-f.age), now.Add(-f.age)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := o.Prune(now)
+	if err != nil || n != 2 {
+		t.Fatalf("pruned %d, %v; want the 2 messages older than %s", n, err, mail.OutboxKeep)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, "*"))
+	var names []string
+	for _, p := range left {
+		names = append(names, filepath.Base(p))
+	}
+	if !slices.Equal(names, []string{"notes.txt", "young.eml"}) {
+		t.Errorf("left %v, want notes.txt and young.eml", names)
+	}
 }
