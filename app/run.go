@@ -82,7 +82,8 @@ func (a *App) Run(ctx context.Context) error {
 		{"mail worker", a.Mail.Run},
 		{"outbox pruning", func(ctx context.Context) error {
 			if a.outbox != nil {
-				prune := func(context.Context) error { _, err := a.outbox.Prune(a.now()); return err }
+				// The files' times are the system clock's, not the app's.
+				prune := func(context.Context) error { _, err := a.outbox.Prune(time.Now()); return err }
 				log := a.log.With("component", "outbox")
 				if err := prune(ctx); err != nil {
 					log.Warn("prune the outbox", "error", err)
