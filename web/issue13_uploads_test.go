@@ -27,7 +27,7 @@ import (
 // pictures kept carry none of the metadata they came with.
 
 // uploadNamed posts file as the scan form does, named name, with the
-// request's language lang.
+// request's language lang ("": none).
 func (u *user) uploadNamed(t *testing.T, path, version, name, lang string, file []byte) response {
 	t.Helper()
 	var b bytes.Buffer
@@ -51,7 +51,9 @@ func (u *user) uploadNamed(t *testing.T, path, version, name, lang string, file 
 	req.Header.Set("Content-Type", w.FormDataContentType())
 	req.Header.Set("Origin", u.site.URL)
 	req.Header.Set("Cookie", "solidarity_session="+u.cookie)
-	req.Header.Set("Accept-Language", lang)
+	if lang != "" {
+		req.Header.Set("Accept-Language", lang)
+	}
 	return u.site.do(t, req)
 }
 

@@ -11,7 +11,6 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
-	"mime/multipart"
 	"net"
 	"net/http"
 	"net/url"
@@ -28,28 +27,7 @@ import (
 // upload posts a file as the scan form does.
 func (u *user) upload(t *testing.T, path string, version string, file []byte) response {
 	t.Helper()
-	var b bytes.Buffer
-	w := multipart.NewWriter(&b)
-	_ = w.WriteField("token", u.token)
-	_ = w.WriteField("version", version)
-	fw, err := w.CreateFormFile("scan", "page1.jpg")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fw.Write(file); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	req, err := http.NewRequest(http.MethodPost, u.site.URL+path, &b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", w.FormDataContentType())
-	req.Header.Set("Origin", u.site.URL)
-	req.Header.Set("Cookie", "solidarity_session="+u.cookie)
-	return u.site.do(t, req)
+	return u.uploadNamed(t, path, version, "page1.jpg", "", file)
 }
 
 // gpsJPEG is a photo whose EXIF block holds a GPS latitude and a camera.
