@@ -20,15 +20,7 @@ func TestMain(m *testing.M) { testdb.Main(m, &dbs) }
 // demo text, one in reply to the closed campaign.
 func TestDemoPosts(t *testing.T) {
 	ctx := context.Background()
-	ks := keys.Keys{Email: []byte("0123456789abcdef0123456789abcdef"), Form: []byte("fedcba9876543210fedcba9876543210"), Data: testdb.Keys(t)}
-	a, err := app.New(dbs.Wrap(dbs.Database(t)), ks, app.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Prepare(ctx); err != nil {
-		t.Fatal(err)
-	}
-	s := demo.Seeder{Campaigns: a.Signing, Greetings: a.Greetings, Site: a.SiteStore, EmailKey: ks.Email, Posts: a.Posts, Now: time.Now}
+	a, s := demoApp(t)
 	if seeded, err := s.SeedIfEmpty(ctx); err != nil || !seeded {
 		t.Fatalf("seeded %v, %v", seeded, err)
 	}
@@ -48,4 +40,20 @@ func TestDemoPosts(t *testing.T) {
 	if replies != 1 {
 		t.Errorf("%d posts answer a campaign, want 1", replies)
 	}
+}
+
+// demoApp returns an app over an empty test database, prepared, and the
+// demo's seeder for it.
+func demoApp(t *testing.T) (*app.App, demo.Seeder) {
+	t.Helper()
+	ks := keys.Keys{Email: []byte("0123456789abcdef0123456789abcdef"), Form: []byte("fedcba9876543210fedcba9876543210"), Data: testdb.Keys(t)}
+	a, err := app.New(dbs.Wrap(dbs.Database(t)), ks, app.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Prepare(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	s := demo.Seeder{Campaigns: a.Signing, Greetings: a.Greetings, Site: a.SiteStore, EmailKey: ks.Email, Posts: a.Posts, Now: time.Now}
+	return a, s
 }
