@@ -239,10 +239,6 @@ func (s *Store) openPending(d *storedPending) (*Pending, error) {
 // into the decoy collection with decoy set, and returns each one's error:
 // ErrDuplicate for an _id stored already.
 func (s *Store) insertPendingBatch(ctx context.Context, docs []*storedPending, decoy bool) []error {
-	errs := make([]error, len(docs))
-	if len(docs) == 0 {
-		return errs
-	}
 	coll := s.pending()
 	if decoy {
 		coll = s.decoyPending()
@@ -251,25 +247,13 @@ func (s *Store) insertPendingBatch(ctx context.Context, docs []*storedPending, d
 	for i, d := range docs {
 		all[i] = d
 	}
-	_, err := coll.InsertMany(ctx, all, options.InsertMany().SetOrdered(false))
-	var bulk mongo.BulkWriteException
-	switch {
-	case err == nil:
-		return errs
-	case !errors.As(err, &bulk) || bulk.WriteConcernError != nil:
-		for i := range errs {
-			errs[i] = fmt.Errorf("insert pending signatures: %w", err)
-		}
-		return errs
-	}
-	for _, we := range bulk.WriteErrors {
-		if we.Index < 0 || we.Index >= len(errs) {
-			continue
-		}
-		if mongo.IsDuplicateKeyError(we) {
-			errs[we.Index] = fmt.Errorf("insert pending signature: %w", ErrDuplicate)
-		} else {
-			errs[we.Index] = fmt.Errorf("insert pending signature: %w", we)
+	errs := database.InsertEach(ctx, coll, all)
+	for i, err := range errs {
+		switch {
+		case database.IsDuplicate(err):
+			errs[i] = fmt.Errorf("insert pending signature: %w", ErrDuplicate)
+		case err != nil:
+			errs[i] = fmt.Errorf("insert pending signature: %w", err)
 		}
 	}
 	return errs
