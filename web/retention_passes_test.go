@@ -121,7 +121,11 @@ func TestRetentionPreviewIsADryRun(t *testing.T) {
 	ctx := context.Background()
 	c := s.addCampaign(t, "dry", nil)
 	s.sign(t, "dry", func(v url.Values) { v.Set("email", "anna@example.org"); v.Set("updates", "yes") })
-	s.sign(t, "dry", func(v url.Values) { v.Set("email", "bob@example.org"); v.Set("name", "Bob Quiet"); v.Set("display", "country") })
+	s.sign(t, "dry", func(v url.Values) {
+		v.Set("email", "bob@example.org")
+		v.Set("name", "Bob Quiet")
+		v.Set("display", "country")
+	})
 	s.sign(t, "dry", func(v url.Values) {
 		v.Set("email", "cara@example.org")
 		v.Set("name", "Cara Maria Lind")
