@@ -204,3 +204,27 @@ func TestRetentionCutsAFirstInitialName(t *testing.T) {
 		t.Errorf("the bundle built after retention does not print %q alone:\n%s", "Cara L.", text)
 	}
 }
+
+// What the privacy page says of a signature after retention: it is still
+// filed under the keyed fingerprint of the address, and the supporter's
+// erasure link still removes it.
+func TestErasureLinkWorksAfterRetention(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, dbs.Database(t))
+	c := s.addCampaign(t, "later", nil)
+	code := signForCode(t, s, "later", "dan@example.org", "Dan Late")
+	s.Clock.Set(time.Date(2027, 7, 21, 10, 0, 0, 0, time.UTC))
+	postLetters(t, s, c, "2027-07-20")
+	if got := retain(t, s, time.Date(2027, 8, 20, 0, 0, 0, 0, time.UTC)); len(got) != 1 {
+		t.Fatalf("retention: %+v", got)
+	}
+	if page := s.get(t, "/privacy"); !strings.Contains(page.Body, "keyed fingerprint of your email address") {
+		t.Error("the privacy page does not say that a trimmed signature stays under the address's fingerprint")
+	}
+	if res := s.post(t, "/erase", url.Values{"code": {code}}); res.Status != 303 {
+		t.Fatalf("erase after retention: status %d", res.Status)
+	}
+	if n := s.Service.Count(c.ID); n != 0 {
+		t.Errorf("count %d after the supporter erased their trimmed signature, want 0", n)
+	}
+}
