@@ -330,3 +330,14 @@ func PrepareRetention(ctx context.Context, db *mongo.Database) error {
 	}
 	return nil
 }
+
+// RetentionPasses removes the job's records of an older shape, which
+// named the campaign only and not the pass done (a migration): each such
+// campaign is trimmed again once its pass is due, which removes only
+// what is left to remove.
+func RetentionPasses(ctx context.Context, db *mongo.Database) error {
+	if _, err := db.Collection(retentionCollection).DeleteMany(ctx, bson.M{"pass": bson.M{"$exists": false}}); err != nil {
+		return fmt.Errorf("forget retention records without a pass: %w", err)
+	}
+	return nil
+}
