@@ -27,7 +27,7 @@ func (a *App) newRetention(postedDays, unpostedDays int) *campaign.Retention {
 		unpostedDays = defaultRetentionUnpostedDays
 	}
 	day := 24 * time.Hour
-	return campaign.NewRetention(a.Signing, a.postedDay, a.Greetings.UnapprovedIDs, time.Duration(postedDays)*day, time.Duration(unpostedDays)*day)
+	return campaign.NewRetention(a.Signing, a.postedDay, a.Greetings, time.Duration(postedDays)*day, time.Duration(unpostedDays)*day)
 }
 
 // postedDay is the last day the delivery log says c's letters were

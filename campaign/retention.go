@@ -39,9 +39,9 @@ type PostedDay func(ctx context.Context, c *Campaign) (time.Time, bool, error)
 type Retention struct {
 	svc    *Service
 	posted PostedDay
-	// unapproved lists the IDs of a campaign's greetings that were not
-	// approved; nil: greetings are left as they are.
-	unapproved func(ctx context.Context, campaignID string) ([]string, error)
+	// greetings finds and deletes the greetings never approved; nil:
+	// greetings are left as they are.
+	greetings UnapprovedGreetings
 	// PostedAfter and UnpostedAfter: see Due.
 	PostedAfter, UnpostedAfter time.Duration
 	claims                     *claim.Records
@@ -51,13 +51,22 @@ type Retention struct {
 	pause float64
 }
 
-// NewRetention returns the retention job of svc's campaigns; unapproved
-// lists the IDs of a campaign's greetings that were never approved, whose
-// texts it deletes.
-func NewRetention(svc *Service, posted PostedDay, unapproved func(ctx context.Context, campaignID string) ([]string, error), postedAfter, unpostedAfter time.Duration) *Retention {
+// UnapprovedGreetings is what retention needs of the greetings.
+type UnapprovedGreetings interface {
+	// UnapprovedIDs lists the IDs of a campaign's greetings that were
+	// never approved.
+	UnapprovedIDs(ctx context.Context, campaignID string) ([]string, error)
+	// Delete deletes one greeting and nothing else: the decision on the
+	// signature's held name stays, since later bundles print by it.
+	Delete(ctx context.Context, id string) error
+}
+
+// NewRetention returns the retention job of svc's campaigns; it deletes
+// the texts of greetings never approved from greetings (nil: none).
+func NewRetention(svc *Service, posted PostedDay, greetings UnapprovedGreetings, postedAfter, unpostedAfter time.Duration) *Retention {
 	db := svc.store.signatures.Database()
 	return &Retention{
-		svc: svc, posted: posted, unapproved: unapproved, PostedAfter: postedAfter, UnpostedAfter: unpostedAfter,
+		svc: svc, posted: posted, greetings: greetings, PostedAfter: postedAfter, UnpostedAfter: unpostedAfter,
 		claims: claim.New(db.Collection(retentionClaimsCollection)),
 		done:   db.Collection(retentionCollection),
 		pause:  recountPause,
@@ -240,8 +249,8 @@ func (r *Retention) trim(ctx context.Context, c *Campaign, p pass, dryRun bool) 
 	if dryRun {
 		pace = nil // the console waits for it
 	}
-	if r.unapproved != nil && p.Before.IsZero() {
-		ids, err := r.unapproved(ctx, c.ID)
+	if r.greetings != nil && p.Before.IsZero() {
+		ids, err := r.greetings.UnapprovedIDs(ctx, c.ID)
 		if err != nil {
 			return removed, fmt.Errorf("retention of %s: %w", c.Slug, err)
 		}
@@ -255,7 +264,7 @@ func (r *Retention) trim(ctx context.Context, c *Campaign, p pass, dryRun bool) 
 			if err := r.svc.store.dropGreetingCopy(ctx, id); err != nil {
 				return removed, fmt.Errorf("retention of %s: %w", c.Slug, err)
 			}
-			if err := r.svc.greetings.EraseGreeting(ctx, id); err != nil {
+			if err := r.greetings.Delete(ctx, id); err != nil {
 				return removed, fmt.Errorf("retention of %s: erase greeting: %w", c.Slug, err)
 			}
 			removed.Greetings++

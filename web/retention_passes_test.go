@@ -228,3 +228,33 @@ func TestErasureLinkWorksAfterRetention(t *testing.T) {
 		t.Errorf("count %d after the supporter erased their trimmed signature, want 0", n)
 	}
 }
+
+// A held name a moderator let through prints after retention as before,
+// even when the supporter's greeting was never approved and retention
+// deletes it.
+func TestRetentionKeepsTheDecisionOnAHeldName(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, dbs.Database(t))
+	c := s.addCampaign(t, "heldname", nil)
+	s.sign(t, "heldname", func(v url.Values) {
+		v.Set("email", "zofia@example.org")
+		v.Set("name", "ZOFIA KOWALSKA")
+		v.Set("display", "first_initial")
+	})
+	id := campaign.SignatureID(emailKey, c.ID, campaign.DuplicateKey("zofia@example.org", c.MergeAliases))
+	mod := s.loginAs(t, account.RoleModerator)
+	if res := mod.post(t, "/admin/moderation/names/"+id+"/approve", nil); res.Status != 303 {
+		t.Fatalf("approve the held name: %d", res.Status)
+	}
+	if text := printedText(t, s, c); !strings.Contains(text, "ZOFIA K.") {
+		t.Fatalf("the approved name is not printed before retention:\n%s", text)
+	}
+	s.Clock.Set(time.Date(2027, 7, 21, 10, 0, 0, 0, time.UTC))
+	postLetters(t, s, c, "2027-07-20")
+	if got := retain(t, s, time.Date(2027, 8, 20, 0, 0, 0, 0, time.UTC)); len(got) != 1 || got[0].Greetings != 1 || got[0].Initials != 1 {
+		t.Fatalf("retention: %+v, want the unapproved greeting deleted and the name cut", got)
+	}
+	if text := printedText(t, s, c); !strings.Contains(text, "ZOFIA K.") {
+		t.Errorf("a bundle built after retention no longer prints the approved name:\n%s", text)
+	}
+}
