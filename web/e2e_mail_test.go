@@ -230,9 +230,9 @@ func TestEndToEndConfirmFlow(t *testing.T) {
 		if page.Status != http.StatusOK || !strings.Contains(page.Body, "Confirm my signature</button>") {
 			t.Fatalf("GET %s: status %d, no button\n%s", path, page.Status, page.Body)
 		}
-	}
-	if n := s.Service.Count(c.ID); n != 0 {
-		t.Fatalf("counted %d after the link was opened, want 0", n)
+		if n := s.Service.Count(c.ID); n != 0 {
+			t.Fatalf("counted %d after the link was opened, want 0", n)
+		}
 	}
 	res := pressConfirm(t, s, path)
 	if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/c/e2e-confirm/confirmed" {
