@@ -34,7 +34,8 @@ import (
 //     configured rate; a message whose node died is taken over when its
 //     lease runs out;
 //   - the outbox pruning deletes, every hour, the messages the outbox
-//     (used when no SMTP server is set) has kept for mail.OutboxKeep;
+//     (used without an SMTP server, with the demo on or when asked for)
+//     has kept for mail.OutboxKeep;
 //   - the pending signature cleanup deletes the signatures left
 //     unconfirmed for 72 hours, on one node each time;
 //   - the updates loop tells the supporters who asked what happened to
