@@ -184,6 +184,10 @@ func (r *Retention) Run(ctx context.Context, log *slog.Logger, record func(conte
 // rests, then records c as done.
 func (r *Retention) trim(ctx context.Context, c *Campaign) (Trimmed, error) {
 	t := Trimmed{Campaign: c}
+	// No message about the campaign goes out once it is trimmed.
+	if err := r.svc.withdraw(ctx, CampaignRef(c.ID)); err != nil {
+		return t, fmt.Errorf("retention of %s: %w", c.Slug, err)
+	}
 	p := newPacer(r.pause, RecountLease)
 	if r.unapproved != nil {
 		ids, err := r.unapproved(ctx, c.ID)

@@ -61,6 +61,9 @@ type stored struct {
 	Text      sealed.Text `bson:"text"`
 	HTML      sealed.Text `bson:"html,omitempty"`
 	Headers   sealed.Text `bson:"headers,omitempty"`
+	// About are the keyed hashes of the message's Message.About, which
+	// Queue.Cancel looks for.
+	About []string `bson:"about,omitempty"`
 }
 
 // logEntry is how a message ended: no address, subject or body. Its
@@ -337,6 +340,19 @@ func (s *store) finish(ctx context.Context, d *stored, state State, at time.Time
 		}
 	}
 	return s.drop(ctx, d)
+}
+
+// claimed reports whether the attempt its worker claimed of d is still
+// in the queue: Cancel deletes it.
+func (s *store) claimed(ctx context.Context, d *stored) (bool, error) {
+	err := s.queue.FindOne(ctx, attemptOf(d), options.FindOne().SetProjection(bson.M{"_id": 1})).Err()
+	if database.IsNotFound(err) {
+		return false, s.claims.Release(ctx, d.ID, d.Attempt)
+	}
+	if err != nil {
+		return false, fmt.Errorf("look up message %s: %w", d.ID, err)
+	}
+	return true, nil
 }
 
 // drop deletes a message of the attempt its worker claimed from the queue.
