@@ -182,6 +182,7 @@ func New(db Database, ks keys.Keys, opts Options) (*App, error) {
 	}
 	a.Signing.SetConfirmations(opts.Confirmations)
 	a.Signing.SetLogger(log.With("component", "signing"))
+	a.Signing.SetWithdrawals(mailWithdrawals{queue: a.Mail})
 	a.Erasures = campaign.NewErasures(ks.ErasureKey())
 	a.Updates = updates.New(mdb, updates.Deps{
 		Campaigns: a.Signing, Store: a.Campaigns, Delivery: a.Delivery, Posts: a.Posts,

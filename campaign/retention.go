@@ -249,6 +249,14 @@ func (r *Retention) trim(ctx context.Context, c *Campaign, p pass, dryRun bool) 
 	if dryRun {
 		pace = nil // the console waits for it
 	}
+	if !dryRun {
+		// No message about what is trimmed goes out after: about the
+		// whole campaign when the pass covers it all, else about each
+		// trimmed signature (below).
+		if err := r.withdraw(ctx, c, p); err != nil {
+			return removed, err
+		}
+	}
 	if r.greetings != nil && p.Before.IsZero() {
 		ids, err := r.greetings.UnapprovedIDs(ctx, c.ID)
 		if err != nil {
@@ -275,6 +283,11 @@ func (r *Retention) trim(ctx context.Context, c *Campaign, p pass, dryRun bool) 
 	}
 	err := r.svc.store.eachTrimmable(ctx, c.ID, p.Before, func(t *trimming) error {
 		if !dryRun {
+			if !p.Before.IsZero() && t.removed.Addresses > 0 {
+				if err := r.svc.withdraw(ctx, SignatureRef(t.id)); err != nil {
+					return err
+				}
+			}
 			if err := r.svc.store.trimSignature(ctx, t); err != nil {
 				return err
 			}
@@ -347,6 +360,19 @@ func PrepareRetention(ctx context.Context, db *mongo.Database) error {
 func RetentionPasses(ctx context.Context, db *mongo.Database) error {
 	if _, err := db.Collection(retentionCollection).DeleteMany(ctx, bson.M{"pass": bson.M{"$exists": false}}); err != nil {
 		return fmt.Errorf("forget retention records without a pass: %w", err)
+	}
+	return nil
+}
+
+// withdraw withdraws the queued messages about c when pass p trims all of
+// it; a pass over the signatures made before a day withdraws each
+// trimmed signature's instead, since later ones may still get news.
+func (r *Retention) withdraw(ctx context.Context, c *Campaign, p pass) error {
+	if !p.Before.IsZero() {
+		return nil
+	}
+	if err := r.svc.withdraw(ctx, CampaignRef(c.ID)); err != nil {
+		return fmt.Errorf("retention of %s: %w", c.Slug, err)
 	}
 	return nil
 }

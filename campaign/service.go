@@ -70,6 +70,9 @@ type Service struct {
 	// log takes what cannot be returned once a supporter's request has
 	// done what it asked (pending.go); it discards until SetLogger.
 	log *slog.Logger
+	// withdrawals withdraws the queued messages of erased signatures and
+	// trimmed campaigns (withdraw.go).
+	withdrawals Withdrawals
 }
 
 // NewService returns a service over store. emailKey keys the HMAC that
