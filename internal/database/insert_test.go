@@ -14,12 +14,7 @@ import (
 // and skips the ones stored already, but not other failures.
 func TestInsertEachAndInsertNew(t *testing.T) {
 	ctx := context.Background()
-	db, err := database.Open(ctx, database.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatalf("open: %v", err)
-	}
-	defer db.Close(ctx)
-	coll := db.Collection("things")
+	coll := openEmbedded(t).Collection("things")
 	doc := func(id string) any { return bson.D{{Key: "_id", Value: id}} }
 	if _, err := coll.InsertOne(ctx, doc("old")); err != nil {
 		t.Fatal(err)
@@ -43,4 +38,17 @@ func TestInsertEachAndInsertNew(t *testing.T) {
 			t.Errorf("document %s: %v, want it stored", id, err)
 		}
 	}
+}
+
+// openEmbedded opens an embedded database of the test's own, closed when
+// the test ends.
+func openEmbedded(t *testing.T) *database.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := database.Open(ctx, database.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { db.Close(ctx) })
+	return db
 }
