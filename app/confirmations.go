@@ -46,8 +46,22 @@ func (c mailConfirmations) SendConfirmation(ctx context.Context, m campaign.Conf
 		return fmt.Errorf("compose the confirmation of campaign %s: %w", m.CampaignID, err)
 	}
 	msg.Kind, msg.To, msg.Key = KindConfirm, m.To, m.Key
+	msg.About = []string{campaign.CampaignRef(m.CampaignID)}
 	if err := c.queue.Enqueue(ctx, msg); err != nil && !errors.Is(err, mail.ErrDuplicate) {
 		return fmt.Errorf("queue the confirmation of campaign %s: %w", m.CampaignID, err)
 	}
 	return nil
+}
+
+// mailWithdrawals withdraws the messages still queued about an erased or
+// unsubscribed signature, or a trimmed campaign
+// (campaign.Withdrawals).
+type mailWithdrawals struct {
+	queue *mail.Queue
+}
+
+// Withdraw cancels the queued messages about ref.
+func (w mailWithdrawals) Withdraw(ctx context.Context, ref string) error {
+	_, err := w.queue.Cancel(ctx, ref)
+	return err
 }

@@ -107,6 +107,11 @@ func (a *App) Migrations() []migrate.Migration {
 		{Version: 23, Name: "retention", Up: func(ctx context.Context) error {
 			return campaign.PrepareRetention(ctx, a.db.Mongo())
 		}},
+		// A retention record names the pass it did (closing date, posted
+		// day), so that a moved closing date is trimmed again.
+		{Version: 24, Name: "retention records name their pass", Up: func(ctx context.Context) error {
+			return campaign.RetentionPasses(ctx, a.db.Mongo())
+		}},
 	}
 }
 

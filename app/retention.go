@@ -27,17 +27,19 @@ func (a *App) newRetention(postedDays, unpostedDays int) *campaign.Retention {
 		unpostedDays = defaultRetentionUnpostedDays
 	}
 	day := 24 * time.Hour
-	return campaign.NewRetention(a.Signing, a.postedDay, a.Greetings.UnapprovedIDs, time.Duration(postedDays)*day, time.Duration(unpostedDays)*day)
+	return campaign.NewRetention(a.Signing, a.postedDay, a.Greetings, time.Duration(postedDays)*day, time.Duration(unpostedDays)*day)
 }
 
-// postedDay is the first day the delivery log says c's letters were
-// posted, at 00:00 in c's time zone.
+// postedDay is the last day the delivery log says c's letters were
+// posted, at 00:00 in c's time zone: retention counts from the latest
+// posting, after which the letters' data may still be asked about.
 func (a *App) postedDay(ctx context.Context, c *campaign.Campaign) (time.Time, bool, error) {
 	events, err := a.Delivery.Events(ctx, c.ID)
 	if err != nil {
 		return time.Time{}, false, err
 	}
-	for _, e := range events { // oldest first
+	var last time.Time
+	for _, e := range events {
 		if e.Kind != delivery.KindPosted {
 			continue
 		}
@@ -45,14 +47,20 @@ func (a *App) postedDay(ctx context.Context, c *campaign.Campaign) (time.Time, b
 		if err != nil {
 			return time.Time{}, false, fmt.Errorf("posted day %q of %s: %w", e.Day, c.Slug, err)
 		}
-		return d, true, nil
+		if d.After(last) {
+			last = d
+		}
 	}
-	return time.Time{}, false, nil
+	return last, !last.IsZero(), nil
 }
 
 // recordRetention writes what a retention run removed from a campaign to
 // the audit log: counts only.
 func (a *App) recordRetention(ctx context.Context, t campaign.Trimmed) error {
+	r := t.Removed
 	return a.Audit.Record(ctx, "system", audit.Retained, t.Campaign.Slug,
-		fmt.Sprintf("signatures trimmed: %d, stored addresses deleted: %d, greetings never approved deleted: %d", t.Signatures, t.Addresses, t.Greetings))
+		fmt.Sprintf("signatures trimmed: %d, stored addresses deleted: %d, greetings never approved deleted: %d, "+
+			"domains: %d, network hashes: %d, keys: %d, marks: %d, partner consents: %d, wishes for updates: %d, "+
+			"names of country-only supporters: %d, names cut to first name and initial: %d",
+			r.Signatures, r.Addresses, r.Greetings, r.Domains, r.Networks, r.Keys, r.Marks, r.Consents, r.Updates, r.Names, r.Initials))
 }

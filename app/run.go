@@ -34,7 +34,10 @@ import (
 //     configured rate; a message whose node died is taken over when its
 //     lease runs out;
 //   - the outbox pruning deletes, every hour, the messages the outbox
-//     (used when no SMTP server is set) has kept for mail.OutboxKeep;
+//     (used without an SMTP server, with the demo on or when asked for)
+//     has kept for mail.OutboxKeep;
+//   - the mail log pruning deletes, on one node each day, how messages
+//     ended once that is mail.LogKeep old;
 //   - the pending signature cleanup deletes the signatures left
 //     unconfirmed for 72 hours, on one node each time;
 //   - the updates loop tells the supporters who asked what happened to
@@ -90,6 +93,10 @@ func (a *App) Run(ctx context.Context) error {
 				}
 				refresh.Every(ctx, time.Hour, log, "prune the outbox", prune)
 			}
+			return nil
+		}},
+		{"mail log pruning", func(ctx context.Context) error {
+			a.Mail.RunLogPrune(ctx)
 			return nil
 		}},
 		{"updates", a.Updates.Run},

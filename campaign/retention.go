@@ -9,9 +9,9 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/solidarity-letters/solidarity/internal/claim"
-	"github.com/solidarity-letters/solidarity/internal/database"
 )
 
 // Collections of the retention job: which campaigns it has done, and the
@@ -39,9 +39,9 @@ type PostedDay func(ctx context.Context, c *Campaign) (time.Time, bool, error)
 type Retention struct {
 	svc    *Service
 	posted PostedDay
-	// unapproved lists the IDs of a campaign's greetings that were not
-	// approved; nil: greetings are left as they are.
-	unapproved func(ctx context.Context, campaignID string) ([]string, error)
+	// greetings finds and deletes the greetings never approved; nil:
+	// greetings are left as they are.
+	greetings UnapprovedGreetings
 	// PostedAfter and UnpostedAfter: see Due.
 	PostedAfter, UnpostedAfter time.Duration
 	claims                     *claim.Records
@@ -51,21 +51,51 @@ type Retention struct {
 	pause float64
 }
 
-// NewRetention returns the retention job of svc's campaigns; unapproved
-// lists the IDs of a campaign's greetings that were never approved, whose
-// texts it deletes.
-func NewRetention(svc *Service, posted PostedDay, unapproved func(ctx context.Context, campaignID string) ([]string, error), postedAfter, unpostedAfter time.Duration) *Retention {
+// UnapprovedGreetings is what retention needs of the greetings.
+type UnapprovedGreetings interface {
+	// UnapprovedIDs lists the IDs of a campaign's greetings that were
+	// never approved.
+	UnapprovedIDs(ctx context.Context, campaignID string) ([]string, error)
+	// Delete deletes one greeting and nothing else: the decision on the
+	// signature's held name stays, since later bundles print by it.
+	Delete(ctx context.Context, id string) error
+}
+
+// NewRetention returns the retention job of svc's campaigns; it deletes
+// the texts of greetings never approved from greetings (nil: none).
+func NewRetention(svc *Service, posted PostedDay, greetings UnapprovedGreetings, postedAfter, unpostedAfter time.Duration) *Retention {
 	db := svc.store.signatures.Database()
 	return &Retention{
-		svc: svc, posted: posted, unapproved: unapproved, PostedAfter: postedAfter, UnpostedAfter: unpostedAfter,
+		svc: svc, posted: posted, greetings: greetings, PostedAfter: postedAfter, UnpostedAfter: unpostedAfter,
 		claims: claim.New(db.Collection(retentionClaimsCollection)),
 		done:   db.Collection(retentionCollection),
 		pause:  recountPause,
 	}
 }
 
+// pass is one trimming of a campaign: what it is done for and which
+// signatures it covers. The job records each pass it finished; a
+// campaign whose closing date or posted day has changed since has a new
+// pass, so that it is trimmed again once that one is due.
+type pass struct {
+	// ClosesAt and Posted are the campaign's closing date and the day
+	// its letters were last posted (zero: never) that the pass is for.
+	ClosesAt time.Time `bson:"closes_at"`
+	Posted   time.Time `bson:"posted"`
+	// Before limits the pass to the signatures made before it: those
+	// the posted letters may carry, while the campaign is open; zero
+	// (all of them) once it has closed.
+	Before time.Time `bson:"before"`
+	due    time.Time
+}
+
+// same reports whether p and o are one pass, whatever the time zones.
+func (p pass) same(o pass) bool {
+	return p.ClosesAt.Equal(o.ClosesAt) && p.Posted.Equal(o.Posted) && p.Before.Equal(o.Before)
+}
+
 // Due is when c's signatures are trimmed: PostedAfter after the day its
-// letters were first posted, else UnpostedAfter after it closed.
+// letters were last posted, else UnpostedAfter after it closed.
 func (r *Retention) Due(c *Campaign, postedOn time.Time, posted bool) time.Time {
 	if posted {
 		return postedOn.Add(r.PostedAfter)
@@ -73,56 +103,92 @@ func (r *Retention) Due(c *Campaign, postedOn time.Time, posted bool) time.Time 
 	return c.ClosesAt.Add(r.UnpostedAfter)
 }
 
-// Planned is a campaign the job has not trimmed yet, and when it will.
+// passOf is the pass that c has at now, if it has one. A closed
+// campaign's pass trims all its signatures. An open campaign whose
+// letters have been posted has one too: it trims, PostedAfter after the
+// posting, the signatures made before the posted day, which are those
+// the letters may have carried; those made later wait for the next
+// posting or the closing. An open campaign that posted nothing has none.
+func (r *Retention) passOf(ctx context.Context, c *Campaign, now time.Time) (pass, bool, error) {
+	status := c.Status(now)
+	if status != StatusClosed && status != StatusOpen {
+		return pass{}, false, nil
+	}
+	day, posted, err := r.posted(ctx, c)
+	if err != nil {
+		return pass{}, false, fmt.Errorf("posted day of %s: %w", c.Slug, err)
+	}
+	p := pass{ClosesAt: c.ClosesAt.UTC(), due: r.Due(c, day, posted)}
+	if posted {
+		p.Posted = day.UTC()
+	}
+	if status == StatusOpen {
+		if !posted {
+			return pass{}, false, nil
+		}
+		p.Before = p.Posted
+	}
+	return p, true, nil
+}
+
+// Planned is a campaign whose next pass the job has not done yet, when
+// it will, and what it would remove if it ran now.
 type Planned struct {
 	Campaign *Campaign
 	Due      time.Time
 	Posted   bool
-	// Addresses is how many signatures hold a stored address now.
-	Addresses int
+	// Open is true for an open campaign's pass, which trims only the
+	// signatures made before its letters' posted day.
+	Open bool
+	Removed
 }
 
-// Plan lists the campaigns that have closed and are not trimmed yet,
-// with when each will be; counting the addresses reads every signature
-// of those campaigns, so it is for the console only.
+// Plan lists the campaigns whose next pass is not done yet, with when
+// each will be and what it would remove: a dry run of the job, which
+// reads every signature of those campaigns, so it is for the console
+// only.
 func (r *Retention) Plan(ctx context.Context, now time.Time) ([]Planned, error) {
 	var out []Planned
 	for _, c := range r.svc.Campaigns().All {
-		if c.Status(now) != StatusClosed {
+		p, ok, err := r.pending(ctx, &c, now)
+		if err != nil {
+			return nil, fmt.Errorf("retention plan: %w", err)
+		}
+		if !ok {
 			continue
 		}
-		if done, err := r.isDone(ctx, c.ID); err != nil || done {
-			if err != nil {
-				return nil, err
-			}
-			continue
-		}
-		day, posted, err := r.posted(ctx, &c)
+		removed, err := r.trim(ctx, &c, p, true)
 		if err != nil {
-			return nil, fmt.Errorf("retention plan of %s: %w", c.Slug, err)
+			return nil, fmt.Errorf("retention plan: %w", err)
 		}
-		n, err := r.svc.store.countAddresses(ctx, c.ID)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, Planned{Campaign: &c, Due: r.Due(&c, day, posted), Posted: posted, Addresses: n})
+		out = append(out, Planned{Campaign: &c, Due: p.due, Posted: !p.Posted.IsZero(), Open: !p.Before.IsZero(), Removed: removed})
 	}
 	return out, nil
+}
+
+// pending is c's pass at now, if it has one the job has not done.
+func (r *Retention) pending(ctx context.Context, c *Campaign, now time.Time) (pass, bool, error) {
+	p, ok, err := r.passOf(ctx, c, now)
+	if err != nil || !ok {
+		return pass{}, false, err
+	}
+	done, err := r.isDone(ctx, c.ID, p)
+	if err != nil || done {
+		return pass{}, false, err
+	}
+	return p, true, nil
 }
 
 // Trimmed is what one run removed from one campaign.
 type Trimmed struct {
 	Campaign *Campaign
-	// Signatures is how many signatures lost something, Addresses how
-	// many of them a stored email address, Greetings how many of them
-	// a greeting that was never approved.
-	Signatures, Addresses, Greetings int
+	Removed
 }
 
-// RunOnce trims every campaign that is due at now and not trimmed yet,
-// if this node claims the run of now's hour (else it returns nothing):
-// one node does each run. It is safe to repeat, and a run cut short is
-// finished by the next one.
+// RunOnce trims every campaign whose pass is due at now and not done
+// yet, if this node claims the run of now's hour (else it returns
+// nothing): one node does each run. It is safe to repeat, and a run cut
+// short is finished by the next one.
 func (r *Retention) RunOnce(ctx context.Context, now time.Time) ([]Trimmed, error) {
 	job := "retention/" + now.UTC().Format("2006-01-02T15")
 	own, err := r.claims.Own(ctx, job, 1)
@@ -131,28 +197,21 @@ func (r *Retention) RunOnce(ctx context.Context, now time.Time) ([]Trimmed, erro
 	}
 	var out []Trimmed
 	for _, c := range r.svc.Campaigns().All {
-		if c.Status(now) != StatusClosed {
+		p, ok, err := r.pending(ctx, &c, now)
+		if err != nil {
+			return out, fmt.Errorf("retention: %w", err)
+		}
+		if !ok || now.Before(p.due) {
 			continue
 		}
-		done, err := r.isDone(ctx, c.ID)
+		removed, err := r.trim(ctx, &c, p, false)
 		if err != nil {
 			return out, err
 		}
-		if done {
-			continue
-		}
-		day, posted, err := r.posted(ctx, &c)
-		if err != nil {
-			return out, fmt.Errorf("retention of %s: %w", c.Slug, err)
-		}
-		if now.Before(r.Due(&c, day, posted)) {
-			continue
-		}
-		t, err := r.trim(ctx, &c)
-		if err != nil {
+		if err := r.markDone(ctx, c.ID, p); err != nil {
 			return out, err
 		}
-		out = append(out, t)
+		out = append(out, Trimmed{Campaign: &c, Removed: removed})
 	}
 	return out, nil
 }
@@ -180,59 +239,96 @@ func (r *Retention) Run(ctx context.Context, log *slog.Logger, record func(conte
 	}
 }
 
-// trim removes what c's signatures need no more, page by page with
-// rests, then records c as done.
-func (r *Retention) trim(ctx context.Context, c *Campaign) (Trimmed, error) {
-	t := Trimmed{Campaign: c}
-	p := newPacer(r.pause, RecountLease)
-	if r.unapproved != nil {
-		ids, err := r.unapproved(ctx, c.ID)
+// trim removes what the signatures of c that p covers need no more,
+// page by page with rests, and the greetings never approved once c has
+// closed; with dryRun it removes nothing and only counts, along the same
+// path.
+func (r *Retention) trim(ctx context.Context, c *Campaign, p pass, dryRun bool) (Removed, error) {
+	var removed Removed
+	pace := newPacer(r.pause, RecountLease)
+	if dryRun {
+		pace = nil // the console waits for it
+	}
+	if !dryRun {
+		// No message about what is trimmed goes out after: about the
+		// whole campaign when the pass covers it all, else about each
+		// trimmed signature (below).
+		if err := r.withdraw(ctx, c, p); err != nil {
+			return removed, err
+		}
+	}
+	if r.greetings != nil && p.Before.IsZero() {
+		ids, err := r.greetings.UnapprovedIDs(ctx, c.ID)
 		if err != nil {
-			return t, fmt.Errorf("retention of %s: %w", c.Slug, err)
+			return removed, fmt.Errorf("retention of %s: %w", c.Slug, err)
+		}
+		if dryRun {
+			removed.Greetings = len(ids)
+			ids = nil
 		}
 		for _, id := range ids {
 			// The signature's copy goes first, so that no repair makes
 			// the greeting again from it.
 			if err := r.svc.store.dropGreetingCopy(ctx, id); err != nil {
-				return t, fmt.Errorf("retention of %s: %w", c.Slug, err)
+				return removed, fmt.Errorf("retention of %s: %w", c.Slug, err)
 			}
-			if err := r.svc.greetings.EraseGreeting(ctx, id); err != nil {
-				return t, fmt.Errorf("retention of %s: erase greeting: %w", c.Slug, err)
+			if err := r.greetings.Delete(ctx, id); err != nil {
+				return removed, fmt.Errorf("retention of %s: erase greeting: %w", c.Slug, err)
 			}
-			t.Greetings++
-			if err := p.read(ctx); err != nil {
-				return t, err
+			removed.Greetings++
+			if err := pace.read(ctx); err != nil {
+				return removed, err
 			}
 		}
 	}
-	err := r.svc.store.eachTrimmable(ctx, c.ID, func(id string, unset bson.M, hadEmail bool) error {
-		if err := r.svc.store.trimSignature(ctx, id, unset); err != nil {
-			return err
+	err := r.svc.store.eachTrimmable(ctx, c.ID, p.Before, func(t *trimming) error {
+		if !dryRun {
+			if !p.Before.IsZero() && t.removed.Addresses > 0 {
+				if err := r.svc.withdraw(ctx, SignatureRef(t.id)); err != nil {
+					return err
+				}
+			}
+			if err := r.svc.store.trimSignature(ctx, t); err != nil {
+				return err
+			}
 		}
-		t.Signatures++
-		if hadEmail {
-			t.Addresses++
-		}
-		return p.read(ctx)
+		removed.add(t.removed)
+		return pace.read(ctx)
 	})
 	if err != nil {
-		return t, fmt.Errorf("retention of %s: %w", c.Slug, err)
+		return removed, fmt.Errorf("retention of %s: %w", c.Slug, err)
 	}
-	if _, err := r.done.InsertOne(ctx, bson.M{"_id": c.ID, "at": r.svc.now().UTC()}); err != nil && !database.IsDuplicate(err) {
-		return t, fmt.Errorf("retention of %s: mark done: %w", c.Slug, err)
-	}
-	return t, nil
+	return removed, nil
 }
 
-func (r *Retention) isDone(ctx context.Context, campaignID string) (bool, error) {
-	err := r.done.FindOne(ctx, bson.M{"_id": campaignID}).Err()
+// doneDoc records the last pass the job finished for a campaign.
+type doneDoc struct {
+	ID   string    `bson:"_id"`
+	At   time.Time `bson:"at"`
+	Pass pass      `bson:"pass"`
+}
+
+// markDone records p as c's last pass done.
+func (r *Retention) markDone(ctx context.Context, campaignID string, p pass) error {
+	d := doneDoc{ID: campaignID, At: r.svc.now().UTC(), Pass: p}
+	if _, err := r.done.ReplaceOne(ctx, bson.M{"_id": campaignID}, d, options.Replace().SetUpsert(true)); err != nil {
+		return fmt.Errorf("retention of %s: mark done: %w", campaignID, err)
+	}
+	return nil
+}
+
+// isDone reports whether the last pass done for the campaign is p. A
+// record of an older shape, with no pass, is of none.
+func (r *Retention) isDone(ctx context.Context, campaignID string, p pass) (bool, error) {
+	var d doneDoc
+	err := r.done.FindOne(ctx, bson.M{"_id": campaignID}).Decode(&d)
 	switch {
 	case errors.Is(err, mongo.ErrNoDocuments):
 		return false, nil
 	case err != nil:
 		return false, fmt.Errorf("retention state of %s: %w", campaignID, err)
 	}
-	return true, nil
+	return !d.Pass.ClosesAt.IsZero() && d.Pass.same(p), nil
 }
 
 // PrepareRetention creates the job's collections (a migration): the
@@ -253,6 +349,30 @@ func PrepareRetention(ctx context.Context, db *mongo.Database) error {
 		if err := db.CreateCollection(ctx, n); err != nil {
 			return fmt.Errorf("create %s: %w", n, err)
 		}
+	}
+	return nil
+}
+
+// RetentionPasses removes the job's records of an older shape, which
+// named the campaign only and not the pass done (a migration): each such
+// campaign is trimmed again once its pass is due, which removes only
+// what is left to remove.
+func RetentionPasses(ctx context.Context, db *mongo.Database) error {
+	if _, err := db.Collection(retentionCollection).DeleteMany(ctx, bson.M{"pass": bson.M{"$exists": false}}); err != nil {
+		return fmt.Errorf("forget retention records without a pass: %w", err)
+	}
+	return nil
+}
+
+// withdraw withdraws the queued messages about c when pass p trims all of
+// it; a pass over the signatures made before a day withdraws each
+// trimmed signature's instead, since later ones may still get news.
+func (r *Retention) withdraw(ctx context.Context, c *Campaign, p pass) error {
+	if !p.Before.IsZero() {
+		return nil
+	}
+	if err := r.svc.withdraw(ctx, CampaignRef(c.ID)); err != nil {
+		return fmt.Errorf("retention of %s: %w", c.Slug, err)
 	}
 	return nil
 }

@@ -66,6 +66,9 @@ type Service struct {
 	// pendingBatch writes pending signatures together (pending.go).
 	confirmations Confirmations
 	pendingBatch  *groupcommit.Batcher[*pendingJob]
+	// withdrawals withdraws the queued messages of erased signatures and
+	// trimmed campaigns (withdraw.go).
+	withdrawals Withdrawals
 }
 
 // NewService returns a service over store. emailKey keys the HMAC that

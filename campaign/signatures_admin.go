@@ -161,7 +161,8 @@ func (s *Service) CampaignSignature(ctx context.Context, campaignID, id string) 
 }
 
 // EraseSignature deletes a signature of the campaign and its greeting for
-// good, as a data-protection request asks, and takes it off the count.
+// good, as a data-protection request asks, withdraws the messages waiting
+// to go to its supporter, and takes it off the count.
 // ErrNotFound if the campaign has no such signature.
 //
 // The greeting goes first: if that fails the signature is still there to
@@ -170,6 +171,11 @@ func (s *Service) EraseSignature(ctx context.Context, campaignID, id string) err
 	sig, err := s.CampaignSignature(ctx, campaignID, id)
 	if err != nil {
 		return err
+	}
+	// The messages waiting to go to its supporter go first: if that
+	// fails nothing is erased yet, and the erasure can be asked again.
+	if err := s.withdraw(ctx, SignatureRef(id)); err != nil {
+		return fmt.Errorf("erase signature: %w", err)
 	}
 	// Other nodes learn of it from this note (indexsync.go), written
 	// first: if it fails nothing is erased yet, and the erasure can be

@@ -103,7 +103,7 @@ func TestComposedMessageDelivered(t *testing.T) {
 	}
 	for runOnce(t, s.queue) > 0 {
 	}
-	got := s.sink.got()
+	got := s.sink.Received()
 	if len(got) != len(langs) {
 		t.Fatalf("received %d, want %d", len(got), len(langs))
 	}

@@ -76,6 +76,10 @@ type Message struct {
 	// Key makes the message idempotent: a second Enqueue with the same key
 	// stores nothing. It is stored only as a keyed hash.
 	Key string
+	// About are references to what the message is about (its campaign,
+	// its supporter's signature): Queue.Cancel with one of them deletes
+	// it while it waits. They are stored only as keyed hashes.
+	About []string
 }
 
 // Limits of a message.

@@ -167,6 +167,9 @@ func (q *Queue) Enqueue(ctx context.Context, m Message) error {
 	if err != nil {
 		return err
 	}
+	for _, ref := range m.About {
+		d.About = append(d.About, q.aboutOf(ref))
+	}
 	if err := q.store.insert(ctx, d); err != nil {
 		return err
 	}
@@ -280,6 +283,10 @@ func (q *Queue) send(ctx context.Context, d *stored) error {
 	if err != nil {
 		// Sealed under a key this node lacks, or damaged: no retry helps.
 		return q.giveUp(ctx, d, now, err.Error())
+	}
+	// Cancelled (Queue.Cancel) since it was claimed: it must not go out.
+	if queued, err := q.store.claimed(ctx, d); err != nil || !queued {
+		return err
 	}
 	out := &Outgoing{Message: m, ID: d.ID, Date: now}
 	stop := q.keep(ctx, d)

@@ -14,6 +14,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"github.com/solidarity-letters/solidarity/internal/smtpsink"
 	"github.com/solidarity-letters/solidarity/internal/testdb"
 	"github.com/solidarity-letters/solidarity/mail"
 )
@@ -21,7 +22,7 @@ import (
 // setup is a queue over a fresh database that sends to a sink.
 type setup struct {
 	db    *mongo.Database
-	sink  *sink
+	sink  *smtpsink.Sink
 	clock *clock
 	logs  *logs
 	queue *mail.Queue
@@ -31,7 +32,7 @@ type setup struct {
 func newSetup(t *testing.T, change func(*mail.Options)) *setup {
 	t.Helper()
 	s := &setup{db: dbs.Database(t), sink: newSink(t), clock: newClock(), logs: &logs{}}
-	smtp, err := mail.NewSMTP(mail.Sender{From: "Letters <letters@example.net>"}, s.sink.options())
+	smtp, err := mail.NewSMTP(mail.Sender{From: "Letters <letters@example.net>"}, sinkOptions(s.sink))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +108,7 @@ func TestSendsAndForgetsTheMessage(t *testing.T) {
 	if n := runOnce(t, s.queue); n != 1 {
 		t.Fatalf("tried %d messages, want 1", n)
 	}
-	got := s.sink.got()
+	got := s.sink.Received()
 	if len(got) != 1 {
 		t.Fatalf("the server received %d messages, want 1", len(got))
 	}
@@ -121,7 +122,7 @@ func TestSendsAndForgetsTheMessage(t *testing.T) {
 			t.Errorf("the message lacks %q:\n%s", want, data)
 		}
 	}
-	if s.sink.authed == 0 {
+	if s.sink.Authed() == 0 {
 		t.Error("the queue sent without authenticating")
 	}
 
@@ -168,7 +169,7 @@ func TestOneMessageAKey(t *testing.T) {
 	if n := runOnce(t, s.queue); n != 0 {
 		t.Errorf("tried %d more messages, want 0", n)
 	}
-	if got := len(s.sink.got()); got != 1 {
+	if got := len(s.sink.Received()); got != 1 {
 		t.Errorf("the server received %d messages, want 1", got)
 	}
 	if err := s.queue.Enqueue(t.Context(), message(2)); err != nil {
@@ -213,15 +214,15 @@ func TestFailures(t *testing.T) {
 		tries int
 		sent  bool
 	}{
-		{"temporary then accepted", []error{smtpError(451, "4.3.0 <supporter1@example.org> try again later")}, 2, true},
-		{"temporary twice then accepted", []error{smtpError(421, "busy"), smtpError(452, "mailbox full supporter1@example.org")}, 3, true},
-		{"permanent", []error{smtpError(550, "5.1.1 <supporter1@example.org>: no such user")}, 1, false},
-		{"temporary until the last attempt", []error{smtpError(451, "a"), smtpError(451, "b"), smtpError(451, "c supporter1@example.org")}, 3, false},
+		{"temporary then accepted", []error{smtpsink.Error(451, "4.3.0 <supporter1@example.org> try again later")}, 2, true},
+		{"temporary twice then accepted", []error{smtpsink.Error(421, "busy"), smtpsink.Error(452, "mailbox full supporter1@example.org")}, 3, true},
+		{"permanent", []error{smtpsink.Error(550, "5.1.1 <supporter1@example.org>: no such user")}, 1, false},
+		{"temporary until the last attempt", []error{smtpsink.Error(451, "a"), smtpsink.Error(451, "b"), smtpsink.Error(451, "c supporter1@example.org")}, 3, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			s := newSetup(t, func(o *mail.Options) { o.MaxAttempts = 3; o.Backoff = time.Minute })
-			s.sink.failNext(tc.failures...)
+			s.sink.FailNext(tc.failures...)
 			s.enqueue(t, message(1))
 			for range 10 {
 				if runOnce(t, s.queue) == 0 {
@@ -233,11 +234,11 @@ func TestFailures(t *testing.T) {
 					}
 				}
 			}
-			if got := s.sink.tries(); got != tc.tries {
+			if got := s.sink.Tries(); got != tc.tries {
 				t.Errorf("the server was offered the message %d times, want %d", got, tc.tries)
 			}
 			st := s.status(t)
-			if got := len(s.sink.got()); (got == 1) != tc.sent {
+			if got := len(s.sink.Received()); (got == 1) != tc.sent {
 				t.Errorf("the server accepted %d messages, want sent=%v", got, tc.sent)
 			}
 			wantSent, wantFailed := int64(0), int64(1)
@@ -262,7 +263,7 @@ func TestFailures(t *testing.T) {
 func TestBackoffGrows(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t, func(o *mail.Options) { o.MaxAttempts = 5; o.Backoff = time.Minute; o.MaxBackoff = 3 * time.Minute })
-	s.sink.failNext(smtpError(451, "a"), smtpError(451, "b"), smtpError(451, "c"), smtpError(451, "d"))
+	s.sink.FailNext(smtpsink.Error(451, "a"), smtpsink.Error(451, "b"), smtpsink.Error(451, "c"), smtpsink.Error(451, "d"))
 	s.enqueue(t, message(1))
 	for i, want := range []time.Duration{time.Minute, 2 * time.Minute, 3 * time.Minute, 3 * time.Minute} {
 		start := s.clock.Now()
@@ -276,7 +277,7 @@ func TestBackoffGrows(t *testing.T) {
 		}
 		s.clock.Set(start.Add(want))
 	}
-	if runOnce(t, s.queue) != 1 || len(s.sink.got()) != 1 {
+	if runOnce(t, s.queue) != 1 || len(s.sink.Received()) != 1 {
 		t.Fatal("the fifth try did not deliver")
 	}
 }
@@ -328,7 +329,7 @@ func TestRestartResumes(t *testing.T) {
 	<-b.blocked
 	cancel()
 	<-done
-	if got := len(s.sink.got()); got != 2 {
+	if got := len(s.sink.Received()); got != 2 {
 		t.Fatalf("sent %d before the crash, want 2", got)
 	}
 
@@ -345,7 +346,7 @@ func TestRestartResumes(t *testing.T) {
 		t.Errorf("after the lease the new node tried %d, want 1", n)
 	}
 	seen := map[string]int{}
-	for _, r := range s.sink.got() {
+	for _, r := range s.sink.Received() {
 		seen[r.To[0]]++
 	}
 	for i := range 5 {
@@ -393,8 +394,8 @@ func TestLeaseRenewedWhileSending(t *testing.T) {
 		t.Errorf("another node took %d messages under a renewed lease", n)
 	}
 	close(b.release)
-	if n := <-done; n != 1 || len(s.sink.got()) != 1 {
-		t.Errorf("tried %d, received %d, want 1 and 1", n, len(s.sink.got()))
+	if n := <-done; n != 1 || len(s.sink.Received()) != 1 {
+		t.Errorf("tried %d, received %d, want 1 and 1", n, len(s.sink.Received()))
 	}
 }
 
@@ -425,7 +426,7 @@ func TestTwoNodesSendEachMessageOnce(t *testing.T) {
 	}
 	wg.Wait()
 	seen := map[string]int{}
-	for _, r := range s.sink.got() {
+	for _, r := range s.sink.Received() {
 		seen[r.To[0]]++
 	}
 	for i := range n {
@@ -502,7 +503,7 @@ func TestRunWakesAndStops(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	s.enqueue(t, message(1))
 	deadline := time.Now().Add(10 * time.Second)
-	for len(s.sink.got()) == 0 {
+	for len(s.sink.Received()) == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("Run sent nothing")
 		}

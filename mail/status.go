@@ -24,6 +24,9 @@ type Count struct {
 
 // Status is the queue's state for the console. It holds no address.
 type Status struct {
+	// Sends is whether this node has a transport; without one, messages
+	// wait until a node with one sends them.
+	Sends bool
 	Total Count
 	// Kinds are the counts by kind, by name.
 	Kinds []Count
@@ -38,7 +41,7 @@ type Status struct {
 // Status reads the queue's state: the messages still queued (few: sent
 // ones leave the queue) and the counters of those that left it.
 func (q *Queue) Status(ctx context.Context) (Status, error) {
-	var st Status
+	st := Status{Sends: q.opts.Transport != nil}
 	kinds := map[Kind]*Count{}
 	count := func(k Kind) *Count {
 		if kinds[k] == nil {

@@ -61,9 +61,14 @@ type stored struct {
 	Text      sealed.Text `bson:"text"`
 	HTML      sealed.Text `bson:"html,omitempty"`
 	Headers   sealed.Text `bson:"headers,omitempty"`
+	// About are the keyed hashes of the message's Message.About, which
+	// Queue.Cancel looks for.
+	About []string `bson:"about,omitempty"`
 }
 
-// logEntry is how a message ended: no address, subject or body.
+// logEntry is how a message ended: no address, subject or body. Its
+// times are rounded down to the day, and it is deleted LogKeep after
+// (logprune.go).
 type logEntry struct {
 	ID         string    `bson:"_id"`
 	Kind       Kind      `bson:"kind"`
@@ -79,7 +84,10 @@ type logEntry struct {
 type store struct {
 	queue, log, stats *mongo.Collection
 	claims            *claim.Records
-	keys              *seal.Keyring
+	// claimsColl holds the claim records and the daily claims of the
+	// log's pruning (logprune.go).
+	claimsColl *mongo.Collection
+	keys       *seal.Keyring
 	// lock guards the conditional updates the embedded database does not
 	// make atomic (database.DB.WriteLock); nil on MongoDB alone.
 	lock sync.Locker
@@ -89,7 +97,7 @@ func newStore(db *mongo.Database, keys *seal.Keyring, lock sync.Locker) *store {
 	return &store{
 		queue: db.Collection(queueCollection), log: db.Collection(logCollection),
 		stats: db.Collection(statsCollection), claims: claim.New(db.Collection(claimsCollection)),
-		keys: keys, lock: lock,
+		claimsColl: db.Collection(claimsCollection), keys: keys, lock: lock,
 	}
 }
 
@@ -312,7 +320,10 @@ func (s *store) count(ctx context.Context, update bson.M) error {
 // failure), counts it once, and deletes it from the queue: its address,
 // subject and bodies go with it.
 func (s *store) finish(ctx context.Context, d *stored, state State, at time.Time, failure string) error {
-	_, err := s.log.InsertOne(ctx, logEntry{ID: d.ID, Kind: d.Kind, State: state, Attempts: d.Attempt, CreatedAt: d.CreatedAt, FinishedAt: at})
+	// By the day only: the log says little about when a supporter
+	// signed.
+	_, err := s.log.InsertOne(ctx, logEntry{ID: d.ID, Kind: d.Kind, State: state, Attempts: d.Attempt,
+		CreatedAt: logDay(d.CreatedAt), FinishedAt: logDay(at)})
 	switch {
 	case database.IsDuplicate(err):
 		// Recorded by an attempt that crashed before it deleted the
@@ -329,6 +340,19 @@ func (s *store) finish(ctx context.Context, d *stored, state State, at time.Time
 		}
 	}
 	return s.drop(ctx, d)
+}
+
+// claimed reports whether the attempt its worker claimed of d is still
+// in the queue: Cancel deletes it.
+func (s *store) claimed(ctx context.Context, d *stored) (bool, error) {
+	err := s.queue.FindOne(ctx, attemptOf(d), options.FindOne().SetProjection(bson.M{"_id": 1})).Err()
+	if database.IsNotFound(err) {
+		return false, s.claims.Release(ctx, d.ID, d.Attempt)
+	}
+	if err != nil {
+		return false, fmt.Errorf("look up message %s: %w", d.ID, err)
+	}
+	return true, nil
 }
 
 // drop deletes a message of the attempt its worker claimed from the queue.

@@ -76,7 +76,7 @@ func TestOutbox(t *testing.T) {
 func TestStartTLSRequired(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t, nil)
-	s.sink.srv.TLSConfig = nil // offers no STARTTLS
+	s.sink.OfferNoTLS()
 	for _, tc := range []struct {
 		security mail.Security
 		sent     bool
@@ -84,7 +84,7 @@ func TestStartTLSRequired(t *testing.T) {
 		{mail.SecurityStartTLS, false},
 		{mail.SecurityNone, true},
 	} {
-		opts := s.sink.options()
+		opts := sinkOptions(s.sink)
 		opts.Security = tc.security
 		opts.Username, opts.Password = "", "" // go-mail refuses PLAIN over plain text
 		smtp, err := mail.NewSMTP(mail.Sender{From: "letters@example.net"}, opts)
@@ -96,7 +96,7 @@ func TestStartTLSRequired(t *testing.T) {
 			t.Errorf("%s: got %v, want sent=%v", tc.security, err, tc.sent)
 		}
 	}
-	if got := len(s.sink.got()); got != 0 {
+	if got := len(s.sink.Received()); got != 0 {
 		t.Errorf("the server accepted %d messages without authentication", got)
 	}
 }
@@ -132,7 +132,7 @@ func TestDKIM(t *testing.T) {
 			}
 			sender := mail.Sender{From: "Letters <letters@example.net>", DKIM: &mail.DKIM{Domain: "example.net", Selector: "s2026", Key: key}}
 			s := newSetup(t, nil)
-			smtp, err := mail.NewSMTP(sender, s.sink.options())
+			smtp, err := mail.NewSMTP(sender, sinkOptions(s.sink))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -142,7 +142,7 @@ func TestDKIM(t *testing.T) {
 			if err := smtp.Send(t.Context(), &mail.Outgoing{Message: m, ID: "x", Date: time.Now()}); err != nil {
 				t.Fatal(err)
 			}
-			got := s.sink.got()
+			got := s.sink.Received()
 			if len(got) != 1 {
 				t.Fatalf("received %d, want 1", len(got))
 			}
@@ -178,7 +178,7 @@ func TestDKIM(t *testing.T) {
 	s := newSetup(t, nil)
 	s.enqueue(t, message(2))
 	runOnce(t, s.queue)
-	if got := s.sink.got(); len(got) != 1 || bytes.Contains(got[0].Data, []byte("DKIM-Signature")) {
+	if got := s.sink.Received(); len(got) != 1 || bytes.Contains(got[0].Data, []byte("DKIM-Signature")) {
 		t.Error("a message without DKIM configured was signed, or not sent")
 	}
 }

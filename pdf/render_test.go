@@ -576,6 +576,22 @@ func TestPrintedName(t *testing.T) {
 	}
 }
 
+// A name the retention job cut to what was printed prints the same again.
+func TestFirstInitialPrintsTheSameAgain(t *testing.T) {
+	t.Parallel()
+	tx := englishTexts()
+	for _, full := range []string{"Anna Maria Kowalska", "Алесь Бяляцкі", "łukasz żak", "ნინო ბერიძე", "Արամ սարգսյան", "Madonna", "e\u0301mile zola"} {
+		kept := FirstInitial(full)
+		printed := tx.PrintedName(full, NameFirstInitial, "Poland")
+		if kept != printed {
+			t.Errorf("FirstInitial(%q) = %q, but the letter prints %q", full, kept, printed)
+		}
+		if again := tx.PrintedName(kept, NameFirstInitial, "Poland"); again != printed {
+			t.Errorf("%q cut to %q prints %q, want %q as before", full, kept, again, printed)
+		}
+	}
+}
+
 func TestPrintable(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {

@@ -103,16 +103,28 @@ func (t *Texts) PrintedName(full string, choice NameChoice, countryName string) 
 	case NameFull, "":
 		return strings.Join(words, " ")
 	case NameFirstInitial:
-		if len(words) == 1 {
-			return words[0]
-		}
-		initial := []rune(firstGrapheme(words[len(words)-1]))
-		if len(initial) == 0 {
-			return words[0]
-		}
-		return words[0] + " " + upper(string(initial)) + "."
+		return FirstInitial(full)
 	}
 	return t.Supporter(strings.TrimSpace(countryName))
+}
+
+// FirstInitial is full as NameFirstInitial prints it: the first name and
+// the initial of the last ("Anna K."), or the one name there is. It is
+// its own result's FirstInitial, so that a name cut to it (the retention
+// job keeps no more) prints the same again.
+func FirstInitial(full string) string {
+	words := strings.FieldsFunc(full, unicode.IsSpace)
+	switch len(words) {
+	case 0:
+		return ""
+	case 1:
+		return words[0]
+	}
+	initial := []rune(firstGrapheme(words[len(words)-1]))
+	if len(initial) == 0 {
+		return words[0]
+	}
+	return words[0] + " " + upper(string(initial)) + "."
 }
 
 // upper capitalises the letters of scripts that write capitals: Latin,

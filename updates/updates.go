@@ -317,6 +317,7 @@ func (n *Notifier) enqueue(ctx context.Context, c *campaign.Campaign, notice int
 	}
 	m.Kind, m.To = Kind, sub.Email
 	m.Key = fmt.Sprintf("update/%s/%d/%s", c.ID, notice, sub.ID)
+	m.About = []string{campaign.CampaignRef(c.ID), campaign.SignatureRef(sub.ID)}
 	m.Headers = map[string]string{
 		"List-Unsubscribe":      "<" + unsubscribe + ">",
 		"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",

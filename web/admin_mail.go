@@ -11,8 +11,10 @@ import (
 // message waiting and the last failure, never an address.
 type MailPage struct {
 	AdminPage
-	Rows  []MailRow
-	Total MailRow
+	// NoTransport is set when this node sends no mail (no SMTP server).
+	NoTransport bool
+	Rows        []MailRow
+	Total       MailRow
 	// Oldest is when the oldest message still to send was queued; empty
 	// when none waits.
 	Oldest string
@@ -46,7 +48,7 @@ func (s *Server) mailPage(c *fiber.Ctx) error {
 		return err
 	}
 	t := s.localizer(c)
-	p := MailPage{AdminPage: s.adminPage(c, t.T("admin.mail.title")), Total: s.mailRow(t, st.Total), LastError: st.LastError}
+	p := MailPage{AdminPage: s.adminPage(c, t.T("admin.mail.title")), Total: s.mailRow(t, st.Total), LastError: st.LastError, NoTransport: !st.Sends}
 	for _, k := range st.Kinds {
 		p.Rows = append(p.Rows, s.mailRow(t, k))
 	}

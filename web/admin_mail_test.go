@@ -77,6 +77,8 @@ func TestMailPage(t *testing.T) {
 		`<th scope="row"><code>digest</code></th><td class="num">1</td>`,
 		"The oldest message still to be sent was queued at 2027-06-01 12:00 UTC.",
 		"Last failure, at 2027-06-01 12:00 UTC:", "mailbox unavailable", `href="/admin/mail"`,
+		// The site's node has no transport (no SMTP server, no outbox).
+		"Mail is not being sent: this site has no SMTP server",
 	} {
 		if !strings.Contains(res.Body, want) {
 			t.Errorf("the page lacks %q", want)

@@ -94,10 +94,28 @@ func newSite(t testing.TB, db *mongo.Database) *site {
 // the background loops: tests that need one run it themselves.
 func newSiteWith(t testing.TB, db *mongo.Database, edit func(*web.Config)) *site {
 	t.Helper()
+	return newSiteOn(t, db, nil, edit)
+}
+
+// newSiteOn is newSiteWith with the application's options that opts
+// makes from the site's address (nil: none); the site's clock and log
+// replace their Now and Logger.
+func newSiteOn(t testing.TB, db *mongo.Database, opts func(url string) app.Options, edit func(*web.Config)) *site {
+	t.Helper()
 	ctx := context.Background()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	siteURL := "http://" + ln.Addr().String()
+	var appOpts app.Options
+	if opts != nil {
+		appOpts = opts(siteURL)
+	}
 	clk := testclock.New(time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC))
 	logs := &logBuffer{}
-	a, err := app.New(dbs.Wrap(db), testKeys(t), app.Options{Now: clk.Now, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	appOpts.Now, appOpts.Logger = clk.Now, slog.New(slog.NewTextHandler(logs, nil))
+	a, err := app.New(dbs.Wrap(db), testKeys(t), appOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,10 +136,6 @@ func newSiteWith(t testing.TB, db *mongo.Database, edit func(*web.Config)) *site
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	client := &http.Client{
@@ -139,7 +153,7 @@ func newSiteWith(t testing.TB, db *mongo.Database, edit func(*web.Config)) *site
 	})
 	return &site{
 		Core: a, App: srv, Bundles: a.Bundles,
-		URL: "http://" + ln.Addr().String(), Clock: clk, Service: a.Signing, Partners: a.Partners, Greetings: a.Greetings, Accounts: a.Accounts, DB: db, Logs: logs, Org: a.Org,
+		URL: siteURL, Clock: clk, Service: a.Signing, Partners: a.Partners, Greetings: a.Greetings, Accounts: a.Accounts, DB: db, Logs: logs, Org: a.Org,
 		client: client,
 	}
 }

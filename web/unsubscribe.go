@@ -46,7 +46,7 @@ func (s *Server) unsubscribe(c *fiber.Ctx) error {
 		return s.render(c, fiber.StatusNotFound, "unsubscribe", p)
 	}
 	// An erased signature has nothing left to stop: the same answer.
-	if _, err := s.deps.Signing.Store().Unsubscribe(c.UserContext(), id); err != nil {
+	if _, err := s.deps.Signing.Unsubscribe(c.UserContext(), id); err != nil {
 		return err
 	}
 	p.Done = true

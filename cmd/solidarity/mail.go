@@ -12,9 +12,11 @@ import (
 )
 
 // mailTransport builds what delivers the messages to supporters: the SMTP
-// server of the settings, else the outbox folder in the data folder. It
-// reads the DKIM key, which must be its owner's alone. It logs where mail
-// goes, never the SMTP password.
+// server of the settings; else, with the demo on or the outbox asked for,
+// the outbox folder in the data folder, which holds the messages in the
+// clear; else none (nil), and messages wait in the queue, sealed, until a
+// node with SMTP sends them. It reads the DKIM key, which must be its
+// owner's alone. It logs where mail goes, never the SMTP password.
 func mailTransport(cfg config.Config, logger *slog.Logger) (mail.Transport, error) {
 	sender := mail.Sender{From: cfg.Mail.From}
 	if cfg.Mail.DKIMKeyFile != "" {
@@ -35,12 +37,17 @@ func mailTransport(cfg config.Config, logger *slog.Logger) (mail.Transport, erro
 			"authenticated", s.Username != "", "dkim", sender.DKIM != nil, "per_minute", cfg.Mail.Rate)
 		return t, nil
 	}
+	if !cfg.Demo && !cfg.Mail.Outbox {
+		log.Warn("mail is not being sent: no SMTP server is set (SOLIDARITY_SMTP_URL); messages to supporters wait in the queue, sealed, until a node with one sends them")
+		return nil, nil
+	}
 	dir := filepath.Join(cfg.DataDir, "outbox")
 	t, err := mail.NewOutbox(dir, sender, log)
 	if err != nil {
 		return nil, err
 	}
-	log.Info("no SMTP server is set (SOLIDARITY_SMTP_URL): messages are written to the outbox", "folder", dir)
+	log.Warn("no SMTP server is set (SOLIDARITY_SMTP_URL): messages are written to the outbox in the clear, each kept 24 hours; never use it on a real site", "folder", dir,
+		"demo", cfg.Demo, "outbox_setting", cfg.Mail.Outbox)
 	return t, nil
 }
 

@@ -145,8 +145,8 @@ func TestServeDemoOnEmbeddedDatabase(t *testing.T) {
 	if err != nil || info.Mode().Perm() != 0o600 {
 		t.Errorf("generated key file: %v, mode %v; want a 0600 file", err, info)
 	}
-	// Without an SMTP server, messages to supporters go to the outbox,
-	// which only its owner may read.
+	// With the demo on and without an SMTP server, messages to supporters go
+	// to the outbox, which only its owner may read.
 	if info, err := os.Stat(filepath.Join(dir, "outbox")); err != nil || info.Mode().Perm() != 0o700 {
 		t.Errorf("outbox folder: %v, %v; want a 0700 folder", err, info)
 	}

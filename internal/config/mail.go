@@ -14,10 +14,14 @@ import (
 )
 
 // Mail says how messages to supporters leave: through an SMTP server, or,
-// without one, into the outbox folder DATA_DIR/outbox.
+// when the demo is on or Outbox asks for it, into the outbox folder
+// DATA_DIR/outbox; with neither, they wait in the queue, sealed.
 type Mail struct {
-	// SMTP is the server; nil: the outbox.
+	// SMTP is the server; nil: the outbox, or none.
 	SMTP *SMTP
+	// Outbox writes messages into DATA_DIR/outbox, in the clear, when no
+	// SMTP server is set, even with the demo off.
+	Outbox bool
 	// From is the sender address, "Name <address>" or an address.
 	From string
 	// Rate is how many messages a minute a node sends at most.
@@ -47,7 +51,8 @@ const DefaultMailFrom = "solidarity@localhost"
 
 func mailSettings() []Setting {
 	return []Setting{
-		{"SOLIDARITY_SMTP_URL", "", "", "SMTP server for messages to supporters: smtp://user:password@host:587 (STARTTLS required; add ?starttls=opportunistic or ?starttls=off for a relay on the same host) or smtps://user:password@host:465; empty: messages are written to DATA_DIR/outbox", parseSMTPURL},
+		{"SOLIDARITY_SMTP_URL", "", "", "SMTP server for messages to supporters: smtp://user:password@host:587 (STARTTLS required; add ?starttls=opportunistic or ?starttls=off for a relay on the same host) or smtps://user:password@host:465; empty: no mail is sent (messages wait in the queue, sealed), except into the outbox with the demo on or SOLIDARITY_MAIL_OUTBOX", parseSMTPURL},
+		{"SOLIDARITY_MAIL_OUTBOX", "", "false", "true: without SOLIDARITY_SMTP_URL, write messages to DATA_DIR/outbox as .eml files, in the clear (addresses and confirmation links), each deleted after 24 hours; for trying solidarity out, never on a real site (on by itself with the demo)", parseMailOutbox},
 		{"SOLIDARITY_MAIL_FROM", "", "", "sender of messages to supporters, e.g. \"Letters <letters@example.org>\"; needed with SOLIDARITY_SMTP_URL", parseMailFrom},
 		{"SOLIDARITY_MAIL_RATE", "", "60", "messages a minute each node sends at most (1 to 10000)", parseMailRate},
 		{"SOLIDARITY_UPDATE_SETTLE", "", "1h", "how long a campaign's news (public delivery events, posts) stays unchanged before supporters who asked for updates are told, so that corrections do not send twice (1m to 48h); needs SOLIDARITY_BASE_URL", parseUpdateSettle},
@@ -121,6 +126,8 @@ func parseSMTPURL(c *Config, v string) error {
 	c.Mail.SMTP = s
 	return nil
 }
+
+func parseMailOutbox(c *Config, v string) error { return parseSwitch(&c.Mail.Outbox, v) }
 
 func parseMailFrom(c *Config, v string) error {
 	c.Mail.From = v

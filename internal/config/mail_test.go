@@ -13,8 +13,14 @@ func TestMailSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Mail.SMTP != nil || c.Mail.From != config.DefaultMailFrom || c.Mail.Rate != 60 {
-		t.Errorf("defaults %+v, want the outbox, %s and 60 a minute", c.Mail, config.DefaultMailFrom)
+	if c.Mail.SMTP != nil || c.Mail.Outbox || c.Mail.From != config.DefaultMailFrom || c.Mail.Rate != 60 {
+		t.Errorf("defaults %+v, want no SMTP, no outbox, %s and 60 a minute", c.Mail, config.DefaultMailFrom)
+	}
+	if c, err := config.Load(nil, env(map[string]string{"SOLIDARITY_MAIL_OUTBOX": "true"})); err != nil || !c.Mail.Outbox {
+		t.Errorf("SOLIDARITY_MAIL_OUTBOX=true: outbox %v, %v; want on", c.Mail.Outbox, err)
+	}
+	if _, err := config.Load(nil, env(map[string]string{"SOLIDARITY_MAIL_OUTBOX": "maybe"})); err == nil || !strings.Contains(err.Error(), "SOLIDARITY_MAIL_OUTBOX") {
+		t.Errorf("SOLIDARITY_MAIL_OUTBOX=maybe: %v, want an error naming the setting", err)
 	}
 	for _, tc := range []struct {
 		url  string
