@@ -2,10 +2,10 @@ package campaign
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/solidarity-letters/solidarity/internal/database"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -56,25 +56,7 @@ func (s *Store) decoyBatch(ctx context.Context, fresh, colliding int) error {
 		}
 		docs = append(docs, d)
 	}
-	if len(docs) == 0 {
-		return nil
-	}
-	_, err := s.decoySignatures().InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-	var bulk mongo.BulkWriteException
-	if errors.As(err, &bulk) && bulk.WriteConcernError == nil && onlyDuplicates(bulk) {
-		return nil
-	}
-	return err
-}
-
-// onlyDuplicates reports whether every write error of e is a duplicate key.
-func onlyDuplicates(e mongo.BulkWriteException) bool {
-	for _, we := range e.WriteErrors {
-		if !mongo.IsDuplicateKeyError(we) {
-			return false
-		}
-	}
-	return true
+	return database.InsertNew(ctx, s.decoySignatures(), docs)
 }
 
 // ClearDecoys deletes the documents of every decoy collection but the one

@@ -268,16 +268,7 @@ func (s *Store) insertPendingBatch(ctx context.Context, docs []*storedPending, d
 	for i, d := range docs {
 		all[i] = d
 	}
-	errs := database.InsertEach(ctx, coll, all)
-	for i, err := range errs {
-		switch {
-		case database.IsDuplicate(err):
-			errs[i] = fmt.Errorf("insert pending signature: %w", ErrDuplicate)
-		case err != nil:
-			errs[i] = fmt.Errorf("insert pending signature: %w", err)
-		}
-	}
-	return errs
+	return insertEach(ctx, coll, all, "insert pending signature")
 }
 
 // pendingByID returns the stored pending signature with that _id, or

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/solidarity-letters/solidarity/internal/database"
 	"github.com/solidarity-letters/solidarity/internal/sealed"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -35,41 +36,24 @@ func (s *Store) InsertSignature(ctx context.Context, sig *Signature) error {
 // stored, ErrDuplicate when its ID was stored already, another error when
 // it failed or the database did not confirm it.
 func (s *Store) insertBatch(ctx context.Context, docs []*storedSignature) []error {
-	errs := make([]error, len(docs))
-	if len(docs) == 0 {
-		return errs
-	}
 	all := make([]any, len(docs))
 	for i, d := range docs {
 		all[i] = d
 	}
-	_, err := s.signatures.InsertMany(ctx, all, options.InsertMany().SetOrdered(false))
-	if err == nil {
-		return errs
-	}
-	var bulk mongo.BulkWriteException
-	if !errors.As(err, &bulk) {
-		for i := range errs {
-			errs[i] = fmt.Errorf("insert signatures: %w", err)
-		}
-		return errs
-	}
-	for _, we := range bulk.WriteErrors {
-		if we.Index < 0 || we.Index >= len(errs) {
-			continue
-		}
-		if mongo.IsDuplicateKeyError(we) {
-			errs[we.Index] = fmt.Errorf("insert signature: %w", ErrDuplicate)
-		} else {
-			errs[we.Index] = fmt.Errorf("insert signature: %w", we)
-		}
-	}
-	if bulk.WriteConcernError != nil {
-		// Written perhaps, but not as durably as asked: not confirmed.
-		for i := range errs {
-			if errs[i] == nil {
-				errs[i] = fmt.Errorf("insert signatures: %w", err)
-			}
+	return insertEach(ctx, s.signatures, all, "insert signature")
+}
+
+// insertEach is database.InsertEach with this package's errors: a
+// document whose _id is stored already has ErrDuplicate, what says what
+// failed.
+func insertEach(ctx context.Context, c *mongo.Collection, docs []any, what string) []error {
+	errs := database.InsertEach(ctx, c, docs)
+	for i, err := range errs {
+		switch {
+		case database.IsDuplicate(err):
+			errs[i] = fmt.Errorf("%s: %w", what, ErrDuplicate)
+		case err != nil:
+			errs[i] = fmt.Errorf("%s: %w", what, err)
 		}
 	}
 	return errs

@@ -184,28 +184,11 @@ func (s *Store) InsertListed(ctx context.Context, gs []Greeting) error {
 		c    *mongo.Collection
 		docs []any
 	}{{s.greetings, docs}, {s.queue, queue}, {s.translate, translate}} {
-		if len(b.docs) == 0 {
-			continue
-		}
-		_, err := b.c.InsertMany(ctx, b.docs, options.InsertMany().SetOrdered(false))
-		var bulk mongo.BulkWriteException
-		if errors.As(err, &bulk) && bulk.WriteConcernError == nil && onlyDuplicates(bulk) {
-			continue
-		}
-		if err != nil {
+		if err := database.InsertNew(ctx, b.c, b.docs); err != nil {
 			return fmt.Errorf("insert greetings: %w", err)
 		}
 	}
 	return s.noteApproved(ctx, gs)
-}
-
-func onlyDuplicates(e mongo.BulkWriteException) bool {
-	for _, we := range e.WriteErrors {
-		if !mongo.IsDuplicateKeyError(we) {
-			return false
-		}
-	}
-	return true
 }
 
 // Greeting returns the greeting of a signature, or ErrNotFound.

@@ -3,6 +3,7 @@ package web
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/mail"
 )
 
@@ -24,12 +25,21 @@ type MailPage struct {
 
 // MailRow counts the messages of one kind, or of all.
 type MailRow struct {
-	Kind                                     string
+	// Kind is the queue's code of the kind, as the logs name it; Name is
+	// its name in the console's language, empty for a kind the catalog
+	// does not name (the page shows its code then).
+	Kind, Name                               string
 	Waiting, Retrying, Sending, Sent, Failed int64
 }
 
-func mailRow(c mail.Count) MailRow {
-	return MailRow{Kind: string(c.Kind), Waiting: c.Waiting, Retrying: c.Retrying, Sending: c.Sending, Sent: c.Sent, Failed: c.Failed}
+// mailRow is the row of c, its kind named in t's language as the message
+// "admin.mail.kind.<kind>" says.
+func (s *Server) mailRow(t *i18n.Localizer, c mail.Count) MailRow {
+	r := MailRow{Kind: string(c.Kind), Waiting: c.Waiting, Retrying: c.Retrying, Sending: c.Sending, Sent: c.Sent, Failed: c.Failed}
+	if id := "admin.mail.kind." + r.Kind; r.Kind != "" && s.deps.Messages.Has(id) {
+		r.Name = t.T(id)
+	}
+	return r
 }
 
 func (s *Server) mailPage(c *fiber.Ctx) error {
@@ -38,9 +48,9 @@ func (s *Server) mailPage(c *fiber.Ctx) error {
 		return err
 	}
 	t := s.localizer(c)
-	p := MailPage{AdminPage: s.adminPage(c, t.T("admin.mail.title")), Total: mailRow(st.Total), LastError: st.LastError, NoTransport: !st.Sends}
+	p := MailPage{AdminPage: s.adminPage(c, t.T("admin.mail.title")), Total: s.mailRow(t, st.Total), LastError: st.LastError, NoTransport: !st.Sends}
 	for _, k := range st.Kinds {
-		p.Rows = append(p.Rows, mailRow(k))
+		p.Rows = append(p.Rows, s.mailRow(t, k))
 	}
 	if !st.OldestWaiting.IsZero() {
 		p.Oldest = st.OldestWaiting.UTC().Format(consoleTime)

@@ -117,6 +117,7 @@ type Server struct {
 	nav     []navLink    // the console's navigation, with its routes' access
 	uploads *uploadSlots // the large uploads under way (uploads.go)
 	zones   sync.Map     // time zone name → *time.Location (localDay)
+	erasing erasePace    // how long self-erasures take (erase.go)
 
 	// serving guards the listener against a shutdown that comes before
 	// Fiber has taken it (see Serve).

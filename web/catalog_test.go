@@ -14,10 +14,13 @@ import (
 	"testing"
 
 	"github.com/solidarity-letters/solidarity/account"
+	"github.com/solidarity-letters/solidarity/app"
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/delivery"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/letters"
+	"github.com/solidarity-letters/solidarity/mail"
+	"github.com/solidarity-letters/solidarity/updates"
 	"github.com/solidarity-letters/solidarity/web"
 )
 
@@ -96,6 +99,9 @@ func families(code *sources, c *i18n.Catalog) []family {
 		// Languages a greeting was detected in: named when the catalog
 		// has the name, else shown as the code.
 		{prefix: "moderation.lang.", open: true},
+		// The kinds of message the application queues, on the console's
+		// mail page; a kind the catalog does not name shows as its code.
+		{prefix: "admin.mail.kind.", values: strs([]mail.Kind{app.KindConfirm, updates.Kind}), open: true},
 	}
 }
 

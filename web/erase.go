@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -85,7 +87,10 @@ func (s *Server) eraseLink(c *fiber.Ctx) error {
 // erase erases the signature a code names, as the console's erasure
 // does, and answers with the same page whether or not there was one to
 // erase: a repeat's code, an erased signature's and a real one look alike.
+// An answer that erased nothing comes when a real erasure's would
+// (erasePace), so that its time does not tell either.
 func (s *Server) erase(c *fiber.Ctx) error {
+	start := time.Now()
 	secretLinkHeaders(c)
 	t := s.localizer(c)
 	ref, err := s.deps.Erasures.Parse(formValue(c, "code"))
@@ -99,8 +104,11 @@ func (s *Server) erase(c *fiber.Ctx) error {
 	switch {
 	case errors.Is(err, campaign.ErrNotFound):
 		// Nothing to erase. The database files are scrubbed all the same,
-		// so that the answer takes about as long as an erasure's.
+		// and the answer waits as long as an erasure's took.
 		if err := s.deps.Scrubber.Scrub(c.UserContext()); err != nil {
+			return err
+		}
+		if err := s.erasing.wait(c.UserContext(), start); err != nil {
 			return err
 		}
 	case err != nil:
@@ -117,8 +125,62 @@ func (s *Server) erase(c *fiber.Ctx) error {
 		if err := s.deps.Scrubber.Scrub(c.UserContext()); err != nil {
 			return err
 		}
+		s.erasing.took(time.Since(start))
 	}
 	return c.Redirect("/erase/done", fiber.StatusSeeOther)
+}
+
+// eraseFloor is how long an answer that erased nothing takes before the
+// node has timed a real erasure: about what one takes on the embedded
+// database (BenchmarkSelfErasure).
+const eraseFloor = 100 * time.Millisecond
+
+// erasePace holds how long the last self-erasures of this node took, so
+// that an answer that erased nothing (a repeat's code, or one used
+// before) can take as long as one of them, drawn at random: the two kinds
+// of answer then take times from the same spread. Its zero value is
+// ready; it holds durations only.
+type erasePace struct {
+	mu   sync.Mutex
+	last [16]time.Duration // a ring of the last erasures' times
+	n    int               // how many the ring holds
+	next int               // where the next one goes
+}
+
+// took records the time a real erasure took.
+func (p *erasePace) took(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.last[p.next] = d
+	p.next = (p.next + 1) % len(p.last)
+	p.n = min(p.n+1, len(p.last))
+}
+
+// target is how long an answer that erased nothing should take: one of
+// the recorded times, at random, or eraseFloor when none is recorded.
+func (p *erasePace) target() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.n == 0 {
+		return eraseFloor
+	}
+	return p.last[rand.IntN(p.n)]
+}
+
+// wait returns once target has passed since start, or when ctx ends.
+func (p *erasePace) wait(ctx context.Context, start time.Time) error {
+	left := p.target() - time.Since(start)
+	if left <= 0 {
+		return nil
+	}
+	t := time.NewTimer(left)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("wait as long as an erasure: %w", ctx.Err())
+	}
 }
 
 // eraseDone says the signature is erased.

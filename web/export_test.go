@@ -60,3 +60,7 @@ func (s *Server) IssueToken(purpose string, at time.Time) string {
 
 // CountLag is how old the counts a cached page shows may be.
 const CountLag = countLag
+
+// EraseFloor is how long an erasure answer that erased nothing takes
+// before the node has timed a real erasure.
+const EraseFloor = eraseFloor

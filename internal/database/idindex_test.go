@@ -21,11 +21,7 @@ import (
 // runs, not a copy of it.
 func TestEmbeddedFindsByIDThroughItsIndex(t *testing.T) {
 	ctx := context.Background()
-	db, err := database.Open(ctx, database.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatalf("open: %v", err)
-	}
-	defer db.Close(ctx)
+	db := openEmbedded(t)
 	coll := db.Collection("things")
 	docs := make([]any, 100)
 	for i := range docs {
