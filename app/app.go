@@ -181,6 +181,7 @@ func New(db Database, ks keys.Keys, opts Options) (*App, error) {
 		opts.Confirmations = mailConfirmations{queue: a.Mail, composer: a.Mailer, messages: a.Messages}
 	}
 	a.Signing.SetConfirmations(opts.Confirmations)
+	a.Signing.SetLogger(log.With("component", "signing"))
 	a.Signing.SetWithdrawals(mailWithdrawals{queue: a.Mail})
 	a.Erasures = campaign.NewErasures(ks.ErasureKey())
 	a.Updates = updates.New(mdb, updates.Deps{

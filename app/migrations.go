@@ -112,6 +112,17 @@ func (a *App) Migrations() []migrate.Migration {
 		{Version: 24, Name: "retention records name their pass", Up: func(ctx context.Context) error {
 			return campaign.RetentionPasses(ctx, a.db.Mongo())
 		}},
+		// A pending signature's partner consent (partner, partner_text) is
+		// sealed like its other fields. Signatures mark an address its
+		// supporter confirmed (confirmed), the only kind updates and
+		// partners get: the ones on campaigns that ask for confirmation
+		// are marked; the others never were confirmed.
+		{Version: 25, Name: "sealed pending consents and confirmed addresses", Up: func(ctx context.Context) error {
+			if err := a.Campaigns.SealPendingConsents(ctx); err != nil {
+				return err
+			}
+			return a.Campaigns.MarkConfirmed(ctx)
+		}},
 	}
 }
 

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -31,13 +32,46 @@ type updatesEnv struct {
 	clock *testclock.Clock
 	dir   string
 	camp  *campaign.Campaign
+	// confirmations holds the messages that ask to confirm an address.
+	confirmations *confirmRecorder
 }
 
 const updatesBase = "https://letters.example.org"
 
-// newUpdatesEnv starts n nodes and stores an open campaign signed by
-// anna (in Russian) and boris (in German), who asked for updates, and by
-// carl, who did not.
+// confirmRecorder keeps the messages that ask supporters to confirm their
+// address, to follow their links.
+type confirmRecorder struct {
+	mu   sync.Mutex
+	sent []campaign.ConfirmationMail
+}
+
+func (r *confirmRecorder) SendConfirmation(_ context.Context, m campaign.ConfirmationMail) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sent = append(r.sent, m)
+	return nil
+}
+
+// confirm confirms the address of the newest message, as its link's
+// button does.
+func (r *confirmRecorder) confirm(t *testing.T, a *app.App) {
+	t.Helper()
+	r.mu.Lock()
+	link := r.sent[len(r.sent)-1].ConfirmURL
+	r.mu.Unlock()
+	id, secret, ok := campaign.SplitConfirmCode(link[strings.LastIndex(link, "/")+1:])
+	if !ok {
+		t.Fatalf("%q is no confirmation link", link)
+	}
+	if _, _, err := a.Signing.ConfirmPending(t.Context(), id, secret); err != nil {
+		t.Fatalf("confirm: %v", err)
+	}
+}
+
+// newUpdatesEnv starts n nodes and stores an open campaign that asks
+// supporters to confirm their address, signed by anna (in Russian) and
+// boris (in German), who asked for updates, by carl, who did not, all
+// three confirmed, and by dan, who asked for updates and has not confirmed.
 func newUpdatesEnv(t *testing.T, n int) *updatesEnv {
 	t.Helper()
 	ctx := t.Context()
@@ -48,8 +82,10 @@ func newUpdatesEnv(t *testing.T, n int) *updatesEnv {
 		t.Fatal(err)
 	}
 	k := keys.Keys{Email: []byte("0123456789abcdef0123456789abcdef"), Form: []byte("fedcba9876543210fedcba9876543210"), Data: testdb.Keys(t)}
+	env.confirmations = &confirmRecorder{}
 	for range n {
-		a, err := app.New(dbs.Wrap(db), k, app.Options{Now: env.clock.Now, Mail: outbox, MailRate: 6000, BaseURL: updatesBase})
+		a, err := app.New(dbs.Wrap(db), k, app.Options{Now: env.clock.Now, Mail: outbox, MailRate: 6000, BaseURL: updatesBase,
+			Confirmations: env.confirmations})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,6 +107,7 @@ func newUpdatesEnv(t *testing.T, n int) *updatesEnv {
 		ID: "c-upd", Slug: "upd", Title: "Write to Ales", Summary: "A message from outside.", Letter: "Dear Ales,",
 		OrganizerName: "Test NGO", RecipientID: r.ID, Goal: 100, Language: "en",
 		OpensAt: time.Date(2027, 5, 1, 0, 0, 0, 0, time.UTC), ClosesAt: closes, TimeZone: "Europe/Minsk",
+		ConfirmEmail: true,
 	}
 	if err := a.Campaigns.CreateCampaign(ctx, env.camp); err != nil {
 		t.Fatal(err)
@@ -81,13 +118,16 @@ func newUpdatesEnv(t *testing.T, n int) *updatesEnv {
 		}
 	}
 	for _, s := range []struct {
-		name, lang string
-		updates    bool
-	}{{"anna", "ru", true}, {"boris", "de", true}, {"carl", "en", false}} {
+		name, lang         string
+		updates, confirmed bool
+	}{{"anna", "ru", true, true}, {"boris", "de", true, true}, {"carl", "en", false, true}, {"dan", "pl", true, false}} {
 		err := a.Signing.Sign(ctx, env.camp, campaign.SignInput{Name: s.name, Email: s.name + "@example.org", Country: "PL",
-			Consent: true, Updates: s.updates, Lang: s.lang})
+			Consent: true, Updates: s.updates, Lang: s.lang, LinkBase: updatesBase})
 		if err != nil {
 			t.Fatalf("sign as %s: %v", s.name, err)
+		}
+		if s.confirmed {
+			env.confirmations.confirm(t, a)
 		}
 	}
 	return env
@@ -212,7 +252,7 @@ func TestUpdatesOneMessagePerSupporter(t *testing.T) {
 	env.clock.Add(2 * time.Minute)
 	got := env.tick(t)
 	if len(got) != 2 {
-		t.Fatalf("%d messages were sent, want 2 (anna and boris)", len(got))
+		t.Fatalf("%d messages were sent, want 2 (anna and boris, not dan, who has not confirmed)", len(got))
 	}
 	for i, want := range []struct{ to, subject string }{
 		{"anna@example.org", "Новости кампании «Write to Ales»"},
@@ -314,5 +354,33 @@ func TestUpdatesOnceAcrossNodesAndAfterUnsubscribing(t *testing.T) {
 	}
 	if boris != 2 {
 		t.Errorf("boris got %d messages, want 2 (anna none after unsubscribing)", boris)
+	}
+}
+
+// A supporter who asks for updates on a campaign that does not have
+// addresses confirmed gets none: the address may be a stranger's.
+func TestUpdatesNotToUnconfirmedAddresses(t *testing.T) {
+	t.Parallel()
+	env := newUpdatesEnv(t, 1)
+	a := env.nodes[0]
+	open := *env.camp
+	open.ID, open.Slug, open.ConfirmEmail = "c-open", "open", false
+	if err := a.Campaigns.CreateCampaign(t.Context(), &open); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Reload(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Signing.Sign(t.Context(), &open, campaign.SignInput{Name: "Stranger", Email: "stranger@example.org", Country: "PL",
+		Consent: true, Updates: true, Lang: "en", LinkBase: updatesBase}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Delivery.Add(t.Context(), &open, &delivery.Event{Kind: delivery.KindPosted, Day: "2027-06-01", Public: true,
+		PublicNote: "posted", Method: delivery.MethodRegistered, Envelopes: 1}, "organizer"); err != nil {
+		t.Fatal(err)
+	}
+	env.clock.Add(2 * time.Hour)
+	for _, m := range env.tick(t) {
+		t.Errorf("a message went to %s", m.To)
 	}
 }

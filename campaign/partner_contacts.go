@@ -70,17 +70,18 @@ type Contact struct {
 const ContactsPageMax = 500
 
 // Contacts returns the supporters who let the partner with ref contact
-// them, in signature ID order after the ID after ("" for the first page),
+// them and confirmed their address (Signature.Confirmed), in signature ID
+// order after the ID after ("" for the first page),
 // at most limit of them (1 to ContactsPageMax), and whether more follow.
 // No other partner's consents and no other addresses are read.
 func (ps *Partners) Contacts(ctx context.Context, ref, after string, limit int) ([]Contact, bool, error) {
 	limit = min(max(limit, 1), ContactsPageMax)
-	filter := bson.D{{Key: "partner_consent.partner", Value: ref}}
+	filter := bson.D{{Key: "partner_consent.partner", Value: ref}, {Key: "confirmed", Value: true}}
 	if after != "" {
 		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}})
 	}
 	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit) + 1).
-		SetProjection(bson.D{{Key: "campaign_id", Value: 1}, {Key: "partner_consent", Value: 1}})
+		SetProjection(bson.D{{Key: "campaign_id", Value: 1}, {Key: "confirmed", Value: 1}, {Key: "partner_consent", Value: 1}})
 	s := ps.signing.store
 	cur, err := s.signatures.Find(ctx, filter, opts)
 	if err != nil {
@@ -93,7 +94,7 @@ func (ps *Partners) Contacts(ctx context.Context, ref, after string, limit int) 
 		if err := cur.Decode(&d); err != nil {
 			return nil, false, fmt.Errorf("read contacts of partner %s: %w", ref, err)
 		}
-		if d.PartnerConsent == nil || d.PartnerConsent.Partner != ref {
+		if d.PartnerConsent == nil || d.PartnerConsent.Partner != ref || !d.Confirmed {
 			continue
 		}
 		pc, err := s.openConsent(d.ID, d.PartnerConsent)

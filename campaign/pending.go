@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 )
@@ -91,6 +92,11 @@ type Confirmations interface {
 // confirmation fails.
 func (s *Service) SetConfirmations(c Confirmations) { s.confirmations = c }
 
+// SetLogger sets where the service logs the failures it does not return:
+// those of the console's count of pending signatures, after the signing or
+// the confirmation it counts has succeeded.
+func (s *Service) SetLogger(log *slog.Logger) { s.log = log }
+
 // Pending is a signature that waits for its supporter's confirmation.
 type Pending struct {
 	ID         string // PendingID
@@ -110,6 +116,19 @@ type Pending struct {
 func PendingID(key []byte, campaignID, normalisedEmail string) string {
 	return SignatureID(key, "pending\x00"+campaignID, normalisedEmail)
 }
+
+// asksConfirmation reports whether a signature from source on c waits for
+// its supporter to confirm the address. Only then does the form offer, and
+// Sign keep, updates and a partner's consent: an address nobody confirmed
+// may be a stranger's.
+func asksConfirmation(c *Campaign, source Source) bool {
+	return c.ConfirmEmail && source != SourcePaper
+}
+
+// OffersUpdates reports whether supporters of c are offered updates and,
+// on a partner's form, the partner's contact: only when the campaign asks
+// them to confirm their address.
+func OffersUpdates(c *Campaign) bool { return asksConfirmation(c, SourceWeb) }
 
 // pendingSlot names the cleanup's slot of t: its start, to the minute.
 func pendingSlot(t time.Time) string {
@@ -181,6 +200,13 @@ func (s *Service) signPending(ctx context.Context, c *Campaign, sig *Signature, 
 	if err := s.pendingBatch.Do(ctx, j); err != nil {
 		return fmt.Errorf("sign %s: %w", c.Slug, err)
 	}
+	if j.countErr != nil {
+		// Logged, not returned: the pending signature is stored and its
+		// message claimed, and a failed request would send no message
+		// for ResendAfter. Only the console's number is off by one
+		// until the slot expires.
+		s.log.Error("count a pending signature", "campaign", c.Slug, "error", j.countErr)
+	}
 	if j.claimed {
 		err := s.confirmations.SendConfirmation(ctx, ConfirmationMail{
 			To: email, Lang: cmp.Or(in.Lang, j.lang), CampaignID: c.ID, CampaignTitle: c.Title,
@@ -211,6 +237,9 @@ type pendingJob struct {
 	// one's language.
 	fresh, claimed bool
 	lang           string
+	// countErr is the failure of the console's count, which does not
+	// fail the signing (signPending).
+	countErr error
 }
 
 // commitPending does the writes of a batch of signPending calls, as the
@@ -316,6 +345,7 @@ func (s *Service) ConfirmPending(ctx context.Context, id, secret string) (*Campa
 	}
 	sig := p.Sig
 	sig.SignedAt = now.Truncate(time.Millisecond)
+	sig.Confirmed = true
 	sig.Person.Domain = EmailDomain(p.Email)
 	if sig.Updates {
 		sig.Person.Email = p.Email
@@ -346,7 +376,14 @@ func (s *Service) ConfirmPending(ctx context.Context, id, secret string) (*Campa
 	}
 	if deleted {
 		// Only the confirmation that deleted it takes it off the count.
-		_ = s.store.countPending(ctx, c.ID, p.CreatedAt, -1, false)
+		// A failure is logged, not returned: the signature is stored and
+		// the link used, so an error page would tell the supporter the
+		// opposite of what happened, and a second try would find the link
+		// expired. The console counts one pending too many until the
+		// slot expires.
+		if err := s.store.countPending(ctx, c.ID, p.CreatedAt, -1, false); err != nil {
+			s.log.Error("uncount a confirmed pending signature", "campaign", c.Slug, "error", err)
+		}
 	}
 	// A second confirmation at once gets a receipt of its own time, whose
 	// code erases nothing: only the first is the signature's.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -66,6 +67,9 @@ type Service struct {
 	// pendingBatch writes pending signatures together (pending.go).
 	confirmations Confirmations
 	pendingBatch  *groupcommit.Batcher[*pendingJob]
+	// log takes what cannot be returned once a supporter's request has
+	// done what it asked (pending.go); it discards until SetLogger.
+	log *slog.Logger
 	// withdrawals withdraws the queued messages of erased signatures and
 	// trimmed campaigns (withdraw.go).
 	withdrawals Withdrawals
@@ -85,6 +89,7 @@ func NewService(store *Store, greetings GreetingRecorder, emailKey []byte, now f
 		live:      newLive(),
 		groups:    newGroupKeys(emailKey),
 		blocked:   newBlockList(store.campaigns.Database(), now),
+		log:       slog.New(slog.DiscardHandler),
 	}
 	s.batch = newBatcher(s.commit, batchMax)
 	s.pendingBatch = groupcommit.New(s.commitPending, groupcommit.Options{Max: batchMax, Wait: batchWait, Timeout: commitTimeout})
@@ -202,6 +207,8 @@ func listing(all []Campaign, now time.Time) Listing {
 // On a campaign that asks for confirmation (Campaign.ConfirmEmail) the
 // signature is stored as a pending one and a message asks to confirm it
 // (pending.go); a repeat, pending or confirmed, is ErrDuplicate there too.
+// On any other campaign a wish for updates or a partner's contact is
+// dropped, since nobody confirms the address.
 func (s *Service) Sign(ctx context.Context, c *Campaign, in SignInput) error {
 	_, err := s.SignReceipt(ctx, c, in)
 	return err
@@ -243,6 +250,11 @@ func (s *Service) sign(ctx context.Context, c *Campaign, in SignInput, r *Receip
 	case blocked:
 		return &ValidationError{Fields: []FieldError{{Field: "email", Problem: ProblemBlocked}}}
 	}
+	if !asksConfirmation(c, in.Source) {
+		// Nobody confirms the address: it is not kept for updates or
+		// given to a partner (see Signature.Confirmed).
+		f.Updates, in.PartnerConsent = false, nil
+	}
 	var check NameCheck
 	if s.names != nil {
 		if check, err = s.names.CheckName(ctx, c.ID, f.Signer.Name, f.Signer.City); err != nil {
@@ -270,21 +282,17 @@ func (s *Service) sign(ctx context.Context, c *Campaign, in SignInput, r *Receip
 	}
 	sig.Person.Domain = EmailDomain(f.Email)
 	if in.PartnerConsent != nil {
-		// Given when the supporter signs; on a campaign that asks for
-		// confirmation it is kept with the pending signature and given
-		// again, with the time, once confirmed.
+		// Kept with the pending signature and given, with the address
+		// and the time, once confirmed (pending.go).
 		sig.PartnerConsent = &PartnerConsent{Partner: in.PartnerConsent.Partner, Text: in.PartnerConsent.Text,
 			Email: f.Email, At: sig.SignedAt}
 	}
-	if c.ConfirmEmail && in.Source != SourcePaper {
+	if asksConfirmation(c, in.Source) {
 		return s.signPending(ctx, c, &sig, f.Email, in)
 	}
 	// A pending signature has no receipt: its erasure code comes with
 	// its confirmation (pending.go).
 	*r = Receipt{ID: sig.ID, SignedAt: sig.SignedAt}
-	if f.Updates {
-		sig.Person.Email = f.Email
-	}
 	if check.Held.Any() {
 		sig.Held = &check.Held
 	}

@@ -41,6 +41,11 @@ type Signature struct {
 	Referrer string `bson:"referrer,omitempty"`
 	// Updates is true when the supporter asked to be kept informed.
 	Updates bool `bson:"updates"`
+	// Confirmed is true when the supporter confirmed the address through
+	// the link of a confirmation message (pending.go). Only a confirmed
+	// address is sent updates or given to a partner: anyone can type a
+	// stranger's address into a form.
+	Confirmed bool `bson:"confirmed,omitempty"`
 	// Lang is the language the supporter signed in, which updates are
 	// written in; empty for signatures stored before it was kept, which
 	// get the campaign's language.

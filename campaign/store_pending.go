@@ -61,10 +61,12 @@ type storedPending struct {
 	Country     string      `bson:"country"`
 	Display     NameDisplay `bson:"display,omitempty"`
 	// Partner and PartnerText are the partner the supporter let contact
-	// them on its embedded form, and the words of that box: the consent
-	// is given, with the address and the time, once confirmed.
-	Partner     string      `bson:"partner,omitempty"`
-	PartnerText string      `bson:"partner_text,omitempty"`
+	// them on its embedded form, and the words of that box, sealed (that
+	// a supporter of this campaign sought that partner's contact is
+	// theirs to tell): the consent is given, with the address and the
+	// time, once confirmed.
+	Partner     sealed.Text `bson:"partner,omitempty"`
+	PartnerText sealed.Text `bson:"partner_text,omitempty"`
 	Email       sealed.Text `bson:"email"`
 	Name        sealed.Text `bson:"name"`
 	City        sealed.Text `bson:"city,omitempty"`
@@ -82,12 +84,25 @@ const (
 	pendingCity     = "city"
 	pendingReferrer = "referrer"
 	pendingGreeting = "greeting"
+	pendingPartner  = "partner"
+	pendingConsent  = "partner_text"
 )
 
 // PendingFields names the sealed fields of the pending signatures, for key
 // rotation (package reseal).
 func (s *Store) PendingFields() sealed.Fields {
-	return sealed.Fields{Collection: s.pending(), Paths: []string{pendingEmail, pendingName, pendingCity, pendingReferrer, pendingGreeting}}
+	return sealed.Fields{Collection: s.pending(), Paths: []string{pendingEmail, pendingName, pendingCity, pendingReferrer, pendingGreeting,
+		pendingPartner, pendingConsent}}
+}
+
+// SealPendingConsents seals the partner consents that pending signatures
+// stored by an earlier version hold in the clear. Safe to repeat: a pass
+// finds nothing plain the second time.
+func (s *Store) SealPendingConsents(ctx context.Context) error {
+	if _, err := sealed.Reseal(ctx, s.keys, s.PendingFields(), true, nil); err != nil {
+		return fmt.Errorf("seal the partner consents of pending signatures: %w", err)
+	}
+	return nil
 }
 
 func (s *Store) pending() *mongo.Collection {
@@ -177,14 +192,17 @@ func (s *Store) sealPending(p *Pending) (*storedPending, error) {
 		Updates: p.Sig.Updates, Marks: p.Sig.Marks, Network: p.Sig.Network, DomainKey: p.Sig.DomainKey,
 		RefKey: p.Sig.RefKey, Country: p.Sig.Person.Country, Display: p.Sig.Person.Display,
 	}
+	var partner, consent string
 	if pc := p.Sig.PartnerConsent; pc != nil {
-		d.Partner, d.PartnerText = pc.Partner, pc.Text
+		partner, consent = pc.Partner, pc.Text
 	}
 	for _, f := range []struct {
 		dst   *sealed.Text
 		value string
 		path  string
 	}{
+		{&d.Partner, partner, pendingPartner},
+		{&d.PartnerText, consent, pendingConsent},
 		{&d.Email, p.Email, pendingEmail},
 		{&d.Name, p.Sig.Person.Name, pendingName},
 		{&d.City, p.Sig.Person.City, pendingCity},
@@ -210,15 +228,15 @@ func (s *Store) openPending(d *storedPending) (*Pending, error) {
 			Marks: d.Marks, Network: d.Network, DomainKey: d.DomainKey, RefKey: d.RefKey,
 		},
 	}
-	if d.Partner != "" {
-		p.Sig.PartnerConsent = &PartnerConsent{Partner: d.Partner, Text: d.PartnerText}
-	}
 	p.Sig.Person.Country, p.Sig.Person.Display = d.Country, d.Display
+	var partner, consent string
 	for _, f := range []struct {
 		dst  *string
 		src  sealed.Text
 		path string
 	}{
+		{&partner, d.Partner, pendingPartner},
+		{&consent, d.PartnerText, pendingConsent},
 		{&p.Email, d.Email, pendingEmail},
 		{&p.Sig.Person.Name, d.Name, pendingName},
 		{&p.Sig.Person.City, d.City, pendingCity},
@@ -232,6 +250,9 @@ func (s *Store) openPending(d *storedPending) (*Pending, error) {
 		*f.dst = v
 	}
 	p.Sig.HasGreeting = p.Sig.Greeting != ""
+	if partner != "" {
+		p.Sig.PartnerConsent = &PartnerConsent{Partner: partner, Text: consent}
+	}
 	return p, nil
 }
 
@@ -311,9 +332,8 @@ func (s *Store) claimPending(ctx context.Context, j *pendingJob) error {
 		return fmt.Errorf("claim confirmation message: %w", err)
 	}
 	j.claimed = due && res.MatchedCount == 1
-	// A count that fails is only a count: the console's number is off by
-	// one until the slot expires.
-	_ = s.countPendingLocked(ctx, j.campaignID, j.now, 1, !j.fresh)
+	// A count that fails is only a count: signPending logs it.
+	j.countErr = s.countPendingLocked(ctx, j.campaignID, j.now, 1, !j.fresh)
 	return nil
 }
 

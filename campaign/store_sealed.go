@@ -18,6 +18,7 @@ type storedSignature struct {
 	Source      Source      `bson:"source"`
 	Referrer    sealed.Text `bson:"referrer,omitempty"`
 	Updates     bool        `bson:"updates"`
+	Confirmed   bool        `bson:"confirmed,omitempty"`
 	Lang        string      `bson:"lang,omitempty"`
 	HasGreeting bool        `bson:"has_greeting,omitempty"`
 	Greeting    sealed.Text `bson:"greeting,omitempty"`
@@ -63,7 +64,7 @@ func sigAAD(id, field string) []byte { return sealed.AAD(signaturesCollection, i
 func (s *Store) seal(sig *Signature) (*storedSignature, error) {
 	d := &storedSignature{
 		ID: sig.ID, CampaignID: sig.CampaignID, SignedAt: sig.SignedAt, Source: sig.Source,
-		Updates: sig.Updates, Lang: sig.Lang, HasGreeting: sig.HasGreeting, Held: sig.Held,
+		Updates: sig.Updates, Confirmed: sig.Confirmed, Lang: sig.Lang, HasGreeting: sig.HasGreeting, Held: sig.Held,
 		Marks: sig.Marks, Network: sig.Network, DomainKey: sig.DomainKey, RefKey: sig.RefKey,
 	}
 	d.Person.Country, d.Person.Display = sig.Person.Country, sig.Person.Display
@@ -99,7 +100,7 @@ func (s *Store) seal(sig *Signature) (*storedSignature, error) {
 func (s *Store) open(d *storedSignature) (Signature, error) {
 	sig := Signature{
 		ID: d.ID, CampaignID: d.CampaignID, SignedAt: d.SignedAt, Source: d.Source,
-		Updates: d.Updates, Lang: d.Lang, HasGreeting: d.HasGreeting, Held: d.Held,
+		Updates: d.Updates, Confirmed: d.Confirmed, Lang: d.Lang, HasGreeting: d.HasGreeting, Held: d.Held,
 		Marks: d.Marks, Network: d.Network, DomainKey: d.DomainKey, RefKey: d.RefKey,
 	}
 	sig.Person.Country, sig.Person.Display = d.Person.Country, d.Person.Display

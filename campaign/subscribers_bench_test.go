@@ -45,7 +45,7 @@ func BenchmarkEachSubscriber(b *testing.B) {
 				Person: campaign.Person{Name: "Anna Kowalska", Country: "PL"},
 			}
 			if sig.Updates {
-				sig.Person.Email = email
+				sig.Person.Email, sig.Confirmed = email, true
 			}
 			if batch = append(batch, sig); len(batch) == cap(batch) || i == n-1 {
 				if _, err := svc.AddSignatures(ctx, c.ID, batch); err != nil {

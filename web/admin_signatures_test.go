@@ -329,18 +329,20 @@ func csvRows(t *testing.T, u *user, path string) (response, [][]string) {
 func TestExportCSV(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, dbs.Database(t))
-	c := s.addCampaign(t, "ales", nil)
+	c, box := confirmingCampaign(t, s, "ales")
 	s.sign(t, "ales", func(v url.Values) {
 		v.Set("name", `=HYPERLINK("http://evil.example","click")`)
 		v.Set("city", "@Kraków")
 		v.Set("email", "updates@example.org")
 		v.Set("updates", "yes")
 	})
+	box.confirmLast(t, s)
 	s.sign(t, "ales", func(v url.Values) {
 		v.Set("name", "+Jan -Kowalski")
 		v.Set("email", "quiet@example.org")
 		v.Del("greeting")
 	})
+	box.confirmLast(t, s)
 	org := s.loginAs(t, account.RoleOrganizer)
 	res, rows := csvRows(t, org, "/admin/campaigns/"+c.ID+"/signatures.csv")
 	if ct := res.Header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {

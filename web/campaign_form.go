@@ -83,7 +83,11 @@ func (s *Server) formViews(t *i18n.Localizer, camp *campaign.Campaign, v Campaig
 	}
 	checks := []CheckView{
 		{Name: "consent", Label: t.T("form.consent", "Name", recipient), Checked: f.Consent, Required: true, Error: f.Errors["consent"], ErrorPrefix: prefix},
-		{Name: "updates", Label: t.T("form.updates"), Checked: f.Updates},
+	}
+	if campaign.OffersUpdates(camp) {
+		// Only a campaign that has the address confirmed offers updates:
+		// anyone could type a stranger's.
+		checks = append(checks, CheckView{Name: "updates", Label: t.T("form.updates"), Checked: f.Updates})
 	}
 	return inputs, checks
 }

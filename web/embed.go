@@ -226,7 +226,7 @@ func (s *Server) embedSign(c *fiber.Ctx) error {
 	if _, err := s.tokens.check(formValue(c, "token"), embedPurpose(camp, o.Attribution)); err != nil {
 		o.Attribution = ""
 	}
-	partner, err := s.embedPartner(c, o.Attribution)
+	partner, err := s.embedPartner(c, camp, o.Attribution)
 	if err != nil {
 		return err
 	}
@@ -277,7 +277,7 @@ func (s *Server) renderEmbed(c *fiber.Ctx, status int, camp *campaign.Campaign, 
 	if v.Open && !signed && !o.Compact {
 		s.formToken(c, &p.Form, embedPurpose(camp, o.Attribution))
 		p.Inputs, p.Checks = s.formViews(t, camp, v, form)
-		if p.Checks, err = s.partnerContactCheck(c, t, o.Attribution, form, p.Checks); err != nil {
+		if p.Checks, err = s.partnerContactCheck(c, t, camp, o.Attribution, form, p.Checks); err != nil {
 			return err
 		}
 		p.Safety = s.safetyView(t, camp, form)

@@ -15,9 +15,11 @@ import (
 const partnerContactField = "partner_contact"
 
 // embedPartner returns the partner whose website is the origin the
-// embedded form is attributed to, nil when none is.
-func (s *Server) embedPartner(c *fiber.Ctx, origin string) (*campaign.Partner, error) {
-	if origin == "" {
+// embedded form is attributed to, nil when none is or when camp does not
+// ask supporters to confirm their address (campaign.OffersUpdates): a
+// partner gets only confirmed addresses.
+func (s *Server) embedPartner(c *fiber.Ctx, camp *campaign.Campaign, origin string) (*campaign.Partner, error) {
+	if origin == "" || !campaign.OffersUpdates(camp) {
 		return nil, nil
 	}
 	p, err := s.deps.Partners.ByWebsite(c.UserContext(), origin)
@@ -37,9 +39,9 @@ func partnerConsent(t *i18n.Localizer, partner *campaign.Partner) *campaign.Part
 }
 
 // partnerContactCheck adds the box for the partner whose site embeds the
-// form to checks, when one does.
-func (s *Server) partnerContactCheck(c *fiber.Ctx, t *i18n.Localizer, origin string, form SignForm, checks []CheckView) ([]CheckView, error) {
-	partner, err := s.embedPartner(c, origin)
+// form to checks, when one does (see embedPartner).
+func (s *Server) partnerContactCheck(c *fiber.Ctx, t *i18n.Localizer, camp *campaign.Campaign, origin string, form SignForm, checks []CheckView) ([]CheckView, error) {
+	partner, err := s.embedPartner(c, camp, origin)
 	if err != nil || partner == nil {
 		return checks, err
 	}

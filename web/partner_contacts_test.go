@@ -22,9 +22,14 @@ func TestPartnerContacts(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	ctx := t.Context()
+	box := &mailbox{}
+	s.Service.SetConfirmations(box)
 	camp := s.addCampaign(t, "pc", func(c *campaign.Campaign) {
 		c.EmbedOrigins = []string{"https://a.example", "https://b.example"}
+		c.ConfirmEmail = true
 	})
+	// A campaign that does not have addresses confirmed offers no box.
+	s.addCampaign(t, "pc-open", func(c *campaign.Campaign) { c.EmbedOrigins = []string{"https://a.example"} })
 	keyA := s.addPartner(t, "alpha", "https://a.example")
 	keyB := s.addPartner(t, "beta", "https://b.example")
 	const label = "Also let NGO alpha, who show this form on their site, contact me at this address."
@@ -36,11 +41,14 @@ func TestPartnerContacts(t *testing.T) {
 	if page := s.get(t, "/c/pc"); strings.Contains(page.Body, "partner_contact") {
 		t.Error("the campaign's own page offers a partner's box")
 	}
+	if page := s.get(t, "/embed/pc-open?origin=https://a.example", "Referer", "https://a.example/x.html"); page.Status != http.StatusOK || strings.Contains(page.Body, "partner_contact") {
+		t.Errorf("the widget of a campaign that does not confirm addresses: status %d, offers a partner's box %v", page.Status, strings.Contains(page.Body, "partner_contact"))
+	}
 
-	embedSign := func(origin, email string, tick bool) {
+	embedSignTo := func(slug, origin, email string, tick bool) {
 		t.Helper()
-		tok := s.embedToken(t, "/embed/pc?origin="+origin)
-		res := s.post(t, "/embed/pc/sign?origin="+url.QueryEscape(origin), signForm(tok, func(v url.Values) {
+		tok := s.embedToken(t, "/embed/"+slug+"?origin="+origin)
+		res := s.post(t, "/embed/"+slug+"/sign?origin="+url.QueryEscape(origin), signForm(tok, func(v url.Values) {
 			v.Set("origin", origin)
 			v.Set("email", email)
 			if tick {
@@ -51,11 +59,21 @@ func TestPartnerContacts(t *testing.T) {
 			t.Fatalf("sign as %s: status %d", email, res.Status)
 		}
 	}
+	// Each confirms the address, but fay, and gus signs a campaign that
+	// does not confirm addresses: neither is listed.
+	embedSign := func(origin, email string, tick bool) {
+		t.Helper()
+		embedSignTo("pc", origin, email, tick)
+		box.confirmLast(t, s)
+	}
 	embedSign("https://a.example", "anna@example.org", true)
 	embedSign("https://a.example", "boris@example.org", false)
 	embedSign("https://b.example", "carl@example.org", true)
 	embedSign("https://a.example", "dora@example.org", true)
 	s.sign(t, "pc", func(v url.Values) { v.Set("email", "eve@example.org"); v.Set("partner_contact", "yes") })
+	box.confirmLast(t, s)
+	embedSignTo("pc", "https://a.example", "fay@example.org", true)
+	embedSignTo("pc-open", "https://a.example", "gus@example.org", true)
 
 	list := func(key, query string) (web.APIContacts, int) {
 		t.Helper()

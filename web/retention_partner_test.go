@@ -18,7 +18,12 @@ func TestRetentionRemovesPartnerConsents(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	ctx := context.Background()
-	c := s.addCampaign(t, "rpc", func(c *campaign.Campaign) { c.EmbedOrigins = []string{"https://a.example"} })
+	box := &mailbox{}
+	s.Service.SetConfirmations(box)
+	c := s.addCampaign(t, "rpc", func(c *campaign.Campaign) {
+		c.EmbedOrigins = []string{"https://a.example"}
+		c.ConfirmEmail = true // a partner gets confirmed addresses only
+	})
 	key := s.addPartner(t, "alpha", "https://a.example")
 	const origin = "https://a.example"
 	tok := s.embedToken(t, "/embed/rpc?origin="+origin)
@@ -28,6 +33,7 @@ func TestRetentionRemovesPartnerConsents(t *testing.T) {
 	})); res.Status != http.StatusSeeOther {
 		t.Fatalf("sign: status %d", res.Status)
 	}
+	box.confirmLast(t, s)
 	contacts := func() int {
 		t.Helper()
 		out, status := s.partnerContacts(t, key, "")

@@ -38,8 +38,9 @@ func TestRetentionTrimsAgainAfterTheClosingDateMoved(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	ctx := context.Background()
-	c := s.addCampaign(t, "moved", nil)
+	c, box := confirmingCampaign(t, s, "moved") // addresses are kept only once confirmed
 	s.sign(t, "moved", func(v url.Values) { v.Set("email", "anna@example.org"); v.Set("updates", "yes") })
+	box.confirmLast(t, s)
 	s.Clock.Set(time.Date(2027, 7, 21, 10, 0, 0, 0, time.UTC))
 	postLetters(t, s, c, "2027-07-20")
 	if got := retain(t, s, time.Date(2027, 8, 20, 0, 0, 0, 0, time.UTC)); len(got) != 1 || got[0].Addresses != 1 {
@@ -54,6 +55,7 @@ func TestRetentionTrimsAgainAfterTheClosingDateMoved(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.sign(t, "moved", func(v url.Values) { v.Set("email", "bea@example.org"); v.Set("updates", "yes") })
+	box.confirmLast(t, s)
 	// While it is open, Bea's address is needed: her signature was in
 	// no posted letter.
 	retain(t, s, time.Date(2027, 8, 26, 0, 0, 0, 0, time.UTC))
@@ -87,11 +89,18 @@ func TestRetentionTrimsAgainAfterTheClosingDateMoved(t *testing.T) {
 func TestRetentionOfAnOpenCampaignAfterItsLettersArePosted(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, dbs.Database(t))
-	c := s.addCampaign(t, "long", func(c *campaign.Campaign) { c.ClosesAt = time.Date(2029, 1, 1, 0, 0, 0, 0, time.UTC) })
+	box := &mailbox{}
+	s.Service.SetConfirmations(box)
+	c := s.addCampaign(t, "long", func(c *campaign.Campaign) {
+		c.ClosesAt = time.Date(2029, 1, 1, 0, 0, 0, 0, time.UTC)
+		c.ConfirmEmail = true // addresses are kept only once confirmed
+	})
 	s.sign(t, "long", func(v url.Values) { v.Set("email", "anna@example.org"); v.Set("updates", "yes") })
+	box.confirmLast(t, s)
 	s.Clock.Set(time.Date(2027, 7, 21, 10, 0, 0, 0, time.UTC))
 	postLetters(t, s, c, "2027-07-20")
 	s.sign(t, "long", func(v url.Values) { v.Set("email", "bea@example.org"); v.Set("updates", "yes") })
+	box.confirmLast(t, s)
 
 	if got := retain(t, s, time.Date(2027, 8, 18, 0, 0, 0, 0, time.UTC)); len(got) != 0 {
 		t.Errorf("before 30 days: %+v", got)
@@ -119,18 +128,21 @@ func TestRetentionPreviewIsADryRun(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	ctx := context.Background()
-	c := s.addCampaign(t, "dry", nil)
+	c, box := confirmingCampaign(t, s, "dry") // addresses are kept only once confirmed
 	s.sign(t, "dry", func(v url.Values) { v.Set("email", "anna@example.org"); v.Set("updates", "yes") })
+	box.confirmLast(t, s)
 	s.sign(t, "dry", func(v url.Values) {
 		v.Set("email", "bob@example.org")
 		v.Set("name", "Bob Quiet")
 		v.Set("display", "country")
 	})
+	box.confirmLast(t, s)
 	s.sign(t, "dry", func(v url.Values) {
 		v.Set("email", "cara@example.org")
 		v.Set("name", "Cara Maria Lind")
 		v.Set("display", "first_initial")
 	})
+	box.confirmLast(t, s)
 	at := time.Date(2027, 7, 21, 10, 0, 0, 0, time.UTC)
 	s.Clock.Set(at)
 	postLetters(t, s, c, "2027-07-20")

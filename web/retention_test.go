@@ -54,17 +54,24 @@ func has(doc bson.M, path ...string) bool {
 func TestRetentionRemovesExactlyWhatItShould(t *testing.T) {
 	s := newSite(t, dbs.Database(t))
 	ctx := context.Background()
-	posted := s.addCampaign(t, "posted", nil)
-	unposted := s.addCampaign(t, "unposted", nil)
+	// Addresses are kept for updates only where they are confirmed.
+	posted, box := confirmingCampaign(t, s, "posted")
+	unposted, _ := confirmingCampaign(t, s, "unposted")
+	s.Service.SetConfirmations(box)
 	s.sign(t, "posted", func(v url.Values) { v.Set("email", "anna@example.org"); v.Set("updates", "yes") })
+	box.confirmLast(t, s)
 	s.sign(t, "posted", func(v url.Values) {
 		v.Set("email", "bob@example.org")
 		v.Set("name", "Bob Quiet")
 		v.Set("display", "country")
 	})
+	box.confirmLast(t, s)
 	s.sign(t, "posted", func(v url.Values) { v.Set("email", "carl@example.org"); v.Set("name", "Carl Open") })
+	box.confirmLast(t, s)
 	s.sign(t, "unposted", func(v url.Values) { v.Set("email", "dora@example.org"); v.Set("updates", "yes") })
-	erased := signForCode(t, s, "unposted", "eve@example.org", "Eve Gone")
+	box.confirmLast(t, s)
+	s.sign(t, "unposted", func(v url.Values) { v.Set("email", "eve@example.org"); v.Set("name", "Eve Gone") })
+	erased := box.confirmForCode(t, s)
 	if res := s.post(t, "/erase", url.Values{"code": {erased}}); res.Status != 303 {
 		t.Fatalf("erase: %d", res.Status)
 	}

@@ -16,7 +16,7 @@ import (
 func TestSigningStoresNothingInTheClear(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, dbs.Database(t))
-	c := s.addCampaign(t, "ales", nil)
+	c, box := confirmingCampaign(t, s, "ales")
 	s.sign(t, "ales", func(v url.Values) {
 		v.Set("name", "Алесь Бяляцкі")
 		v.Set("city", "Мінск")
@@ -24,6 +24,7 @@ func TestSigningStoresNothingInTheClear(t *testing.T) {
 		v.Set("updates", "yes")
 		v.Set("greeting", "Трымайцеся, сябры!")
 	})
+	box.confirmLast(t, s)
 	ctx := context.Background()
 	secrets := []string{"Алесь", "Мінск", "ales@example.org", "Трымайцеся"}
 	for _, coll := range []string{"signatures", "greetings", "greeting_queue", "greeting_texts"} {

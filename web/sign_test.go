@@ -114,7 +114,7 @@ func TestSignSuccess(t *testing.T) {
 func TestSignKeepsEmailOnlyForUpdates(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, dbs.Database(t))
-	s.addCampaign(t, "ales", nil)
+	_, box := confirmingCampaign(t, s, "ales")
 	res := s.post(t, "/c/ales/sign", signForm(s.token(t, "ales"), func(v url.Values) {
 		v.Set("email", " Olga@Example.ORG ")
 		v.Set("updates", "yes")
@@ -124,6 +124,7 @@ func TestSignKeepsEmailOnlyForUpdates(t *testing.T) {
 	if res.Status != 303 {
 		t.Fatalf("status %d, want 303", res.Status)
 	}
+	box.confirmLast(t, s)
 	sigs := storedSignatures(t, s)
 	if len(sigs) != 1 || sigs[0].Person.Email != "olga@example.org" || !sigs[0].Updates || sigs[0].Person.Display != campaign.NameCountry {
 		t.Fatalf("stored %+v, want one signature keeping the normalised email", sigs)

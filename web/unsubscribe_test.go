@@ -18,12 +18,13 @@ import (
 func TestUnsubscribe(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, dbs.Database(t))
-	c := s.addCampaign(t, "unsub", nil)
+	c, box := confirmingCampaign(t, s, "unsub")
 	res := s.post(t, "/c/unsub/sign", signForm(s.token(t, "unsub"), func(v url.Values) { v.Set("updates", "yes") }),
 		"Accept-Language", "pl")
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("sign: status %d\n%s", res.Status, res.Body)
 	}
+	box.confirmLast(t, s)
 	id := campaign.SignatureID(emailKey, c.ID, "anna@example.org")
 	subscribed := func() (bool, string) {
 		t.Helper()
