@@ -28,8 +28,10 @@ type ExportOptions struct {
 	// person exporting.
 	Header []string
 	// Emails includes the email addresses of supporters who asked for
-	// updates. Only organizers (and admins) may export them; the addresses
-	// of everyone else are never stored, so never exported.
+	// updates and confirmed the address. Only organizers (and admins) may
+	// export them; the addresses of everyone else are never stored, or
+	// (stored before confirmation was asked) never used, so never
+	// exported.
 	Emails bool
 }
 
@@ -84,9 +86,10 @@ func (s *Service) ExportCSV(ctx context.Context, w io.Writer, campaignID string,
 // exportRecord fills record with the cells of one signature.
 func exportRecord(record []string, sig *Signature, emails bool) {
 	email := ""
-	// The rule of the issue: an address goes out only for a supporter who
-	// ticked updates, and only to someone allowed to see addresses.
-	if emails && sig.Updates {
+	// An address goes out only for a supporter who ticked updates and
+	// confirmed it is theirs (an unconfirmed one may be a stranger's),
+	// and only to someone allowed to see addresses.
+	if emails && sig.Updates && sig.Confirmed {
 		email = sig.Person.Email
 	}
 	record[0] = sig.SignedAt.UTC().Format(time.RFC3339)

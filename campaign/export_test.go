@@ -48,13 +48,17 @@ func TestExportCSV(t *testing.T) {
 	c := testCampaign("export", now.AddDate(0, 0, -5), now.AddDate(0, 0, 5))
 	at := time.Date(2027, 6, 19, 21, 5, 7, 0, time.UTC)
 	sigs := []campaign.Signature{
-		{ID: "a", SignedAt: at, Source: campaign.SourceWeb, Updates: true, HasGreeting: true,
+		{ID: "a", SignedAt: at, Source: campaign.SourceWeb, Updates: true, Confirmed: true, HasGreeting: true,
 			Person: campaign.Person{Name: "=cmd|' /C calc'!A0", City: "+Kraków", Country: "PL", Email: "anna@example.org"}},
 		{ID: "b", SignedAt: at.Add(time.Second), Source: campaign.SourceWeb,
 			// Stored by mistake without updates: never exported.
 			Person: campaign.Person{Name: "Bob, \"the\" builder", City: "-", Country: "DE", Email: "bob@example.org"}},
 		{ID: "c", SignedAt: at.Add(2 * time.Second), Source: campaign.SourcePaper,
 			Person: campaign.Person{Name: "@Olga", City: "Vilnius", Country: "LT"}},
+		{ID: "d", SignedAt: at.Add(3 * time.Second), Source: campaign.SourceWeb, Updates: true,
+			// Kept before the campaign asked for confirmation, never
+			// confirmed: it may be a stranger's address, never exported.
+			Person: campaign.Person{Name: "Dora", Country: "SE", Email: "dora@example.org"}},
 	}
 	if _, err := svc.AddSignatures(ctx, c.ID, sigs); err != nil {
 		t.Fatal(err)
@@ -66,8 +70,8 @@ func TestExportCSV(t *testing.T) {
 		t.Run(fmt.Sprint("emails ", emails), func(t *testing.T) {
 			var b bytes.Buffer
 			n, err := svc.ExportCSV(ctx, &b, c.ID, campaign.ExportOptions{Header: exportHeader, Emails: emails})
-			if err != nil || n != 3 {
-				t.Fatalf("ExportCSV = %d, %v; want 3 rows", n, err)
+			if err != nil || n != 4 {
+				t.Fatalf("ExportCSV = %d, %v; want 4 rows", n, err)
 			}
 			body, ok := strings.CutPrefix(b.String(), "\xef\xbb\xbf")
 			if !ok {
@@ -86,12 +90,15 @@ func TestExportCSV(t *testing.T) {
 				{"2027-06-19T21:05:07Z", "'=cmd|' /C calc'!A0", "'+Kraków", "PL", "web", "true", "true", annaEmail},
 				{"2027-06-19T21:05:08Z", "Bob, \"the\" builder", "'-", "DE", "web", "false", "false", ""},
 				{"2027-06-19T21:05:09Z", "'@Olga", "Vilnius", "LT", "paper", "false", "false", ""},
+				{"2027-06-19T21:05:10Z", "Dora", "", "SE", "web", "false", "true", ""},
 			}
 			if fmt.Sprint(rows) != fmt.Sprint(want) {
 				t.Errorf("rows =\n%q\nwant\n%q", rows, want)
 			}
-			if strings.Contains(b.String(), "bob@example.org") {
-				t.Error("the email of a supporter without updates was exported")
+			for _, address := range []string{"bob@example.org", "dora@example.org"} {
+				if strings.Contains(b.String(), address) {
+					t.Errorf("%s was exported: no updates asked, or never confirmed", address)
+				}
 			}
 		})
 	}
