@@ -186,7 +186,7 @@ func TestRetentionRemovesExactlyWhatItShould(t *testing.T) {
 	}
 	// The console still reads the trimmed signatures, and has nothing
 	// left to plan.
-	if page := org.get(t, "/admin/retention"); !strings.Contains(page.Body, "No closed campaign is waiting") {
+	if page := org.get(t, "/admin/retention"); !strings.Contains(page.Body, "No campaign is waiting for retention") {
 		t.Error("/admin/retention still plans trimmed campaigns")
 	}
 	if res := org.get(t, "/admin/campaigns/"+posted.ID+"/signatures.csv"); res.Status != 200 {
