@@ -58,8 +58,21 @@ type Campaign struct {
 	// ReturnAddress holds the sender's postal address lines printed on the
 	// envelopes; empty prints the organizer's name alone.
 	ReturnAddress []string `bson:"return_address,omitempty"`
-	RecipientID   string   `bson:"recipient_id"`
-	Goal          int      `bson:"goal"`
+	// RecipientID is the person a letter campaign writes to; a drive
+	// (Kind) writes to RecipientIDs instead and leaves it empty.
+	RecipientID string `bson:"recipient_id"`
+	// Kind is what the campaign collects: a letter many people sign (the
+	// default, as for campaigns stored before it existed) or a drive of
+	// cards to many recipients (drive.go).
+	Kind Kind `bson:"kind,omitempty"`
+	// RecipientIDs are a drive's recipients, in the order the organizer
+	// chose them; nil for a letter.
+	RecipientIDs []string `bson:"recipient_ids,omitempty"`
+	// Suggestions are greetings an organizer wrote for a drive's cards,
+	// offered to supporters in the languages the recipient's prison lets
+	// through.
+	Suggestions []Suggestion `bson:"suggestions,omitempty"`
+	Goal        int          `bson:"goal"`
 	// OpensAt is when signing starts; zero for a draft.
 	OpensAt time.Time `bson:"opens_at"`
 	// ClosesAt is the first instant at which signing is over, in UTC.

@@ -35,6 +35,10 @@ type Signature struct {
 	CampaignID string    `bson:"campaign_id"`
 	SignedAt   time.Time `bson:"signed_at"`
 	Source     Source    `bson:"source"`
+	// RecipientID is the person a drive's card is written to; empty on a
+	// letter's signature, which goes to the campaign's recipient (see
+	// Signature.To).
+	RecipientID string `bson:"recipient_id,omitempty"`
 	// Referrer attributes the signature to a partner: the origin of the
 	// site that embedded the widget, or the ?ref= code of the link the
 	// supporter followed. Empty when neither is known.
