@@ -48,6 +48,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			case "bench":
 				fmt.Fprint(stdout, benchUsage)
 				return nil
+			case "healthcheck":
+				fmt.Fprint(stdout, healthcheckUsage)
+				return nil
 			}
 			cmd = "help"
 		}
@@ -61,6 +64,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return keysCmd(ctx, args, getenv, stdout, stderr, countSealed)
 	case "bench":
 		return benchCmd(ctx, args, stdout, stderr)
+	case "healthcheck":
+		return healthcheck(ctx, args, stdout)
 	case "serve":
 		return serve(ctx, args, getenv, stdout, stderr)
 	case "version":
@@ -83,6 +88,7 @@ Usage:
   solidarity bundle ...        build a campaign's printable bundle (solidarity bundle --help)
   solidarity keys ...          where the keys live, rotation (solidarity keys --help)
   solidarity bench ...         measure speed on a fresh embedded database (solidarity bench --help)
+  solidarity healthcheck       exit 0 when the running server is ready (solidarity healthcheck --help)
   solidarity version           print the version
   solidarity help              show this help
 

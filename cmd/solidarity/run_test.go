@@ -153,8 +153,17 @@ func TestServeDemoOnEmbeddedDatabase(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "secret")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the data folder holds a secret: %v", err)
 	}
+	// The container health check asks the running server, and fails once
+	// it has stopped.
+	var hc bytes.Buffer
+	if err := run(context.Background(), []string{"healthcheck", "--url", base + "/readyz"}, env(vars), strings.NewReader(""), &hc, &hc); err != nil || hc.String() != "ready\n" {
+		t.Errorf("healthcheck of the running server: %v, %q", err, hc.String())
+	}
 	if err := stop(); err != nil {
 		t.Fatalf("stop: %v", err)
+	}
+	if err := run(context.Background(), []string{"healthcheck", "--url", base + "/readyz", "--timeout", "2s"}, env(vars), strings.NewReader(""), &hc, &hc); err == nil {
+		t.Error("healthcheck of a stopped server succeeded")
 	}
 
 	// The command line builds the demo campaign's bundle, by default in

@@ -13,6 +13,7 @@ import (
 	"net/mail"
 	"net/netip"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 
@@ -85,10 +86,18 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	fs.SetOutput(io.Discard)
 	settings := Settings()
 	values := make(map[string]*string, len(settings))
+	var errs []error
 	for _, s := range settings {
 		v := s.Default
 		if env := getenv(s.Env); env != "" {
 			v = env
+		}
+		if fromFile(s.Env) {
+			if v2, ok, err := readSettingFile(s.Env, getenv); err != nil {
+				errs = append(errs, err)
+			} else if ok {
+				v = v2
+			}
 		}
 		values[s.Env] = &v
 		if s.Flag != "" {
@@ -101,7 +110,6 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
 	}
-	var errs []error
 	for _, s := range settings {
 		if err := s.apply(&c, strings.TrimSpace(*values[s.Env])); err != nil {
 			name := s.Env
@@ -121,6 +129,40 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	return c, errors.Join(errs...)
 }
 
+// fromFile reports whether the setting env, which holds a password, may
+// also be read from the file that env+"_FILE" names, as Docker and
+// Kubernetes secrets are mounted: a secret in the environment shows in
+// `docker inspect` and in /proc.
+func fromFile(env string) bool {
+	switch env {
+	case "MONGODB_URI", "SOLIDARITY_SMTP_URL", "SOLIDARITY_ADMIN_PASSWORD":
+		return true
+	}
+	return false
+}
+
+// readSettingFile reads the setting env from the file env+"_FILE" names,
+// without its surrounding white space; ok is false when that is unset.
+// Setting both is an error, so that nobody wonders which one won.
+func readSettingFile(env string, getenv func(string) string) (value string, ok bool, err error) {
+	path := getenv(env + "_FILE")
+	if path == "" {
+		return "", false, nil
+	}
+	if getenv(env) != "" {
+		return "", false, fmt.Errorf("setting %s: set it or %s_FILE, not both", env, env)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", false, fmt.Errorf("setting %s_FILE: %w", env, err)
+	}
+	v := strings.TrimSpace(string(b))
+	if v == "" {
+		return "", false, fmt.Errorf("setting %s_FILE: %s is empty", env, path)
+	}
+	return v, true, nil
+}
+
 // PrintSettings writes the settings table that --help shows.
 func PrintSettings(w io.Writer) {
 	for _, s := range Settings() {
@@ -133,6 +175,9 @@ func PrintSettings(w io.Writer) {
 			def = "(empty)"
 		}
 		fmt.Fprintf(w, "  %-27s %-18s default %s\n      %s\n", s.Env, flagName, def, s.Usage)
+		if fromFile(s.Env) {
+			fmt.Fprintf(w, "  %-27s %-18s\n      a file holding %s's value instead (a Docker secret); not with %s itself\n", s.Env+"_FILE", "", s.Env, s.Env)
+		}
 	}
 }
 

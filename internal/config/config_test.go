@@ -3,6 +3,8 @@ package config_test
 import (
 	"bytes"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -115,5 +117,57 @@ func TestPrintSettingsListsEveryVariable(t *testing.T) {
 		if !strings.Contains(b.String(), s.Env) {
 			t.Errorf("help does not mention %s", s.Env)
 		}
+	}
+}
+
+func TestSecretsFromFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	uri := write("uri", "mongodb://app:s3cret@mongo1,mongo2,mongo3/solidarity?replicaSet=rs0\n")
+	smtp := write("smtp", "smtps://letters:pw@mail.example.org:465")
+	password := write("password", "  a long admin password  \n")
+	empty := write("empty", "\n")
+	c, err := config.Load(nil, env(map[string]string{
+		"MONGODB_URI_FILE": uri, "SOLIDARITY_SMTP_URL_FILE": smtp, "SOLIDARITY_MAIL_FROM": "letters@example.org",
+		"SOLIDARITY_BASE_URL": "https://letters.example.org", "SOLIDARITY_ADMIN_EMAIL": "admin@example.org",
+		"SOLIDARITY_ADMIN_PASSWORD_FILE": password,
+	}))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if c.MongoURI != "mongodb://app:s3cret@mongo1,mongo2,mongo3/solidarity?replicaSet=rs0" || c.Mail.SMTP == nil || c.AdminPassword != "a long admin password" {
+		t.Errorf("settings from files: uri %q, smtp %v, password %q", c.MongoURI, c.Mail.SMTP, c.AdminPassword)
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"both", map[string]string{"MONGODB_URI": "mongodb://db/x", "MONGODB_URI_FILE": uri}, "not both"},
+		{"missing file", map[string]string{"MONGODB_URI_FILE": filepath.Join(dir, "nothing")}, "MONGODB_URI_FILE"},
+		{"empty file", map[string]string{"SOLIDARITY_ADMIN_PASSWORD_FILE": empty}, "is empty"},
+		{"value checked as usual", map[string]string{"MONGODB_URI_FILE": password}, "setting MONGODB_URI"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := config.Load(nil, env(tt.env))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Load = %v, want an error with %q", err, tt.want)
+			}
+			if err != nil && strings.Contains(err.Error(), "s3cret") {
+				t.Errorf("error shows the file's secret: %v", err)
+			}
+		})
+	}
+	var b bytes.Buffer
+	config.PrintSettings(&b)
+	if !strings.Contains(b.String(), "MONGODB_URI_FILE") {
+		t.Error("help does not mention MONGODB_URI_FILE")
 	}
 }
