@@ -36,14 +36,41 @@ var ErrNothingToAdd = errors.New("no paper signatures to add")
 // PaperRow is one signature typed in from a paper list. There is no email
 // address, so it cannot be told apart from a web signature of the same
 // person: organizers type in only lists that were not also signed online.
+//
+// A row from a printed blank sheet (pdf.RenderSheet) also names its Sheet
+// and Line, as typed: the sheet's number, and the number printed at the
+// start of the line or the line's place on the sheet (1 to SheetLines).
+// Such a row is stored under an ID made of the campaign, the sheet and the
+// line, so the same line typed in twice is refused as a duplicate
+// (ProblemDuplicate) by a read by _id, never a search.
 type PaperRow struct {
 	Name, City, Country string
+	Sheet, Line         string
+	// HideName is set when the signer left the sheet's "may print my name"
+	// box empty: the letter then prints "a supporter from …".
+	HideName bool
 }
+
+// Numbering of the printed blank sheets; pdf.SheetLines and
+// pdf.MaxSheetNumber are the same numbers.
+const (
+	SheetLines     = 20
+	MaxSheetNumber = 9999
+)
+
+// ProblemDuplicate is a paper row whose sheet and line were typed in
+// before, or twice in one list.
+const ProblemDuplicate Problem = "duplicate"
 
 // PaperError lists the problems of typed-in rows by their index in the
 // input; when there is one, no row is stored.
 type PaperError struct {
 	Rows map[int][]FieldError
+	// Added is how many of the other rows were stored all the same: only
+	// when another organizer typed in the same sheet's lines at the very
+	// same moment, which the check before storing cannot see. It is zero
+	// otherwise.
+	Added int
 }
 
 func (e *PaperError) Error() string {
@@ -53,8 +80,9 @@ func (e *PaperError) Error() string {
 // AddPaperRows stores signatures typed in from paper lists, marked as
 // paper, and adds them to the campaign's count. Rows whose name and city
 // are both blank are skipped; if every row is, the error is
-// ErrNothingToAdd. If any other row is invalid the error is a *PaperError
-// and nothing is stored. It returns how many signatures were added.
+// ErrNothingToAdd. If any other row is invalid, or names a sheet and line
+// typed in before or twice, the error is a *PaperError and nothing is
+// stored. It returns how many signatures were added.
 func (s *Service) AddPaperRows(ctx context.Context, c *Campaign, rows []PaperRow) (int, error) {
 	if len(rows) > MaxPaperRows {
 		return 0, fmt.Errorf("add paper signatures: %d rows, at most %d at a time", len(rows), MaxPaperRows)
@@ -62,6 +90,8 @@ func (s *Service) AddPaperRows(ctx context.Context, c *Campaign, rows []PaperRow
 	now := s.now().UTC().Truncate(time.Millisecond)
 	perr := &PaperError{Rows: map[int][]FieldError{}}
 	var sigs []Signature
+	var rowOf []int           // the input row of each of sigs
+	lines := map[string]int{} // sheet line ID → first row typed with it
 	for i, r := range rows {
 		if strings.TrimSpace(r.Name) == "" && strings.TrimSpace(r.City) == "" {
 			continue
@@ -70,18 +100,48 @@ func (s *Service) AddPaperRows(ctx context.Context, c *Campaign, rows []PaperRow
 		if err != nil {
 			return 0, err
 		}
+		lineID, lineProblems := sheetLineID(c.ID, r.Sheet, r.Line)
+		problems = append(problems, lineProblems...)
+		if lineID != "" {
+			if _, twice := lines[lineID]; twice {
+				problems = append(problems, FieldError{Field: "line", Problem: ProblemDuplicate})
+			} else {
+				lines[lineID] = i
+			}
+		}
 		if len(problems) > 0 {
 			perr.Rows[i] = problems
 			continue
 		}
-		id, err := paperID()
-		if err != nil {
-			return 0, err
+		id := lineID
+		if id == "" {
+			if id, err = paperID(); err != nil {
+				return 0, err
+			}
+		}
+		display := NameFull
+		if r.HideName {
+			display = NameCountry
 		}
 		sigs = append(sigs, Signature{
 			ID: id, CampaignID: c.ID, SignedAt: now, Source: SourcePaper,
-			Person: Person{Name: f.Name, City: f.City, Country: f.Country},
+			Person: Person{Name: f.Name, City: f.City, Country: f.Country, Display: display},
 		})
+		rowOf = append(rowOf, i)
+	}
+	// Lines typed in before: one read by _id each, so that a list with one
+	// such line stores nothing and can be corrected as typed.
+	for j := range sigs {
+		if _, typed := lines[sigs[j].ID]; !typed {
+			continue
+		}
+		_, err := s.store.Signature(ctx, sigs[j].ID)
+		switch {
+		case err == nil:
+			perr.Rows[rowOf[j]] = append(perr.Rows[rowOf[j]], FieldError{Field: "line", Problem: ProblemDuplicate})
+		case !errors.Is(err, ErrNotFound):
+			return 0, fmt.Errorf("add paper signatures to %s: %w", c.Slug, err)
+		}
 	}
 	if len(perr.Rows) > 0 {
 		return 0, perr
@@ -90,12 +150,66 @@ func (s *Service) AddPaperRows(ctx context.Context, c *Campaign, rows []PaperRow
 		return 0, ErrNothingToAdd
 	}
 	errs, n, err := s.store.insertNew(ctx, sigs)
-	s.addSignatures(ctx, c.ID, sigs, n)
+	var stored []Signature
+	for j := range errs {
+		switch {
+		case errs[j] == nil:
+			stored = append(stored, sigs[j])
+		case errors.Is(errs[j], ErrDuplicate):
+			// Typed in at the same moment by someone else.
+			perr.Rows[rowOf[j]] = []FieldError{{Field: "line", Problem: ProblemDuplicate}}
+		}
+	}
+	s.addSignatures(ctx, c.ID, stored, len(stored))
 	s.indexStored(sigs, errs)
 	if err != nil {
 		return n, fmt.Errorf("add paper signatures to %s: %w", c.Slug, err)
 	}
+	if len(perr.Rows) > 0 {
+		perr.Added = n
+		return n, perr
+	}
 	return n, nil
+}
+
+// sheetLineID returns the ID of the signature typed from a line of a
+// printed sheet, "p-" campaign "-s" sheet "-l" line on the sheet, or ""
+// when the row names neither sheet nor line. line is the number printed on
+// the line or its place on the sheet; only sheet 1 has numbers that are
+// both, and they agree.
+func sheetLineID(campaignID, sheet, line string) (string, []FieldError) {
+	sheet, line = strings.TrimSpace(sheet), strings.TrimSpace(line)
+	if sheet == "" && line == "" {
+		return "", nil
+	}
+	var problems []FieldError
+	k, err := strconv.Atoi(sheet)
+	switch {
+	case sheet == "":
+		problems = append(problems, FieldError{Field: "sheet", Problem: ProblemRequired})
+	case err != nil || k < 1 || k > MaxSheetNumber:
+		problems = append(problems, FieldError{Field: "sheet", Problem: ProblemNumber, Limit: MaxSheetNumber})
+	}
+	n, err := strconv.Atoi(line)
+	switch {
+	case line == "":
+		problems = append(problems, FieldError{Field: "line", Problem: ProblemRequired})
+	case err != nil:
+		problems = append(problems, FieldError{Field: "line", Problem: ProblemNumber, Limit: SheetLines})
+	case len(problems) == 0:
+		first := (k-1)*SheetLines + 1
+		switch {
+		case n >= 1 && n <= SheetLines:
+		case n >= first && n < first+SheetLines:
+			n -= first - 1
+		default:
+			problems = append(problems, FieldError{Field: "line", Problem: ProblemNumber, Limit: SheetLines})
+		}
+	}
+	if len(problems) > 0 {
+		return "", problems
+	}
+	return fmt.Sprintf("p-%s-s%d-l%d", campaignID, k, n), nil
 }
 
 // paperID is a random signature ID: paper signatures have no email address

@@ -155,3 +155,98 @@ func TestAddPaperTally(t *testing.T) {
 		t.Errorf("loaded count = %d, want 8 (7 counted, 1 typed in)", got)
 	}
 }
+
+// TestAddPaperSheetRows types in rows of printed sheets by sheet and line
+// number: each line can be typed in once.
+func TestAddPaperSheetRows(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2027, 6, 20, 12, 0, 0, 0, time.UTC)
+	svc := newServiceWith(t, &now, nopGreetings{})
+	c := testCampaign("sheets", now.AddDate(0, 0, -5), now.AddDate(0, 0, 5))
+	if err := svc.Store().CreateCampaign(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	row := func(name, sheet, line string) campaign.PaperRow {
+		return campaign.PaperRow{Name: name, Country: "PL", Sheet: sheet, Line: line}
+	}
+	tests := []struct {
+		name     string
+		rows     []campaign.PaperRow
+		added    int
+		problems map[int]string // row → "field:problem …"
+		total    int64          // the campaign's count after
+	}{
+		{"sheet 3 line 7", []campaign.PaperRow{row("Ewa", "3", "7")}, 1, nil, 1},
+		{"sheet 3 line 7 again", []campaign.PaperRow{row("Olga", "3", "7")}, 0, map[int]string{0: "line:duplicate"}, 1},
+		{"the printed number of the same line", []campaign.PaperRow{row("Olga", "3", "47")}, 0, map[int]string{0: "line:duplicate"}, 1},
+		{"a duplicate refuses the whole list", []campaign.PaperRow{row("Jan", "3", "8"), row("Olga", " 3 ", "7")}, 0, map[int]string{1: "line:duplicate"}, 1},
+		{"the same line twice in one list", []campaign.PaperRow{row("Jan", "3", "8"), row("Ola", "3", "48")}, 0, map[int]string{1: "line:duplicate"}, 1},
+		{"line of another sheet", []campaign.PaperRow{row("Jan", "3", "21")}, 0, map[int]string{0: "line:number"}, 1},
+		{"line without sheet", []campaign.PaperRow{row("Jan", "", "5")}, 0, map[int]string{0: "sheet:required"}, 1},
+		{"sheet without line", []campaign.PaperRow{row("Jan", "4", "")}, 0, map[int]string{0: "line:required"}, 1},
+		{"sheet not a number", []campaign.PaperRow{row("Jan", "three", "5")}, 0, map[int]string{0: "sheet:number"}, 1},
+		{"sheet 3 other lines, and a row of no sheet", []campaign.PaperRow{row("Jan", "3", "48"), row("Ola", "3", "1"), row("Kasia", "", "")}, 3, nil, 4},
+		{"sheet 4 line 7 is another line", []campaign.PaperRow{row("Olga", "4", "7")}, 1, nil, 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n, err := svc.AddPaperRows(ctx, c, tt.rows)
+			got := map[int]string{}
+			var perr *campaign.PaperError
+			if errors.As(err, &perr) {
+				for i, fes := range perr.Rows {
+					for _, fe := range fes {
+						got[i] = strings.TrimSpace(got[i] + " " + fe.Field + ":" + string(fe.Problem))
+					}
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if n != tt.added || len(got) != len(tt.problems) {
+				t.Errorf("added %d, problems %v; want %d, %v", n, got, tt.added, tt.problems)
+			}
+			for i, want := range tt.problems {
+				if got[i] != want {
+					t.Errorf("row %d: problems %q, want %q", i, got[i], want)
+				}
+			}
+			if total := svc.Count(c.ID); total != tt.total {
+				t.Errorf("count = %d, want %d", total, tt.total)
+			}
+		})
+	}
+	sig, err := svc.Store().Signature(ctx, "p-"+c.ID+"-s3-l7")
+	if err != nil || sig.Person.Name != "Ewa" || sig.Source != campaign.SourcePaper {
+		t.Errorf("sheet 3 line 7 = %+v, %v; want Ewa's paper signature", sig, err)
+	}
+	if _, err := svc.Store().Signature(ctx, "p-"+c.ID+"-s3-l8"); err != nil {
+		t.Errorf("sheet 3 line 48 (its 8th line): %v", err)
+	}
+}
+
+func TestAddPaperRowHiddenName(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2027, 6, 20, 12, 0, 0, 0, time.UTC)
+	svc := newServiceWith(t, &now, nopGreetings{})
+	c := testCampaign("hidden", now.AddDate(0, 0, -5), now.AddDate(0, 0, 5))
+	if err := svc.Store().CreateCampaign(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		line string
+		hide bool
+		want campaign.NameDisplay
+	}{
+		{"1", false, campaign.NameFull},
+		{"2", true, campaign.NameCountry},
+	}
+	for _, tt := range tests {
+		if _, err := svc.AddPaperRows(ctx, c, []campaign.PaperRow{{Name: "Ewa", Country: "BY", Sheet: "1", Line: tt.line, HideName: tt.hide}}); err != nil {
+			t.Fatal(err)
+		}
+		sig, err := svc.Store().Signature(ctx, "p-"+c.ID+"-s1-l"+tt.line)
+		if err != nil || sig.Person.Display != tt.want {
+			t.Errorf("hide %v: display %q, %v; want %q", tt.hide, sig.Person.Display, err, tt.want)
+		}
+	}
+}

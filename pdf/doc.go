@@ -62,6 +62,14 @@
 // between the passes, so 100,000 signatures and 10,000 greetings take the
 // same memory as 1,000.
 //
+// # Blank signature sheets
+//
+// RenderSheet prints blank A4 sheets for street stands and meetings (see
+// Sheet): the campaign's title and summary, a QR code to its page drawn as
+// vector rectangles, SheetLines numbered lines whose numbers go on from
+// sheet to sheet, a notice on what is stored and printed, and a footer with
+// the sheet's number and the campaign's address.
+//
 // # Text
 //
 // DejaVu Sans (regular and bold) and DejaVu Serif are embedded, with their

@@ -23,6 +23,8 @@ type PaperPage struct {
 	TallyTotal  int64
 	Tally       TallyForm
 	Sheet       SheetForm
+	Print       PrintForm
+	Languages   []LanguageOption
 	PaperHref   string
 	ErrorPrefix string
 }
@@ -43,7 +45,10 @@ type TallyForm struct {
 // SheetForm is the form to type in a paper list: a country for the whole
 // sheet and rows of name, city and country.
 type SheetForm struct {
-	Country  string
+	Country string
+	// Number is the number of the printed blank sheet being typed in, or
+	// empty for any other list; its rows then carry line numbers.
+	Number   string
 	Rows     []SheetRow
 	Errors   map[string]string // the sheet's own fields
 	Problems []FieldProblem
@@ -56,8 +61,12 @@ type SheetForm struct {
 type SheetRow struct {
 	N                   int // from 1
 	Label               string
+	Line                string // on a printed sheet
 	Name, City, Country string
-	Errors              map[string]string
+	// HideName is ticked when the signer left the sheet's "print my name"
+	// box empty.
+	HideName bool
+	Errors   map[string]string
 }
 
 // DescribedBy returns the ID of a field's error message, if it has one.
@@ -80,17 +89,17 @@ func (s *Server) paperPage(c *fiber.Ctx) error {
 		return err
 	}
 	n, _ := strconv.Atoi(c.Query("rows"))
-	return s.renderPaper(c, fiber.StatusOK, camp, TallyForm{}, SheetForm{Rows: make([]SheetRow, min(max(n, sheetRows), sheetRowsMax))})
+	return s.renderPaper(c, fiber.StatusOK, camp, TallyForm{}, SheetForm{Rows: make([]SheetRow, min(max(n, sheetRows), sheetRowsMax))}, PrintForm{})
 }
 
-func (s *Server) renderPaper(c *fiber.Ctx, status int, camp *campaign.Campaign, tally TallyForm, sheet SheetForm) error {
+func (s *Server) renderPaper(c *fiber.Ctx, status int, camp *campaign.Campaign, tally TallyForm, sheet SheetForm, print PrintForm) error {
 	t := s.localizer(c)
 	tallies, err := s.deps.Signing.PaperTallies(c.UserContext(), camp.ID)
 	if err != nil {
 		return err
 	}
 	title := t.T("signatures.paper.title", "Title", camp.Title)
-	if len(tally.Problems) > 0 || len(sheet.Problems) > 0 || sheet.Notice != "" {
+	if len(tally.Problems) > 0 || len(sheet.Problems) > 0 || sheet.Notice != "" || len(print.Problems) > 0 {
 		title = t.T("signatures.error_title", "Title", title)
 	}
 	p := PaperPage{
@@ -99,7 +108,12 @@ func (s *Server) renderPaper(c *fiber.Ctx, status int, camp *campaign.Campaign, 
 		Countries:      s.deps.Countries.List(t.Tag()),
 		Tally:          tally,
 		Sheet:          sheet,
+		Print:          print,
+		Languages:      s.languageOptions(),
 		ErrorPrefix:    t.T("form.error_prefix"),
+	}
+	if p.Print.Lang == "" {
+		p.Print = PrintForm{Lang: s.sheetLanguage(c, camp).String(), Sheets: "1", First: "1"}
 	}
 	p.PaperHref = p.Base + "/signatures?source=paper"
 	for _, tl := range tallies {
@@ -133,7 +147,7 @@ func (s *Server) paperTally(c *fiber.Ctx) error {
 			form.Errors[f.Field] = msg
 			form.Problems = append(form.Problems, FieldProblem{Field: "t-" + f.Field, Message: msg})
 		}
-		return s.renderPaper(c, fiber.StatusUnprocessableEntity, camp, form, SheetForm{Rows: make([]SheetRow, sheetRows)})
+		return s.renderPaper(c, fiber.StatusUnprocessableEntity, camp, form, SheetForm{Rows: make([]SheetRow, sheetRows)}, PrintForm{})
 	case err != nil:
 		return err
 	}
@@ -156,16 +170,22 @@ func (s *Server) paperRows(c *fiber.Ctx) error {
 	t := s.localizer(c)
 	n, _ := strconv.Atoi(formValue(c, "rows"))
 	n = min(max(n, 1), sheetRowsMax)
-	sheet := SheetForm{Country: strings.ToUpper(strings.TrimSpace(formValue(c, "sheet_country"))), Errors: map[string]string{}}
+	sheet := SheetForm{
+		Country: strings.ToUpper(strings.TrimSpace(formValue(c, "sheet_country"))),
+		Number:  strings.TrimSpace(formValue(c, "sheet_number")),
+		Errors:  map[string]string{},
+	}
 	rows := make([]campaign.PaperRow, n)
 	for i := range n {
 		r := SheetRow{
-			Name:    formValue(c, fmt.Sprintf("name_%d", i+1)),
-			City:    formValue(c, fmt.Sprintf("city_%d", i+1)),
-			Country: strings.ToUpper(strings.TrimSpace(formValue(c, fmt.Sprintf("country_%d", i+1)))),
+			Line:     strings.TrimSpace(formValue(c, fmt.Sprintf("line_%d", i+1))),
+			Name:     formValue(c, fmt.Sprintf("name_%d", i+1)),
+			City:     formValue(c, fmt.Sprintf("city_%d", i+1)),
+			Country:  strings.ToUpper(strings.TrimSpace(formValue(c, fmt.Sprintf("country_%d", i+1)))),
+			HideName: formValue(c, fmt.Sprintf("hide_%d", i+1)) == "1",
 		}
 		sheet.Rows = append(sheet.Rows, r)
-		rows[i] = campaign.PaperRow{Name: r.Name, City: r.City, Country: r.Country}
+		rows[i] = campaign.PaperRow{Name: r.Name, City: r.City, Country: r.Country, Sheet: sheet.Number, Line: r.Line, HideName: r.HideName}
 		if rows[i].Country == "" {
 			rows[i].Country = sheet.Country
 		}
@@ -174,18 +194,45 @@ func (s *Server) paperRows(c *fiber.Ctx) error {
 		msg := s.signatureProblem(t, campaign.FieldError{Field: "sheet_country", Problem: campaign.ProblemCountry})
 		sheet.Errors["country"] = msg
 		sheet.Problems = append(sheet.Problems, FieldProblem{Field: "s-country", Message: msg})
-		return s.renderPaper(c, fiber.StatusUnprocessableEntity, camp, TallyForm{}, sheet)
+		return s.renderPaper(c, fiber.StatusUnprocessableEntity, camp, TallyForm{}, sheet, PrintForm{})
 	}
 	added, err := s.deps.Signing.AddPaperRows(c.UserContext(), camp, rows)
 	var perr *campaign.PaperError
 	switch {
 	case errors.As(err, &perr):
+		if perr.Added > 0 {
+			// Someone typed in some of the same lines at the same moment:
+			// the other rows are stored, and only those refused stay in
+			// the form.
+			if err := s.record(c, audit.PaperAdded, camp.Slug, fmt.Sprintf("%d typed in", perr.Added)); err != nil {
+				return err
+			}
+			kept, problems := []SheetRow{}, map[int][]campaign.FieldError{}
+			for i, r := range sheet.Rows {
+				if len(perr.Rows[i]) > 0 {
+					problems[len(kept)] = perr.Rows[i]
+					kept = append(kept, r)
+				}
+			}
+			sheet.Rows, perr.Rows = kept, problems
+			sheet.Notice = t.T("papersheets.partly_added", "Count", t.Number(int64(perr.Added)))
+		}
 		for i := range sheet.Rows {
 			for _, f := range perr.Rows[i] {
+				field := f.Field
+				if field == "sheet" {
+					// One sheet number for the whole list: its problem is
+					// shown there, once.
+					if sheet.Errors["sheet"] == "" {
+						msg := s.signatureProblem(t, campaign.FieldError{Field: "row_sheet", Problem: f.Problem, Limit: f.Limit})
+						sheet.Errors["sheet"] = msg
+						sheet.Problems = append(sheet.Problems, FieldProblem{Field: "s-sheet", Message: msg})
+					}
+					continue
+				}
 				if sheet.Rows[i].Errors == nil {
 					sheet.Rows[i].Errors = map[string]string{}
 				}
-				field := f.Field
 				if field == "country" && sheet.Rows[i].Country == "" {
 					// The row took the sheet's country, which is missing.
 					field = "sheet_country"
@@ -198,14 +245,18 @@ func (s *Server) paperRows(c *fiber.Ctx) error {
 				})
 			}
 		}
-		return s.renderPaper(c, fiber.StatusUnprocessableEntity, camp, TallyForm{}, sheet)
+		return s.renderPaper(c, fiber.StatusUnprocessableEntity, camp, TallyForm{}, sheet, PrintForm{})
 	case errors.Is(err, campaign.ErrNothingToAdd):
 		sheet.Notice = t.T("signatures.paper.nothing")
-		return s.renderPaper(c, fiber.StatusUnprocessableEntity, camp, TallyForm{}, sheet)
+		return s.renderPaper(c, fiber.StatusUnprocessableEntity, camp, TallyForm{}, sheet, PrintForm{})
 	case err != nil:
 		return err
 	}
-	if err := s.record(c, audit.PaperAdded, camp.Slug, fmt.Sprintf("%d typed in", added)); err != nil {
+	what := fmt.Sprintf("%d typed in", added)
+	if sheet.Number != "" {
+		what = fmt.Sprintf("%d typed in from sheet %s", added, sheet.Number)
+	}
+	if err := s.record(c, audit.PaperAdded, camp.Slug, what); err != nil {
 		return err
 	}
 	return c.Redirect(signaturesBase(camp)+"/paper?done=paper_typed#sheet", fiber.StatusSeeOther)

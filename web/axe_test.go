@@ -214,6 +214,7 @@ func TestAccessibilityWithAxe(t *testing.T) {
 	visit("stats", "/admin/campaigns/"+open.ID+"/stats")
 	visit("paper", "/admin/campaigns/"+open.ID+"/paper")
 	submit("paper tally with errors", `form[action$="/paper/tally#tally"] button[type=submit]`)
+	visit("paper blank sheets with errors", "/admin/campaigns/"+open.ID+"/paper/sheets.pdf?lang=en&sheets=0&first=1")
 	visit("bundle", "/admin/campaigns/"+open.ID+"/bundle")
 	// A finished bundle, listed with its download.
 	buildBundle(t, s, s.loginAs(t, account.RoleOrganizer), open.ID, url.Values{"layout": {"list"}, "paper": {"A4"}, "max_sheets": {"10"}, "lang": {"en"}})

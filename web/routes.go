@@ -137,6 +137,7 @@ func (s *Server) routeTable() []route {
 		{get, "/admin/campaigns/:id/paper", organizers, s.paperPage},
 		{post, "/admin/campaigns/:id/paper/tally", organizers, s.paperTally},
 		{post, "/admin/campaigns/:id/paper/rows", organizers, s.paperRows},
+		{get, "/admin/campaigns/:id/paper/sheets.pdf", organizers, s.paperSheets},
 		{get, "/admin/campaigns/:id/bundle", organizers, s.bundlePage},
 		{post, "/admin/campaigns/:id/bundle", organizers, s.bundleBuild},
 		{get, "/admin/campaigns/:id/bundle/:job", organizers, s.bundleDownload},
