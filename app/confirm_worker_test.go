@@ -217,6 +217,10 @@ func TestConfirmationSentOnceAfterARestart(t *testing.T) {
 					t.Errorf("a later look queued %d messages, want none", n)
 				}
 			}
+			env.clock.Add(3 * time.Minute) // the lease of the worker that queued it has run out
+			if n := confirmations(t, next); n != 0 {
+				t.Errorf("a look after the lease queued %d messages, want none: the message is recorded as queued", n)
+			}
 			if n := env.delivered(t, next, "anna@example.org"); n != 1 {
 				t.Errorf("anna received %d messages, want 1", n)
 			}
