@@ -184,9 +184,8 @@ func (s *Service) signPending(ctx context.Context, c *Campaign, sig *Signature, 
 		return fmt.Errorf("sign %s: no way to send confirmation messages", c.Slug)
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
-	_, err := s.store.Signature(ctx, sig.ID)
-	confirmed := err == nil
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	confirmed, err := s.store.signed(ctx, sig.ID)
+	if err != nil {
 		return fmt.Errorf("sign %s: %w", c.Slug, err)
 	}
 	p := &Pending{
@@ -276,6 +275,33 @@ func (s *Service) commitPending(ctx context.Context, batch []*pendingJob) []erro
 				errs[at[k]] = err
 			}
 		}
+	}
+	// What the inserts did not do, a decoy insert does, so that every
+	// submission costs one stored document and one collision (as
+	// signatures do, commit.go): a stored decoy for each repeat that
+	// collided, and one colliding decoy for all that stored one, a
+	// pending signature or a confirmed address's decoy. Without it a
+	// pending address answered sooner than a new one: a collision costs
+	// less than a stored document. Its errors are ignored: it stores
+	// nothing, and an answer that failed only for one kind of address
+	// would tell it.
+	var complement []*Pending
+	stored := 0
+	for i, j := range batch {
+		switch {
+		case errs[i] != nil:
+		case j.fresh || j.confirmed:
+			stored++
+		default:
+			complement = append(complement, decoyPending(DecoyID()))
+		}
+	}
+	if stored > 0 {
+		complement = append(complement, decoyPending(CollideID))
+	}
+	if docs, err := s.store.sealPendings(complement); err == nil {
+		_ = s.store.insertPendingBatch(ctx, docs, true)
+		s.decoysWritten.Store(true)
 	}
 	err := s.store.withCounterLock(ctx, func(ctx context.Context) error {
 		for i, j := range batch {

@@ -260,6 +260,19 @@ func (s *Store) sealPending(p *Pending) (*storedPending, error) {
 	return d, nil
 }
 
+// sealPendings seals each of ps (sealPending).
+func (s *Store) sealPendings(ps []*Pending) ([]*storedPending, error) {
+	docs := make([]*storedPending, len(ps))
+	for i, p := range ps {
+		d, err := s.sealPending(p)
+		if err != nil {
+			return nil, err
+		}
+		docs[i] = d
+	}
+	return docs, nil
+}
+
 // sealLink seals a confirmation link for the pending signature id.
 func (s *Store) sealLink(id, link string) (sealed.Text, error) {
 	t, err := sealed.Seal(s.keys, link, pendingAAD(id, pendingLink))
