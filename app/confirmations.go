@@ -23,9 +23,10 @@ type mailConfirmations struct {
 	messages *i18n.Catalog
 }
 
-// SendConfirmation queues the message; one queued before under the same
-// key (a repeat within the hour the campaign's rules allow) is not queued
-// again.
+// SendConfirmation composes and queues the message; the confirmation
+// worker calls it (campaign/confirm_worker.go), never the signing request.
+// One queued before under the same key (by a worker that stopped before it
+// recorded that it had) is not queued again.
 func (c mailConfirmations) SendConfirmation(ctx context.Context, m campaign.ConfirmationMail) error {
 	tag, ok := c.messages.Supported(m.Lang)
 	if !ok {

@@ -123,6 +123,13 @@ func (a *App) Migrations() []migrate.Migration {
 			}
 			return a.Campaigns.MarkConfirmed(ctx)
 		}},
+		// Confirmation messages are composed and queued by a worker, not
+		// by the request that signs (campaign/confirm_worker.go): pending
+		// signatures whose message waits are found by an index on "send",
+		// and the worker's claims have a collection. Pending signatures
+		// stored before had their message sent with the request: none
+		// waits.
+		{Version: 30, Name: "confirmation messages' worker", Up: a.Campaigns.EnsureConfirmQueue},
 	}
 }
 

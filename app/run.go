@@ -38,6 +38,9 @@ import (
 //     has kept for mail.OutboxKeep;
 //   - the mail log pruning deletes, on one node each day, how messages
 //     ended once that is mail.LogKeep old;
+//   - the confirmation worker composes and queues the messages that ask
+//     supporters to confirm their signature, which the signing left to
+//     it; one whose node died is taken over when its lease runs out;
 //   - the pending signature cleanup deletes the signatures left
 //     unconfirmed for 72 hours, on one node each time;
 //   - the updates loop tells the supporters who asked what happened to
@@ -73,6 +76,10 @@ func (a *App) Run(ctx context.Context) error {
 		}},
 		{"delivery events", func(ctx context.Context) error {
 			a.Delivery.Run(ctx, a.log.With("component", "delivery"))
+			return nil
+		}},
+		{"confirmation messages", func(ctx context.Context) error {
+			a.Signing.RunConfirmations(ctx, a.log.With("component", "confirmations"))
 			return nil
 		}},
 		{"pending signature cleanup", func(ctx context.Context) error {

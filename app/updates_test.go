@@ -56,6 +56,9 @@ func (r *confirmRecorder) SendConfirmation(_ context.Context, m campaign.Confirm
 // button does.
 func (r *confirmRecorder) confirm(t *testing.T, a *app.App) {
 	t.Helper()
+	if _, err := a.Signing.SendConfirmations(t.Context()); err != nil {
+		t.Fatalf("send confirmation messages: %v", err)
+	}
 	r.mu.Lock()
 	link := r.sent[len(r.sent)-1].ConfirmURL
 	r.mu.Unlock()

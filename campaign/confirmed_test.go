@@ -30,6 +30,9 @@ func (r *confirmRecorder) SendConfirmation(_ context.Context, m campaign.Confirm
 // confirm follows the link of the last message to addr.
 func (r *confirmRecorder) confirm(t *testing.T, svc *campaign.Service, addr string) {
 	t.Helper()
+	if _, err := svc.SendConfirmations(t.Context()); err != nil {
+		t.Fatalf("send confirmation messages: %v", err)
+	}
 	r.mu.Lock()
 	var link string
 	for _, m := range r.sent {

@@ -1,7 +1,6 @@
 package campaign
 
 import (
-	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -13,6 +12,8 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/solidarity-letters/solidarity/internal/sealed"
 )
 
 // Double opt-in. A campaign with ConfirmEmail set counts a signature made
@@ -34,14 +35,18 @@ import (
 // submission reads the signature by _id (the _id index makes a hit and a
 // miss cost the same, third_party/ferretdb), inserts a pending signature
 // (new: stored; pending: collides; confirmed: a decoy is stored instead),
-// reads the pending signature and updates it (the claim of a message, or
-// a decoy update when none is due), and adds to the console's count (or to
-// a decoy). Concurrent submissions do this in batches (commitPending). A
+// reads the pending signature and updates it (the claim of a message,
+// which stores the sealed link for the worker, or the same update of a
+// decoy when none is due), and adds to the console's count (or to a
+// decoy). Concurrent submissions do this in batches (commitPending). A
 // confirmed address gets no message, a pending one at most one an hour
-// (ResendAfter). What remains different is the message itself:
-// Confirmations.SendConfirmation runs only when a message goes out, and
-// on the embedded database a batch in which an insert collides is written
-// one document at a time, as for signatures (decoy.go).
+// (ResendAfter). The message itself, composing it and queueing it, is
+// not the request's work but a worker's (confirm_worker.go), which the
+// request wakes: composing and queueing took about 6 ms that only a
+// request with a message due did, which told a new address from one that
+// had signed. What remains different is that on the embedded database a
+// batch in which an insert collides is written one document at a time,
+// as for signatures (decoy.go).
 
 // Timing of the double opt-in.
 const (
@@ -169,25 +174,25 @@ func SplitConfirmCode(code string) (id, secret string, ok bool) {
 }
 
 // signPending stores sig, a signature of a campaign that asks for
-// confirmation, as a pending signature and sends the message that asks to
-// confirm it (see above). It returns nil for a new address and
-// ErrDuplicate for a repeat, pending or confirmed; callers answer both
-// alike.
+// confirmation, as a pending signature, and leaves the message that asks
+// to confirm it to the worker (confirm_worker.go): the claim of the
+// message stores the link, sealed, for it. It returns nil for a new
+// address and ErrDuplicate for a repeat, pending or confirmed; callers
+// answer both alike.
 func (s *Service) signPending(ctx context.Context, c *Campaign, sig *Signature, email string, in SignInput) error {
 	if s.confirmations == nil {
 		return fmt.Errorf("sign %s: no way to send confirmation messages", c.Slug)
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
-	_, err := s.store.Signature(ctx, sig.ID)
-	confirmed := err == nil
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	confirmed, err := s.store.signed(ctx, sig.ID)
+	if err != nil {
 		return fmt.Errorf("sign %s: %w", c.Slug, err)
 	}
 	p := &Pending{
 		ID: PendingID(s.emailKey, c.ID, DuplicateKey(email, c.MergeAliases)), CampaignID: c.ID,
 		CreatedAt: now, Lang: in.Lang, Email: email, Sig: *sig,
 	}
-	j := &pendingJob{id: p.ID, campaignID: c.ID, confirmed: confirmed, now: now}
+	j := &pendingJob{id: p.ID, campaignID: c.ID, confirmed: confirmed, now: now, lang: in.Lang}
 	if confirmed {
 		p.ID = DecoyID() // the same insert, where it stores nothing of note
 		s.decoysWritten.Store(true)
@@ -195,8 +200,17 @@ func (s *Service) signPending(ctx context.Context, c *Campaign, sig *Signature, 
 	if j.doc, err = s.store.sealPending(p); err != nil {
 		return fmt.Errorf("sign %s: %w", c.Slug, err)
 	}
+	// Both links are sealed whatever the claim finds, so that the work is
+	// the same: the real one, and one of filler as long for a decoy.
 	secret := newSecret()
 	j.hash = secretHash(secret)
+	link := strings.TrimSuffix(in.LinkBase, "/") + ConfirmPath(j.id, secret)
+	if j.link, err = s.store.sealLink(j.id, link); err != nil {
+		return fmt.Errorf("sign %s: %w", c.Slug, err)
+	}
+	if j.decoyLink, err = s.store.sealLink(j.id, Filler(len(link))); err != nil {
+		return fmt.Errorf("sign %s: %w", c.Slug, err)
+	}
 	if err := s.pendingBatch.Do(ctx, j); err != nil {
 		return fmt.Errorf("sign %s: %w", c.Slug, err)
 	}
@@ -208,14 +222,7 @@ func (s *Service) signPending(ctx context.Context, c *Campaign, sig *Signature, 
 		s.log.Error("count a pending signature", "campaign", c.Slug, "error", j.countErr)
 	}
 	if j.claimed {
-		err := s.confirmations.SendConfirmation(ctx, ConfirmationMail{
-			To: email, Lang: cmp.Or(in.Lang, j.lang), CampaignID: c.ID, CampaignTitle: c.Title,
-			ConfirmURL: strings.TrimSuffix(in.LinkBase, "/") + ConfirmPath(j.id, secret),
-			Key:        "confirm:" + j.id + ":" + now.Format("20060102150405.000"),
-		})
-		if err != nil {
-			return fmt.Errorf("sign %s: send confirmation: %w", c.Slug, err)
-		}
+		s.wakeConfirmations()
 	}
 	if j.fresh {
 		return nil
@@ -232,11 +239,14 @@ type pendingJob struct {
 	confirmed  bool // the address has confirmed: doc is a decoy
 	now        time.Time
 	hash       string // of the new link's secret
+	// link is the new link, sealed, which the claim stores for the
+	// worker; decoyLink is filler sealed alike, for a decoy update. lang
+	// is the language of the page signed on ("": the stored one's).
+	link, decoyLink sealed.Text
+	lang            string
 	// What came of it: fresh when doc was stored as a new pending
-	// signature, claimed when a message is to go out, lang the stored
-	// one's language.
+	// signature, claimed when a message is to go out.
 	fresh, claimed bool
-	lang           string
 	// countErr is the failure of the console's count, which does not
 	// fail the signing (signPending).
 	countErr error
@@ -265,6 +275,33 @@ func (s *Service) commitPending(ctx context.Context, batch []*pendingJob) []erro
 				errs[at[k]] = err
 			}
 		}
+	}
+	// What the inserts did not do, a decoy insert does, so that every
+	// submission costs one stored document and one collision (as
+	// signatures do, commit.go): a stored decoy for each repeat that
+	// collided, and one colliding decoy for all that stored one, a
+	// pending signature or a confirmed address's decoy. Without it a
+	// pending address answered sooner than a new one: a collision costs
+	// less than a stored document. Its errors are ignored: it stores
+	// nothing, and an answer that failed only for one kind of address
+	// would tell it.
+	var complement []*Pending
+	stored := 0
+	for i, j := range batch {
+		switch {
+		case errs[i] != nil:
+		case j.fresh || j.confirmed:
+			stored++
+		default:
+			complement = append(complement, decoyPending(DecoyID()))
+		}
+	}
+	if stored > 0 {
+		complement = append(complement, decoyPending(CollideID))
+	}
+	if docs, err := s.store.sealPendings(complement); err == nil {
+		_ = s.store.insertPendingBatch(ctx, docs, true)
+		s.decoysWritten.Store(true)
 	}
 	err := s.store.withCounterLock(ctx, func(ctx context.Context) error {
 		for i, j := range batch {

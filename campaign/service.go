@@ -67,6 +67,9 @@ type Service struct {
 	// pendingBatch writes pending signatures together (pending.go).
 	confirmations Confirmations
 	pendingBatch  *groupcommit.Batcher[*pendingJob]
+	// confirmWake wakes the worker that sends the confirmation messages
+	// (confirm_worker.go).
+	confirmWake chan struct{}
 	// log takes what cannot be returned once a supporter's request has
 	// done what it asked (pending.go); it discards until SetLogger.
 	log *slog.Logger
@@ -90,6 +93,8 @@ func NewService(store *Store, greetings GreetingRecorder, emailKey []byte, now f
 		groups:    newGroupKeys(emailKey),
 		blocked:   newBlockList(store.campaigns.Database(), now),
 		log:       slog.New(slog.DiscardHandler),
+
+		confirmWake: make(chan struct{}, 1),
 	}
 	s.batch = newBatcher(s.commit, batchMax)
 	s.pendingBatch = groupcommit.New(s.commitPending, groupcommit.Options{Max: batchMax, Wait: batchWait, Timeout: commitTimeout})

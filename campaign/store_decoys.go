@@ -29,7 +29,13 @@ func (s *Store) EnsureDecoys(ctx context.Context) error {
 	}); err != nil {
 		return fmt.Errorf("create decoy index: %w", err)
 	}
-	if _, err := s.decoySignatures().ReplaceOne(ctx, bson.M{"_id": CollideID}, decoySignature(CollideID), options.Replace().SetUpsert(true)); err != nil {
+	// Sealed like a signature, so that reading it costs what reading one
+	// does (Store.signed).
+	d, err := s.seal(decoySignature(CollideID))
+	if err != nil {
+		return err
+	}
+	if _, err := s.decoySignatures().ReplaceOne(ctx, bson.M{"_id": CollideID}, d, options.Replace().SetUpsert(true)); err != nil {
 		return fmt.Errorf("store the signature decoy: %w", err)
 	}
 	if err := s.EnsurePendingDecoys(ctx); err != nil {

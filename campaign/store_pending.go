@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/solidarity-letters/solidarity/internal/claim"
 	"github.com/solidarity-letters/solidarity/internal/database"
 	"github.com/solidarity-letters/solidarity/internal/sealed"
 )
@@ -32,6 +34,10 @@ const pendingSweepsCollection = "pending_sweeps"
 // pending signatures themselves decodes each: 11 s for 20,000 in one
 // campaign on the embedded database (BenchmarkPendingCleanup).
 const pendingCountsCollection = "pending_counts"
+
+// pendingClaimsCollection holds the claim records of the confirmation
+// messages' worker (package claim).
+const pendingClaimsCollection = "pending_claims"
 
 // storedPending is a pending signature as the database keeps it: what Sign
 // needs to store the signature once confirmed, every personal field
@@ -72,6 +78,18 @@ type storedPending struct {
 	City        sealed.Text `bson:"city,omitempty"`
 	Referrer    sealed.Text `bson:"referrer,omitempty"`
 	Greeting    sealed.Text `bson:"greeting,omitempty"`
+	// Send is sendDue while a confirmation message waits for the worker
+	// (confirm_worker.go), absent otherwise; indexed, so that the worker
+	// finds the waiting ones by an index search. SendDue is when a worker
+	// may take the message (the end of the lease of the one that took
+	// it), SendTry how many times one did, MailLang the language to write
+	// it in, and Link the address it asks to open, sealed: its secret
+	// confirms the signature.
+	Send     string      `bson:"send,omitempty"`
+	SendDue  time.Time   `bson:"send_due,omitempty"`
+	SendTry  int         `bson:"send_try,omitempty"`
+	MailLang string      `bson:"mail_lang,omitempty"`
+	Link     sealed.Text `bson:"link,omitempty"`
 	// Filler changes at every decoy update, since a database may skip a
 	// write that changes nothing (decoy.go).
 	Filler string `bson:"filler,omitempty"`
@@ -86,13 +104,14 @@ const (
 	pendingGreeting = "greeting"
 	pendingPartner  = "partner"
 	pendingConsent  = "partner_text"
+	pendingLink     = "link"
 )
 
 // PendingFields names the sealed fields of the pending signatures, for key
 // rotation (package reseal).
 func (s *Store) PendingFields() sealed.Fields {
 	return sealed.Fields{Collection: s.pending(), Paths: []string{pendingEmail, pendingName, pendingCity, pendingReferrer, pendingGreeting,
-		pendingPartner, pendingConsent}}
+		pendingPartner, pendingConsent, pendingLink}}
 }
 
 // SealPendingConsents seals the partner consents that pending signatures
@@ -115,6 +134,10 @@ func (s *Store) decoyPending() *mongo.Collection {
 
 func (s *Store) pendingSweeps() *mongo.Collection {
 	return s.signatures.Database().Collection(pendingSweepsCollection)
+}
+
+func (s *Store) pendingClaims() *claim.Records {
+	return claim.New(s.signatures.Database().Collection(pendingClaimsCollection))
 }
 
 func (s *Store) pendingCounts() *mongo.Collection {
@@ -149,15 +172,34 @@ func (s *Store) EnsurePending(ctx context.Context) error {
 	return nil
 }
 
+// EnsureConfirmQueue creates the index by which the worker finds the
+// pending signatures whose confirmation message waits (confirm_worker.go),
+// and the collection of its claims, so that the first claims do not make
+// it at once. Safe to repeat.
+func (s *Store) EnsureConfirmQueue(ctx context.Context) error {
+	if err := database.EnsureCollection(ctx, s.signatures.Database(), pendingClaimsCollection); err != nil {
+		return fmt.Errorf("make the confirmation messages' claims collection: %w", err)
+	}
+	if _, err := s.pending().Indexes().CreateOne(ctx, mongo.IndexModel{
+		Keys: bson.D{{Key: "send", Value: 1}}, Options: options.Index().SetName("send"),
+	}); err != nil {
+		return fmt.Errorf("create pending signature index: %w", err)
+	}
+	return nil
+}
+
 // EnsurePendingDecoys gives the decoy collections of the pending
 // signatures and their counts the same indexes and the document that
 // decoy reads and updates find. It runs at every start, as EnsureDecoys
 // does.
 func (s *Store) EnsurePendingDecoys(ctx context.Context) error {
-	if _, err := s.decoyPending().Indexes().CreateOne(ctx, mongo.IndexModel{
-		Keys: bson.D{{Key: "bucket", Value: 1}}, Options: options.Index().SetName("bucket"),
-	}); err != nil {
-		return fmt.Errorf("create pending decoy index: %w", err)
+	for _, ix := range []mongo.IndexModel{
+		{Keys: bson.D{{Key: "bucket", Value: 1}}, Options: options.Index().SetName("bucket")},
+		{Keys: bson.D{{Key: "send", Value: 1}}, Options: options.Index().SetName("send")},
+	} {
+		if _, err := s.decoyPending().Indexes().CreateOne(ctx, ix); err != nil {
+			return fmt.Errorf("create pending decoy index: %w", err)
+		}
 	}
 	for _, ix := range []mongo.IndexModel{
 		{Keys: bson.D{{Key: "campaign_id", Value: 1}}, Options: options.Index().SetName("campaign")},
@@ -216,6 +258,28 @@ func (s *Store) sealPending(p *Pending) (*storedPending, error) {
 		*f.dst = t
 	}
 	return d, nil
+}
+
+// sealPendings seals each of ps (sealPending).
+func (s *Store) sealPendings(ps []*Pending) ([]*storedPending, error) {
+	docs := make([]*storedPending, len(ps))
+	for i, p := range ps {
+		d, err := s.sealPending(p)
+		if err != nil {
+			return nil, err
+		}
+		docs[i] = d
+	}
+	return docs, nil
+}
+
+// sealLink seals a confirmation link for the pending signature id.
+func (s *Store) sealLink(id, link string) (sealed.Text, error) {
+	t, err := sealed.Seal(s.keys, link, pendingAAD(id, pendingLink))
+	if err != nil {
+		return t, fmt.Errorf("seal confirmation link: %w", err)
+	}
+	return t, nil
 }
 
 // openPending maps a stored pending signature back to the plain one.
@@ -297,9 +361,10 @@ func (s *Store) Pending(ctx context.Context, id string) (*Pending, error) {
 
 // claimPending reads the pending signature of j (a decoy for a confirmed
 // address), claims its message if one is due (none was sent, or the last
-// ResendAfter ago), with j's link added to those that work, and counts a
-// fresh one for the console; where there is nothing to claim or count it
-// does the same updates on decoys. The caller holds the store's write
+// ResendAfter ago), with j's link added to those that work and stored,
+// sealed, for the worker that sends it, and counts a fresh one for the
+// console; where there is nothing to claim or count it does the same
+// updates on decoys. The caller holds the store's write
 // lock (commitPending).
 //
 // On MongoDB the claim's filter also holds the time of the last message,
@@ -316,7 +381,6 @@ func (s *Store) claimPending(ctx context.Context, j *pendingJob) error {
 	if err != nil {
 		return fmt.Errorf("claim confirmation message: %w", err)
 	}
-	j.lang = stored.Lang
 	due := !decoy && (stored.SentAt.IsZero() || !j.now.Before(stored.SentAt.Add(ResendAfter)))
 	coll, filter := s.pending(), bson.D{{Key: "_id", Value: id}}
 	if !due {
@@ -326,7 +390,18 @@ func (s *Store) claimPending(ctx context.Context, j *pendingJob) error {
 	}
 	secrets := append(slices.Clone(stored.Secrets), j.hash)
 	secrets = secrets[max(0, len(secrets)-secretsKept):]
-	set := bson.D{{Key: "sent_at", Value: j.now}, {Key: "secrets", Value: secrets}, {Key: "filler", Value: Filler(8)}}
+	// The message is left to the worker: the claim stores what it needs,
+	// the same fields on the decoy, with a link of filler there.
+	link := j.link
+	if !due {
+		link = j.decoyLink
+	}
+	set := bson.D{
+		{Key: "sent_at", Value: j.now}, {Key: "secrets", Value: secrets},
+		{Key: "send", Value: sendDue}, {Key: "send_due", Value: j.now}, {Key: "send_try", Value: 0},
+		{Key: "mail_lang", Value: cmp.Or(j.lang, stored.Lang)}, {Key: "link", Value: link},
+		{Key: "filler", Value: Filler(8)},
+	}
 	res, err := coll.UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: set}})
 	if err != nil {
 		return fmt.Errorf("claim confirmation message: %w", err)

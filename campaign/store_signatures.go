@@ -100,6 +100,29 @@ func (s *Store) Signature(ctx context.Context, id string) (*Signature, error) {
 	return &sig, nil
 }
 
+// signed reports whether a signature with that _id is stored. It reads
+// the _id alone, opens nothing: a hit costs what a miss does but the
+// document's transfer (pending.go).
+//
+// A read that finds a document costs more than one that finds none, so
+// it also reads the decoy signatures: the document stored to collide with
+// after a miss, a random _id after a hit. Each call finds one document
+// and misses one.
+func (s *Store) signed(ctx context.Context, id string) (bool, error) {
+	only := options.FindOne().SetProjection(bson.M{"_id": 1})
+	err := mapError(s.signatures.FindOne(ctx, bson.M{"_id": id}, only).Err())
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return false, fmt.Errorf("find signature: %w", err)
+	}
+	hit, decoy := err == nil, CollideID
+	if hit {
+		decoy = DecoyID()
+	}
+	// Its outcome is no answer's: ignored.
+	_ = s.decoySignatures().FindOne(ctx, bson.M{"_id": decoy}, only).Err()
+	return hit, nil
+}
+
 // EachSignature calls fn with every signature of a campaign that is not
 // invalidated (bursts.go), in the order they are stored (no sort: on the embedded database a sort would hold the
 // whole collection in memory). It stops at fn's first error.

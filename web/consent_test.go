@@ -13,7 +13,7 @@ import (
 // their address, and sets the mailbox its messages go to.
 func confirmingCampaign(t *testing.T, s *site, slug string) (*campaign.Campaign, *mailbox) {
 	t.Helper()
-	box := &mailbox{}
+	box := &mailbox{svc: s.Service}
 	s.Service.SetConfirmations(box)
 	return s.addCampaign(t, slug, func(c *campaign.Campaign) { c.ConfirmEmail = true }), box
 }
@@ -21,7 +21,7 @@ func confirmingCampaign(t *testing.T, s *site, slug string) (*campaign.Campaign,
 // confirmLast presses the button of the newest message's link.
 func (m *mailbox) confirmLast(t *testing.T, s *site) {
 	t.Helper()
-	sent := m.all()
+	sent := m.all(t)
 	if len(sent) == 0 {
 		t.Fatal("no confirmation message was sent")
 	}
@@ -71,7 +71,7 @@ func TestUpdatesOnlyForConfirmedAddresses(t *testing.T) {
 // for a campaign that does not confirm addresses.
 func (m *mailbox) confirmForCode(t *testing.T, s *site) string {
 	t.Helper()
-	sent := m.all()
+	sent := m.all(t)
 	if len(sent) == 0 {
 		t.Fatal("no confirmation message was sent")
 	}

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
@@ -53,17 +54,20 @@ func newMailSite(t *testing.T, db *mongo.Database, sink *smtpsink.Sink) *site {
 	}, nil)
 }
 
-// runMail runs the site's mail worker, as serve does, until the test
-// ends.
+// runMail runs the site's mail worker and the worker that composes and
+// queues the confirmation messages, as serve does, until the test ends.
 func (s *site) runMail(t *testing.T) {
 	t.Helper()
 	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
+	done := make(chan error, 2)
 	go func() { done <- s.Core.Mail.Run(ctx) }()
+	go func() { s.Service.RunConfirmations(ctx, slog.New(slog.NewTextHandler(s.Logs, nil))); done <- nil }()
 	t.Cleanup(func() {
 		stop()
-		if err := <-done; err != nil {
-			t.Errorf("mail worker: %v", err)
+		for range 2 {
+			if err := <-done; err != nil {
+				t.Errorf("mail worker: %v", err)
+			}
 		}
 	})
 }
@@ -304,6 +308,9 @@ func TestEndToEndRetryAndRestart(t *testing.T) {
 		s.signAs(t, c.Slug, "anna@example.org", nil)
 		send := func() int {
 			t.Helper()
+			if _, err := s.Service.SendConfirmations(t.Context()); err != nil {
+				t.Fatal(err)
+			}
 			n, err := s.Core.Mail.RunOnce(t.Context())
 			if err != nil {
 				t.Fatal(err)

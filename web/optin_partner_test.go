@@ -16,7 +16,7 @@ import (
 func TestOptInKeepsPartnerConsentAndLanguage(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, dbs.Database(t))
-	box := &mailbox{}
+	box := &mailbox{svc: s.Service}
 	s.Service.SetConfirmations(box)
 	c := s.addCampaign(t, "pco", func(c *campaign.Campaign) {
 		c.ConfirmEmail = true
@@ -43,7 +43,7 @@ func TestOptInKeepsPartnerConsentAndLanguage(t *testing.T) {
 	if got := contacts(); len(got) != 0 {
 		t.Errorf("before the confirmation the partner sees %v", got)
 	}
-	sent := box.all()
+	sent := box.all(t)
 	if len(sent) != 1 {
 		t.Fatalf("sent %d messages, want 1", len(sent))
 	}

@@ -15,8 +15,10 @@ import (
 )
 
 // mailbox records the confirmation messages the app sends: the mail port,
-// not the database, is what it stands in for.
+// not the database, is what it stands in for. The worker that sends them
+// (svc's SendConfirmations) runs when a test reads the mailbox.
 type mailbox struct {
+	svc  *campaign.Service
 	mu   sync.Mutex
 	sent []campaign.ConfirmationMail
 }
@@ -28,7 +30,13 @@ func (m *mailbox) SendConfirmation(_ context.Context, c campaign.ConfirmationMai
 	return nil
 }
 
-func (m *mailbox) all() []campaign.ConfirmationMail {
+// all runs the worker that sends the waiting messages, and returns every
+// message sent.
+func (m *mailbox) all(t testing.TB) []campaign.ConfirmationMail {
+	t.Helper()
+	if _, err := m.svc.SendConfirmations(t.Context()); err != nil {
+		t.Fatalf("send confirmation messages: %v", err)
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return append([]campaign.ConfirmationMail(nil), m.sent...)
@@ -39,7 +47,7 @@ func (m *mailbox) all() []campaign.ConfirmationMail {
 func optInSite(t *testing.T) (*site, *campaign.Campaign, *mailbox) {
 	t.Helper()
 	s := newSite(t, dbs.Database(t))
-	box := &mailbox{}
+	box := &mailbox{svc: s.Service}
 	s.Service.SetConfirmations(box)
 	c := s.addCampaign(t, "optin", func(c *campaign.Campaign) { c.ConfirmEmail = true })
 	return s, c, box
@@ -81,7 +89,7 @@ func TestOptInConfirmFlow(t *testing.T) {
 	if n := s.Service.Count(c.ID); n != 0 {
 		t.Errorf("count before confirmation = %d, want 0", n)
 	}
-	sent := box.all()
+	sent := box.all(t)
 	if len(sent) != 1 {
 		t.Fatalf("sent %d messages, want 1", len(sent))
 	}
@@ -168,7 +176,7 @@ func TestOptInConfirmFlow(t *testing.T) {
 func TestOptInBadLinks(t *testing.T) {
 	s, _, box := optInSite(t)
 	s.post(t, "/c/optin/sign", signForm(s.token(t, "optin"), nil))
-	path := confirmPath(t, box.all()[0])
+	path := confirmPath(t, box.all(t)[0])
 	id, secret, _ := strings.Cut(strings.TrimPrefix(path, "/confirm/"), ".")
 	other := strings.Repeat("A", len(secret))
 	for _, tc := range []struct {
@@ -191,14 +199,14 @@ func TestOptInBadLinks(t *testing.T) {
 
 func TestOptInClosedBeforeConfirmation(t *testing.T) {
 	s := newSite(t, dbs.Database(t))
-	box := &mailbox{}
+	box := &mailbox{svc: s.Service}
 	s.Service.SetConfirmations(box)
 	c := s.addCampaign(t, "optin", func(c *campaign.Campaign) {
 		c.ConfirmEmail = true
 		c.ClosesAt = s.Clock.Now().Add(time.Hour)
 	})
 	s.post(t, "/c/optin/sign", signForm(s.token(t, "optin"), nil))
-	path := confirmPath(t, box.all()[0])
+	path := confirmPath(t, box.all(t)[0])
 	page := s.get(t, path)
 	tok := tokenRE.FindStringSubmatch(page.Body)[1]
 	s.Clock.Set(c.ClosesAt.Add(1))
@@ -227,7 +235,7 @@ func TestOptInPendingIsNowhereElse(t *testing.T) {
 	if res.Status != 202 || !strings.Contains(res.Body, `"status":"pending_confirmation"`) {
 		t.Errorf("API sign: %d %s; want 202 pending_confirmation", res.Status, res.Body)
 	}
-	if got := len(box.all()); got != 2 {
+	if got := len(box.all(t)); got != 2 {
 		t.Errorf("sent %d messages, want 2", got)
 	}
 	if n, _ := s.Service.CountPending(ctx, c.ID); n != 2 {
@@ -283,7 +291,7 @@ func TestOptInPendingIsNowhereElse(t *testing.T) {
 	if thanks := s.get(t, "/c/plain/thanks"); strings.Contains(thanks.Body, "check your email") {
 		t.Error("a campaign without confirmation asks to check the mail")
 	}
-	if got := len(box.all()); got != 2 {
+	if got := len(box.all(t)); got != 2 {
 		t.Errorf("sent %d messages, want still 2", got)
 	}
 }
@@ -301,7 +309,7 @@ func TestOptInRepeats(t *testing.T) {
 		return res
 	}
 	first := sign("anna@example.org")
-	if got := len(box.all()); got != 1 {
+	if got := len(box.all(t)); got != 1 {
 		t.Fatalf("sent %d, want 1", got)
 	}
 	type step struct {
@@ -319,11 +327,11 @@ func TestOptInRepeats(t *testing.T) {
 		if got := sign("anna@example.org"); got.Status != first.Status || got.Body != first.Body {
 			t.Errorf("%s: answer %d %q, want the new address's %d %q", st.name, got.Status, got.Body, first.Status, first.Body)
 		}
-		if got := len(box.all()); got != st.sent {
+		if got := len(box.all(t)); got != st.sent {
 			t.Errorf("%s: sent %d messages in all, want %d", st.name, got, st.sent)
 		}
 	}
-	sent := box.all()
+	sent := box.all(t)
 	if sent[0].Key == sent[1].Key || sent[0].ConfirmURL == sent[1].ConfirmURL {
 		t.Errorf("the message sent again has the key and link of the first: %+v", sent)
 	}
@@ -348,7 +356,7 @@ func TestOptInRepeats(t *testing.T) {
 			t.Errorf("confirmed repeat: %d %q, want %d %q", got.Status, got.Body, first.Status, first.Body)
 		}
 	}
-	if got := len(box.all()); got != 2 {
+	if got := len(box.all(t)); got != 2 {
 		t.Errorf("sent %d messages after confirmed repeats, want still 2", got)
 	}
 	if n, _ := s.Service.CountPending(ctx, c.ID); n != 0 {
@@ -367,6 +375,9 @@ func TestOptInConcurrentRepeatsSendOnce(t *testing.T) {
 	s, c, box := optInSite(t)
 	form := func() url.Values { return signForm(s.freshToken(c.ID), nil) }
 	s.post(t, "/c/optin/sign", form())
+	if got := len(box.all(t)); got != 1 { // the worker sends the first
+		t.Fatalf("sent %d messages, want 1", got)
+	}
 	s.Clock.Add(2 * time.Hour)
 	var wg sync.WaitGroup
 	statuses := make([]int, 6)
@@ -380,7 +391,7 @@ func TestOptInConcurrentRepeatsSendOnce(t *testing.T) {
 			t.Errorf("repeat %d: %d, want 303", i, st)
 		}
 	}
-	if got := len(box.all()); got != 2 {
+	if got := len(box.all(t)); got != 2 {
 		t.Errorf("sent %d messages, want 2 (the first and one again)", got)
 	}
 }
@@ -417,7 +428,7 @@ func TestOptInExpiry(t *testing.T) {
 	sweep(false, 0) // another node's, in the same period
 	s.Clock.Set(t0.Add(time.Hour))
 	sign("olga@example.org")
-	linkA := confirmPath(t, box.all()[0])
+	linkA := confirmPath(t, box.all(t)[0])
 
 	s.Clock.Set(t0.Add(72*time.Hour - time.Second))
 	if page := s.get(t, linkA); page.Status != 200 {

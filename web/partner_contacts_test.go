@@ -22,7 +22,7 @@ func TestPartnerContacts(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	ctx := t.Context()
-	box := &mailbox{}
+	box := &mailbox{svc: s.Service}
 	s.Service.SetConfirmations(box)
 	camp := s.addCampaign(t, "pc", func(c *campaign.Campaign) {
 		c.EmbedOrigins = []string{"https://a.example", "https://b.example"}

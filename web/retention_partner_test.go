@@ -18,7 +18,7 @@ func TestRetentionRemovesPartnerConsents(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, dbs.Database(t))
 	ctx := context.Background()
-	box := &mailbox{}
+	box := &mailbox{svc: s.Service}
 	s.Service.SetConfirmations(box)
 	c := s.addCampaign(t, "rpc", func(c *campaign.Campaign) {
 		c.EmbedOrigins = []string{"https://a.example"}

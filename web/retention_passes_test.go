@@ -89,7 +89,7 @@ func TestRetentionTrimsAgainAfterTheClosingDateMoved(t *testing.T) {
 func TestRetentionOfAnOpenCampaignAfterItsLettersArePosted(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, dbs.Database(t))
-	box := &mailbox{}
+	box := &mailbox{svc: s.Service}
 	s.Service.SetConfirmations(box)
 	c := s.addCampaign(t, "long", func(c *campaign.Campaign) {
 		c.ClosesAt = time.Date(2029, 1, 1, 0, 0, 0, 0, time.UTC)
