@@ -193,6 +193,13 @@ type CampaignArticle struct {
 // campaignArticle lays out a campaign for the public page or a preview.
 func (s *Server) campaignArticle(c *fiber.Ctx, camp *campaign.Campaign, v CampaignView, form SignForm) CampaignArticle {
 	t := s.localizer(c)
+	if camp.IsDrive() && len(form.Problems) > 0 && !camp.WritesTo(form.Recipient) {
+		// A card sent back without a recipient of the drive: the form
+		// comes back with one the drive offers.
+		if r, err := s.deps.Signing.Offer(camp, s.openSkip(form.Skip)); err == nil {
+			form.Recipient, form.Offered = r.ID, true
+		}
+	}
 	a := CampaignArticle{Page: s.page(c, v.Title), C: v, Form: form}
 	if camp.IsDrive() {
 		a.Drive = s.driveView(c, camp, form)
