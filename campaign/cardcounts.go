@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"strings"
+	"time"
 )
 
 // A drive's cards are counted per recipient in the campaign's own counter
@@ -82,12 +83,16 @@ func (s *Service) CardCounts(campaignID string) map[string]int64 {
 	return out
 }
 
-// Waiting returns how many of the drive's recipients have no card yet,
-// from counts as CardCounts returns them.
-func Waiting(counts map[string]int64) int {
+// Waiting returns how many of the recipients c writes to wait for a
+// card: cards reach them today (Recipient.Reachable) and none was written
+// to them yet.
+func (s *Service) Waiting(c *Campaign) int {
+	counts := s.CardCounts(c.ID)
+	set := s.Campaigns()
+	day := s.now().UTC().Format(time.DateOnly)
 	n := 0
-	for _, v := range counts {
-		if v <= 0 {
+	for _, id := range c.Recipients() {
+		if r, ok := set.Recipient(id); ok && r.Reachable(day) && counts[id] <= 0 {
 			n++
 		}
 	}

@@ -122,7 +122,7 @@ func (s *Server) drivePage(c *fiber.Ctx, camp *campaign.Campaign) error {
 func (s *Server) driveView(c *fiber.Ctx, camp *campaign.Campaign, form SignForm) *DriveView {
 	set := s.deps.Signing.Campaigns()
 	counts := s.deps.Signing.CardCounts(camp.ID)
-	d := &DriveView{Offered: form.Offered, Waiting: int64(campaign.Waiting(counts)), Skip: form.Skip}
+	d := &DriveView{Offered: form.Offered, Waiting: int64(s.deps.Signing.Waiting(camp)), Skip: form.Skip}
 	for _, n := range counts {
 		d.Written += n
 	}

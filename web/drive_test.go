@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"html"
 	"net/url"
@@ -233,4 +234,74 @@ func TestDriveSignAndWriteAnother(t *testing.T) {
 	if !strings.Contains(page.Body, "1 card written to them so far") {
 		t.Errorf("Ihar's counter not on the page")
 	}
+}
+
+// The API and the widget count a drive's cards per recipient, naming
+// listed recipients only; a card through the API names its recipient by
+// slug.
+func TestDriveCountersInAPIAndWidget(t *testing.T) {
+	s := newSite(t, dbs.Database(t))
+	c := s.addDrive(t, "api")
+	key := s.addPartner(t, "ngo-d", "")
+	card := func(email, to string) string {
+		return sigJSON(email, func(m map[string]any) { m["recipient"], m["greeting"] = to, "Stay strong" })
+	}
+	tests := []struct {
+		name    string
+		body    string
+		status  int
+		maria   int64
+		ihar    int64
+		waiting int
+	}{
+		{"before any card", "", 0, 0, 0, 3},
+		{"a card to Maria", card("a@example.org", "maria-api"), 201, 1, 0, 2},
+		{"the same card again", card("a@example.org", "maria-api"), 201, 1, 0, 2},
+		{"the same address to Ihar", card("a@example.org", "ihar-api"), 201, 1, 1, 1},
+		{"to the released person", card("b@example.org", "free-api"), 422, 1, 1, 1},
+		{"to nobody known", card("b@example.org", "nobody"), 422, 1, 1, 1},
+		{"to the unlisted person", card("b@example.org", "hidden-api"), 201, 1, 1, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.body != "" {
+				if res := s.apiPost(t, "api", key, tt.body); res.Status != tt.status {
+					t.Fatalf("POST status %d, want %d: %s", res.Status, tt.status, res.Body)
+				}
+			}
+			var got struct {
+				Kind       string `json:"kind"`
+				Signatures int64  `json:"signatures"`
+				Waiting    *int   `json:"waiting"`
+				Recipients []struct {
+					Slug  string `json:"slug"`
+					Cards int64  `json:"cards"`
+				} `json:"recipients"`
+			}
+			if err := json.Unmarshal([]byte(s.get(t, "/api/v1/campaigns/api").Body), &got); err != nil {
+				t.Fatal(err)
+			}
+			cards := map[string]int64{}
+			for _, r := range got.Recipients {
+				cards[r.Slug] = r.Cards
+			}
+			if got.Kind != "drive" || got.Waiting == nil || *got.Waiting != tt.waiting {
+				t.Errorf("kind %q, waiting %v, want drive, %d", got.Kind, got.Waiting, tt.waiting)
+			}
+			if cards["maria-api"] != tt.maria || cards["ihar-api"] != tt.ihar {
+				t.Errorf("cards %v, want Maria %d, Ihar %d", cards, tt.maria, tt.ihar)
+			}
+			if _, named := cards["hidden-api"]; named || len(got.Recipients) != 3 {
+				t.Errorf("recipients %v: want the three listed ones, not the unlisted", cards)
+			}
+			widget := s.get(t, "/embed/api?lang=en")
+			if want := fmt.Sprintf("%d</strong> %s", got.Signatures, map[bool]string{true: "card", false: "cards"}[got.Signatures == 1]); !strings.Contains(widget.Body, want) {
+				t.Errorf("widget lacks %q", want)
+			}
+			if want := fmt.Sprintf("%d %s waiting", tt.waiting, map[bool]string{true: "person", false: "people"}[tt.waiting == 1]); !strings.Contains(widget.Body, want) {
+				t.Errorf("widget lacks %q", want)
+			}
+		})
+	}
+	_ = c
 }
