@@ -50,9 +50,9 @@ type APICampaign struct {
 	// Recipients counts them per listed recipient, and Waiting is how
 	// many of all its recipients (listed or not) whom cards reach have
 	// none yet.
-	Kind       string               `json:"kind"`
+	Kind       string              `json:"kind"`
 	Recipients []APIRecipientCards `json:"recipients,omitempty"`
-	Waiting    *int                 `json:"waiting,omitempty"`
+	Waiting    *int                `json:"waiting,omitempty"`
 }
 
 // APIRecipientCards is a drive's recipient with the cards written to them.
