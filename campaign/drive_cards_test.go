@@ -287,3 +287,62 @@ func TestOfferFairUnderConcurrency(t *testing.T) {
 		})
 	}
 }
+
+// Erasing a card, invalidating a burst of cards and restoring it, and
+// recounting, each keep the counts per recipient right.
+func TestDriveCardCountsFollowErasureBurstsAndRecount(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2027, 12, 1, 12, 0, 0, 0, time.UTC)
+	svc := newServiceWith(t, &now, nopGreetings{})
+	c, ids := newDrive(t, svc, now, "follow", 2)
+	sign := func(email, to, network string) string {
+		t.Helper()
+		in := card(email, to)
+		in.Network = network
+		r, err := svc.SignReceipt(ctx, c, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.ID
+	}
+	for i := range 3 {
+		sign(fmt.Sprintf("bot%d@spam.example", i), ids[1], "aaaaaaaaffff")
+	}
+	now = now.Add(2 * time.Minute)
+	erased := sign("anna@example.org", ids[0], "bbbbbbbb")
+	sign("anna@example.org", ids[1], "bbbbbbbb")
+	q := campaign.BurstQuery{CampaignID: c.ID, Kind: campaign.BurstNetwork, From: now.Add(-time.Hour), Until: now.Add(time.Minute)}
+	tests := []struct {
+		name string
+		do   func() error
+		want []int64
+	}{
+		{"signed", func() error { return nil }, []int64{1, 4}},
+		{"a card erased", func() error { return svc.EraseSignature(ctx, c.ID, erased) }, []int64{0, 4}},
+		{"a burst invalidated", func() error { _, err := svc.SetBurstValid(ctx, q, "aaaaaaaa", false); return err }, []int64{0, 1}},
+		{"and restored", func() error { _, err := svc.SetBurstValid(ctx, q, "aaaaaaaa", true); return err }, []int64{0, 4}},
+		{"counted from the signatures", func() error {
+			now = now.Add(time.Hour)
+			if _, err := svc.RecountAll(ctx); err != nil {
+				return err
+			}
+			return svc.Refresh(ctx)
+		}, []int64{0, 4}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.do(); err != nil {
+				t.Fatal(err)
+			}
+			counts := svc.CardCounts(c.ID)
+			for i, id := range ids {
+				if counts[id] != tt.want[i] {
+					t.Errorf("cards to recipient %d = %d, want %d", i, counts[id], tt.want[i])
+				}
+			}
+			if got := svc.Waiting(c); got != slices.Index(tt.want, 0)+1 && !(got == 0 && !slices.Contains(tt.want, 0)) {
+				t.Errorf("Waiting = %d for %v", got, tt.want)
+			}
+		})
+	}
+}
