@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/solidarity-letters/solidarity/account"
 	"github.com/solidarity-letters/solidarity/campaign"
 )
 
@@ -304,4 +305,79 @@ func TestDriveCountersInAPIAndWidget(t *testing.T) {
 		})
 	}
 	_ = c
+}
+
+// The console makes a drive: its kind, recipients chosen from a list that
+// filters by prison, country, language and status, and suggestions per
+// language; a drive without recipients, or with an unknown one, is refused.
+func TestConsoleMakesADrive(t *testing.T) {
+	s := newSite(t, dbs.Database(t))
+	s.addDrive(t, "seed") // the recipients to choose from
+	org := s.loginAs(t, account.RoleOrganizer)
+	filters := []struct {
+		name   string
+		query  string
+		listed []string
+		not    []string
+	}{
+		{"all", "", []string{"Maria Kalesnikava", "Ihar Losik", "Freed Person"}, nil},
+		{"by prison", "?rf_prison=colony+4", []string{"Maria Kalesnikava"}, []string{"Ihar Losik"}},
+		{"by language", "?rf_lang=be", []string{"Maria Kalesnikava"}, []string{"Ihar Losik"}},
+		{"by country", "?rf_country=de", nil, []string{"Maria Kalesnikava", "Ihar Losik"}},
+		{"reachable", "?rf_status=reachable", []string{"Maria Kalesnikava", "Ihar Losik"}, []string{"Freed Person"}},
+		{"unreachable", "?rf_status=unreachable", []string{"Freed Person"}, []string{"Ihar Losik"}},
+	}
+	for _, tt := range filters {
+		t.Run("filter "+tt.name, func(t *testing.T) {
+			page := org.get(t, "/admin/campaigns/new"+tt.query)
+			for _, n := range tt.listed {
+				if !strings.Contains(page.Body, `">`+n+`</label>`) {
+					t.Errorf("%s not listed", n)
+				}
+			}
+			for _, n := range tt.not {
+				if strings.Contains(page.Body, `">`+n+`</label>`) {
+					t.Errorf("%s listed", n)
+				}
+			}
+		})
+	}
+	tests := []struct {
+		name   string
+		edit   func(url.Values)
+		status int
+	}{
+		{"no recipient", func(v url.Values) { v.Set("kind", "drive") }, 422},
+		{"an unknown recipient", func(v url.Values) { v.Set("kind", "drive"); v.Add("drive_recipients", "r-none") }, 422},
+		{"an unknown kind", func(v url.Values) { v.Set("kind", "petition") }, 422},
+		{"a drive", func(v url.Values) {
+			v.Set("kind", "drive")
+			v.Add("drive_recipients", "r-maria-seed")
+			v.Add("drive_recipients", "r-ihar-seed")
+			v.Set("suggestion_ru", "С Новым годом!")
+		}, 303},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := org.post(t, "/admin/campaigns/new", newCampaignForm(tt.edit))
+			if res.Status != tt.status {
+				t.Fatalf("status %d, want %d", res.Status, tt.status)
+			}
+		})
+	}
+	set := s.Service.Campaigns()
+	c, ok := set.BySlug("maria-birthday")
+	if !ok {
+		t.Fatal("the drive is not stored")
+	}
+	if !c.IsDrive() || strings.Join(c.RecipientIDs, ",") != "r-maria-seed,r-ihar-seed" || c.RecipientID != "" ||
+		len(c.Suggestions) != 1 || c.Suggestions[0] != (campaign.Suggestion{Language: "ru", Text: "С Новым годом!"}) {
+		t.Errorf("stored kind %q, recipients %v (%q), suggestions %v", c.Kind, c.RecipientIDs, c.RecipientID, c.Suggestions)
+	}
+	edit := org.get(t, "/admin/campaigns/"+c.ID)
+	for _, want := range []string{`value="drive" checked`, `value="r-maria-seed" checked`, "С Новым годом!"} {
+		if !strings.Contains(edit.Body, want) {
+			t.Errorf("edit form lacks %q", want)
+		}
+	}
 }
