@@ -101,6 +101,9 @@ func (s *Server) campaignList(c *fiber.Ctx) error {
 			Opens: t.T("admin.campaigns.not_scheduled"), Closes: t.DateTime(camp.ClosesAt.In(loc)),
 			Recipient: names[camp.RecipientID], Unlisted: camp.Unlisted,
 		}
+		if camp.IsDrive() {
+			row.Recipient = driveNames(camp, names)
+		}
 		if !camp.OpensAt.IsZero() {
 			row.Opens = t.DateTime(camp.OpensAt.In(loc))
 		}

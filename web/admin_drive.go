@@ -2,6 +2,7 @@ package web
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -134,4 +135,26 @@ func (s *Server) driveOptions(c *fiber.Ctx, recipients []campaign.Recipient, cho
 		}
 	}
 	return out, f
+}
+
+// driveShown is how many of a drive's recipients the campaign list names.
+const driveShown = 3
+
+// driveNames names a drive's recipients for the campaign list: the first
+// driveShown, then how many more.
+func driveNames(camp *campaign.Campaign, names map[string]string) string {
+	var shown []string
+	for _, id := range camp.RecipientIDs {
+		if len(shown) == driveShown {
+			break
+		}
+		if n := names[id]; n != "" {
+			shown = append(shown, n)
+		}
+	}
+	out := strings.Join(shown, ", ")
+	if more := len(camp.RecipientIDs) - len(shown); more > 0 {
+		out += " +" + strconv.Itoa(more)
+	}
+	return out
 }

@@ -231,7 +231,11 @@ func TestDriveSignAndWriteAnother(t *testing.T) {
 			}
 		})
 	}
-	page = s.get(t, fmt.Sprintf("/c/sign?lang=en&to=ihar-sign"))
+	org := s.loginAs(t, account.RoleOrganizer)
+	if list := org.get(t, "/admin/campaigns/"+c.ID+"/signatures?lang=en"); strings.Count(list.Body, "to Ihar Losik") != 1 || strings.Count(list.Body, "to Maria Kalesnikava") != 1 {
+		t.Errorf("the signature list does not name each card's recipient once")
+	}
+	page = s.get(t, "/c/sign?lang=en&to=ihar-sign")
 	if !strings.Contains(page.Body, "1 card written to them so far") {
 		t.Errorf("Ihar's counter not on the page")
 	}
@@ -373,6 +377,9 @@ func TestConsoleMakesADrive(t *testing.T) {
 	if !c.IsDrive() || strings.Join(c.RecipientIDs, ",") != "r-maria-seed,r-ihar-seed" || c.RecipientID != "" ||
 		len(c.Suggestions) != 1 || c.Suggestions[0] != (campaign.Suggestion{Language: "ru", Text: "С Новым годом!"}) {
 		t.Errorf("stored kind %q, recipients %v (%q), suggestions %v", c.Kind, c.RecipientIDs, c.RecipientID, c.Suggestions)
+	}
+	if list := org.get(t, "/admin/campaigns"); !strings.Contains(list.Body, "Maria Kalesnikava, Ihar Losik") {
+		t.Errorf("the campaign list does not name the drive's recipients")
 	}
 	edit := org.get(t, "/admin/campaigns/"+c.ID)
 	for _, want := range []string{`value="drive" checked`, `value="r-maria-seed" checked`, "С Новым годом!"} {
