@@ -59,7 +59,7 @@ func (s *Service) beginCounts(ctx context.Context, batch []*pendingSignature) ma
 		}
 		rec.IDs = append(rec.IDs, p.sig.ID)
 		rec.Signed = append(rec.Signed, p.sig.SignedAt.UTC().Truncate(time.Millisecond))
-		counts[id].expected.add(minuteOf(p.sig.SignedAt), p.sig.Person.Country, 1)
+		counts[id].expected.addCard(minuteOf(p.sig.SignedAt), p.sig.Person.Country, p.sig.RecipientID, 1)
 	}
 	name := newID()
 	l := &s.live
@@ -198,7 +198,7 @@ func (s *Service) storedOf(ctx context.Context, campaignID string, rec inflightD
 			return nil, err
 		}
 		if i < len(rec.Signed) && sig.CampaignID == campaignID && sig.SignedAt.Equal(rec.Signed[i]) {
-			m.add(minuteOf(sig.SignedAt), sig.Person.Country, 1)
+			m.addCard(minuteOf(sig.SignedAt), sig.Person.Country, sig.RecipientID, 1)
 		}
 	}
 	return m, nil

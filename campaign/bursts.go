@@ -279,12 +279,13 @@ func (s *Service) SetBurstValid(ctx context.Context, q BurstQuery, key string, v
 		changed, others = invalidations{r}, rules
 	}
 	n, greetings := 0, false
-	countries := map[string]int64{}
-	err = s.store.scanPlain(ctx, filter, append([]string{"person.country", "has_greeting"}, groupFields...), func(p *plainSignature) error {
+	type place struct{ country, recipient string }
+	countries := map[place]int64{}
+	err = s.store.scanPlain(ctx, filter, append([]string{"person.country", "has_greeting", "recipient_id"}, groupFields...), func(p *plainSignature) error {
 		g := p.group()
 		if changedMatch(changed, g) && !others.invalid(g, never) {
 			n++
-			countries[p.Person.Country]++
+			countries[place{p.Person.Country, p.RecipientID}]++
 			greetings = greetings || p.HasGreeting
 		}
 		return nil
@@ -297,8 +298,8 @@ func (s *Service) SetBurstValid(ctx context.Context, q BurstQuery, key string, v
 		// One counter write for the whole burst; a failed one is written
 		// again by Run, and the memory has the change at once.
 		m := minutes{}
-		for country, k := range countries {
-			m.add(minuteOf(now), country, sign*k)
+		for at, k := range countries {
+			m.addCard(minuteOf(now), at.country, at.recipient, sign*k)
 		}
 		_ = s.countNow(ctx, q.CampaignID, m)
 	}

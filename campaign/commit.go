@@ -121,7 +121,7 @@ func (s *Service) commit(ctx context.Context, batch []*pendingSignature) []error
 				m = minutes{}
 				counted[p.sig.CampaignID] = m
 			}
-			m.add(minuteOf(p.sig.SignedAt), p.sig.Person.Country, 1)
+			m.addCard(minuteOf(p.sig.SignedAt), p.sig.Person.Country, p.sig.RecipientID, 1)
 			s.indexSignature(p.sig)
 			colliding++
 		case errors.Is(p.err, ErrDuplicate):

@@ -288,7 +288,11 @@ func (s *Service) Countries(campaignID string) map[string]int64 {
 	defer l.mu.RUnlock()
 	out := map[string]int64{}
 	if t, ok := l.counts[campaignID]; ok {
-		maps.Copy(out, t.countries)
+		for k, v := range t.countries {
+			if !isRecipientKey(k) {
+				out[k] = v
+			}
+		}
 	}
 	return out
 }

@@ -65,6 +65,8 @@ type indexRow struct {
 	// one after the other: one string instead of four saves their headers.
 	text     string
 	referrer string // interned: few partners, many rows
+	// recipient is a drive's card's recipient, interned too.
+	recipient string
 	// bytes has bit b%64 set for every byte b of the folded texts: a
 	// search skips, without reading text, the rows that lack a byte of
 	// its term (most of them), which at a million rows is most of the
@@ -109,10 +111,11 @@ func newRow(sig *Signature, intern func(string) string) indexRow {
 	fn, fc := foldText(name), foldText(city)
 	r := indexRow{
 		at: sig.SignedAt.UnixMilli(), id: sig.ID,
-		text:     name + city + fn + fc,
-		referrer: intern(sig.Referrer),
-		source:   sourceCode(sig.Source),
-		groups:   groupsOf(sig),
+		text:      name + city + fn + fc,
+		referrer:  intern(sig.Referrer),
+		recipient: intern(sig.RecipientID),
+		source:    sourceCode(sig.Source),
+		groups:    groupsOf(sig),
 	}
 	r.bytes = byteMask(fn) | byteMask(fc)
 	r.nameEnd = uint16(len(name))
@@ -134,7 +137,7 @@ func newRow(sig *Signature, intern func(string) string) indexRow {
 func (r *indexRow) signature(campaignID string) Signature {
 	return Signature{
 		ID: r.id, CampaignID: campaignID, SignedAt: time.UnixMilli(r.at).UTC(),
-		Source: sources[r.source], Referrer: r.referrer,
+		Source: sources[r.source], Referrer: r.referrer, RecipientID: r.recipient,
 		Updates: r.flags&FlagUpdates != 0, HasGreeting: r.flags&FlagGreeting != 0,
 		Person: Person{Name: r.name(), City: r.city(), Country: r.countryCode()},
 	}

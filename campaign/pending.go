@@ -189,7 +189,7 @@ func (s *Service) signPending(ctx context.Context, c *Campaign, sig *Signature, 
 		return fmt.Errorf("sign %s: %w", c.Slug, err)
 	}
 	p := &Pending{
-		ID: PendingID(s.emailKey, c.ID, DuplicateKey(email, c.MergeAliases)), CampaignID: c.ID,
+		ID: PendingID(s.emailKey, signingKey(c, sig.RecipientID), DuplicateKey(email, c.MergeAliases)), CampaignID: c.ID,
 		CreatedAt: now, Lang: in.Lang, Email: email, Sig: *sig,
 	}
 	j := &pendingJob{id: p.ID, campaignID: c.ID, confirmed: confirmed, now: now, lang: in.Lang}

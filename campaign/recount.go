@@ -111,9 +111,9 @@ func (s *Service) recount(ctx context.Context, cutoff int64) (int, error) {
 		return 0, nil
 	}
 	counted := map[string]*tally{}
-	err = s.store.eachCountry(ctx, cutoffTime, newPacer(recountPause, recountPaceLimit), func(campaignID string, signedAt time.Time, country string) {
+	err = s.store.eachCountry(ctx, cutoffTime, newPacer(recountPause, recountPaceLimit), func(campaignID string, signedAt time.Time, country, recipient string) {
 		if _, ok := sealed[campaignID]; ok && signedAt.Before(cutoffTime) {
-			tallyOf(counted, campaignID).add(country, 1)
+			tallyOf(counted, campaignID).addCard(country, recipient, 1)
 		}
 	})
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -76,6 +77,9 @@ type Service struct {
 	// withdrawals withdraws the queued messages of erased signatures and
 	// trimmed campaigns (withdraw.go).
 	withdrawals Withdrawals
+	// offers counts the drives' offers and cards not counted yet
+	// (offer.go).
+	offers allocator
 }
 
 // NewService returns a service over store. emailKey keys the HMAC that
@@ -246,6 +250,14 @@ func (s *Service) sign(ctx context.Context, c *Campaign, in SignInput, r *Receip
 		return ErrNotOpen
 	}
 	f, err := s.forms.signature(c, in)
+	if c.IsDrive() {
+		problems := s.cardProblems(c, in.RecipientID, now)
+		if strings.TrimSpace(in.Greeting) == "" {
+			// A drive's card is its greeting.
+			problems = append(problems, FieldError{Field: "greeting", Problem: ProblemRequired})
+		}
+		err = withProblems(err, problems)
+	}
 	if err != nil {
 		return err
 	}
@@ -270,8 +282,9 @@ func (s *Service) sign(ctx context.Context, c *Campaign, in SignInput, r *Receip
 		}
 	}
 	sig := Signature{
-		ID:          SignatureID(s.emailKey, c.ID, DuplicateKey(f.Email, c.MergeAliases)),
+		ID:          SignatureID(s.emailKey, signingKey(c, in.RecipientID), DuplicateKey(f.Email, c.MergeAliases)),
 		CampaignID:  c.ID,
+		RecipientID: cardRecipient(c, in.RecipientID),
 		SignedAt:    now.Truncate(time.Millisecond), // what BSON keeps
 		Source:      cmp.Or(in.Source, SourceWeb),
 		Referrer:    in.Referrer,
@@ -292,8 +305,15 @@ func (s *Service) sign(ctx context.Context, c *Campaign, in SignInput, r *Receip
 		sig.PartnerConsent = &PartnerConsent{Partner: in.PartnerConsent.Partner, Text: in.PartnerConsent.Text,
 			Email: f.Email, At: sig.SignedAt}
 	}
+	if sig.RecipientID != "" {
+		s.beginCard(c.ID, sig.RecipientID, in.Offered)
+	}
 	if asksConfirmation(c, in.Source) {
-		return s.signPending(ctx, c, &sig, f.Email, in)
+		err := s.signPending(ctx, c, &sig, f.Email, in)
+		if sig.RecipientID != "" {
+			s.endCard(c.ID, sig.RecipientID, false) // counted once confirmed
+		}
+		return err
 	}
 	// A pending signature has no receipt: its erasure code comes with
 	// its confirmation (pending.go).
@@ -301,7 +321,14 @@ func (s *Service) sign(ctx context.Context, c *Campaign, in SignInput, r *Receip
 	if check.Held.Any() {
 		sig.Held = &check.Held
 	}
-	return s.storeSigned(ctx, c, &sig, check.Held)
+	err = s.storeSigned(ctx, c, &sig, check.Held)
+	if sig.RecipientID != "" {
+		// A repeat or an error counted nothing (a card whose greeting
+		// failed to record after its insert is counted, and shows once
+		// the counter is read again).
+		s.endCard(c.ID, sig.RecipientID, err == nil)
+	}
+	return err
 }
 
 // storeSigned stores a new signature made by Sign or confirmed (pending.go), with

@@ -130,6 +130,11 @@ type SignInput struct {
 	PartnerConsent *PartnerConsent
 	// Display is how the name is printed; empty means NameFull.
 	Display NameDisplay
+	// RecipientID is the recipient a drive's card is written to,
+	// required on a drive and ignored on a letter; Offered says the drive
+	// offered them (Service.Offer) rather than the supporter chose them.
+	RecipientID string
+	Offered     bool
 	// Source is where the signature is made; empty means SourceWeb.
 	Source Source
 	// Referrer attributes it to a partner (see Signature.Referrer).

@@ -197,6 +197,8 @@ func (s *Service) EraseSignature(ctx context.Context, campaignID, id string) err
 	s.unindexSignature(campaignID, sig.SignedAt, sig.ID)
 	// Counted in the minute of the erasure, not of the signing: a recount
 	// that sealed the signing minute already must still see it go.
-	s.add(ctx, campaignID, sig.Person.Country, -1, s.now())
+	m := minutes{}
+	m.addCard(minuteOf(s.now()), sig.Person.Country, sig.RecipientID, -1)
+	_ = s.countNow(ctx, campaignID, m) // kept to write again when it fails
 	return nil
 }

@@ -55,9 +55,12 @@ type storedPending struct {
 	SentAt time.Time `bson:"sent_at"`
 	// Secrets are the SHA-256 (hex) of the secrets of the links sent,
 	// newest last; never the secrets themselves.
-	Secrets     []string    `bson:"secrets,omitempty"`
-	Lang        string      `bson:"lang,omitempty"`
-	SignatureID string      `bson:"signature"`
+	Secrets     []string `bson:"secrets,omitempty"`
+	Lang        string   `bson:"lang,omitempty"`
+	SignatureID string   `bson:"signature"`
+	// RecipientID is the recipient of a drive's card, who gets it once
+	// confirmed.
+	RecipientID string      `bson:"recipient_id,omitempty"`
 	Source      Source      `bson:"source"`
 	Updates     bool        `bson:"updates"`
 	Marks       []Mark      `bson:"marks,omitempty"`
@@ -230,7 +233,7 @@ func pendingAAD(id, field string) []byte { return sealed.AAD(pendingCollection, 
 func (s *Store) sealPending(p *Pending) (*storedPending, error) {
 	d := &storedPending{
 		ID: p.ID, CampaignID: p.CampaignID, Bucket: pendingSlot(p.CreatedAt), CreatedAt: p.CreatedAt,
-		SentAt: p.SentAt, Secrets: p.Secrets, Lang: p.Lang, SignatureID: p.Sig.ID, Source: p.Sig.Source,
+		SentAt: p.SentAt, Secrets: p.Secrets, Lang: p.Lang, SignatureID: p.Sig.ID, RecipientID: p.Sig.RecipientID, Source: p.Sig.Source,
 		Updates: p.Sig.Updates, Marks: p.Sig.Marks, Network: p.Sig.Network, DomainKey: p.Sig.DomainKey,
 		RefKey: p.Sig.RefKey, Country: p.Sig.Person.Country, Display: p.Sig.Person.Display,
 	}
@@ -288,7 +291,7 @@ func (s *Store) openPending(d *storedPending) (*Pending, error) {
 		ID: d.ID, CampaignID: d.CampaignID, CreatedAt: d.CreatedAt, SentAt: d.SentAt,
 		Secrets: d.Secrets, Lang: d.Lang,
 		Sig: Signature{
-			ID: d.SignatureID, CampaignID: d.CampaignID, Source: d.Source, Updates: d.Updates, Lang: d.Lang,
+			ID: d.SignatureID, CampaignID: d.CampaignID, RecipientID: d.RecipientID, Source: d.Source, Updates: d.Updates, Lang: d.Lang,
 			Marks: d.Marks, Network: d.Network, DomainKey: d.DomainKey, RefKey: d.RefKey,
 		},
 	}

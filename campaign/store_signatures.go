@@ -172,6 +172,8 @@ type plainSignature struct {
 	SignedAt   time.Time   `bson:"signed_at"`
 	Source     Source      `bson:"source"`
 	Referrer   sealed.Text `bson:"referrer"`
+	// RecipientID is a drive's card's recipient (cardcounts.go).
+	RecipientID string `bson:"recipient_id"`
 	// What the bursts read (bursts.go).
 	HasGreeting bool   `bson:"has_greeting"`
 	Marks       []Mark `bson:"marks"`
@@ -244,15 +246,15 @@ func (s *Store) eachReferral(ctx context.Context, fn func(campaignID string, sig
 // every signature that counted at cutoff: not invalidated then
 // (Service.Recount). The scan rests between its pages as pace says (nil:
 // never).
-func (s *Store) eachCountry(ctx context.Context, cutoff time.Time, pace *pacer, fn func(campaignID string, signedAt time.Time, country string)) error {
+func (s *Store) eachCountry(ctx context.Context, cutoff time.Time, pace *pacer, fn func(campaignID string, signedAt time.Time, country, recipient string)) error {
 	rules, err := s.invalidations(ctx, "")
 	if err != nil {
 		return err
 	}
-	return s.scanPlain(ctx, bson.D{}, append([]string{"person.country"}, groupFields...),
+	return s.scanPlain(ctx, bson.D{}, append([]string{"person.country", "recipient_id"}, groupFields...),
 		func(sig *plainSignature) error {
 			if !rules.invalid(sig.group(), cutoff) {
-				fn(sig.CampaignID, sig.SignedAt, sig.Person.Country)
+				fn(sig.CampaignID, sig.SignedAt, sig.Person.Country, sig.RecipientID)
 			}
 			return pace.read(ctx)
 		})

@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strconv"
@@ -93,9 +94,10 @@ func (r formRules) signature(c *Campaign, in SignInput) (signForm, error) {
 			f.Display = NameCountry
 		}
 	}
-	if c.Greetings.Enabled {
+	if c.Greetings.Enabled || c.IsDrive() {
+		// A drive's card is its greeting.
 		f.Greeting = chk.clean("greeting", in.Greeting, textnorm.Text)
-		f.GreetingMax = c.Greetings.MaxLength
+		f.GreetingMax = cmp.Or(c.Greetings.MaxLength, DefaultGreetingMax)
 	}
 	problems, err := chk.run(f)
 	if err != nil {

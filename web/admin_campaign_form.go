@@ -64,6 +64,10 @@ type CampaignForm struct {
 	MergeAliases bool
 	// Unlisted is campaign.Campaign.Unlisted.
 	Unlisted bool
+	// Kind is the campaign's kind ("" a letter, "drive" a drive), and
+	// Drive the drive's recipients and suggestions (admin_drive.go).
+	Kind  string
+	Drive DriveForm
 	// ConfirmEmail is campaign.Campaign.ConfirmEmail.
 	ConfirmEmail bool
 	// ArrivalDate and TransitDays are the deadline helper's.
@@ -84,6 +88,7 @@ func campaignFormOf(camp *campaign.Campaign) CampaignForm {
 		EmbedOrigins: strings.Join(camp.EmbedOrigins, "\n"), Version: versionOf(camp),
 		AtRisk: strings.Join(camp.RiskCountries(), " "), MergeAliases: camp.MergeAliases, Unlisted: camp.Unlisted,
 		ConfirmEmail: camp.ConfirmEmail,
+		Kind:         string(camp.Kind), Drive: driveFormOf(camp),
 	}
 	if camp.Goal > 0 {
 		f.Goal = strconv.Itoa(camp.Goal)
@@ -143,7 +148,7 @@ func (f *CampaignForm) zone() (string, *time.Location, bool) {
 
 // campaignFields is the order of the campaign form's fields, for the error
 // summary.
-var campaignFields = []string{"slug", "title", "summary", "letter", "share", "language", "organizer_name", "recipient_id", "goal",
+var campaignFields = []string{"slug", "title", "summary", "letter", "share", "language", "organizer_name", "recipient_id", "kind", "drive_recipients", "goal",
 	"time_zone", "opens", "closes", "greetings_max", "at_risk", "embed_origins"}
 
 // apply writes the form onto camp and returns what is wrong with it, in
@@ -164,6 +169,7 @@ func (f *CampaignForm) apply(camp *campaign.Campaign, recipients []campaign.Reci
 	if f.RecipientID != "" && !slices.ContainsFunc(recipients, func(r campaign.Recipient) bool { return r.ID == f.RecipientID }) {
 		add("recipient_id", campaign.ProblemUnknown)
 	}
+	probs = append(probs, applyDrive(camp, f.Kind, f.Drive, recipients)...)
 	camp.Goal = 0
 	if f.Goal != "" {
 		n, err := strconv.Atoi(f.Goal)

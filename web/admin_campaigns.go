@@ -101,6 +101,9 @@ func (s *Server) campaignList(c *fiber.Ctx) error {
 			Opens: t.T("admin.campaigns.not_scheduled"), Closes: t.DateTime(camp.ClosesAt.In(loc)),
 			Recipient: names[camp.RecipientID], Unlisted: camp.Unlisted,
 		}
+		if camp.IsDrive() {
+			row.Recipient = driveNames(camp, names)
+		}
 		if !camp.OpensAt.IsZero() {
 			row.Opens = t.DateTime(camp.OpensAt.In(loc))
 		}
@@ -127,6 +130,11 @@ type CampaignEditPage struct {
 	// Proposal says which closing date the deadline helper proposed.
 	Proposal string
 	State    CampaignState
+	// DriveOptions are the recipients a drive may write to, as
+	// DriveFilter narrows them; Statuses are the filter's choices.
+	DriveOptions []DriveRecipientOption
+	DriveFilter  DriveFilter
+	Statuses     []string
 }
 
 // CampaignState describes a stored campaign's status and what can be done
@@ -225,6 +233,8 @@ func (s *Server) renderCampaignPage(c *fiber.Ctx, status int, stored *campaign.C
 	}
 	p.Zones = zones
 	p.Languages = s.languageOptions()
+	p.DriveOptions, p.DriveFilter = s.driveOptions(c, recipients, form.Drive.Recipients)
+	p.Statuses = driveStatuses
 	if stored == nil {
 		p.AdminPage = s.adminPage(c, t.T("admin.campaign.new_title"))
 		if len(probs) > 0 {
@@ -315,6 +325,7 @@ func (s *Server) staleCampaignForm(c *fiber.Ctx, current *campaign.Campaign, for
 func (s *Server) saveCampaign(c *fiber.Ctx, stored *campaign.Campaign) error {
 	ctx := c.UserContext()
 	form := readCampaignForm(c)
+	form.Kind, form.Drive = formValue(c, "kind"), s.readDriveForm(c)
 	if formValue(c, "action") == "propose" {
 		return s.proposeDeadline(c, stored, form)
 	}

@@ -99,6 +99,8 @@ type SignatureRow struct {
 	ID, SignedAt, Name, City, Country, CountryName string
 	Paper, Greeting, Updates                       bool
 	EraseHref                                      string
+	// To is the name of a drive's card's recipient.
+	To string
 }
 
 func (s *Server) signatureRow(t *i18n.Localizer, camp *campaign.Campaign, sig *campaign.Signature, back string) SignatureRow {
@@ -111,6 +113,9 @@ func (s *Server) signatureRow(t *i18n.Localizer, camp *campaign.Campaign, sig *c
 	}
 	if back != "" {
 		r.EraseHref += "?back=" + url.QueryEscape(back)
+	}
+	if to, ok := s.deps.Signing.Campaigns().Recipient(sig.To(camp)); ok && camp.IsDrive() {
+		r.To = to.Name
 	}
 	return r
 }

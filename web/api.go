@@ -46,6 +46,20 @@ type APICampaign struct {
 	// Delivery is what happened to the letter, as the campaign page's
 	// timeline shows it: the public events only, oldest first.
 	Delivery []APIDeliveryEvent `json:"delivery"`
+	// Kind is "letter" or "drive". A drive's Signatures are its cards;
+	// Recipients counts them per listed recipient, and Waiting is how
+	// many of all its recipients (listed or not) whom cards reach have
+	// none yet.
+	Kind       string              `json:"kind"`
+	Recipients []APIRecipientCards `json:"recipients,omitempty"`
+	Waiting    *int                `json:"waiting,omitempty"`
+}
+
+// APIRecipientCards is a drive's recipient with the cards written to them.
+type APIRecipientCards struct {
+	Slug  string `json:"slug"`
+	Name  string `json:"name"`
+	Cards int64  `json:"cards"`
 }
 
 // APIDeliveryEvent is a public event of a campaign's delivery log. The
@@ -80,6 +94,8 @@ type APISignatureInput struct {
 	Consent  bool   `json:"consent"`
 	Updates  bool   `json:"updates"`
 	Display  string `json:"display"`
+	// Recipient is the slug of the recipient a drive's card goes to.
+	Recipient string `json:"recipient"`
 }
 
 // fields maps the body's keys, exactly as documented, to the input's
@@ -88,6 +104,7 @@ func (in *APISignatureInput) fields() map[string]any {
 	return map[string]any{
 		"name": &in.Name, "email": &in.Email, "city": &in.City, "country": &in.Country,
 		"greeting": &in.Greeting, "consent": &in.Consent, "updates": &in.Updates, "display": &in.Display,
+		"recipient": &in.Recipient,
 	}
 }
 
@@ -244,7 +261,7 @@ func apiLang(c *fiber.Ctx) string {
 // when it has them.
 func (s *Server) apiCampaignView(camp *campaign.Campaign, lang string, now time.Time) APICampaign {
 	text, _ := camp.TextIn(lang)
-	return APICampaign{
+	v := APICampaign{
 		Slug:                camp.Slug,
 		Title:               text.Title,
 		Summary:             text.Summary,
@@ -260,7 +277,35 @@ func (s *Server) apiCampaignView(camp *campaign.Campaign, lang string, now time.
 		TimeZone:            camp.Location().String(),
 		Status:              camp.Status(now),
 		Delivery:            s.apiDelivery(camp.ID),
+		Kind:                "letter",
 	}
+	if camp.IsDrive() {
+		v.Kind = "drive"
+		counts := s.deps.Signing.CardCounts(camp.ID)
+		waiting := s.deps.Signing.Waiting(camp)
+		v.Waiting = &waiting
+		set := s.deps.Signing.Campaigns()
+		v.Recipients = []APIRecipientCards{}
+		for _, id := range camp.RecipientIDs {
+			if r, ok := set.Recipient(id); ok && !r.Unlisted {
+				v.Recipients = append(v.Recipients, APIRecipientCards{Slug: r.Slug, Name: r.Name, Cards: counts[id]})
+			}
+		}
+	}
+	return v
+}
+
+// apiRecipientID is the ID of the recipient whose slug a card names: the
+// slug itself when no recipient has it, which Sign refuses as one the
+// drive does not write to.
+func (s *Server) apiRecipientID(slug string) string {
+	if slug == "" {
+		return ""
+	}
+	if r, err := s.deps.Signing.Campaigns().PublicRecipient(slug); err == nil {
+		return r.ID
+	}
+	return "?" + slug
 }
 
 // apiDelivery lists the campaign's public delivery events, from memory.
@@ -455,7 +500,7 @@ func (s *Server) apiSignOnce(c *fiber.Ctx, partner *campaign.Partner, in APISign
 	err = s.deps.Partners.Sign(ctx, partner, camp, campaign.SignInput{
 		Name: in.Name, Email: in.Email, City: in.City, Country: in.Country, Greeting: in.Greeting,
 		Consent: in.Consent, Updates: in.Updates, Display: campaign.NameDisplay(in.Display),
-		Lang: camp.TextLanguage(), LinkBase: s.baseURL(c),
+		Lang: camp.TextLanguage(), LinkBase: s.baseURL(c), RecipientID: s.apiRecipientID(in.Recipient),
 	})
 	var verr *campaign.ValidationError
 	switch {

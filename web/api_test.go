@@ -468,6 +468,7 @@ func TestOpenAPIDescribesTheAPI(t *testing.T) {
 		c.Translations = []campaign.Text{{Lang: "pl", Title: "List do Alesia", Summary: "Słowa z zewnątrz.", Letter: "Drogi Alesiu"}}
 	})
 	s.addCampaign(t, "closed", func(c *campaign.Campaign) { c.ClosesAt = time.Date(2027, 5, 20, 0, 0, 0, 0, time.UTC) })
+	s.addDrive(t, "drive")
 	key := s.addPartner(t, "ngo-h", "")
 	raw := s.get(t, "/api/v1/openapi.json")
 	var doc map[string]any
@@ -517,6 +518,7 @@ func TestOpenAPIDescribesTheAPI(t *testing.T) {
 	check("GET", "/campaigns/{slug}", s.get(t, "/api/v1/campaigns/open"))
 	check("GET", "/campaigns/{slug}", s.get(t, "/api/v1/campaigns/open?lang=pl"))
 	check("GET", "/campaigns/{slug}", s.get(t, "/api/v1/campaigns/nothing"))
+	check("GET", "/campaigns/{slug}", s.get(t, "/api/v1/campaigns/drive"))
 	check("OPTIONS", "/campaigns", s.do(t, preflight(t, s.URL+"/api/v1/campaigns")))
 	check("OPTIONS", "/campaigns/{slug}", s.do(t, preflight(t, s.URL+"/api/v1/campaigns/open")))
 	check("GET", "/openapi.json", raw)
@@ -531,6 +533,8 @@ func TestOpenAPIDescribesTheAPI(t *testing.T) {
 		{"open", "", "{}"},
 		{"nothing", key, sigJSON("a@example.org", nil)},
 		{"closed", key, sigJSON("a@example.org", nil)},
+		{"drive", key, sigJSON("a@example.org", func(m map[string]any) { m["recipient"], m["greeting"] = "maria-drive", "Stay strong" })},
+		{"drive", key, sigJSON("a@example.org", func(m map[string]any) { m["recipient"], m["greeting"] = "free-drive", "Stay strong" })},
 	} {
 		check("POST", "/campaigns/{slug}/signatures", s.apiPost(t, tt.slug, tt.key, tt.body))
 	}

@@ -34,6 +34,8 @@ type CampaignView struct {
 	ClosesAt    string
 	ClosesAtISO string
 	Greetings   campaign.Greetings
+	// Drive is true for a drive of cards, whose count is of cards.
+	Drive bool
 	// Lang is the language of the title, summary and letter, for their
 	// lang attributes; Signoff, the letter's closing line, is in it too,
 	// whatever the page's language.
@@ -83,6 +85,7 @@ func (s *Server) campaignView(c *fiber.Ctx, camp *campaign.Campaign) (CampaignVi
 		ClosesAt:    t.DateTime(closes),
 		ClosesAtISO: closes.Format(time.RFC3339),
 		Greetings:   camp.Greetings,
+		Drive:       camp.IsDrive(),
 	}
 	if !found {
 		v.WrittenIn = s.writtenIn(t, text.Lang)
@@ -183,12 +186,28 @@ type CampaignArticle struct {
 	Greetings []PublicGreeting
 	// Preview draws the sign form disabled, for the console.
 	Preview bool
+	// Drive is the drive's part of a drive's page; nil for a letter.
+	Drive *DriveView
 }
 
 // campaignArticle lays out a campaign for the public page or a preview.
 func (s *Server) campaignArticle(c *fiber.Ctx, camp *campaign.Campaign, v CampaignView, form SignForm) CampaignArticle {
 	t := s.localizer(c)
+	if camp.IsDrive() && len(form.Problems) > 0 && !camp.WritesTo(form.Recipient) {
+		// A card sent back without a recipient of the drive: the form
+		// comes back with one the drive offers.
+		if r, err := s.deps.Signing.Offer(camp, s.openSkip(form.Skip)); err == nil {
+			form.Recipient, form.Offered = r.ID, true
+		}
+	}
 	a := CampaignArticle{Page: s.page(c, v.Title), C: v, Form: form}
+	if camp.IsDrive() {
+		a.Drive = s.driveView(c, camp, form)
+		a.C.Recipient = a.Drive.Recipient
+		v.Recipient = a.Drive.Recipient
+		a.C.Open = a.C.Open && !a.Drive.Nobody
+		v.Open = a.C.Open
+	}
 	if v.Open {
 		a.Inputs, a.Checks = s.formViews(t, camp, v, form)
 		a.Safety = s.safetyView(t, camp, form)
@@ -221,6 +240,12 @@ type SignForm struct {
 	// AskUnprintable and AskRisk show them and ask to send the form again.
 	Confirmed               []string
 	AskUnprintable, AskRisk bool
+	// Recipient is the ID of the recipient a drive's card goes to, and
+	// Offered says the drive offered them; Skip is the sealed list of
+	// the recipients passed or written to (drive.go).
+	Recipient string
+	Offered   bool
+	Skip      string
 	// Work is the proof of work the form asks for, if any (abuse.go).
 	Work  *WorkView
 	guard guard
@@ -252,6 +277,9 @@ func (s *Server) campaignPage(c *fiber.Ctx) error {
 	camp, err := s.publicCampaign(c)
 	if err != nil {
 		return err
+	}
+	if camp.IsDrive() {
+		return s.drivePage(c, camp)
 	}
 	slot, ref, cached := s.pageSlot(c, "campaign", camp.Slug)
 	if !cached {
@@ -455,6 +483,9 @@ func (s *Server) signCampaign(c *fiber.Ctx, camp *campaign.Campaign, how signing
 		Ref:       refCode(formValue(c, "ref")),
 		Updates:   formValue(c, "updates") != "",
 		Confirmed: confirmedValues(c),
+		Recipient: formValue(c, "recipient"),
+		Offered:   formValue(c, "offered") == "1",
+		Skip:      formValue(c, "skip"),
 
 		PartnerContact: how.Partner != nil && formValue(c, partnerContactField) != "",
 	}
@@ -490,6 +521,7 @@ func (s *Server) signCampaign(c *fiber.Ctx, camp *campaign.Campaign, how signing
 		Source: how.Source, Referrer: how.Referrer,
 		Marks: s.marks(form.guard, issued), Network: form.guard.network,
 		LinkBase: s.baseURL(c), PartnerConsent: how.partnerConsent(form),
+		RecipientID: form.Recipient, Offered: form.Offered,
 	})
 	var verr *campaign.ValidationError
 	switch {
@@ -498,6 +530,9 @@ func (s *Server) signCampaign(c *fiber.Ctx, camp *campaign.Campaign, how signing
 		// signed. A repeat's erasure code has the shape of a real one,
 		// but erases nothing (campaign.Erasures).
 		s.setErasureCode(c, camp, receipt, thanksPath(how.Thanks))
+		if camp.IsDrive() {
+			return c.Redirect(s.driveThanks(how.Thanks, form), fiber.StatusSeeOther)
+		}
 		return c.Redirect(how.Thanks, fiber.StatusSeeOther)
 	case errors.As(err, &verr):
 		form.Errors = map[string]string{}

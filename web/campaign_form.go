@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"net/url"
 	"strings"
 
@@ -64,14 +65,19 @@ func (s *Server) formViews(t *i18n.Localizer, camp *campaign.Campaign, v Campaig
 		{Name: "country", Kind: "select", Label: t.T("form.country"), Value: f.Country, Autocomplete: "country", Required: true,
 			Placeholder: t.T("form.country_choose"), Options: s.deps.Countries.List(t.Tag())},
 	}
-	if camp.Greetings.Enabled {
+	if camp.Greetings.Enabled || camp.IsDrive() {
 		name := ""
 		if v.Recipient != nil {
 			name = v.Recipient.Name
 		}
-		inputs = append(inputs, InputView{Name: "greeting", Kind: "textarea", Label: t.T("form.greeting", "Name", name), Optional: optional,
+		in := InputView{Name: "greeting", Kind: "textarea", Label: t.T("form.greeting", "Name", name), Optional: optional,
 			Hint:  greetingHint(t, camp),
-			Value: f.Greeting, MaxLength: camp.Greetings.MaxLength})
+			Value: f.Greeting, MaxLength: cmp.Or(camp.Greetings.MaxLength, campaign.DefaultGreetingMax)}
+		if camp.IsDrive() {
+			// A drive's card is its greeting.
+			in.Label, in.Optional, in.Required = t.T("drive.card", "Name", name), "", true
+		}
+		inputs = append(inputs, in)
 	}
 	for i := range inputs {
 		inputs[i].Error = f.Errors[inputs[i].Name]

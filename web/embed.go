@@ -147,8 +147,11 @@ type EmbedPage struct {
 	// Erasure is the signature's erasure code and link, shown once in
 	// the thanks state; nil when the frame got no cookie.
 	Erasure *ErasureOffer
-	// Compact shows the count and a button to the full page.
+	// Compact shows the count and a button to the full page, as a
+	// drive's widget always does: its page offers whom to write to.
 	Compact bool
+	// Waiting is how many of a drive's recipients have no card yet.
+	Waiting int64
 	Dark    bool
 	// Origin is where embed.js sends the page's height; empty sends none.
 	Origin string
@@ -274,7 +277,11 @@ func (s *Server) renderEmbed(c *fiber.Ctx, status int, camp *campaign.Campaign, 
 	if signed {
 		p.Erasure = s.takeErasureCode(c, camp)
 	}
-	if v.Open && !signed && !o.Compact {
+	if camp.IsDrive() {
+		p.Compact = true
+		p.Waiting = int64(s.deps.Signing.Waiting(camp))
+	}
+	if v.Open && !signed && !p.Compact {
 		s.formToken(c, &p.Form, embedPurpose(camp, o.Attribution))
 		p.Inputs, p.Checks = s.formViews(t, camp, v, form)
 		if p.Checks, err = s.partnerContactCheck(c, t, camp, o.Attribution, form, p.Checks); err != nil {

@@ -361,7 +361,7 @@ func TestAPICampaign(t *testing.T) {
 		"slug": "ales", "title": c.Title, "signatures": 1.0, "goal": 1000.0,
 		"opens_at": "2027-05-01T00:00:00Z", "closes_at": "2027-07-11T21:00:00Z", "status": "open",
 		"deadline": "2027-07-12T00:00:00+03:00", "time_zone": "Europe/Minsk",
-		"summary": c.Summary, "letter": c.Letter, "lang": "en",
+		"summary": c.Summary, "letter": c.Letter, "lang": "en", "kind": "letter",
 	}
 	if byCountry, ok := got["signatures_by_country"].(map[string]any); !ok || byCountry["PL"] != 1.0 {
 		t.Errorf("API signatures_by_country = %v, want PL: 1", got["signatures_by_country"])

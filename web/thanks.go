@@ -9,9 +9,11 @@ import (
 // ThanksPage thanks a supporter and offers to share the campaign.
 type ThanksPage struct {
 	Page
-	C      CampaignView
-	URL    string
-	Shares []ShareLink
+	C   CampaignView
+	URL string
+	// Another leads a drive's supporter to write another card.
+	Another string
+	Shares  []ShareLink
 	// CheckEmail asks the supporter to confirm by the message sent,
 	// whether or not one was (campaign/pending.go).
 	CheckEmail bool
@@ -72,5 +74,12 @@ func (s *Server) thanksPage(c *fiber.Ctx, signed bool) error {
 	// by its link only: search engines leave it out.
 	p.Meta.NoIndex = !s.deps.Signing.Campaigns().CampaignListed(camp)
 	p.Erasure = s.takeErasureCode(c, camp)
+	if camp.IsDrive() && v.Open {
+		p.Another = "/c/" + url.PathEscape(camp.Slug)
+		if more := c.Query("more"); s.openSkip(more) != nil {
+			p.Another += "?skip=" + url.QueryEscape(more)
+		}
+		p.Another += "#drive"
+	}
 	return s.render(c, fiber.StatusOK, "thanks", p)
 }
