@@ -71,7 +71,17 @@ type CampaignForm struct {
 	// Version is when the campaign the form was filled from was last
 	// saved (Unix milliseconds): a save over a newer one is refused.
 	Version string
+	// Kind is "drive" for a drive of cards, whose recipients are
+	// RecipientIDs; "" for a letter to RecipientID.
+	Kind         string
+	RecipientIDs []string
 }
+
+// Drive reports whether the form is a drive's.
+func (f *CampaignForm) Drive() bool { return f.Kind == string(campaign.KindDrive) }
+
+// Chosen reports whether the drive's form has the recipient id ticked.
+func (f *CampaignForm) Chosen(id string) bool { return slices.Contains(f.RecipientIDs, id) }
 
 // campaignFormOf fills the form from a stored campaign.
 func campaignFormOf(camp *campaign.Campaign) CampaignForm {
@@ -83,7 +93,7 @@ func campaignFormOf(camp *campaign.Campaign) CampaignForm {
 		GreetingsMax: strconv.Itoa(camp.Greetings.MaxLength), TransitDays: strconv.Itoa(DefaultTransitDays),
 		EmbedOrigins: strings.Join(camp.EmbedOrigins, "\n"), Version: versionOf(camp),
 		AtRisk: strings.Join(camp.RiskCountries(), " "), MergeAliases: camp.MergeAliases, Unlisted: camp.Unlisted,
-		ConfirmEmail: camp.ConfirmEmail,
+		ConfirmEmail: camp.ConfirmEmail, Kind: string(camp.Kind), RecipientIDs: slices.Clone(camp.RecipientIDs),
 	}
 	if camp.Goal > 0 {
 		f.Goal = strconv.Itoa(camp.Goal)
@@ -109,6 +119,16 @@ func campaignFormOf(camp *campaign.Campaign) CampaignForm {
 // readCampaignForm reads the posted campaign form.
 func readCampaignForm(c *fiber.Ctx) CampaignForm {
 	v := func(name string) string { return strings.TrimSpace(formValue(c, name)) }
+	kind := ""
+	var ids []string
+	if v("kind") == string(campaign.KindDrive) {
+		kind = string(campaign.KindDrive)
+		for _, id := range c.Request().PostArgs().PeekMulti("recipient_ids") {
+			if id := strings.TrimSpace(string(id)); id != "" && !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+	}
 	text := func(name string) string {
 		return strings.TrimSpace(strings.ReplaceAll(formValue(c, name), "\r\n", "\n"))
 	}
@@ -125,6 +145,8 @@ func readCampaignForm(c *fiber.Ctx) CampaignForm {
 		MergeAliases: formValue(c, "merge_aliases") != "",
 		Unlisted:     formValue(c, "unlisted") != "",
 		ConfirmEmail: formValue(c, "confirm_email") != "",
+		Kind:         kind,
+		RecipientIDs: ids,
 	}
 }
 
@@ -143,7 +165,7 @@ func (f *CampaignForm) zone() (string, *time.Location, bool) {
 
 // campaignFields is the order of the campaign form's fields, for the error
 // summary.
-var campaignFields = []string{"slug", "title", "summary", "letter", "share", "language", "organizer_name", "recipient_id", "goal",
+var campaignFields = []string{"slug", "title", "summary", "letter", "share", "language", "organizer_name", "recipient_id", "recipient_ids", "goal",
 	"time_zone", "opens", "closes", "greetings_max", "at_risk", "embed_origins"}
 
 // apply writes the form onto camp and returns what is wrong with it, in
@@ -163,6 +185,18 @@ func (f *CampaignForm) apply(camp *campaign.Campaign, recipients []campaign.Reci
 	}
 	if f.RecipientID != "" && !slices.ContainsFunc(recipients, func(r campaign.Recipient) bool { return r.ID == f.RecipientID }) {
 		add("recipient_id", campaign.ProblemUnknown)
+	}
+	camp.Kind, camp.RecipientIDs = campaign.KindLetter, nil
+	if f.Drive() {
+		// A drive writes to its recipients, never to one of a letter.
+		camp.Kind, camp.RecipientID, f.RecipientID = campaign.KindDrive, "", ""
+		for _, id := range f.RecipientIDs {
+			if !slices.ContainsFunc(recipients, func(r campaign.Recipient) bool { return r.ID == id }) {
+				add("recipient_ids", campaign.ProblemUnknown)
+				break
+			}
+			camp.RecipientIDs = append(camp.RecipientIDs, id)
+		}
 	}
 	camp.Goal = 0
 	if f.Goal != "" {
