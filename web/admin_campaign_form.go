@@ -78,10 +78,10 @@ type CampaignForm struct {
 }
 
 // Drive reports whether the form is a drive's.
-func (f *CampaignForm) Drive() bool { return f.Kind == string(campaign.KindDrive) }
+func (f CampaignForm) Drive() bool { return f.Kind == string(campaign.KindDrive) }
 
 // Chosen reports whether the drive's form has the recipient id ticked.
-func (f *CampaignForm) Chosen(id string) bool { return slices.Contains(f.RecipientIDs, id) }
+func (f CampaignForm) Chosen(id string) bool { return slices.Contains(f.RecipientIDs, id) }
 
 // campaignFormOf fills the form from a stored campaign.
 func campaignFormOf(camp *campaign.Campaign) CampaignForm {
