@@ -406,7 +406,7 @@ func (s *Server) directoryData(c *fiber.Ctx, q directorySearch, problem string, 
 		p.Countries = append(p.Countries, DirectoryOption{Value: code, Label: names[code], Selected: code == q.country})
 	}
 	for _, v := range directorySorts {
-		p.Sorts = append(p.Sorts, DirectoryOption{Value: v, Label: t.T("directory.sort." + v), Selected: v == q.sort})
+		p.Sorts = append(p.Sorts, DirectoryOption{Value: v, Label: t.T(sortLabels[v]), Selected: v == q.sort})
 	}
 	if problem != "" {
 		return p
@@ -457,10 +457,22 @@ func (s *Server) directoryView(t *i18n.Localizer, e *directoryEntry) DirectoryVi
 	}
 	switch {
 	case !e.reachable:
-		v.Status = t.T("directory.situation." + string(e.situation))
+		v.Status = t.T(situationLabels[e.situation])
 		v.WriteLabel = t.T("directory.write.page_unreachable", "Name", e.r.Name)
 	default:
-		v.WriteLabel = t.T("directory.write."+e.writeKind, "Name", e.r.Name)
+		v.WriteLabel = t.T(writeLabels[e.writeKind], "Name", e.r.Name)
 	}
 	return v
 }
+
+// The messages that word a sort, a situation in which letters do not
+// reach someone, and where the button to write leads.
+var (
+	sortLabels      = map[string]string{sortFewest: "directory.sort.fewest", sortName: "directory.sort.name", sortBirthday: "directory.sort.birthday"}
+	situationLabels = map[campaign.Situation]string{
+		campaign.SituationReleased:      "directory.situation.released",
+		campaign.SituationIncommunicado: "directory.situation.incommunicado",
+		campaign.SituationDeceased:      "directory.situation.deceased",
+	}
+	writeLabels = map[string]string{"drive": "directory.write.drive", "letter": "directory.write.letter", "page": "directory.write.page"}
+)
