@@ -88,7 +88,7 @@ func (s *Server) directoryKey(set *campaign.CampaignSet) pageState {
 	key := s.memoryPageKey(set, dayNumber(now.UTC()))
 	var counts []uint64
 	for i := range set.All {
-		if c := &set.All[i]; openedThisYear(c, now) {
+		if c := &set.All[i]; s.openedThisYear(c, now) {
 			counts = append(counts, s.deps.Signing.CountVersion(c.ID))
 		}
 	}
@@ -98,12 +98,16 @@ func (s *Server) directoryKey(set *campaign.CampaignSet) pageState {
 
 // openedThisYear reports whether c opened by now, in now's calendar year
 // in c's time zone.
-func openedThisYear(c *campaign.Campaign, now time.Time) bool {
+func (s *Server) openedThisYear(c *campaign.Campaign, now time.Time) bool {
 	if c.OpensAt.IsZero() || c.OpensAt.After(now) {
 		return false
 	}
-	loc := c.Location()
-	return c.OpensAt.In(loc).Year() == now.In(loc).Year()
+	loc, ok := s.zones.Load(c.TimeZone)
+	if !ok {
+		// time.LoadLocation parses the zone's file on every call.
+		loc, _ = s.zones.LoadOrStore(c.TimeZone, c.Location())
+	}
+	return c.OpensAt.In(loc.(*time.Location)).Year() == now.In(loc.(*time.Location)).Year()
 }
 
 // directoryEntries returns the directory's entries for key, by name,
@@ -133,7 +137,7 @@ func (s *Server) buildDirectory(set *campaign.CampaignSet) []directoryEntry {
 	}
 	for i := range set.All {
 		c := &set.All[i]
-		if openedThisYear(c, now) {
+		if s.openedThisYear(c, now) {
 			for id, n := range s.deps.Signing.CardCounts(c.ID) {
 				if c.WritesTo(id) {
 					cards[id] += n
@@ -228,6 +232,9 @@ type DirectoryView struct {
 type directorySearch struct {
 	query, prison, country, sort string
 	page                         int
+	// foldedQuery, foldedPrison and translit are the texts as matches
+	// compares them (folded once, not per recipient).
+	foldedQuery, foldedPrison, translit string
 }
 
 // readDirectorySearch reads the query; problem is a message ID when the
@@ -259,6 +266,7 @@ func readDirectorySearch(c *fiber.Ctx) (q directorySearch, problem string, notFo
 		}
 		*f.dst = v
 	}
+	q.foldedQuery, q.foldedPrison, q.translit = searchFold(q.query), searchFold(q.prison), campaign.Slugify(q.query)
 	return q, "", false
 }
 
@@ -267,19 +275,18 @@ func (q *directorySearch) matches(e *directoryEntry) bool {
 	if q.country != "" && e.r.Country != q.country {
 		return false
 	}
-	if q.prison != "" && !strings.Contains(e.prison, searchFold(q.prison)) {
+	if q.prison != "" && !strings.Contains(e.prison, q.foldedPrison) {
 		return false
 	}
 	if q.query == "" {
 		return true
 	}
-	if strings.Contains(e.name, searchFold(q.query)) {
+	if strings.Contains(e.name, q.foldedQuery) {
 		return true
 	}
 	// "bialiatski" finds "Алесь Бяляцкі" and "бяляцкі" finds "Ales
 	// Bialiatski": both sides transliterated to Latin letters.
-	t := campaign.Slugify(q.query)
-	return t != "" && strings.Contains("-"+e.translit+"-", t)
+	return q.translit != "" && strings.Contains(e.translit, q.translit)
 }
 
 func (s *Server) directory(c *fiber.Ctx) error {
@@ -289,6 +296,13 @@ func (s *Server) directory(c *fiber.Ctx) error {
 	q, problem, notFound := readDirectorySearch(c)
 	if notFound {
 		return fiber.ErrNotFound
+	}
+	slot, cached := s.directorySlot(c, q)
+	if cached && problem == "" {
+		// Only a page drawn without a problem was kept.
+		if pg, ok := s.pages.get(slot, key); ok {
+			return s.sendPage(c, pg, "", "")
+		}
 	}
 	countries := map[string]bool{}
 	for i := range entries {
@@ -310,7 +324,6 @@ func (s *Server) directory(c *fiber.Ctx) error {
 		return fiber.ErrNotFound
 	}
 	sortDirectory(found, q.sort, s.cfg.Now())
-	slot, cached := s.directorySlot(c, q)
 	if !cached {
 		return s.render(c, fiber.StatusOK, "directory", s.directoryData(c, q, "", found, countries))
 	}
