@@ -143,6 +143,12 @@ type Recipient struct {
 	// list, feed or sitemap names them, their campaigns or the posts about
 	// them.
 	Unlisted bool `bson:"unlisted,omitempty"`
+	// Birthday is MM-DD, or YYYY-MM-DD when the year is known (birthday.go);
+	// "" when unknown. The console suggests a birthday campaign from it.
+	Birthday string `bson:"birthday,omitempty"`
+	// ShowBirthday lets the public directory show the birthday's day and
+	// month: only when the recipient or their family agreed.
+	ShowBirthday bool `bson:"show_birthday,omitempty"`
 	// Address holds the postal address lines, as they go on an envelope.
 	Address []string `bson:"address"`
 	Country string   `bson:"country"` // ISO 3166-1 alpha-2

@@ -44,6 +44,9 @@ func (r *Recipient) Problems() []FieldError {
 			out = append(out, FieldError{Field: "detained_since", Problem: ProblemDate})
 		}
 	}
+	if r.Birthday != "" && !ValidBirthday(r.Birthday) {
+		out = append(out, FieldError{Field: "birthday", Problem: ProblemDate})
+	}
 	if utf8.RuneCountInString(r.Sentence) > SentenceMax {
 		out = append(out, FieldError{Field: "sentence", Problem: ProblemTooLong, Limit: SentenceMax})
 	}

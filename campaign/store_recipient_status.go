@@ -66,7 +66,7 @@ func (s *Store) setRecipient(ctx context.Context, r *Recipient) (*Recipient, err
 	set := bson.M{"name": r.Name, "description": r.Description, "address": r.Address, "country": r.Country,
 		"language_rules": r.LanguageRules, "languages": r.Languages, "censor_words": r.CensorWords,
 		"slug": r.Slug, "old_slugs": r.OldSlugs, "detained_since": r.DetainedSince, "sentence": r.Sentence,
-		"unlisted": r.Unlisted}
+		"unlisted": r.Unlisted, "birthday": r.Birthday, "show_birthday": r.ShowBirthday}
 	return s.updateRecipient(ctx, r.ID, bson.M{"$set": set}, options.After)
 }
 

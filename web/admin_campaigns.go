@@ -51,6 +51,9 @@ func (s *Server) campaignNav(c *fiber.Ctx, camp *campaign.Campaign) []NavItem {
 type CampaignListPage struct {
 	AdminPage
 	Rows []CampaignRow
+	// Occasions are the birthdays and New Year coming, to prepare a
+	// campaign for (admin_occasions.go).
+	Occasions []OccasionView
 }
 
 // CampaignRow is one campaign in the console's list.
@@ -91,7 +94,7 @@ func (s *Server) campaignList(c *fiber.Ctx) error {
 	})
 	t := s.localizer(c)
 	now := s.cfg.Now()
-	p := CampaignListPage{AdminPage: s.adminPage(c, t.T("admin.campaigns.title"))}
+	p := CampaignListPage{AdminPage: s.adminPage(c, t.T("admin.campaigns.title")), Occasions: s.occasionViews(t)}
 	for i := range all {
 		camp := &all[i]
 		loc := camp.Location()
@@ -171,6 +174,20 @@ func (s *Server) campaignNew(c *fiber.Ctx) error {
 			newest, camp.TimeZone = other.CreatedAt, other.TimeZone
 		}
 	}
+	if c.Query("occasion") != "" {
+		// A campaign for a birthday or New Year (admin_occasions.go): by
+		// the organizer of the newest campaign, likely the same.
+		for _, other := range all {
+			if other.CreatedAt.Equal(newest) {
+				camp.OrganizerName, camp.ReturnAddress = other.OrganizerName, other.ReturnAddress
+			}
+		}
+		form, err := s.occasionForm(c, s.localizer(c), camp)
+		if err != nil {
+			return err
+		}
+		return s.renderCampaignForm(c, fiber.StatusOK, nil, form, nil, "")
+	}
 	return s.renderCampaignForm(c, fiber.StatusOK, nil, campaignFormOf(camp), nil, "")
 }
 
@@ -179,7 +196,12 @@ func (s *Server) campaignEdit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.renderCampaignForm(c, fiber.StatusOK, camp, campaignFormOf(camp), nil, "")
+	var st CampaignState
+	if camp.OpensAt.IsZero() {
+		// A copy's opening a year on, proposed (admin_occasions.go).
+		st.ScheduleDate, st.ScheduleTime = proposedOpening(c)
+	}
+	return s.renderCampaignPage(c, fiber.StatusOK, camp, campaignFormOf(camp), nil, "", st)
 }
 
 // renderCampaignForm draws the campaign form; stored is nil for a new

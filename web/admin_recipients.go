@@ -62,8 +62,11 @@ type RecipientForm struct {
 	// shows (recipient.go).
 	Slug, DetainedSince, Sentence string
 	Unlisted                      bool
-	Languages                     []string // the ticked ones
-	OtherLanguages                string
+	// Birthday and ShowBirthday are the directory's (directory.go).
+	Birthday       string
+	ShowBirthday   bool
+	Languages      []string // the ticked ones
+	OtherLanguages string
 }
 
 // LanguageChoice is a checkbox of the recipient form.
@@ -95,7 +98,8 @@ type RecipientEditPage struct {
 func recipientFormOf(r *campaign.Recipient) RecipientForm {
 	f := RecipientForm{Name: r.Name, Description: r.Description, Address: strings.Join(r.Address, "\n"), Country: r.Country,
 		LanguageRules: r.LanguageRules, CensorWords: strings.Join(r.CensorWords, "\n"),
-		Slug: r.Slug, DetainedSince: r.DetainedSince, Sentence: r.Sentence, Unlisted: r.Unlisted}
+		Slug: r.Slug, DetainedSince: r.DetainedSince, Sentence: r.Sentence, Unlisted: r.Unlisted,
+		Birthday: r.Birthday, ShowBirthday: r.ShowBirthday}
 	var other []string
 	for _, l := range r.Languages {
 		if slices.Contains(PrisonLanguages, l) {
@@ -127,6 +131,7 @@ func (f *RecipientForm) recipient(r *campaign.Recipient) {
 	r.CensorWords = lines(f.CensorWords)
 	r.Slug, r.DetainedSince = strings.ToLower(strings.TrimSpace(f.Slug)), strings.TrimSpace(f.DetainedSince)
 	r.Sentence, r.Unlisted = strings.TrimSpace(f.Sentence), f.Unlisted
+	r.Birthday, r.ShowBirthday = strings.TrimSpace(f.Birthday), f.ShowBirthday
 	r.Languages = nil
 	add := func(l string) {
 		if l != "" && !slices.Contains(r.Languages, l) {
@@ -168,6 +173,7 @@ func (s *Server) renderRecipientPage(c *fiber.Ctx, status int, id string, form R
 		"censor_words":   t.T("admin.recipient.f.censor_words_hint"),
 		"slug":           t.T("recipients.f.slug_hint"),
 		"sentence":       t.T("recipients.f.sentence_hint"),
+		"birthday":       t.T("directory.f.birthday_hint"),
 	}
 	anchor := func(field string) string {
 		if field == "languages" {
@@ -230,6 +236,7 @@ func (s *Server) recipientSave(c *fiber.Ctx) error {
 		OtherLanguages: strings.TrimSpace(formValue(c, "other_languages")),
 		Slug:           formValue(c, "slug"), DetainedSince: formValue(c, "detained_since"), Sentence: formValue(c, "sentence"),
 		Unlisted: formValue(c, "unlisted") != "",
+		Birthday: formValue(c, "birthday"), ShowBirthday: formValue(c, "show_birthday") != "",
 	}
 	for _, l := range c.Request().PostArgs().PeekMulti("languages") {
 		form.Languages = append(form.Languages, string(l))

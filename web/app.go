@@ -118,6 +118,8 @@ type Server struct {
 	uploads *uploadSlots // the large uploads under way (uploads.go)
 	zones   sync.Map     // time zone name → *time.Location (localDay)
 	erasing erasePace    // how long self-erasures take (erase.go)
+	// directoryList keeps the directory's entries (directory.go).
+	directoryList directoryCache
 
 	// serving guards the listener against a shutdown that comes before
 	// Fiber has taken it (see Serve).

@@ -104,6 +104,9 @@ func TestHiddenItemsNeverLeak(t *testing.T) {
 		{"/c/ales", "Open campaign"},
 		{"/c/closed-camp", `href="/letters/published-letter"`}, // its timeline, and the open campaigns it offers
 		{"/c/closed-camp?lang=be", `href="/letters/published-letter"`},
+		{"/recipients", "Ales Bialiatski"},
+		{"/recipients?sort=name&lang=be", "Maria Kalesnikava"},
+		{"/recipients?q=recipient", "0 recipients"}, // the hidden ones' names
 		{"/sitemap.xml", "/r/ales-bialiatski"},
 		{"/robots.txt", "Sitemap:"},
 		{"/api/v1/campaigns", `"ales"`},

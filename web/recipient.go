@@ -86,7 +86,7 @@ func (s *Server) recipientShown(r *campaign.Recipient) bool {
 	now := s.cfg.Now()
 	set := s.deps.Signing.Campaigns()
 	for i := range set.All {
-		if c := &set.All[i]; c.RecipientID == r.ID && c.Public(now) {
+		if c := &set.All[i]; c.WritesTo(r.ID) && c.Public(now) {
 			return true
 		}
 	}

@@ -13,7 +13,7 @@ import (
 
 // The sitemap (sitemaps.org 0.9) names the pages search engines should
 // find: the home page, /letters, the listed public campaigns, the pages
-// of listed recipients, the listed posts and their tags' pages, each with
+// of listed recipients and their directory, the listed posts and their tags' pages, each with
 // the day it last changed. Nothing unlisted, no draft and nothing
 // scheduled is in it. It is built from memory on each request.
 
@@ -59,7 +59,9 @@ func (s *Server) sitemap(c *fiber.Ctx) error {
 		changed := latest(camp.UpdatedAt, camp.OpensAt)
 		m.add("/c/"+url.PathEscape(camp.Slug), changed)
 		m.add("/", changed)
-		shown[camp.RecipientID] = latest(shown[camp.RecipientID], changed)
+		for _, id := range camp.Recipients() {
+			shown[id] = latest(shown[id], changed)
+		}
 	}
 	for _, e := range s.listedPosts("") {
 		p := &e.Post
@@ -75,10 +77,16 @@ func (s *Server) sitemap(c *fiber.Ctx) error {
 	slices.SortFunc(recipients, func(a, b *campaign.Recipient) int {
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
 	})
+	directory, listed := time.Time{}, false
 	for _, r := range recipients {
 		if changed, ok := shown[r.ID]; ok && !r.Unlisted && r.Slug != "" {
 			m.add("/r/"+url.PathEscape(r.Slug), changed)
+			directory, listed = latest(directory, changed), true
 		}
+	}
+	if listed {
+		// The directory lists them (directory.go).
+		m.add("/recipients", directory)
 	}
 	base := s.baseURL(c)
 	out := sitemapURLSet{URLs: make([]sitemapURL, 0, len(m.order))}
