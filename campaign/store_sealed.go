@@ -14,6 +14,7 @@ import (
 type storedSignature struct {
 	ID          string      `bson:"_id"`
 	CampaignID  string      `bson:"campaign_id"`
+	RecipientID string      `bson:"recipient_id,omitempty"`
 	SignedAt    time.Time   `bson:"signed_at"`
 	Source      Source      `bson:"source"`
 	Referrer    sealed.Text `bson:"referrer,omitempty"`
@@ -63,7 +64,7 @@ func sigAAD(id, field string) []byte { return sealed.AAD(signaturesCollection, i
 // seal maps a signature to its stored form.
 func (s *Store) seal(sig *Signature) (*storedSignature, error) {
 	d := &storedSignature{
-		ID: sig.ID, CampaignID: sig.CampaignID, SignedAt: sig.SignedAt, Source: sig.Source,
+		ID: sig.ID, CampaignID: sig.CampaignID, RecipientID: sig.RecipientID, SignedAt: sig.SignedAt, Source: sig.Source,
 		Updates: sig.Updates, Confirmed: sig.Confirmed, Lang: sig.Lang, HasGreeting: sig.HasGreeting, Held: sig.Held,
 		Marks: sig.Marks, Network: sig.Network, DomainKey: sig.DomainKey, RefKey: sig.RefKey,
 	}
@@ -99,7 +100,7 @@ func (s *Store) seal(sig *Signature) (*storedSignature, error) {
 // open maps a stored signature back to the plain one.
 func (s *Store) open(d *storedSignature) (Signature, error) {
 	sig := Signature{
-		ID: d.ID, CampaignID: d.CampaignID, SignedAt: d.SignedAt, Source: d.Source,
+		ID: d.ID, CampaignID: d.CampaignID, RecipientID: d.RecipientID, SignedAt: d.SignedAt, Source: d.Source,
 		Updates: d.Updates, Confirmed: d.Confirmed, Lang: d.Lang, HasGreeting: d.HasGreeting, Held: d.Held,
 		Marks: d.Marks, Network: d.Network, DomainKey: d.DomainKey, RefKey: d.RefKey,
 	}
