@@ -51,6 +51,7 @@ func (a *App) Run(ctx context.Context) error {
 		run  func(context.Context) error
 	}{
 		{"bundle worker", a.Bundles.Run},
+		{"print run worker", a.PrintRuns.Work},
 		{"resealer", a.Resealer.Run},
 		{"counts", func(ctx context.Context) error {
 			return a.Signing.Run(ctx, a.log.With("component", "counts"))

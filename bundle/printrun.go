@@ -564,3 +564,17 @@ func (c *countWriter) Write(b []byte) (int, error) {
 	c.n += int64(n)
 	return n, err
 }
+
+// Counts returns how many approved cards of the drive c each recipient
+// would get in a bundle asked for now. It reads every card of the drive.
+func (p *PrintRuns) Counts(ctx context.Context, c *campaign.Campaign) (map[string]int, error) {
+	index, err := p.cards(ctx, c, Scope{Cutoff: p.now().UTC()})
+	if err != nil {
+		return nil, fmt.Errorf("cards of %s: %w", c.Slug, err)
+	}
+	out := make(map[string]int, len(index))
+	for id, rows := range index {
+		out[id] = len(rows)
+	}
+	return out, nil
+}
