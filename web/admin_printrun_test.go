@@ -101,3 +101,52 @@ func TestDrivePrintRunFromTheConsole(t *testing.T) {
 		t.Errorf("an unknown print run: %d, want 404", res.Status)
 	}
 }
+
+// A drive's delivery log records each event for one of its recipients:
+// the console lists whom it is about, and the campaign page's timeline
+// shows a public event under its recipient's name, an internal one not at
+// all.
+func TestDriveDeliveryPerRecipient(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newSite(t, dbs.Database(t))
+	second := campaign.Recipient{ID: "r-maria", Name: "Maria Kalesnikava", Address: []string{"Gomel colony 4"}, Country: "BY"}
+	if err := s.Service.Store().CreateRecipient(ctx, &second); err != nil {
+		t.Fatal(err)
+	}
+	c := s.addCampaign(t, "posted", func(c *campaign.Campaign) {
+		c.Kind, c.RecipientIDs, c.RecipientID = campaign.KindDrive, []string{"r-posted", "r-maria"}, ""
+	})
+	org := s.loginAs(t, account.RoleOrganizer)
+	base := "/admin/campaigns/" + c.ID + "/delivery"
+	tests := []struct {
+		name string
+		form url.Values
+		want int
+	}{
+		{"no recipient", url.Values{"kind": {"delivered"}, "day": {"2027-08-09"}, "public": {"yes"}}, 422},
+		{"someone the drive does not write to", url.Values{"kind": {"delivered"}, "day": {"2027-08-09"}, "public": {"yes"}, "recipient": {"r-other"}}, 422},
+		{"Maria's delivered, public", url.Values{"kind": {"delivered"}, "day": {"2027-08-09"}, "public": {"yes"}, "recipient": {"r-maria"}}, 303},
+		{"Ales's returned, internal", url.Values{"kind": {"returned"}, "day": {"2027-08-10"}, "reason": {"Moved"}, "recipient": {"r-posted"}}, 303},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if res := org.post(t, base, tt.form); res.Status != tt.want {
+				t.Errorf("POST: %d, want %d\n%s", res.Status, tt.want, res.Body)
+			}
+		})
+	}
+	page := org.get(t, base)
+	for _, want := range []string{"Delivered</strong> · Maria Kalesnikava", "Returned to sender</strong> · Ales Bialiatski", `<option value="r-maria">Maria Kalesnikava</option>`} {
+		if !strings.Contains(page.Body, want) {
+			t.Errorf("the console's delivery log lacks %q", want)
+		}
+	}
+	public := s.get(t, "/c/posted")
+	if !strings.Contains(public.Body, "<strong>Maria Kalesnikava</strong>: Delivered on 9 August 2027") {
+		t.Errorf("the timeline does not show Maria's delivery under her name:\n%s", public.Body)
+	}
+	if strings.Contains(public.Body, "Returned") || strings.Contains(public.Body, "Moved") {
+		t.Error("the timeline shows an internal event")
+	}
+}
