@@ -14,6 +14,9 @@ import (
 // them have stopped, with their errors:
 //   - the bundle worker builds the bundles queued from the console; a build
 //     it had to stop is taken over after a restart;
+//   - the print run worker builds drives' print runs, one recipient's
+//     bundle at a time; a run it had to stop goes on, on this node or
+//     another, from the first recipient it had not finished;
 //   - the resealer seals anew what is under a rotated-out key;
 //   - the counts loop shares this node's counts with the other nodes and
 //     reads theirs; it writes what it counted last when it stops;
