@@ -125,6 +125,9 @@ var ErrNotDrive = errors.New("not a drive")
 // errLost means the run was taken over by another worker meanwhile.
 var errLost = errors.New("print run taken over")
 
+// errDiscarded means the run was discarded (an erasure) while it ran.
+var errDiscarded = errors.New("print run discarded")
+
 // PrintRuns queues and runs print runs.
 type PrintRuns struct {
 	store   *runStore
@@ -244,7 +247,7 @@ func (p *PrintRuns) RunOnce(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	err = p.build(ctx, run)
-	if err == nil || ctx.Err() != nil || errors.Is(err, errLost) {
+	if err == nil || ctx.Err() != nil || errors.Is(err, errLost) || errors.Is(err, errDiscarded) {
 		return true, nil // a stopped run is taken over when its lease runs out
 	}
 	p.log.Error("print run failed", "run", run.ID, "error", err)
@@ -467,7 +470,7 @@ func (p *PrintRuns) assemble(ctx context.Context, run *PrintRun, c *campaign.Cam
 	totals.Size, totals.SHA256 = counted.n, hex.EncodeToString(sum.Sum(nil))
 	finished, err := p.store.finish(ctx, run, p.now().UTC(), totals)
 	if err != nil || !finished {
-		return errors.Join(err, p.store.dropFile(context.WithoutCancel(ctx), totals.FileID))
+		return errors.Join(err, errDiscarded, p.store.dropFile(context.WithoutCancel(ctx), totals.FileID))
 	}
 	// The parts' bundles are in the archive now.
 	for _, rid := range run.Recipients {

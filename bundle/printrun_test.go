@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/internal/testdb"
 	"github.com/solidarity-letters/solidarity/letters"
@@ -374,5 +376,49 @@ func TestPrintRunResumesWithoutRedoing(t *testing.T) {
 	}
 	if got := wordsOf(zipText(t, files["002-ihar-losik.zip"])); !slices.Equal(got, []string{"echo"}) {
 		t.Errorf("Ihar's bundle built before the restart holds %v", got)
+	}
+}
+
+// Erasing a card's signature discards the print runs that may hold it:
+// their archive and parts are deleted, not served, and a run asked for
+// before the card was signed stays.
+func TestErasureDiscardsPrintRuns(t *testing.T) {
+	ctx := context.Background()
+	dr := newDrive(t)
+	run, err := dr.runs.Enqueue(ctx, dr.d, Options{}, "organizer@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dr.runs.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sig, err := dr.svc.Store().Signature(ctx, "card-alpha")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := func() int64 {
+		n, err := dr.db.Collection("print_files.files").CountDocuments(ctx, bson.M{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if files() != 1 {
+		t.Fatalf("%d stored print files before the erasure, want the archive", files())
+	}
+	if _, err := dr.jobs.Erase(ctx, dr.d.ID, sig.SignedAt, "organizer@example.org", func(ctx context.Context) error {
+		return dr.svc.EraseSignature(ctx, dr.d.ID, sig.ID)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := dr.runs.Run(ctx, run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != StatusDiscarded || files() != 0 {
+		t.Errorf("after the erasure the run is %s with %d stored files, want discarded with none", got.Status, files())
+	}
+	if _, err := dr.runs.Open(ctx, got); err == nil {
+		t.Error("a discarded run's archive opens")
 	}
 }

@@ -178,3 +178,49 @@ func (s *runStore) dropFile(ctx context.Context, id bson.ObjectID) error {
 	}
 	return nil
 }
+
+// discard marks every run of a campaign asked for at or after cutoff as
+// discarded and deletes its files and parts: they may hold a signature
+// signed by then that is being erased. It returns how many it discarded.
+func (s *runStore) discard(ctx context.Context, campaignID string, cutoff time.Time, at time.Time) (int, error) {
+	cur, err := s.runs.Find(ctx, bson.M{"campaign_id": campaignID})
+	if err != nil {
+		return 0, fmt.Errorf("print runs of %s: %w", campaignID, err)
+	}
+	var runs []PrintRun
+	if err := cur.All(ctx, &runs); err != nil {
+		return 0, fmt.Errorf("print runs of %s: %w", campaignID, err)
+	}
+	n := 0
+	for _, run := range runs {
+		if run.Cutoff.Before(cutoff) || run.Status == StatusDiscarded {
+			continue
+		}
+		// First the run, so that its worker stops; then what it wrote.
+		if _, err := s.runs.UpdateOne(ctx, bson.M{"_id": run.ID}, bson.M{
+			"$set":   bson.M{"status": StatusDiscarded, "finished_at": at},
+			"$unset": bson.M{"file_id": ""}}); err != nil {
+			return n, fmt.Errorf("discard print run %s: %w", run.ID, err)
+		}
+		n++
+		if err := s.dropFile(ctx, run.FileID); err != nil {
+			return n, err
+		}
+		for _, rid := range run.Recipients {
+			p, err := s.part(ctx, partID(run.ID, rid))
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return n, err
+			}
+			if err := s.dropFile(ctx, p.FileID); err != nil {
+				return n, err
+			}
+			if _, err := s.parts.DeleteOne(ctx, bson.M{"_id": p.ID}); err != nil {
+				return n, fmt.Errorf("delete print part %s: %w", p.ID, err)
+			}
+		}
+	}
+	return n, nil
+}
