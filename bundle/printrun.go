@@ -101,15 +101,15 @@ type Part struct {
 	Lang      string  `bson:"lang,omitempty"`
 	Cards     int     `bson:"cards"`
 	Pages     int     `bson:"pages"`
-	// FileID is the recipient's bundle (a ZIP, see pdf.Render) in GridFS,
-	// sealed under KeyID; Size and SHA256 are of the bundle as it goes
-	// into the run's archive.
-	FileID  bson.ObjectID `bson:"file_id,omitempty"`
-	KeyID   string        `bson:"key_id,omitempty"`
-	Size    int64         `bson:"size"`
-	SHA256  string        `bson:"sha256,omitempty"`
-	Attempt int           `bson:"attempt"`
-	BuiltAt time.Time     `bson:"built_at"`
+	// Chunks is how many documents of collection print_chunks hold the
+	// recipient's bundle (a ZIP, see pdf.Render), sealed under KeyID;
+	// Size and SHA256 are of the bundle as it goes into the run's archive.
+	Chunks  int       `bson:"chunks"`
+	KeyID   string    `bson:"key_id,omitempty"`
+	Size    int64     `bson:"size"`
+	SHA256  string    `bson:"sha256,omitempty"`
+	Attempt int       `bson:"attempt"`
+	BuiltAt time.Time `bson:"built_at"`
 }
 
 func partID(run, recipient string) string { return run + "/" + recipient }
@@ -381,7 +381,7 @@ func (p *PrintRuns) buildPart(ctx context.Context, run *PrintRun, c *campaign.Ca
 	won, err := p.store.insertPart(ctx, part)
 	if err != nil || !won {
 		// Another worker stored it first: this one's bundle goes.
-		return errors.Join(err, p.store.dropFile(context.WithoutCancel(ctx), part.FileID))
+		return errors.Join(err, p.store.dropChunks(context.WithoutCancel(ctx), part.ID, part.Attempt, part.Chunks))
 	}
 	return nil
 }
@@ -398,13 +398,10 @@ func (p *PrintRuns) renderPart(ctx context.Context, run *PrintRun, c *campaign.C
 		// The original's language has no fixed texts: English ones.
 		opts.Lang = "en"
 	}
-	up, err := p.store.files.OpenUploadStream(ctx, part.ID+".zip")
-	if err != nil {
-		return fmt.Errorf("store print part %s: %w", part.ID, err)
-	}
+	up := p.store.newChunkWriter(ctx, part.ID, part.Attempt)
 	w, err := p.keys.NewWriter(up, partAAD(part.ID))
 	if err != nil {
-		return errors.Join(err, up.Abort())
+		return err
 	}
 	progress := func(pdf.Progress) {
 		// A long bundle keeps the lease; a failed write only risks a takeover.
@@ -414,13 +411,13 @@ func (p *PrintRuns) renderPart(ctx context.Context, run *PrintRun, c *campaign.C
 	if err == nil {
 		err = w.Close()
 	}
+	if err == nil {
+		err = up.Close()
+	}
 	if err != nil {
-		return errors.Join(err, up.Abort())
+		return errors.Join(err, up.abort(context.WithoutCancel(ctx)))
 	}
-	if err := up.Close(); err != nil {
-		return fmt.Errorf("store print part %s: %w", part.ID, err)
-	}
-	part.FileID = archiveID(up)
+	part.Chunks = up.n
 	part.KeyID = p.keys.Active()
 	part.Lang, part.Cards, part.Pages, part.Size, part.SHA256 = opts.Lang, len(d.greetings), m.Pages, m.Size, m.SHA256
 	return nil
@@ -475,8 +472,8 @@ func (p *PrintRuns) assemble(ctx context.Context, run *PrintRun, c *campaign.Cam
 	// The parts' bundles are in the archive now.
 	for _, rid := range run.Recipients {
 		part, err := p.store.part(ctx, partID(run.ID, rid))
-		if err == nil && !part.FileID.IsZero() {
-			if err := p.store.dropFile(ctx, part.FileID); err != nil {
+		if err == nil && part.Chunks > 0 {
+			if err := p.store.dropChunks(ctx, part.ID, part.Attempt, part.Chunks); err != nil {
 				p.log.Warn("delete print part", "run", run.ID, "error", err)
 			}
 		}
@@ -536,11 +533,10 @@ func (p *PrintRuns) writeArchive(ctx context.Context, run *PrintRun, day string,
 // copyPart copies a part's bundle into zw as file, checking it is the
 // bundle that was built.
 func (p *PrintRuns) copyPart(ctx context.Context, zw *zip.Writer, part *Part, file string, modified time.Time) error {
-	r, err := p.openSealed(ctx, part.FileID, partAAD(part.ID))
+	r, err := p.keys.NewReader(p.store.openChunks(ctx, part), partAAD(part.ID))
 	if err != nil {
-		return err
+		return fmt.Errorf("open print part %s: %w", part.ID, err)
 	}
-	defer r.Close()
 	// A bundle is already compressed: stored as it is.
 	f, err := zw.CreateHeader(&zip.FileHeader{Name: file, Method: zip.Store, Modified: modified})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -23,6 +24,7 @@ type runStore struct {
 	runs   *mongo.Collection
 	parts  *mongo.Collection
 	claims *claim.Records
+	chunks *mongo.Collection
 	files  *mongo.GridFSBucket
 }
 
@@ -31,6 +33,7 @@ func newRunStore(db *mongo.Database) *runStore {
 		runs:   db.Collection("print_runs"),
 		parts:  db.Collection("print_parts"),
 		claims: claim.New(db.Collection("print_run_claims")),
+		chunks: db.Collection("print_chunks"),
 		files:  db.GridFSBucket(options.GridFSBucket().SetName("print_files")),
 	}
 }
@@ -214,7 +217,7 @@ func (s *runStore) discard(ctx context.Context, campaignID string, cutoff time.T
 			if err != nil {
 				return n, err
 			}
-			if err := s.dropFile(ctx, p.FileID); err != nil {
+			if err := s.dropChunks(ctx, p.ID, p.Attempt, p.Chunks); err != nil {
 				return n, err
 			}
 			if _, err := s.parts.DeleteOne(ctx, bson.M{"_id": p.ID}); err != nil {
@@ -223,4 +226,105 @@ func (s *runStore) discard(ctx context.Context, campaignID string, cutoff time.T
 		}
 	}
 	return n, nil
+}
+
+// partChunk is how much of a part's sealed bundle one document holds.
+// Parts are stored in documents read by _id, not in GridFS, whose reads
+// and deletes find chunks by file: on the embedded database each would
+// scan every chunk of every part.
+const partChunk = 1 << 20
+
+func chunkID(part string, attempt, n int) string { return fmt.Sprintf("%s/%d/%06d", part, attempt, n) }
+
+// chunkWriter stores what is written to it as the chunks of one part.
+type chunkWriter struct {
+	ctx     context.Context
+	s       *runStore
+	part    string
+	attempt int
+	buf     []byte
+	n       int // chunks stored
+}
+
+func (s *runStore) newChunkWriter(ctx context.Context, part string, attempt int) *chunkWriter {
+	return &chunkWriter{ctx: ctx, s: s, part: part, attempt: attempt, buf: make([]byte, 0, partChunk)}
+}
+
+func (w *chunkWriter) Write(b []byte) (int, error) {
+	written := 0
+	for len(b) > 0 {
+		k := min(len(b), partChunk-len(w.buf))
+		w.buf = append(w.buf, b[:k]...)
+		b, written = b[k:], written+k
+		if len(w.buf) == partChunk {
+			if err := w.flush(); err != nil {
+				return written, err
+			}
+		}
+	}
+	return written, nil
+}
+
+func (w *chunkWriter) flush() error {
+	if len(w.buf) == 0 {
+		return nil
+	}
+	_, err := w.s.chunks.InsertOne(w.ctx, bson.M{"_id": chunkID(w.part, w.attempt, w.n), "data": w.buf})
+	if err != nil {
+		return fmt.Errorf("store print part %s: %w", w.part, err)
+	}
+	w.n++
+	w.buf = w.buf[:0]
+	return nil
+}
+
+// Close stores the last chunk.
+func (w *chunkWriter) Close() error { return w.flush() }
+
+// abort deletes the chunks stored so far.
+func (w *chunkWriter) abort(ctx context.Context) error {
+	return w.s.dropChunks(ctx, w.part, w.attempt, w.n)
+}
+
+// chunkReader reads the chunks of a part in order.
+type chunkReader struct {
+	ctx     context.Context
+	s       *runStore
+	part    string
+	attempt int
+	count   int
+	next    int
+	buf     []byte
+}
+
+func (s *runStore) openChunks(ctx context.Context, p *Part) *chunkReader {
+	return &chunkReader{ctx: ctx, s: s, part: p.ID, attempt: p.Attempt, count: p.Chunks}
+}
+
+func (r *chunkReader) Read(b []byte) (int, error) {
+	for len(r.buf) == 0 {
+		if r.next == r.count {
+			return 0, io.EOF
+		}
+		var doc struct {
+			Data []byte `bson:"data"`
+		}
+		if err := r.s.chunks.FindOne(r.ctx, bson.M{"_id": chunkID(r.part, r.attempt, r.next)}).Decode(&doc); err != nil {
+			return 0, fmt.Errorf("read print part %s: %w", r.part, err)
+		}
+		r.buf, r.next = doc.Data, r.next+1
+	}
+	n := copy(b, r.buf)
+	r.buf = r.buf[n:]
+	return n, nil
+}
+
+// dropChunks deletes n chunks of a part's attempt.
+func (s *runStore) dropChunks(ctx context.Context, part string, attempt, n int) error {
+	for i := range n {
+		if _, err := s.chunks.DeleteOne(ctx, bson.M{"_id": chunkID(part, attempt, i)}); err != nil {
+			return fmt.Errorf("delete print part %s: %w", part, err)
+		}
+	}
+	return nil
 }
