@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -420,5 +421,44 @@ func TestErasureDiscardsPrintRuns(t *testing.T) {
 	}
 	if _, err := dr.runs.Open(ctx, got); err == nil {
 		t.Error("a discarded run's archive opens")
+	}
+}
+
+// A part's bundle reads back as written, whatever its size against the
+// chunks it is stored in, and its chunks are all deleted.
+func TestPartChunksReadBack(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	s := newRunStore(f.db)
+	for _, size := range []int{0, 1, partChunk, partChunk*2 + partChunk/2} {
+		t.Run(strconv.Itoa(size), func(t *testing.T) {
+			data := make([]byte, size)
+			for i := range data {
+				data[i] = byte(i * 7)
+			}
+			id := "run/" + strconv.Itoa(size)
+			w := s.newChunkWriter(ctx, id, 1)
+			// In uneven writes, as the sealing writer makes them.
+			for b := data; len(b) > 0; {
+				k := min(len(b), 70_001)
+				if _, err := w.Write(b[:k]); err != nil {
+					t.Fatal(err)
+				}
+				b = b[k:]
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(s.openChunks(ctx, &Part{ID: id, Attempt: 1, Chunks: w.n}))
+			if err != nil || !bytes.Equal(got, data) {
+				t.Fatalf("read back %d bytes (%v), wrote %d", len(got), err, len(data))
+			}
+			if err := s.dropChunks(ctx, id, 1, w.n); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := s.chunks.CountDocuments(ctx, bson.M{}); err != nil || n != 0 {
+				t.Errorf("%d chunks left after the delete (%v)", n, err)
+			}
+		})
 	}
 }
