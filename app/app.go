@@ -98,6 +98,7 @@ type App struct {
 	Audit      *audit.Log          // the console's audit log
 	Builder    *bundle.Builder     // builds printable bundles
 	Bundles    *bundle.Jobs        // bundle builds queued from the console
+	PrintRuns  *bundle.PrintRuns   // drives' print runs queued from the console
 	Resealer   *reseal.Resealer    // seals stored values under the active key
 	Org        *site.Cache         // the organisation profile in memory
 	Spent      *abuse.Spent        // the sign forms' tokens that have signed
@@ -156,6 +157,7 @@ func New(db Database, ks keys.Keys, opts Options) (*App, error) {
 	a.Countries = country.NewCatalog(a.Messages.Languages()...)
 	a.Builder = bundle.NewBuilder(a.Signing, a.Greetings, a.Messages)
 	a.Bundles = bundle.NewJobs(mdb, ks.Data, a.Builder, a.Audit, now, log.With("component", "bundles"))
+	a.PrintRuns = bundle.NewPrintRuns(mdb, ks.Data, a.Builder, a.Audit, now, log.With("component", "print runs"))
 	a.Resealer = reseal.New(ks.Data, a.Campaigns, a.Partners, a.Greetings, a.Users, a.Audit, a.Bundles, log.With("component", "reseal"))
 	a.Org = site.NewCache(a.SiteStore)
 	a.Events = delivery.NewStore(mdb)

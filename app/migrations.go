@@ -129,7 +129,7 @@ func (a *App) Migrations() []migrate.Migration {
 		// and the worker's claims have a collection. Pending signatures
 		// stored before had their message sent with the request: none
 		// waits.
-		{Version: 30, Name: "confirmation messages' worker", Up: a.Campaigns.EnsureConfirmQueue},
+		{Version: 26, Name: "confirmation messages' worker", Up: a.Campaigns.EnsureConfirmQueue},
 	}
 }
 

@@ -14,6 +14,9 @@ import (
 // them have stopped, with their errors:
 //   - the bundle worker builds the bundles queued from the console; a build
 //     it had to stop is taken over after a restart;
+//   - the print run worker builds drives' print runs, one recipient's
+//     bundle at a time; a run it had to stop goes on, on this node or
+//     another, from the first recipient it had not finished;
 //   - the resealer seals anew what is under a rotated-out key;
 //   - the counts loop shares this node's counts with the other nodes and
 //     reads theirs; it writes what it counted last when it stops;
@@ -54,6 +57,7 @@ func (a *App) Run(ctx context.Context) error {
 		run  func(context.Context) error
 	}{
 		{"bundle worker", a.Bundles.Run},
+		{"print run worker", a.PrintRuns.Work},
 		{"resealer", a.Resealer.Run},
 		{"counts", func(ctx context.Context) error {
 			return a.Signing.Run(ctx, a.log.With("component", "counts"))

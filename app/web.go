@@ -18,6 +18,7 @@ func (a *App) Web(cfg web.Config) (*web.Server, error) {
 		Site:       a.Org,
 		Posts:      a.Posts,
 		Bundles:    a.Bundles,
+		PrintRuns:  a.PrintRuns,
 		Delivery:   a.Delivery,
 		Spent:      a.Spent,
 		Mail:       a.Mail,

@@ -34,6 +34,10 @@ type Options struct {
 	Paper     pdf.Paper  `bson:"paper"`
 	MaxSheets int        `bson:"max_sheets"`
 	Lang      string     `bson:"lang"`
+	// Recipient is, for a drive, the one recipient whose cards the bundle
+	// holds; a drive's bundle is always one recipient's. Empty for a
+	// letter, which has one recipient.
+	Recipient string `bson:"recipient,omitempty"`
 }
 
 // Validate fills defaults and checks the options. A bundle prints in any
@@ -142,6 +146,7 @@ func (b *Builder) ScopeAt(ctx context.Context, campaignID string, t time.Time) (
 // row is one signature as the bundle needs it.
 type row struct {
 	id      string
+	to      string // a drive card's recipient
 	at      time.Time
 	name    string
 	city    string
@@ -172,9 +177,13 @@ type data struct {
 
 // read reads what a bundle of scope holds. Greetings go with their
 // signature: one whose signature is out of scope or erased is left out.
-func (b *Builder) read(ctx context.Context, c *campaign.Campaign, scope Scope) (*data, error) {
+func (b *Builder) read(ctx context.Context, c *campaign.Campaign, scope Scope, recipient string) (*data, error) {
 	d := &data{countries: map[string]bool{}, tallies: scope.Tallies}
-	in, err := b.readRows(ctx, c, scope, d)
+	if c.IsDrive() {
+		// The paper counts are the drive's, not one recipient's.
+		d.tallies = nil
+	}
+	in, err := b.readRows(ctx, c, scope, recipient, d)
 	if err != nil {
 		return nil, err
 	}
@@ -188,6 +197,9 @@ func (b *Builder) read(ctx context.Context, c *campaign.Campaign, scope Scope) (
 	slices.SortFunc(d.greetings, func(a, b letters.Greeting) int {
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
 	})
+	if c.IsDrive() {
+		keepCards(d)
+	}
 	for _, t := range d.tallies {
 		d.countries[t.Country] = true
 	}
@@ -205,17 +217,17 @@ func sortRows(rows []row) {
 // scope, and returns the set of their IDs and how many have a held
 // field. It is the one place the bundle chooses which signatures it
 // prints.
-func (b *Builder) readSignatures(ctx context.Context, c *campaign.Campaign, scope Scope, d *data) (map[string]bool, int, error) {
+func (b *Builder) readSignatures(ctx context.Context, c *campaign.Campaign, scope Scope, recipient string, d *data) (map[string]bool, int, error) {
 	in := map[string]bool{}
 	held := 0
 	// The rows are small; holding them lets the bundle print in signing
 	// order without asking the embedded database to sort the collection.
 	err := b.campaigns.Store().EachSignature(ctx, c.ID, func(s *campaign.Signature) error {
-		if !scope.Contains(s.SignedAt) {
+		if !scope.Contains(s.SignedAt) || (c.IsDrive() && recipient != "" && s.RecipientID != recipient) {
 			return nil
 		}
 		in[s.ID] = true
-		r := row{id: s.ID, at: s.SignedAt, name: s.Person.Name, city: s.Person.City,
+		r := row{id: s.ID, to: s.RecipientID, at: s.SignedAt, name: s.Person.Name, city: s.Person.City,
 			country: s.Person.Country, display: s.Person.Display}
 		if s.Held != nil {
 			r.held = *s.Held
@@ -237,7 +249,7 @@ func (b *Builder) Summarize(ctx context.Context, c *campaign.Campaign) (Summary,
 	if err != nil {
 		return Summary{}, err
 	}
-	d, err := b.read(ctx, c, scope)
+	d, err := b.read(ctx, c, scope, "")
 	if err != nil {
 		return Summary{}, err
 	}
@@ -272,18 +284,48 @@ func (b *Builder) build(ctx context.Context, c *campaign.Campaign, opts Options,
 	if scope.Cutoff.IsZero() {
 		return pdf.Manifest{}, nil, fmt.Errorf("%w: no cut-off", ErrInvalid)
 	}
-	d, err := b.read(ctx, c, scope)
+	to := c.RecipientID
+	if c.IsDrive() {
+		if !c.WritesTo(opts.Recipient) {
+			return pdf.Manifest{}, nil, fmt.Errorf("%w: drive %s does not write to %q", ErrInvalid, c.Slug, opts.Recipient)
+		}
+		to = opts.Recipient
+	}
+	d, err := b.read(ctx, c, scope, to)
 	if err != nil {
 		return pdf.Manifest{}, nil, err
 	}
-	r, err := b.campaigns.Recipient(ctx, c.RecipientID)
+	r, err := b.campaigns.Recipient(ctx, to)
 	if err != nil {
 		return pdf.Manifest{}, nil, fmt.Errorf("bundle %s: %w", c.Slug, err)
+	}
+	m, err := b.render(ctx, c, opts, scope, r, d, w, progress)
+	if err != nil {
+		return m, nil, err
 	}
 	ids = make([]string, len(d.rows))
 	for i := range d.rows {
 		ids[i] = d.rows[i].id
 	}
+	return m, ids, nil
+}
+
+// keepCards leaves in d, a drive's data, only the cards: the rows whose
+// greeting prints. A card without an approved greeting is not sent.
+func keepCards(d *data) {
+	printed := make(map[string]bool, len(d.greetings))
+	for _, g := range d.greetings {
+		printed[g.ID] = true
+	}
+	d.rows = slices.DeleteFunc(d.rows, func(r row) bool { return !printed[r.id] })
+	clear(d.countries)
+	for _, r := range d.rows {
+		d.countries[r.country] = true
+	}
+}
+
+// render prints d, read for scope, as the bundle of c to r into w.
+func (b *Builder) render(ctx context.Context, c *campaign.Campaign, opts Options, scope Scope, r *campaign.Recipient, d *data, w io.Writer, progress func(pdf.Progress)) (pdf.Manifest, error) {
 	lang := language.Make(opts.Lang)
 	// The cover letter in the bundle's language, or, for a job asked for
 	// before campaigns had translations, the original.
@@ -337,9 +379,9 @@ func (b *Builder) build(ctx context.Context, c *campaign.Campaign, opts Options,
 	}
 	m, err := pdf.Render(ctx, bundle, w)
 	if err != nil {
-		return m, nil, fmt.Errorf("bundle %s: %w", c.Slug, err)
+		return m, fmt.Errorf("bundle %s: %w", c.Slug, err)
 	}
-	return m, ids, nil
+	return m, nil
 }
 
 // greetingSeq yields the approved greetings, in their approved translation

@@ -53,6 +53,11 @@ func (j *Jobs) Erase(ctx context.Context, campaignID string, signedAt time.Time,
 	if err := erase(ctx); err != nil {
 		return 0, errors.Join(err, release())
 	}
+	// A drive's print runs that may hold the signature are not rebuilt:
+	// their archives go, and the organizer starts a new run.
+	if _, err := newRunStore(j.store.jobs.Database()).discard(ctx, campaignID, signedAt, j.now().UTC()); err != nil {
+		return n, errors.Join(err, release())
+	}
 	// A bundle asked for or taken up while the first pass ran may have
 	// read the signature: one that started before the erasure ended is
 	// built again.

@@ -137,6 +137,12 @@ func (j *Jobs) Enqueue(ctx context.Context, c *campaign.Campaign, opts Options, 
 	if err := opts.Validate(j.builder.messages); err != nil {
 		return nil, err
 	}
+	switch {
+	case c.IsDrive() && !c.WritesTo(opts.Recipient):
+		return nil, fmt.Errorf("%w: drive %s does not write to %q", ErrInvalid, c.Slug, opts.Recipient)
+	case !c.IsDrive():
+		opts.Recipient = ""
+	}
 	if langs := Languages(c, j.builder.messages); !slices.Contains(langs, opts.Lang) {
 		return nil, fmt.Errorf("%w: campaign %s has no text in %q, only in %s", ErrInvalid, c.Slug, opts.Lang, strings.Join(langs, ", "))
 	}

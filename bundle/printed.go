@@ -31,8 +31,8 @@ func printedName(fixed *pdf.Texts, r row, countryName func(string) string) strin
 // readRows adds to d the rows of the signatures in scope, in signing
 // order, with the held fields a moderator has approved since released,
 // and returns the set of their IDs.
-func (b *Builder) readRows(ctx context.Context, c *campaign.Campaign, scope Scope, d *data) (map[string]bool, error) {
-	in, held, err := b.readSignatures(ctx, c, scope, d)
+func (b *Builder) readRows(ctx context.Context, c *campaign.Campaign, scope Scope, recipient string, d *data) (map[string]bool, error) {
+	in, held, err := b.readSignatures(ctx, c, scope, recipient, d)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ type Printed struct {
 func (j *Jobs) EachPrinted(ctx context.Context, c *campaign.Campaign, scope Scope, lang string, fn func(*Printed) error) error {
 	b := j.builder
 	d := &data{countries: map[string]bool{}}
-	in, err := b.readRows(ctx, c, scope, d)
+	in, err := b.readRows(ctx, c, scope, "", d)
 	if err != nil {
 		return fmt.Errorf("printed greetings of %s: %w", c.Slug, err)
 	}

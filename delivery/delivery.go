@@ -314,7 +314,10 @@ func FormatNumbers(ns []int) string {
 // is for the console only (notes, tracking number, who recorded it,
 // whom a reply answers).
 type Public struct {
-	ID        string
+	ID string
+	// Recipient is the ID of the recipient the event is about: a drive's
+	// events are each about one of its recipients.
+	Recipient string
 	Kind      Kind
 	Day       string
 	Date      time.Time // Day at noon UTC
@@ -330,7 +333,7 @@ type Public struct {
 // PublicView returns what e shows publicly: what the campaign page's timeline
 // and the API show of it, and what the console summarises.
 func (e *Event) PublicView() Public {
-	return Public{ID: e.ID, Kind: e.Kind, Day: e.Day, Date: e.Date(), Note: e.PublicNote, Method: e.Method,
+	return Public{ID: e.ID, Recipient: e.RecipientID, Kind: e.Kind, Day: e.Day, Date: e.Date(), Note: e.PublicNote, Method: e.Method,
 		Envelopes: e.Envelopes, Signatures: e.Signatures, Pages: e.Pages, Reason: e.Reason, Post: e.Post}
 }
 

@@ -211,7 +211,12 @@ func (s *Service) Save(ctx context.Context, c *campaign.Campaign, e *Event, by s
 }
 
 func (s *Service) save(ctx context.Context, c *campaign.Campaign, e *Event, by string, add bool) (created bool, err error) {
-	e.CampaignID, e.RecipientID = c.ID, c.RecipientID
+	// A drive's event names the recipient whose envelope it is about; a
+	// letter's is about its one recipient.
+	e.CampaignID = c.ID
+	if !c.IsDrive() {
+		e.RecipientID = c.RecipientID
+	}
 	e.clean()
 	var before *Event
 	if !add {
@@ -220,6 +225,9 @@ func (s *Service) save(ctx context.Context, c *campaign.Campaign, e *Event, by s
 		}
 	}
 	probs := e.Problems()
+	if c.IsDrive() && !c.WritesTo(e.RecipientID) {
+		probs = append(probs, campaign.FieldError{Field: "recipient", Problem: campaign.ProblemRequired})
+	}
 	if len(probs) == 0 {
 		if probs, err = s.resolve(ctx, c, e, before); err != nil {
 			return false, err

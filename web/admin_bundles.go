@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -51,6 +50,8 @@ type BundleJob struct {
 	Size                               string
 	Options                            bundle.Options
 	Ready                              bool
+	// Recipient is the name of a drive bundle's recipient.
+	Recipient string
 	// Cutoff is the time up to which its signatures were signed.
 	Cutoff string
 	// Held is true while an erasure holds it back; Retry when it may be
@@ -73,6 +74,9 @@ func (s *Server) bundlePage(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderBundle(c *fiber.Ctx, status int, camp *campaign.Campaign, opts bundle.Options, problem string) error {
+	if camp.IsDrive() {
+		return s.renderDriveBundle(c, status, camp, opts, problem)
+	}
 	ctx := c.UserContext()
 	jobs, err := s.deps.Bundles.ForCampaign(ctx, camp.ID)
 	if err != nil {
@@ -123,12 +127,11 @@ func (s *Server) bundleBuild(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	opts := bundle.Options{Layout: pdf.Layout(formValue(c, "layout")), Paper: pdf.Paper(formValue(c, "paper")), Lang: formValue(c, "lang")}
-	if n, err := strconv.Atoi(formValue(c, "max_sheets", "0")); err == nil {
-		opts.MaxSheets = n
-	} else {
-		opts.MaxSheets = -1
+	if camp.IsDrive() {
+		return s.driveBundleBuild(c, camp)
 	}
+	opts := printOptions(c)
+	opts.Lang = formValue(c, "lang")
 	r, err := s.bundleRecipient(c.UserContext(), camp)
 	if err != nil {
 		return err

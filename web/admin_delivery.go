@@ -36,6 +36,9 @@ type DeliveryPage struct {
 	Kinds   []DeliveryChoice
 	Methods []DeliveryChoice
 	Bundles []DeliveryChoice
+	// Recipients are a drive's recipients, one of whom each event is
+	// about; nil for a letter.
+	Recipients []DeliveryChoice
 	// PublicHref is the campaign's public page, where public events show.
 	PublicHref string
 }
@@ -50,6 +53,8 @@ type DeliveryRow struct {
 	PublicNote, InternalNote        string
 	Tracking, Numbers, SHA256, Post string
 	RecordedBy                      string
+	// Recipient names whom a drive's event is about.
+	Recipient string
 }
 
 // DeliveryForm is the event form as typed. NewID is the ID a new event
@@ -60,6 +65,8 @@ type DeliveryForm struct {
 	Kind, Day, Bundle, Method, Envelopes, Tracking, Reason, Post, Numbers string
 	PublicNote, InternalNote                                              string
 	Public                                                                bool
+	// Recipient is the ID of a drive's recipient the event is about.
+	Recipient string
 }
 
 func deliveryBase(camp *campaign.Campaign) string {
@@ -93,7 +100,7 @@ func (s *Server) deliveryEdit(c *fiber.Ctx) error {
 func deliveryFormOf(e *delivery.Event) DeliveryForm {
 	f := DeliveryForm{Kind: string(e.Kind), Day: e.Day, Bundle: e.Bundle, Method: string(e.Method), Tracking: e.Tracking,
 		Reason: e.Reason, Post: e.Post, Numbers: delivery.FormatNumbers(e.Numbers), PublicNote: e.PublicNote,
-		InternalNote: e.InternalNote, Public: e.Public}
+		InternalNote: e.InternalNote, Public: e.Public, Recipient: e.RecipientID}
 	if e.Kind == delivery.KindPosted {
 		f.Envelopes = strconv.Itoa(e.Envelopes)
 	}
@@ -145,10 +152,22 @@ func (s *Server) renderDelivery(c *fiber.Ctx, status int, camp *campaign.Campaig
 	if r != nil {
 		name = r.Name
 	}
+	names := map[string]string{}
+	if camp.IsDrive() {
+		for _, id := range camp.Recipients() {
+			if rr, ok := s.deps.Signing.Campaigns().Recipient(id); ok {
+				names[id] = rr.Name
+				p.Recipients = append(p.Recipients, DeliveryChoice{id, rr.Name})
+			}
+		}
+	}
 	for _, e := range events {
+		if camp.IsDrive() {
+			name = names[e.RecipientID]
+		}
 		row := DeliveryRow{ID: e.ID, Kind: t.T("delivery.kind." + string(e.Kind)), Day: e.Day, Public: e.Public,
 			PublicNote: e.PublicNote, InternalNote: e.InternalNote, Tracking: e.Tracking, SHA256: e.SHA256, Post: e.Post,
-			Numbers: delivery.FormatNumbers(e.Numbers), RecordedBy: e.RecordedBy}
+			Numbers: delivery.FormatNumbers(e.Numbers), RecordedBy: e.RecordedBy, Recipient: names[e.RecipientID]}
 		it := s.timelineItem(t, e.PublicView(), name)
 		row.Summary = it.Text
 		if e.Kind == delivery.KindReturned && e.Reason != "" {
@@ -223,7 +242,7 @@ func (s *Server) deliverySave(c *fiber.Ctx) error {
 		Tracking: strings.TrimSpace(formValue(c, "tracking")), Reason: strings.TrimSpace(formValue(c, "reason")),
 		Post: strings.TrimSpace(formValue(c, "post")), Numbers: strings.TrimSpace(formValue(c, "numbers")),
 		PublicNote: strings.TrimSpace(formValue(c, "public_note")), InternalNote: strings.TrimSpace(formValue(c, "internal_note")),
-		Public: formValue(c, "public") != "",
+		Public: formValue(c, "public") != "", Recipient: formValue(c, "recipient"),
 	}
 	if id == "" {
 		form.NewID = formValue(c, "event_id")
@@ -233,7 +252,7 @@ func (s *Server) deliverySave(c *fiber.Ctx) error {
 	}
 	e := &delivery.Event{ID: id, Kind: delivery.Kind(form.Kind), Day: form.Day, Bundle: form.Bundle, Method: delivery.Method(form.Method),
 		Tracking: form.Tracking, Reason: form.Reason, Post: form.Post, PublicNote: form.PublicNote, InternalNote: form.InternalNote,
-		Public: form.Public}
+		Public: form.Public, RecipientID: form.Recipient}
 	var probs []campaign.FieldError
 	if e.Kind == delivery.KindPosted {
 		if n, err := strconv.Atoi(form.Envelopes); err == nil {

@@ -74,6 +74,7 @@ type Deps struct {
 	Signing    *campaign.Service  // campaigns, signing, the console's campaign and signature pages, live counts for the API
 	Moderation *letters.Service   // greeting moderation and translation
 	Bundles    *bundle.Jobs       // print bundles built from the console
+	PrintRuns  *bundle.PrintRuns  // a drive's print runs, every recipient's bundle in one archive
 	Delivery   *delivery.Service  // the delivery log and the campaign pages' timeline
 	Accounts   *account.Service   // sign-in, sessions, the users page
 	Audit      *audit.Log         // the console's audit log

@@ -19,6 +19,8 @@ type TimelineItem struct {
 	Note string
 	// Href links the post that holds a reply, when one is published.
 	Href string
+	// Recipient names whom a drive's event is about.
+	Recipient string
 }
 
 // timeline lays out what happened to camp's letter: the close of signing,
@@ -38,8 +40,22 @@ func (s *Server) timeline(t *i18n.Localizer, camp *campaign.Campaign, r *campaig
 	if r != nil {
 		name = r.Name
 	}
+	set := s.deps.Signing.Campaigns()
 	for _, e := range events {
-		out = append(out, s.timelineItem(t, e, name))
+		if !camp.IsDrive() {
+			out = append(out, s.timelineItem(t, e, name))
+			continue
+		}
+		// A drive's event is about one of its recipients, named as the
+		// drive's page names them; one about a recipient kept off public
+		// lists stays in the console.
+		rr, ok := set.Recipient(e.Recipient)
+		if !ok || !set.RecipientListed(e.Recipient) || !camp.WritesTo(e.Recipient) {
+			continue
+		}
+		it := s.timelineItem(t, e, rr.Name)
+		it.Recipient = rr.Name
+		out = append(out, it)
 	}
 	return out
 }

@@ -144,6 +144,8 @@ func (s *Server) routeTable() []route {
 		{post, "/admin/campaigns/:id/bundle", organizers, s.bundleBuild},
 		{get, "/admin/campaigns/:id/bundle/:job", organizers, s.bundleDownload},
 		{post, "/admin/campaigns/:id/bundle/:job/retry", organizers, s.bundleRetry},
+		{post, "/admin/campaigns/:id/printrun", organizers, s.printRunStart},
+		{get, "/admin/campaigns/:id/printrun/:run", organizers, s.printRunDownload},
 		{get, "/admin/campaigns/:id/delivery", organizers, s.deliveryPage},
 		{post, "/admin/campaigns/:id/delivery", organizers, s.deliverySave},
 		{get, "/admin/campaigns/:id/delivery/:event", organizers, s.deliveryEdit},
