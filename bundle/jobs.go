@@ -197,13 +197,19 @@ const pollEvery = time.Second
 // Run builds queued jobs, one at a time, until ctx ends. A job whose
 // worker died (its lease ran out) is taken over and built again.
 func (j *Jobs) Run(ctx context.Context) error {
+	return work(ctx, j.RunOnce, func(err error) { j.log.Error("claim bundle job", "error", err) })
+}
+
+// work calls once until ctx ends: again at once after it found work, after
+// pollEvery when it found none or failed, which it reports to fail.
+func work(ctx context.Context, once func(context.Context) (bool, error), fail func(error)) error {
 	for {
-		ran, err := j.RunOnce(ctx)
+		ran, err := once(ctx)
 		switch {
 		case ctx.Err() != nil:
 			return nil
 		case err != nil:
-			j.log.Error("claim bundle job", "error", err)
+			fail(err)
 		case ran:
 			continue
 		}

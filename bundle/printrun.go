@@ -221,22 +221,7 @@ func (p *PrintRuns) openSealed(ctx context.Context, id bson.ObjectID, aad []byte
 // Work builds queued runs, one at a time, until ctx ends. A run whose
 // worker died (its lease ran out) is taken over where it stopped.
 func (p *PrintRuns) Work(ctx context.Context) error {
-	for {
-		ran, err := p.RunOnce(ctx)
-		switch {
-		case ctx.Err() != nil:
-			return nil
-		case err != nil:
-			p.log.Error("claim print run", "error", err)
-		case ran:
-			continue
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(pollEvery):
-		}
-	}
+	return work(ctx, p.RunOnce, func(err error) { p.log.Error("claim print run", "error", err) })
 }
 
 // RunOnce builds the next run, if there is one, and reports whether there
