@@ -402,3 +402,42 @@ func TestCopyForNextYear(t *testing.T) {
 		t.Error("the audit log does not record the copy")
 	}
 }
+
+// A drive's cards count in the directory for the recipient each card goes
+// to, beside the letters written to them, and its write button leads to the
+// drive with that person chosen.
+func TestDirectoryCountsDriveCards(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, dbs.Database(t))
+	c := s.addDrive(t, "dircards")
+	s.Clock.Set(s.Clock.Now().Add(30e9))
+	for _, card := range []struct{ email, to string }{
+		{"anna@example.org", "r-ihar-dircards"}, {"anna@example.org", "r-maria-dircards"}, {"boris@example.org", "r-ihar-dircards"},
+	} {
+		form := signForm(s.freshToken(c.ID), func(v url.Values) {
+			v.Set("email", card.email)
+			v.Set("recipient", card.to)
+		})
+		if res := s.post(t, "/c/dircards/sign?lang=en", form); res.Status != http.StatusSeeOther {
+			t.Fatalf("card to %s: status %d", card.to, res.Status)
+		}
+	}
+	res := s.get(t, "/recipients?lang=en")
+	if res.Status != 200 {
+		t.Fatalf("status %d", res.Status)
+	}
+	// Fewest cards first: Maria (1) before Ihar (2); the unlisted and the
+	// released person's cards are not the point here.
+	names := directoryNames(res.Body)
+	if i, j := slices.Index(names, "Maria Kalesnikava"), slices.Index(names, "Ihar Losik"); i < 0 || j < 0 || i > j {
+		t.Errorf("names %q, want Maria (1 card) before Ihar (2)", names)
+	}
+	for _, want := range []string{`<dd class="cards-count">2 cards</dd>`, `<dd class="cards-count">1 card</dd>`, `href="/c/dircards?to=ihar-dircards"`} {
+		if !strings.Contains(res.Body, want) {
+			t.Errorf("the directory lacks %s", want)
+		}
+	}
+	if strings.Contains(res.Body, "Hidden Person") {
+		t.Error("the directory names the drive's unlisted recipient")
+	}
+}
