@@ -17,7 +17,7 @@ import (
 // addDrive stores an open drive to Maria and Ihar (in prisons that let
 // Belarusian and Russian through), an unlisted person and a released one,
 // with greetings suggested in Belarusian, Russian and German.
-func (s *site) addDrive(t *testing.T, slug string) *campaign.Campaign {
+func (s *site) addDrive(t *testing.T, slug string, edits ...func(*campaign.Campaign)) *campaign.Campaign {
 	t.Helper()
 	ctx := context.Background()
 	rs := []campaign.Recipient{
@@ -44,6 +44,9 @@ func (s *site) addDrive(t *testing.T, slug string) *campaign.Campaign {
 			{Language: "be", Text: "З Новым годам! Мы памятаем."},
 			{Language: "ru", Text: "С Новым годом! Мы помним."},
 			{Language: "de", Text: "Frohes neues Jahr!"},
+		}
+		for _, edit := range edits {
+			edit(c)
 		}
 	})
 }

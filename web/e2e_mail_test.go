@@ -719,3 +719,43 @@ func (s *site) printed(t *testing.T, c *campaign.Campaign, scope bundle.Scope) s
 	}
 	return b.String()
 }
+
+// A drive that confirms addresses: one supporter's two cards, to two
+// people, each wait for their own confirmation, and each confirmed card
+// counts for the person it was written to, not for the other.
+func TestEndToEndDriveCardsConfirmed(t *testing.T) {
+	t.Parallel()
+	sink := smtpsink.New(t)
+	s := newMailSite(t, dbs.Database(t), sink)
+	c := s.addDrive(t, "e2e-drive", func(c *campaign.Campaign) { c.ConfirmEmail = true })
+	s.runMail(t)
+	s.Clock.Set(s.Clock.Now().Add(30 * time.Second))
+	for _, to := range []string{"r-ihar-e2e-drive", "r-maria-e2e-drive"} {
+		s.signAs(t, c.Slug, "anna@example.org", func(v url.Values) { v.Set("recipient", to) })
+	}
+	msgs := to(decode(t, sink.WaitFor(t, 2, mailTimeout)), "anna@example.org")
+	if len(msgs) != 2 {
+		t.Fatalf("anna received %d messages, want a confirmation per card", len(msgs))
+	}
+	if got := s.Service.CardCounts(c.ID); got["r-ihar-e2e-drive"] != 0 || got["r-maria-e2e-drive"] != 0 {
+		t.Fatalf("cards counted before any confirmation: %v", got)
+	}
+	want := []map[string]int64{
+		{"r-ihar-e2e-drive": 1, "r-maria-e2e-drive": 0},
+		{"r-ihar-e2e-drive": 1, "r-maria-e2e-drive": 1},
+	}
+	for i, m := range msgs {
+		if res := pressConfirm(t, s, s.link(t, m.Text, "/confirm/")); res.Status != http.StatusSeeOther {
+			t.Fatalf("confirm card %d: status %d", i, res.Status)
+		}
+		got := s.Service.CardCounts(c.ID)
+		// The messages may arrive in either order: what matters is one
+		// more card for exactly one person each time.
+		if got["r-ihar-e2e-drive"]+got["r-maria-e2e-drive"] != int64(i+1) || got["r-ihar-e2e-drive"] > 1 || got["r-maria-e2e-drive"] > 1 {
+			t.Errorf("after confirming card %d: %v, want %v in some order", i, got, want[i])
+		}
+	}
+	if n := s.Service.Count(c.ID); n != 2 {
+		t.Errorf("drive counts %d cards, want 2", n)
+	}
+}
