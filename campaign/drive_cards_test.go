@@ -158,6 +158,8 @@ func TestOfferSkips(t *testing.T) {
 		// Transferred after today: the address now is the first one.
 		campaign.Recipient{Name: "Later", Country: "BY", Changes: []campaign.StatusChange{
 			{ID: "c1", Situation: campaign.SituationTransferred, Day: "2028-01-01", Address: []string{"Colony 2"}}}},
+		// Unlisted: written to by the link that names them, never offered.
+		campaign.Recipient{Name: "Unlisted", Country: "BY", Address: []string{"Colony 1"}, Unlisted: true},
 	)
 	set := svc.Campaigns()
 	byName := map[string]string{}

@@ -88,7 +88,7 @@ func (d *driveLoad) load(id string, count int64, now time.Time) int64 {
 }
 
 // Offer returns the recipient of the drive c to offer a supporter: of
-// those cards reach today and not in skip (the ones the supporter wrote
+// those listed, whom cards reach today and not in skip (the ones the supporter wrote
 // to or passed), one with the fewest cards signed or offered, chosen at
 // random among equals. The offer counts for that recipient until its card
 // is signed (Sign with SignInput.Offered) or OfferHold passes.
@@ -103,7 +103,10 @@ func (s *Service) Offer(c *Campaign, skip []string) (*Recipient, error) {
 	var candidates []*Recipient
 	for _, id := range c.RecipientIDs {
 		r, ok := set.Recipient(id)
-		if ok && !slices.Contains(skip, id) && r.Reachable(day) {
+		// An unlisted recipient is reached by the link that names them
+		// (the drive page's ?to=), never offered to whoever comes: their
+		// family asked that nothing lists them.
+		if ok && !r.Unlisted && !slices.Contains(skip, id) && r.Reachable(day) {
 			candidates = append(candidates, r)
 		}
 	}
