@@ -139,6 +139,16 @@ func (s *store) progress(ctx context.Context, job *Job, envelopes, total int, le
 	return nil
 }
 
+// renew extends the lease of the running attempt until leaseUntil and
+// reports whether the job is still running that attempt.
+func (s *store) renew(ctx context.Context, job *Job, leaseUntil time.Time) (bool, error) {
+	res, err := s.jobs.UpdateOne(ctx, attemptOf(job), bson.M{"$set": bson.M{"lease_until": leaseUntil}})
+	if err != nil {
+		return false, fmt.Errorf("renew lease of bundle %s: %w", job.ID, err)
+	}
+	return res.MatchedCount == 1, nil
+}
+
 // fail records that the running attempt failed with message; an attempt
 // restarted meanwhile (by an erasure) stays queued.
 func (s *store) fail(ctx context.Context, job *Job, message string, at time.Time) error {

@@ -118,10 +118,14 @@ func (s *runStore) progress(ctx context.Context, run *PrintRun, done int, leaseU
 	return nil
 }
 
-// renew renews the lease of the running attempt.
-func (s *runStore) renew(ctx context.Context, run *PrintRun, leaseUntil time.Time) error {
-	_, err := s.runs.UpdateOne(ctx, runAttempt(run), bson.M{"$set": bson.M{"lease_until": leaseUntil}})
-	return err
+// renew renews the lease of the running attempt and reports whether the
+// run is still this attempt's.
+func (s *runStore) renew(ctx context.Context, run *PrintRun, leaseUntil time.Time) (bool, error) {
+	res, err := s.runs.UpdateOne(ctx, runAttempt(run), bson.M{"$set": bson.M{"lease_until": leaseUntil}})
+	if err != nil {
+		return false, fmt.Errorf("renew lease of print run %s: %w", run.ID, err)
+	}
+	return res.MatchedCount == 1, nil
 }
 
 func (s *runStore) fail(ctx context.Context, run *PrintRun, message string, at time.Time) error {
