@@ -47,7 +47,9 @@ import (
 //   - the pending signature cleanup deletes the signatures left
 //     unconfirmed for 72 hours, on one node each time;
 //   - the updates loop tells the supporters who asked what happened to
-//     their campaign's letter, each notice from one node.
+//     their campaign's letter, each notice from one node;
+//   - with metrics on, the queue depths loop counts the queues every
+//     DepthInterval (metrics.go).
 //
 // A loop that fails early does not stop the others. Stop the web server
 // before ctx ends, and close the database only after Run returned.
@@ -113,6 +115,12 @@ func (a *App) Run(ctx context.Context) error {
 		{"updates", a.Updates.Run},
 		{"retention", func(ctx context.Context) error {
 			a.Retention.Run(ctx, a.log.With("component", "retention"), a.recordRetention)
+			return nil
+		}},
+		{"queue depths", func(ctx context.Context) error {
+			if a.metrics != nil {
+				a.countQueues(ctx)
+			}
 			return nil
 		}},
 	}
