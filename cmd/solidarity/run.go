@@ -110,10 +110,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	logger := newLogger(stderr, cfg)
 	if cfg.PprofAddr != "" {
 		// Started first, so that start-up can be profiled too.
-		stopPprof, err := startPprof(cfg.PprofAddr, logger)
-		if err != nil {
-			return err
+		stopPprof, perr := startPprof(cfg.PprofAddr, logger)
+		if perr != nil {
+			return perr
 		}
+		// The named result, not a shadow inside this block: the
+		// profiler's shutdown error is returned.
 		defer func() { err = errors.Join(err, stopPprof()) }()
 	}
 	// Metrics are kept only when they are served.
