@@ -29,6 +29,7 @@ import (
 	"github.com/solidarity-letters/solidarity/internal/country"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/internal/keys"
+	"github.com/solidarity-letters/solidarity/internal/metrics"
 	"github.com/solidarity-letters/solidarity/letters"
 	"github.com/solidarity-letters/solidarity/letters/posts"
 	"github.com/solidarity-letters/solidarity/mail"
@@ -77,6 +78,10 @@ type Options struct {
 	// RetentionDays and RetentionUnpostedDays set the retention job
 	// (campaign.Retention); 0: 30 and 90 days.
 	RetentionDays, RetentionUnpostedDays int
+	// Metrics, when set, are told what the web server, the signing and
+	// the background jobs do, and count the queues (metrics.go); nil: no
+	// metrics are kept.
+	Metrics *metrics.Metrics
 }
 
 // App is the application: the stores and services over one database, with
@@ -121,6 +126,8 @@ type App struct {
 	// outbox is the transport when it writes messages into a folder,
 	// which Run prunes; nil otherwise.
 	outbox *mail.Outbox
+	// metrics are the Prometheus metrics; nil when off.
+	metrics *metrics.Metrics
 }
 
 // New builds the application over db with the keys ks. It does no I/O:
@@ -133,7 +140,7 @@ func New(db Database, ks keys.Keys, opts Options) (*App, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	mdb, now, log := db.Mongo(), opts.Now, opts.Logger
-	a := &App{db: db, keys: ks, now: now, log: log}
+	a := &App{db: db, keys: ks, now: now, log: log, metrics: opts.Metrics}
 
 	a.Campaigns = campaign.NewStore(mdb, ks.Data)
 	if l, ok := db.(interface{ WriteLock() sync.Locker }); ok {
@@ -170,7 +177,8 @@ func New(db Database, ks keys.Keys, opts Options) (*App, error) {
 	// key they are under is not retired.
 	a.Resealer.Add(a.Posts.Store().Fields(), a.Campaigns.PendingFields())
 	a.outbox, _ = opts.Mail.(*mail.Outbox)
-	mailOpts := mail.Options{Transport: opts.Mail, Rate: opts.MailRate, Now: now, Log: log.With("component", "mail")}
+	mailOpts := mail.Options{Transport: opts.Mail, Rate: opts.MailRate, Now: now, Log: log.With("component", "mail"),
+		Observe: opts.Metrics.JobObserver()}
 	if l, ok := db.(interface{ WriteLock() sync.Locker }); ok {
 		mailOpts.Lock = l.WriteLock()
 	}
@@ -191,12 +199,16 @@ func New(db Database, ks keys.Keys, opts Options) (*App, error) {
 		Queue: a.Mail, Composer: a.Mailer, Messages: a.Messages,
 	}, updates.NewTokens(ks.Links()), updates.Options{
 		BaseURL: opts.BaseURL, Settle: opts.UpdateSettle, Now: now, Log: log.With("component", "updates"),
+		Observe: opts.Metrics.JobObserver(),
 		EraseLink: func(campaignID, id string, signedAt time.Time) string {
 			return a.Erasures.Link(opts.BaseURL, campaignID, id, signedAt)
 		},
 	})
 	if a.Accounts, err = account.NewService(a.Users, now); err != nil {
 		return nil, fmt.Errorf("build the account service: %w", err)
+	}
+	if err := a.watch(opts.Metrics); err != nil {
+		return nil, err
 	}
 	return a, nil
 }

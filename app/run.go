@@ -51,7 +51,9 @@ import (
 //     their campaign's letter, each notice from one node;
 //   - the retention loop trims the campaigns that are due, each hour's run
 //     on one node and each campaign's pass under a lease renewed while it
-//     trims.
+//     trims;
+//   - with metrics on, the queue depths loop counts the queues every
+//     DepthInterval (metrics.go).
 //
 // Every loop that does work is safe with several nodes: docs/scaling.md
 // says how each is claimed, renewed and taken over after a crash.
@@ -120,6 +122,12 @@ func (a *App) Run(ctx context.Context) error {
 		{"updates", a.Updates.Run},
 		{"retention", func(ctx context.Context) error {
 			a.Retention.Run(ctx, a.log.With("component", "retention"), a.recordRetention)
+			return nil
+		}},
+		{"queue depths", func(ctx context.Context) error {
+			if a.metrics != nil {
+				a.countQueues(ctx)
+			}
 			return nil
 		}},
 	}

@@ -122,7 +122,17 @@ type Jobs struct {
 	// progressed, when set (tests), is called after each step of a build
 	// is stored, in the build's context.
 	progressed func(ctx context.Context, p pdf.Progress)
+	// observe is told how long each build took (SetObserver).
+	observe Observer
 }
+
+// Observer is told how long one run of a job took and whether it failed:
+// job "bundle" or "print_run" (the metrics).
+type Observer func(job string, took time.Duration, err error)
+
+// SetObserver sets who is told how long each build takes; call it before
+// Run.
+func (j *Jobs) SetObserver(o Observer) { j.observe = o }
 
 // lease is how long a running job is held without a renewal before another
 // worker may take it over (its process died).
@@ -280,12 +290,16 @@ func (j *Jobs) claim(ctx context.Context) (*Job, error) {
 // renewed while it builds; a build whose job was taken over by another
 // worker (or restarted by an erasure) meanwhile stops.
 func (j *Jobs) run(ctx context.Context, job *Job) {
+	start := time.Now()
 	work, stop := j.keep(ctx, j.log, "bundle job", job.ID, func(ctx context.Context) (bool, error) {
 		return j.store.renew(ctx, job, j.now().UTC().Add(j.lease))
 	})
 	err := j.build(work, job)
 	stopped, lost := work.Err() != nil, claim.Lost(work)
 	stop()
+	if j.observe != nil && !stopped {
+		j.observe("bundle", time.Since(start), err)
+	}
 	if lost {
 		j.log.Warn("bundle job taken over by another worker: this build stopped", "job", job.ID)
 	}

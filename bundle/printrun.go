@@ -141,7 +141,13 @@ type PrintRuns struct {
 	// afterPart, when set (tests), is called after each recipient's part
 	// is stored, with how many are, in the run's context.
 	afterPart func(ctx context.Context, done int)
+	// observe is told how long each run took (SetObserver).
+	observe Observer
 }
+
+// SetObserver sets who is told how long each print run takes; call it
+// before Work.
+func (p *PrintRuns) SetObserver(o Observer) { p.observe = o }
 
 // NewPrintRuns returns the print run queue of db; stored bundles and
 // archives are sealed with keys.
@@ -236,12 +242,20 @@ func (p *PrintRuns) RunOnce(ctx context.Context) (bool, error) {
 	if err != nil || run == nil {
 		return false, err
 	}
+	start := time.Now()
 	work, stop := p.keep(ctx, p.log, "print run", run.ID, func(ctx context.Context) (bool, error) {
 		return p.store.renew(ctx, run, p.now().UTC().Add(p.lease))
 	})
 	err = p.build(work, run)
 	stopped, lost := work.Err() != nil, claim.Lost(work)
 	stop()
+	if p.observe != nil && !stopped && !errors.Is(err, errLost) {
+		oerr := err
+		if errors.Is(err, errDiscarded) {
+			oerr = nil // an erasure discarded it: not a failure
+		}
+		p.observe("print_run", time.Since(start), oerr)
+	}
 	if lost {
 		p.log.Warn("print run taken over by another worker: this worker stopped", "run", run.ID)
 	}

@@ -69,6 +69,9 @@ type Options struct {
 	// Log receives what happens to messages: kinds, IDs and failures,
 	// never addresses. nil discards it.
 	Log *slog.Logger
+	// Observe, when set, is told how long each message's send took and
+	// whether it failed, as job "mail_send" (the metrics).
+	Observe func(job string, took time.Duration, err error)
 }
 
 // Queue is the mail queue of one database.
@@ -290,6 +293,7 @@ func (q *Queue) send(ctx context.Context, d *stored) error {
 	}
 	out := &Outgoing{Message: m, ID: d.ID, Date: now}
 	sending, stop := q.keep(ctx, d)
+	start := time.Now()
 	err = q.opts.Transport.Send(sending, out)
 	lost := claim.Lost(sending)
 	stop()
@@ -299,6 +303,9 @@ func (q *Queue) send(ctx context.Context, d *stored) error {
 		// the other worker sends it, if anyone does.
 		q.opts.Log.Warn("mail taken over by another worker or cancelled: this send stopped", "kind", d.Kind, "id", d.ID, "attempt", d.Attempt)
 		return nil
+	}
+	if q.opts.Observe != nil && ctx.Err() == nil {
+		q.opts.Observe("mail_send", time.Since(start), err)
 	}
 	if ctx.Err() != nil {
 		// Stopping: whether it went out is unknown; the lease runs out
