@@ -47,7 +47,9 @@ import (
 //   - the pending signature cleanup deletes the signatures left
 //     unconfirmed for 72 hours, on one node each time;
 //   - the updates loop tells the supporters who asked what happened to
-//     their campaign's letter, each notice from one node.
+//     their campaign's letter, each notice from one node;
+//   - the scheduled backups, when this node has a backup folder: one
+//     node a period (a claim) writes the database's backup there.
 //
 // A loop that fails early does not stop the others. Stop the web server
 // before ctx ends, and close the database only after Run returned.
@@ -111,6 +113,10 @@ func (a *App) Run(ctx context.Context) error {
 			return nil
 		}},
 		{"updates", a.Updates.Run},
+		{"scheduled backups", func(ctx context.Context) error {
+			a.Backups.Run(ctx)
+			return nil
+		}},
 		{"retention", func(ctx context.Context) error {
 			a.Retention.Run(ctx, a.log.With("component", "retention"), a.recordRetention)
 			return nil
