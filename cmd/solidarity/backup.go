@@ -274,16 +274,11 @@ func restoreCmd(ctx context.Context, args []string, getenv func(string) string, 
 	if _, err := keys.Verify(ctx, db.Database, ks); err != nil {
 		return fmt.Errorf("restore: the backup is loaded, but the keys from %s do not open it: %w", ks.Source, err)
 	}
-	// A backup of an older version: its migrations, now rather than at the
-	// next start, since the recount reads the current shape.
-	if err := a.Migrate(ctx); err != nil {
-		return fmt.Errorf("restore: the backup is loaded; migrate it: %w", err)
-	}
-	// Signatures and counters were read at different moments: count
-	// every campaign again from the restored signatures.
-	n, err := a.Signing.RecountAll(ctx)
+	// A backup of an older version gets its migrations now rather than at
+	// the next start, since the recount reads the current shape.
+	n, err := a.AfterRestore(ctx)
 	if err != nil {
-		return fmt.Errorf("restore: the backup is loaded; recount the campaigns (the next start does it too): %w", err)
+		return fmt.Errorf("restore: the backup is loaded, but: %w", err)
 	}
 	fmt.Fprintf(stdout, "recounted the campaigns from the restored signatures (%d corrected); restore done in %s\n", n, time.Since(start).Round(time.Millisecond))
 	return nil
