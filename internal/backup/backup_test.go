@@ -3,6 +3,7 @@ package backup_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -307,5 +308,50 @@ func TestScheduleKeepsKeep(t *testing.T) {
 	}
 	if st.Last == nil || st.Last.File != files[1] || st.Failed == nil || st.Failed.Node != "node-c" || !strings.Contains(st.Failed.Error, "backup folder") {
 		t.Errorf("status after a failure: last %+v, failed %+v", st.Last, st.Failed)
+	}
+}
+
+// A load that fails half way (here the file changed between the check and
+// the load) says that the database is partly restored; a restore with
+// Replace then loads all of it.
+func TestRestoreFailingHalfWaySaysSo(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	src, dst := dbs.Database(t), dbs.Database(t)
+	fill(t, src, 1)
+	// Sealed values do not compress: the file is long enough that a cut
+	// comes after the first batches were written.
+	var bulk []any
+	for i := range 2000 {
+		b := make([]byte, 200)
+		rand.Read(b)
+		bulk = append(bulk, bson.D{{Key: "_id", Value: i}, {Key: "sealed", Value: bson.Binary{Data: b}}})
+	}
+	if _, err := src.Collection("bulk").InsertMany(ctx, bulk); err != nil {
+		t.Fatal(err)
+	}
+	id, r := keyPair(t)
+	file := write(t, src, r)
+	opens := 0
+	open := func() (io.ReadCloser, error) {
+		opens++
+		if opens == 2 {
+			return io.NopCloser(bytes.NewReader(file[:len(file)*3/4])), nil
+		}
+		return io.NopCloser(bytes.NewReader(file)), nil
+	}
+	_, err := backup.Restore(ctx, dst, open, []age.Identity{id}, backup.RestoreOptions{MaxSchema: 1})
+	if !errors.Is(err, backup.ErrPartial) || !errors.Is(err, backup.ErrDamaged) || !strings.Contains(err.Error(), "partly restored") ||
+		!strings.Contains(err.Error(), "1000 of 2251 documents written") {
+		t.Fatalf("restore from a file cut during the load: %v, want it to say the database is partly restored", err)
+	}
+	if _, err := backup.Restore(ctx, dst, opener(file), []age.Identity{id}, backup.RestoreOptions{MaxSchema: 1}); !errors.Is(err, backup.ErrNotEmpty) {
+		t.Errorf("a second restore without Replace: %v, want it refused", err)
+	}
+	if _, err := backup.Restore(ctx, dst, opener(file), []age.Identity{id}, backup.RestoreOptions{MaxSchema: 1, Replace: true}); err != nil {
+		t.Fatalf("restore with Replace after the failure: %v", err)
+	}
+	if n, _ := dst.Collection("signatures").CountDocuments(ctx, bson.D{}); n != 250 {
+		t.Errorf("after the second restore signatures holds %d documents, want 250", n)
 	}
 }
