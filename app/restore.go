@@ -18,7 +18,7 @@ func (a *App) AfterRestore(ctx context.Context) (int, error) {
 	if err := a.Migrate(ctx); err != nil {
 		return 0, fmt.Errorf("migrate the restored database: %w", err)
 	}
-	n, err := a.Signing.RecountAll(ctx)
+	n, err := a.Signing.RecountAllAtOnce(ctx)
 	if err != nil {
 		return n, fmt.Errorf("recount the restored campaigns: %w", err)
 	}

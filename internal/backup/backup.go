@@ -42,7 +42,7 @@
 // documents are read at different moments, so a backup taken while people
 // sign may hold a few signatures the counters do not count yet (or the
 // reverse): `solidarity restore` recounts every campaign from the restored
-// signatures once the data is in (campaign.Service.RecountAll), and the
+// signatures once the data is in (App.AfterRestore), and the
 // greetings' lists are checked again by every start (letters repair).
 package backup
 
