@@ -209,6 +209,9 @@ func serverOf(ctx context.Context, db *mongo.Database) (ferret bool, name string
 	}
 	version, _ := raw.Lookup("version").StringValueOK()
 	if fv, ok := raw.Lookup("ferretdbVersion").StringValueOK(); ok {
+		if fv == "" || fv == "unknown" { // the embedded build sets none
+			return true, "FerretDB (embedded)", nil
+		}
 		return true, "FerretDB " + fv, nil
 	}
 	return false, "MongoDB " + version, nil
