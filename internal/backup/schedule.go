@@ -338,10 +338,16 @@ func (s *Schedule) Run(ctx context.Context) {
 	}
 	for {
 		now := s.opts.Now()
-		if _, _, err := s.RunOnce(ctx, now); err != nil && ctx.Err() == nil {
+		_, won, err := s.RunOnce(ctx, now)
+		if err != nil && ctx.Err() == nil {
 			s.opts.Log.Error("scheduled backup", "error", err)
 		}
 		wait := s.period(now).Add(s.opts.Every).Sub(s.opts.Now())
+		if err != nil && !won {
+			// The claim itself failed (the database did not answer): try
+			// again soon, or the period would go without a backup.
+			wait = min(wait, time.Minute)
+		}
 		t := time.NewTimer(max(wait, time.Second))
 		select {
 		case <-ctx.Done():
