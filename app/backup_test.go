@@ -430,3 +430,39 @@ func TestBackupWhileSigning(t *testing.T) {
 		t.Errorf("after restore the API serves a count of %d, the restored signatures are %d", got, n)
 	}
 }
+
+// A backup of an older schema version restores, and the migrations it
+// lacks run after the data is in.
+func TestRestoreOlderSchemaMigrates(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clk := testclock.New(time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC))
+	src := dbs.Database(t)
+	a := backupNode(t, src, clk)
+	addCampaign(t, a, "old")
+	ms := a.Migrations()
+	latest := ms[len(ms)-1].Version
+	// What the version before the last left: no backup collections, and
+	// the schema version one lower.
+	for _, n := range []string{backup.ResultsCollection, backup.ClaimsCollection} {
+		if err := src.Collection(n).Drop(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := src.Collection("schema").UpdateOne(ctx, bson.D{{Key: "_id", Value: "version"}}, bson.D{{Key: "$set", Value: bson.D{{Key: "version", Value: latest - 1}}}}); err != nil {
+		t.Fatal(err)
+	}
+	file, id := backupOf(t, src, clk.Now())
+	dst := dbs.Database(t)
+	restoreInto(t, dst, file, id, clk)
+	var v struct {
+		Version int `bson:"version"`
+	}
+	if err := dst.Collection("schema").FindOne(ctx, bson.D{{Key: "_id", Value: "version"}}).Decode(&v); err != nil || v.Version != latest {
+		t.Errorf("after restoring a backup of version %d the database is at %d (%v), want %d", latest-1, v.Version, err, latest)
+	}
+	names, err := dst.ListCollectionNames(ctx, bson.D{{Key: "name", Value: backup.ResultsCollection}})
+	if err != nil || len(names) != 1 {
+		t.Errorf("the last migration's collection after the restore: %v, %v", names, err)
+	}
+}
