@@ -30,6 +30,7 @@ import (
 	"github.com/solidarity-letters/solidarity/internal/country"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/internal/keys"
+	"github.com/solidarity-letters/solidarity/internal/metrics"
 	"github.com/solidarity-letters/solidarity/letters"
 	"github.com/solidarity-letters/solidarity/letters/posts"
 	"github.com/solidarity-letters/solidarity/mail"
@@ -82,6 +83,10 @@ type Options struct {
 	// this node makes none, and still shows the other nodes' results. Its
 	// Now and Log default to the application's.
 	Backup backup.ScheduleOptions
+	// Metrics, when set, are told what the web server, the signing and
+	// the background jobs do, and count the queues (metrics.go); nil: no
+	// metrics are kept.
+	Metrics *metrics.Metrics
 }
 
 // App is the application: the stores and services over one database, with
@@ -127,6 +132,8 @@ type App struct {
 	// outbox is the transport when it writes messages into a folder,
 	// which Run prunes; nil otherwise.
 	outbox *mail.Outbox
+	// metrics are the Prometheus metrics; nil when off.
+	metrics *metrics.Metrics
 }
 
 // New builds the application over db with the keys ks. It does no I/O:
@@ -139,7 +146,7 @@ func New(db Database, ks keys.Keys, opts Options) (*App, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	mdb, now, log := db.Mongo(), opts.Now, opts.Logger
-	a := &App{db: db, keys: ks, now: now, log: log}
+	a := &App{db: db, keys: ks, now: now, log: log, metrics: opts.Metrics}
 
 	a.Campaigns = campaign.NewStore(mdb, ks.Data)
 	if l, ok := db.(interface{ WriteLock() sync.Locker }); ok {
@@ -176,7 +183,8 @@ func New(db Database, ks keys.Keys, opts Options) (*App, error) {
 	// key they are under is not retired.
 	a.Resealer.Add(a.Posts.Store().Fields(), a.Campaigns.PendingFields())
 	a.outbox, _ = opts.Mail.(*mail.Outbox)
-	mailOpts := mail.Options{Transport: opts.Mail, Rate: opts.MailRate, Now: now, Log: log.With("component", "mail")}
+	mailOpts := mail.Options{Transport: opts.Mail, Rate: opts.MailRate, Now: now, Log: log.With("component", "mail"),
+		Observe: opts.Metrics.JobObserver()}
 	if l, ok := db.(interface{ WriteLock() sync.Locker }); ok {
 		mailOpts.Lock = l.WriteLock()
 	}
@@ -197,6 +205,7 @@ func New(db Database, ks keys.Keys, opts Options) (*App, error) {
 		Queue: a.Mail, Composer: a.Mailer, Messages: a.Messages,
 	}, updates.NewTokens(ks.Links()), updates.Options{
 		BaseURL: opts.BaseURL, Settle: opts.UpdateSettle, Now: now, Log: log.With("component", "updates"),
+		Observe: opts.Metrics.JobObserver(),
 		EraseLink: func(campaignID, id string, signedAt time.Time) string {
 			return a.Erasures.Link(opts.BaseURL, campaignID, id, signedAt)
 		},
@@ -210,6 +219,9 @@ func New(db Database, ks keys.Keys, opts Options) (*App, error) {
 	a.Backups = backup.NewSchedule(mdb, opts.Backup)
 	if a.Accounts, err = account.NewService(a.Users, now); err != nil {
 		return nil, fmt.Errorf("build the account service: %w", err)
+	}
+	if err := a.watch(opts.Metrics); err != nil {
+		return nil, err
 	}
 	return a, nil
 }

@@ -49,7 +49,9 @@ import (
 //   - the updates loop tells the supporters who asked what happened to
 //     their campaign's letter, each notice from one node;
 //   - the scheduled backups, when this node has a backup folder: one
-//     node a period (a claim) writes the database's backup there.
+//     node a period (a claim) writes the database's backup there;
+//   - with metrics on, the queue depths loop counts the queues every
+//     DepthInterval (metrics.go).
 //
 // A loop that fails early does not stop the others. Stop the web server
 // before ctx ends, and close the database only after Run returned.
@@ -119,6 +121,12 @@ func (a *App) Run(ctx context.Context) error {
 		}},
 		{"retention", func(ctx context.Context) error {
 			a.Retention.Run(ctx, a.log.With("component", "retention"), a.recordRetention)
+			return nil
+		}},
+		{"queue depths", func(ctx context.Context) error {
+			if a.metrics != nil {
+				a.countQueues(ctx)
+			}
 			return nil
 		}},
 	}

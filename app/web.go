@@ -31,5 +31,6 @@ func (a *App) Web(cfg web.Config) (*web.Server, error) {
 		Messages:   a.Messages,
 		Countries:  a.Countries,
 		Logger:     a.log,
+		Metrics:    a.metrics,
 	})
 }

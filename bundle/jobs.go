@@ -117,7 +117,17 @@ type Jobs struct {
 	log     *slog.Logger
 	// keys seal the stored archives, whose PDFs hold supporters' names.
 	keys *seal.Keyring
+	// observe is told how long each build took (SetObserver).
+	observe Observer
 }
+
+// Observer is told how long one run of a job took and whether it failed:
+// job "bundle" or "print_run" (the metrics).
+type Observer func(job string, took time.Duration, err error)
+
+// SetObserver sets who is told how long each build takes; call it before
+// Run.
+func (j *Jobs) SetObserver(o Observer) { j.observe = o }
 
 // lease is how long a running job is held without progress before another
 // worker may take it over (its process died).
@@ -254,7 +264,11 @@ func (j *Jobs) claim(ctx context.Context) (*Job, error) {
 
 // run builds one job into GridFS and records how it ended.
 func (j *Jobs) run(ctx context.Context, job *Job) {
+	start := time.Now()
 	err := j.build(ctx, job)
+	if j.observe != nil && ctx.Err() == nil {
+		j.observe("bundle", time.Since(start), err)
+	}
 	if err == nil || ctx.Err() != nil {
 		return // a stopped build is taken over when its lease runs out
 	}

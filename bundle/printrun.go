@@ -139,7 +139,13 @@ type PrintRuns struct {
 	// afterPart, when set (tests), is called after each recipient's part
 	// is stored, with how many are.
 	afterPart func(done int)
+	// observe is told how long each run took (SetObserver).
+	observe Observer
 }
+
+// SetObserver sets who is told how long each print run takes; call it
+// before Work.
+func (p *PrintRuns) SetObserver(o Observer) { p.observe = o }
 
 // NewPrintRuns returns the print run queue of db; stored bundles and
 // archives are sealed with keys.
@@ -231,7 +237,15 @@ func (p *PrintRuns) RunOnce(ctx context.Context) (bool, error) {
 	if err != nil || run == nil {
 		return false, err
 	}
+	start := time.Now()
 	err = p.build(ctx, run)
+	if p.observe != nil && ctx.Err() == nil && !errors.Is(err, errLost) {
+		oerr := err
+		if errors.Is(err, errDiscarded) {
+			oerr = nil // an erasure discarded it: not a failure
+		}
+		p.observe("print_run", time.Since(start), oerr)
+	}
 	if err == nil || ctx.Err() != nil || errors.Is(err, errLost) || errors.Is(err, errDiscarded) {
 		return true, nil // a stopped run is taken over when its lease runs out
 	}

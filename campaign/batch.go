@@ -46,8 +46,8 @@ type batcher struct {
 
 // newBatcher returns a batcher that stores batches of at most max
 // signatures (1 stores them one by one, for comparison) with commit.
-func newBatcher(commit func(context.Context, []*pendingSignature) []error, max int) batcher {
-	return batcher{groupcommit.New(commit, groupcommit.Options{Max: max, Wait: batchWait, Timeout: commitTimeout})}
+func newBatcher(commit func(context.Context, []*pendingSignature) []error, max int, observe func(int)) batcher {
+	return batcher{groupcommit.New(commit, groupcommit.Options{Max: max, Wait: batchWait, Timeout: commitTimeout, Observe: observe})}
 }
 
 // store queues p and returns once its document is stored or has failed,

@@ -118,7 +118,11 @@ func (s *Service) RunConfirmations(ctx context.Context, log *slog.Logger) {
 	settle := time.NewTimer(confirmSettle)
 	settle.Stop()
 	for {
+		start := time.Now()
 		n, err := s.SendConfirmations(ctx)
+		if ctx.Err() == nil {
+			s.observeJob("confirmations", start, err)
+		}
 		switch {
 		case ctx.Err() != nil:
 			return

@@ -11,7 +11,7 @@ import (
 
 // SetBatchMax sets how many signatures one batch holds at most; 1 stores
 // them one by one.
-func (s *Service) SetBatchMax(n int) { s.batch = newBatcher(s.commit, n) }
+func (s *Service) SetBatchMax(n int) { s.batch = newBatcher(s.commit, n, nil) }
 
 // SealForTest returns the document the store would insert for sig.
 func (s *Store) SealForTest(sig *Signature) (any, error) { return s.seal(sig) }

@@ -70,7 +70,11 @@ func (s *Service) RunPendingSweep(ctx context.Context, log *slog.Logger) {
 	t := time.NewTicker(PendingSweepEvery)
 	defer t.Stop()
 	for {
+		start := time.Now()
 		swept, n, err := s.SweepPending(ctx)
+		if ctx.Err() == nil {
+			s.observeJob("pending_cleanup", start, err)
+		}
 		switch {
 		case err != nil && ctx.Err() == nil:
 			log.Warn("delete expired pending signatures", "error", err)

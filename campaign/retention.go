@@ -222,7 +222,11 @@ func (r *Retention) Run(ctx context.Context, log *slog.Logger, record func(conte
 	tick := time.NewTicker(RetentionInterval)
 	defer tick.Stop()
 	for {
+		start := time.Now()
 		trimmed, err := r.RunOnce(ctx, r.svc.now())
+		if ctx.Err() == nil {
+			r.svc.observeJob("retention", start, err)
+		}
 		for _, t := range trimmed {
 			if err := record(ctx, t); err != nil {
 				log.Error("record retention", "campaign", t.Campaign.Slug, "error", err)

@@ -80,6 +80,8 @@ type Service struct {
 	// offers counts the drives' offers and cards not counted yet
 	// (offer.go).
 	offers allocator
+	// observers are told batch sizes and job durations (observe.go).
+	observers Observers
 }
 
 // NewService returns a service over store. emailKey keys the HMAC that
@@ -100,8 +102,9 @@ func NewService(store *Store, greetings GreetingRecorder, emailKey []byte, now f
 
 		confirmWake: make(chan struct{}, 1),
 	}
-	s.batch = newBatcher(s.commit, batchMax)
-	s.pendingBatch = groupcommit.New(s.commitPending, groupcommit.Options{Max: batchMax, Wait: batchWait, Timeout: commitTimeout})
+	s.batch = newBatcher(s.commit, batchMax, func(n int) { s.observeBatch("signatures", n) })
+	s.pendingBatch = groupcommit.New(s.commitPending, groupcommit.Options{Max: batchMax, Wait: batchWait, Timeout: commitTimeout,
+		Observe: func(n int) { s.observeBatch("pending_signatures", n) }})
 	return s
 }
 

@@ -69,6 +69,9 @@ type Options struct {
 	// Log receives what happens to messages: kinds, IDs and failures,
 	// never addresses. nil discards it.
 	Log *slog.Logger
+	// Observe, when set, is told how long each message's send took and
+	// whether it failed, as job "mail_send" (the metrics).
+	Observe func(job string, took time.Duration, err error)
 }
 
 // Queue is the mail queue of one database.
@@ -290,8 +293,12 @@ func (q *Queue) send(ctx context.Context, d *stored) error {
 	}
 	out := &Outgoing{Message: m, ID: d.ID, Date: now}
 	stop := q.keep(ctx, d)
+	start := time.Now()
 	err = q.opts.Transport.Send(ctx, out)
 	stop()
+	if q.opts.Observe != nil && ctx.Err() == nil {
+		q.opts.Observe("mail_send", time.Since(start), err)
+	}
 	if ctx.Err() != nil {
 		// Stopping: whether it went out is unknown; the lease runs out
 		// and the next worker tries it again.

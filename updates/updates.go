@@ -64,6 +64,9 @@ type Options struct {
 	Now func() time.Time
 	// Log receives Run's failures; nil discards them.
 	Log *slog.Logger
+	// Observe, when set, is told how long each of Run's looks took and
+	// whether it failed, as job "updates" (the metrics).
+	Observe func(job string, took time.Duration, err error)
 }
 
 // Notifier queues update messages.
@@ -130,7 +133,14 @@ func (n *Notifier) Run(ctx context.Context) error {
 		<-ctx.Done()
 		return nil
 	}
-	refresh.Every(ctx, n.opts.Interval, n.opts.Log, "send updates", n.Tick)
+	refresh.Every(ctx, n.opts.Interval, n.opts.Log, "send updates", func(ctx context.Context) error {
+		start := time.Now()
+		err := n.Tick(ctx)
+		if n.opts.Observe != nil && ctx.Err() == nil {
+			n.opts.Observe("updates", time.Since(start), err)
+		}
+		return err
+	})
 	return nil
 }
 

@@ -285,7 +285,7 @@ func (s *Server) campaignState(c *fiber.Ctx, camp *campaign.Campaign, st Campaig
 	st.Count = s.deps.Signing.Count(camp.ID)
 	// A count that fails leaves the line out: the page is for more.
 	if n, err := s.deps.Signing.CountPending(c.UserContext(), camp.ID); err != nil {
-		s.log.Error("count pending signatures", "campaign", camp.ID, "error", err)
+		s.reqLog(c).Error("count pending signatures", "campaign", camp.ID, "error", err)
 	} else {
 		st.Pending, st.ShowPending = n, camp.ConfirmEmail || n > 0
 	}

@@ -127,6 +127,9 @@ type APIErrorBody struct {
 	Code    string            `json:"code"`
 	Message string            `json:"message"`
 	Fields  map[string]string `json:"fields,omitempty"`
+	// RequestID is the request's id, also in the X-Request-Id header and
+	// on the server's log lines for it.
+	RequestID string `json:"request_id,omitempty"`
 }
 
 // API limits and caching.
@@ -394,7 +397,7 @@ func (s *Server) apiOpenAPI(c *fiber.Ctx) error {
 
 // apiFail answers an API request with an error.
 func apiFail(c *fiber.Ctx, status int, code, message string, fields map[string]string) error {
-	return c.Status(status).JSON(APIError{Error: APIErrorBody{Code: code, Message: message, Fields: fields}})
+	return c.Status(status).JSON(APIError{Error: APIErrorBody{Code: code, Message: message, Fields: fields, RequestID: requestID(c)}})
 }
 
 // apiSign answers POST /api/v1/campaigns/{slug}/signatures: a partner's

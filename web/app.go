@@ -27,6 +27,7 @@ import (
 	"github.com/solidarity-letters/solidarity/internal/backup"
 	"github.com/solidarity-letters/solidarity/internal/country"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
+	"github.com/solidarity-letters/solidarity/internal/metrics"
 	"github.com/solidarity-letters/solidarity/letters"
 	"github.com/solidarity-letters/solidarity/letters/posts"
 	"github.com/solidarity-letters/solidarity/mail"
@@ -93,6 +94,9 @@ type Deps struct {
 	Messages   *i18n.Catalog
 	Countries  *country.Catalog
 	Logger     *slog.Logger
+	// Metrics, when set, count and time every request (observe.go); nil:
+	// no metrics.
+	Metrics *metrics.Metrics
 }
 
 // Timeouts and limits of the HTTP server.

@@ -384,7 +384,7 @@ func (s *Server) openCampaigns(c *fiber.Ctx, except string, max int) []CampaignV
 		}
 		v, err := s.campaignView(c, &l.Open[i])
 		if err != nil {
-			s.log.Error("show open campaign", "campaign", l.Open[i].ID, "error", err)
+			s.reqLog(c).Error("show open campaign", "campaign", l.Open[i].ID, "error", err)
 			continue
 		}
 		out = append(out, v)
@@ -404,7 +404,7 @@ type PublicGreeting struct {
 func (s *Server) publicGreetings(c *fiber.Ctx, campaignID string) []PublicGreeting {
 	shown, err := s.deps.Moderation.Latest(c.UserContext(), campaignID)
 	if err != nil {
-		s.log.Error("read public greetings", "campaign", campaignID, "error", err)
+		s.reqLog(c).Error("read public greetings", "campaign", campaignID, "error", err)
 		return nil
 	}
 	t := s.localizer(c)

@@ -19,6 +19,9 @@ type ErrorPage struct {
 	// Console is set for a console user sent away from a page their role
 	// may not use: the page leads back to the console, not to the campaigns.
 	Console bool
+	// RequestID is the request's id (observe.go), shown as a reference a
+	// supporter can quote and the log has.
+	RequestID string
 }
 
 // statusOf maps an error to its HTTP status.
@@ -57,18 +60,18 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	case status == fiber.StatusServiceUnavailable:
 		// One line per request while the database is away, with no
 		// driver text: readyz and the database's own log say more.
-		s.log.Warn("database unavailable", "route", c.Route().Path, "reason", database.Reason(err))
+		s.reqLog(c).Warn("database unavailable", "route", c.Route().Path, "reason", database.Reason(err))
 		c.Set(fiber.HeaderRetryAfter, retryAfter)
 		c.Set(fiber.HeaderCacheControl, "no-store")
 	case status >= 500:
-		s.log.Error("request failed", "route", c.Route().Path, "error", err)
+		s.reqLog(c).Error("request failed", "route", c.Route().Path, "error", err)
 	}
 	if strings.HasPrefix(c.Path(), "/api/") {
 		if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
 			cors(c) // browsers show the error body to the page that asked
 		}
 		code := strings.ReplaceAll(strings.ToLower(fiberStatusText(status)), " ", "_")
-		return c.Status(status).JSON(APIError{Error: APIErrorBody{Code: code, Message: fiberStatusText(status)}})
+		return c.Status(status).JSON(APIError{Error: APIErrorBody{Code: code, Message: fiberStatusText(status), RequestID: requestID(c)}})
 	}
 	t := s.localizer(c)
 	key := strconv.Itoa(status)
@@ -79,9 +82,10 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		}
 	}
 	p := ErrorPage{
-		Page:    s.page(c, t.T("error_page."+key+".title")),
-		Status:  status,
-		Message: t.T("error_page." + key + ".message"),
+		Page:      s.page(c, t.T("error_page."+key+".title")),
+		Status:    status,
+		Message:   t.T("error_page." + key + ".message"),
+		RequestID: requestID(c),
 	}
 	if errors.Is(err, errUploadsBusy) {
 		p.Page = s.page(c, t.T("error_page.uploads_busy.title"))

@@ -26,7 +26,7 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	defer cancel()
 	if err := s.deps.DB.Ping(ctx); err != nil {
 		reason := database.Reason(err)
-		s.log.Warn("not ready", "reason", reason)
+		s.reqLog(c).Warn("not ready", "reason", reason)
 		c.Set(fiber.HeaderRetryAfter, retryAfter)
 		return c.Status(fiber.StatusServiceUnavailable).SendString("database unreachable: " + reason)
 	}

@@ -91,7 +91,7 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 	if !c.Response().IsBodyStream() {
 		bytes = len(c.Response().Body())
 	}
-	s.log.Info("request",
+	s.reqLog(c).Info("request",
 		"method", c.Method(),
 		"route", route,
 		"status", c.Response().StatusCode(),
@@ -102,7 +102,7 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 }
 
 func (s *Server) logPanic(c *fiber.Ctx, e any) {
-	s.log.Error("panic", "route", c.Route().Path, "panic", fmt.Sprint(e), "stack", string(debug.Stack()))
+	s.reqLog(c).Error("panic", "route", c.Route().Path, "panic", fmt.Sprint(e), "stack", string(debug.Stack()))
 }
 
 // langCookie keeps a visitor's explicit choice of language.

@@ -229,7 +229,11 @@ func (s *Server) routes() error {
 	table := s.routeTable()
 	a := s.app
 	a.Use(s.releaseUpload) // outermost: every answered request ends its upload lease
-	a.Use(s.accessLog)     // so that recovered panics are logged too
+	a.Use(s.withRequestID) // before any log line of the request
+	if s.deps.Metrics != nil {
+		a.Use(s.observe) // outside accessLog, which answers errors
+	}
+	a.Use(s.accessLog) // so that recovered panics are logged too
 	a.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	a.Use(s.securityHeaders)
 	a.Use(s.withDBDeadline)
@@ -266,6 +270,9 @@ func (s *Server) register(table []route, crossSiteOnly bool) {
 			continue
 		}
 		handlers := append(s.guard(r.access), r.handler)
+		if s.deps.Metrics != nil {
+			handlers = append([]fiber.Handler{routeNamed(r.path)}, handlers...)
+		}
 		if r.method == get {
 			s.app.Get(r.path, handlers...) // and HEAD
 		} else {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"time"
 
 	"github.com/solidarity-letters/solidarity/app"
@@ -36,7 +35,7 @@ func openApp(ctx context.Context, getenv func(string) string, stderr io.Writer) 
 		return nil, nil, err
 	}
 	// What the migrations say (a long first one) reaches the terminal.
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	logger := newLogger(stderr, cfg)
 	if a, err = app.New(db, ks, app.Options{Logger: logger}); err != nil {
 		done()
 		return nil, nil, err

@@ -17,6 +17,7 @@ import (
 	"github.com/solidarity-letters/solidarity/internal/config"
 	"github.com/solidarity-letters/solidarity/internal/database"
 	"github.com/solidarity-letters/solidarity/internal/keys"
+	"github.com/solidarity-letters/solidarity/internal/metrics"
 	"github.com/solidarity-letters/solidarity/web"
 )
 
@@ -118,14 +119,21 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	logger := newLogger(stderr, cfg)
 	if cfg.PprofAddr != "" {
 		// Started first, so that start-up can be profiled too.
-		stopPprof, err := startPprof(cfg.PprofAddr, logger)
-		if err != nil {
-			return err
+		stopPprof, perr := startPprof(cfg.PprofAddr, logger)
+		if perr != nil {
+			return perr
 		}
+		// The named result, not a shadow inside this block: the
+		// profiler's shutdown error is returned.
 		defer func() { err = errors.Join(err, stopPprof()) }()
+	}
+	// Metrics are kept only when they are served.
+	var m *metrics.Metrics
+	if cfg.Metrics.Addr != "" {
+		m = metrics.New()
 	}
 	if cfg.MongoURI == "" {
 		if err := database.CheckWritable(cfg.DataDir); err != nil {
@@ -150,7 +158,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// A MongoDB server that is not up yet is waited for, with backoff; a
 	// stop (Ctrl-C, SIGTERM) during the wait ends serve without an error.
 	db, err := database.Open(ctx, database.Options{URI: cfg.MongoURI, DataDir: cfg.DataDir, Logger: dbLog,
-		Wait: true, WaitLog: logger.With("component", "database")})
+		Wait: true, WaitLog: logger.With("component", "database"), Monitor: m.CommandMonitor()})
 	if err != nil {
 		if ctx.Err() != nil && cfg.MongoURI != "" {
 			logger.Info("stopped while waiting for the database")
@@ -176,7 +184,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	a, err := app.New(db, ks, app.Options{Logger: logger, Mail: mailer, MailRate: cfg.Mail.Rate, BaseURL: cfg.BaseURL,
 		UpdateSettle: cfg.Mail.UpdateSettle, RetentionDays: cfg.Retention.PostedDays, RetentionUnpostedDays: cfg.Retention.UnpostedDays,
-		Backup: backups})
+		Backup: backups, Metrics: m})
 	if err != nil {
 		return err
 	}
@@ -202,6 +210,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	if m != nil {
+		// Stopped after the web server (deferred before it stops), so
+		// that the last requests can still be scraped until then.
+		var stopMetrics func() error
+		if stopMetrics, err = startMetrics(cfg.Metrics.Addr, m, logger); err != nil {
+			ln.Close()
+			return err
+		}
+		defer func() { err = errors.Join(err, stopMetrics()) }()
 	}
 	logReady(logger, db, cfg, ln, started)
 	fmt.Fprintf(stdout, "solidarity is listening on http://%s\n", displayAddr(ln.Addr()))

@@ -49,6 +49,10 @@ type Config struct {
 	Retention Retention
 	// Backup sets the scheduled backups.
 	Backup Backup
+	// LogFormat is LogText or LogJSON.
+	LogFormat string
+	// Metrics says where the Prometheus metrics are served (ops.go).
+	Metrics Metrics
 }
 
 // Setting describes one setting for parsing and for --help.
@@ -76,7 +80,7 @@ func Settings() []Setting {
 		{"SOLIDARITY_LOG_LEVEL", "log-level", "info", "debug, info, warn or error; debug also shows the embedded database's logs", parseLogLevel},
 		{"SOLIDARITY_PPROF_ADDR", "", "", "loopback address (e.g. 127.0.0.1:6060) for Go's profiler, net/http/pprof, on a listener of its own; empty: off", parsePprofAddr},
 		{"SOLIDARITY_PROOF_OF_WORK", "", "on", "on: the sign form asks for a proof of work (or a short wait) when signing looks like an attack; off: never, e.g. behind a proxy that hides client addresses", parseProofOfWork},
-	}, append(append(mailSettings(), retentionSettings()...), backupSettings()...)...)
+	}, append(append(append(mailSettings(), retentionSettings()...), opsSettings()...), backupSettings()...)...)
 }
 
 // Load reads the settings: defaults, then environment variables through
@@ -127,6 +131,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		// forged Host header chooses: a confirmation link that leads
 		// elsewhere. The outbox sends nothing, so the demo needs none.
 		errs = append(errs, errors.New("setting SOLIDARITY_BASE_URL: required when SOLIDARITY_SMTP_URL is set, for the links in messages"))
+	}
+	if err := checkMetrics(c.Metrics); err != nil {
+		errs = append(errs, err)
 	}
 	return c, errors.Join(errs...)
 }

@@ -171,3 +171,65 @@ func TestSecretsFromFiles(t *testing.T) {
 		t.Error("help does not mention MONGODB_URI_FILE")
 	}
 }
+
+// The metrics are off by default; their address must be a loopback one
+// unless SOLIDARITY_METRICS_PUBLIC says another is meant.
+func TestMetricsAddr(t *testing.T) {
+	c, err := config.Load(nil, env(nil))
+	if err != nil || c.Metrics.Addr != "" {
+		t.Fatalf("default metrics address = %q, %v; want off", c.Metrics.Addr, err)
+	}
+	tests := []struct {
+		addr, public string
+		wantErr      string // "" accepts
+	}{
+		{addr: "127.0.0.1:9464"},
+		{addr: "[::1]:9464"},
+		{addr: "localhost:9464"},
+		{addr: "127.0.0.1:0"},
+		{addr: "0.0.0.0:9464", wantErr: "SOLIDARITY_METRICS_PUBLIC=true"},
+		{addr: ":9464", wantErr: "is not a loopback address"},
+		{addr: "[::]:9464", wantErr: "is not a loopback address"},
+		{addr: "192.0.2.10:9464", wantErr: "is not a loopback address"},
+		{addr: ":9464", public: "true"},
+		{addr: "0.0.0.0:9464", public: "true"},
+		{addr: "metrics.example.org:9464", public: "true", wantErr: "host must be an IP address"},
+		{addr: "9464", wantErr: "is not host:port"},
+		{addr: "127.0.0.1:99999", wantErr: "no valid port"},
+		{addr: "127.0.0.1:9464", public: "maybe", wantErr: "SOLIDARITY_METRICS_PUBLIC"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.addr+"/"+tt.public, func(t *testing.T) {
+			c, err := config.Load(nil, env(map[string]string{"SOLIDARITY_METRICS_ADDR": tt.addr, "SOLIDARITY_METRICS_PUBLIC": tt.public}))
+			switch {
+			case tt.wantErr == "" && (err != nil || c.Metrics.Addr != tt.addr):
+				t.Errorf("got %q, %v; want %q accepted", c.Metrics.Addr, err, tt.addr)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), "SOLIDARITY_METRICS")):
+				t.Errorf("got %v; want an error naming the setting and saying %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// SOLIDARITY_LOG_FORMAT is text or json, text by default; anything else
+// stops start-up.
+func TestLogFormat(t *testing.T) {
+	for _, tt := range []struct{ value, want, wantErr string }{
+		{"", config.LogText, ""},
+		{"text", config.LogText, ""},
+		{"json", config.LogJSON, ""},
+		{"JSON", config.LogJSON, ""},
+		{"logfmt", "", "SOLIDARITY_LOG_FORMAT"},
+	} {
+		c, err := config.Load(nil, env(map[string]string{"SOLIDARITY_LOG_FORMAT": tt.value}))
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("SOLIDARITY_LOG_FORMAT=%q: %v; want an error naming the setting", tt.value, err)
+			}
+			continue
+		}
+		if err != nil || c.LogFormat != tt.want {
+			t.Errorf("SOLIDARITY_LOG_FORMAT=%q gives %q, %v; want %q", tt.value, c.LogFormat, err, tt.want)
+		}
+	}
+}

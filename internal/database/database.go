@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
@@ -47,6 +48,9 @@ type Options struct {
 	// usual. For commands that only read, or that the server tolerates
 	// beside it (backup).
 	Share bool
+	// Monitor, when set, is told of every command the driver sends (the
+	// metrics time them by name); nil: none.
+	Monitor *event.CommandMonitor
 }
 
 // DB is an open database. Close it to release the driver and stop the
@@ -89,10 +93,10 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		}
 		uri = emb.URI()
 	}
-	connectOnce := connect
+	connectOnce := func(ctx context.Context, uri string) (*DB, error) { return connect(ctx, uri, opts.Monitor) }
 	if opts.Wait && emb == nil {
 		connectOnce = func(ctx context.Context, uri string) (*DB, error) {
-			return connectWaiting(ctx, uri, opts.WaitLog)
+			return connectWaiting(ctx, uri, opts.WaitLog, opts.Monitor)
 		}
 	}
 	db, err := connectOnce(ctx, uri)
@@ -109,7 +113,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 // newClient parses uri and makes a client for it, which has not reached a
 // server yet, with the database uri names (or DefaultName) and the parsed
 // string, for messages (redact).
-func newClient(uri string) (*mongo.Client, string, *connstring.ConnString, error) {
+func newClient(uri string, monitor *event.CommandMonitor) (*mongo.Client, string, *connstring.ConnString, error) {
 	cs, err := connstring.ParseAndValidate(uri)
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("MONGODB_URI is not a valid MongoDB connection string: %w", err)
@@ -118,15 +122,19 @@ func newClient(uri string) (*mongo.Client, string, *connstring.ConnString, error
 	if name == "" {
 		name = DefaultName
 	}
-	c, err := mongo.Connect(ClientOptions(uri))
+	copts := ClientOptions(uri)
+	if monitor != nil {
+		copts.SetMonitor(monitor)
+	}
+	c, err := mongo.Connect(copts)
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("connect to MongoDB at %s: %w", redact(cs), err)
 	}
 	return c, name, cs, nil
 }
 
-func connect(ctx context.Context, uri string) (*DB, error) {
-	client, name, cs, err := newClient(uri)
+func connect(ctx context.Context, uri string, monitor *event.CommandMonitor) (*DB, error) {
+	client, name, cs, err := newClient(uri, monitor)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
@@ -28,11 +29,11 @@ const (
 
 // connectWaiting connects to uri and pings it until it answers or ctx ends,
 // saying on log what it waits for: the hosts, never the credentials.
-func connectWaiting(ctx context.Context, uri string, log *slog.Logger) (*DB, error) {
+func connectWaiting(ctx context.Context, uri string, log *slog.Logger, monitor *event.CommandMonitor) (*DB, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	client, name, cs, err := newClient(uri)
+	client, name, cs, err := newClient(uri, monitor)
 	if err != nil {
 		return nil, err
 	}

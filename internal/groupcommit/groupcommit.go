@@ -51,6 +51,9 @@ type Options struct {
 	// holds when it is sooner, so that a slow database fails the batch in
 	// time instead of holding every call in it.
 	Timeout time.Duration
+	// Observe, when set, is told the size of each batch before it is
+	// committed (the metrics); it must return quickly.
+	Observe func(size int)
 }
 
 // Commit stores one batch of items and returns the result of each: nil,
@@ -181,6 +184,9 @@ func (b *Batcher[T]) lead(ctx context.Context, w *waiter[T]) {
 		items := make([]T, len(batch))
 		for i, q := range batch {
 			items[i] = q.item
+		}
+		if b.opts.Observe != nil {
+			b.opts.Observe(len(items))
 		}
 		errs := b.commitSafely(commitCtx, items)
 		for i, q := range batch {

@@ -334,3 +334,33 @@ func TestBatcher(t *testing.T) {
 		})
 	}
 }
+
+// Observe is told the size of every batch, the sizes the commit saw.
+func TestObserveSeesEveryBatch(t *testing.T) {
+	r := &recorder{}
+	var mu sync.Mutex
+	var observed []int
+	b := New(r.commit, Options{Max: 4, Observe: func(n int) {
+		mu.Lock()
+		defer mu.Unlock()
+		observed = append(observed, n)
+	}})
+	ctx := context.Background()
+	first, release := holdFirst(ctx, t, r, b)
+	var rest []chan error
+	for i := 1; i <= 9; i++ {
+		rest = append(rest, do(ctx, b, i))
+	}
+	waitFor(t, "the others are queued", func() bool { return b.queued() == 9 })
+	release()
+	for _, ch := range append(rest, first) {
+		if err := <-ch; err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := r.sizes(); !slices.Equal(observed, want) || len(want) < 3 {
+		t.Errorf("observed batches of %v, the commit saw %v (want at least three, of at most 4)", observed, want)
+	}
+}

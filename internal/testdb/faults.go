@@ -29,6 +29,7 @@ type Proxy struct {
 	mu      sync.Mutex
 	stopped bool
 	delay   time.Duration
+	resumed chan struct{} // closed by Resume, to end the waits under way
 	conns   map[net.Conn]struct{}
 	wg      sync.WaitGroup
 	closed  bool
@@ -51,7 +52,7 @@ func NewProxy(t testing.TB, uri string) *Proxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &Proxy{ln: ln, network: network, addr: addr, conns: map[net.Conn]struct{}{}}
+	p := &Proxy{ln: ln, network: network, addr: addr, conns: map[net.Conn]struct{}{}, resumed: make(chan struct{})}
 	p.wg.Add(1)
 	go p.accept()
 	t.Cleanup(p.Close)
@@ -76,7 +77,9 @@ func (p *Proxy) Stop() {
 	}
 }
 
-// Slow delays every read from either side by d (0 for none).
+// Slow holds everything read from either side for d before passing it on
+// (0 for none), from the next bytes on, including those of a read already
+// waiting when Slow is called.
 func (p *Proxy) Slow(d time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -88,6 +91,8 @@ func (p *Proxy) Resume() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.stopped, p.delay = false, 0
+	close(p.resumed)
+	p.resumed = make(chan struct{})
 }
 
 // Dialled counts the connections the proxy accepted so far.
@@ -174,20 +179,28 @@ func (p *Proxy) drop(c net.Conn) {
 	p.mu.Unlock()
 }
 
-// slowReader waits the proxy's delay before each read.
+// slowReader holds what each read returns for the proxy's delay, or until
+// Resume. Waiting after the read, not before, slows the bytes that a read
+// already under way brings, so a Slow takes effect at once.
 type slowReader struct {
 	r net.Conn
 	p *Proxy
 }
 
 func (s *slowReader) Read(b []byte) (int, error) {
+	n, err := s.r.Read(b)
 	s.p.mu.Lock()
-	d := s.p.delay
+	d, resumed := s.p.delay, s.p.resumed
 	s.p.mu.Unlock()
-	if d > 0 {
-		time.Sleep(d)
+	if d > 0 && n > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-resumed:
+			t.Stop()
+		}
 	}
-	return s.r.Read(b)
+	return n, err
 }
 
 // Faulty gives the test t a database of its own on this server, reached by
