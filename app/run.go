@@ -48,6 +48,8 @@ import (
 //     unconfirmed for 72 hours, on one node each time;
 //   - the updates loop tells the supporters who asked what happened to
 //     their campaign's letter, each notice from one node;
+//   - the scheduled backups, when this node has a backup folder: one
+//     node a period (a claim) writes the database's backup there;
 //   - with metrics on, the queue depths loop counts the queues every
 //     DepthInterval (metrics.go).
 //
@@ -113,6 +115,10 @@ func (a *App) Run(ctx context.Context) error {
 			return nil
 		}},
 		{"updates", a.Updates.Run},
+		{"scheduled backups", func(ctx context.Context) error {
+			a.Backups.Run(ctx)
+			return nil
+		}},
 		{"retention", func(ctx context.Context) error {
 			a.Retention.Run(ctx, a.log.With("component", "retention"), a.recordRetention)
 			return nil
