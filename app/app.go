@@ -26,6 +26,7 @@ import (
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/campaign/abuse"
 	"github.com/solidarity-letters/solidarity/delivery"
+	"github.com/solidarity-letters/solidarity/internal/backup"
 	"github.com/solidarity-letters/solidarity/internal/country"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/internal/keys"
@@ -78,6 +79,10 @@ type Options struct {
 	// RetentionDays and RetentionUnpostedDays set the retention job
 	// (campaign.Retention); 0: 30 and 90 days.
 	RetentionDays, RetentionUnpostedDays int
+	// Backup sets the scheduled backups (internal/backup); an empty Dir:
+	// this node makes none, and still shows the other nodes' results. Its
+	// Now and Log default to the application's.
+	Backup backup.ScheduleOptions
 	// Metrics, when set, are told what the web server, the signing and
 	// the background jobs do, and count the queues (metrics.go); nil: no
 	// metrics are kept.
@@ -114,6 +119,7 @@ type App struct {
 	Updates    *updates.Notifier   // tells supporters what happened to their letter
 	Retention  *campaign.Retention // forgets what signatures need no more once letters are posted
 	Erasures   *campaign.Erasures  // the codes with which supporters erase their own signature
+	Backups    *backup.Schedule    // scheduled backups and their results
 
 	// Catalogs.
 	Messages  *i18n.Catalog
@@ -204,6 +210,13 @@ func New(db Database, ks keys.Keys, opts Options) (*App, error) {
 			return a.Erasures.Link(opts.BaseURL, campaignID, id, signedAt)
 		},
 	})
+	if opts.Backup.Now == nil {
+		opts.Backup.Now = now
+	}
+	if opts.Backup.Log == nil {
+		opts.Backup.Log = log.With("component", "backup")
+	}
+	a.Backups = backup.NewSchedule(mdb, opts.Backup)
 	if a.Accounts, err = account.NewService(a.Users, now); err != nil {
 		return nil, fmt.Errorf("build the account service: %w", err)
 	}

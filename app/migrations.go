@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/internal/backup"
 
 	"github.com/solidarity-letters/solidarity/internal/migrate"
 )
@@ -130,6 +131,12 @@ func (a *App) Migrations() []migrate.Migration {
 		// stored before had their message sent with the request: none
 		// waits.
 		{Version: 26, Name: "confirmation messages' worker", Up: a.Campaigns.EnsureConfirmQueue},
+		// Scheduled backups (internal/backup) record each run's result in
+		// backups, which every node's console and /readyz read, and give
+		// each period's run to one node by a claim in backup_claims.
+		{Version: 27, Name: "scheduled backups", Up: func(ctx context.Context) error {
+			return backup.Prepare(ctx, a.db.Mongo())
+		}},
 	}
 }
 

@@ -52,6 +52,8 @@ import (
 //   - the retention loop trims the campaigns that are due, each hour's run
 //     on one node and each campaign's pass under a lease renewed while it
 //     trims;
+//   - the scheduled backups, when this node has a backup folder: one
+//     node a period (a claim) writes the database's backup there;
 //   - with metrics on, the queue depths loop counts the queues every
 //     DepthInterval (metrics.go).
 //
@@ -120,6 +122,10 @@ func (a *App) Run(ctx context.Context) error {
 			return nil
 		}},
 		{"updates", a.Updates.Run},
+		{"scheduled backups", func(ctx context.Context) error {
+			a.Backups.Run(ctx)
+			return nil
+		}},
 		{"retention", func(ctx context.Context) error {
 			a.Retention.Run(ctx, a.log.With("component", "retention"), a.recordRetention)
 			return nil

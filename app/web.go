@@ -25,6 +25,7 @@ func (a *App) Web(cfg web.Config) (*web.Server, error) {
 		Updates:    a.Updates,
 		Erasures:   a.Erasures,
 		Retention:  a.Retention,
+		Backups:    a.Backups,
 		DB:         a.db,
 		Scrubber:   a.db,
 		Messages:   a.Messages,

@@ -61,7 +61,7 @@ const (
 // returns how many it corrected. Campaigns another node is recounting are
 // skipped. The memory takes the corrected counts at the next Refresh.
 func (s *Service) Recount(ctx context.Context) (int, error) {
-	return s.recount(ctx, minuteOf(s.now().Add(-RecountMargin)))
+	return s.recount(ctx, minuteOf(s.now().Add(-RecountMargin)), recountPause)
 }
 
 // RecountAll is Recount with the cut-off at the next minute: it counts
@@ -69,10 +69,17 @@ func (s *Service) Recount(ctx context.Context) (int, error) {
 // older database its counters, before this version's nodes sign; a
 // signature an older node stores meanwhile is counted by the next Recount.
 func (s *Service) RecountAll(ctx context.Context) (int, error) {
-	return s.recount(ctx, minuteOf(s.now())+1)
+	return s.recount(ctx, minuteOf(s.now())+1, recountPause)
 }
 
-func (s *Service) recount(ctx context.Context, cutoff int64) (int, error) {
+// RecountAllAtOnce is RecountAll without the rests between pages that
+// leave room for requests: for a database no node serves yet, such as
+// one `solidarity restore` has just loaded.
+func (s *Service) RecountAllAtOnce(ctx context.Context) (int, error) {
+	return s.recount(ctx, minuteOf(s.now())+1, 0)
+}
+
+func (s *Service) recount(ctx context.Context, cutoff int64, pause float64) (int, error) {
 	now := s.now().UTC()
 	cutoffTime := time.Unix(cutoff*60, 0)
 	lease := now.Add(RecountLease).Truncate(time.Millisecond) // what BSON keeps
@@ -111,7 +118,7 @@ func (s *Service) recount(ctx context.Context, cutoff int64) (int, error) {
 		return 0, nil
 	}
 	counted := map[string]*tally{}
-	err = s.store.eachCountry(ctx, cutoffTime, newPacer(recountPause, recountPaceLimit), func(campaignID string, signedAt time.Time, country, recipient string) {
+	err = s.store.eachCountry(ctx, cutoffTime, newPacer(pause, recountPaceLimit), func(campaignID string, signedAt time.Time, country, recipient string) {
 		if _, ok := sealed[campaignID]; ok && signedAt.Before(cutoffTime) {
 			tallyOf(counted, campaignID).addCard(country, recipient, 1)
 		}

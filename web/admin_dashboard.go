@@ -15,6 +15,8 @@ type DashboardPage struct {
 	// Organisation asks admins to fill in the organisation profile: "none"
 	// when there is none, "demo" while it is the demo's, else empty.
 	Organisation string
+	// Backup shows admins the scheduled backups; nil: nothing to show.
+	Backup *BackupPanel
 }
 
 // DashboardRow is one campaign on the dashboard.
@@ -50,6 +52,7 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 	}
 	if u.Role == account.RoleAdmin {
 		p.Organisation = organisationNotice(s.deps.Site)
+		p.Backup = s.backupPanel(ctx, t)
 	}
 	now := s.cfg.Now()
 	for _, camp := range all {

@@ -24,6 +24,7 @@ import (
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/campaign/abuse"
 	"github.com/solidarity-letters/solidarity/delivery"
+	"github.com/solidarity-letters/solidarity/internal/backup"
 	"github.com/solidarity-letters/solidarity/internal/country"
 	"github.com/solidarity-letters/solidarity/internal/i18n"
 	"github.com/solidarity-letters/solidarity/internal/metrics"
@@ -89,6 +90,7 @@ type Deps struct {
 	Erasures   *campaign.Erasures  // the codes with which supporters erase their own signature (erase.go)
 	Retention  *campaign.Retention // what the retention job will remove, for the console (admin_privacy.go)
 	Updates    *updates.Notifier   // the unsubscribe links of update messages (unsubscribe.go)
+	Backups    *backup.Schedule    // the scheduled backups' results, for the dashboard and /readyz; nil: none shown
 	Messages   *i18n.Catalog
 	Countries  *country.Catalog
 	Logger     *slog.Logger

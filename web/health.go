@@ -9,7 +9,8 @@ import (
 )
 
 // The health checks for load balancers and orchestrators: /healthz says
-// the process answers, /readyz that the database does too.
+// the process answers, /readyz that the database does too, with a line on
+// the scheduled backups when there are any.
 
 func (s *Server) healthz(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
@@ -29,5 +30,10 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderRetryAfter, retryAfter)
 		return c.Status(fiber.StatusServiceUnavailable).SendString("database unreachable: " + reason)
 	}
-	return c.SendString("ok")
+	body := "ok"
+	// A detail line, never a reason to be not ready.
+	if line := s.backupDetail(ctx); line != "" {
+		body += "\n" + line
+	}
+	return c.SendString(body)
 }

@@ -34,6 +34,9 @@ func BenchmarkMemoryPages(b *testing.B) {
 				req.Reset()
 				req.SetRequestURI(path)
 				ctx.Init(&req, &net.TCPAddr{IP: net.IPv4(10, 0, 0, 1), Port: 40000}, nil)
+				// As the server does between requests: kept user values
+				// would hang each request's context under the last one's.
+				ctx.ResetUserValues()
 				h(&ctx)
 				if ctx.Response.StatusCode() != 200 {
 					b.Fatalf("%s: %d", path, ctx.Response.StatusCode())

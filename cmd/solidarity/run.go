@@ -52,6 +52,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			case "healthcheck":
 				fmt.Fprint(stdout, healthcheckUsage)
 				return nil
+			case "backup":
+				fmt.Fprint(stdout, backupUsage)
+				return nil
+			case "restore":
+				fmt.Fprint(stdout, restoreUsage)
+				return nil
 			}
 			cmd = "help"
 		}
@@ -67,6 +73,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return benchCmd(ctx, args, stdout, stderr)
 	case "healthcheck":
 		return healthcheck(ctx, args, stdout)
+	case "backup":
+		return backupCmd(ctx, args, getenv, stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, args, getenv, stdout, stderr)
 	case "serve":
 		return serve(ctx, args, getenv, stdout, stderr)
 	case "version":
@@ -90,6 +100,8 @@ Usage:
   solidarity keys ...          where the keys live, rotation (solidarity keys --help)
   solidarity bench ...         measure speed on a fresh embedded database (solidarity bench --help)
   solidarity healthcheck       exit 0 when the running server is ready (solidarity healthcheck --help)
+  solidarity backup ...        encrypted backups, their keys and checks (solidarity backup --help)
+  solidarity restore ...       load a backup into an empty database (solidarity restore --help)
   solidarity version           print the version
   solidarity help              show this help
 
@@ -166,9 +178,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	logger.Info("keys", "from", ks.Source.String(), "active_data_key", ks.Data.Active())
 
+	backups, err := backupSchedule(cfg)
+	if err != nil {
+		return err
+	}
 	a, err := app.New(db, ks, app.Options{Logger: logger, Mail: mailer, MailRate: cfg.Mail.Rate, BaseURL: cfg.BaseURL,
 		UpdateSettle: cfg.Mail.UpdateSettle, RetentionDays: cfg.Retention.PostedDays, RetentionUnpostedDays: cfg.Retention.UnpostedDays,
-		Metrics: m})
+		Backup: backups, Metrics: m})
 	if err != nil {
 		return err
 	}

@@ -47,6 +47,8 @@ type Config struct {
 	Mail Mail
 	// Retention says how long supporters' addresses are kept.
 	Retention Retention
+	// Backup sets the scheduled backups.
+	Backup Backup
 	// LogFormat is LogText or LogJSON.
 	LogFormat string
 	// Metrics says where the Prometheus metrics are served (ops.go).
@@ -78,7 +80,7 @@ func Settings() []Setting {
 		{"SOLIDARITY_LOG_LEVEL", "log-level", "info", "debug, info, warn or error; debug also shows the embedded database's logs", parseLogLevel},
 		{"SOLIDARITY_PPROF_ADDR", "", "", "loopback address (e.g. 127.0.0.1:6060) for Go's profiler, net/http/pprof, on a listener of its own; empty: off", parsePprofAddr},
 		{"SOLIDARITY_PROOF_OF_WORK", "", "on", "on: the sign form asks for a proof of work (or a short wait) when signing looks like an attack; off: never, e.g. behind a proxy that hides client addresses", parseProofOfWork},
-	}, append(append(mailSettings(), retentionSettings()...), opsSettings()...)...)
+	}, append(append(append(mailSettings(), retentionSettings()...), opsSettings()...), backupSettings()...)...)
 }
 
 // Load reads the settings: defaults, then environment variables through
@@ -142,7 +144,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 // `docker inspect` and in /proc.
 func fromFile(env string) bool {
 	switch env {
-	case "MONGODB_URI", "SOLIDARITY_SMTP_URL", "SOLIDARITY_ADMIN_PASSWORD":
+	case "MONGODB_URI", "SOLIDARITY_SMTP_URL", "SOLIDARITY_ADMIN_PASSWORD", "SOLIDARITY_BACKUP_RECIPIENT":
 		return true
 	}
 	return false

@@ -42,6 +42,12 @@ type Options struct {
 	Wait bool
 	// WaitLog receives the messages of the wait; nil discards them.
 	WaitLog *slog.Logger
+	// Share lets a command reach the embedded database that a running
+	// serve holds, through its socket, instead of refusing the folder as
+	// in use; with no server running, Open starts the embedded database as
+	// usual. For commands that only read, or that the server tolerates
+	// beside it (backup).
+	Share bool
 	// Monitor, when set, is told of every command the driver sends (the
 	// metrics time them by name); nil: none.
 	Monitor *event.CommandMonitor
@@ -72,6 +78,13 @@ func (db *DB) Mongo() *mongo.Database { return db.Database }
 func Open(ctx context.Context, opts Options) (*DB, error) {
 	uri := opts.URI
 	var emb *Embedded
+	if uri == "" && opts.Share {
+		running, err := RunningURI(ctx, opts.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		uri = running
+	}
 	if uri == "" {
 		var err error
 		emb, err = StartEmbedded(ctx, opts.DataDir, opts.Logger)

@@ -239,6 +239,29 @@ func freeSocket(ctx context.Context, sock string) error {
 	return nil
 }
 
+// RunningURI returns the connection string of the embedded database that
+// another process (a running serve) serves from dataDir, through its
+// socket; "" when no process answers there.
+func RunningURI(ctx context.Context, dataDir string) (string, error) {
+	dir, err := filepath.Abs(filepath.Join(dataDir, "db"))
+	if err != nil {
+		return "", fmt.Errorf("data folder %q: %w", dataDir, err)
+	}
+	sock := filepath.Join(dir, socketName)
+	if _, err := os.Lstat(sock); err != nil {
+		return "", nil
+	}
+	var d net.Dialer
+	dialCtx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	conn, err := d.DialContext(dialCtx, "unix", sock)
+	if err != nil {
+		return "", nil // nobody listens: the caller starts its own
+	}
+	_ = conn.Close()
+	return "mongodb://" + url.QueryEscape(sock) + "/", nil
+}
+
 // CheckWritable creates dir if needed and proves it can hold files, so that a
 // read-only or missing data folder stops start-up with its name rather than
 // failing on the first write.
