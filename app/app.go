@@ -171,7 +171,7 @@ func New(db Database, ks keys.Keys, opts Options) (*App, error) {
 	a.Builder = bundle.NewBuilder(a.Signing, a.Greetings, a.Messages)
 	a.Bundles = bundle.NewJobs(mdb, ks.Data, a.Builder, a.Audit, now, log.With("component", "bundles"))
 	a.PrintRuns = bundle.NewPrintRuns(mdb, ks.Data, a.Builder, a.Audit, now, log.With("component", "print runs"))
-	a.Resealer = reseal.New(ks.Data, a.Campaigns, a.Partners, a.Greetings, a.Users, a.Audit, a.Bundles, log.With("component", "reseal"))
+	a.Resealer = reseal.New(mdb, ks.Data, a.Campaigns, a.Partners, a.Greetings, a.Users, a.Audit, a.Bundles, now, log.With("component", "reseal"))
 	a.Org = site.NewCache(a.SiteStore)
 	a.Events = delivery.NewStore(mdb)
 	a.Delivery = delivery.NewService(a.Events, a.Bundles, now)

@@ -17,7 +17,8 @@ import (
 //   - the print run worker builds drives' print runs, one recipient's
 //     bundle at a time; a run it had to stop goes on, on this node or
 //     another, from the first recipient it had not finished;
-//   - the resealer seals anew what is under a rotated-out key;
+//   - the resealer seals anew what is under a rotated-out key, on one node
+//     each period, under a lease renewed while the pass runs;
 //   - the counts loop shares this node's counts with the other nodes and
 //     reads theirs; it writes what it counted last when it stops;
 //   - the counts loop also reads the campaigns and recipients that other
@@ -48,10 +49,16 @@ import (
 //     unconfirmed for 72 hours, on one node each time;
 //   - the updates loop tells the supporters who asked what happened to
 //     their campaign's letter, each notice from one node;
+//   - the retention loop trims the campaigns that are due, each hour's run
+//     on one node and each campaign's pass under a lease renewed while it
+//     trims;
 //   - the scheduled backups, when this node has a backup folder: one
 //     node a period (a claim) writes the database's backup there;
 //   - with metrics on, the queue depths loop counts the queues every
 //     DepthInterval (metrics.go).
+//
+// Every loop that does work is safe with several nodes: docs/scaling.md
+// says how each is claimed, renewed and taken over after a crash.
 //
 // A loop that fails early does not stop the others. Stop the web server
 // before ctx ends, and close the database only after Run returned.

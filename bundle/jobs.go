@@ -15,6 +15,7 @@ import (
 
 	"github.com/solidarity-letters/solidarity/audit"
 	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/internal/claim"
 	"github.com/solidarity-letters/solidarity/internal/seal"
 	"github.com/solidarity-letters/solidarity/pdf"
 )
@@ -117,6 +118,10 @@ type Jobs struct {
 	log     *slog.Logger
 	// keys seal the stored archives, whose PDFs hold supporters' names.
 	keys *seal.Keyring
+	leasing
+	// progressed, when set (tests), is called after each step of a build
+	// is stored, in the build's context.
+	progressed func(ctx context.Context, p pdf.Progress)
 	// observe is told how long each build took (SetObserver).
 	observe Observer
 }
@@ -129,13 +134,32 @@ type Observer func(job string, took time.Duration, err error)
 // Run.
 func (j *Jobs) SetObserver(o Observer) { j.observe = o }
 
-// lease is how long a running job is held without progress before another
+// lease is how long a running job is held without a renewal before another
 // worker may take it over (its process died).
 const lease = 2 * time.Minute
 
+// leasing is how long a worker holds a running job or print run (lease)
+// and how often it renews that while it works (renewEvery, a quarter of
+// the lease): a live worker keeps its job however long a step takes, and
+// one that died loses it within a lease.
+type leasing struct {
+	lease, renewEvery time.Duration
+}
+
+func defaultLeasing() leasing { return leasing{lease: lease, renewEvery: lease / 4} }
+
+// keep renews a claimed job's lease while its work runs (claim.Keep):
+// renew extends it and reports whether the job is still this attempt's.
+// The work's context ends when the job is taken over.
+func (l leasing) keep(ctx context.Context, log *slog.Logger, what, id string, renew func(context.Context) (bool, error)) (context.Context, func()) {
+	return claim.Keep(ctx, l.renewEvery, renew, func(err error) {
+		log.Warn("renew the lease of a "+what, "id", id, "error", err)
+	})
+}
+
 // NewJobs returns the job queue of db; stored archives are sealed with keys.
 func NewJobs(db *mongo.Database, keys *seal.Keyring, builder *Builder, audit Recorder, now func() time.Time, log *slog.Logger) *Jobs {
-	return &Jobs{keys: keys, store: newStore(db), builder: builder, audit: audit, now: now, log: log}
+	return &Jobs{keys: keys, store: newStore(db), builder: builder, audit: audit, now: now, log: log, leasing: defaultLeasing()}
 }
 
 // Enqueue asks for a bundle of c; a worker builds it. It prints in
@@ -247,7 +271,7 @@ func (j *Jobs) RunOnce(ctx context.Context) (bool, error) {
 func (j *Jobs) claim(ctx context.Context) (*Job, error) {
 	// A claim lost to another worker means: look again.
 	for range 8 {
-		job, err := j.store.claim(ctx, j.now().UTC(), lease)
+		job, err := j.store.claim(ctx, j.now().UTC(), j.lease)
 		if err != nil || job == nil {
 			return nil, err
 		}
@@ -262,14 +286,24 @@ func (j *Jobs) claim(ctx context.Context) (*Job, error) {
 	return nil, nil
 }
 
-// run builds one job into GridFS and records how it ended.
+// run builds one job into GridFS and records how it ended. Its lease is
+// renewed while it builds; a build whose job was taken over by another
+// worker (or restarted by an erasure) meanwhile stops.
 func (j *Jobs) run(ctx context.Context, job *Job) {
 	start := time.Now()
-	err := j.build(ctx, job)
-	if j.observe != nil && ctx.Err() == nil {
+	work, stop := j.keep(ctx, j.log, "bundle job", job.ID, func(ctx context.Context) (bool, error) {
+		return j.store.renew(ctx, job, j.now().UTC().Add(j.lease))
+	})
+	err := j.build(work, job)
+	stopped, lost := work.Err() != nil, claim.Lost(work)
+	stop()
+	if j.observe != nil && !stopped {
 		j.observe("bundle", time.Since(start), err)
 	}
-	if err == nil || ctx.Err() != nil {
+	if lost {
+		j.log.Warn("bundle job taken over by another worker: this build stopped", "job", job.ID)
+	}
+	if err == nil || stopped {
 		return // a stopped build is taken over when its lease runs out
 	}
 	j.log.Error("bundle job failed", "job", job.ID, "error", err)
@@ -297,7 +331,10 @@ func (j *Jobs) build(ctx context.Context, job *Job) error {
 	}
 	progress := func(p pdf.Progress) {
 		// Progress also renews the lease; a failed write only delays the bar.
-		_ = j.store.progress(ctx, job, p.Envelopes, p.TotalEnvelopes, j.now().UTC().Add(lease))
+		_ = j.store.progress(ctx, job, p.Envelopes, p.TotalEnvelopes, j.now().UTC().Add(j.lease))
+		if j.progressed != nil {
+			j.progressed(ctx, p)
+		}
 	}
 	w, err := j.keys.NewWriter(up, archiveAAD(job.ID))
 	if err != nil {
@@ -326,7 +363,10 @@ func (j *Jobs) build(ctx context.Context, job *Job) error {
 			j.store.deleteNumbers(context.WithoutCancel(ctx), job.ID, job.Attempt))
 	}
 	if !finished {
-		// Restarted while it was built: a signature in it was erased.
+		// Restarted while it was built (a signature in it was erased), or
+		// taken over: this build's archive goes, whether or not the lease's
+		// loss has stopped the work's context yet.
+		ctx := context.WithoutCancel(ctx)
 		if err := j.store.deleteArchive(ctx, fileID); err != nil {
 			return fmt.Errorf("delete restarted bundle: %w", err)
 		}

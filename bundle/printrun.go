@@ -21,6 +21,7 @@ import (
 
 	"github.com/solidarity-letters/solidarity/audit"
 	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/internal/claim"
 	"github.com/solidarity-letters/solidarity/internal/seal"
 	"github.com/solidarity-letters/solidarity/letters"
 	"github.com/solidarity-letters/solidarity/pdf"
@@ -136,9 +137,10 @@ type PrintRuns struct {
 	now     func() time.Time
 	log     *slog.Logger
 	keys    *seal.Keyring
+	leasing
 	// afterPart, when set (tests), is called after each recipient's part
-	// is stored, with how many are.
-	afterPart func(done int)
+	// is stored, with how many are, in the run's context.
+	afterPart func(ctx context.Context, done int)
 	// observe is told how long each run took (SetObserver).
 	observe Observer
 }
@@ -150,7 +152,7 @@ func (p *PrintRuns) SetObserver(o Observer) { p.observe = o }
 // NewPrintRuns returns the print run queue of db; stored bundles and
 // archives are sealed with keys.
 func NewPrintRuns(db *mongo.Database, keys *seal.Keyring, builder *Builder, audit Recorder, now func() time.Time, log *slog.Logger) *PrintRuns {
-	return &PrintRuns{store: newRunStore(db), builder: builder, audit: audit, now: now, log: log, keys: keys}
+	return &PrintRuns{store: newRunStore(db), builder: builder, audit: audit, now: now, log: log, keys: keys, leasing: defaultLeasing()}
 }
 
 // Enqueue asks for a print run of the drive c; a worker builds it.
@@ -231,22 +233,33 @@ func (p *PrintRuns) Work(ctx context.Context) error {
 }
 
 // RunOnce builds the next run, if there is one, and reports whether there
-// was. A failed run is recorded on it, not returned.
+// was. A failed run is recorded on it, not returned. The run's lease is
+// renewed while it is built, whatever the step (reading the drive's cards,
+// a recipient's bundle, the archive); a run taken over by another worker
+// meanwhile stops.
 func (p *PrintRuns) RunOnce(ctx context.Context) (bool, error) {
 	run, err := p.claim(ctx)
 	if err != nil || run == nil {
 		return false, err
 	}
 	start := time.Now()
-	err = p.build(ctx, run)
-	if p.observe != nil && ctx.Err() == nil && !errors.Is(err, errLost) {
+	work, stop := p.keep(ctx, p.log, "print run", run.ID, func(ctx context.Context) (bool, error) {
+		return p.store.renew(ctx, run, p.now().UTC().Add(p.lease))
+	})
+	err = p.build(work, run)
+	stopped, lost := work.Err() != nil, claim.Lost(work)
+	stop()
+	if p.observe != nil && !stopped && !errors.Is(err, errLost) {
 		oerr := err
 		if errors.Is(err, errDiscarded) {
 			oerr = nil // an erasure discarded it: not a failure
 		}
 		p.observe("print_run", time.Since(start), oerr)
 	}
-	if err == nil || ctx.Err() != nil || errors.Is(err, errLost) || errors.Is(err, errDiscarded) {
+	if lost {
+		p.log.Warn("print run taken over by another worker: this worker stopped", "run", run.ID)
+	}
+	if err == nil || stopped || errors.Is(err, errLost) || errors.Is(err, errDiscarded) {
 		return true, nil // a stopped run is taken over when its lease runs out
 	}
 	p.log.Error("print run failed", "run", run.ID, "error", err)
@@ -258,7 +271,7 @@ func (p *PrintRuns) RunOnce(ctx context.Context) (bool, error) {
 
 func (p *PrintRuns) claim(ctx context.Context) (*PrintRun, error) {
 	for range 8 {
-		run, err := p.store.claim(ctx, p.now().UTC(), lease)
+		run, err := p.store.claim(ctx, p.now().UTC(), p.lease)
 		if err != nil || run == nil {
 			return nil, err
 		}
@@ -324,11 +337,11 @@ func (p *PrintRuns) build(ctx context.Context, run *PrintRun) error {
 			return err
 		}
 		delete(index, rid)
-		if err := p.store.progress(ctx, run, i+1, p.now().UTC().Add(lease)); err != nil {
+		if err := p.store.progress(ctx, run, i+1, p.now().UTC().Add(p.lease)); err != nil {
 			return err
 		}
 		if p.afterPart != nil {
-			p.afterPart(i + 1)
+			p.afterPart(ctx, i+1)
 		}
 	}
 	return p.assemble(ctx, run, c, day)
@@ -404,7 +417,7 @@ func (p *PrintRuns) renderPart(ctx context.Context, run *PrintRun, c *campaign.C
 	}
 	progress := func(pdf.Progress) {
 		// A long bundle keeps the lease; a failed write only risks a takeover.
-		_ = p.store.renew(ctx, run, p.now().UTC().Add(lease))
+		_, _ = p.store.renew(ctx, run, p.now().UTC().Add(p.lease))
 	}
 	m, err := b.render(ctx, c, opts, Scope{Cutoff: run.Cutoff}, r, d, w, progress)
 	if err == nil {

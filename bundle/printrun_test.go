@@ -320,7 +320,7 @@ func TestPrintRunResumesWithoutRedoing(t *testing.T) {
 	}
 	first := dr.printRuns(t)
 	stop, cancel := context.WithCancel(ctx)
-	first.afterPart = func(done int) {
+	first.afterPart = func(_ context.Context, done int) {
 		if done == 2 {
 			cancel() // the node dies
 		}
@@ -342,7 +342,7 @@ func TestPrintRunResumesWithoutRedoing(t *testing.T) {
 	// Not before the lease runs out.
 	second := dr.printRuns(t)
 	var built []int
-	second.afterPart = func(done int) { built = append(built, done) }
+	second.afterPart = func(_ context.Context, done int) { built = append(built, done) }
 	if ran, err := second.RunOnce(ctx); err != nil || ran {
 		t.Fatalf("a live run was taken over: %v, %v", ran, err)
 	}

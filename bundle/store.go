@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -22,6 +23,18 @@ import (
 type store struct {
 	jobs  *mongo.Collection
 	files *mongo.GridFSBucket
+	// writes makes this node's updates of a job one at a time: the
+	// embedded database runs an update as a read and a write of the whole
+	// document, so a lease renewal beside the worker's own progress or
+	// finish could write back what the other changed.
+	writes sync.Mutex
+}
+
+// updateJob updates one job, after this node's other updates of jobs.
+func (s *store) updateJob(ctx context.Context, filter, update any) (*mongo.UpdateResult, error) {
+	s.writes.Lock()
+	defer s.writes.Unlock()
+	return s.jobs.UpdateOne(ctx, filter, update)
 }
 
 func newStore(db *mongo.Database) *store {
@@ -109,8 +122,10 @@ func (s *store) claim(ctx context.Context, now time.Time, lease time.Duration) (
 		"$inc": bson.M{"attempt": 1},
 	}
 	var job Job
+	s.writes.Lock()
 	err := s.jobs.FindOneAndUpdate(ctx, filter, update,
 		options.FindOneAndUpdate().SetSort(bson.D{{Key: "created_at", Value: 1}}).SetReturnDocument(options.After)).Decode(&job)
+	s.writes.Unlock()
 	if database.IsNotFound(err) {
 		return nil, nil
 	}
@@ -131,7 +146,7 @@ func attemptOf(job *Job) bson.M {
 func (s *store) progress(ctx context.Context, job *Job, envelopes, total int, leaseUntil time.Time) error {
 	// The stored names are "letters" and "total_letters": jobs stored
 	// before the envelope unit had its name keep being read.
-	_, err := s.jobs.UpdateOne(ctx, attemptOf(job), bson.M{"$set": bson.M{
+	_, err := s.updateJob(ctx, attemptOf(job), bson.M{"$set": bson.M{
 		"letters": envelopes, "total_letters": total, "lease_until": leaseUntil}})
 	if err != nil {
 		return fmt.Errorf("record progress of bundle %s: %w", job.ID, err)
@@ -139,10 +154,22 @@ func (s *store) progress(ctx context.Context, job *Job, envelopes, total int, le
 	return nil
 }
 
+// renew extends the lease of the running attempt until leaseUntil and
+// reports whether the job is still that attempt's: running it, or finished
+// by it (a renewal may come between the finish and the audit entry).
+func (s *store) renew(ctx context.Context, job *Job, leaseUntil time.Time) (bool, error) {
+	filter := bson.M{"_id": job.ID, "attempt": job.Attempt, "status": bson.M{"$in": bson.A{StatusRunning, StatusDone}}}
+	res, err := s.updateJob(ctx, filter, bson.M{"$set": bson.M{"lease_until": leaseUntil}})
+	if err != nil {
+		return false, fmt.Errorf("renew lease of bundle %s: %w", job.ID, err)
+	}
+	return res.MatchedCount == 1, nil
+}
+
 // fail records that the running attempt failed with message; an attempt
 // restarted meanwhile (by an erasure) stays queued.
 func (s *store) fail(ctx context.Context, job *Job, message string, at time.Time) error {
-	_, err := s.jobs.UpdateOne(ctx, attemptOf(job),
+	_, err := s.updateJob(ctx, attemptOf(job),
 		bson.M{"$set": bson.M{"status": StatusFailed, "error": message, "finished_at": at}})
 	if err != nil {
 		return fmt.Errorf("record failed bundle job %s: %w", job.ID, err)
@@ -154,7 +181,7 @@ func (s *store) fail(ctx context.Context, job *Job, message string, at time.Time
 // and sealed under keyID, and what m says it holds. It reports false when
 // the attempt was restarted meanwhile.
 func (s *store) finish(ctx context.Context, job *Job, at time.Time, fileID bson.ObjectID, keyID string, m pdf.Manifest) (bool, error) {
-	res, err := s.jobs.UpdateOne(ctx, attemptOf(job), bson.M{"$set": bson.M{
+	res, err := s.updateJob(ctx, attemptOf(job), bson.M{"$set": bson.M{
 		"status": StatusDone, "finished_at": at, "file_id": fileID, "key_id": keyID, "size": m.Size,
 		"sha256": m.SHA256, "files": m.Files, "pages": m.Pages, "letters": len(m.Envelopes), "total_letters": len(m.Envelopes),
 		"cutoff": job.Cutoff, "tallies": job.Tallies}})
@@ -167,7 +194,7 @@ func (s *store) finish(ctx context.Context, job *Job, at time.Time, fileID bson.
 // hold adds n holds to a job that is still queued, and reports whether it
 // was.
 func (s *store) hold(ctx context.Context, id string, n int) (bool, error) {
-	res, err := s.jobs.UpdateOne(ctx, bson.M{"_id": id, "status": StatusQueued}, bson.M{"$inc": bson.M{"holds": n}})
+	res, err := s.updateJob(ctx, bson.M{"_id": id, "status": StatusQueued}, bson.M{"$inc": bson.M{"holds": n}})
 	if err != nil {
 		return false, fmt.Errorf("hold bundle %s: %w", id, err)
 	}
@@ -176,7 +203,7 @@ func (s *store) hold(ctx context.Context, id string, n int) (bool, error) {
 
 // release takes one hold off a job.
 func (s *store) release(ctx context.Context, id string) error {
-	if _, err := s.jobs.UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$inc": bson.M{"holds": -1}}); err != nil {
+	if _, err := s.updateJob(ctx, bson.M{"_id": id}, bson.M{"$inc": bson.M{"holds": -1}}); err != nil {
 		return fmt.Errorf("release bundle %s: %w", id, err)
 	}
 	return nil
@@ -185,7 +212,7 @@ func (s *store) release(ctx context.Context, id string) error {
 // restart queues again a job that is still running the attempt its
 // caller saw, with n holds added, and reports whether it was.
 func (s *store) restart(ctx context.Context, job *Job, n int) (bool, error) {
-	res, err := s.jobs.UpdateOne(ctx, attemptOf(job),
+	res, err := s.updateJob(ctx, attemptOf(job),
 		bson.M{"$set": bson.M{"status": StatusQueued, "letters": 0}, "$inc": bson.M{"holds": n}})
 	if err != nil {
 		return false, fmt.Errorf("restart bundle %s: %w", job.ID, err)
@@ -196,7 +223,7 @@ func (s *store) restart(ctx context.Context, job *Job, n int) (bool, error) {
 // markReplaced marks a finished job replaced by the job next, its archive
 // gone since at, and reports whether it was still finished.
 func (s *store) markReplaced(ctx context.Context, id, next string, at time.Time) (bool, error) {
-	res, err := s.jobs.UpdateOne(ctx, bson.M{"_id": id, "status": StatusDone}, bson.M{
+	res, err := s.updateJob(ctx, bson.M{"_id": id, "status": StatusDone}, bson.M{
 		"$set":   bson.M{"status": StatusReplaced, "replaced_by": next, "erased_at": at},
 		"$unset": bson.M{"file_id": ""},
 	})
@@ -221,7 +248,7 @@ func (s *store) retry(ctx context.Context, id string) error {
 		bson.M{"status": StatusFailed},
 		bson.M{"status": StatusQueued, "holds": bson.M{"$gt": 0}},
 	}}
-	_, err := s.jobs.UpdateOne(ctx, filter, bson.M{"$set": bson.M{"status": StatusQueued, "holds": 0, "error": ""}})
+	_, err := s.updateJob(ctx, filter, bson.M{"$set": bson.M{"status": StatusQueued, "holds": 0, "error": ""}})
 	if err != nil {
 		return fmt.Errorf("retry bundle %s: %w", id, err)
 	}
@@ -232,7 +259,7 @@ func (s *store) retry(ctx context.Context, id string) error {
 // fileID sealed under keyID, and reports whether it did.
 func (s *store) repoint(ctx context.Context, id string, old, fileID bson.ObjectID, keyID string) (bool, error) {
 	filter := bson.M{"_id": id, "status": StatusDone, "file_id": old}
-	res, err := s.jobs.UpdateOne(ctx, filter, bson.M{"$set": bson.M{"file_id": fileID, "key_id": keyID}})
+	res, err := s.updateJob(ctx, filter, bson.M{"$set": bson.M{"file_id": fileID, "key_id": keyID}})
 	if err != nil {
 		return false, fmt.Errorf("point bundle %s at its new archive: %w", id, err)
 	}

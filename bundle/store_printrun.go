@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -26,6 +27,16 @@ type runStore struct {
 	claims *claim.Records
 	chunks *mongo.Collection
 	files  *mongo.GridFSBucket
+	// writes makes this node's updates of a run one at a time (see
+	// store.writes).
+	writes sync.Mutex
+}
+
+// updateRun updates one run, after this node's other updates of runs.
+func (s *runStore) updateRun(ctx context.Context, filter, update any) (*mongo.UpdateResult, error) {
+	s.writes.Lock()
+	defer s.writes.Unlock()
+	return s.runs.UpdateOne(ctx, filter, update)
 }
 
 func newRunStore(db *mongo.Database) *runStore {
@@ -84,8 +95,10 @@ func (s *runStore) claim(ctx context.Context, now time.Time, lease time.Duration
 		"$inc": bson.M{"attempt": 1},
 	}
 	var run PrintRun
+	s.writes.Lock()
 	err := s.runs.FindOneAndUpdate(ctx, filter, update,
 		options.FindOneAndUpdate().SetSort(bson.D{{Key: "created_at", Value: 1}}).SetReturnDocument(options.After)).Decode(&run)
+	s.writes.Unlock()
 	if database.IsNotFound(err) {
 		return nil, nil
 	}
@@ -108,7 +121,7 @@ func runAttempt(run *PrintRun) bson.M {
 // progress records that done recipients have their part and renews the
 // lease; errLost when the run is no longer this attempt's.
 func (s *runStore) progress(ctx context.Context, run *PrintRun, done int, leaseUntil time.Time) error {
-	res, err := s.runs.UpdateOne(ctx, runAttempt(run), bson.M{"$set": bson.M{"done": done, "lease_until": leaseUntil}})
+	res, err := s.updateRun(ctx, runAttempt(run), bson.M{"$set": bson.M{"done": done, "lease_until": leaseUntil}})
 	if err != nil {
 		return fmt.Errorf("record progress of print run %s: %w", run.ID, err)
 	}
@@ -118,14 +131,20 @@ func (s *runStore) progress(ctx context.Context, run *PrintRun, done int, leaseU
 	return nil
 }
 
-// renew renews the lease of the running attempt.
-func (s *runStore) renew(ctx context.Context, run *PrintRun, leaseUntil time.Time) error {
-	_, err := s.runs.UpdateOne(ctx, runAttempt(run), bson.M{"$set": bson.M{"lease_until": leaseUntil}})
-	return err
+// renew renews the lease of the running attempt and reports whether the
+// run is still this attempt's: running, or finished by it (a renewal may
+// come between the finish and the audit entry).
+func (s *runStore) renew(ctx context.Context, run *PrintRun, leaseUntil time.Time) (bool, error) {
+	filter := bson.M{"_id": run.ID, "attempt": run.Attempt, "status": bson.M{"$in": bson.A{StatusRunning, StatusDone}}}
+	res, err := s.updateRun(ctx, filter, bson.M{"$set": bson.M{"lease_until": leaseUntil}})
+	if err != nil {
+		return false, fmt.Errorf("renew lease of print run %s: %w", run.ID, err)
+	}
+	return res.MatchedCount == 1, nil
 }
 
 func (s *runStore) fail(ctx context.Context, run *PrintRun, message string, at time.Time) error {
-	_, err := s.runs.UpdateOne(ctx, runAttempt(run),
+	_, err := s.updateRun(ctx, runAttempt(run),
 		bson.M{"$set": bson.M{"status": StatusFailed, "error": message, "finished_at": at}})
 	if err != nil {
 		return fmt.Errorf("record failed print run %s: %w", run.ID, err)
@@ -136,7 +155,7 @@ func (s *runStore) fail(ctx context.Context, run *PrintRun, message string, at t
 // finish records the archive of the running attempt and reports whether
 // the attempt was still this worker's.
 func (s *runStore) finish(ctx context.Context, run *PrintRun, at time.Time, t *PrintRun) (bool, error) {
-	res, err := s.runs.UpdateOne(ctx, runAttempt(run), bson.M{"$set": bson.M{
+	res, err := s.updateRun(ctx, runAttempt(run), bson.M{"$set": bson.M{
 		"status": StatusDone, "finished_at": at, "done": len(run.Recipients), "file_id": t.FileID, "key_id": t.KeyID,
 		"size": t.Size, "sha256": t.SHA256, "bundles": t.Bundles, "cards": t.Cards, "pages": t.Pages}})
 	if err != nil {
@@ -200,7 +219,7 @@ func (s *runStore) discard(ctx context.Context, campaignID string, cutoff time.T
 			continue
 		}
 		// First the run, so that its worker stops; then what it wrote.
-		if _, err := s.runs.UpdateOne(ctx, bson.M{"_id": run.ID}, bson.M{
+		if _, err := s.updateRun(ctx, bson.M{"_id": run.ID}, bson.M{
 			"$set":   bson.M{"status": StatusDiscarded, "finished_at": at},
 			"$unset": bson.M{"file_id": ""}}); err != nil {
 			return n, fmt.Errorf("discard print run %s: %w", run.ID, err)

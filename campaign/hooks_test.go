@@ -41,3 +41,9 @@ func (s *Store) StartCountForTest(ctx context.Context, campaignID, batch string,
 func (s *Store) ReadCountersForTest(ctx context.Context) error {
 	return s.readCounters(ctx, func([]counterDoc) {})
 }
+
+// SetRetentionHooksForTest makes the retention job renew its campaigns'
+// leases every renewEvery and call trimmed after each signature it trims.
+func (r *Retention) SetRetentionHooksForTest(renewEvery time.Duration, trimmed func(ctx context.Context)) {
+	r.renewEvery, r.trimmed = renewEvery, trimmed
+}

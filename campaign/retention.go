@@ -25,6 +25,13 @@ const (
 // have become due; the first node to claim a day's run does it.
 const RetentionInterval = time.Hour
 
+// RetentionLease is how long a node holds a campaign's pass without
+// renewing it. A pass can outlast an hour (the signatures are read with
+// rests), so the next hour's run, on another node, would trim the same
+// campaign beside it: the pass is leased per campaign, renewed while it
+// runs, and taken over by a later run once a crashed node's lease ran out.
+const RetentionLease = 2 * time.Minute
+
 // PostedDay returns the day a campaign's letters were first posted (the
 // delivery log's "posted" event), if they were.
 type PostedDay func(ctx context.Context, c *Campaign) (time.Time, bool, error)
@@ -45,10 +52,16 @@ type Retention struct {
 	// PostedAfter and UnpostedAfter: see Due.
 	PostedAfter, UnpostedAfter time.Duration
 	claims                     *claim.Records
+	leases                     *claim.Leases
 	done                       *mongo.Collection
 	// pause is the rest between pages of signatures, as a share of the
 	// time the page took (pace.go).
 	pause float64
+	// lease and renewEvery: see RetentionLease; tests shorten renewEvery.
+	lease, renewEvery time.Duration
+	// trimmed, when set (tests), is called after each signature is
+	// trimmed, in the pass's context.
+	trimmed func(ctx context.Context)
 }
 
 // UnapprovedGreetings is what retention needs of the greetings.
@@ -68,8 +81,10 @@ func NewRetention(svc *Service, posted PostedDay, greetings UnapprovedGreetings,
 	return &Retention{
 		svc: svc, posted: posted, greetings: greetings, PostedAfter: postedAfter, UnpostedAfter: unpostedAfter,
 		claims: claim.New(db.Collection(retentionClaimsCollection)),
+		leases: claim.NewLeases(db.Collection(retentionClaimsCollection)),
 		done:   db.Collection(retentionCollection),
 		pause:  recountPause,
+		lease:  RetentionLease, renewEvery: RetentionLease / 4,
 	}
 }
 
@@ -187,8 +202,10 @@ type Trimmed struct {
 
 // RunOnce trims every campaign whose pass is due at now and not done
 // yet, if this node claims the run of now's hour (else it returns
-// nothing): one node does each run. It is safe to repeat, and a run cut
-// short is finished by the next one.
+// nothing): one node does each run. Each campaign's pass is leased
+// besides (RetentionLease), so that a pass still going on another node
+// (an earlier hour's) is passed over. It is safe to repeat, and a run cut
+// short is finished by a later one.
 func (r *Retention) RunOnce(ctx context.Context, now time.Time) ([]Trimmed, error) {
 	job := "retention/" + now.UTC().Format("2006-01-02T15")
 	own, err := r.claims.Own(ctx, job, 1)
@@ -204,16 +221,53 @@ func (r *Retention) RunOnce(ctx context.Context, now time.Time) ([]Trimmed, erro
 		if !ok || now.Before(p.due) {
 			continue
 		}
-		removed, err := r.trim(ctx, &c, p, false)
+		removed, ok, err := r.leased(ctx, &c, now)
 		if err != nil {
 			return out, err
 		}
-		if err := r.markDone(ctx, c.ID, p); err != nil {
-			return out, err
+		if ok {
+			out = append(out, Trimmed{Campaign: &c, Removed: removed})
 		}
-		out = append(out, Trimmed{Campaign: &c, Removed: removed})
 	}
 	return out, nil
+}
+
+// leased trims c, if no other node's pass holds it, under a lease renewed
+// while it trims, and reports whether it did. A pass whose lease was
+// taken over stops. A pass stopped with ctx keeps its lease until it runs
+// out, as a crashed node's does.
+func (r *Retention) leased(ctx context.Context, c *Campaign, now time.Time) (Removed, bool, error) {
+	held, err := r.leases.Take(ctx, "retention/"+c.ID, r.svc.now().UTC(), r.lease)
+	if err != nil || held == nil {
+		return Removed{}, false, err
+	}
+	work, stop := claim.Keep(ctx, r.renewEvery, func(ctx context.Context) (bool, error) {
+		return held.Renew(ctx, r.svc.now().UTC(), r.lease)
+	}, nil)
+	removed, ok, err := r.passUnder(work, c, now)
+	stopped := work.Err() != nil
+	stop()
+	if stopped {
+		return removed, false, errors.Join(err, context.Cause(work))
+	}
+	return removed, ok, errors.Join(err, held.Release(ctx))
+}
+
+// passUnder trims c's pass, read again under the lease (another node may
+// have finished it since RunOnce looked), and records it done.
+func (r *Retention) passUnder(ctx context.Context, c *Campaign, now time.Time) (Removed, bool, error) {
+	p, ok, err := r.pending(ctx, c, now)
+	if err != nil || !ok || now.Before(p.due) {
+		return Removed{}, false, err
+	}
+	removed, err := r.trim(ctx, c, p, false)
+	if err != nil {
+		return removed, false, err
+	}
+	if err := r.markDone(ctx, c.ID, p); err != nil {
+		return removed, false, err
+	}
+	return removed, true, nil
 }
 
 // Run trims due campaigns every RetentionInterval until ctx ends; record
@@ -294,6 +348,9 @@ func (r *Retention) trim(ctx context.Context, c *Campaign, p pass, dryRun bool) 
 			}
 			if err := r.svc.store.trimSignature(ctx, t); err != nil {
 				return err
+			}
+			if r.trimmed != nil {
+				r.trimmed(ctx)
 			}
 		}
 		removed.add(t.removed)

@@ -14,7 +14,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
-	"github.com/solidarity-letters/solidarity/internal/refresh"
+	"github.com/solidarity-letters/solidarity/internal/claim"
 	"github.com/solidarity-letters/solidarity/internal/seal"
 	"github.com/solidarity-letters/solidarity/internal/sealed"
 )
@@ -292,10 +292,18 @@ func (q *Queue) send(ctx context.Context, d *stored) error {
 		return err
 	}
 	out := &Outgoing{Message: m, ID: d.ID, Date: now}
-	stop := q.keep(ctx, d)
+	sending, stop := q.keep(ctx, d)
 	start := time.Now()
-	err = q.opts.Transport.Send(ctx, out)
+	err = q.opts.Transport.Send(sending, out)
+	lost := claim.Lost(sending)
 	stop()
+	if err != nil && lost {
+		// Another worker took it over (this node could not renew its
+		// lease in time), or it was cancelled: the send was stopped, and
+		// the other worker sends it, if anyone does.
+		q.opts.Log.Warn("mail taken over by another worker or cancelled: this send stopped", "kind", d.Kind, "id", d.ID, "attempt", d.Attempt)
+		return nil
+	}
 	if q.opts.Observe != nil && ctx.Err() == nil {
 		q.opts.Observe("mail_send", time.Since(start), err)
 	}
@@ -337,15 +345,13 @@ func (q *Queue) backoff(attempt int) time.Duration {
 }
 
 // keep renews the lease of d while it is being sent, so that a slow SMTP
-// server does not let another worker send it too; stop ends it.
-func (q *Queue) keep(ctx context.Context, d *stored) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		refresh.Every(ctx, q.opts.Lease/3, q.opts.Log, "renew the lease of a message being sent", func(ctx context.Context) error {
-			return q.store.renew(ctx, d, q.opts.Now().UTC().Add(q.opts.Lease))
-		})
-	}()
-	return func() { cancel(); <-done }
+// server does not let another worker send it too; the send's context ends
+// (claim.ErrLost) when a renewal finds that another worker took it over
+// all the same. stop ends the renewals.
+func (q *Queue) keep(ctx context.Context, d *stored) (context.Context, func()) {
+	return claim.Keep(ctx, q.opts.Lease/3, func(ctx context.Context) (bool, error) {
+		return q.store.renew(ctx, d, q.opts.Now().UTC().Add(q.opts.Lease))
+	}, func(err error) {
+		q.opts.Log.Warn("renew the lease of a message being sent", "kind", d.Kind, "id", d.ID, "error", err)
+	})
 }

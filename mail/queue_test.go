@@ -440,6 +440,42 @@ func TestTwoNodesSendEachMessageOnce(t *testing.T) {
 	t.Logf("node 1 sent %d, node 2 sent %d", tried[0], tried[1])
 }
 
+// A node whose message was taken over while it was sending it (it could
+// not renew the lease in time; here the other node's clock is an hour
+// ahead) stops that send at its next renewal instead of sending it beside
+// the node that took it over: the message arrives once.
+func TestTwoNodesSendTakenOverStopsTheFirst(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t, func(o *mail.Options) { o.Lease = 30 * time.Millisecond })
+	s.enqueue(t, message(1))
+	b := &blocking{Transport: s.opts.Transport, n: 1, blocked: make(chan struct{}), release: make(chan struct{})}
+	opts := s.opts
+	opts.Transport = b
+	first := mail.New(s.db, testdb.Keys(t), emailKey, opts)
+	done := make(chan int, 1)
+	go func() {
+		n, _ := first.RunOnce(t.Context())
+		done <- n
+	}()
+	<-b.blocked
+	opts = s.opts
+	opts.Now = func() time.Time { return s.clock.Now().Add(time.Hour) }
+	if n := runOnce(t, mail.New(s.db, testdb.Keys(t), emailKey, opts)); n != 1 {
+		t.Fatalf("the other node tried %d messages, want 1 taken over", n)
+	}
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first node's send goes on after it was taken over")
+	}
+	if got := len(s.sink.Received()); got != 1 {
+		t.Errorf("received %d messages, want 1", got)
+	}
+	if st := s.status(t); st.Total.Sent != 1 || st.Total.Sending+st.Total.Waiting+st.Total.Retrying != 0 {
+		t.Errorf("status %+v, want one sent and nothing left", st.Total)
+	}
+}
+
 // stamping records the clock's time of each send.
 type stamping struct {
 	mail.Transport

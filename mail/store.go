@@ -276,14 +276,19 @@ func attemptOf(d *stored) bson.M {
 	return bson.M{"claim": d.Claim, "state": StateSending}
 }
 
-// renew extends the lease of a message being sent until until.
-func (s *store) renew(ctx context.Context, d *stored, until time.Time) error {
-	return s.locked(func() error {
-		if _, err := s.queue.UpdateOne(ctx, attemptOf(d), bson.M{"$set": bson.M{"due": until}}); err != nil {
+// renew extends the lease of a message being sent until until, and
+// reports whether the message is still in the attempt its worker claimed.
+func (s *store) renew(ctx context.Context, d *stored, until time.Time) (bool, error) {
+	held := false
+	err := s.locked(func() error {
+		res, err := s.queue.UpdateOne(ctx, attemptOf(d), bson.M{"$set": bson.M{"due": until}})
+		if err != nil {
 			return fmt.Errorf("renew lease of message %s: %w", d.ID, err)
 		}
+		held = res.MatchedCount == 1
 		return nil
 	})
+	return held, err
 }
 
 // retry puts a message back in the queue, due at due, after a failure

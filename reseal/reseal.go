@@ -7,22 +7,42 @@ package reseal
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
 	"github.com/solidarity-letters/solidarity/account"
 	"github.com/solidarity-letters/solidarity/audit"
 	"github.com/solidarity-letters/solidarity/bundle"
 	"github.com/solidarity-letters/solidarity/campaign"
+	"github.com/solidarity-letters/solidarity/internal/claim"
 	"github.com/solidarity-letters/solidarity/internal/seal"
 	"github.com/solidarity-letters/solidarity/internal/sealed"
 	"github.com/solidarity-letters/solidarity/letters"
 )
 
-// Interval is how long the background loop waits between passes.
+// Interval is how often a background pass runs, on one node of all: the
+// first node to look in each period of Interval does it.
 const Interval = 10 * time.Minute
+
+// The background passes' coordination between nodes: a pass reads every
+// sealed collection, so one node of all does each period's, and a pass
+// holds a lease (PassLease) renewed while it runs, so that a pass longer
+// than its period does not run beside the next period's on another node,
+// and a pass whose node crashed is done by a later period's node once its
+// lease ran out.
+const (
+	claimsCollection = "reseal_claims"
+	// PassLease is how long a pass is held without a renewal.
+	PassLease = 2 * time.Minute
+	// lookEvery is how often each node looks whether the period's pass
+	// is done.
+	lookEvery = time.Minute
+)
 
 // Resealer seals the stores' fields anew.
 type Resealer struct {
@@ -31,13 +51,21 @@ type Resealer struct {
 	greetings *letters.Store
 	bundles   *bundle.Jobs
 	log       *slog.Logger
+	now       func() time.Time
+	claims    *claim.Records
+	leases    *claim.Leases
+	// renewEvery is how often a pass renews its lease; tests shorten it.
+	renewEvery time.Duration
 }
 
-// New returns a resealer over the stores, which must all seal with keys.
-func New(keys *seal.Keyring, signatures *campaign.Store, partners *campaign.Partners, greetings *letters.Store, users *account.Store, auditLog *audit.Log, bundles *bundle.Jobs, log *slog.Logger) *Resealer {
+// New returns a resealer over the stores, which must all seal with keys;
+// its background passes are coordinated through db on the clock now.
+func New(db *mongo.Database, keys *seal.Keyring, signatures *campaign.Store, partners *campaign.Partners, greetings *letters.Store, users *account.Store, auditLog *audit.Log, bundles *bundle.Jobs, now func() time.Time, log *slog.Logger) *Resealer {
 	fields := []sealed.Fields{signatures.SignatureFields(), partners.IdempotencyFields(), users.SealedFields(), auditLog.Fields()}
 	fields = append(fields, greetings.SealedFields()...)
-	return &Resealer{keys: keys, fields: fields, greetings: greetings, bundles: bundles, log: log}
+	coll := db.Collection(claimsCollection)
+	return &Resealer{keys: keys, fields: fields, greetings: greetings, bundles: bundles, log: log, now: now,
+		claims: claim.New(coll), leases: claim.NewLeases(coll), renewEvery: PassLease / 4}
 }
 
 // Add names more stores' sealed fields, for stores built after the
@@ -99,20 +127,54 @@ func (r *Resealer) pass(ctx context.Context, plainOnly, exclusive bool) (int64, 
 	return total, nil
 }
 
-// Run seals anew in the background what is under a rotated-out key: a pass
-// now, then one every Interval, until ctx ends. A failed pass is logged
-// and tried again at the next.
+// Run seals anew in the background what is under a rotated-out key: the
+// pass of each period of Interval that no other node did (RunOnce), looked
+// for now and every minute, until ctx ends. A failed pass is logged and
+// done again in a later period.
 func (r *Resealer) Run(ctx context.Context) error {
+	t := time.NewTicker(lookEvery)
+	defer t.Stop()
 	for {
-		if _, err := r.Pass(ctx); err != nil && ctx.Err() == nil {
+		if _, _, err := r.RunOnce(ctx); err != nil && ctx.Err() == nil {
 			r.log.Error("seal stored values anew", "error", err)
 		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(Interval):
+		case <-t.C:
 		}
 	}
+}
+
+// RunOnce does the current period's pass, if no node has claimed it and
+// no earlier pass still runs, under a lease renewed while it runs. It
+// reports whether this node did it, and how many documents it wrote. A
+// pass stopped with ctx keeps its lease until it runs out, as a crashed
+// node's does.
+func (r *Resealer) RunOnce(ctx context.Context) (bool, int64, error) {
+	now := r.now().UTC()
+	period := fmt.Sprintf("pass/%d", now.Unix()/int64(Interval/time.Second))
+	won, err := r.claims.Own(ctx, period, 1)
+	if err != nil || !won {
+		return false, 0, err
+	}
+	// Earlier periods' claims are no longer needed; a failure leaves a
+	// few bytes behind.
+	_, _ = r.claims.Prune(ctx, "pass/", period)
+	held, err := r.leases.Take(ctx, "pass", now, PassLease)
+	if err != nil || held == nil {
+		return false, 0, err // an earlier pass runs on another node
+	}
+	work, stop := claim.Keep(ctx, r.renewEvery, func(ctx context.Context) (bool, error) {
+		return held.Renew(ctx, r.now().UTC(), PassLease)
+	}, func(err error) { r.log.Warn("renew the lease of the resealing pass", "error", err) })
+	n, err := r.Pass(work)
+	stopped := work.Err() != nil
+	stop()
+	if stopped {
+		return true, n, errors.Join(err, context.Cause(work))
+	}
+	return true, n, errors.Join(err, held.Release(ctx))
 }
 
 // Usage counts the stored values under each key ID: every sealed field,

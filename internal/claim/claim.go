@@ -59,3 +59,14 @@ func (r *Records) Release(ctx context.Context, job string, attempt int) error {
 	}
 	return nil
 }
+
+// Prune deletes the records of the jobs named prefix and something before
+// before, in string order: the claims of past periods, whose names end in
+// the period's number (of equal length). It returns how many it deleted.
+func (r *Records) Prune(ctx context.Context, prefix, before string) (int64, error) {
+	res, err := r.coll.DeleteMany(ctx, bson.M{"_id": bson.M{"$gte": prefix, "$lt": before}})
+	if err != nil {
+		return 0, fmt.Errorf("prune claims %s: %w", prefix, err)
+	}
+	return res.DeletedCount, nil
+}
