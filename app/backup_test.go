@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -197,33 +196,6 @@ func fillEveryKind(t *testing.T, a *app.App, clk *testclock.Clock) (*campaign.Ca
 	return c, d
 }
 
-// dumpAll reads every collection of db, each sorted by _id, as raw BSON.
-func dumpAll(t *testing.T, db *mongo.Database) map[string][]bson.Raw {
-	t.Helper()
-	ctx := context.Background()
-	names, err := db.ListCollectionNames(ctx, bson.D{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string][]bson.Raw{}
-	for _, n := range names {
-		cur, err := db.Collection(n).Find(ctx, bson.D{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		docs := []bson.Raw{}
-		for cur.Next(ctx) {
-			docs = append(docs, slices.Clone(cur.Current))
-		}
-		if err := cur.Err(); err != nil {
-			t.Fatal(err)
-		}
-		slices.SortFunc(docs, func(a, b bson.Raw) int { return strings.Compare(a.Lookup("_id").String(), b.Lookup("_id").String()) })
-		out[n] = docs
-	}
-	return out
-}
-
 // backupOf writes a backup of db and returns it with the key that opens it.
 func backupOf(t *testing.T, db *mongo.Database, now time.Time) ([]byte, age.Identity) {
 	t.Helper()
@@ -299,7 +271,7 @@ func TestBackupRoundTripEveryKind(t *testing.T) {
 	if err := keys.Check(context.Background(), src, k, clk.Now()); err != nil { // what serve records at start
 		t.Fatal(err)
 	}
-	want := dumpAll(t, src)
+	want := testdb.Dump(t, src)
 	for _, n := range []string{"campaigns", "recipients", "signatures", "greetings", "counters", "bundle_jobs", "bundle_numbers", "print_runs",
 		"print_parts", "posts", "post_scans", "delivery_events", "users", "audit", "mail_queue", "keyring", "schema"} {
 		if len(want[n]) == 0 {
@@ -310,7 +282,7 @@ func TestBackupRoundTripEveryKind(t *testing.T) {
 
 	dst := dbs.Database(t)
 	restoreInto(t, dst, file, id, clk)
-	got := dumpAll(t, dst)
+	got := testdb.Dump(t, dst)
 	for name, docs := range want {
 		if name == "counters" {
 			continue // the recount may rewrite its bookkeeping; checked by the counts below

@@ -33,16 +33,23 @@ func startMetrics(addr string, m *metrics.Metrics, logger *slog.Logger) (stop fu
 	if err != nil {
 		return nil, fmt.Errorf("metrics: listen on %s: %w", addr, err)
 	}
+	// A scrape under way is cut short at the stop: the next one reads anew.
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+	logger.Info("metrics listening", "addr", "http://"+ln.Addr().String()+metrics.Path)
+	return serveSide(srv, ln), nil
+}
+
+// serveSide serves srv on ln, a listener beside the public server's (the
+// metrics', the profiler's), until the returned stop closes it and its
+// connections at once.
+func serveSide(srv *http.Server, ln net.Listener) (stop func() error) {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	logger.Info("metrics listening", "addr", "http://"+ln.Addr().String()+metrics.Path)
 	return func() error {
-		// A scrape under way is cut short: the next one reads anew.
 		err := srv.Close()
 		if serr := <-served; !errors.Is(serr, http.ErrServerClosed) {
 			err = errors.Join(err, serr)
 		}
 		return err
-	}, nil
+	}
 }

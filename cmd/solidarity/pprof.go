@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -28,17 +27,9 @@ func startPprof(addr string, logger *slog.Logger) (stop func() error, err error)
 		ln.Close()
 		return nil, fmt.Errorf("profiler: %s is not a loopback address", ln.Addr())
 	}
-	// A CPU profile or trace takes as long as it is asked to.
+	// A CPU profile or trace takes as long as it is asked to; one being
+	// taken is cut short at the stop: it is for debugging only.
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
 	logger.Info("profiler listening", "addr", "http://"+ln.Addr().String()+"/debug/pprof/")
-	return func() error {
-		// A profile being taken is cut short: it is for debugging only.
-		err := srv.Close()
-		if serr := <-served; !errors.Is(serr, http.ErrServerClosed) {
-			err = errors.Join(err, serr)
-		}
-		return err
-	}, nil
+	return serveSide(srv, ln), nil
 }

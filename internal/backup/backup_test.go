@@ -64,33 +64,6 @@ func fill(t *testing.T, db *mongo.Database, schema int) {
 	}
 }
 
-// dump reads every collection of db, each sorted by _id, as raw BSON.
-func dump(t *testing.T, db *mongo.Database) map[string][]bson.Raw {
-	t.Helper()
-	ctx := context.Background()
-	names, err := db.ListCollectionNames(ctx, bson.D{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string][]bson.Raw{}
-	for _, n := range names {
-		cur, err := db.Collection(n).Find(ctx, bson.D{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		docs := []bson.Raw{}
-		for cur.Next(ctx) {
-			docs = append(docs, slices.Clone(cur.Current))
-		}
-		if err := cur.Err(); err != nil {
-			t.Fatal(err)
-		}
-		slices.SortFunc(docs, func(a, b bson.Raw) int { return strings.Compare(a.Lookup("_id").String(), b.Lookup("_id").String()) })
-		out[n] = docs
-	}
-	return out
-}
-
 func write(t *testing.T, db *mongo.Database, r age.Recipient) []byte {
 	t.Helper()
 	var buf bytes.Buffer
@@ -124,7 +97,7 @@ func TestRoundTrip(t *testing.T) {
 	if sum.Documents != 251 || sum.Header.Schema != 3 || sum.Header.Format != backup.FormatVersion {
 		t.Errorf("summary %+v, want 251 documents of schema 3", sum)
 	}
-	want, got := dump(t, src), dump(t, dst)
+	want, got := testdb.Dump(t, src), testdb.Dump(t, dst)
 	if len(got) != len(want) {
 		t.Errorf("restored collections %v, want %v", keys(got), keys(want))
 	}
