@@ -84,16 +84,7 @@ func TestTwoNodesSlowBundleBuildKeepsItsLease(t *testing.T) {
 	}
 	close(release)
 	wait(t, "the slow node's build", done)
-	got := f.job(t, job.ID)
-	if got.Status != StatusDone || got.Attempt != 1 {
-		t.Errorf("the job is %s after %d attempts (%s); want done after 1", got.Status, got.Attempt, got.Error)
-	}
-	if n := len(f.auditEntries(t, audit.BundleBuilt)); n != 1 {
-		t.Errorf("the audit log records %d built bundles, want 1", n)
-	}
-	if n := f.storedFiles(t); n != 1 {
-		t.Errorf("GridFS holds %d archives, want 1", n)
-	}
+	f.builtOnce(t, job.ID, 1)
 }
 
 // A node whose job was taken over (its lease ran out while it could not
@@ -117,16 +108,7 @@ func TestTwoNodesBundleBuildTakenOverStopsTheFirst(t *testing.T) {
 		t.Fatalf("the other node did not take the job over: %v, %v", ran, err)
 	}
 	wait(t, "the first node's build, taken over", done)
-	got := f.job(t, job.ID)
-	if got.Status != StatusDone || got.Attempt != 2 {
-		t.Errorf("the job is %s after %d attempts (%s); want done after 2", got.Status, got.Attempt, got.Error)
-	}
-	if n := len(f.auditEntries(t, audit.BundleBuilt)); n != 1 {
-		t.Errorf("the audit log records %d built bundles, want 1", n)
-	}
-	if n := f.storedFiles(t); n != 1 {
-		t.Errorf("GridFS holds %d archives, want 1", n)
-	}
+	f.builtOnce(t, job.ID, 2)
 }
 
 // The print run's worker renews its lease whatever the step, and stops
@@ -216,4 +198,20 @@ func TestTwoNodesPrintRunLeases(t *testing.T) {
 			t.Errorf("print_files holds %d archives (%v), want 1", n, err)
 		}
 	})
+}
+
+// builtOnce checks that the job was built once, by its attempt-th
+// attempt: done, audited once, one archive stored.
+func (f *fixture) builtOnce(t *testing.T, jobID string, attempt int) {
+	t.Helper()
+	got := f.job(t, jobID)
+	if got.Status != StatusDone || got.Attempt != attempt {
+		t.Errorf("the job is %s after %d attempts (%s); want done after %d", got.Status, got.Attempt, got.Error, attempt)
+	}
+	if n := len(f.auditEntries(t, audit.BundleBuilt)); n != 1 {
+		t.Errorf("the audit log records %d built bundles, want 1", n)
+	}
+	if n := f.storedFiles(t); n != 1 {
+		t.Errorf("GridFS holds %d archives, want 1", n)
+	}
 }
