@@ -206,7 +206,9 @@ func (s *Schedule) RunOnce(ctx context.Context, now time.Time) (Result, bool, er
 		}
 		return err
 	})
-	cut := work.Err() != nil || errors.Is(err, claim.ErrLost)
+	// A file written and renamed counts: the last look before the rename
+	// found the lease held.
+	cut := err != nil && (work.Err() != nil || errors.Is(err, claim.ErrLost))
 	stop()
 	if cut {
 		// Taken over or shut down: the node that takes the lease makes
