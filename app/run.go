@@ -53,7 +53,8 @@ import (
 //     on one node and each campaign's pass under a lease renewed while it
 //     trims;
 //   - the scheduled backups, when this node has a backup folder: one
-//     node a period (a claim) writes the database's backup there;
+//     node a period writes the database's backup there, under a lease
+//     renewed while it writes, taken over if its node dies;
 //   - with metrics on, the queue depths loop counts the queues every
 //     DepthInterval (metrics.go).
 //

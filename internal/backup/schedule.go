@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -21,12 +22,21 @@ import (
 )
 
 // Collections of the scheduled backups: the result of each run, which
-// every node's console and /readyz show, and the claims that give each
-// period's run to one node.
+// every node's console and /readyz show, and the lease that lets one node
+// at a time write a backup.
 const (
 	ResultsCollection = "backups"
 	ClaimsCollection  = "backup_claims"
 )
+
+// Lease is how long a node holds the scheduled backups' lease without a
+// renewal: a node writing a backup renews it every quarter of it, so a
+// backup of any length keeps it; a crashed node's runs out after Lease,
+// and another node then writes the period's backup.
+const Lease = 2 * time.Minute
+
+// leaseName names the lease in ClaimsCollection (claim.Leases).
+const leaseName = "backup"
 
 // DefaultKeep is how many scheduled backups a folder keeps by default.
 const DefaultKeep = 7
@@ -68,7 +78,14 @@ type Schedule struct {
 	db      *mongo.Database
 	opts    ScheduleOptions
 	claims  *claim.Records
+	leases  *claim.Leases
 	results *mongo.Collection
+
+	// lease and renewEvery are Lease and its renewal; tests shorten them.
+	lease, renewEvery time.Duration
+	// writer wraps the backup file's writer; tests slow it down. Nil:
+	// the file itself.
+	writer func(io.Writer) io.Writer
 
 	mu     sync.Mutex
 	cached Status
@@ -119,7 +136,9 @@ func NewSchedule(db *mongo.Database, opts ScheduleOptions) *Schedule {
 	if opts.Keep <= 0 {
 		opts.Keep = DefaultKeep
 	}
-	return &Schedule{db: db, opts: opts, claims: claim.New(db.Collection(ClaimsCollection)), results: db.Collection(ResultsCollection)}
+	claims := db.Collection(ClaimsCollection)
+	return &Schedule{db: db, opts: opts, claims: claim.New(claims), leases: claim.NewLeases(claims),
+		results: db.Collection(ResultsCollection), lease: Lease, renewEvery: Lease / 4}
 }
 
 // Prepare creates the collections of the scheduled backups (a migration).
@@ -138,21 +157,68 @@ func (s *Schedule) On() bool { return s.opts.Dir != "" && s.opts.Every > 0 }
 // period is the start of the period now is in.
 func (s *Schedule) period(now time.Time) time.Time { return now.UTC().Truncate(s.opts.Every) }
 
-// RunOnce makes the backup of now's period if no node has claimed it yet,
-// and reports whether this node made it (whatever the outcome, which the
-// result records).
+// ErrBusy is returned by RunOnce when another node holds the lease: it is
+// writing a backup (this period's or, running long, an earlier one's), or
+// it crashed doing so and its lease has not run out yet.
+var ErrBusy = errors.New("another node is writing a scheduled backup")
+
+// RunOnce makes the backup of now's period if none is recorded yet and no
+// node is writing one, and reports whether this node made it (whatever
+// the outcome, which the result records). It holds the lease, renewed,
+// while it writes; a backup it could not finish because its lease was
+// taken over (claim.ErrLost) or ctx ended leaves no file and no result,
+// and its period's backup is then made by the node that takes the lease.
 func (s *Schedule) RunOnce(ctx context.Context, now time.Time) (Result, bool, error) {
 	if !s.On() {
 		return Result{}, false, nil
 	}
 	p := s.period(now)
-	own, err := s.claims.Own(ctx, "backup/"+p.Format(time.RFC3339), 1)
-	if err != nil || !own {
+	if done, err := s.recorded(ctx, p); err != nil || done {
 		return Result{}, false, err
 	}
+	held, err := s.leases.Take(ctx, leaseName, now.UTC(), s.lease)
+	if err != nil {
+		return Result{}, false, err
+	}
+	if held == nil {
+		return Result{}, false, ErrBusy
+	}
+	// The node that held the lease before may have recorded this period's
+	// backup after the look above.
+	if done, err := s.recorded(ctx, p); err != nil || done {
+		return Result{}, false, errors.Join(err, held.Release(ctx))
+	}
+	// The periods' claims of earlier versions are no longer used; a
+	// failure leaves a few bytes behind.
+	_, _ = s.claims.Prune(ctx, "backup/", "backup0")
+	renew := func(ctx context.Context) (bool, error) { return held.Renew(ctx, s.opts.Now().UTC(), s.lease) }
+	work, stop := claim.Keep(ctx, s.renewEvery, renew, func(err error) {
+		s.opts.Log.Warn("renew the scheduled backup's lease", "error", err)
+	})
 	r := Result{Period: p, Node: s.opts.Node, Started: now.UTC().Truncate(time.Millisecond)}
 	began := time.Now()
-	file, sum, err := s.write(ctx, now)
+	file, sum, err := s.write(work, now, func() error {
+		// The last look before the file counts: a node that was stopped
+		// (a paused machine) past its lease finds it taken over here.
+		ok, err := renew(ctx)
+		if err == nil && !ok {
+			err = claim.ErrLost
+		}
+		return err
+	})
+	// A file written and renamed counts: the last look before the rename
+	// found the lease held.
+	cut := err != nil && (work.Err() != nil || errors.Is(err, claim.ErrLost))
+	stop()
+	if cut {
+		// Taken over or shut down: the node that takes the lease makes
+		// the period's backup; this one records nothing. The lease is
+		// left to run out, as a crashed node's is.
+		if claim.Lost(work) {
+			err = errors.Join(err, claim.ErrLost)
+		}
+		return Result{}, true, fmt.Errorf("scheduled backup cut short: %w", errors.Join(err, ctx.Err()))
+	}
 	r.Finished = s.opts.Now().UTC().Truncate(time.Millisecond)
 	r.Duration = time.Since(began).Milliseconds()
 	r.File, r.Size, r.Documents = file, sum.Bytes, sum.Documents
@@ -165,6 +231,9 @@ func (s *Schedule) RunOnce(ctx context.Context, now time.Time) (Result, bool, er
 	if _, rerr := s.results.InsertOne(ctx, r); rerr != nil {
 		err = errors.Join(err, fmt.Errorf("record the backup's result: %w", rerr))
 	}
+	// Released after the result is recorded, so that the next holder
+	// finds this period done.
+	err = errors.Join(err, held.Release(ctx))
 	s.forgetOld(ctx)
 	s.mu.Lock()
 	s.readAt = time.Time{}
@@ -173,6 +242,19 @@ func (s *Schedule) RunOnce(ctx context.Context, now time.Time) (Result, bool, er
 		s.opts.Log.Info("scheduled backup written", "file", file, "bytes", r.Size, "documents", r.Documents, "took_ms", r.Duration)
 	}
 	return r, true, err
+}
+
+// recorded reports whether period p's backup has a result (written or
+// failed), by _id.
+func (s *Schedule) recorded(ctx context.Context, p time.Time) (bool, error) {
+	err := s.results.FindOne(ctx, bson.D{{Key: "_id", Value: p}}).Err()
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read the backup result of %s: %w", p.Format(time.RFC3339), err)
+	}
+	return true, nil
 }
 
 // errorText keeps an error's text short for the console.
@@ -184,23 +266,33 @@ func errorText(err error) string {
 	return t
 }
 
-// write writes the backup to a temporary file in Dir and renames it once
-// complete; it returns the file's name.
-func (s *Schedule) write(ctx context.Context, now time.Time) (string, Summary, error) {
+// write writes the backup to a temporary file in Dir and, once it is
+// complete and still returns nil, renames it; it returns the file's name.
+// The caller holds the lease: the temporary files of other nodes, which
+// died or lost the lease while writing, are deleted first.
+func (s *Schedule) write(ctx context.Context, now time.Time, still func() error) (string, Summary, error) {
 	if err := os.MkdirAll(s.opts.Dir, 0o700); err != nil {
 		return "", Summary{}, fmt.Errorf("backup folder: %w", err)
 	}
+	s.removeTemp()
 	name := filePrefix + now.UTC().Format(fileTime) + fileSuffix
 	final := filepath.Join(s.opts.Dir, name)
 	tmp, err := os.OpenFile(final+tempSuffix, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return "", Summary{}, fmt.Errorf("backup file: %w", err)
 	}
-	sum, err := Write(ctx, s.db, tmp, s.opts.Recipients, now)
+	var w io.Writer = tmp
+	if s.writer != nil {
+		w = s.writer(tmp)
+	}
+	sum, err := Write(ctx, s.db, w, s.opts.Recipients, now)
 	if err == nil {
 		err = tmp.Sync()
 	}
 	err = errors.Join(err, tmp.Close())
+	if err == nil {
+		err = still()
+	}
 	if err == nil {
 		err = os.Rename(tmp.Name(), final)
 	}
@@ -215,8 +307,23 @@ func (s *Schedule) write(ctx context.Context, now time.Time) (string, Summary, e
 	return name, sum, nil
 }
 
-// prune deletes the oldest backups of Dir beyond Keep, and what a run cut
-// short left.
+// removeTemp deletes the temporary files in Dir. Its caller holds the
+// lease, so none of them is being written by a node that holds it: they
+// are what a crashed node, or one that lost its lease, left. A file that
+// cannot be deleted is left for the next run.
+func (s *Schedule) removeTemp() {
+	entries, err := os.ReadDir(s.opts.Dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if n := e.Name(); e.Type().IsRegular() && strings.HasPrefix(n, filePrefix) && strings.HasSuffix(n, fileSuffix+tempSuffix) {
+			_ = os.Remove(filepath.Join(s.opts.Dir, n))
+		}
+	}
+}
+
+// prune deletes the oldest backups of Dir beyond Keep.
 func (s *Schedule) prune() error {
 	entries, err := os.ReadDir(s.opts.Dir)
 	if err != nil {
@@ -225,16 +332,8 @@ func (s *Schedule) prune() error {
 	var files []string
 	for _, e := range entries {
 		n := e.Name()
-		if !e.Type().IsRegular() || !strings.HasPrefix(n, filePrefix) {
-			continue
-		}
-		switch {
-		case strings.HasSuffix(n, fileSuffix):
+		if e.Type().IsRegular() && strings.HasPrefix(n, filePrefix) && strings.HasSuffix(n, fileSuffix) {
 			files = append(files, n)
-		case strings.HasSuffix(n, fileSuffix+tempSuffix):
-			if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > time.Hour {
-				os.Remove(filepath.Join(s.opts.Dir, n))
-			}
 		}
 	}
 	slices.Sort(files)
@@ -331,7 +430,11 @@ func (s *Schedule) Status(ctx context.Context) (Status, error) {
 
 // Run makes the scheduled backups until ctx ends: at once if this period
 // has none yet, then at the start of each period. Every node runs it; the
-// claims give each period to one.
+// lease gives each backup to one node at a time. While another node holds
+// the lease (a backup longer than its period, or a crashed node's whose
+// lease has not run out) it looks again every renewal interval, so the
+// period's backup is written once the lease is free, if the period has
+// not ended by then.
 func (s *Schedule) Run(ctx context.Context) {
 	if !s.On() {
 		return
@@ -339,14 +442,16 @@ func (s *Schedule) Run(ctx context.Context) {
 	for {
 		now := s.opts.Now()
 		_, won, err := s.RunOnce(ctx, now)
-		if err != nil && ctx.Err() == nil {
+		busy := errors.Is(err, ErrBusy)
+		if err != nil && !busy && ctx.Err() == nil {
 			s.opts.Log.Error("scheduled backup", "error", err)
 		}
 		wait := s.period(now).Add(s.opts.Every).Sub(s.opts.Now())
-		if err != nil && !won {
-			// The claim itself failed (the database did not answer): try
-			// again soon, or the period would go without a backup.
-			wait = min(wait, time.Minute)
+		if err != nil && (!won || errors.Is(err, claim.ErrLost)) {
+			// Another node writes a backup, or the database did not
+			// answer, or this node's backup was taken over: look again
+			// soon, or the period would go without a backup.
+			wait = min(wait, s.renewEvery)
 		}
 		t := time.NewTimer(max(wait, time.Second))
 		select {
