@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
 	"github.com/solidarity-letters/solidarity/app"
 	"github.com/solidarity-letters/solidarity/campaign"
 	"github.com/solidarity-letters/solidarity/delivery"
@@ -29,6 +31,7 @@ import (
 // the app over it that send into one outbox, on one test clock.
 type updatesEnv struct {
 	nodes []*app.App
+	db    *mongo.Database
 	clock *testclock.Clock
 	dir   string
 	camp  *campaign.Campaign
@@ -79,7 +82,7 @@ func newUpdatesEnv(t *testing.T, n int) *updatesEnv {
 	t.Helper()
 	ctx := t.Context()
 	db := dbs.Database(t)
-	env := &updatesEnv{clock: testclock.New(time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC)), dir: filepath.Join(t.TempDir(), "outbox")}
+	env := &updatesEnv{db: db, clock: testclock.New(time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC)), dir: filepath.Join(t.TempDir(), "outbox")}
 	outbox, err := smail.NewOutbox(env.dir, smail.Sender{From: "letters@example.org"}, nil)
 	if err != nil {
 		t.Fatal(err)

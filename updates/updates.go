@@ -40,7 +40,7 @@ const Kind mail.Kind = "update"
 const (
 	DefaultSettle   = time.Hour
 	DefaultInterval = time.Minute
-	DefaultLease    = time.Hour
+	DefaultLease    = 2 * time.Minute
 )
 
 // Options are the notifier's settings.
@@ -53,9 +53,16 @@ type Options struct {
 	Settle time.Duration
 	// Interval is how often Run looks for new items; 0: DefaultInterval.
 	Interval time.Duration
-	// Lease is how long a node may take to queue a notice before another
-	// takes it over; 0: DefaultLease.
+	// Lease is how long a notice's claim lasts unless renewed: a node that
+	// stopped while queuing it is taken over once it ran out;
+	// 0: DefaultLease.
 	Lease time.Duration
+	// Heartbeat is how often a node renews the lease of the notice it is
+	// queuing; 0: a quarter of Lease.
+	Heartbeat time.Duration
+	// Queued, when set, is called after each message of a notice is
+	// queued (tests pace the work with it).
+	Queued func(ctx context.Context)
 	// EraseLink returns the address at which the supporter of a signature
 	// of the campaign, made at signedAt, can erase it; "" for none (see
 	// eraseLink).
@@ -106,6 +113,9 @@ func New(db *mongo.Database, d Deps, tokens Tokens, opts Options) *Notifier {
 	}
 	if opts.Lease <= 0 {
 		opts.Lease = DefaultLease
+	}
+	if opts.Heartbeat <= 0 {
+		opts.Heartbeat = opts.Lease / 4
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -270,32 +280,73 @@ func later(a, b time.Time) time.Time {
 }
 
 // send queues the cursor's notice to every subscriber, as the node that
-// moved the cursor on, and then records it as told.
+// moved the cursor on, and then records it as told. The claim is renewed
+// every Heartbeat while the messages are queued (claim.Keep); a renewal
+// that finds the notice taken over by another node stops the work.
 func (n *Notifier) send(ctx context.Context, c *campaign.Campaign, cur *cursorDoc, now time.Time) error {
 	cur.LeaseUntil = now.Add(n.opts.Lease)
 	won, err := n.advance(ctx, cur)
 	if err != nil || !won {
 		return err
 	}
+	work, stop := claim.Keep(ctx, n.opts.Heartbeat, func(ctx context.Context) (bool, error) {
+		return n.renew(ctx, cur)
+	}, func(err error) {
+		n.opts.Log.Warn("renew the lease of a notice", "campaign", c.ID, "err", err)
+	})
+	err = n.queueNotice(work, c, cur, now)
+	lost := claim.Lost(work)
+	stop() // no renewal touches cur after this
+	if lost {
+		n.opts.Log.Warn("notice taken over by another node; stopped", "campaign", c.ID, "notice", cur.Notice)
+		return nil
+	}
+	if err != nil {
+		return err // the lease runs out, and the notice is sent again
+	}
+	cur.Done = append(cur.Done, cur.Items...)
+	cur.Items, cur.LeaseUntil = nil, time.Time{}
+	_, err = n.advance(ctx, cur)
+	return err
+}
+
+// renew extends the lease of the notice being queued by moving the cursor
+// on, and reports whether this node still holds it: another node's move
+// (a takeover) in between loses it. A renewal whose move was stored but
+// whose claim record failed is found lost at the next one; the work
+// stops and the notice is taken over once the lease ran out.
+func (n *Notifier) renew(ctx context.Context, cur *cursorDoc) (bool, error) {
+	next := *cur
+	next.LeaseUntil = n.opts.Now().Add(n.opts.Lease)
+	won, err := n.advance(ctx, &next)
+	if won {
+		cur.Version, cur.LeaseUntil = next.Version, next.LeaseUntil
+	}
+	return won, err
+}
+
+// queueNotice queues the cursor's notice to every subscriber of the
+// campaign.
+func (n *Notifier) queueNotice(ctx context.Context, c *campaign.Campaign, cur *cursorDoc, now time.Time) error {
 	items, err := n.items(ctx, c.ID, now)
 	if err != nil {
 		return err
 	}
 	// What was made non-public or deleted since is left out.
 	items = slices.DeleteFunc(items, func(it item) bool { return !slices.Contains(cur.Items, it.key) })
-	if len(items) > 0 {
-		texts := map[string]mail.Content{}
-		err = n.store.EachSubscriber(ctx, c.ID, func(sub campaign.Subscriber) error {
-			return n.enqueue(ctx, c, cur.Notice, items, sub, texts)
-		})
-		if err != nil {
-			return err // the lease runs out, and the notice is sent again
-		}
+	if len(items) == 0 {
+		return nil
 	}
-	cur.Done = append(cur.Done, cur.Items...)
-	cur.Items, cur.LeaseUntil = nil, time.Time{}
-	_, err = n.advance(ctx, cur)
-	return err
+	texts := map[string]mail.Content{}
+	return n.store.EachSubscriber(ctx, c.ID, func(sub campaign.Subscriber) error {
+		if err := n.enqueue(ctx, c, cur.Notice, items, sub, texts); err != nil {
+			return err
+		}
+		if n.opts.Queued != nil {
+			n.opts.Queued(ctx)
+		}
+		return ctx.Err()
+	})
 }
 
 // enqueue queues the notice for one subscriber; texts keeps the contents
