@@ -13,6 +13,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/solidarity-letters/solidarity/internal/claim"
 	"github.com/solidarity-letters/solidarity/internal/database"
 )
 
@@ -127,38 +128,22 @@ func (l *lock) renew(ctx context.Context) error {
 	return l.held(ctx)
 }
 
-// hold runs f while renewing the lease every third of it. If a renewal
-// finds the lock lost, f's context is cancelled and hold returns
-// ErrLockLost; f's own error wins otherwise.
+// hold runs f while renewing the lease every third of it (claim.Keep). If
+// a renewal finds the lock lost, f's context is cancelled and hold returns
+// ErrLockLost; f's own error wins otherwise. A failed write is retried at
+// the next renewal; only a lost lock stops the migrations.
 func (l *lock) hold(ctx context.Context, f func(context.Context) error) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	stopped := make(chan struct{})
-	renewed := make(chan error, 1)
-	go func() {
-		defer close(renewed)
-		t := time.NewTicker(l.opts.Lease / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-stopped:
-				return
-			case <-t.C:
-				// A failed write is retried at the next tick; only a lost
-				// lock stops the migrations.
-				if err := l.renew(ctx); errors.Is(err, ErrLockLost) {
-					renewed <- err
-					cancel(err)
-					return
-				}
-			}
+	work, stop := claim.Keep(ctx, l.opts.Lease/3, func(ctx context.Context) (bool, error) {
+		err := l.renew(ctx)
+		if errors.Is(err, ErrLockLost) {
+			return false, nil
 		}
-	}()
-	err := f(ctx)
-	close(stopped)
-	// The renewing goroutine has returned once renewed is closed.
-	if lost := <-renewed; lost != nil {
-		return lost
+		return err == nil, err
+	}, nil)
+	err := f(work)
+	stop()
+	if claim.Lost(work) {
+		return ErrLockLost
 	}
 	return err
 }
