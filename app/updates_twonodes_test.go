@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/solidarity-letters/solidarity/delivery"
 	"github.com/solidarity-letters/solidarity/updates"
 )
@@ -42,6 +44,19 @@ func (env *updatesEnv) sendAndCount(t *testing.T) map[string]int {
 		got[m.To]++
 	}
 	return got
+}
+
+// leaseAhead waits until a notice's lease reaches past the test clock's
+// now, which after the clock moved past it only a renewal does; false
+// after 10 s.
+func (env *updatesEnv) leaseAhead(ctx context.Context) bool {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		n, err := env.db.Collection("update_cursors").CountDocuments(ctx, bson.M{"lease_until": bson.M{"$gt": env.clock.Now()}})
+		if err == nil && n > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // checkOncePerSubscriber fails unless anna and boris, the confirmed
@@ -96,10 +111,15 @@ func TestTwoNodesUpdatesSlowNoticeKeepsItsLease(t *testing.T) {
 	slow := env.notifier(0, updates.Options{Lease: 2 * time.Minute, Heartbeat: 10 * time.Millisecond,
 		Queued: func(ctx context.Context) {
 			once.Do(func() {
-				// Past the first lease in two steps, with renewals between.
-				env.clock.Add(90 * time.Second)
-				time.Sleep(500 * time.Millisecond)
-				env.clock.Add(90 * time.Second)
+				// Past the first lease in two steps, each waited out
+				// until a renewal holds the notice past the clock.
+				for range 2 {
+					env.clock.Add(90 * time.Second)
+					if !env.leaseAhead(ctx) {
+						t.Error("after 10 s: the slow node did not renew its lease")
+						return
+					}
+				}
 				otherErr = other.Tick(ctx)
 			})
 		}}, &slowQueued)
