@@ -147,18 +147,7 @@ func TestTwoNodesPrintRunLeases(t *testing.T) {
 		}
 		close(release)
 		wait(t, "the slow node's run", done)
-		got, err := dr.runs.Run(ctx, run.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got.Status != StatusDone || got.Attempt != 1 {
-			t.Errorf("the run is %s after %d attempts (%s); want done after 1", got.Status, got.Attempt, got.Error)
-		}
-		for i := 1; i <= len(run.Recipients); i++ {
-			if built[i] != 1 {
-				t.Errorf("recipient %d's part was built %d times, want once", i, built[i])
-			}
-		}
+		printedOnce(t, dr, run, built, 1)
 	})
 	t.Run("a node whose run was taken over stops", func(t *testing.T) {
 		dr := newDrive(t)
@@ -182,18 +171,7 @@ func TestTwoNodesPrintRunLeases(t *testing.T) {
 			t.Fatalf("the other node did not take the run over: %v, %v", ran, err)
 		}
 		wait(t, "the first node's run, taken over", done)
-		got, err := dr.runs.Run(ctx, run.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got.Status != StatusDone || got.Attempt != 2 {
-			t.Errorf("the run is %s after %d attempts (%s); want done after 2", got.Status, got.Attempt, got.Error)
-		}
-		for i := 1; i <= len(run.Recipients); i++ {
-			if built[i] != 1 {
-				t.Errorf("recipient %d's part was built %d times, want once", i, built[i])
-			}
-		}
+		printedOnce(t, dr, run, built, 2)
 		if n, err := dr.db.Collection("print_files.files").CountDocuments(ctx, map[string]any{}); err != nil || n != 1 {
 			t.Errorf("print_files holds %d archives (%v), want 1", n, err)
 		}
@@ -213,5 +191,23 @@ func (f *fixture) builtOnce(t *testing.T, jobID string, attempt int) {
 	}
 	if n := f.storedFiles(t); n != 1 {
 		t.Errorf("GridFS holds %d archives, want 1", n)
+	}
+}
+
+// printedOnce checks that the print run was done by its attempt-th attempt
+// and that each of its recipients' parts was built once, as built counts.
+func printedOnce(t *testing.T, dr *drive, run *PrintRun, built map[int]int, attempt int) {
+	t.Helper()
+	got, err := dr.runs.Run(t.Context(), run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != StatusDone || got.Attempt != attempt {
+		t.Errorf("the run is %s after %d attempts (%s); want done after %d", got.Status, got.Attempt, got.Error, attempt)
+	}
+	for i := 1; i <= len(run.Recipients); i++ {
+		if built[i] != 1 {
+			t.Errorf("recipient %d's part was built %d times, want once", i, built[i])
+		}
 	}
 }
